@@ -1,0 +1,336 @@
+package ot
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Thresholds of the stored kernel, in units of ε.
+const (
+	// flushExp: kernel entries below exp(−flushExp) are stored as zero
+	// (float32 keeps full precision down to about exp(−87)).
+	flushExp = 80
+	// rowHigh, rowLow: after a rebuild each row's largest exponent lies in
+	// [−rowLow, rowHigh]: no float32 overflow, no all-zero rows.
+	rowHigh = 30
+	rowLow  = 20
+)
+
+// Block owns source rows [Lo, Hi) of a Problem: their features, their
+// potentials f and scalings u, and their rows of the cost or kernel matrix
+// as float32.
+type Block struct {
+	Lo, Hi int
+
+	p   *Problem
+	xt  []float64 // target features, float64, M×D (may be shared between blocks)
+	nt  []float64 // squared norms of the target features
+	seg []int     // target class segments
+	buf []float32 // (Hi−Lo)×M: the cost after OpCost, the kernel after OpKernel
+	f   []float64 // row potentials
+	u   []float64 // row scalings
+	eps float64   // ε of the kernel in buf (0 when buf holds the cost)
+}
+
+// Target holds the target side of a problem in the form blocks use; blocks in
+// the same process share one.
+type Target struct {
+	xt  []float64
+	nt  []float64
+	seg []int
+}
+
+// NewTarget prepares the target side of p for blocks.
+func NewTarget(p *Problem) *Target {
+	t := &Target{xt: make([]float64, len(p.Xt)), nt: make([]float64, p.M), seg: p.segments()}
+	for j := 0; j < p.M; j++ {
+		s := 0.0
+		for k := 0; k < p.D; k++ {
+			x := float64(p.Xt[j*p.D+k])
+			t.xt[j*p.D+k] = x
+			s += x * x
+		}
+		t.nt[j] = s
+	}
+	return t
+}
+
+// NewBlock returns the block of rows [lo, hi) of p. Its buffers are allocated
+// by the first OpCost.
+func NewBlock(p *Problem, t *Target, lo, hi int) *Block {
+	b := &Block{Lo: lo, Hi: hi, p: p, xt: t.xt, nt: t.nt, seg: t.seg}
+	b.f = make([]float64, hi-lo)
+	b.u = make([]float64, hi-lo)
+	for i := range b.u {
+		b.u[i] = 1
+	}
+	return b
+}
+
+// Do performs op on the block.
+func (b *Block) Do(op *Op) (*Reply, error) {
+	switch op.Kind {
+	case OpCost:
+		return b.cost(op.Stats), nil
+	case OpCostHistogram:
+		return b.costHistogram(op.Bucket)
+	case OpColMin:
+		return b.colMin(op.Scale)
+	case OpKernel:
+		return b.kernel(op.G, op.Eps, op.Scale)
+	case OpIterate:
+		return b.iterate(op.V, op.Omega)
+	case OpAbsorb:
+		return b.absorb(op.V, op.Square)
+	case OpFinish:
+		return b.finish(op.V, op.G)
+	case OpRelease:
+		b.buf = nil
+		return &Reply{}, nil
+	}
+	return nil, fmt.Errorf("ot: unknown block operation %d", op.Kind)
+}
+
+func (b *Block) rows() int { return b.Hi - b.Lo }
+
+// cost computes the squared Euclidean distances of the block's rows to all
+// target points, ‖x‖² + ‖y‖² − 2x·y in float64, rounded to float32.
+func (b *Block) cost(stats bool) *Reply {
+	p := b.p
+	n, m, d := b.rows(), p.M, p.D
+	if len(b.buf) != n*m {
+		b.buf = make([]float32, n*m)
+	}
+	xs := make([]float64, n*d)
+	ns := make([]float64, n)
+	for i := 0; i < n; i++ {
+		s := 0.0
+		for k := 0; k < d; k++ {
+			x := float64(p.Xs[(b.Lo+i)*d+k])
+			xs[i*d+k] = x
+			s += x * x
+		}
+		ns[i] = s
+	}
+	sqDist(b.buf, xs, ns, b.xt, b.nt, n, m, d)
+	b.eps = 0
+	rep := &Reply{}
+	mx, sum := 0.0, 0.0
+	if stats {
+		rep.Hist = make([]uint32, 1<<16)
+	}
+	for r := 0; r < n; r++ {
+		row := b.buf[r*m : (r+1)*m]
+		rs := 0.0
+		for _, c := range row {
+			cv := float64(c)
+			rs += cv
+			if cv > mx {
+				mx = cv
+			}
+		}
+		sum += rs
+		if stats {
+			h := rep.Hist
+			for _, c := range row {
+				h[math.Float32bits(c)>>16]++
+			}
+		}
+	}
+	rep.Max, rep.Sum = mx, sum
+	return rep
+}
+
+func (b *Block) costHistogram(bucket int) (*Reply, error) {
+	if b.eps != 0 || b.buf == nil {
+		return nil, errors.New("ot: cost histogram asked when the buffer holds no cost")
+	}
+	h := make([]uint32, 1<<16)
+	for _, c := range b.buf {
+		bits := math.Float32bits(c)
+		if int(bits>>16) == bucket {
+			h[bits&0xffff]++
+		}
+	}
+	return &Reply{Hist: h}, nil
+}
+
+func (b *Block) colMin(scale float64) (*Reply, error) {
+	if b.eps != 0 || b.buf == nil {
+		return nil, errors.New("ot: column minima asked when the buffer holds no cost")
+	}
+	m := b.p.M
+	out := make([]float64, m)
+	for j := range out {
+		out[j] = math.Inf(1)
+	}
+	inv := 1 / scale
+	for r := 0; r < b.rows(); r++ {
+		fi := b.f[r]
+		row := b.buf[r*m : (r+1)*m]
+		for j, c := range row {
+			if v := float64(c)*inv - fi; v < out[j] {
+				out[j] = v
+			}
+		}
+	}
+	return &Reply{ColSum: out}, nil
+}
+
+// kernel turns the cost into the kernel in place.
+func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
+	if b.eps != 0 || b.buf == nil {
+		return nil, errors.New("ot: kernel asked when the buffer holds no cost")
+	}
+	m := b.p.M
+	inv := 1 / scale
+	moved := 0
+	for r := 0; r < b.rows(); r++ {
+		row := b.buf[r*m : (r+1)*m]
+		// Largest exponent of the row: (f_i + max_j (g_j − C_ij))/ε.
+		best := math.Inf(-1)
+		for j, c := range row {
+			if v := g[j] - float64(c)*inv; v > best {
+				best = v
+			}
+		}
+		top := (b.f[r] + best) / eps
+		if top > rowHigh || top < -rowLow {
+			b.f[r] = -best
+			moved++
+		}
+		fi := b.f[r]
+		for j, c := range row {
+			a := (fi + g[j] - float64(c)*inv) / eps
+			if a < -flushExp {
+				row[j] = 0
+			} else {
+				row[j] = float32(math.Exp(a))
+			}
+		}
+		b.u[r] = 1
+	}
+	b.eps = eps
+	return &Reply{Zero: moved}, nil
+}
+
+// iterate is one fused pass: row scaling update, then the row's contribution
+// to the column sums while the row is in cache.
+func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
+	if b.eps == 0 {
+		return nil, errors.New("ot: iteration asked before the kernel was built")
+	}
+	p := b.p
+	m, lb := p.M, p.Lb
+	a := 1 / float64(p.N)
+	rep := &Reply{ColSum: make([]float64, m), Joint: make([]float64, p.La*lb)}
+	col := rep.ColSum
+	segsum := make([]float64, lb)
+	seg := b.seg
+	maxLog := 0.0
+	for r := 0; r < b.rows(); r++ {
+		row := b.buf[r*m : (r+1)*m]
+		s := 0.0
+		for c := 0; c < lb; c++ {
+			x := dot32(row[seg[c]:seg[c+1]], v[seg[c]:seg[c+1]])
+			segsum[c] = x
+			s += x
+		}
+		if !(s > 0) || math.IsInf(s, 0) {
+			rep.Zero++
+			continue
+		}
+		un := a / s
+		if omega != 1 {
+			un = math.Exp((1-omega)*math.Log(b.u[r]) + omega*math.Log(un))
+		}
+		b.u[r] = un
+		if l := math.Abs(math.Log(un)); l > maxLog {
+			maxLog = l
+		}
+		mass := un * s
+		rep.Mass += mass
+		rep.RowErr += math.Abs(mass - a)
+		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+		for c := 0; c < lb; c++ {
+			jr[c] += un * segsum[c]
+		}
+		axpy32(col, un, row)
+	}
+	rep.MaxLogU = maxLog
+	return rep, nil
+}
+
+func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
+	if b.eps == 0 {
+		return nil, errors.New("ot: absorb asked before the kernel was built")
+	}
+	m := b.p.M
+	lo := math.Exp(-flushExp)
+	if square {
+		lo = math.Exp(-flushExp / 2)
+	}
+	maxLog := math.Inf(-1)
+	for r := 0; r < b.rows(); r++ {
+		ui := b.u[r]
+		if l := math.Log(ui); l > maxLog {
+			maxLog = l
+		}
+		row := b.buf[r*m : (r+1)*m]
+		for j, k := range row {
+			if k == 0 {
+				continue
+			}
+			x := ui * float64(k) * v[j]
+			if x < lo {
+				row[j] = 0
+			} else if square {
+				row[j] = float32(x * x)
+			} else {
+				row[j] = float32(x)
+			}
+		}
+		b.f[r] += b.eps * math.Log(ui)
+		b.u[r] = 1
+	}
+	if square {
+		b.eps /= 2
+	}
+	return &Reply{MaxLogU: maxLog}, nil
+}
+
+// finish returns the block's transport cost and joint table for the current
+// scalings: π_ij = u_i K_ij v_j, C_ij = (f_i + g_j − ε log K_ij)·Scale is
+// left to the solver's units (normalised cost).
+func (b *Block) finish(v, g []float64) (*Reply, error) {
+	if b.eps == 0 {
+		return nil, errors.New("ot: finish asked before the kernel was built")
+	}
+	p := b.p
+	m, lb := p.M, p.Lb
+	rep := &Reply{Joint: make([]float64, p.La*lb)}
+	eps := b.eps
+	for r := 0; r < b.rows(); r++ {
+		row := b.buf[r*m : (r+1)*m]
+		ui, fi := b.u[r], b.f[r]
+		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+		rowCost := 0.0
+		for c := 0; c < lb; c++ {
+			ms := 0.0
+			for j := b.seg[c]; j < b.seg[c+1]; j++ {
+				k := row[j]
+				if k == 0 {
+					continue
+				}
+				pv := float64(k) * v[j]
+				ms += pv
+				rowCost += pv * (fi + g[j] - eps*math.Log(float64(k)))
+			}
+			jr[c] += ui * ms
+			rep.Mass += ui * ms
+		}
+		rep.Sum += ui * rowCost
+	}
+	return rep, nil
+}

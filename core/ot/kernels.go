@@ -1,0 +1,107 @@
+package ot
+
+// dot32 returns Σ k_j v_j with float64 accumulation, in a fixed order.
+func dot32(k []float32, v []float64) float64 {
+	v = v[:len(k)]
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(k); j += 4 {
+		s0 += float64(k[j]) * v[j]
+		s1 += float64(k[j+1]) * v[j+1]
+		s2 += float64(k[j+2]) * v[j+2]
+		s3 += float64(k[j+3]) * v[j+3]
+	}
+	for ; j < len(k); j++ {
+		s0 += float64(k[j]) * v[j]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy32 adds a·k into y.
+func axpy32(y []float64, a float64, k []float32) {
+	y = y[:len(k)]
+	j := 0
+	for ; j+4 <= len(k); j += 4 {
+		y[j] += a * float64(k[j])
+		y[j+1] += a * float64(k[j+1])
+		y[j+2] += a * float64(k[j+2])
+		y[j+3] += a * float64(k[j+3])
+	}
+	for ; j < len(k); j++ {
+		y[j] += a * float64(k[j])
+	}
+}
+
+// sqDist writes ‖x_i − y_j‖² (as ‖x‖² + ‖y‖² − 2x·y in float64, clamped at
+// zero) into out (n×m, float32) for x n×d, y m×d, with their squared norms.
+// The dot products are computed four rows by four columns at a time.
+func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		x0, x1, x2, x3 := x[i*d:(i+1)*d], x[(i+1)*d:(i+2)*d], x[(i+2)*d:(i+3)*d], x[(i+3)*d:(i+4)*d]
+		j := 0
+		for ; j+4 <= m; j += 4 {
+			y0, y1, y2, y3 := y[j*d:(j+1)*d], y[(j+1)*d:(j+2)*d], y[(j+2)*d:(j+3)*d], y[(j+3)*d:(j+4)*d]
+			var a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33 float64
+			for k := 0; k < d; k++ {
+				b0, b1, b2, b3 := y0[k], y1[k], y2[k], y3[k]
+				c := x0[k]
+				a00 += c * b0
+				a01 += c * b1
+				a02 += c * b2
+				a03 += c * b3
+				c = x1[k]
+				a10 += c * b0
+				a11 += c * b1
+				a12 += c * b2
+				a13 += c * b3
+				c = x2[k]
+				a20 += c * b0
+				a21 += c * b1
+				a22 += c * b2
+				a23 += c * b3
+				c = x3[k]
+				a30 += c * b0
+				a31 += c * b1
+				a32 += c * b2
+				a33 += c * b3
+			}
+			put4(out[i*m+j:], nx[i], ny[j:j+4], a00, a01, a02, a03)
+			put4(out[(i+1)*m+j:], nx[i+1], ny[j:j+4], a10, a11, a12, a13)
+			put4(out[(i+2)*m+j:], nx[i+2], ny[j:j+4], a20, a21, a22, a23)
+			put4(out[(i+3)*m+j:], nx[i+3], ny[j:j+4], a30, a31, a32, a33)
+		}
+		for ; j < m; j++ {
+			for r := i; r < i+4; r++ {
+				out[r*m+j] = sqd(x[r*d:(r+1)*d], nx[r], y[j*d:(j+1)*d], ny[j])
+			}
+		}
+	}
+	for ; i < n; i++ {
+		for j := 0; j < m; j++ {
+			out[i*m+j] = sqd(x[i*d:(i+1)*d], nx[i], y[j*d:(j+1)*d], ny[j])
+		}
+	}
+}
+
+func put4(out []float32, nx float64, ny []float64, a0, a1, a2, a3 float64) {
+	out[0] = clamp0(nx + ny[0] - 2*a0)
+	out[1] = clamp0(nx + ny[1] - 2*a1)
+	out[2] = clamp0(nx + ny[2] - 2*a2)
+	out[3] = clamp0(nx + ny[3] - 2*a3)
+}
+
+func sqd(x []float64, nx float64, y []float64, ny float64) float32 {
+	s := 0.0
+	for k := range x {
+		s += x[k] * y[k]
+	}
+	return clamp0(nx + ny - 2*s)
+}
+
+func clamp0(c float64) float32 {
+	if c < 0 {
+		return 0
+	}
+	return float32(c)
+}

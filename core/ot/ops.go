@@ -1,0 +1,66 @@
+package ot
+
+// OpKind names an operation a Block performs on its rows.
+type OpKind int
+
+// The operations of the block protocol. The solver sends each to every block
+// and reduces the replies in block order.
+const (
+	// OpCost computes the squared-Euclidean cost of the block's rows into
+	// the block's buffer (float32) and replies with its maximum, sum and a
+	// histogram of the top 16 bits of the float32 values (for the median).
+	OpCost OpKind = iota + 1
+	// OpCostHistogram replies with the histogram of the low 16 bits of the
+	// cost values whose top 16 bits equal Op.Bucket (exact median search).
+	OpCostHistogram
+	// OpColMin replies with min over the block's rows of C_ij/Scale − f_i,
+	// for each column j (buffer must hold the cost).
+	OpColMin
+	// OpKernel turns the cost in the buffer into the kernel
+	// exp((f_i + g_j − C_ij/Scale)/Eps) in place, first moving each f_i so
+	// that the row's largest exponent lies in a safe range; u is reset to 1.
+	OpKernel
+	// OpIterate runs one fused Sinkhorn pass over the block: each row's
+	// scaling becomes u_i ← u_i^(1−ω)(a_i/(K v)_i)^ω, and the block replies
+	// with its partial column sums Σ_i u_i K_ij, its partial joint label
+	// table, its row-marginal violation and its largest |log u_i|.
+	OpIterate
+	// OpAbsorb moves the scalings into the kernel and the potentials:
+	// K_ij ← u_i K_ij v_j, f_i += Eps·log u_i, u_i ← 1; with Square, the
+	// kernel is then squared, which halves ε.
+	OpAbsorb
+	// OpFinish replies with the block's part of the transport cost
+	// Σ u_i K_ij v_j C_ij (C recovered from the kernel and the potentials)
+	// and its joint label table for the current scalings.
+	OpFinish
+	// OpRelease frees the block's buffers.
+	OpRelease
+)
+
+// Op is one operation sent to every block. Only the fields its Kind uses are
+// read. Vectors indexed by column (V, G) are the solver's full vectors.
+type Op struct {
+	Kind   OpKind
+	Eps    float64   // current ε, in normalised cost units
+	Scale  float64   // the cost normaliser: C' = C / Scale
+	Omega  float64   // over-relaxation factor of OpIterate (1 = plain Sinkhorn)
+	V      []float64 // column scalings (OpIterate, OpAbsorb, OpFinish)
+	G      []float64 // column potentials (OpKernel, OpFinish)
+	Bucket int       // OpCostHistogram: the top 16 bits selected
+	Square bool      // OpAbsorb: square the kernel afterwards (ε halves)
+	Stats  bool      // OpCost: also return the histogram
+}
+
+// Reply is one block's answer. Fields not produced by the operation are nil
+// or zero.
+type Reply struct {
+	ColSum  []float64 // OpIterate: Σ_i u_i K_ij; OpColMin: column minima
+	Joint   []float64 // La×Lb partial joint label table (OpIterate, OpFinish)
+	Hist    []uint32  // OpCost (with Stats), OpCostHistogram
+	Max     float64   // OpCost: largest cost
+	Sum     float64   // OpCost: sum of costs; OpFinish: partial transport cost
+	RowErr  float64   // OpIterate: Σ_i |u_i (K v)_i − a_i|
+	MaxLogU float64   // OpIterate: max_i |log u_i|; OpAbsorb: max_i log u_i before absorbing
+	Zero    int       // OpIterate: rows whose kernel row sum vanished; OpKernel: rows whose potential was moved
+	Mass    float64   // OpIterate, OpFinish: Σ_ij π_ij over the block
+}

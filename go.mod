@@ -1,0 +1,9 @@
+module github.com/otceseg/otceseg
+
+go 1.26.8
+
+require (
+	github.com/norunners/vert v0.0.0-20221203075838-106a353d42dd // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+	honnef.co/go/js/dom/v2 v2.0.0-20250304181735-b5e52f05e89d // indirect
+)
