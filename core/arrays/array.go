@@ -1,0 +1,466 @@
+package arrays
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+const (
+	// slabSize bounds the bytes read at once, and so the buffer Gather and
+	// ReadRange hold.
+	slabSize = 1 << 20
+	// maxGap is the largest run of unwanted bytes that Gather reads through
+	// rather than starting a new read: one read of a little more is cheaper
+	// than two reads, but reading a whole slab for two elements is not.
+	maxGap = 64 << 10
+)
+
+// Array is an n-dimensional array whose elements stay in the file until
+// read. Its methods may be called concurrently.
+type Array struct {
+	Name    string // for messages: the file name, or "file.npz:features"
+	Shape   []int  // the length of each dimension; empty for a scalar
+	DType   DType  // the type of the stored elements
+	Fortran bool   // column-major (Fortran) storage: the first index varies fastest
+
+	n   int64     // number of elements
+	f64 []float64 // the elements, for NewMemory; otherwise nil
+	src source    // where the stored elements are, when f64 is nil
+	dec decoder
+}
+
+// source gives access to the stored bytes of an array's elements, byte 0
+// being the first element's first byte.
+type source interface {
+	// session starts a sequence of reads; the caller calls close when done.
+	session() session
+}
+
+type session interface {
+	// slab returns the n bytes at offset off; the slice is only valid until
+	// the next call. In one session, offsets never decrease.
+	slab(off int64, n int) ([]byte, error)
+	close()
+}
+
+// atSource reads from an io.ReaderAt, at base plus the offset.
+type atSource struct {
+	r    io.ReaderAt
+	base int64
+	size int64 // number of data bytes, for buffer sizing
+}
+
+func (s *atSource) session() session { return &atSession{src: s} }
+
+type atSession struct {
+	src *atSource
+	buf []byte
+}
+
+func (s *atSession) slab(off int64, n int) ([]byte, error) {
+	if cap(s.buf) < n {
+		c := min(int64(slabSize), s.src.size)
+		c = max(c, int64(n))
+		s.buf = make([]byte, c)
+	}
+	b := s.buf[:n]
+	m, err := s.src.r.ReadAt(b, s.src.base+off)
+	if m == n {
+		return b, nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return nil, err
+}
+
+func (s *atSession) close() {}
+
+// bytesSource holds the stored bytes in memory.
+type bytesSource []byte
+
+func (s bytesSource) session() session { return s }
+
+func (s bytesSource) slab(off int64, n int) ([]byte, error) {
+	if off < 0 || off > int64(len(s)) || int64(n) > int64(len(s))-off {
+		return nil, io.ErrUnexpectedEOF
+	}
+	return s[off : off+int64(n)], nil
+}
+
+func (s bytesSource) close() {}
+
+// streamSource reads a stream that cannot seek, such as a deflated zip
+// member: reads go forward, skipping what is not wanted, and going back
+// restarts the stream. The open stream is kept between sessions, so that
+// successive calls that go forward make one pass in all.
+type streamSource struct {
+	mu   sync.Mutex
+	open func() (io.Reader, error) // a new stream at offset 0, ending at the data's end
+	r    io.Reader                 // nil when no stream is open
+	pos  int64                     // offset of the next byte of r
+	buf  []byte
+	size int64
+}
+
+func (s *streamSource) session() session {
+	s.mu.Lock()
+	return s
+}
+
+func (s *streamSource) close() { s.mu.Unlock() }
+
+func (s *streamSource) slab(off int64, n int) ([]byte, error) {
+	if s.r == nil || off < s.pos {
+		r, err := s.open()
+		if err != nil {
+			s.r = nil
+			return nil, err
+		}
+		s.r, s.pos = r, 0
+	}
+	if skip := off - s.pos; skip > 0 {
+		m, err := io.CopyN(io.Discard, s.r, skip)
+		s.pos += m
+		if err != nil {
+			s.r = nil
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	if cap(s.buf) < n {
+		s.buf = make([]byte, max(min(int64(slabSize), s.size), int64(n)))
+	}
+	b := s.buf[:n]
+	m, err := io.ReadFull(s.r, b)
+	s.pos += int64(m)
+	if err != nil {
+		s.r = nil
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// NewMemory returns an Array of the given shape holding data, in C order,
+// as float64. The array uses data and shape without copying them.
+// NewMemory panics if a dimension is negative or if the product of shape
+// is not len(data).
+func NewMemory(name string, shape []int, data []float64) *Array {
+	n, ok := elements(shape)
+	if !ok || n != int64(len(data)) {
+		panic(fmt.Sprintf("arrays.NewMemory: shape %v does not hold %d elements", shape, len(data)))
+	}
+	return &Array{
+		Name:  name,
+		Shape: shape,
+		DType: DType{Kind: Float, Size: 8},
+		n:     n,
+		f64:   data,
+	}
+}
+
+// newArray returns an array of the given shape and type stored in src.
+// The caller has checked the type, and that src holds all the elements.
+func newArray(name string, shape []int, dt DType, fortran bool, n int64, src source) *Array {
+	return &Array{
+		Name:    name,
+		Shape:   shape,
+		DType:   dt,
+		Fortran: fortran && len(shape) > 1,
+		n:       n,
+		src:     src,
+		dec:     dt.decoder(),
+	}
+}
+
+// elements returns the number of elements of an array of the given shape,
+// and false if a dimension is negative or the number overflows int64.
+func elements(shape []int) (int64, bool) {
+	n := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, false
+		}
+		if d == 0 {
+			n = 0
+			continue
+		}
+		if n > maxInt64/int64(d) {
+			return 0, false
+		}
+		n *= int64(d)
+	}
+	return n, true
+}
+
+const maxInt64 = 1<<63 - 1
+
+// Len returns the number of elements, the product of the dimensions.
+func (a *Array) Len() int64 { return a.n }
+
+// errorf returns an error whose message starts with the array's name.
+func (a *Array) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{a.Name}, args...)...)
+}
+
+// readError describes a failed read of the array's data.
+func (a *Array) readError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return a.errorf("truncated: data ends before the %d elements the header claims", a.n)
+	}
+	return a.errorf("reading data: %w", err)
+}
+
+// storage returns the position in storage order of the element with
+// row-major (C order) flat index i, which must be in range.
+func (a *Array) storage(i int64) int64 {
+	if !a.Fortran {
+		return i
+	}
+	// Split i into indices, last dimension fastest, and recombine them with
+	// the first dimension fastest.
+	var pos int64
+	stride := a.n
+	for d := len(a.Shape) - 1; d >= 0; d-- {
+		dim := int64(a.Shape[d])
+		stride /= dim
+		pos += (i % dim) * stride
+		i /= dim
+	}
+	return pos
+}
+
+// gatherItem is one wanted element: its storage position and where it goes.
+type gatherItem struct {
+	pos int64
+	k   int
+}
+
+// Gather reads the elements at the given row-major (C order) flat indices,
+// converting them to float64, storing the element at idx[k] in dst[k].
+// The indices may come in any order and may repeat; dst must be as long as
+// idx.
+//
+// Gather sorts the wanted elements by their position in the file and reads
+// them in one forward pass, in slabs of at most 1 MiB, reading through short
+// gaps between wanted elements and skipping long ones. Besides the slab it
+// allocates 16 bytes per index, whatever the size of the array. For a
+// deflated member of an .npz file, the pass decompresses the member from the
+// start (or from where the previous call stopped, when that is not beyond the
+// first wanted element) up to the last wanted element.
+func (a *Array) Gather(idx []int64, dst []float64) error {
+	if len(dst) != len(idx) {
+		return a.errorf("Gather: %d indices but room for %d values", len(idx), len(dst))
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	if a.f64 != nil || a.n == 0 {
+		for k, i := range idx {
+			if i < 0 || i >= a.n {
+				return a.indexError(i)
+			}
+			dst[k] = a.f64[i]
+		}
+		return nil
+	}
+	items := make([]gatherItem, len(idx))
+	sorted := true
+	for k, i := range idx {
+		if i < 0 || i >= a.n {
+			return a.indexError(i)
+		}
+		p := a.storage(i)
+		items[k] = gatherItem{p, k}
+		if k > 0 && p < items[k-1].pos {
+			sorted = false
+		}
+	}
+	if !sorted {
+		sortItems(items)
+	}
+	size := int64(a.DType.Size)
+	s := a.src.session()
+	defer s.close()
+	for i := 0; i < len(items); {
+		// Extend the run while the next element fits in the slab and is
+		// near enough.
+		first := items[i].pos * size
+		end := first + size
+		j := i + 1
+		for ; j < len(items); j++ {
+			b := items[j].pos * size
+			if b+size-first > slabSize || b-end > maxGap {
+				break
+			}
+			end = max(end, b+size)
+		}
+		buf, err := s.slab(first, int(end-first))
+		if err != nil {
+			return a.readError(err)
+		}
+		for _, it := range items[i:j] {
+			dst[it.k] = a.dec(buf[it.pos*size-first:])
+		}
+		i = j
+	}
+	return nil
+}
+
+func (a *Array) indexError(i int64) error {
+	return a.errorf("index %d out of range [0, %d)", i, a.n)
+}
+
+// sortItems sorts by storage position. For many items, a radix sort on the
+// significant bits of the positions beats a comparison sort severalfold.
+func sortItems(items []gatherItem) {
+	if len(items) < 1<<12 {
+		slices.SortFunc(items, func(x, y gatherItem) int { return cmp.Compare(x.pos, y.pos) })
+		return
+	}
+	var maxPos int64
+	for _, it := range items {
+		maxPos = max(maxPos, it.pos)
+	}
+	tmp := make([]gatherItem, len(items))
+	src, dst := items, tmp
+	const bits = 11
+	var count [1 << bits]int
+	for shift := uint(0); shift < 64 && maxPos>>shift != 0; shift += bits {
+		clear(count[:])
+		for _, it := range src {
+			count[(it.pos>>shift)&(1<<bits-1)]++
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, it := range src {
+			d := (it.pos >> shift) & (1<<bits - 1)
+			dst[count[d]] = it
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &items[0] {
+		copy(items, src)
+	}
+}
+
+// ReadRange reads len(dst) consecutive elements in row-major (C order),
+// starting at flat index start, converting them to float64. It suits label
+// maps, whose images are consecutive runs of elements.
+func (a *Array) ReadRange(start int64, dst []float64) error {
+	n := int64(len(dst))
+	if start < 0 || start > a.n || n > a.n-start {
+		return a.errorf("ReadRange: elements [%d, %d) out of range [0, %d)", start, start+n, a.n)
+	}
+	if n == 0 {
+		return nil
+	}
+	if a.f64 != nil {
+		copy(dst, a.f64[start:])
+		return nil
+	}
+	if a.Fortran {
+		return a.readRangeFortran(start, dst)
+	}
+	size := int64(a.DType.Size)
+	per := slabSize / size
+	s := a.src.session()
+	defer s.close()
+	for done := int64(0); done < n; {
+		m := min(per, n-done)
+		buf, err := s.slab((start+done)*size, int(m*size))
+		if err != nil {
+			return a.readError(err)
+		}
+		out := dst[done : done+m]
+		for t := range out {
+			out[t] = a.dec(buf[int64(t)*size:])
+		}
+		done += m
+	}
+	return nil
+}
+
+// readRangeFortran reads a C-order range of a column-major array. A range
+// that is a good part of the array, or any range of a stream, is read by
+// one pass over the whole array; a small one by Gather, in chunks.
+func (a *Array) readRangeFortran(start int64, dst []float64) error {
+	n := int64(len(dst))
+	if _, stream := a.src.(*streamSource); !stream && n < a.n/8 {
+		const chunk = 1 << 16
+		idx := make([]int64, min(n, chunk))
+		for done := int64(0); done < n; done += int64(len(idx)) {
+			idx = idx[:min(int64(len(idx)), n-done)]
+			for t := range idx {
+				idx[t] = start + done + int64(t)
+			}
+			if err := a.Gather(idx, dst[done:done+int64(len(idx))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// Walk storage order, first index fastest, keeping the C-order index c
+	// of the current element.
+	nd := len(a.Shape)
+	m := make([]int, nd)
+	cstride := make([]int64, nd)
+	st := int64(1)
+	for d := nd - 1; d >= 0; d-- {
+		cstride[d] = st
+		st *= int64(a.Shape[d])
+	}
+	end := start + n
+	size := int64(a.DType.Size)
+	per := slabSize / size
+	s := a.src.session()
+	defer s.close()
+	var c, found int64
+	for p := int64(0); p < a.n && found < n; {
+		k := min(per, a.n-p)
+		buf, err := s.slab(p*size, int(k*size))
+		if err != nil {
+			return a.readError(err)
+		}
+		for t := int64(0); t < k; t++ {
+			if c >= start && c < end {
+				dst[c-start] = a.dec(buf[t*size:])
+				found++
+			}
+			for d := 0; d < nd; d++ {
+				m[d]++
+				c += cstride[d]
+				if m[d] < a.Shape[d] {
+					break
+				}
+				m[d] = 0
+				c -= int64(a.Shape[d]) * cstride[d]
+			}
+		}
+		p += k
+	}
+	return nil
+}
+
+// quote returns s quoted for a one-line message, shortened if long.
+func quote(s string) string {
+	const limit = 60
+	if len(s) > limit {
+		return strconv.Quote(s[:limit]) + "..."
+	}
+	return strconv.Quote(s)
+}
