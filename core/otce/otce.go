@@ -1,0 +1,418 @@
+// Package otce computes the OTCE transferability score of candidate source
+// models for a target segmentation task ("Transferability Estimation for
+// Semantic Segmentation Task", Tan, Li, Huang; ICIP 2023 as "Efficient
+// Prediction of Model Transferability in Semantic Segmentation Tasks").
+//
+// For one candidate: sample N valid pixels of the source domain and N of the
+// target domain (features extracted by the candidate model), solve entropic
+// optimal transport between them with a squared-Euclidean cost, read the
+// joint label distribution P(y_s, y_t) off the coupling and score
+// OTCE = −H(Y_t | Y_s). Repeat K times with fresh samples and average.
+// Higher is better.
+//
+// The work is split so that the command-line tool and the browser run the
+// same code: Prepare opens the files, Job.Sample draws one repetition's
+// pixels, SolveSample solves it over any ot.BlockSet, and a Summary collects
+// the repetitions into a report.Candidate. Score does all of it in-process.
+package otce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/sample"
+)
+
+// Choices of the enumerated settings.
+var (
+	CostNorms  = []string{ot.NormNone, ot.NormMax, ot.NormMean, ot.NormMedian}
+	Transforms = []string{"none", "softmax", "l2"}
+	Solvers    = []string{"sinkhorn", "emd"}
+	Layouts    = []string{"auto", "nchw", "nhwc", "nc"}
+)
+
+// DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
+// K = 10 repetitions, ε = 0.1 on the raw squared distances.
+func DefaultSettings() report.Settings {
+	return report.Settings{
+		N: 10000, K: 10, Eps: 0.1, CostNorm: ot.NormNone, Transform: "none", Solver: "sinkhorn",
+		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-6, Seed: 0, IgnoreIndex: 255, Layout: "auto",
+		FeatureKey: "features", LabelKey: "labels",
+	}
+}
+
+// CheckSettings reports the first invalid setting.
+func CheckSettings(s report.Settings) error {
+	switch {
+	case s.N <= 0:
+		return fmt.Errorf("-n must be positive, got %d", s.N)
+	case s.K <= 0:
+		return fmt.Errorf("-k must be positive, got %d", s.K)
+	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
+		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
+	case !slices.Contains(CostNorms, s.CostNorm):
+		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
+	case !slices.Contains(Transforms, s.Transform):
+		return fmt.Errorf("--transform %q: want one of %v", s.Transform, Transforms)
+	case !slices.Contains(Solvers, s.Solver):
+		return fmt.Errorf("--solver %q: want one of %v", s.Solver, Solvers)
+	case !(s.Tol > 0) || math.IsInf(s.Tol, 0):
+		return fmt.Errorf("--tol must be positive, got %v", s.Tol)
+	case s.MaxIter <= 0:
+		return fmt.Errorf("--max-iter must be positive, got %d", s.MaxIter)
+	case !(s.ScoreTol >= 0) || math.IsInf(s.ScoreTol, 0):
+		return fmt.Errorf("--score-tol must be zero or positive, got %v", s.ScoreTol)
+	case !slices.Contains(Layouts, s.Layout):
+		return fmt.Errorf("--layout %q: want one of %v", s.Layout, Layouts)
+	case s.N > 1<<20:
+		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
+	}
+	return nil
+}
+
+// Candidate names the files of one candidate source model.
+type Candidate struct {
+	Name           string
+	SourceFeatures []dataset.File
+	SourceLabels   []dataset.File
+	TargetFeatures []dataset.File
+	TargetLabels   []dataset.File
+	Accuracy       *float64 // known transfer accuracy, if any
+}
+
+// Job is a candidate whose files are open.
+type Job struct {
+	Candidate Candidate
+	Settings  report.Settings
+	Source    *dataset.Domain
+	Target    *dataset.Domain
+}
+
+// Prepare opens and checks a candidate's files.
+func Prepare(c Candidate, s report.Settings) (*Job, error) {
+	if err := CheckSettings(s); err != nil {
+		return nil, err
+	}
+	opt := dataset.Options{Layout: s.Layout, IgnoreIndex: s.IgnoreIndex, FeatureKey: s.FeatureKey, LabelKey: s.LabelKey}
+	src, err := dataset.Open("source", c.SourceFeatures, c.SourceLabels, opt)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := dataset.Open("target", c.TargetFeatures, c.TargetLabels, opt)
+	if err != nil {
+		return nil, err
+	}
+	if src.Dim != tgt.Dim {
+		return nil, fmt.Errorf("%s has %d channels but %s has %d: source and target features must come from the same layer",
+			src.Images[0].Features.Name, src.Dim, tgt.Images[0].Features.Name, tgt.Dim)
+	}
+	return &Job{Candidate: c, Settings: s, Source: src, Target: tgt}, nil
+}
+
+// Sample is one repetition's problem: the sampled pixels, their classes and
+// what was noticed while drawing them.
+type Sample struct {
+	Rep           int
+	Problem       *ot.Problem
+	SourceClasses []int // label value of each source class index
+	TargetClasses []int
+	Warnings      []string
+	// AllPixels is set when both domains had at most N valid pixels: every
+	// repetition then draws the same pixels.
+	AllPixels bool
+}
+
+// Sample draws repetition rep's pixels: a function of the seed, rep and the
+// files only.
+func (j *Job) Sample(rep int) (*Sample, error) {
+	s := j.Settings
+	smp := &Sample{Rep: rep}
+	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	if err != nil {
+		return nil, err
+	}
+	for _, side := range []struct {
+		name string
+		px   *sample.Pixels
+		d    *dataset.Domain
+	}{{"source", src, j.Source}, {"target", tgt, j.Target}} {
+		if side.px.Exhausted {
+			smp.Warnings = append(smp.Warnings, fmt.Sprintf("%s: only %d valid pixels, fewer than N = %d: all of them are used", side.name, side.px.N, s.N))
+		}
+		if side.px.Dropped > 0 {
+			smp.Warnings = append(smp.Warnings, fmt.Sprintf("%s: %d sampled pixels with NaN or Inf features were skipped", side.name, side.px.Dropped))
+		}
+	}
+	smp.AllPixels = src.Exhausted && tgt.Exhausted && src.Dropped == 0 && tgt.Dropped == 0
+	if err := Transform(s.Transform, src.X, src.D); err != nil {
+		return nil, err
+	}
+	if err := Transform(s.Transform, tgt.X, tgt.D); err != nil {
+		return nil, err
+	}
+	p := &ot.Problem{N: src.N, M: tgt.N, D: src.D}
+	var ys []int32
+	smp.SourceClasses, ys = classes(src.Y)
+	p.Xs, p.Ys, p.La = src.X, ys, len(smp.SourceClasses)
+	var yt []int32
+	smp.TargetClasses, yt = classes(tgt.Y)
+	p.Lb = len(smp.TargetClasses)
+	// Order the target points by class (stable), as ot.Problem requires.
+	order := make([]int, tgt.N)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(yt[a]) - int(yt[b]) })
+	p.Xt = make([]float32, len(tgt.X))
+	p.Yt = make([]int32, tgt.N)
+	for k, o := range order {
+		copy(p.Xt[k*tgt.D:(k+1)*tgt.D], tgt.X[o*tgt.D:(o+1)*tgt.D])
+		p.Yt[k] = yt[o]
+	}
+	smp.Problem = p
+	return smp, p.Validate()
+}
+
+// classes maps label values to dense class indices in increasing label order.
+func classes(y []int32) ([]int, []int32) {
+	seen := map[int32]bool{}
+	var vals []int
+	for _, v := range y {
+		if !seen[v] {
+			seen[v] = true
+			vals = append(vals, int(v))
+		}
+	}
+	slices.Sort(vals)
+	index := make(map[int32]int32, len(vals))
+	for i, v := range vals {
+		index[int32(v)] = int32(i)
+	}
+	out := make([]int32, len(y))
+	for i, v := range y {
+		out[i] = index[v]
+	}
+	return vals, out
+}
+
+// Transform applies a feature transform to the rows of x (n×d) in place:
+// "none", "softmax" (over the channels, for logits) or "l2" (unit-norm rows).
+func Transform(name string, x []float32, d int) error {
+	switch name {
+	case "none", "":
+		return nil
+	case "softmax":
+		for i := 0; i+d <= len(x); i += d {
+			row := x[i : i+d]
+			mx := math.Inf(-1)
+			for _, v := range row {
+				mx = math.Max(mx, float64(v))
+			}
+			sum := 0.0
+			for _, v := range row {
+				sum += math.Exp(float64(v) - mx)
+			}
+			for k, v := range row {
+				row[k] = float32(math.Exp(float64(v)-mx) / sum)
+			}
+		}
+		return nil
+	case "l2":
+		for i := 0; i+d <= len(x); i += d {
+			row := x[i : i+d]
+			s := 0.0
+			for _, v := range row {
+				s += float64(v) * float64(v)
+			}
+			if s == 0 {
+				continue
+			}
+			inv := 1 / math.Sqrt(s)
+			for k, v := range row {
+				row[k] = float32(float64(v) * inv)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown transform %q", name)
+}
+
+// SolveSample solves one repetition over the blocks.
+func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
+	switch s.Solver {
+	case "sinkhorn", "":
+		return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+			Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol, Progress: progress,
+		})
+	}
+	return nil, fmt.Errorf("--solver %s is not available yet", s.Solver)
+}
+
+// Summary collects the repetitions of one candidate.
+type Summary struct {
+	res   report.Candidate
+	seen  map[string]bool
+	start time.Time
+	job   *Job
+	last  *ot.Solution
+	smp   *Sample
+}
+
+// NewSummary starts the summary of a candidate.
+func NewSummary(c Candidate, j *Job, s report.Settings) *Summary {
+	sm := &Summary{seen: map[string]bool{}, start: time.Now(), job: j}
+	sm.res.Name = c.Name
+	sm.res.Accuracy = c.Accuracy
+	sm.res.Settings = s
+	sm.res.Converged = true
+	sm.res.Warnings = []string{}
+	return sm
+}
+
+func (sm *Summary) warn(w string) {
+	if !sm.seen[w] {
+		sm.seen[w] = true
+		sm.res.Warnings = append(sm.res.Warnings, w)
+	}
+}
+
+// Add records one repetition.
+func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
+	r := &sm.res
+	r.CE = append(r.CE, sol.CE)
+	r.WD = append(r.WD, sol.WD)
+	r.Iterations = append(r.Iterations, sol.Iterations)
+	r.MarginalError = append(r.MarginalError, sol.MarginalError)
+	r.StopRule = append(r.StopRule, sol.StopRule)
+	for _, w := range smp.Warnings {
+		sm.warn(w)
+	}
+	if !sol.Converged {
+		r.Converged = false
+		sm.warn(fmt.Sprintf("repetition %d did not converge: L1 marginal error %.2g after %d iterations (raise --max-iter, or see --solver emd)", smp.Rep+1, sol.MarginalError, sol.Iterations))
+	}
+	sm.last, sm.smp = sol, smp
+}
+
+// Result returns the candidate's report.
+func (sm *Summary) Result() report.Candidate {
+	r := sm.res
+	k := len(r.CE)
+	if k == 0 {
+		if r.Error == "" {
+			r.Error = "no repetition was computed"
+		}
+		return r
+	}
+	mean := 0.0
+	for _, c := range r.CE {
+		mean -= c
+	}
+	mean /= float64(k)
+	std := 0.0
+	if k > 1 {
+		for _, c := range r.CE {
+			std += (-c - mean) * (-c - mean)
+		}
+		std = math.Sqrt(std / float64(k-1))
+	}
+	r.OTCEMean, r.OTCEStd = mean, std
+	sol, smp := sm.last, sm.smp
+	p := smp.Problem
+	d := &r.Diagnostics
+	d.SourcePixels, d.TargetPixels, d.Dim = p.N, p.M, p.D
+	if sm.job != nil {
+		d.SourceValid, d.TargetValid = sm.job.Source.Valid, sm.job.Target.Valid
+		d.SourceLayout, d.TargetLayout = sm.job.Source.Layout, sm.job.Target.Layout
+	}
+	d.CostMedian, d.CostMax, d.CostMean = sol.CostMedian, sol.CostMax, sol.CostMean
+	d.EpsOverMedian = sol.EpsOverMedian(r.Settings.Eps)
+	d.Stages, d.Rebuilds, d.Omega, d.CEChange = sol.Stages, sol.Rebuilds, sol.Omega, sol.CEChange
+	d.TargetEntropy = targetEntropy(p)
+	if ht := d.TargetEntropy; ht > 0 && sol.CE >= 0.99*ht {
+		sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates", sol.CE, ht, d.EpsOverMedian))
+	}
+	r.Warnings = sm.res.Warnings
+	r.Joint = &report.Joint{SourceLabels: smp.SourceClasses, TargetLabels: smp.TargetClasses}
+	for a := 0; a < p.La; a++ {
+		r.Joint.Table = append(r.Joint.Table, slices.Clone(sol.Joint[a*p.Lb:(a+1)*p.Lb]))
+	}
+	r.Seconds = time.Since(sm.start).Seconds()
+	return r
+}
+
+// SetError records a failure of the candidate.
+func (sm *Summary) SetError(err error) { sm.res.Error = err.Error() }
+
+func targetEntropy(p *ot.Problem) float64 {
+	counts := make([]float64, p.Lb)
+	for _, y := range p.Yt {
+		counts[y]++
+	}
+	h := 0.0
+	for _, c := range counts {
+		if c > 0 {
+			q := c / float64(p.M)
+			h -= q * math.Log(q)
+		}
+	}
+	return h
+}
+
+// Progress reports the state of Score.
+type Progress struct {
+	Candidate string
+	Rep, K    int // current repetition (0-based) and total
+	ot.Progress
+}
+
+// Score computes one candidate's score in this process, with the blocks on
+// the given number of goroutines (0: all cores). A failure is reported in
+// the result's Error field.
+func Score(ctx context.Context, c Candidate, s report.Settings, workers int, progress func(Progress)) report.Candidate {
+	j, err := Prepare(c, s)
+	sm := NewSummary(c, j, s)
+	if err != nil {
+		sm.SetError(err)
+		return sm.Result()
+	}
+	for rep := 0; rep < s.K; rep++ {
+		smp, err := j.Sample(rep)
+		if err != nil {
+			sm.SetError(err)
+			return sm.Result()
+		}
+		if rep > 0 && smp.AllPixels && sm.last != nil {
+			// Same pixels, same problem: the solve would repeat itself.
+			sm.Add(smp, sm.last)
+			continue
+		}
+		bs := ot.NewLocalBlocks(smp.Problem, workers)
+		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
+			if progress != nil {
+				progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
+			}
+		})
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				sm.SetError(errors.New("cancelled"))
+			} else {
+				sm.SetError(err)
+			}
+			return sm.Result()
+		}
+		sm.Add(smp, sol)
+	}
+	return sm.Result()
+}

@@ -1,0 +1,84 @@
+// Package report defines the result schema shared by the command-line tool
+// and the browser app, and writes it as JSON, CSV or a text table.
+package report
+
+// Settings are all the settings needed to reproduce a score.
+type Settings struct {
+	N             int     `json:"n"`
+	K             int     `json:"k"`
+	Eps           float64 `json:"eps"`
+	CostNorm      string  `json:"cost_norm"`
+	Transform     string  `json:"transform"`
+	Solver        string  `json:"solver"`
+	Tol           float64 `json:"tol"`
+	MaxIter       int     `json:"max_iter"`
+	ScoreTol      float64 `json:"score_tol"`
+	Seed          uint64  `json:"seed"`
+	IgnoreIndex   int     `json:"ignore_index"`
+	Layout        string  `json:"layout"`
+	DropNonFinite bool    `json:"drop_nonfinite"`
+	FeatureKey    string  `json:"feature_key"`
+	LabelKey      string  `json:"label_key"`
+}
+
+// Joint is a joint label table P(source class, target class).
+type Joint struct {
+	SourceLabels []int       `json:"source_labels"`
+	TargetLabels []int       `json:"target_labels"`
+	Table        [][]float64 `json:"table"` // rows: source labels; columns: target labels
+}
+
+// Candidate is the score of one candidate source model.
+type Candidate struct {
+	Name          string      `json:"name,omitempty"`
+	OTCEMean      float64     `json:"otce_mean"`
+	OTCEStd       float64     `json:"otce_std"`
+	CE            []float64   `json:"ce"`
+	WD            []float64   `json:"wd"`
+	Iterations    []int       `json:"iterations"`
+	MarginalError []float64   `json:"marginal_error"`
+	StopRule      []string    `json:"stop_rule"`
+	Converged     bool        `json:"converged"`
+	Accuracy      *float64    `json:"accuracy,omitempty"`
+	Warnings      []string    `json:"warnings"`
+	Settings      Settings    `json:"settings"`
+	Diagnostics   Diagnostics `json:"diagnostics"`
+	Joint         *Joint      `json:"joint,omitempty"`
+	Error         string      `json:"error,omitempty"`
+	Seconds       float64     `json:"seconds"`
+}
+
+// Diagnostics describe the cost and the samples of a score.
+type Diagnostics struct {
+	SourcePixels  int     `json:"source_pixels"` // sampled per repetition
+	TargetPixels  int     `json:"target_pixels"`
+	SourceValid   int64   `json:"source_valid"` // valid pixels available
+	TargetValid   int64   `json:"target_valid"`
+	Dim           int     `json:"dim"`
+	SourceLayout  string  `json:"source_layout"`
+	TargetLayout  string  `json:"target_layout"`
+	CostMedian    float64 `json:"cost_median"` // raw squared distances, last repetition
+	CostMax       float64 `json:"cost_max"`
+	CostMean      float64 `json:"cost_mean"`
+	EpsOverMedian float64 `json:"eps_over_median"` // ε·scale/median(C): the sharpness of the coupling
+	TargetEntropy float64 `json:"target_entropy"`  // H(Y_t) of the sample, last repetition
+	Stages        int     `json:"stages"`
+	Rebuilds      int     `json:"rebuilds"`
+	Omega         float64 `json:"omega"`
+	CEChange      float64 `json:"ce_change"`
+}
+
+// Correlation measures how well the scores order the known accuracies.
+type Correlation struct {
+	Pearson  float64 `json:"pearson"`
+	Spearman float64 `json:"spearman"`
+	Kendall  float64 `json:"kendall"`
+	Count    int     `json:"count"`
+}
+
+// Ranking is the result of scoring several candidates, best first.
+type Ranking struct {
+	Candidates  []Candidate  `json:"candidates"`
+	Correlation *Correlation `json:"correlation,omitempty"`
+	Settings    Settings     `json:"settings"`
+}
