@@ -1,0 +1,429 @@
+// Command otce scores how well candidate source segmentation models will
+// transfer to a target segmentation task, with the OTCE score.
+//
+//	otce score --source-features F --source-labels F --target-features F --target-labels F [flags]
+//	otce rank --manifest M.json [flags]
+//	otce demo [flags]
+//
+// Run "otce help" for the flags. Bad input ends with a one-line message
+// naming the file and the problem, and exit status 2.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/report"
+)
+
+const usage = `otce: which pretrained segmentation model will transfer best to a target task?
+
+usage:
+  otce score --source-features PATH --source-labels PATH --target-features PATH --target-labels PATH [flags]
+  otce rank --manifest M.json [flags]
+  otce demo [flags]
+
+PATH is a file (.npy, .npz, .safetensors, .png labels) or a folder of per-image
+files paired by stem; flags may be repeated. A bundle (.npz/.safetensors) holding
+"features" and "labels" may be given as features alone.
+
+flags:
+`
+
+type options struct {
+	s       report.Settings
+	workers int
+	format  string
+	quiet   bool
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func settingsFlags(fs *flag.FlagSet, o *options) {
+	s := &o.s
+	*s = otce.DefaultSettings()
+	fs.IntVar(&s.N, "n", s.N, "pixels sampled per domain and repetition")
+	fs.IntVar(&s.K, "k", s.K, "repetitions with fresh samples")
+	fs.Float64Var(&s.Eps, "eps", s.Eps, "entropic regularisation ε (in units of the normalised cost)")
+	fs.StringVar(&s.CostNorm, "cost-norm", s.CostNorm, "divide the cost by its none|max|mean|median first")
+	fs.StringVar(&s.Transform, "transform", s.Transform, "feature transform before the cost: none|softmax|l2")
+	fs.StringVar(&s.Solver, "solver", s.Solver, "sinkhorn (entropic OT) or emd (exact OT)")
+	fs.Float64Var(&s.Tol, "tol", s.Tol, "stop when the L1 marginal violation is at most this")
+	fs.IntVar(&s.MaxIter, "max-iter", s.MaxIter, "Sinkhorn iteration budget per repetition")
+	fs.Float64Var(&s.ScoreTol, "score-tol", s.ScoreTol, "also stop once the score has settled to this (0: marginals only)")
+	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the pixel sampling")
+	fs.IntVar(&s.IgnoreIndex, "ignore-index", s.IgnoreIndex, "label of pixels never sampled")
+	fs.StringVar(&s.Layout, "layout", s.Layout, "feature layout: auto|nchw|nhwc|nc")
+	fs.BoolVar(&s.DropNonFinite, "drop-nonfinite", false, "skip pixels whose features hold NaN or Inf instead of failing")
+	fs.StringVar(&s.FeatureKey, "feature-key", s.FeatureKey, "array name of the features in .npz/.safetensors bundles")
+	fs.StringVar(&s.LabelKey, "label-key", s.LabelKey, "array name of the labels in .npz/.safetensors bundles")
+	fs.IntVar(&o.workers, "workers", 0, "goroutines solving in parallel (0: all cores)")
+	fs.StringVar(&o.format, "format", "table", "output: table|json|csv")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+}
+
+// exitError carries an exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil {
+		code := 2
+		var ee exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		if err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "otce:", oneLine(err.Error()))
+		}
+		os.Exit(code)
+	}
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ") }
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fs := flag.NewFlagSet("otce", flag.ContinueOnError)
+		var o options
+		settingsFlags(fs, &o)
+		fs.SetOutput(stdout)
+		fmt.Fprint(stdout, usage)
+		fs.PrintDefaults()
+		if len(args) == 0 {
+			return exitError{2, errors.New("")}
+		}
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	switch args[0] {
+	case "score":
+		return cmdScore(ctx, args[1:], stdout, stderr)
+	case "rank":
+		return cmdRank(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q (score, rank, demo, help)", args[0])
+}
+
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitError{2, errors.New("")}
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("otce score", flag.ContinueOnError)
+	var o options
+	settingsFlags(fs, &o)
+	var sf, sl, tf, tl multi
+	fs.Var(&sf, "source-features", "source-domain features (file or folder; repeatable)")
+	fs.Var(&sl, "source-labels", "source-domain labels")
+	fs.Var(&tf, "target-features", "target-domain features extracted by the same model")
+	fs.Var(&tl, "target-labels", "target-domain labels")
+	fs.Float64Var(new(float64), "accuracy", 0, "(ignored by score)")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	if err := otce.CheckSettings(o.s); err != nil {
+		return err
+	}
+	c, err := candidateFiles("", sf, sl, tf, tl)
+	if err != nil {
+		return err
+	}
+	res := otce.Score(ctx, c, o.s, o.workers, progressPrinter(stderr, o.quiet))
+	if res.Error != "" {
+		return errors.New(res.Error)
+	}
+	switch o.format {
+	case "json":
+		return report.WriteJSON(stdout, res)
+	case "csv":
+		return report.WriteCSV(stdout, []report.Candidate{res})
+	}
+	return report.WriteTable(stdout, report.Ranking{Candidates: []report.Candidate{res}, Settings: o.s})
+}
+
+func checkFormat(f string) error {
+	switch f {
+	case "table", "json", "csv":
+		return nil
+	}
+	return fmt.Errorf("--format %q: want table, json or csv", f)
+}
+
+// candidateFiles expands the paths of one candidate. Labels may be omitted
+// for bundles, which then give their own labels.
+func candidateFiles(name string, sf, sl, tf, tl []string) (otce.Candidate, error) {
+	c := otce.Candidate{Name: name}
+	var err error
+	need := func(paths []string, what string) error {
+		if len(paths) == 0 {
+			return fmt.Errorf("missing --%s", what)
+		}
+		return nil
+	}
+	if err := need(sf, "source-features"); err != nil {
+		return c, err
+	}
+	if err := need(tf, "target-features"); err != nil {
+		return c, err
+	}
+	if c.SourceFeatures, err = expand(sf); err != nil {
+		return c, err
+	}
+	if c.TargetFeatures, err = expand(tf); err != nil {
+		return c, err
+	}
+	if len(sl) == 0 {
+		sl = bundleLabels(sf)
+	}
+	if len(tl) == 0 {
+		tl = bundleLabels(tf)
+	}
+	if err := need(sl, "source-labels"); err != nil {
+		return c, err
+	}
+	if err := need(tl, "target-labels"); err != nil {
+		return c, err
+	}
+	if c.SourceLabels, err = expand(sl); err != nil {
+		return c, err
+	}
+	if c.TargetLabels, err = expand(tl); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// bundleLabels returns paths when they are all bundles (which hold labels
+// too), nil otherwise.
+func bundleLabels(paths []string) []string {
+	for _, p := range paths {
+		ext := strings.ToLower(filepath.Ext(p))
+		if ext != ".npz" && ext != ".safetensors" {
+			return nil
+		}
+	}
+	return paths
+}
+
+func progressPrinter(stderr io.Writer, quiet bool) func(otce.Progress) {
+	f, ok := stderr.(*os.File)
+	if quiet || !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	var last time.Time
+	return func(p otce.Progress) {
+		if time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(stderr, "\r\033[K%s repetition %d/%d  ε stage %d/%d  iteration %d  marginal error %.2e",
+			p.Candidate, p.Rep+1, p.K, p.Stage, p.Stages, p.Iteration, p.Error)
+	}
+}
+
+// Manifest is the JSON file of `otce rank`.
+type Manifest struct {
+	TargetLabels paths          `json:"target_labels"`
+	Candidates   []manifestCand `json:"candidates"`
+}
+
+type manifestCand struct {
+	Name           string   `json:"name"`
+	SourceFeatures paths    `json:"source_features"`
+	SourceLabels   paths    `json:"source_labels"`
+	TargetFeatures paths    `json:"target_features"`
+	TargetLabels   paths    `json:"target_labels"`
+	Accuracy       *float64 `json:"accuracy"`
+}
+
+// paths is a file, a folder, or a list of them.
+type paths []string
+
+func (p *paths) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*p = paths{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("a path must be a string or a list of strings")
+	}
+	*p = many
+	return nil
+}
+
+func (p paths) resolve(dir string) []string {
+	out := make([]string, len(p))
+	for i, s := range p {
+		if filepath.IsAbs(s) {
+			out[i] = s
+		} else {
+			out[i] = filepath.Join(dir, s)
+		}
+	}
+	return out
+}
+
+// readManifest parses and checks a manifest, resolving paths against its
+// folder.
+func readManifest(path string) ([]otce.Candidate, []error, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
+	}
+	var m Manifest
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, nil, fmt.Errorf("%s: not a valid manifest: %v", path, err)
+	}
+	if len(m.Candidates) == 0 {
+		return nil, nil, fmt.Errorf("%s: no candidates", path)
+	}
+	dir := filepath.Dir(path)
+	seen := map[string]bool{}
+	var cands []otce.Candidate
+	var errs []error
+	for i, mc := range m.Candidates {
+		if mc.Name == "" {
+			mc.Name = fmt.Sprintf("candidate %d", i+1)
+		}
+		if seen[mc.Name] {
+			return nil, nil, fmt.Errorf("%s: two candidates named %q", path, mc.Name)
+		}
+		seen[mc.Name] = true
+		tl := mc.TargetLabels
+		if len(tl) == 0 {
+			tl = m.TargetLabels
+		}
+		c, err := candidateFiles(mc.Name, mc.SourceFeatures.resolve(dir), mc.SourceLabels.resolve(dir), mc.TargetFeatures.resolve(dir), tl.resolve(dir))
+		c.Name, c.Accuracy = mc.Name, mc.Accuracy
+		cands = append(cands, c)
+		errs = append(errs, err)
+	}
+	return cands, errs, nil
+}
+
+func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("otce rank", flag.ContinueOnError)
+	var o options
+	settingsFlags(fs, &o)
+	manifest := fs.String("manifest", "", "JSON manifest of the candidates")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	if err := otce.CheckSettings(o.s); err != nil {
+		return err
+	}
+	if *manifest == "" {
+		return errors.New("missing --manifest")
+	}
+	cands, errs, err := readManifest(*manifest)
+	if err != nil {
+		return err
+	}
+	return rankAndWrite(ctx, cands, errs, o, stdout, stderr)
+}
+
+func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, stdout, stderr io.Writer) error {
+	var results []report.Candidate
+	failed := 0
+	for i, c := range cands {
+		var r report.Candidate
+		if errs != nil && errs[i] != nil {
+			r = report.Candidate{Name: c.Name, Accuracy: c.Accuracy, Error: errs[i].Error(), Settings: o.s, Warnings: []string{}}
+		} else {
+			r = otce.Score(ctx, c, o.s, o.workers, progressPrinter(stderr, o.quiet))
+		}
+		if r.Error != "" {
+			failed++
+			fmt.Fprintf(stderr, "\r\033[Kotce: %s: %s\n", c.Name, oneLine(r.Error))
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if pp := progressPrinter(stderr, o.quiet); pp != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	rk := otce.Rank(results, o.s)
+	var werr error
+	switch o.format {
+	case "json":
+		werr = report.WriteJSON(stdout, rk)
+	case "csv":
+		werr = report.WriteCSV(stdout, rk.Candidates)
+	default:
+		werr = report.WriteTable(stdout, rk)
+	}
+	if werr != nil {
+		return werr
+	}
+	if failed > 0 {
+		return exitError{2, fmt.Errorf("%d of %d candidates failed", failed, len(results))}
+	}
+	return nil
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("otce demo", flag.ContinueOnError)
+	var o options
+	settingsFlags(fs, &o)
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	if err := otce.CheckSettings(o.s); err != nil {
+		return err
+	}
+	if o.format == "table" {
+		fmt.Fprintln(stdout, "Built-in demo: five synthetic candidates of known quality, scored with the paper's settings.")
+		fmt.Fprintln(stdout)
+	}
+	return rankAndWrite(ctx, otce.DemoCandidates(), nil, o, stdout, stderr)
+}
+
+var _ dataset.File = (*lazyFile)(nil)
