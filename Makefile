@@ -1,0 +1,42 @@
+# otceseg — see README.md.
+GO ?= go
+BIN := build/otce
+
+.PHONY: all cli demo test test-core setup bench fixtures vet clean
+
+all: cli
+
+cli:
+	$(GO) build -o $(BIN) ./cmd/otce
+
+## demo: build the CLI and score the built-in demo dataset (the README's first command)
+demo: cli
+	./$(BIN) demo
+
+## setup: install what the tests need (Debian packages, Go modules)
+setup:
+	bash scripts/setup.sh
+
+## test: set up, then run every test (Go unit tests, CLI tests, browser end-to-end)
+test: setup
+	$(GO) vet ./core/... ./cmd/...
+	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./core/...
+	$(GO) test -count=1 -timeout 40m ./...
+
+## test-core: the native tests only (no browser)
+test-core:
+	$(GO) test -count=1 -short ./core/... ./cmd/...
+
+## bench: go benchmarks of one repetition
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/ot/ ./core/emd/
+
+## fixtures: regenerate the reference fixtures with NumPy and POT (slow: minutes)
+fixtures:
+	/usr/bin/python3 scripts/make_array_fixtures.py
+	/usr/bin/python3 scripts/pot_reference.py
+
+clean:
+	rm -rf build
+
+-include mk/*.mk
