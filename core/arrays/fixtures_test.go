@@ -209,7 +209,7 @@ func wantError(t *testing.T, err error, name, what string) {
 		return
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, name+": ") {
+	if !strings.HasPrefix(msg, name+":") {
 		t.Errorf("error %q does not start with the file name %q", msg, name)
 	}
 	if !strings.Contains(msg, what) {
