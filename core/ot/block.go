@@ -30,8 +30,21 @@ type Block struct {
 	buf []float32 // (Hi−Lo)×M: the cost after OpCost, the kernel after OpKernel
 	f   []float64 // row potentials
 	u   []float64 // row scalings
-	eps float64   // ε of the kernel in buf (0 when buf holds the cost)
+	eps float64   // ε of the kernel (0 when buf holds the cost)
+
+	// Sparse form of the kernel, used instead of buf once few entries are
+	// non-zero (small ε): row r holds sv[sp[r]:sp[r+1]] at columns
+	// sc[sp[r]:sp[r+1]], ascending.
+	sparse bool
+	sv     []float32
+	sc     []int32
+	sp     []int
 }
+
+// SparseDensity is the fraction of non-zero kernel entries below which a
+// block switches to the sparse form (8 bytes an entry instead of 4 for every
+// entry).
+const SparseDensity = 0.25
 
 // Target holds the target side of a problem in the form blocks use; blocks in
 // the same process share one.
@@ -99,6 +112,7 @@ func (b *Block) rows() int { return b.Hi - b.Lo }
 func (b *Block) cost(stats bool) *Reply {
 	p := b.p
 	n, m, d := b.rows(), p.M, p.D
+	b.sparse, b.sv, b.sc, b.sp = false, nil, nil, nil
 	if len(b.buf) != n*m {
 		b.buf = make([]float32, n*m)
 	}
@@ -212,7 +226,8 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 		b.u[r] = 1
 	}
 	b.eps = eps
-	return &Reply{Zero: moved}, nil
+	b.maybeSparsify()
+	return &Reply{Zero: moved, Mass: b.density()}, nil
 }
 
 // iterate is one fused pass: row scaling update, then the row's contribution
@@ -230,12 +245,20 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 	seg := b.seg
 	maxLog := 0.0
 	for r := 0; r < b.rows(); r++ {
-		row := b.buf[r*m : (r+1)*m]
+		var row []float32
+		var sv []float32
+		var sc []int32
 		s := 0.0
-		for c := 0; c < lb; c++ {
-			x := dot32(row[seg[c]:seg[c+1]], v[seg[c]:seg[c+1]])
-			segsum[c] = x
-			s += x
+		if b.sparse {
+			sv, sc = b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+			s = segDotSparse(segsum, sv, sc, v, seg)
+		} else {
+			row = b.buf[r*m : (r+1)*m]
+			for c := 0; c < lb; c++ {
+				x := dot32(row[seg[c]:seg[c+1]], v[seg[c]:seg[c+1]])
+				segsum[c] = x
+				s += x
+			}
 		}
 		if !(s > 0) || math.IsInf(s, 0) {
 			rep.Zero++
@@ -256,7 +279,13 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 		for c := 0; c < lb; c++ {
 			jr[c] += un * segsum[c]
 		}
-		axpy32(col, un, row)
+		if b.sparse {
+			for k, c := range sc {
+				col[c] += un * float64(sv[k])
+			}
+		} else {
+			axpy32(col, un, row)
+		}
 	}
 	rep.MaxLogU = maxLog
 	return rep, nil
@@ -271,25 +300,35 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		lo = math.Exp(-flushExp / 2)
 	}
+	scale := func(row []float32, cols []int32, ui float64) {
+		for k, x := range row {
+			if x == 0 {
+				continue
+			}
+			j := k
+			if cols != nil {
+				j = int(cols[k])
+			}
+			y := ui * float64(x) * v[j]
+			if y < lo {
+				row[k] = 0
+			} else if square {
+				row[k] = float32(y * y)
+			} else {
+				row[k] = float32(y)
+			}
+		}
+	}
 	maxLog := math.Inf(-1)
 	for r := 0; r < b.rows(); r++ {
 		ui := b.u[r]
 		if l := math.Log(ui); l > maxLog {
 			maxLog = l
 		}
-		row := b.buf[r*m : (r+1)*m]
-		for j, k := range row {
-			if k == 0 {
-				continue
-			}
-			x := ui * float64(k) * v[j]
-			if x < lo {
-				row[j] = 0
-			} else if square {
-				row[j] = float32(x * x)
-			} else {
-				row[j] = float32(x)
-			}
+		if b.sparse {
+			scale(b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]], ui)
+		} else {
+			scale(b.buf[r*m:(r+1)*m], nil, ui)
 		}
 		b.f[r] += b.eps * math.Log(ui)
 		b.u[r] = 1
@@ -297,7 +336,94 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		b.eps /= 2
 	}
-	return &Reply{MaxLogU: maxLog}, nil
+	if b.sparse {
+		b.compact()
+	} else {
+		b.maybeSparsify()
+	}
+	return &Reply{MaxLogU: maxLog, Mass: b.density()}, nil
+}
+
+// density is the fraction of stored non-zero kernel entries.
+func (b *Block) density() float64 {
+	total := float64(b.rows()) * float64(b.p.M)
+	if total == 0 {
+		return 0
+	}
+	if b.sparse {
+		return float64(len(b.sv)) / total
+	}
+	nz := 0
+	for _, x := range b.buf {
+		if x != 0 {
+			nz++
+		}
+	}
+	return float64(nz) / total
+}
+
+// maybeSparsify switches to the sparse form when few entries are non-zero.
+func (b *Block) maybeSparsify() {
+	nz := 0
+	for _, x := range b.buf {
+		if x != 0 {
+			nz++
+		}
+	}
+	if float64(nz) >= SparseDensity*float64(len(b.buf)) {
+		return
+	}
+	m := b.p.M
+	b.sv = make([]float32, 0, nz)
+	b.sc = make([]int32, 0, nz)
+	b.sp = make([]int, b.rows()+1)
+	for r := 0; r < b.rows(); r++ {
+		for j, x := range b.buf[r*m : (r+1)*m] {
+			if x != 0 {
+				b.sv = append(b.sv, x)
+				b.sc = append(b.sc, int32(j))
+			}
+		}
+		b.sp[r+1] = len(b.sv)
+	}
+	b.sparse = true
+	b.buf = nil
+}
+
+// compact drops the zeros of the sparse form.
+func (b *Block) compact() {
+	w := 0
+	for r := 0; r < b.rows(); r++ {
+		lo, hi := b.sp[r], b.sp[r+1]
+		b.sp[r] = w
+		for k := lo; k < hi; k++ {
+			if b.sv[k] != 0 {
+				b.sv[w], b.sc[w] = b.sv[k], b.sc[k]
+				w++
+			}
+		}
+	}
+	b.sp[b.rows()] = w
+	b.sv, b.sc = b.sv[:w], b.sc[:w]
+}
+
+// segDotSparse computes the per-class partial dot products of one sparse
+// row with v into segsum, and returns their total.
+func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+	for c := range segsum {
+		segsum[c] = 0
+	}
+	c := 0
+	total := 0.0
+	for k, j := range sc {
+		for int(j) >= seg[c+1] {
+			c++
+		}
+		x := float64(sv[k]) * v[j]
+		segsum[c] += x
+		total += x
+	}
+	return total
 }
 
 // finish returns the block's transport cost and joint table for the current
@@ -312,23 +438,26 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 	rep := &Reply{Joint: make([]float64, p.La*lb)}
 	eps := b.eps
 	for r := 0; r < b.rows(); r++ {
-		row := b.buf[r*m : (r+1)*m]
 		ui, fi := b.u[r], b.f[r]
 		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
 		rowCost := 0.0
-		for c := 0; c < lb; c++ {
-			ms := 0.0
-			for j := b.seg[c]; j < b.seg[c+1]; j++ {
-				k := row[j]
-				if k == 0 {
-					continue
-				}
-				pv := float64(k) * v[j]
-				ms += pv
-				rowCost += pv * (fi + g[j] - eps*math.Log(float64(k)))
+		add := func(j int, k float32) {
+			pv := float64(k) * v[j]
+			c := int(p.Yt[j])
+			jr[c] += ui * pv
+			rep.Mass += ui * pv
+			rowCost += pv * (fi + g[j] - eps*math.Log(float64(k)))
+		}
+		if b.sparse {
+			for k := b.sp[r]; k < b.sp[r+1]; k++ {
+				add(int(b.sc[k]), b.sv[k])
 			}
-			jr[c] += ui * ms
-			rep.Mass += ui * ms
+		} else {
+			for j, k := range b.buf[r*m : (r+1)*m] {
+				if k != 0 {
+					add(j, k)
+				}
+			}
 		}
 		rep.Sum += ui * rowCost
 	}

@@ -387,22 +387,33 @@ const (
 // stageTol is the marginal tolerance of the intermediate ε stages.
 func stageTol(tol float64) float64 { return math.Max(tol, 1e-3) }
 
-// scoreSettled reports whether the conditional entropy has settled.
+// scoreSettled reports whether the conditional entropy has settled: over
+// each of the last three windows of ScoreWindow iterations the marginal
+// error fell and the score moved by at most ScoreTol, the marginal error is
+// below ScoreMaxError, and the change still to come, extrapolated from the
+// error's rate of decrease over the three windows (a geometric tail), is
+// within ScoreTol too.
 func (s *solver) scoreSettled(ce, errs []float64) bool {
 	tol := s.prm.ScoreTol
 	n := len(ce)
-	if tol <= 0 || n <= 3*ScoreWindow {
+	const w = ScoreWindow
+	if tol <= 0 || n <= 3*w || errs[n-1] > ScoreMaxError {
 		return false
 	}
-	d := math.Abs(ce[n-1] - ce[n-1-ScoreWindow])
-	d2 := math.Abs(ce[n-1-ScoreWindow] - ce[n-1-2*ScoreWindow])
-	theta := errs[n-1] / errs[n-1-ScoreWindow]
-	if !(theta < 1) {
-		return false
+	for k := 0; k < 3; k++ {
+		a, b := n-1-k*w, n-1-(k+1)*w
+		if math.Abs(ce[a]-ce[b]) > tol || !(errs[a] < errs[b]) {
+			return false
+		}
 	}
-	rest := d * theta / (1 - theta)
-	return d+rest <= tol && d2 <= tol
+	theta := math.Pow(errs[n-1]/errs[n-1-3*w], 1.0/3)
+	d := math.Abs(ce[n-1] - ce[n-1-w])
+	return d*theta/(1-theta) <= tol
 }
+
+// ScoreMaxError is the largest L1 marginal error at which the score rule may
+// stop a solve.
+const ScoreMaxError = 1e-2
 
 // relaxation picks the over-relaxation factor of the final stage from the
 // observed convergence rate of the marginal error, and falls back to plain

@@ -1,0 +1,122 @@
+package ot
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// potFixture is a reference computed by scripts/pot_reference.py with POT.
+type potFixture struct {
+	Name       string      `json:"name"`
+	Method     string      `json:"method"`
+	Eps        float64     `json:"eps"`
+	CostNorm   string      `json:"cost_norm"`
+	N, M, D    int         `json:"-"`
+	Xs, Xt     [][]float64 `json:"-"`
+	XsRaw      [][]float64 `json:"xs"`
+	XtRaw      [][]float64 `json:"xt"`
+	Ys         []int       `json:"ys"`
+	Yt         []int       `json:"yt"`
+	CE         float64     `json:"ce"`
+	WD         float64     `json:"wd"`
+	EmdCE      *float64    `json:"emd_ce"`
+	SinkhornCE *float64    `json:"sinkhorn_ce"`
+	Marginal   float64     `json:"marginal_error"`
+	CostMedian float64     `json:"cost_raw_median"`
+	CostMax    float64     `json:"cost_raw_max"`
+}
+
+func loadFixture(t testing.TB, name string) *potFixture {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatalf("fixture %s: %v (regenerate with /usr/bin/python3 scripts/pot_reference.py)", name, err)
+	}
+	var f potFixture
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
+// problem builds the OT problem of a fixture, ordering target points by
+// class as Problem requires (the order does not change the transport
+// problem).
+func (f *potFixture) problem() *Problem {
+	p := &Problem{N: len(f.XsRaw), M: len(f.XtRaw), D: len(f.XsRaw[0])}
+	dense := func(y []int) ([]int32, int) {
+		vals := slices.Clone(y)
+		slices.Sort(vals)
+		vals = slices.Compact(vals)
+		out := make([]int32, len(y))
+		for i, v := range y {
+			k, _ := slices.BinarySearch(vals, v)
+			out[i] = int32(k)
+		}
+		return out, len(vals)
+	}
+	p.Ys, p.La = dense(f.Ys)
+	yt, lb := dense(f.Yt)
+	p.Lb = lb
+	for _, row := range f.XsRaw {
+		for _, x := range row {
+			p.Xs = append(p.Xs, float32(x))
+		}
+	}
+	order := make([]int, p.M)
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(yt[a]) - int(yt[b]) })
+	for _, j := range order {
+		for _, x := range f.XtRaw[j] {
+			p.Xt = append(p.Xt, float32(x))
+		}
+		p.Yt = append(p.Yt, yt[j])
+	}
+	return p
+}
+
+// TestAgainstPOT checks the entropic score against POT's sinkhorn_log run
+// to a tight threshold, on unequal source and target sizes.
+func TestAgainstPOT(t *testing.T) {
+	for _, name := range []string{"max_eps0.1.json", "mean_eps0.05.json", "median_eps0.05.json"} {
+		f := loadFixture(t, name)
+		p := f.problem()
+		sol := solve(t, p, 2, Params{Eps: f.Eps, CostNorm: f.CostNorm, Tol: 1e-9, MaxIter: 20000})
+		t.Logf("%s: CE %.10f POT %.10f |Δ| %.2e; WD %.10f POT %.10f; %d iterations, error %.1e", name, sol.CE, f.CE, math.Abs(sol.CE-f.CE), sol.WD, f.WD, sol.Iterations, sol.MarginalError)
+		if !sol.Converged || sol.StopRule != StopMarginal {
+			t.Errorf("%s: not converged (%s)", name, sol.StopRule)
+		}
+		if d := math.Abs(sol.CE - f.CE); d > 1e-4 {
+			t.Errorf("%s: CE %.8f, POT %.8f (|Δ| = %.2e > 1e-4)", name, sol.CE, f.CE, d)
+		}
+		if d := math.Abs(sol.WD - f.WD); d > 1e-5*math.Abs(f.WD) {
+			t.Errorf("%s: WD %.8f, POT %.8f", name, sol.WD, f.WD)
+		}
+		if f.CostNorm == NormMedian && math.Abs(sol.CostMedian-f.CostMedian) > 1e-5*f.CostMedian {
+			t.Errorf("%s: median cost %.8f, NumPy %.8f", name, sol.CostMedian, f.CostMedian)
+		}
+	}
+}
+
+// TestSmallEpsApproachesEMD: as ε → 0 the entropic score approaches the
+// exact plan's.
+func TestSmallEpsApproachesEMD(t *testing.T) {
+	f := loadFixture(t, "emd_max_n300.json")
+	p := f.problem()
+	sol := solve(t, p, 2, Params{Eps: 1e-3, CostNorm: NormMax, Tol: 1e-8, MaxIter: 50000})
+	t.Logf("ε=1e-3: CE %.6f, POT emd CE %.6f, POT sinkhorn_log CE %.6f; %d iterations", sol.CE, f.CE, *f.SinkhornCE, sol.Iterations)
+	if d := math.Abs(sol.CE - f.CE); d > 1e-2 {
+		t.Errorf("CE %.6f, exact plan's %.6f: |Δ| = %.3g > 1e-2", sol.CE, f.CE, d)
+	}
+	if f.SinkhornCE != nil {
+		if d := math.Abs(sol.CE - *f.SinkhornCE); d > 1e-4 {
+			t.Errorf("CE %.6f, POT sinkhorn_log at ε=1e-3 %.6f: |Δ| = %.3g", sol.CE, *f.SinkhornCE, d)
+		}
+	}
+}
