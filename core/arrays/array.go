@@ -52,7 +52,6 @@ type session interface {
 type atSource struct {
 	r    io.ReaderAt
 	base int64
-	size int64 // number of data bytes, for buffer sizing
 }
 
 func (s *atSource) session() session { return &atSession{src: s} }
@@ -63,11 +62,7 @@ type atSession struct {
 }
 
 func (s *atSession) slab(off int64, n int) ([]byte, error) {
-	if cap(s.buf) < n {
-		c := min(int64(slabSize), s.src.size)
-		c = max(c, int64(n))
-		s.buf = make([]byte, c)
-	}
+	s.buf = grow(s.buf, n)
 	b := s.buf[:n]
 	m, err := s.src.r.ReadAt(b, s.src.base+off)
 	if m == n {
@@ -80,6 +75,16 @@ func (s *atSession) slab(off int64, n int) ([]byte, error) {
 }
 
 func (s *atSession) close() {}
+
+// grow returns buf if it can hold n bytes, or else a larger buffer: at
+// least twice as large, up to a slab, so that a session reallocates a few
+// times at most, and one reading a few elements allocates little.
+func grow(buf []byte, n int) []byte {
+	if cap(buf) >= n {
+		return buf
+	}
+	return make([]byte, max(n, min(2*cap(buf), slabSize)))
+}
 
 // bytesSource holds the stored bytes in memory.
 type bytesSource []byte
@@ -101,11 +106,19 @@ func (s bytesSource) close() {}
 // successive calls that go forward make one pass in all.
 type streamSource struct {
 	mu   sync.Mutex
-	open func() (io.Reader, error) // a new stream at offset 0, ending at the data's end
-	r    io.Reader                 // nil when no stream is open
-	pos  int64                     // offset of the next byte of r
+	open func() (io.Reader, io.Closer, error) // a new stream at offset 0, ending at the data's end
+	r    io.Reader                            // nil when no stream is open
+	c    io.Closer                            // closes r, releasing the inflater for reuse
+	pos  int64                                // offset of the next byte of r
 	buf  []byte
-	size int64
+}
+
+// drop closes the open stream, if any.
+func (s *streamSource) drop() {
+	if s.c != nil {
+		s.c.Close()
+	}
+	s.r, s.c = nil, nil
 }
 
 func (s *streamSource) session() session {
@@ -117,32 +130,30 @@ func (s *streamSource) close() { s.mu.Unlock() }
 
 func (s *streamSource) slab(off int64, n int) ([]byte, error) {
 	if s.r == nil || off < s.pos {
-		r, err := s.open()
+		s.drop()
+		r, c, err := s.open()
 		if err != nil {
-			s.r = nil
 			return nil, err
 		}
-		s.r, s.pos = r, 0
+		s.r, s.c, s.pos = r, c, 0
 	}
 	if skip := off - s.pos; skip > 0 {
 		m, err := io.CopyN(io.Discard, s.r, skip)
 		s.pos += m
 		if err != nil {
-			s.r = nil
+			s.drop()
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
 	}
-	if cap(s.buf) < n {
-		s.buf = make([]byte, max(min(int64(slabSize), s.size), int64(n)))
-	}
+	s.buf = grow(s.buf, n)
 	b := s.buf[:n]
 	m, err := io.ReadFull(s.r, b)
 	s.pos += int64(m)
 	if err != nil {
-		s.r = nil
+		s.drop()
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

@@ -119,7 +119,7 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 		if err != nil {
 			return nil, err
 		}
-		src := &atSource{r: b.r, base: off + h.dataOff, size: h.n * int64(h.dtype.Size)}
+		src := &atSource{r: b.r, base: off + h.dataOff}
 		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
 	case zip.Deflate:
 		usize := int64(min(f.UncompressedSize64, maxInt64))
@@ -129,23 +129,25 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 		}
 		h, err := readNPYHeader(rc, usize, name, "member")
 		if err != nil {
+			rc.Close()
 			return nil, err
 		}
 		data := h.n * int64(h.dtype.Size)
-		open := func() (io.Reader, error) {
+		open := func() (io.Reader, io.Closer, error) {
 			rc, err := f.Open()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if _, err := io.CopyN(io.Discard, rc, h.dataOff); err != nil {
+				rc.Close()
 				if err == io.EOF {
 					err = io.ErrUnexpectedEOF
 				}
-				return nil, err
+				return nil, nil, err
 			}
-			return io.LimitReader(rc, data), nil
+			return io.LimitReader(rc, data), rc, nil
 		}
-		src := &streamSource{open: open, r: io.LimitReader(rc, data), size: data}
+		src := &streamSource{open: open, r: io.LimitReader(rc, data), c: rc}
 		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported zip compression method %d", name, f.Method)

@@ -1,6 +1,7 @@
 package arrays
 
 import (
+	"archive/zip"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -57,6 +58,9 @@ func exercise(t *testing.T, a *Array, name string) {
 
 func FuzzOpenNPY(f *testing.F) {
 	addSeeds(f, ".npy")
+	big, _ := fortranNPY(3, 4, 5, 2)
+	f.Add(big)
+	f.Add(npyFile(3, npyDict(">u8", true, 2, 2), make([]byte, 32)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.npy"
 		a, err := OpenNPY(bytes.NewReader(data), int64(len(data)), name)
@@ -73,6 +77,12 @@ func FuzzOpenNPY(f *testing.F) {
 
 func FuzzOpenNPZ(f *testing.F) {
 	addSeeds(f, ".npz")
+	fo, _ := fortranNPY(3, 4, 5)
+	ramp := rampNPY(10)
+	f.Add(makeZip(f,
+		zipMember{name: "features.npy", data: fo, method: zip.Deflate},
+		zipMember{name: "labels.npy", data: ramp, method: zip.Store},
+		zipMember{name: "lie.npy", data: ramp, method: zip.Deflate, lie: 1 << 20}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.npz"
 		b, err := OpenNPZ(bytes.NewReader(data), int64(len(data)), name)
@@ -100,6 +110,12 @@ func FuzzOpenNPZ(f *testing.F) {
 
 func FuzzOpenSafetensors(f *testing.F) {
 	addSeeds(f, ".safetensors")
+	f.Add(safetensorsFile(map[string]any{
+		"a": stEntry{"U8", []int64{0, 5}, []int64{4, 4}},
+		"b": stEntry{"I16", []int64{2}, []int64{0, 4}},
+		"c": stEntry{"BOOL", []int64{}, []int64{4, 5}},
+		"d": stEntry{"BF16", []int64{1, 2}, []int64{5, 9}},
+	}, []byte{1, 2, 3, 4, 7, 0x80, 0x3f, 0xc0, 0x7f}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.safetensors"
 		b, err := OpenSafetensors(bytes.NewReader(data), int64(len(data)), name)

@@ -46,7 +46,7 @@ func OpenNPY(r io.ReaderAt, size int64, name string) (*Array, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := &atSource{r: r, base: h.dataOff, size: h.n * int64(h.dtype.Size)}
+	src := &atSource{r: r, base: h.dataOff}
 	return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
 }
 

@@ -34,6 +34,9 @@ func DecodePNG(r io.ReaderAt, size int64, name string) (*Array, error) {
 	fail := func(format string, args ...any) (*Array, error) {
 		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
 	}
+	if size < 0 {
+		return fail("negative file size %d", size)
+	}
 	// The signature, then the IHDR chunk: length, type, 13 bytes of data, CRC.
 	var hdr [33]byte
 	n, err := r.ReadAt(hdr[:min(size, int64(len(hdr)))], 0)

@@ -45,6 +45,9 @@ func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	fail := func(format string, args ...any) (*Bundle, error) {
 		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
 	}
+	if size < 0 {
+		return fail("negative file size %d", size)
+	}
 	if size < 8 {
 		return fail("not a .safetensors file: only %d bytes", size)
 	}
@@ -123,7 +126,7 @@ func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 			return fail("tensor %s: data_offsets [%d, %d] span %d bytes, but shape %v of %v needs %d", quote(key), begin, end, end-begin, shape, dt, need)
 		}
 		spans = append(spans, span{key, begin, end})
-		src := &atSource{r: r, base: dataStart + begin, size: need}
+		src := &atSource{r: r, base: dataStart + begin}
 		b.st[key] = newArray(name+":"+key, shape, dt, false, n, src)
 		b.names = append(b.names, key)
 	}
