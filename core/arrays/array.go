@@ -265,10 +265,11 @@ type gatherItem struct {
 // Gather sorts the wanted elements by their position in the file and reads
 // them in one forward pass, in slabs of at most 1 MiB, reading through short
 // gaps between wanted elements and skipping long ones. Besides the slab it
-// allocates 16 bytes per index, whatever the size of the array. For a
-// deflated member of an .npz file, the pass decompresses the member from the
-// start (or from where the previous call stopped, when that is not beyond the
-// first wanted element) up to the last wanted element.
+// allocates at most 32 bytes per index, whatever the size of the array. For
+// a deflated member of an .npz file, the pass decompresses the member from
+// the start (or from where the previous call stopped, when that is not beyond
+// the first wanted element) up to the last wanted element; such passes over
+// one member do not run concurrently.
 func (a *Array) Gather(idx []int64, dst []float64) error {
 	if len(dst) != len(idx) {
 		return a.errorf("Gather: %d indices but room for %d values", len(idx), len(dst))
@@ -371,7 +372,10 @@ func sortItems(items []gatherItem) {
 
 // ReadRange reads len(dst) consecutive elements in row-major (C order),
 // starting at flat index start, converting them to float64. It suits label
-// maps, whose images are consecutive runs of elements.
+// maps, whose images are consecutive runs of elements. For a Fortran-order
+// array, whose C-order runs are scattered in the file, a range of more than
+// an eighth of the array (or any range of a deflated .npz member) is read by
+// one pass over the whole array, and a smaller one as by Gather.
 func (a *Array) ReadRange(start int64, dst []float64) error {
 	n := int64(len(dst))
 	if start < 0 || start > a.n || n > a.n-start {
