@@ -91,6 +91,9 @@ func (b *Block) Do(op *Op) (*Reply, error) {
 	case OpColMin:
 		return b.colMin(op.Scale)
 	case OpKernel:
+		if op.F != nil {
+			copy(b.f, op.F[b.Lo:b.Hi])
+		}
 		return b.kernel(op.G, op.Eps, op.Scale)
 	case OpIterate:
 		return b.iterate(op.V, op.Omega)

@@ -1,8 +1,12 @@
 package ot
 
 import (
+	"context"
+	"errors"
 	"runtime"
 	"sync"
+
+	"github.com/otceseg/otceseg/core/emd"
 )
 
 // BlockSet is the set of row blocks a solver drives. Do sends op to every
@@ -11,10 +15,37 @@ type BlockSet interface {
 	Do(op *Op) ([]*Reply, error)
 }
 
+// Exact is implemented by block sets that can compute the exact optimal
+// plan of the cost their blocks hold (after OpCost).
+type Exact interface {
+	ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error)
+}
+
 // LocalBlocks runs the blocks of a problem on goroutines in this process.
+// The blocks' cost rows lie in one contiguous matrix, on which ExactPlan
+// runs the exact solver.
 type LocalBlocks struct {
 	Blocks  []*Block
 	Workers int // goroutines used; 0 means GOMAXPROCS
+	dense   []float32
+}
+
+// ExactPlan solves the exact OT problem on the cost held by the blocks.
+func (l *LocalBlocks) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error) {
+	m := p.M
+	for _, b := range l.Blocks {
+		if l.dense == nil || b.eps != 0 || b.sparse || len(b.buf) == 0 || &b.buf[0] != &l.dense[b.Lo*m] {
+			return nil, errors.New("ot: the exact solver needs the cost, which the blocks no longer hold")
+		}
+	}
+	return SolveExact(ctx, l.dense, p)
+}
+
+// SolveExact solves the exact OT problem of p on its dense float32 cost
+// (row-major N×M, as OpCost computes it). The method depends on the sizes
+// only, so every front end gets the same plan and the same potentials.
+func SolveExact(ctx context.Context, cost []float32, p *Problem) (*emd.Plan, error) {
+	return emd.Solve(ctx, cost, p.N, p.M, emd.Options{Workers: 1})
 }
 
 // NewLocalBlocks partitions p's rows (Partition) into blocks that share one
@@ -36,6 +67,14 @@ func (l *LocalBlocks) Do(op *Op) ([]*Reply, error) {
 	}
 	if w > len(l.Blocks) {
 		w = len(l.Blocks)
+	}
+	if op.Kind == OpCost && l.dense == nil && len(l.Blocks) > 0 {
+		// One contiguous matrix for all blocks' rows.
+		m := l.Blocks[0].p.M
+		l.dense = make([]float32, l.Blocks[len(l.Blocks)-1].Hi*m)
+		for _, b := range l.Blocks {
+			b.buf = l.dense[b.Lo*m : b.Hi*m : b.Hi*m]
+		}
 	}
 	out := make([]*Reply, len(l.Blocks))
 	errs := make([]error, len(l.Blocks))
@@ -60,6 +99,11 @@ func (l *LocalBlocks) Do(op *Op) ([]*Reply, error) {
 			}()
 		}
 		wg.Wait()
+	}
+	if op.Kind == OpKernel || op.Kind == OpRelease {
+		// The blocks own their rows from now on; each frees its part of
+		// the matrix when it switches to the sparse form.
+		l.dense = nil
 	}
 	for _, e := range errs {
 		if e != nil {

@@ -46,6 +46,7 @@ type Op struct {
 	Omega  float64   // over-relaxation factor of OpIterate (1 = plain Sinkhorn)
 	V      []float64 // column scalings (OpIterate, OpAbsorb, OpFinish)
 	G      []float64 // column potentials (OpKernel, OpFinish)
+	F      []float64 // OpKernel: when set, the row potentials (full length N) to start from
 	Bucket int       // OpCostHistogram: the top 16 bits selected
 	Square bool      // OpAbsorb: square the kernel afterwards (ε halves)
 	Stats  bool      // OpCost: also return the histogram

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/otceseg/otceseg/core/emd"
 )
 
 // Cost normalisations: the cost is divided by this statistic of itself
@@ -21,6 +23,7 @@ const (
 	StopMarginal = "marginal" // the L1 marginal violation reached Tol
 	StopScore    = "score"    // the score had settled (see Params.ScoreTol)
 	StopMaxIter  = "max-iter" // the iteration budget ran out
+	StopExact    = "exact"    // the exact solver finished (Params.Exact)
 )
 
 // Params are the solver settings.
@@ -35,9 +38,25 @@ type Params struct {
 	// from the marginal error's observed rate of decrease, is at most
 	// ScoreTol.
 	ScoreTol float64
+	// Exact selects the exact solver: the plan is the optimal transport
+	// plan (ε plays no part), computed on the dense cost.
+	Exact bool
+	// WarmStart lets the Sinkhorn solver start from the exact plan's dual
+	// potentials when ε/median(C') is below WarmStartBelow and the block set
+	// can compute exact plans, instead of ε-scaling from a large ε.
+	WarmStart bool
 	// Progress, when set, is called after every iteration.
 	Progress func(Progress)
 }
+
+// WarmStartBelow is the ε/median(C') under which Sinkhorn starts from the
+// exact plan's potentials (Params.WarmStart): there ε-scaling would need
+// many stages and the coupling is close to the exact plan anyway.
+const WarmStartBelow = 1e-2
+
+// WarmStartRatio is the ε/median(C') at which a warm-started solve begins its
+// ε-scaling (or the target, if smaller).
+var WarmStartRatio = 1e-3
 
 // ScoreWindow is the number of iterations between two score checks.
 const ScoreWindow = 10
@@ -48,6 +67,7 @@ type Progress struct {
 	Eps           float64 // ε of the stage
 	Iteration     int     // iterations so far, all stages
 	Error         float64 // L1 marginal violation after the last iteration
+	CE            float64 // conditional entropy of the current coupling (final stage only, else 0)
 }
 
 // Solution is the result of a solve.
@@ -62,10 +82,16 @@ type Solution struct {
 	Converged     bool
 	StopRule      string
 	CEChange      float64 // |ΔCE| over the last ScoreWindow iterations
+	CERest        float64 // the score rule's estimate of the change still to come
 	Omega         float64 // over-relaxation of the final stage
 	Stages        int
 	Rebuilds      int     // kernel rebuilds from the features after the first
 	Scale         float64 // the cost was divided by this
+	Exact         bool    // the coupling is the exact plan (Params.Exact)
+	WarmStarted   bool    // Sinkhorn started from the exact plan's potentials
+	HasExact      bool    // ExactCE and ExactWD are set
+	ExactCE       float64 // CE and WD of the exact plan, when it was computed
+	ExactWD       float64
 	CostMax       float64 // raw cost statistics
 	CostMean      float64
 	CostMedian    float64
@@ -100,7 +126,7 @@ func ConditionalEntropy(joint []float64, la, lb int) float64 {
 // Solve computes the entropic OT coupling of the problem whose rows the
 // blocks hold and reads the joint label table and transport cost off it.
 func Solve(ctx context.Context, bs BlockSet, p *Problem, prm Params) (*Solution, error) {
-	if !(prm.Eps > 0) || math.IsInf(prm.Eps, 0) {
+	if (!(prm.Eps > 0) || math.IsInf(prm.Eps, 0)) && !prm.Exact {
 		return nil, fmt.Errorf("ot: ε must be positive and finite, got %v", prm.Eps)
 	}
 	if !(prm.Tol > 0) {
@@ -112,6 +138,18 @@ func Solve(ctx context.Context, bs BlockSet, p *Problem, prm Params) (*Solution,
 	s := &solver{ctx: ctx, bs: bs, p: p, prm: prm, sol: &Solution{La: p.La, Lb: p.Lb}}
 	if err := s.costStats(); err != nil {
 		return nil, err
+	}
+	ex, canExact := bs.(Exact)
+	if prm.Exact {
+		if !canExact {
+			return nil, errors.New("ot: these blocks cannot compute the exact plan")
+		}
+		return s.exact(ex)
+	}
+	if prm.WarmStart && canExact && epsRatio(s) < WarmStartBelow {
+		if err := s.warmStart(ex); err != nil {
+			return nil, err
+		}
 	}
 	return s.run()
 }
@@ -127,6 +165,9 @@ type solver struct {
 	eps   float64
 	scale float64
 	zero  float64 // every zero kernel entry has reduced cost ≥ zero (normalised units)
+
+	warmStages int  // ε stages left after a warm start
+	relaxOff   bool // over-relaxation made things worse: plain iterations only
 }
 
 func (s *solver) costStats() error {
@@ -217,21 +258,109 @@ func (sol *Solution) EpsOverMedian(eps float64) float64 {
 	return eps * sol.Scale / sol.CostMedian
 }
 
+func epsRatio(s *solver) float64 {
+	med := s.sol.CostMedian / s.scale
+	if med == 0 {
+		return math.Inf(1)
+	}
+	return s.prm.Eps / med
+}
+
+// exactPlan solves the exact problem and records its score.
+func (s *solver) exactPlan(ex Exact) (*emd.Plan, []float64, error) {
+	plan, err := ex.ExactPlan(s.ctx, s.p)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := s.p
+	joint := make([]float64, p.La*p.Lb)
+	for k := range plan.Rows {
+		joint[int(p.Ys[plan.Rows[k]])*p.Lb+int(p.Yt[plan.Cols[k]])] += plan.Mass[k]
+	}
+	s.sol.HasExact = true
+	s.sol.ExactCE = ConditionalEntropy(joint, p.La, p.Lb)
+	s.sol.ExactWD = PlanCost(p, plan.Rows, plan.Cols, plan.Mass) / s.scale
+	return plan, joint, nil
+}
+
+// PlanCost returns Σ_k mass_k ‖x_{rows_k} − y_{cols_k}‖², in float64 from
+// the features (not from the float32 cost).
+func PlanCost(p *Problem, rows, cols []int32, mass []float64) float64 {
+	d := p.D
+	total := 0.0
+	for k := range rows {
+		xs, xt := p.Xs[int(rows[k])*d:], p.Xt[int(cols[k])*d:]
+		c := 0.0
+		for i := 0; i < d; i++ {
+			t := float64(xs[i]) - float64(xt[i])
+			c += t * t
+		}
+		total += mass[k] * c
+	}
+	return total
+}
+
+// exact returns the exact plan's score.
+func (s *solver) exact(ex Exact) (*Solution, error) {
+	plan, joint, err := s.exactPlan(ex)
+	if err != nil {
+		return nil, err
+	}
+	sol := s.sol
+	sol.Exact, sol.StopRule, sol.Converged = true, StopExact, true
+	sol.Joint, sol.CE, sol.WD, sol.Mass = joint, sol.ExactCE, sol.ExactWD, 1
+	sol.Iterations = plan.Iterations
+	if _, err := s.bs.Do(&Op{Kind: OpRelease}); err != nil {
+		return nil, err
+	}
+	return sol, nil
+}
+
+// warmStart builds the kernel at the target ε from the exact plan's dual
+// potentials, which leaves a single ε stage.
+func (s *solver) warmStart(ex Exact) error {
+	plan, _, err := s.exactPlan(ex)
+	if err != nil {
+		return err
+	}
+	f := make([]float64, len(plan.U))
+	for i, u := range plan.U {
+		f[i] = u / s.scale
+	}
+	s.g = make([]float64, len(plan.V))
+	for j, v := range plan.V {
+		s.g[j] = v / s.scale
+	}
+	s.warmStages = 0
+	if r := epsRatio(s); r < WarmStartRatio {
+		s.warmStages = int(math.Ceil(math.Log2(WarmStartRatio / r)))
+	}
+	s.eps = s.prm.Eps * math.Exp2(float64(s.warmStages))
+	s.sol.WarmStarted = true
+	if _, err := s.bs.Do(&Op{Kind: OpKernel, F: f, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
+		return err
+	}
+	s.zero = flushExp * s.eps
+	return nil
+}
+
 func (s *solver) run() (*Solution, error) {
 	p, prm, sol := s.p, s.prm, s.sol
-	stages := 0
-	if med := sol.CostMedian / s.scale; med > prm.Eps {
-		stages = int(math.Ceil(math.Log2(med / prm.Eps)))
+	stages := s.warmStages
+	if !sol.WarmStarted {
+		if med := sol.CostMedian / s.scale; med > prm.Eps {
+			stages = int(math.Ceil(math.Log2(med / prm.Eps)))
+		}
+		s.g = make([]float64, p.M)
+		s.eps = prm.Eps * math.Exp2(float64(stages))
+		if err := s.buildKernel(false); err != nil {
+			return nil, err
+		}
 	}
 	sol.Stages = stages + 1
-	s.g = make([]float64, p.M)
 	s.v = make([]float64, p.M)
 	for j := range s.v {
 		s.v[j] = 1
-	}
-	s.eps = prm.Eps * math.Exp2(float64(stages))
-	if err := s.buildKernel(false); err != nil {
-		return nil, err
 	}
 	b := 1 / float64(p.M)
 	colsum := make([]float64, p.M)
@@ -311,11 +440,14 @@ func (s *solver) run() (*Solution, error) {
 			errNow := rowErr + colErr
 			sol.MarginalError = errNow
 			sol.Mass = mass
+			ce := 0.0
+			if final {
+				ce = ConditionalEntropy(joint, p.La, p.Lb)
+			}
 			if prm.Progress != nil {
-				prm.Progress(Progress{Stage: stage, Stages: sol.Stages, Eps: s.eps, Iteration: sol.Iterations, Error: errNow})
+				prm.Progress(Progress{Stage: stage, Stages: sol.Stages, Eps: s.eps, Iteration: sol.Iterations, Error: errNow, CE: ce})
 			}
 			if final {
-				ce := ConditionalEntropy(joint, p.La, p.Lb)
 				ceHist = append(ceHist, ce)
 				errHist = append(errHist, errNow)
 				if errNow <= prm.Tol {
@@ -387,51 +519,60 @@ const (
 // stageTol is the marginal tolerance of the intermediate ε stages.
 func stageTol(tol float64) float64 { return math.Max(tol, 1e-3) }
 
-// scoreSettled reports whether the conditional entropy has settled: over
-// each of the last three windows of ScoreWindow iterations the marginal
-// error fell and the score moved by at most ScoreTol, the marginal error is
-// below ScoreMaxError, and the change still to come, extrapolated from the
-// error's rate of decrease over the three windows (a geometric tail), is
-// within ScoreTol too.
+// scoreSettled reports whether the conditional entropy has settled. With
+// w = max(ScoreWindow, k/8) at iteration k, let Δ1 and Δ2 be the score's
+// changes over the two last windows. The change still to come is
+// extrapolated by Aitken's Δ² rule, rest = Δ2·ρ/(1−ρ) with ρ = Δ2/Δ1, which
+// is right both for geometric convergence and for the slow, power-law
+// convergence of nearly unregularised problems. The rule holds when the
+// score moves monotonically (0 ≤ ρ < 1), |Δ2| + rest ≤ ScoreTol, and the
+// marginal error is at most ScoreMaxError and has fallen over both windows.
 func (s *solver) scoreSettled(ce, errs []float64) bool {
 	tol := s.prm.ScoreTol
-	n := len(ce)
-	const w = ScoreWindow
-	if tol <= 0 || n <= 3*w || errs[n-1] > ScoreMaxError {
+	k := len(ce)
+	w := max(ScoreWindow, k/8)
+	if tol <= 0 || k <= 2*w || k%ScoreWindow != 0 || errs[k-1] > ScoreMaxError {
 		return false
 	}
-	for k := 0; k < 3; k++ {
-		a, b := n-1-k*w, n-1-(k+1)*w
-		if math.Abs(ce[a]-ce[b]) > tol || !(errs[a] < errs[b]) {
-			return false
-		}
+	a, b, c := k-1-2*w, k-1-w, k-1
+	if !(errs[c] < errs[b] && errs[b] < errs[a]) {
+		return false
 	}
-	theta := math.Pow(errs[n-1]/errs[n-1-3*w], 1.0/3)
-	d := math.Abs(ce[n-1] - ce[n-1-w])
-	return d*theta/(1-theta) <= tol
+	d1, d2 := ce[b]-ce[a], ce[c]-ce[b]
+	if d2 == 0 {
+		return true
+	}
+	rho := d2 / d1
+	if !(rho >= 0 && rho < 1) {
+		return false
+	}
+	s.sol.CERest = math.Abs(d2) * rho / (1 - rho)
+	return math.Abs(d2)+s.sol.CERest <= tol
 }
 
 // ScoreMaxError is the largest L1 marginal error at which the score rule may
 // stop a solve.
-const ScoreMaxError = 1e-2
+const ScoreMaxError = 1e-3
 
 // relaxation picks the over-relaxation factor of the final stage from the
-// observed convergence rate of the marginal error, and falls back to plain
-// Sinkhorn when the error grows.
+// observed convergence rate of the marginal error (ω = 2/(1+√(1−θ)), at
+// most 1.9), once, after two windows of plain iterations; if the error then
+// grows over a window, it falls back to plain Sinkhorn for good.
 func (s *solver) relaxation(omega float64, errs []float64) float64 {
 	n := len(errs)
 	const w = ScoreWindow
-	if n < 2*w || n%w != 0 {
+	if s.relaxOff || n < 2*w || n%w != 0 {
 		return omega
 	}
 	theta := math.Pow(errs[n-1]/errs[n-1-w], 1/float64(w))
 	if omega > 1 {
-		if theta >= 1 {
+		if !(theta < 1) {
+			s.relaxOff = true
 			return 1
 		}
 		return omega
 	}
-	if theta >= 1 || theta <= 0 || math.IsNaN(theta) {
+	if !(theta < 1) || theta <= 0 {
 		return 1
 	}
 	return math.Min(1.9, 2/(1+math.Sqrt(1-theta)))

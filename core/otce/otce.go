@@ -43,7 +43,7 @@ var (
 func DefaultSettings() report.Settings {
 	return report.Settings{
 		N: 10000, K: 10, Eps: 0.1, CostNorm: ot.NormNone, Transform: "none", Solver: "sinkhorn",
-		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-6, Seed: 0, IgnoreIndex: 255, Layout: "auto",
+		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, Seed: 0, IgnoreIndex: 255, Layout: "auto",
 		FeatureKey: "features", LabelKey: "labels",
 	}
 }
@@ -250,13 +250,10 @@ func Transform(name string, x []float32, d int) error {
 
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	switch s.Solver {
-	case "sinkhorn", "":
-		return ot.Solve(ctx, bs, smp.Problem, ot.Params{
-			Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol, Progress: progress,
-		})
-	}
-	return nil, fmt.Errorf("--solver %s is not available yet", s.Solver)
+	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
+		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
+	})
 }
 
 // Summary collects the repetitions of one candidate.
@@ -338,7 +335,19 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	d.CostMedian, d.CostMax, d.CostMean = sol.CostMedian, sol.CostMax, sol.CostMean
 	d.EpsOverMedian = sol.EpsOverMedian(r.Settings.Eps)
-	d.Stages, d.Rebuilds, d.Omega, d.CEChange = sol.Stages, sol.Rebuilds, sol.Omega, sol.CEChange
+	d.Stages, d.Rebuilds, d.Omega, d.CEChange, d.CERest = sol.Stages, sol.Rebuilds, sol.Omega, sol.CEChange, sol.CERest
+	d.WarmStarted = sol.WarmStarted
+	if sol.HasExact {
+		ce, wd := sol.ExactCE, sol.ExactWD
+		d.ExactCE, d.ExactWD = &ce, &wd
+	}
+	if r.Settings.Solver != "emd" && d.EpsOverMedian < 1e-3 {
+		note := fmt.Sprintf("ε/median(C) = %.2g: the coupling is nearly unregularised and the entropic score is close to the exact-OT limit", d.EpsOverMedian)
+		if sol.HasExact {
+			note += fmt.Sprintf(" (here within %.2g of it: exact-plan CE %.6g)", math.Abs(sol.CE-sol.ExactCE), sol.ExactCE)
+		}
+		sm.warn(note + "; --solver emd computes that limit directly")
+	}
 	d.TargetEntropy = targetEntropy(p)
 	if ht := d.TargetEntropy; ht > 0 && sol.CE >= 0.99*ht {
 		sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates", sol.CE, ht, d.EpsOverMedian))
