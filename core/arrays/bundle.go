@@ -2,11 +2,14 @@ package arrays
 
 import (
 	"archive/zip"
+	"bufio"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Bundle is a multi-array container: an .npz or a .safetensors file. Its
@@ -86,6 +89,7 @@ func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("%s: not an .npz file: %v", name, err)
 	}
+	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	b := &Bundle{name: name, zip: make(map[string]*zip.File), r: r, size: size}
 	for _, f := range zr.File {
 		if strings.HasSuffix(f.Name, "/") {
@@ -151,4 +155,38 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported zip compression method %d", name, f.Method)
+}
+
+// inflateBuffer is the size of the reads of compressed data. The flate
+// package's own buffer of 4 KiB would make many small reads, each costly
+// when r is a browser Blob read in slices.
+const inflateBuffer = 128 << 10
+
+// inflater is a deflate decompressor reading through a large buffer. Closed
+// inflaters go back to a pool, as archive/zip's own do.
+type inflater struct {
+	br *bufio.Reader
+	fr io.ReadCloser // also a flate.Resetter
+}
+
+var inflaters sync.Pool
+
+func newInflater(r io.Reader) io.ReadCloser {
+	if f, ok := inflaters.Get().(*inflater); ok {
+		f.br.Reset(r)
+		if err := f.fr.(flate.Resetter).Reset(f.br, nil); err == nil {
+			return f
+		}
+	}
+	br := bufio.NewReaderSize(r, inflateBuffer)
+	return &inflater{br: br, fr: flate.NewReader(br)}
+}
+
+func (f *inflater) Read(p []byte) (int, error) { return f.fr.Read(p) }
+
+// Close returns f to the pool; f must not be used afterwards.
+func (f *inflater) Close() error {
+	f.br.Reset(nil)
+	inflaters.Put(f)
+	return nil
 }

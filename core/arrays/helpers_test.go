@@ -89,7 +89,7 @@ func makeZip(t testing.TB, members ...zipMember) []byte {
 		raw := m.data
 		if m.method == zip.Deflate {
 			var c bytes.Buffer
-			fw, _ := flate.NewWriter(&c, flate.BestCompression)
+			fw, _ := flate.NewWriter(&c, flate.BestSpeed)
 			fw.Write(m.data)
 			fw.Close()
 			raw = c.Bytes()
@@ -124,11 +124,12 @@ type countingReader struct {
 }
 
 func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
 	c.mu.Lock()
 	c.reads = append(c.reads, read{off, int64(len(p))})
-	c.bytes += int64(len(p))
+	c.bytes += int64(n)
 	c.mu.Unlock()
-	return c.r.ReadAt(p, off)
+	return n, err
 }
 
 func (c *countingReader) reset() {

@@ -1,6 +1,7 @@
 package arrays
 
 import (
+	"bufio"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -88,7 +89,7 @@ func DecodePNG(r io.ReaderAt, size int64, name string) (*Array, error) {
 		return fail("truncated: header claims %dx%d pixels, more than a file of %d bytes can hold", w, h, size)
 	}
 
-	img, err := png.Decode(io.NewSectionReader(r, 0, size))
+	img, err := png.Decode(bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10))
 	if err != nil {
 		return fail("%v", err)
 	}

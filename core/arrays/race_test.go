@@ -1,0 +1,5 @@
+//go:build race
+
+package arrays
+
+func init() { raceEnabled = true }
