@@ -22,3 +22,29 @@ func TestDemoRanksByQuality(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerCountAndSeed: the same seed gives the same score whatever the
+// number of goroutines; another seed gives other pixels.
+func TestWorkerCountAndSeed(t *testing.T) {
+	c := DemoCandidates()[1]
+	s := DefaultSettings()
+	s.N, s.K = 600, 2
+	a := Score(context.Background(), c, s, 1, nil)
+	b := Score(context.Background(), c, s, 3, nil)
+	if a.Error != "" || b.Error != "" {
+		t.Fatal(a.Error, b.Error)
+	}
+	for i := range a.CE {
+		if a.CE[i] != b.CE[i] || a.WD[i] != b.WD[i] || a.Iterations[i] != b.Iterations[i] {
+			t.Fatalf("repetition %d: 1 worker CE %v WD %v, 3 workers CE %v WD %v", i, a.CE[i], a.WD[i], b.CE[i], b.WD[i])
+		}
+	}
+	if a.CE[0] == a.CE[1] {
+		t.Error("two repetitions drew the same pixels")
+	}
+	s.Seed = 1
+	c2 := Score(context.Background(), c, s, 2, nil)
+	if c2.CE[0] == a.CE[0] {
+		t.Error("another seed gave the same score")
+	}
+}

@@ -1,0 +1,172 @@
+package dataset
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestStem(t *testing.T) {
+	for name, want := range map[string]string{
+		"aachen_000000_000019_leftImg8bit.npy":          "aachen_000000_000019",
+		"aachen_000000_000019_gtFine_labelTrainIds.png": "aachen_000000_000019",
+		"dir/sub/img01_features.npy":                    "img01",
+		"img01_labels.npy":                              "img01",
+		"img01.npy":                                     "img01",
+		"img01.tar.npy":                                 "img01",
+		"_labels.npy":                                   "_labels",
+		`C:\data\x_feat.npy`:                            "x",
+	} {
+		if got := Stem(name); got != want {
+			t.Errorf("Stem(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func npy(shape []int, descr string, data any) []byte {
+	var raw bytes.Buffer
+	binary.Write(&raw, binary.LittleEndian, data)
+	dims := make([]string, len(shape))
+	for i, s := range shape {
+		dims[i] = fmt.Sprint(s)
+	}
+	sh := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		sh += ","
+	}
+	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, sh)
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(h)))
+	b.WriteString(h)
+	b.Write(raw.Bytes())
+	return b.Bytes()
+}
+
+func TestPairErrors(t *testing.T) {
+	f := func(n string) File { return NewMemFile(n, nil) }
+	_, err := Pair([]File{f("a_feat.npy"), f("b_feat.npy")}, []File{f("a_labels.png"), f("c_labels.png")})
+	if err == nil || !strings.Contains(err.Error(), "b_feat.npy") {
+		t.Errorf("missing pair: %v", err)
+	}
+	_, err = Pair([]File{f("a_feat.npy"), f("x/a_feat.npy")}, []File{f("a_labels.png")})
+	if err == nil || !strings.Contains(err.Error(), "stem") {
+		t.Errorf("duplicate stem: %v", err)
+	}
+	pairs, err := Pair([]File{f("b_feat.npy"), f("a_feat.npy")}, []File{f("a_labels.png"), f("b_labels.png")})
+	if err != nil || pairs[0][0].Name() != "a_feat.npy" || pairs[0][1].Name() != "a_labels.png" {
+		t.Errorf("pairs %v, %v", pairs, err)
+	}
+}
+
+// TestLabelGrid checks the nearest-neighbour rule: feature pixel (h, w)
+// takes the label at (h·s, w·s).
+func TestLabelGrid(t *testing.T) {
+	const H, W, C, S = 3, 4, 2, 2
+	labels := make([]uint8, H*S*W*S)
+	for y := 0; y < H*S; y++ {
+		for x := 0; x < W*S; x++ {
+			labels[y*W*S+x] = uint8(10*y + x)
+		}
+	}
+	labels[0] = 255 // ignored
+	feats := make([]float32, C*H*W)
+	d, err := Open("t", []File{NewMemFile("f.npy", npy([]int{C, H, W}, "<f4", feats))},
+		[]File{NewMemFile("l.npy", npy([]int{H * S, W * S}, "|u1", labels))}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := d.Images[0]
+	if im.Layout != "nchw" || im.H != H || im.W != W || im.C != C {
+		t.Fatalf("image %+v", im)
+	}
+	if d.Valid != H*W-1 {
+		t.Errorf("valid %d, want %d", d.Valid, H*W-1)
+	}
+	for h := 0; h < H; h++ {
+		for w := 0; w < W; w++ {
+			l, ok := im.Label(h*W + w)
+			want := 10*h*S + w*S
+			if h == 0 && w == 0 {
+				if ok {
+					t.Errorf("(0,0) should be ignored")
+				}
+				continue
+			}
+			if !ok || l != want {
+				t.Errorf("label at (%d,%d) = %d, want %d", h, w, l, want)
+			}
+		}
+	}
+}
+
+func TestLayoutChoiceAndErrors(t *testing.T) {
+	lab := func(shape []int) File {
+		n := 1
+		for _, s := range shape {
+			n *= s
+		}
+		return NewMemFile("l.npy", npy(shape, "|u1", make([]uint8, n)))
+	}
+	feat := func(shape []int) File {
+		n := 1
+		for _, s := range shape {
+			n *= s
+		}
+		return NewMemFile("f.npy", npy(shape, "<f4", make([]float32, n)))
+	}
+	cases := []struct {
+		feat, lab []int
+		layout    string
+		err       string
+	}{
+		{[]int{2, 8, 5, 6}, []int{2, 5, 6}, "nchw", ""},
+		{[]int{2, 5, 6, 8}, []int{2, 5, 6}, "nhwc", ""},
+		{[]int{2, 5, 6, 8}, []int{2, 20, 24}, "nhwc", ""},
+		{[]int{5, 6, 8}, []int{5, 6}, "nhwc", ""},
+		{[]int{8, 5, 6}, []int{1, 5, 6}, "nchw", ""},
+		{[]int{30, 8}, []int{30}, "nc", ""},
+		{[]int{2, 8, 5, 6}, []int{3, 5, 6}, "", "2 feature images but 3 label maps"},
+		{[]int{2, 8, 5, 6}, []int{2, 7, 6}, "", "not an integer multiple"},
+		{[]int{2, 2, 2, 2, 2}, []int{2, 2}, "", "want (N,C)"},
+	}
+	for _, tc := range cases {
+		d, err := Open("t", []File{feat(tc.feat)}, []File{lab(tc.lab)}, Options{Layout: "auto", IgnoreIndex: 255})
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%v / %v: error %v, want %q", tc.feat, tc.lab, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v / %v: %v", tc.feat, tc.lab, err)
+			continue
+		}
+		if d.Layout != tc.layout {
+			t.Errorf("%v / %v: layout %s, want %s", tc.feat, tc.lab, d.Layout, tc.layout)
+		}
+	}
+}
+
+func TestBadLabels(t *testing.T) {
+	feat := NewMemFile("f.npy", npy([]int{4, 2}, "<f4", make([]float32, 8)))
+	for _, tc := range []struct {
+		vals []float32
+		want string
+	}{
+		{[]float32{0, 1, 2.5, 3}, "not an integer"},
+		{[]float32{0, 1, -2, 3}, "negative label"},
+		{[]float32{0, 1, 70000, 3}, "larger than 65534"},
+	} {
+		_, err := Open("t", []File{feat}, []File{NewMemFile("bad.npy", npy([]int{4}, "<f4", tc.vals))}, DefaultOptions())
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bad.npy") {
+			t.Errorf("%v: %v, want %q", tc.vals, err, tc.want)
+		}
+	}
+}
