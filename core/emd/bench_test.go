@@ -36,7 +36,7 @@ func benchSolve(b *testing.B, n, m, d int, method string) {
 	}
 	// CPU time is reported because wall time is unreliable on a busy
 	// machine.
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(p.Iterations), "iters")
 	b.ReportMetric(p.Cost, "cost")
 }

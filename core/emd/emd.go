@@ -12,7 +12,8 @@ import (
 
 // Method names accepted by Options.Method.
 const (
-	// MethodAuto selects the default method: MethodJV when n == m and
+	// MethodAuto selects the default method: MethodAuction when n == m
+	// (the fastest on the benchmarks, see the package documentation) and
 	// MethodNetwork otherwise.
 	MethodAuto = ""
 	// MethodJV is the Jonker–Volgenant shortest augmenting path solver for
@@ -88,9 +89,10 @@ type Options struct {
 // (len(cost) == n*m). The cost matrix is read but never modified or copied.
 //
 // With n == m the problem is an assignment problem and the default method is
-// MethodJV; with n != m the default (and only) method is MethodNetwork,
-// whose running time grows quickly with size: it is meant for n, m up to a
-// few thousand (see the package documentation for measurements).
+// MethodAuction; with n != m the default (and only) method is
+// MethodNetwork, whose running time grows quickly with size: it is meant
+// for n, m up to a few thousand (see the package documentation for
+// measurements).
 //
 // Solve fails if n or m is not positive, if len(cost) != n*m, if a cost is
 // NaN or infinite, if the method is unknown or does not support n != m, if
@@ -107,7 +109,7 @@ func Solve(ctx context.Context, cost []float32, n, m int, opt Options) (*Plan, e
 	switch method {
 	case MethodAuto:
 		if n == m {
-			method = MethodJV
+			method = MethodAuction
 		} else {
 			method = MethodNetwork
 		}
@@ -139,11 +141,12 @@ func Solve(ctx context.Context, cost []float32, n, m int, opt Options) (*Plan, e
 		p.Iterations = iters
 	case method == MethodAuction:
 		a := NewAuction(n)
-		rounds, err := a.run(ctx, cost, workers, st.max-st.min)
+		cache := NewBidCache(0, n, bidCacheSize)
+		rounds, err := a.run(ctx, cost, workers, st.max-st.min, cache)
 		if err != nil {
 			return nil, err
 		}
-		p, err = a.finish(ctx, cost, workers)
+		p, err = a.finish(ctx, cost, workers, cache)
 		if err != nil {
 			return nil, err
 		}

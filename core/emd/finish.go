@@ -1,0 +1,279 @@
+package emd
+
+import (
+	"context"
+	"errors"
+	"math"
+)
+
+// Finish turns the complete assignment of a finished auction into an
+// exactly optimal plan for the n×n row-major cost (up to floating-point
+// rounding: Solve checks the result against CertTol). The auction is
+// consumed.
+//
+// With the final prices p it computes u_i = min_j C_ij + p_j for every row
+// (row-parallel), frees every row whose column does not attain its minimum
+// exactly, and reassigns the freed rows one by one along shortest
+// augmenting paths in the reduced costs C_ij + p_j − u_i (Dijkstra's
+// algorithm, as in Jonker–Volgenant), raising the prices of the columns the
+// search settles so that every assigned row stays exactly tight and the
+// potentials (u, −p) stay dual feasible. After the last augmentation the
+// assignment and the potentials U_i = C_{i,σ(i)} + p_{σ(i)}, V_j = −p_j
+// satisfy complementary slackness, which proves optimality.
+//
+// The searches use a BidCache of the rows: a row whose cached columns
+// decide its minimum is not scanned, and the search relaxes only the
+// cached columns of a row until its bound shows that the other columns
+// could matter. The cache stays valid because the prices only rise.
+func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Plan, error) {
+	if err := checkShape(cost, a.n, a.n); err != nil {
+		return nil, err
+	}
+	if a.n < 2 {
+		return nil, errors.New("emd: the auction needs at least 2 rows")
+	}
+	return a.finish(ctx, cost, clampWorkers(opt.Workers, a.n), NewBidCache(0, a.n, bidCacheSize))
+}
+
+func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache) (*Plan, error) {
+	n := a.n
+	if !a.Done() {
+		return nil, errors.New("emd: auction phase not finished")
+	}
+	x, y, p := a.assigned, a.owner, a.prices
+	// A row is tight if its column attains its minimum value. Rows of the
+	// cache are disjoint per worker, so refreshing them concurrently is
+	// safe.
+	tight := make([]bool, n)
+	parallelRows(n, workers, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := cost[i*n : (i+1)*n]
+			w1, _, _, ok := cache.cached(row, i, p)
+			if !ok {
+				w1, _, _ = cache.refresh(row, i, p)
+			}
+			tight[i] = float64(row[x[i]])+p[x[i]] == w1
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var free []int32
+	for i := range n {
+		if !tight[i] {
+			y[x[i]] = -1
+			x[i] = -1
+			free = append(free, int32(i))
+		}
+	}
+	s := newSparseAugmenter(n)
+	for k, f := range free {
+		if k&15 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.augment(cost, n, x, y, p, cache, f); err != nil {
+			return nil, err
+		}
+	}
+	a.prices = nil // p becomes −V: the auction is consumed
+	v := p
+	for j := range v {
+		v[j] = -v[j]
+	}
+	return assignmentPlan(cost, n, x, v), nil
+}
+
+// sparseAugmenter holds the work arrays of the cache-aware shortest
+// augmenting path search. Arrays indexed by column are reset lazily through
+// a per-search stamp.
+type sparseAugmenter struct {
+	stamp   []uint32  // column → search in which d and pred are valid
+	settled []uint32  // column → search in which it was settled
+	d       []float64 // tentative distances
+	pred    []int32   // row from which the distance was reached
+	search  uint32
+	cols    colHeap // touched columns by distance
+	rows    rowHeap // rows with unrelaxed columns, by lower bound
+	done    []int32 // settled columns in order
+}
+
+func newSparseAugmenter(n int) *sparseAugmenter {
+	return &sparseAugmenter{
+		stamp:   make([]uint32, n),
+		settled: make([]uint32, n),
+		d:       make([]float64, n),
+		pred:    make([]int32, n),
+	}
+}
+
+// relax offers distance dist through row i to column j.
+func (s *sparseAugmenter) relax(j int32, dist float64, i int32) {
+	if s.settled[j] == s.search {
+		return
+	}
+	if s.stamp[j] != s.search || dist < s.d[j] {
+		s.stamp[j] = s.search
+		s.d[j] = dist
+		s.pred[j] = i
+		s.cols.push(heapItem{key: dist, id: j})
+	}
+}
+
+// augment assigns the free row f along a shortest augmenting path. Row
+// values are C_ij + p_j; every assigned row i is tight (its column attains
+// its minimum u_i) and, for every row, the columns outside its cache have
+// values of at least its cache bound.
+func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float64, cache *BidCache, f int32) error {
+	s.search++
+	if s.search == 0 { // wrapped: reset the stamps
+		clear(s.stamp)
+		clear(s.settled)
+		s.search = 1
+	}
+	s.cols = s.cols[:0]
+	s.rows = s.rows[:0]
+	s.done = s.done[:0]
+
+	// relaxRow relaxes the columns of row i, reached at distance base
+	// with row potential u: all of them when full is set, else only the
+	// cached ones, recording the bound of the others.
+	relaxRow := func(i int32, base, u float64, full bool) {
+		row := cost[int(i)*n : (int(i)+1)*n]
+		off := base - u
+		if full || math.IsNaN(cache.bound[i-int32(cache.lo)]) {
+			for j, c := range row {
+				if s.settled[j] != s.search {
+					s.relax(int32(j), float64(c)+p[j]+off, i)
+				}
+			}
+			cache.refresh(row, int(i), p)
+			return
+		}
+		k := cache.k
+		r := int(i) - cache.lo
+		for _, j := range cache.cols[r*k : (r+1)*k] {
+			if j < 0 {
+				break
+			}
+			s.relax(j, float64(row[j])+p[j]+off, i)
+		}
+		if W := cache.bound[r]; !math.IsInf(W, 1) {
+			s.rows.push(heapItem{key: W + off, id: i, base: base, u: u})
+		}
+	}
+
+	// The free row's distances are its values (its potential is implicit).
+	relaxRow(f, 0, 0, false)
+	var end int32 = -1
+	var dEnd float64
+	for end < 0 {
+		dc, dr := math.Inf(1), math.Inf(1)
+		if len(s.cols) > 0 {
+			dc = s.cols[0].key
+		}
+		if len(s.rows) > 0 {
+			dr = s.rows[0].key
+		}
+		if dr < dc {
+			// Columns beyond a row's cache might be closer than any
+			// touched column: relax that row in full.
+			it := s.rows.pop()
+			relaxRow(it.id, it.base, it.u, true)
+			continue
+		}
+		if len(s.cols) == 0 {
+			// Unreachable: relaxing the free row in full reaches every
+			// column, and a free column exists.
+			return errNoPath
+		}
+		it := s.cols.pop()
+		j := it.id
+		if s.settled[j] == s.search || it.key != s.d[j] {
+			continue // stale heap entry
+		}
+		s.settled[j] = s.search
+		s.done = append(s.done, j)
+		i := y[j]
+		if i < 0 {
+			end, dEnd = j, it.key
+			break
+		}
+		// Row i is tight on j: u_i = C_ij + p_j.
+		relaxRow(i, it.key, float64(cost[int(i)*n+int(j)])+p[j], false)
+	}
+
+	// Raise the prices of the settled columns: p_j += dEnd − d_j keeps the
+	// rows tight and the potentials feasible.
+	for _, j := range s.done {
+		p[j] += dEnd - s.d[j]
+	}
+	for {
+		i := s.pred[end]
+		y[end] = i
+		j := end
+		end = x[i]
+		x[i] = j
+		if i == f {
+			return nil
+		}
+	}
+}
+
+// errNoPath reports an augmenting path search that found no free column,
+// which would mean corrupted state.
+var errNoPath = errors.New("emd: no augmenting path")
+
+// heapItem is an entry of the search heaps: a column (colHeap) or a row
+// with its distance base and potential (rowHeap).
+type heapItem struct {
+	key     float64
+	id      int32
+	base, u float64
+}
+
+// colHeap and rowHeap are binary min-heaps on key.
+type (
+	colHeap []heapItem
+	rowHeap = colHeap
+)
+
+func (h *colHeap) push(it heapItem) {
+	*h = append(*h, it)
+	a := *h
+	k := len(a) - 1
+	for k > 0 {
+		par := (k - 1) / 2
+		if a[par].key <= a[k].key {
+			break
+		}
+		a[par], a[k] = a[k], a[par]
+		k = par
+	}
+}
+
+func (h *colHeap) pop() heapItem {
+	a := *h
+	top := a[0]
+	last := len(a) - 1
+	a[0] = a[last]
+	a = a[:last]
+	k := 0
+	for {
+		l := 2*k + 1
+		if l >= len(a) {
+			break
+		}
+		if r := l + 1; r < len(a) && a[r].key < a[l].key {
+			l = r
+		}
+		if a[k].key <= a[l].key {
+			break
+		}
+		a[k], a[l] = a[l], a[k]
+		k = l
+	}
+	*h = a
+	return top
+}
