@@ -133,18 +133,18 @@ func (b *Block) cost(stats bool) *Reply {
 	sqDist(b.buf, xs, ns, b.xt, b.nt, n, m, d)
 	b.eps = 0
 	rep := &Reply{}
-	mx, sum := 0.0, 0.0
+	mx, sum, at := -1.0, 0.0, 0
 	if stats {
 		rep.Hist = make([]uint32, 1<<16)
 	}
 	for r := 0; r < n; r++ {
 		row := b.buf[r*m : (r+1)*m]
 		rs := 0.0
-		for _, c := range row {
+		for j, c := range row {
 			cv := float64(c)
 			rs += cv
 			if cv > mx {
-				mx = cv
+				mx, at = cv, (b.Lo+r)*m+j
 			}
 		}
 		sum += rs
@@ -155,7 +155,7 @@ func (b *Block) cost(stats bool) *Reply {
 			}
 		}
 	}
-	rep.Max, rep.Sum = mx, sum
+	rep.Max, rep.Sum, rep.MaxAt = mx, sum, at
 	return rep
 }
 

@@ -59,6 +59,7 @@ type Reply struct {
 	Joint   []float64 // La×Lb partial joint label table (OpIterate, OpFinish)
 	Hist    []uint32  // OpCost (with Stats), OpCostHistogram
 	Max     float64   // OpCost: largest cost
+	MaxAt   int       // OpCost: flat index i·M + j of the largest cost
 	Sum     float64   // OpCost: sum of costs; OpFinish: partial transport cost
 	RowErr  float64   // OpIterate: Σ_i |u_i (K v)_i − a_i|
 	MaxLogU float64   // OpIterate: max_i |log u_i|; OpAbsorb: max_i log u_i before absorbing

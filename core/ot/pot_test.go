@@ -120,3 +120,54 @@ func TestSmallEpsApproachesEMD(t *testing.T) {
 		}
 	}
 }
+
+// TestExactAgainstPOT: the exact solver's CE and W_D equal POT's ot.emd
+// (W_D within 1e-9, CE within 1e-6), square and unequal sizes.
+func TestExactAgainstPOT(t *testing.T) {
+	for _, name := range []string{"emd_n200_d8.json", "emd_n300_m240.json", "emd_n1000_d19.json", "emd_max_n300.json"} {
+		f := loadFixture(t, name)
+		p := f.problem()
+		for _, workers := range []int{1, 2} {
+			sol := solve(t, p, workers, Params{Exact: true, CostNorm: f.CostNorm, Tol: 1e-6, MaxIter: 1})
+			t.Logf("%s: CE %.12f POT %.12f; WD %.12f POT %.12f", name, sol.CE, f.CE, sol.WD, f.WD)
+			if d := math.Abs(sol.CE - f.CE); d > 1e-6 {
+				t.Errorf("%s: CE %.10f, POT %.10f (|Δ| %.2e)", name, sol.CE, f.CE, d)
+			}
+			if d := math.Abs(sol.WD - f.WD); d > 1e-9*math.Max(1, math.Abs(f.WD)) {
+				t.Errorf("%s: WD %.12f, POT %.12f (|Δ| %.2e)", name, sol.WD, f.WD, d)
+			}
+			if sol.StopRule != StopExact || !sol.Converged {
+				t.Errorf("%s: stop rule %s", name, sol.StopRule)
+			}
+		}
+	}
+}
+
+// TestRawCostAgainstPOT is the authors' setting on logit-like features:
+// raw squared distances (median ≈ 540), ε = 0.1, d = 19, N = 1000, where
+// POT's plain sinkhorn underflows and its sinkhorn_log needs tens of
+// thousands of iterations. The score must be finite, converged, and within
+// 1e-3 of POT's sinkhorn_log (18 000 iterations; its score still moved by
+// about 2e-6 per 1000 iterations then).
+func TestRawCostAgainstPOT(t *testing.T) {
+	f := loadFixture(t, "raw_d19_n1000.json")
+	p := f.problem()
+	sol := solve(t, p, 2, Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, WarmStart: true})
+	t.Logf("CE %.6f POT %.6f (|Δ| %.1e), exact-plan CE %.6f POT emd %.6f; %d iterations, stop rule %s, marginal error %.1e, ε/median %.2g",
+		sol.CE, f.CE, math.Abs(sol.CE-f.CE), sol.ExactCE, *f.EmdCE, sol.Iterations, sol.StopRule, sol.MarginalError, sol.EpsOverMedian(0.1))
+	if !sol.Converged {
+		t.Errorf("not converged: %s after %d iterations, marginal error %.2g", sol.StopRule, sol.Iterations, sol.MarginalError)
+	}
+	if d := math.Abs(sol.CE - f.CE); d > 1e-3 {
+		t.Errorf("CE %.6f, POT %.6f: |Δ| = %.2g > 1e-3", sol.CE, f.CE, d)
+	}
+	if d := math.Abs(sol.ExactCE - *f.EmdCE); d > 1e-6 {
+		t.Errorf("exact-plan CE %.8f, POT emd %.8f", sol.ExactCE, *f.EmdCE)
+	}
+	// Without the warm start, ε-scaling alone must agree too.
+	cold := solve(t, p, 2, Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 20000, ScoreTol: 1e-4})
+	t.Logf("ε-scaling only: CE %.6f, %d iterations, %s, marginal error %.1e", cold.CE, cold.Iterations, cold.StopRule, cold.MarginalError)
+	if d := math.Abs(cold.CE - f.CE); d > 1e-3 {
+		t.Errorf("ε-scaling only: CE %.6f, POT %.6f: |Δ| = %.2g > 1e-3", cold.CE, f.CE, d)
+	}
+}

@@ -175,11 +175,13 @@ func (s *solver) costStats() error {
 	if err != nil {
 		return err
 	}
-	mx, sum := 0.0, 0.0
+	mx, sum, at := -1.0, 0.0, 0
 	hist := make([]uint64, 1<<16)
 	for _, r := range reps {
 		sum += r.Sum
-		mx = math.Max(mx, r.Max)
+		if r.Max > mx {
+			mx, at = r.Max, r.MaxAt
+		}
 		for i, h := range r.Hist {
 			hist[i] += uint64(h)
 		}
@@ -189,6 +191,9 @@ func (s *solver) costStats() error {
 	if err != nil {
 		return err
 	}
+	// The largest cost, recomputed in float64 from the features (the stored
+	// costs are float32), so that cost-norm max divides by the exact value.
+	mx = PlanCost(s.p, []int32{int32(at / s.p.M)}, []int32{int32(at % s.p.M)}, []float64{1})
 	s.sol.CostMax, s.sol.CostMean, s.sol.CostMedian = mx, sum/float64(total), med
 	if math.IsInf(mx, 0) || math.IsNaN(sum) {
 		return errors.New("ot: the cost overflows float32 (features too large)")
