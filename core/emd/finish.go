@@ -8,8 +8,9 @@ import (
 
 // Finish turns the complete assignment of a finished auction into an
 // exactly optimal plan for the n×n row-major cost (up to floating-point
-// rounding: Solve checks the result against CertTol). The auction is
-// consumed.
+// rounding), computes its Cost and checks its certificate against CertTol,
+// like Solve; Plan.Iterations is left 0. It needs the whole cost matrix.
+// The auction is consumed.
 //
 // With the final prices p it computes u_i = min_j C_ij + p_j for every row
 // (row-parallel), frees every row whose column does not attain its minimum
@@ -32,7 +33,21 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 	if a.n < 2 {
 		return nil, errors.New("emd: the auction needs at least 2 rows")
 	}
-	return a.finish(ctx, cost, clampWorkers(opt.Workers, a.n), NewBidCache(0, a.n, bidCacheSize))
+	workers := clampWorkers(opt.Workers, a.n)
+	st, err := scanCost(ctx, cost, a.n, a.n, workers)
+	if err != nil {
+		return nil, err
+	}
+	p, err := a.finish(ctx, cost, workers, NewBidCache(0, a.n, bidCacheSize))
+	if err != nil {
+		return nil, err
+	}
+	p.Method = MethodAuction
+	p.Cost = planCost(cost, a.n, p)
+	if err := certify(ctx, cost, a.n, a.n, p, workers, st.absMax); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache) (*Plan, error) {

@@ -1,0 +1,162 @@
+package emd
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+)
+
+// TestAuctionBlocks drives the exported auction the way a browser would:
+// the rows are split into blocks, each held with its own cache by a
+// "worker" that only sees its block of the cost matrix, and the main
+// thread resolves the bids.
+func TestAuctionBlocks(t *testing.T) {
+	const n, d = 600, 19
+	xs, xt := clusteredFeatures(n, n, d, 21)
+	cost := sqDistCost(xs, xt, n, n, d)
+	want, err := Solve(context.Background(), cost, n, n, Options{Method: MethodJV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type worker struct {
+		lo, hi int
+		block  []float32
+		cache  *BidCache
+	}
+	bounds := []int{0, 170, 171, 400, n} // uneven blocks, one of a single row
+	var ws []worker
+	for k := 0; k+1 < len(bounds); k++ {
+		lo, hi := bounds[k], bounds[k+1]
+		ws = append(ws, worker{lo, hi, cost[lo*n : hi*n], NewBidCache(lo, hi, 7)})
+	}
+	lo32, hi32 := cost[0], cost[0]
+	for _, c := range cost {
+		lo32, hi32 = min(lo32, c), max(hi32, c)
+	}
+	a := NewAuction(n)
+	rounds := 0
+	for _, eps := range EpsilonSchedule(float64(hi32 - lo32)) {
+		a.StartPhase(eps)
+		for !a.Done() {
+			var bids []Bid
+			for _, w := range ws {
+				var mine []int32
+				for _, r := range a.Pending() {
+					if int(r) >= w.lo && int(r) < w.hi {
+						mine = append(mine, r)
+					}
+				}
+				bids = BidRows(bids, w.block, n, w.lo, mine, a.Assignment(), a.Prices(), eps, w.cache)
+			}
+			if err := a.Resolve(bids); err != nil {
+				t.Fatal(err)
+			}
+			rounds++
+		}
+		// ε-complementary slackness holds at the end of every phase.
+		p := a.Prices()
+		for i, j := range a.Assignment() {
+			w1, _, _ := scanBest(cost[i*n:(i+1)*n], p)
+			if got := float64(cost[i*n+int(j)]) + p[j]; got > w1+eps*(1+1e-9) {
+				t.Fatalf("row %d violates ε-CS: %g > %g + %g", i, got, w1, eps)
+			}
+		}
+	}
+	p, err := a.Finish(context.Background(), cost, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, cost, n, n, p)
+	if math.Abs(p.Cost-want.Cost) > 1e-12*want.Cost {
+		t.Errorf("block auction cost %.15f, JV %.15f", p.Cost, want.Cost)
+	}
+	t.Logf("%d rounds, cost %.12f", rounds, p.Cost)
+}
+
+func TestBidRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n, m = 50, 40
+	cost := uniformCost(n, m, 10, false, rng)
+	prices := make([]float64, m)
+	cache := NewBidCache(0, n, 5)
+	rows := make([]int32, n)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	for round := range 200 {
+		eps := 0.01
+		exact := BidRows(nil, cost, m, 0, rows, nil, prices, eps, nil)
+		cached := BidRows(nil, cost, m, 0, rows, nil, prices, eps, cache)
+		for k := range exact {
+			e, c := exact[k], cached[k]
+			row := cost[int(e.Row)*m : (int(e.Row)+1)*m]
+			w1, w2, j1 := math.Inf(1), math.Inf(1), -1
+			for j, cv := range row {
+				v := float64(cv) + prices[j]
+				if v < w1 {
+					w1, w2, j1 = v, w1, j
+				} else if v < w2 {
+					w2 = v
+				}
+			}
+			if int(e.Col) != j1 || e.Price != prices[j1]+(w2-w1)+eps {
+				t.Fatalf("round %d row %d: exact bid %+v, want column %d price %g", round, e.Row, e, j1, prices[j1]+(w2-w1)+eps)
+			}
+			// The cached bid goes to the same column, at most as high.
+			if c.Row != e.Row || c.Col != e.Col || c.Price > e.Price || c.Price < prices[j1]+eps {
+				t.Fatalf("round %d: cached bid %+v, exact %+v", round, c, e)
+			}
+		}
+		// Raise some prices (they never fall in an auction).
+		for range 5 {
+			prices[rng.IntN(m)] += rng.Float64() * 2
+		}
+	}
+}
+
+// countdownCtx is a context whose Err reports cancellation from the
+// given call on, to cancel a solve at a deterministic point.
+type countdownCtx struct {
+	context.Context
+	left atomic.Int64
+}
+
+func (c *countdownCtx) Err() error {
+	if c.left.Add(-1) < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestCancelMidway(t *testing.T) {
+	const n = 300
+	xs, xt := clusteredFeatures(n, n, 19, 5)
+	cost := sqDistCost(xs, xt, n, n, 19)
+	for _, method := range allMethods {
+		for _, calls := range []int64{0, 1, 2, 3, 5, 8, 13, 30, 100, 1000, 1 << 40} {
+			for _, m := range []int{n, n - 40} {
+				if m != n && method != MethodNetwork {
+					continue
+				}
+				ctx := &countdownCtx{Context: context.Background()}
+				ctx.left.Store(calls)
+				p, err := Solve(ctx, cost[:n*m], n, m, Options{Method: method, Workers: 2})
+				switch {
+				case err == nil:
+					checkPlan(t, cost[:n*m], n, m, p)
+				case !errors.Is(err, context.Canceled) || p != nil:
+					t.Errorf("%s after %d checks: plan %v, error %v", method, calls, p != nil, err)
+				}
+				if calls == 0 && err == nil {
+					t.Errorf("%s: cancelled context not noticed", method)
+				}
+				if calls == 1<<40 && err != nil {
+					t.Errorf("%s: %v", method, err)
+				}
+			}
+		}
+	}
+}
