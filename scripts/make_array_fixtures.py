@@ -304,6 +304,18 @@ def write_pngs():
     write_png("gray8_trns.png", [lab[y].tobytes() for y in range(h)], 8, 0, trns=struct.pack(">H", 255))
     expected["gray8_trns.png"] = entry(lab, "uint8")
 
+    # 16-bit grayscale with a transparent value.
+    WIDTHS["gray16_trns.png"] = w
+    write_png("gray16_trns.png", [lab16[y].astype(">u2").tobytes() for y in range(h)], 16, 0,
+              trns=struct.pack(">H", 65535))
+    expected["gray16_trns.png"] = entry(lab16, "uint16 big-endian")
+
+    # 1-bit grayscale: labels 0 and 1.
+    g1 = (np.arange(h * w).reshape(h, w) % 3 == 0).astype(np.uint8)
+    WIDTHS["gray1.png"] = w
+    write_png("gray1.png", [pack_bits(list(g1[y]), 1) for y in range(h)], 1, 0)
+    expected["gray1.png"] = entry(g1, "uint8")
+
     # Colour PNGs are not label maps.
     rgb = np.stack([lab, lab, lab], axis=-1)
     WIDTHS["bad_rgb.png"] = w

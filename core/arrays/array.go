@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strconv"
 	"sync"
@@ -251,12 +252,6 @@ func (a *Array) storage(i int64) int64 {
 	return pos
 }
 
-// gatherItem is one wanted element: its storage position and where it goes.
-type gatherItem struct {
-	pos int64
-	k   int
-}
-
 // Gather reads the elements at the given row-major (C order) flat indices,
 // converting them to float64, storing the element at idx[k] in dst[k].
 // The indices may come in any order and may repeat; dst must be as long as
@@ -265,53 +260,82 @@ type gatherItem struct {
 // Gather sorts the wanted elements by their position in the file and reads
 // them in one forward pass, in slabs of at most 1 MiB, reading through short
 // gaps between wanted elements and skipping long ones. Besides the slab it
-// allocates at most 32 bytes per index, whatever the size of the array. For
-// a deflated member of an .npz file, the pass decompresses the member from
-// the start (or from where the previous call stopped, when that is not beyond
-// the first wanted element) up to the last wanted element; such passes over
-// one member do not run concurrently.
+// allocates some 16 bytes per index to sort them (none for indices that come
+// sorted, of a C-order array), whatever the size of the array. For a deflated
+// member of an .npz file, the pass decompresses the member from the start
+// (or from where the previous call stopped, when that is not beyond the first
+// wanted element) up to the last wanted element; such passes over one member
+// do not run concurrently.
 func (a *Array) Gather(idx []int64, dst []float64) error {
 	if len(dst) != len(idx) {
 		return a.errorf("Gather: %d indices but room for %d values", len(idx), len(dst))
 	}
+	for _, i := range idx {
+		if i < 0 || i >= a.n {
+			return a.indexError(i)
+		}
+	}
 	if len(idx) == 0 {
 		return nil
 	}
-	if a.f64 != nil || a.n == 0 {
+	if a.f64 != nil {
 		for k, i := range idx {
-			if i < 0 || i >= a.n {
-				return a.indexError(i)
-			}
 			dst[k] = a.f64[i]
 		}
 		return nil
 	}
-	items := make([]gatherItem, len(idx))
+	// get(t) returns the storage position of the t-th wanted element in
+	// storage order, and its k.
+	var get func(t int) (int64, int)
 	sorted := true
-	for k, i := range idx {
-		if i < 0 || i >= a.n {
-			return a.indexError(i)
-		}
-		p := a.storage(i)
-		items[k] = gatherItem{p, k}
-		if k > 0 && p < items[k-1].pos {
-			sorted = false
+	if a.Fortran {
+		sorted = false
+	} else {
+		for k := 1; k < len(idx); k++ {
+			if idx[k] < idx[k-1] {
+				sorted = false
+				break
+			}
 		}
 	}
-	if !sorted {
-		sortItems(items)
+	switch {
+	case sorted:
+		get = func(t int) (int64, int) { return idx[t], t }
+	case bitLen(uint64(a.n-1))+bitLen(uint64(len(idx)-1)) <= 64:
+		// Pack position and k into one key, position high, and sort those.
+		kbits := bitLen(uint64(len(idx) - 1))
+		keys := make([]uint64, len(idx))
+		for k, i := range idx {
+			keys[k] = uint64(a.storage(i))<<kbits | uint64(k)
+		}
+		keys = sortKeys(keys, kbits, bitLen(uint64(a.n-1)))
+		mask := uint64(1)<<kbits - 1
+		get = func(t int) (int64, int) { return int64(keys[t] >> kbits), int(keys[t] & mask) }
+	default: // an array and a Gather too vast for 64-bit keys
+		type item struct {
+			pos int64
+			k   int
+		}
+		items := make([]item, len(idx))
+		for k, i := range idx {
+			items[k] = item{a.storage(i), k}
+		}
+		slices.SortFunc(items, func(x, y item) int { return cmp.Compare(x.pos, y.pos) })
+		get = func(t int) (int64, int) { return items[t].pos, items[t].k }
 	}
 	size := int64(a.DType.Size)
 	s := a.src.session()
 	defer s.close()
-	for i := 0; i < len(items); {
+	for i := 0; i < len(idx); {
 		// Extend the run while the next element fits in the slab and is
 		// near enough.
-		first := items[i].pos * size
+		p, _ := get(i)
+		first := p * size
 		end := first + size
 		j := i + 1
-		for ; j < len(items); j++ {
-			b := items[j].pos * size
+		for ; j < len(idx); j++ {
+			p, _ := get(j)
+			b := p * size
 			if b+size-first > slabSize || b-end > maxGap {
 				break
 			}
@@ -321,8 +345,9 @@ func (a *Array) Gather(idx []int64, dst []float64) error {
 		if err != nil {
 			return a.readError(err)
 		}
-		for _, it := range items[i:j] {
-			dst[it.k] = a.dec(buf[it.pos*size-first:])
+		for t := i; t < j; t++ {
+			p, k := get(t)
+			dst[k] = a.dec(buf[p*size-first:])
 		}
 		i = j
 	}
@@ -333,41 +358,38 @@ func (a *Array) indexError(i int64) error {
 	return a.errorf("index %d out of range [0, %d)", i, a.n)
 }
 
-// sortItems sorts by storage position. For many items, a radix sort on the
-// significant bits of the positions beats a comparison sort severalfold.
-func sortItems(items []gatherItem) {
-	if len(items) < 1<<12 {
-		slices.SortFunc(items, func(x, y gatherItem) int { return cmp.Compare(x.pos, y.pos) })
-		return
+// bitLen returns the number of bits needed to hold x.
+func bitLen(x uint64) int { return bits.Len64(x) }
+
+// sortKeys sorts keys by their bits [lo, lo+n), and returns them, in keys or
+// in a new slice. For many keys, a radix sort beats a comparison sort
+// severalfold.
+func sortKeys(keys []uint64, lo, n int) []uint64 {
+	if len(keys) < 1<<12 {
+		slices.Sort(keys) // the bits below lo only break ties
+		return keys
 	}
-	var maxPos int64
-	for _, it := range items {
-		maxPos = max(maxPos, it.pos)
-	}
-	tmp := make([]gatherItem, len(items))
-	src, dst := items, tmp
-	const bits = 11
-	var count [1 << bits]int
-	for shift := uint(0); shift < 64 && maxPos>>shift != 0; shift += bits {
+	const digit = 11
+	var count [1 << digit]int
+	src, dst := keys, make([]uint64, len(keys))
+	for shift := lo; shift < lo+n; shift += digit {
 		clear(count[:])
-		for _, it := range src {
-			count[(it.pos>>shift)&(1<<bits-1)]++
+		for _, x := range src {
+			count[(x>>shift)&(1<<digit-1)]++
 		}
 		sum := 0
 		for d, c := range count {
 			count[d] = sum
 			sum += c
 		}
-		for _, it := range src {
-			d := (it.pos >> shift) & (1<<bits - 1)
-			dst[count[d]] = it
+		for _, x := range src {
+			d := (x >> shift) & (1<<digit - 1)
+			dst[count[d]] = x
 			count[d]++
 		}
 		src, dst = dst, src
 	}
-	if &src[0] != &items[0] {
-		copy(items, src)
-	}
+	return src
 }
 
 // ReadRange reads len(dst) consecutive elements in row-major (C order),

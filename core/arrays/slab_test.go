@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -336,6 +337,63 @@ func BenchmarkGather(b *testing.B) {
 	for b.Loop() {
 		if err := a.Gather(idx, got); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// patternReader reads as a header followed by byte (off % 251) at offset
+// off, up to size bytes, without holding them.
+type patternReader struct {
+	header []byte
+	size   int64
+}
+
+func (r patternReader) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for ; n < len(p) && off+int64(n) < r.size; n++ {
+		o := off + int64(n)
+		if o < int64(len(r.header)) {
+			p[n] = r.header[o]
+		} else {
+			p[n] = byte(o % 251)
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestPetabyte gathers from a (virtual) file of 2^50 bytes, enough for
+// positions and indices not to fit together in 64-bit sort keys.
+func TestPetabyte(t *testing.T) {
+	const n = 1 << 50
+	hdr := npyFile(1, npyDict("|u1", false, 1<<25, 1<<25), nil)
+	cr := &countingReader{r: patternReader{hdr, int64(len(hdr)) + n}}
+	a, err := OpenNPY(cr, int64(len(hdr))+n, "pb.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, m := range []int{100, 1 << 15} { // 50+15 bits > 64
+		idx := make([]int64, m)
+		for i := range idx {
+			idx[i] = rng.Int64N(n)
+		}
+		idx[1] = n - 1
+		got := make([]float64, m)
+		cr.reset()
+		if err := a.Gather(idx, got); err != nil {
+			t.Fatal(err)
+		}
+		for k, i := range idx {
+			if want := float64((int64(len(hdr)) + i) % 251); got[k] != want {
+				t.Fatalf("element %d = %v, want %v", i, got[k], want)
+			}
+		}
+		checkForward(t, cr.reads)
+		if len(cr.reads) != m {
+			t.Errorf("%d reads for %d scattered elements", len(cr.reads), m)
 		}
 	}
 }
