@@ -1,0 +1,90 @@
+//go:build js && wasm
+
+// Package proto defines the messages between the page (wasm/ui) and its web
+// workers (wasm/worker). Both sides encode them with package wire.
+//
+// One worker, the sampler (worker 0), also opens the candidate's files and
+// draws each repetition's pixels; every worker hosts some of the fixed row
+// blocks (ot.Partition) of the current problem and answers the solver's
+// block operations for them, one Reply per block, in block order.
+package proto
+
+import (
+	"syscall/js"
+
+	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/report"
+)
+
+// Request kinds.
+const (
+	KindJob     = "job"     // sampler: open the candidate's files (otce.Prepare)
+	KindSample  = "sample"  // sampler: draw repetition Rep (Job.Sample)
+	KindAdd     = "add"     // sampler: record the solution of the last sample (Summary.Add)
+	KindResult  = "result"  // sampler: the candidate's report (Summary.Result), Err recorded first
+	KindBlocks  = "blocks"  // every worker: build blocks Blocks of Problem
+	KindOp      = "op"      // every worker: run Op on its blocks
+	KindRelease = "release" // every worker: drop its blocks and free their memory
+	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
+	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
+)
+
+// Files are the JS File or Blob objects of one candidate.
+type Files struct {
+	Name           string
+	SourceFeatures []js.Value
+	SourceLabels   []js.Value
+	TargetFeatures []js.Value
+	TargetLabels   []js.Value
+	Accuracy       *float64
+}
+
+// Request is a message from the page to a worker.
+type Request struct {
+	ID       int
+	Kind     string
+	Settings *report.Settings
+	Files    *Files
+	Rep      int
+	Problem  *ot.Problem
+	Blocks   []int
+	Op       *ot.Op
+	Solution *ot.Solution
+	Err      string
+	Inspect  []js.Value
+}
+
+// Job describes an opened candidate.
+type Job struct {
+	Dim                      int
+	SourceValid, TargetValid int64
+	SourceImages             int
+	TargetImages             int
+	Warnings                 []string
+}
+
+// FileInfo describes one inspected file.
+type FileInfo struct {
+	Name  string
+	Info  string // shape and type, or the arrays a bundle holds
+	Error string
+}
+
+// Response is a worker's answer to the Request with the same ID.
+type Response struct {
+	ID      int
+	Err     string
+	Job     *Job
+	Sample  *otce.Sample
+	Replies []*ot.Reply
+	Result  *report.Candidate
+	Files   []FileInfo
+	Plan    *emd.Plan
+}
+
+// Ready is the first message a worker posts, once its handler is installed.
+type Ready struct {
+	Ready bool
+}

@@ -1,0 +1,258 @@
+//go:build js && wasm
+
+// Package wire carries Go values across postMessage between the page and its
+// workers.
+//
+// Encode walks a value by reflection over its exported fields, so that a field
+// added to ot.Op, ot.Reply or report.Candidate travels without new code:
+//
+//   - []float64, []float32, []int32, []uint32 and []byte become typed arrays
+//     over fresh ArrayBuffers filled with js.CopyBytesToJS; the buffers are
+//     returned for the transfer list of postMessage (no copy in the browser);
+//   - structs, pointers and slices of them recurse;
+//   - int64 and uint64 become decimal strings (a JS number loses precision
+//     beyond 2⁵³, and seeds are 64-bit);
+//   - js.Value fields (File and Blob objects) pass through as they are;
+//   - every other scalar, string, bool, slice or map goes through
+//     github.com/norunners/vert.
+//
+// Decode is the inverse. Field names follow vert's rule: the js tag, else the
+// json tag, else the Go name.
+package wire
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall/js"
+	"unsafe"
+
+	"github.com/norunners/vert"
+)
+
+var (
+	jsObject  = js.Global().Get("Object")
+	jsArray   = js.Global().Get("Array")
+	uint8Arr  = js.Global().Get("Uint8Array")
+	typedCtor = map[reflect.Kind]js.Value{
+		reflect.Float64: js.Global().Get("Float64Array"),
+		reflect.Float32: js.Global().Get("Float32Array"),
+		reflect.Int32:   js.Global().Get("Int32Array"),
+		reflect.Uint32:  js.Global().Get("Uint32Array"),
+		reflect.Uint8:   uint8Arr,
+	}
+	jsValueType = reflect.TypeOf(js.Value{})
+)
+
+// Encode returns v as a JS value and the ArrayBuffers to transfer with it.
+func Encode(v any) (js.Value, []any) {
+	e := &encoder{}
+	return e.value(reflect.ValueOf(v)), e.transfer
+}
+
+// Transfer turns a transfer list into the JS array postMessage takes.
+func Transfer(list []any) js.Value {
+	a := jsArray.New(len(list))
+	for i, b := range list {
+		a.SetIndex(i, b)
+	}
+	return a
+}
+
+type encoder struct{ transfer []any }
+
+func (e *encoder) value(v reflect.Value) js.Value {
+	if !v.IsValid() {
+		return js.Null()
+	}
+	if v.Type() == jsValueType {
+		return v.Interface().(js.Value)
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return js.Null()
+		}
+		return e.value(v.Elem())
+	case reflect.Struct:
+		o := jsObject.New()
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			o.Set(name(f), e.value(v.Field(i)))
+		}
+		return o
+	case reflect.Slice:
+		if v.IsNil() {
+			return js.Null()
+		}
+		if ctor, ok := typedCtor[v.Type().Elem().Kind()]; ok && v.Type().Elem().PkgPath() == "" {
+			return e.typed(v, ctor)
+		}
+		switch v.Type().Elem().Kind() {
+		case reflect.Struct, reflect.Pointer, reflect.Slice, reflect.Interface, reflect.Int64, reflect.Uint64:
+			a := jsArray.New(v.Len())
+			for i := 0; i < v.Len(); i++ {
+				a.SetIndex(i, e.value(v.Index(i)))
+			}
+			return a
+		}
+		return vert.ValueOf(v.Interface()).JSValue()
+	case reflect.Int64:
+		return js.ValueOf(strconv.FormatInt(v.Int(), 10))
+	case reflect.Uint64:
+		return js.ValueOf(strconv.FormatUint(v.Uint(), 10))
+	// Named scalar types (ot.OpKind) go as their underlying type; vert
+	// (js.ValueOf) keeps NaN and ±Inf as numbers.
+	case reflect.Float64, reflect.Float32:
+		return vert.ValueOf(v.Float()).JSValue()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32:
+		return vert.ValueOf(int(v.Int())).JSValue()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uintptr:
+		return vert.ValueOf(float64(v.Uint())).JSValue()
+	case reflect.Bool:
+		return vert.ValueOf(v.Bool()).JSValue()
+	case reflect.String:
+		return vert.ValueOf(v.String()).JSValue()
+	}
+	return vert.ValueOf(v.Interface()).JSValue()
+}
+
+// rawBytes views the backing array of a slice of fixed-size numbers as bytes.
+func rawBytes(v reflect.Value) []byte {
+	n := v.Len() * int(v.Type().Elem().Size())
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(v.UnsafePointer()), n)
+}
+
+func (e *encoder) typed(v reflect.Value, ctor js.Value) js.Value {
+	b := rawBytes(v)
+	u8 := uint8Arr.New(len(b))
+	if len(b) > 0 {
+		js.CopyBytesToJS(u8, b)
+	}
+	buf := u8.Get("buffer")
+	e.transfer = append(e.transfer, buf)
+	if ctor.Equal(uint8Arr) {
+		return u8
+	}
+	return ctor.New(buf)
+}
+
+// Decode fills the value ptr points to from j.
+func Decode(j js.Value, ptr any) (err error) {
+	rv := reflect.ValueOf(ptr)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("wire: Decode needs a non-nil pointer, got %T", ptr)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("wire: decoding %T: %v", ptr, r)
+		}
+	}()
+	return decode(j, rv.Elem())
+}
+
+func decode(j js.Value, v reflect.Value) error {
+	if v.Type() == jsValueType {
+		v.Set(reflect.ValueOf(j))
+		return nil
+	}
+	if j.IsNull() || j.IsUndefined() {
+		v.Set(reflect.Zero(v.Type()))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		if err := decode(j, p.Elem()); err != nil {
+			return err
+		}
+		v.Set(p)
+		return nil
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if err := decode(j.Get(name(f)), v.Field(i)); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+		return nil
+	case reflect.Slice:
+		et := v.Type().Elem()
+		if _, ok := typedCtor[et.Kind()]; ok && et.PkgPath() == "" {
+			n := j.Length()
+			s := reflect.MakeSlice(v.Type(), n, n)
+			if n > 0 {
+				u8 := uint8Arr.New(j.Get("buffer"), j.Get("byteOffset"), j.Get("byteLength"))
+				js.CopyBytesToGo(rawBytes(s), u8)
+			}
+			v.Set(s)
+			return nil
+		}
+		switch et.Kind() {
+		case reflect.Struct, reflect.Pointer, reflect.Slice, reflect.Interface, reflect.Int64, reflect.Uint64:
+			n := j.Length()
+			s := reflect.MakeSlice(v.Type(), n, n)
+			for i := 0; i < n; i++ {
+				if err := decode(j.Index(i), s.Index(i)); err != nil {
+					return fmt.Errorf("[%d]: %w", i, err)
+				}
+			}
+			v.Set(s)
+			return nil
+		}
+	case reflect.Int64:
+		x, err := strconv.ParseInt(j.String(), 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(x)
+		return nil
+	case reflect.Uint64:
+		x, err := strconv.ParseUint(j.String(), 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetUint(x)
+		return nil
+	case reflect.Float64, reflect.Float32:
+		v.SetFloat(j.Float())
+		return nil
+	case reflect.Int, reflect.Int32, reflect.Int16, reflect.Int8:
+		f := j.Float()
+		if f != math.Trunc(f) {
+			return fmt.Errorf("want an integer, got %v", f)
+		}
+		v.SetInt(int64(f))
+		return nil
+	}
+	p := reflect.New(v.Type())
+	if err := (vert.Value{Value: j}).AssignTo(p.Interface()); err != nil {
+		return err
+	}
+	v.Set(p.Elem())
+	return nil
+}
+
+func name(f reflect.StructField) string {
+	for _, key := range []string{"js", "json"} {
+		if tag, ok := f.Tag.Lookup(key); ok {
+			if n, _, _ := strings.Cut(tag, ","); n != "" && n != "-" {
+				return n
+			}
+		}
+	}
+	return f.Name
+}

@@ -1,0 +1,335 @@
+//go:build js && wasm
+
+// Command ui is the page of the browser app: it holds the settings and the
+// candidates' files, coordinates the web workers that score them (the
+// solver's reduce between half-iterations runs here, the rows of the kernel
+// in the workers), and draws the progress, the results and the charts.
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall/js"
+
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+	"honnef.co/go/js/dom/v2"
+)
+
+type app struct {
+	root     dom.Element
+	target   *fileList // target labels, shared
+	candBox  dom.Element
+	cands    []*candidate
+	nextID   int
+	settings []*setting
+	workers  dom.Element // the --workers input
+	setErr   dom.Element
+	runBtn   dom.Element
+	stopBtn  dom.Element
+	demoBtn  dom.Element
+	status   dom.Element
+	progress *progressView
+	results  *resultsView
+
+	poolMu sync.Mutex
+	pool   *pool
+	poolN  int
+
+	running bool
+	cancel  context.CancelFunc
+}
+
+type candidate struct {
+	id       int
+	root     dom.Element
+	name     dom.Element
+	acc      dom.Element
+	sf, sl   *fileList
+	tf       *fileList
+	msg      dom.Element
+	progress dom.Element
+}
+
+func main() {
+	a := &app{}
+	a.build()
+	setState("idle")
+	select {}
+}
+
+func setState(s string) {
+	doc.(dom.HTMLDocument).Body().SetAttribute("data-state", s)
+}
+
+func (a *app) build() {
+	main := byID("app")
+	clear(main)
+
+	a.target = newFileList(a, "target-labels", "Target labels",
+		"The label maps of your target images (.png, .npy, or inside the bundles), shared by every candidate.")
+	a.candBox = el("div", attrs{"id": "candidates"})
+	addBtn := el("button", attrs{"type": "button", "id": "add-candidate"}, "Add candidate")
+	a.demoBtn = el("button", attrs{"type": "button", "id": "load-demo"}, "Load demo")
+	accIn := el("input", attrs{"type": "file", "accept": ".csv,text/csv", "id": "accuracy-csv", "class": "visually-hidden"})
+	a.status = el("p", attrs{"id": "status", "class": "status", "role": "status", "aria-live": "polite"})
+	a.runBtn = el("button", attrs{"type": "button", "id": "run", "class": "primary"}, "Run")
+	a.stopBtn = el("button", attrs{"type": "button", "id": "cancel", "disabled": ""}, "Cancel")
+	a.progress = newProgressView()
+	a.results = newResultsView()
+	a.setErr = el("p", attrs{"class": "error", "id": "settings-error", "hidden": ""})
+
+	add(main,
+		el("section", attrs{"id": "inputs"},
+			el("h2", "1. Files"),
+			el("p", attrs{"class": "note"},
+				"Each candidate is a pretrained model: its features of your source images with their labels, and its features of your target images. ",
+				"Features are .npy, .npz or .safetensors arrays (N×C pixels, C×H×W, H×W×C or batches); labels are .png or integer arrays. ",
+				"Many per-image files are paired by name, as in the command-line tool. Nothing is uploaded: the files are read here, in this tab."),
+			a.target.root,
+			a.candBox,
+			el("div", attrs{"class": "row"},
+				addBtn, a.demoBtn,
+				el("label", attrs{"class": "button"}, "Accuracies from CSV…", accIn),
+				el("span", attrs{"class": "hint"}, "A CSV of name,accuracy lines fills the known transfer accuracies."))),
+		a.buildSettings(),
+		el("section", attrs{"id": "runbox"},
+			el("h2", "3. Run"),
+			el("div", attrs{"class": "row"}, a.runBtn, a.stopBtn),
+			a.status,
+			a.progress.root),
+		a.results.root)
+
+	a.addCandidate()
+	on(addBtn, "click", func(dom.Event) { a.addCandidate() })
+	on(a.demoBtn, "click", func(dom.Event) { go a.loadDemo() })
+	on(a.runBtn, "click", func(dom.Event) { a.start() })
+	on(a.stopBtn, "click", func(dom.Event) { a.stop() })
+	on(accIn, "change", func(dom.Event) {
+		list := prop(accIn, "files")
+		if list.Length() == 0 {
+			return
+		}
+		f := list.Index(0)
+		setValue(accIn, "")
+		go a.loadAccuracies(f)
+	})
+	a.status.SetTextContent("Add the files of your candidates, or try the demo.")
+}
+
+func (a *app) addCandidate() *candidate {
+	a.nextID++
+	id := a.nextID
+	c := &candidate{id: id}
+	pre := fmt.Sprintf("cand-%d", id)
+	c.name = el("input", attrs{"type": "text", "id": pre + "-name", "value": fmt.Sprintf("model-%d", id), "aria-label": "candidate name"})
+	c.acc = el("input", attrs{"type": "text", "inputmode": "decimal", "id": pre + "-acc", "placeholder": "optional", "size": "8"})
+	c.sf = newFileList(a, pre+"-sf", "Source features", "The model's features of the source images.")
+	c.sl = newFileList(a, pre+"-sl", "Source labels", "The source images' label maps (not needed when the feature bundles hold them).")
+	c.tf = newFileList(a, pre+"-tf", "Target features", "The model's features of the target images.")
+	c.msg = el("p", attrs{"class": "error", "id": pre + "-error", "hidden": ""})
+	c.progress = el("div", attrs{"class": "cand-progress", "id": pre + "-progress"})
+	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate"}, "remove")
+	c.root = el("div", attrs{"class": "candidate", "id": pre},
+		el("div", attrs{"class": "cand-head"},
+			el("label", "Name ", c.name),
+			el("label", "Known accuracy ", c.acc),
+			remove),
+		el("div", attrs{"class": "cand-files"}, c.sf.root, c.sl.root, c.tf.root),
+		c.msg, c.progress)
+	on(remove, "click", func(dom.Event) {
+		if a.running {
+			return
+		}
+		c.root.Remove()
+		for i, x := range a.cands {
+			if x == c {
+				a.cands = append(a.cands[:i], a.cands[i+1:]...)
+				break
+			}
+		}
+	})
+	a.candBox.AppendChild(c.root)
+	a.cands = append(a.cands, c)
+	return c
+}
+
+// changed is called when files change.
+func (a *app) changed() {}
+
+// ensurePool returns a pool of n workers, starting one if needed.
+func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
+	a.poolMu.Lock()
+	defer a.poolMu.Unlock()
+	if a.pool != nil && a.poolN == n && a.pool.alive() {
+		return a.pool, nil
+	}
+	if a.pool != nil {
+		a.pool.terminate()
+		a.pool = nil
+	}
+	p, err := newPool(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	a.pool, a.poolN = p, n
+	return p, nil
+}
+
+// dropPool terminates the workers (Cancel, or a worker was lost).
+func (a *app) dropPool() {
+	a.poolMu.Lock()
+	defer a.poolMu.Unlock()
+	if a.pool != nil {
+		a.pool.terminate()
+		a.pool = nil
+	}
+}
+
+// inspect opens the headers of files in a worker.
+func (a *app) inspect(fs []js.Value) ([]proto.FileInfo, error) {
+	a.poolMu.Lock()
+	p := a.pool
+	a.poolMu.Unlock()
+	if p == nil {
+		var err error
+		if p, err = a.ensurePool(context.Background(), a.workerCount()); err != nil {
+			return nil, err
+		}
+	}
+	w := p.workers[len(p.workers)-1]
+	resp, err := w.call(context.Background(), &proto.Request{Kind: proto.KindInspect, Inspect: fs})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Files, nil
+}
+
+// workerCount is the --workers setting: 0 means the number of logical
+// processors, capped at 8.
+func (a *app) workerCount() int {
+	n, err := strconv.Atoi(strings.TrimSpace(value(a.workers)))
+	if err != nil || n <= 0 {
+		n = js.Global().Get("navigator").Get("hardwareConcurrency").Int()
+		if n <= 0 {
+			n = 4
+		}
+		if n > 8 {
+			n = 8
+		}
+	}
+	if n > 64 {
+		n = 64
+	}
+	return n
+}
+
+// loadAccuracies reads a CSV of name,accuracy lines.
+func (a *app) loadAccuracies(f js.Value) {
+	text, err := await(context.Background(), f.Call("text"))
+	if err != nil {
+		a.status.SetTextContent("Cannot read " + f.Get("name").String() + ": " + err.Error())
+		return
+	}
+	r := csv.NewReader(strings.NewReader(text.String()))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	set, unknown := 0, []string{}
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			a.status.SetTextContent(fmt.Sprintf("%s: %v", f.Get("name").String(), err))
+			return
+		}
+		if len(rec) < 2 {
+			continue
+		}
+		name := strings.TrimSpace(rec[0])
+		v, err := strconv.ParseFloat(strings.TrimSpace(rec[1]), 64)
+		if err != nil {
+			if line == 1 {
+				continue // a header
+			}
+			a.status.SetTextContent(fmt.Sprintf("%s: line %d: accuracy %q is not a number", f.Get("name").String(), line, rec[1]))
+			return
+		}
+		found := false
+		for _, c := range a.cands {
+			if strings.TrimSpace(value(c.name)) == name {
+				setValue(c.acc, strconv.FormatFloat(v, 'g', -1, 64))
+				found = true
+			}
+		}
+		if found {
+			set++
+		} else {
+			unknown = append(unknown, name)
+		}
+	}
+	msg := fmt.Sprintf("Accuracies set for %d candidate(s).", set)
+	if len(unknown) > 0 {
+		msg += " No candidate named " + strings.Join(unknown, ", ") + "."
+	}
+	a.status.SetTextContent(msg)
+}
+
+// accuracy parses a candidate's accuracy field.
+func (c *candidate) accuracy() (*float64, error) {
+	s := strings.TrimSpace(value(c.acc))
+	if s == "" {
+		return nil, nil
+	}
+	s = strings.TrimSuffix(s, "%")
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil, fmt.Errorf("accuracy %q is not a number", value(c.acc))
+	}
+	return &v, nil
+}
+
+func (c *candidate) setError(msg string) {
+	c.msg.SetTextContent(msg)
+	show(c.msg, msg != "")
+}
+
+// loadDemo loads the built-in demo candidates as in-memory files and runs
+// them with the settings on the page.
+func (a *app) loadDemo() {
+	if a.running {
+		return
+	}
+	demo, err := demoCandidates()
+	if err != nil {
+		a.status.SetTextContent("Cannot build the demo: " + err.Error())
+		return
+	}
+	for _, c := range a.cands {
+		c.root.Remove()
+	}
+	a.cands = nil
+	var tl []js.Value
+	for _, d := range demo {
+		c := a.addCandidate()
+		setValue(c.name, d.name)
+		if d.accuracy != nil {
+			setValue(c.acc, strconv.FormatFloat(*d.accuracy, 'g', -1, 64))
+		}
+		c.sf.set(d.sf)
+		c.sl.set(d.sl)
+		c.tf.set(d.tf)
+		if tl == nil {
+			tl = d.tl
+		}
+	}
+	a.target.set(tl)
+	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Running it with the settings below.", len(demo)))
+	a.start()
+}

@@ -1,0 +1,88 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+// workerBudget is the memory one worker may plan to use. A Go wasm instance
+// has a 32-bit heap that ends near 4 GB, and dies for good when it runs out;
+// the garbage collector and the message buffers need room beyond the live
+// data, so plan for half of it.
+const workerBudget = 2 << 30
+
+// workerBytes estimates the largest memory a worker needs to host its share
+// of the blocks of an n×m problem of dimension d: its rows of the float32
+// kernel and their vectors (ot.MemoryBytes), its copy of the sampled
+// features, and for the sampler the sample it keeps and the dense cost of the
+// exact plan.
+func workerBytes(n, m, d, workers int) int64 {
+	part := ot.Partition(n)
+	if workers > len(part) {
+		workers = len(part)
+	}
+	var most int64
+	for w, idx := range assign(len(part), workers) {
+		rows := 0
+		for _, b := range idx {
+			rows += part[b][1] - part[b][0]
+		}
+		est := ot.MemoryBytes(rows, m, d)
+		if w == 0 {
+			// The sampler may also hold the whole float32 cost, for the
+			// exact plan (--solver emd, or the warm start at a small ε),
+			// and the exact solver's own arrays.
+			est += 4*int64(n)*int64(m) + 64*int64(n+m)
+		}
+		if est > most {
+			most = est
+		}
+	}
+	features := 4 * int64(n+m) * int64(d)
+	return most + 2*features + 64<<20 // + the Go runtime and the module
+}
+
+// largestN is the largest n ≤ limit with workerBytes(n, n, d, w) within the
+// budget, or 0.
+func largestN(d, workers, limit int) int {
+	lo, hi := 0, limit
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if workerBytes(mid, mid, d, workers) <= workerBudget {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// checkMemory refuses a problem that would not fit in the workers, with the
+// largest N that fits.
+func checkMemory(n, m, d, workers int) error {
+	need := workerBytes(n, m, d, workers)
+	if need <= workerBudget {
+		return nil
+	}
+	msg := fmt.Sprintf("N = %d needs about %s per worker with %d worker(s), more than a browser worker can safely hold (%s). ",
+		n, gb(need), workers, gb(workerBudget))
+	if best := largestN(d, workers, n); best > 0 {
+		msg += fmt.Sprintf("The largest N that fits with %d worker(s) is %d", workers, best)
+	}
+	if workers < 8 {
+		if best := largestN(d, 8, n); best > 0 {
+			msg += fmt.Sprintf("; with 8 workers, %d", best)
+		}
+	}
+	return fmt.Errorf("%s.", msg)
+}
+
+func gb(b int64) string {
+	if b >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	}
+	return fmt.Sprintf("%d MB", b>>20)
+}

@@ -1,0 +1,307 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall/js"
+
+	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+	"github.com/otceseg/otceseg/wasm/internal/wire"
+)
+
+// errWorkerLost marks a failure of a worker itself (it stopped, ran out of
+// memory, was terminated): the pool must be restarted.
+var errWorkerLost = errors.New("a worker stopped")
+
+// worker is the page's handle on one web worker.
+type worker struct {
+	index int
+	v     js.Value
+
+	mu      sync.Mutex
+	next    int
+	pending map[int]chan js.Value
+	lost    chan struct{} // closed when the worker is gone
+	lostErr error
+	ready   chan struct{}
+	funcs   []js.Func
+}
+
+// pool is the set of workers of the page.
+type pool struct {
+	workers []*worker
+}
+
+// await waits for a JS promise.
+func await(ctx context.Context, p js.Value) (js.Value, error) {
+	type res struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan res, 1)
+	var then, catch js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- res{v: args[0]}
+		return nil
+	})
+	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := args[0].Call("toString").String()
+		if m := args[0].Get("message"); m.Type() == js.TypeString {
+			msg = m.String()
+		}
+		ch <- res{err: errors.New(msg)}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return js.Undefined(), ctx.Err()
+	}
+}
+
+// newPool starts n workers and waits until each has its Go program running.
+func newPool(ctx context.Context, n int) (*pool, error) {
+	boot := js.Global().Get("otceBoot")
+	mod, err := await(ctx, boot.Get("workerModule"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot compile the worker: %w", err)
+	}
+	p := &pool{}
+	for i := 0; i < n; i++ {
+		w := &worker{index: i, pending: map[int]chan js.Value{}, lost: make(chan struct{}), ready: make(chan struct{})}
+		w.v = boot.Call("newWorker", mod, fmt.Sprintf("otce-worker-%d", i))
+		onMsg := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			w.receive(args[0].Get("data"))
+			return nil
+		})
+		onErr := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			msg := "worker error"
+			if m := args[0].Get("message"); m.Type() == js.TypeString {
+				msg = m.String()
+			}
+			args[0].Call("preventDefault")
+			w.fail(fmt.Errorf("%w: %s", errWorkerLost, msg))
+			return nil
+		})
+		w.funcs = append(w.funcs, onMsg, onErr)
+		w.v.Set("onmessage", onMsg)
+		w.v.Set("onerror", onErr)
+		w.v.Set("onmessageerror", onErr)
+		p.workers = append(p.workers, w)
+	}
+	for _, w := range p.workers {
+		select {
+		case <-w.ready:
+		case <-w.lost:
+			p.terminate()
+			return nil, w.lostErr
+		case <-ctx.Done():
+			p.terminate()
+			return nil, ctx.Err()
+		}
+	}
+	return p, nil
+}
+
+// receive runs in the JS event loop: it must not block.
+func (w *worker) receive(data js.Value) {
+	if data.Type() != js.TypeObject {
+		return
+	}
+	if f := data.Get("Fatal"); f.Type() == js.TypeString {
+		w.fail(fmt.Errorf("%w: %s", errWorkerLost, f.String()))
+		return
+	}
+	if r := data.Get("Ready"); r.Type() == js.TypeBoolean {
+		select {
+		case <-w.ready:
+		default:
+			close(w.ready)
+		}
+		return
+	}
+	id := data.Get("ID")
+	if id.Type() != js.TypeNumber {
+		return
+	}
+	w.mu.Lock()
+	ch := w.pending[id.Int()]
+	delete(w.pending, id.Int())
+	w.mu.Unlock()
+	if ch != nil {
+		ch <- data // buffered
+	}
+}
+
+func (w *worker) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	select {
+	case <-w.lost:
+		return
+	default:
+	}
+	w.lostErr = err
+	close(w.lost)
+}
+
+// call posts a request and waits for its response.
+func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response, error) {
+	w.mu.Lock()
+	w.next++
+	req.ID = w.next
+	ch := make(chan js.Value, 1)
+	w.pending[req.ID] = ch
+	w.mu.Unlock()
+	select {
+	case <-w.lost:
+		return nil, w.lostErr
+	default:
+	}
+	obj, transfer := wire.Encode(req)
+	w.v.Call("postMessage", obj, wire.Transfer(transfer))
+	select {
+	case data := <-ch:
+		var resp proto.Response
+		if err := wire.Decode(data, &resp); err != nil {
+			return nil, err
+		}
+		if resp.Err != "" {
+			return &resp, errors.New(resp.Err)
+		}
+		return &resp, nil
+	case <-w.lost:
+		return nil, w.lostErr
+	case <-ctx.Done():
+		w.mu.Lock()
+		delete(w.pending, req.ID)
+		w.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// terminate stops every worker at once (Cancel, or a lost worker).
+func (p *pool) terminate() {
+	for _, w := range p.workers {
+		w.v.Call("terminate")
+		w.fail(fmt.Errorf("%w: terminated", errWorkerLost))
+		for _, f := range w.funcs {
+			f.Release()
+		}
+		w.funcs = nil
+	}
+}
+
+// all sends a request built by mk to every worker i with include(i), in
+// parallel, and returns the responses by worker index.
+func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) *proto.Request) ([]*proto.Response, error) {
+	type res struct {
+		i    int
+		resp *proto.Response
+		err  error
+	}
+	ch := make(chan res, len(p.workers))
+	n := 0
+	for i, w := range p.workers {
+		if include != nil && !include(i) {
+			continue
+		}
+		n++
+		req := mk(i)
+		go func() {
+			r, err := w.call(ctx, req)
+			ch <- res{i, r, err}
+		}()
+	}
+	out := make([]*proto.Response, len(p.workers))
+	var first error
+	for ; n > 0; n-- {
+		r := <-ch
+		out[r.i] = r.resp
+		if r.err != nil && (first == nil || errors.Is(r.err, errWorkerLost)) {
+			first = r.err
+		}
+	}
+	return out, first
+}
+
+// assign gives each worker a contiguous run of the fixed blocks. The blocks,
+// not the workers, decide the arithmetic, so the result does not depend on
+// the number of workers.
+func assign(blocks, workers int) [][]int {
+	out := make([][]int, workers)
+	for w := 0; w < workers; w++ {
+		for b := w * blocks / workers; b < (w+1)*blocks/workers; b++ {
+			out[w] = append(out[w], b)
+		}
+	}
+	return out
+}
+
+// blockSet is the ot.BlockSet of the page: each operation goes to every
+// worker that hosts blocks, and the replies come back in block order. Only
+// the solver's reduce runs on the page's thread.
+type blockSet struct {
+	ctx    context.Context
+	pool   *pool
+	assign [][]int
+	n      int
+}
+
+// Do implements ot.BlockSet.
+func (b *blockSet) Do(op *ot.Op) ([]*ot.Reply, error) {
+	resps, err := b.pool.all(b.ctx, func(i int) bool { return len(b.assign[i]) > 0 },
+		func(int) *proto.Request { return &proto.Request{Kind: proto.KindOp, Op: op} })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ot.Reply, b.n)
+	for w, idx := range b.assign {
+		if len(idx) == 0 {
+			continue
+		}
+		if len(resps[w].Replies) != len(idx) {
+			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", w, len(resps[w].Replies), len(idx))
+		}
+		for k, bi := range idx {
+			out[bi] = resps[w].Replies[k]
+		}
+	}
+	return out, nil
+}
+
+// alive reports whether every worker is still running.
+func (p *pool) alive() bool {
+	for _, w := range p.workers {
+		select {
+		case <-w.lost:
+			return false
+		default:
+		}
+	}
+	return true
+}
+
+// ExactPlan implements ot.Exact: the sampler worker, which holds the sample,
+// solves the exact problem on the dense cost (the solver asks for it with
+// --solver emd, and to warm-start Sinkhorn at a small ε, as the CLI does).
+func (b *blockSet) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
+	resp, err := b.pool.workers[0].call(b.ctx, &proto.Request{Kind: proto.KindExact})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Plan == nil {
+		return nil, errors.New("the sampler returned no exact plan")
+	}
+	return resp.Plan, nil
+}

@@ -1,0 +1,298 @@
+//go:build js && wasm
+
+// Command worker is the Go program of each web worker of the browser app.
+//
+// It hosts row blocks of the current transport problem (ot.NewTarget,
+// ot.NewBlock for the block indices the page assigns to it) and answers the
+// solver's operations on them. The sampler worker also opens the candidate's
+// File objects through FileReaderSync (package blobfile), draws each
+// repetition's pixels and keeps the candidate's summary. All numerics are the
+// core's; this file is glue.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall/js"
+
+	"github.com/otceseg/otceseg/core/arrays"
+	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/wasm/internal/blobfile"
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+	"github.com/otceseg/otceseg/wasm/internal/wire"
+)
+
+type worker struct {
+	// sampler state
+	job      *otce.Job
+	summary  *otce.Summary
+	settings report.Settings
+	sample   *otce.Sample
+
+	// block state
+	problem *ot.Problem
+	blocks  []*ot.Block
+}
+
+func main() {
+	self := js.Global()
+	var (
+		mu    sync.Mutex
+		queue []js.Value
+		wake  = make(chan struct{}, 1)
+	)
+	// The handler only queues: work runs on the main goroutine, so a long
+	// operation never runs inside a JS callback.
+	self.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		mu.Lock()
+		queue = append(queue, args[0].Get("data"))
+		mu.Unlock()
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+		return nil
+	}))
+	post(proto.Ready{Ready: true})
+	w := &worker{}
+	for {
+		<-wake
+		for {
+			mu.Lock()
+			if len(queue) == 0 {
+				mu.Unlock()
+				break
+			}
+			msg := queue[0]
+			queue = queue[1:]
+			mu.Unlock()
+			w.handle(msg)
+		}
+	}
+}
+
+func post(v any) {
+	obj, transfer := wire.Encode(v)
+	js.Global().Call("postMessage", obj, wire.Transfer(transfer))
+}
+
+func (w *worker) handle(msg js.Value) {
+	var req proto.Request
+	resp := &proto.Response{}
+	if err := wire.Decode(msg, &req); err != nil {
+		resp.Err = err.Error()
+		post(resp)
+		return
+	}
+	resp.ID = req.ID
+	func() {
+		defer func() {
+			// A panic in the core must not kill the worker silently: report
+			// it as this request's error (the page then restarts the pool).
+			if r := recover(); r != nil {
+				resp.Err = fmt.Sprintf("internal error in the worker: %v", r)
+				w.release()
+			}
+		}()
+		if err := w.do(&req, resp); err != nil {
+			resp.Err = err.Error()
+		}
+	}()
+	post(resp)
+}
+
+func files(vs []js.Value) []dataset.File {
+	out := make([]dataset.File, len(vs))
+	for i, v := range vs {
+		out[i] = blobfile.New(v, "")
+	}
+	return out
+}
+
+func (w *worker) do(req *proto.Request, resp *proto.Response) error {
+	switch req.Kind {
+	case proto.KindJob:
+		if req.Settings == nil || req.Files == nil {
+			return errors.New("job without settings or files")
+		}
+		f := req.Files
+		c := otce.Candidate{
+			Name:           f.Name,
+			SourceFeatures: files(f.SourceFeatures),
+			SourceLabels:   files(f.SourceLabels),
+			TargetFeatures: files(f.TargetFeatures),
+			TargetLabels:   files(f.TargetLabels),
+			Accuracy:       f.Accuracy,
+		}
+		w.settings = *req.Settings
+		w.sample = nil
+		j, err := otce.Prepare(c, w.settings)
+		w.job = j
+		w.summary = otce.NewSummary(c, j, w.settings)
+		if err != nil {
+			w.summary.SetError(err)
+			r := w.summary.Result()
+			resp.Result = &r
+			w.job, w.summary = nil, nil
+			return err
+		}
+		resp.Job = &proto.Job{
+			Dim:          j.Source.Dim,
+			SourceValid:  j.Source.Valid,
+			TargetValid:  j.Target.Valid,
+			SourceImages: len(j.Source.Images),
+			TargetImages: len(j.Target.Images),
+		}
+		resp.Job.Warnings = append(append(resp.Job.Warnings, j.Source.Warnings...), j.Target.Warnings...)
+		return nil
+	case proto.KindSample:
+		if w.job == nil {
+			return errors.New("sample asked before a job was opened")
+		}
+		w.sample = nil
+		smp, err := w.job.Sample(req.Rep)
+		if err != nil {
+			return err
+		}
+		w.sample = smp
+		resp.Sample = smp
+		return nil
+	case proto.KindAdd:
+		if w.summary == nil || w.sample == nil || req.Solution == nil {
+			return errors.New("add asked without a job, a sample or a solution")
+		}
+		w.summary.Add(w.sample, req.Solution)
+		return nil
+	case proto.KindResult:
+		if w.summary == nil {
+			return errors.New("result asked before a job was opened")
+		}
+		if req.Err != "" {
+			w.summary.SetError(errors.New(req.Err))
+		}
+		r := w.summary.Result()
+		resp.Result = &r
+		w.job, w.summary, w.sample = nil, nil, nil
+		return nil
+	case proto.KindBlocks:
+		w.release()
+		p := req.Problem
+		if p == nil {
+			return errors.New("blocks asked without a problem")
+		}
+		part := ot.Partition(p.N)
+		t := ot.NewTarget(p)
+		for _, i := range req.Blocks {
+			if i < 0 || i >= len(part) {
+				return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
+			}
+			w.blocks = append(w.blocks, ot.NewBlock(p, t, part[i][0], part[i][1]))
+		}
+		w.problem = p
+		return nil
+	case proto.KindOp:
+		if req.Op == nil {
+			return errors.New("op message without an operation")
+		}
+		resp.Replies = make([]*ot.Reply, len(w.blocks))
+		for i, b := range w.blocks {
+			r, err := b.Do(req.Op)
+			if err != nil {
+				return err
+			}
+			resp.Replies[i] = r
+		}
+		return nil
+	case proto.KindExact:
+		// The exact plan needs the whole cost in one place: the sampler,
+		// which holds the sample, computes it with the core's own blocks
+		// (the same float32 cost as the workers' blocks) and solves it.
+		if w.sample == nil {
+			return errors.New("exact plan asked before a sample was drawn")
+		}
+		lb := ot.NewLocalBlocks(w.sample.Problem, 1)
+		if _, err := lb.Do(&ot.Op{Kind: ot.OpCost}); err != nil {
+			return err
+		}
+		plan, err := lb.ExactPlan(context.Background(), w.sample.Problem)
+		lb.Do(&ot.Op{Kind: ot.OpRelease})
+		lb = nil
+		debug.FreeOSMemory()
+		if err != nil {
+			return err
+		}
+		resp.Plan = plan
+		return nil
+	case proto.KindRelease:
+		w.release()
+		return nil
+	case proto.KindInspect:
+		for _, v := range req.Inspect {
+			resp.Files = append(resp.Files, inspect(blobfile.New(v, "")))
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown request %q", req.Kind)
+}
+
+// release drops the blocks and returns their memory to the Go heap, so that
+// the next repetition's kernel reuses it instead of growing the wasm memory.
+func (w *worker) release() {
+	if w.blocks == nil && w.problem == nil {
+		return
+	}
+	w.blocks, w.problem = nil, nil
+	debug.FreeOSMemory()
+}
+
+// inspect opens a file's header: its arrays' shapes, or the reader's error.
+func inspect(f *blobfile.File) proto.FileInfo {
+	fi := proto.FileInfo{Name: f.Name()}
+	name := strings.ToLower(f.Name())
+	if strings.HasSuffix(name, ".npz") || strings.HasSuffix(name, ".safetensors") {
+		var b *arrays.Bundle
+		var err error
+		if strings.HasSuffix(name, ".npz") {
+			b, err = arrays.OpenNPZ(f, f.Size(), f.Name())
+		} else {
+			b, err = arrays.OpenSafetensors(f, f.Size(), f.Name())
+		}
+		if err != nil {
+			fi.Error = err.Error()
+			return fi
+		}
+		var parts []string
+		for _, n := range b.Names() {
+			a, err := b.Array(n)
+			if err != nil {
+				fi.Error = err.Error()
+				return fi
+			}
+			parts = append(parts, n+" "+describe(a))
+		}
+		fi.Info = strings.Join(parts, ", ")
+		return fi
+	}
+	a, err := arrays.Open(f, f.Size(), f.Name(), "")
+	if err != nil {
+		fi.Error = err.Error()
+		return fi
+	}
+	fi.Info = describe(a)
+	return fi
+}
+
+func describe(a *arrays.Array) string {
+	dims := make([]string, len(a.Shape))
+	for i, d := range a.Shape {
+		dims[i] = fmt.Sprint(d)
+	}
+	return fmt.Sprintf("%s (%s)", strings.Join(dims, "×"), a.DType)
+}

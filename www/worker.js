@@ -1,0 +1,15 @@
+// A worker's boot: wasm_exec.js is already imported by the blob: bootstrap.
+// The page sends the compiled module; the Go program (wasm/worker) then
+// installs its own message handler and posts {Ready: true}.
+"use strict";
+
+self.onmessage = (e) => {
+  const mod = e.data && e.data.boot;
+  if (!mod) return;
+  self.onmessage = null;
+  const go = new Go();
+  WebAssembly.instantiate(mod, go.importObject)
+    .then((inst) => go.run(inst))
+    .then(() => self.postMessage({ Fatal: "the worker's Go program stopped (out of memory?)" }))
+    .catch((err) => self.postMessage({ Fatal: "the worker failed: " + (err && err.message ? err.message : String(err)) }));
+};
