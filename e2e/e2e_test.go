@@ -1,0 +1,631 @@
+// Package e2e tests the browser app end to end in a real headless Chromium:
+// it builds www/ and the CLI, serves www/ on 127.0.0.1, drives the page with
+// chromedp, and checks the browser's scores against the CLI's.
+//
+// Chromium must be installed (Debian's chromium; scripts/setup.sh installs
+// it); `go test -short` skips this package.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+func init() {
+	mime.AddExtensionType(".wasm", "application/wasm")
+}
+
+// repoRoot is the module root (this package's parent).
+func repoRoot(t *testing.T) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(wd)
+}
+
+func findChromium(t *testing.T) string {
+	if p := os.Getenv("OTCE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	t.Fatal("no Chromium found: install Debian's chromium (scripts/setup.sh does), or set OTCE_CHROMIUM; `go test -short` skips this test")
+	return ""
+}
+
+func run(t *testing.T, dir string, env []string, name string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// recorder is an HTTP proxy that records every request the browser makes,
+// from the page and from its workers alike, and forwards plain HTTP.
+type recorder struct {
+	mu   sync.Mutex
+	reqs []string // scheme://host/path
+}
+
+func (p *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	if r.Method == http.MethodConnect {
+		p.reqs = append(p.reqs, "connect://"+r.Host)
+	} else {
+		p.reqs = append(p.reqs, r.URL.Scheme+"://"+r.URL.Host+r.URL.Path)
+	}
+	p.mu.Unlock()
+	if r.Method == http.MethodConnect || r.URL.Host == "" {
+		http.Error(w, "not proxied", http.StatusForbidden)
+		return
+	}
+	out, err := http.NewRequest(r.Method, r.URL.String(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	out.Header = r.Header.Clone()
+	out.Header.Del("Proxy-Connection")
+	resp, err := (&http.Transport{Proxy: nil}).RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+func (p *recorder) requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.reqs...)
+}
+
+type harness struct {
+	t       *testing.T
+	ctx     context.Context
+	url     string
+	out     string // screenshots
+	cli     string
+	proxy   *recorder
+	evil    *httptest.Server
+	evilHit *int64
+	msgs    *[]chromedp.ConsoleMessage
+	msgMu   *sync.Mutex
+}
+
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("e2e: skipped under -short (it builds the app and drives headless Chromium)")
+	}
+	root := repoRoot(t)
+	chrome := findChromium(t)
+	tmp := t.TempDir()
+	www := filepath.Join(tmp, "www")
+	cli := filepath.Join(tmp, "otce")
+
+	start := time.Now()
+	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
+	run(t, root, nil, "go", "build", "-o", cli, "./cmd/otce")
+	t.Logf("built the app and the CLI in %s", time.Since(start).Round(time.Second))
+
+	out := filepath.Join(root, "build", "e2e")
+	os.MkdirAll(out, 0o755)
+
+	fs := http.FileServer(http.Dir(www))
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		fs.ServeHTTP(w, r)
+	}))
+	defer site.Close()
+	var evilHits int64
+	var evilMu sync.Mutex
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evilMu.Lock()
+		evilHits++
+		evilMu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		fmt.Fprint(w, "leaked")
+	}))
+	defer evil.Close()
+	rec := &recorder{}
+	proxyLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxySrv := &http.Server{Handler: rec}
+	go proxySrv.Serve(proxyLn)
+	defer proxySrv.Close()
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chrome),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// Form autofill would query Google about the page's inputs.
+		chromedp.Flag("disable-features", "AutofillServerCommunication,OptimizationHints,Translate,MediaRouter"),
+		chromedp.WindowSize(1280, 1800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	bctx, cancelB := chromedp.NewContext(actx)
+	defer cancelB()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatal(err)
+	}
+	// The page runs in a browser context of its own whose every request, the
+	// workers' included, goes through the recording proxy, loopback too.
+	// (The browser's own background services stay outside: they are not the
+	// page's doing.)
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext(func(p *target.CreateBrowserContextParams) {
+		p.ProxyServer = "http://" + proxyLn.Addr().String()
+		p.ProxyBypassList = "<-loopback>"
+	}))
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancelT()
+
+	var msgs []chromedp.ConsoleMessage
+	var msgMu sync.Mutex
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			msgMu.Lock()
+			msgs = append(msgs, m)
+			msgMu.Unlock()
+		}
+	}()
+	h := &harness{t: t, ctx: ctx, url: site.URL + "/", out: out, cli: cli, proxy: rec, evil: evil, evilHit: &evilHits, msgs: &msgs, msgMu: &msgMu}
+
+	fixDir := filepath.Join(tmp, "fixtures")
+	good, err := makeFixture(filepath.Join(fixDir, "good"), 1, 0.8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := makeFixture(filepath.Join(fixDir, "other"), 2, 0.4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(fixDir, "broken_features.npy")
+	if err := writeTruncated(bad); err != nil {
+		t.Fatal(err)
+	}
+
+	ok := t.Run("SameScoreAsCLI", func(t *testing.T) { h.t = t; h.sameAsCLI(good) })
+	ok = t.Run("BadFileAndOthers", func(t *testing.T) { h.t = t; h.badFile(good, other, bad) }) && ok
+	ok = t.Run("CancelThenRunAgain", func(t *testing.T) { h.t = t; h.cancelThenRun(good) }) && ok
+	ok = t.Run("Demo", func(t *testing.T) { h.t = t; h.demo() }) && ok
+	t.Run("NoConsoleErrors", func(t *testing.T) { h.t = t; h.noConsoleErrors() })
+	t.Run("NoOtherOrigin", func(t *testing.T) { h.t = t; h.noOtherOrigin(site.URL) })
+	t.Run("WorkersUnderCSP", func(t *testing.T) { h.t = t; h.workersUnderCSP() })
+}
+
+// ---- page helpers
+
+func (h *harness) do(actions ...chromedp.Action[chromedp.Void]) {
+	h.t.Helper()
+	if err := chromedp.Do(h.ctx, actions...); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func eval[T any](h *harness, expr string) T {
+	h.t.Helper()
+	v, err := chromedp.Run(h.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		h.t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// load opens a fresh page and waits until the Go page is running.
+func (h *harness) load() {
+	h.t.Helper()
+	h.do(chromedp.Navigate(h.url))
+	h.waitState(30*time.Second, "idle")
+}
+
+func (h *harness) state() string { return eval[string](h, "document.body.dataset.state") }
+
+func (h *harness) waitState(timeout time.Duration, want ...string) string {
+	h.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := h.state()
+		for _, w := range want {
+			if s == w {
+				return s
+			}
+		}
+		if s == "broken" || time.Now().After(deadline) {
+			status := eval[string](h, `(document.getElementById("status")||document.getElementById("boot-status")||{}).textContent||""`)
+			h.t.Fatalf("page state %q, want %v (status: %s)", s, want, status)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (h *harness) setFiles(inputID string, files []string) {
+	h.t.Helper()
+	h.do(chromedp.SetUploadFiles(chromedp.ID(inputID), files))
+}
+
+func (h *harness) setSetting(id, v string) {
+	h.t.Helper()
+	h.do(chromedp.SetValue(chromedp.ID(id), v))
+}
+
+func (h *harness) click(id string) {
+	h.t.Helper()
+	h.do(chromedp.Click(chromedp.ID(id)))
+}
+
+func (h *harness) screenshot(name string) {
+	h.t.Helper()
+	buf, err := chromedp.Run(h.ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	p := filepath.Join(h.out, name)
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Logf("screenshot %s", p)
+}
+
+// scores reads the OTCE of each candidate from the results table.
+func (h *harness) scores() map[string]float64 {
+	h.t.Helper()
+	raw := eval[map[string]string](h, `Object.fromEntries([...document.querySelectorAll("#results-table tbody tr")].map(tr =>
+		[tr.dataset.name, (tr.querySelector("td[data-key=otce]").dataset.value || "")]))`)
+	out := map[string]float64{}
+	for k, v := range raw {
+		if v == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			h.t.Fatalf("score of %s: %v", k, err)
+		}
+		out[k] = f
+	}
+	return out
+}
+
+// ranking reads the JSON the page shows (the CLI's schema).
+func (h *harness) ranking() map[string]any {
+	h.t.Helper()
+	var r map[string]any
+	if err := json.Unmarshal([]byte(eval[string](h, `document.getElementById("results-json").textContent`)), &r); err != nil {
+		h.t.Fatal(err)
+	}
+	return r
+}
+
+func (h *harness) setCandidate(id int, name string, fx fixture) {
+	h.t.Helper()
+	pre := fmt.Sprintf("cand-%d", id)
+	h.setSetting(pre+"-name", name)
+	h.setFiles(pre+"-sf-files", fx.sf)
+	h.setFiles(pre+"-sl-files", fx.sl)
+	h.setFiles(pre+"-tf-files", fx.tf)
+}
+
+// ---- the checks
+
+func (h *harness) cliScore(fx fixture, n, k int) float64 {
+	h.t.Helper()
+	args := []string{"score", "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--format", "json", "--quiet"}
+	for _, f := range fx.sf {
+		args = append(args, "--source-features", f)
+	}
+	for _, f := range fx.sl {
+		args = append(args, "--source-labels", f)
+	}
+	for _, f := range fx.tf {
+		args = append(args, "--target-features", f)
+	}
+	for _, f := range fx.tl {
+		args = append(args, "--target-labels", f)
+	}
+	cmd := exec.Command(h.cli, args...)
+	out, err := cmd.Output()
+	if err != nil {
+		h.t.Fatalf("otce %s: %v", strings.Join(args, " "), err)
+	}
+	var res struct {
+		OTCEMean *float64 `json:"otce_mean"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || res.OTCEMean == nil {
+		h.t.Fatalf("CLI output has no otce_mean (%v): %s", err, out)
+	}
+	return *res.OTCEMean
+}
+
+func (h *harness) sameAsCLI(fx fixture) {
+	const n, k = 500, 3
+	want := h.cliScore(fx, n, k)
+	h.load()
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	byWorkers := map[int]float64{}
+	for _, w := range []int{4, 1} {
+		h.setSetting("set-workers", fmt.Sprint(w))
+		h.click("run")
+		h.waitState(3*time.Minute, "done")
+		got, ok := h.scores()["fixture"]
+		if !ok {
+			h.t.Fatalf("no score with %d workers; status: %s", w, eval[string](h, `document.getElementById("status").textContent`))
+		}
+		byWorkers[w] = got
+		h.t.Logf("%d worker(s): browser OTCE %.17g, CLI %.17g, |Δ| = %.3g", w, got, want, math.Abs(got-want))
+		if math.Abs(got-want) > 1e-6 {
+			h.t.Errorf("%d worker(s): browser OTCE %.17g, CLI %.17g", w, got, want)
+		}
+	}
+	if d := math.Abs(byWorkers[4] - byWorkers[1]); d > 1e-9 {
+		h.t.Errorf("OTCE depends on the worker count: 4 workers %.17g, 1 worker %.17g", byWorkers[4], byWorkers[1])
+	}
+	r := h.ranking()
+	if s, _ := r["settings"].(map[string]any); s == nil || s["n"] != float64(n) {
+		h.t.Errorf("the JSON's settings are %v", r["settings"])
+	}
+	h.screenshot("cli-equivalence.png")
+}
+
+func (h *harness) badFile(good, other fixture, bad string) {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "1")
+	h.setCandidate(1, "good", good)
+	h.click("add-candidate")
+	// The broken candidate: a truncated feature file, paired by stem with a
+	// good label file, next to a good pair.
+	brokenLabels := filepath.Join(filepath.Dir(bad), "broken_labels.npy")
+	if err := copyFile(other.sl[0], brokenLabels); err != nil {
+		h.t.Fatal(err)
+	}
+	h.setCandidate(2, "broken", fixture{sf: []string{bad, other.sf[1]}, sl: []string{brokenLabels, other.sl[1]}, tf: other.tf})
+	h.setFiles("target-labels-files", good.tl)
+	h.click("run")
+	h.waitState(3*time.Minute, "done")
+	msg := eval[string](h, `(document.querySelector('#cand-2-sf li.bad .ferror')||{}).textContent||""`)
+	if !strings.HasPrefix(msg, "broken_features.npy") {
+		h.t.Errorf("no message of the core next to the bad file; got %q", msg)
+	} else {
+		h.t.Logf("message next to the bad file: %s", msg)
+	}
+	sc := h.scores()
+	if _, ok := sc["good"]; !ok {
+		h.t.Errorf("the good candidate was not scored: %v", sc)
+	}
+	row := eval[string](h, `(document.querySelector('#results-table tr[data-name=broken] td[data-key=warn]')||{}).textContent||""`)
+	if !strings.Contains(row, "broken_features.npy") {
+		h.t.Errorf("the results table does not show the failure: %q", row)
+	}
+	h.screenshot("bad-file.png")
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}
+
+func (h *harness) cancelThenRun(fx fixture) {
+	h.load()
+	// A run long enough to cancel: many repetitions at a tight tolerance.
+	h.setSetting("set-n", "700")
+	h.setSetting("set-k", "200")
+	h.setSetting("set-score-tol", "0")
+	h.setSetting("set-tol", "1e-9")
+	h.setCandidate(1, "long", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("run")
+	h.waitState(10*time.Second, "running")
+	// Wait until the solver iterates, then cancel.
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(eval[string](h, `document.getElementById("progress-text").textContent`), "iteration") {
+		if time.Now().After(deadline) {
+			h.t.Fatal("the run shows no iteration")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t0 := time.Now()
+	h.click("cancel")
+	h.waitState(5*time.Second, "cancelled")
+	h.t.Logf("cancelled in %s", time.Since(t0).Round(time.Millisecond))
+	// The page stays usable: a second, short run completes.
+	h.setSetting("set-k", "1")
+	h.setSetting("set-n", "300")
+	h.setSetting("set-score-tol", "1e-6")
+	h.setSetting("set-tol", "1e-6")
+	h.click("run")
+	h.waitState(2*time.Minute, "done")
+	if _, ok := h.scores()["long"]; !ok {
+		h.t.Error("no score after cancel and rerun")
+	}
+}
+
+func (h *harness) demo() {
+	h.load()
+	// The demo runs with the defaults on the page: the paper's settings.
+	if n := eval[string](h, `document.getElementById("set-n").value`); n != "10000" {
+		h.t.Fatalf("-n default is %s, want the paper's 10000", n)
+	}
+	t0 := time.Now()
+	h.click("load-demo")
+	h.waitState(10*time.Second, "running", "done")
+	h.waitState(5*time.Minute, "done")
+	h.t.Logf("demo done in %s", time.Since(t0).Round(time.Millisecond))
+	sc := h.scores()
+	if len(sc) < 3 {
+		h.t.Fatalf("demo scored %d candidates: %v", len(sc), sc)
+	}
+	corr := eval[string](h, `(document.getElementById("correlation")||{}).textContent||""`)
+	if !strings.Contains(corr, "Pearson") {
+		h.t.Errorf("no correlation shown: %q", corr)
+	}
+	for _, id := range []string{"chart-bars", "chart-scatter", "heatmaps"} {
+		if n := eval[int](h, fmt.Sprintf(`document.querySelectorAll("#%s svg").length`, id)); n == 0 {
+			h.t.Errorf("#%s has no chart", id)
+		}
+	}
+	h.screenshot("demo.png")
+	if p := os.Getenv("OTCE_E2E_SCREENSHOT"); p != "" {
+		buf, err := os.ReadFile(filepath.Join(h.out, "demo.png"))
+		if err == nil {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(h.out), "..", p)
+			}
+			err = os.WriteFile(p, buf, 0o644)
+		}
+		if err != nil {
+			h.t.Error(err)
+		}
+	}
+}
+
+func (h *harness) noConsoleErrors() {
+	time.Sleep(200 * time.Millisecond)
+	h.msgMu.Lock()
+	defer h.msgMu.Unlock()
+	n := 0
+	for _, m := range *h.msgs {
+		if os.Getenv("OTCE_E2E_VERBOSE") != "" {
+			h.t.Logf("console %s", m)
+		}
+		if m.Type == chromedp.ConsoleError || m.IsException() {
+			n++
+			h.t.Errorf("console %s", m)
+		}
+	}
+	h.t.Logf("%d console messages, %d errors", len(*h.msgs), n)
+}
+
+func (h *harness) noOtherOrigin(site string) {
+	u, _ := url.Parse(site)
+	reqs := h.proxy.requests()
+	if len(reqs) == 0 {
+		h.t.Fatal("the proxy saw no request: is the browser routed through it?")
+	}
+	workerBoot := false
+	for _, r := range reqs {
+		ru, err := url.Parse(r)
+		if err != nil || ru.Host != u.Host {
+			h.t.Errorf("request to another origin: %s", r)
+		}
+		if strings.HasSuffix(ru.Path, "/worker.js") {
+			workerBoot = true
+		}
+	}
+	if !workerBoot {
+		h.t.Error("the proxy did not see the workers' own requests (worker.js)")
+	}
+	h.t.Logf("%d requests, all to %s", len(reqs), u.Host)
+}
+
+// workersUnderCSP proves that the page's policy governs the workers: a fetch
+// to another origin from inside a worker is refused and never arrives.
+func (h *harness) workersUnderCSP() {
+	evilURL := h.evil.URL + "/probe"
+	probe := fmt.Sprintf(`fetch(%q).then(r => r.text(), e => "blocked: " + e)`, evilURL)
+	// From the page.
+	if got := eval[string](h, probe); !strings.HasPrefix(got, "blocked") {
+		h.t.Errorf("page fetch to another origin: %q", got)
+	}
+	// From a worker: attach to a worker target.
+	var workerID string
+	for i := 0; i < 50 && workerID == ""; i++ {
+		infos, err := chromedp.Targets(h.ctx)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Type == "worker" {
+				workerID = string(in.TargetID)
+			}
+		}
+		if workerID == "" {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if workerID == "" {
+		h.t.Fatal("no worker target found")
+	}
+	wctx, cancel := chromedp.NewContext(h.ctx, chromedp.WithTargetID(target.ID(workerID)))
+	defer cancel()
+	res, err := chromedp.Call(wctx, cdpruntime.Evaluate, cdpruntime.EvaluateParams{Expression: probe, AwaitPromise: ptr(true), ReturnByValue: ptr(true)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var got string
+	json.Unmarshal(res.Result.Value, &got)
+	if !strings.HasPrefix(got, "blocked") {
+		h.t.Errorf("worker fetch to another origin: %q", got)
+	}
+	// The same-origin control: the worker may fetch its own origin.
+	selfRes, err := chromedp.Call(wctx, cdpruntime.Evaluate, cdpruntime.EvaluateParams{
+		Expression:   `fetch(new URL("build.json", self.location.href.startsWith("blob:") ? self.location.href.slice(5) : self.location.href)).then(r => "ok " + r.status, e => "blocked: " + e)`,
+		AwaitPromise: ptr(true), ReturnByValue: ptr(true)})
+	if err == nil {
+		var s string
+		json.Unmarshal(selfRes.Result.Value, &s)
+		h.t.Logf("worker: other origin %q; own origin %q", got, s)
+	}
+	if *h.evilHit != 0 {
+		h.t.Errorf("the other origin received %d request(s)", *h.evilHit)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
