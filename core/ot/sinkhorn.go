@@ -116,7 +116,7 @@ func ConditionalEntropy(joint []float64, la, lb int) float64 {
 		}
 		for _, x := range row {
 			if x > 0 {
-				h -= x / total * math.Log(x/pa)
+				h -= x / total * detLog(x/pa)
 			}
 		}
 	}
@@ -437,10 +437,10 @@ func (s *solver) run() (*Solution, error) {
 				colErr += math.Abs(s.v[j]*c - b)
 				vn := b / c
 				if w != 1 {
-					vn = math.Exp((1-w)*math.Log(s.v[j]) + w*math.Log(vn))
+					vn = detExp((1-w)*detLog(s.v[j]) + w*detLog(vn))
 				}
 				s.v[j] = vn
-				maxLogV = math.Max(maxLogV, math.Abs(math.Log(vn)))
+				maxLogV = math.Max(maxLogV, math.Abs(detLog(vn)))
 			}
 			errNow := rowErr + colErr
 			sol.MarginalError = errNow
@@ -595,7 +595,7 @@ func (s *solver) absorb(square bool, maxLogV float64) error {
 	}
 	maxLogV = 0
 	for j, vj := range s.v {
-		l := math.Log(vj)
+		l := detLog(vj)
 		maxLogV = math.Max(maxLogV, l)
 		s.g[j] += s.eps * l
 		s.v[j] = 1
@@ -619,7 +619,7 @@ func (s *solver) rebuild() error {
 	}
 	for j, vj := range s.v {
 		if vj > 0 && !math.IsInf(vj, 0) {
-			s.g[j] += s.eps * math.Log(vj)
+			s.g[j] += s.eps * detLog(vj)
 		}
 		s.v[j] = 1
 	}
