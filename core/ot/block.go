@@ -3,6 +3,7 @@ package ot
 import (
 	"errors"
 	"fmt"
+	"github.com/otceseg/otceseg/core/detmath"
 	"math"
 )
 
@@ -223,7 +224,7 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 			if a < -flushExp {
 				row[j] = 0
 			} else {
-				row[j] = float32(detExp(a))
+				row[j] = float32(detmath.Exp(a))
 			}
 		}
 		b.u[r] = 1
@@ -269,10 +270,10 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 		}
 		un := a / s
 		if omega != 1 {
-			un = detExp((1-omega)*detLog(b.u[r]) + omega*detLog(un))
+			un = detmath.Exp((1-omega)*detmath.Log(b.u[r]) + omega*detmath.Log(un))
 		}
 		b.u[r] = un
-		if l := math.Abs(detLog(un)); l > maxLog {
+		if l := math.Abs(detmath.Log(un)); l > maxLog {
 			maxLog = l
 		}
 		mass := un * s
@@ -299,9 +300,9 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 		return nil, errors.New("ot: absorb asked before the kernel was built")
 	}
 	m := b.p.M
-	lo := detExp(-flushExp)
+	lo := detmath.Exp(-flushExp)
 	if square {
-		lo = detExp(-flushExp / 2)
+		lo = detmath.Exp(-flushExp / 2)
 	}
 	scale := func(row []float32, cols []int32, ui float64) {
 		for k, x := range row {
@@ -325,7 +326,7 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	maxLog := math.Inf(-1)
 	for r := 0; r < b.rows(); r++ {
 		ui := b.u[r]
-		if l := detLog(ui); l > maxLog {
+		if l := detmath.Log(ui); l > maxLog {
 			maxLog = l
 		}
 		if b.sparse {
@@ -333,7 +334,7 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 		} else {
 			scale(b.buf[r*m:(r+1)*m], nil, ui)
 		}
-		b.f[r] += b.eps * detLog(ui)
+		b.f[r] += b.eps * detmath.Log(ui)
 		b.u[r] = 1
 	}
 	if square {
@@ -449,7 +450,7 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 			c := int(p.Yt[j])
 			jr[c] += ui * pv
 			rep.Mass += ui * pv
-			rowCost += pv * (fi + g[j] - eps*detLog(float64(k)))
+			rowCost += pv * (fi + g[j] - eps*detmath.Log(float64(k)))
 		}
 		if b.sparse {
 			for k := b.sp[r]; k < b.sp[r+1]; k++ {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otceseg/otceseg/core/detmath"
 	"math"
 
 	"github.com/otceseg/otceseg/core/emd"
@@ -116,7 +117,7 @@ func ConditionalEntropy(joint []float64, la, lb int) float64 {
 		}
 		for _, x := range row {
 			if x > 0 {
-				h -= x / total * detLog(x/pa)
+				h -= x / total * detmath.Log(x/pa)
 			}
 		}
 	}
@@ -437,10 +438,10 @@ func (s *solver) run() (*Solution, error) {
 				colErr += math.Abs(s.v[j]*c - b)
 				vn := b / c
 				if w != 1 {
-					vn = detExp((1-w)*detLog(s.v[j]) + w*detLog(vn))
+					vn = detmath.Exp((1-w)*detmath.Log(s.v[j]) + w*detmath.Log(vn))
 				}
 				s.v[j] = vn
-				maxLogV = math.Max(maxLogV, math.Abs(detLog(vn)))
+				maxLogV = math.Max(maxLogV, math.Abs(detmath.Log(vn)))
 			}
 			errNow := rowErr + colErr
 			sol.MarginalError = errNow
@@ -595,7 +596,7 @@ func (s *solver) absorb(square bool, maxLogV float64) error {
 	}
 	maxLogV = 0
 	for j, vj := range s.v {
-		l := detLog(vj)
+		l := detmath.Log(vj)
 		maxLogV = math.Max(maxLogV, l)
 		s.g[j] += s.eps * l
 		s.v[j] = 1
@@ -619,7 +620,7 @@ func (s *solver) rebuild() error {
 	}
 	for j, vj := range s.v {
 		if vj > 0 && !math.IsInf(vj, 0) {
-			s.g[j] += s.eps * detLog(vj)
+			s.g[j] += s.eps * detmath.Log(vj)
 		}
 		s.v[j] = 1
 	}

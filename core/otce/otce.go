@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otceseg/otceseg/core/detmath"
 	"math"
 	"slices"
 	"time"
@@ -221,10 +222,10 @@ func Transform(name string, x []float32, d int) error {
 			}
 			sum := 0.0
 			for _, v := range row {
-				sum += math.Exp(float64(v) - mx)
+				sum += detmath.Exp(float64(v) - mx)
 			}
 			for k, v := range row {
-				row[k] = float32(math.Exp(float64(v)-mx) / sum)
+				row[k] = float32(detmath.Exp(float64(v)-mx) / sum)
 			}
 		}
 		return nil
@@ -373,7 +374,7 @@ func targetEntropy(p *ot.Problem) float64 {
 	for _, c := range counts {
 		if c > 0 {
 			q := c / float64(p.M)
-			h -= q * math.Log(q)
+			h -= q * detmath.Log(q)
 		}
 	}
 	return h

@@ -1,16 +1,16 @@
-package ot
+// Package detmath holds the exponential and logarithm used by the scoring
+// code: Go's portable implementations (math's exp and log, from FreeBSD's
+// msun; BSD licence, see $GOROOT/src/math), on every platform.
+//
+// math.Exp and math.Log run assembly on amd64 but portable Go under
+// WebAssembly, and their last bits may differ; with these the command-line
+// tool and the browser compute bit-for-bit the same scores.
+package detmath
 
 import "math"
 
-// The exponential and logarithm of the solver are Go's portable
-// implementations (math's exp and log, from FreeBSD's msun; BSD licence, see
-// $GOROOT/src/math), used on every platform: math.Exp and math.Log run
-// assembly on amd64 but this code under WebAssembly, and their last bits may
-// differ. With these, the command-line tool and the browser compute
-// bit-for-bit the same scores.
-
-// detExp returns e**x.
-func detExp(x float64) float64 {
+// Exp returns e**x.
+func Exp(x float64) float64 {
 	const (
 		Ln2Hi = 6.93147180369123816490e-01
 		Ln2Lo = 1.90821492927058770002e-10
@@ -53,8 +53,8 @@ func detExp(x float64) float64 {
 	return math.Ldexp(y, k)
 }
 
-// detLog returns the natural logarithm of x.
-func detLog(x float64) float64 {
+// Log returns the natural logarithm of x.
+func Log(x float64) float64 {
 	const (
 		Ln2Hi = 6.93147180369123816490e-01
 		Ln2Lo = 1.90821492927058770002e-10
