@@ -308,7 +308,7 @@ func (h *harness) click(id string) {
 
 func (h *harness) screenshot(name string) {
 	h.t.Helper()
-	buf, err := chromedp.Run(h.ctx, chromedp.FullScreenshot(90))
+	buf, err := chromedp.Run(h.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -107,7 +107,9 @@ func (p *progressView) draw(done bool) {
 		fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
 			st.ot.Stage, st.ot.Stages, st.ot.Eps, st.ot.Iteration, st.ot.Error)
 	}
-	if !done {
+	if done {
+		p.text.SetTextContent(fmt.Sprintf("All %d candidate(s) done.", st.cands))
+	} else {
 		p.text.SetTextContent(b.String())
 	}
 	el := time.Since(p.start)
