@@ -224,7 +224,7 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 			if a < -flushExp {
 				row[j] = 0
 			} else {
-				row[j] = float32(detmath.Exp(a))
+				row[j] = float32(expKernel(a))
 			}
 		}
 		b.u[r] = 1
@@ -450,7 +450,7 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 			c := int(p.Yt[j])
 			jr[c] += ui * pv
 			rep.Mass += ui * pv
-			rowCost += pv * (fi + g[j] - eps*detmath.Log(float64(k)))
+			rowCost += pv * (fi + g[j] - eps*logKernel(k))
 		}
 		if b.sparse {
 			for k := b.sp[r]; k < b.sp[r+1]; k++ {

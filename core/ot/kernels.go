@@ -1,5 +1,7 @@
 package ot
 
+import "math"
+
 // dot32 returns Σ k_j v_j with float64 accumulation, in a fixed order.
 func dot32(k []float32, v []float64) float64 {
 	v = v[:len(k)]
@@ -104,4 +106,46 @@ func clamp0(c float64) float32 {
 		return 0
 	}
 	return float32(c)
+}
+
+// expKernel returns e**a for a kernel exponent a ≤ 88 with a relative error
+// below 1e-9 (ample for a float32 result): a Taylor polynomial of degree 8
+// after reduction by powers of two. It is plain arithmetic, so every
+// platform computes the same bits. Exponents below −745 give 0.
+func expKernel(a float64) float64 {
+	const (
+		log2e = 1.44269504088896338700e+00
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+	)
+	if a < -700 {
+		return 0
+	}
+	var k int
+	if a < 0 {
+		k = int(a*log2e - 0.5)
+	} else {
+		k = int(a*log2e + 0.5)
+	}
+	r := (a - float64(k)*ln2hi) - float64(k)*ln2lo
+	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040+r*(1.0/40320))))))))
+	return p * math.Float64frombits(uint64(k+1023)<<52)
+}
+
+// logKernel returns the natural logarithm of a positive, normal float32 kernel
+// entry with an absolute error below 1e-10, from its exponent bits and a
+// series in s = (m−1)/(m+1) for the mantissa m ∈ [√½, √2).
+func logKernel(x float32) float64 {
+	const ln2 = 6.93147180559945309417e-01
+	bits := math.Float32bits(x)
+	e := int(bits>>23&0xff) - 127
+	m := float64(math.Float32frombits(bits&0x007fffff | 0x3f800000))
+	if m > math.Sqrt2 {
+		m /= 2
+		e++
+	}
+	s := (m - 1) / (m + 1)
+	s2 := s * s
+	l := 2 * s * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13)))))))
+	return float64(e)*ln2 + l
 }

@@ -1,5 +1,7 @@
 package ot
 
+import "fmt"
+
 // OpKind names an operation a Block performs on its rows.
 type OpKind int
 
@@ -36,6 +38,19 @@ const (
 	// OpRelease frees the block's buffers.
 	OpRelease
 )
+
+var opNames = map[OpKind]string{
+	OpCost: "cost", OpCostHistogram: "cost-histogram", OpColMin: "column-minima", OpKernel: "kernel",
+	OpIterate: "iterate", OpAbsorb: "absorb", OpFinish: "finish", OpRelease: "release",
+}
+
+// String returns the operation's name.
+func (k OpKind) String() string {
+	if n, ok := opNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("op%d", int(k))
+}
 
 // Op is one operation sent to every block. Only the fields its Kind uses are
 // read. Vectors indexed by column (V, G) are the solver's full vectors.

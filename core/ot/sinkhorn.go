@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/otceseg/otceseg/core/detmath"
 	"math"
+	"time"
 
 	"github.com/otceseg/otceseg/core/emd"
 )
@@ -93,9 +94,12 @@ type Solution struct {
 	HasExact      bool    // ExactCE and ExactWD are set
 	ExactCE       float64 // CE and WD of the exact plan, when it was computed
 	ExactWD       float64
-	CostMax       float64 // raw cost statistics
-	CostMean      float64
-	CostMedian    float64
+	// Seconds spent per block operation (by OpKind.String) and in the
+	// exact solver ("exact"): where the time goes.
+	Seconds    map[string]float64
+	CostMax    float64 // raw cost statistics
+	CostMean   float64
+	CostMedian float64
 }
 
 // ConditionalEntropy returns H(Y_t|Y_s) = −Σ P(a,b) log(P(a,b)/P(a)) of the
@@ -136,7 +140,7 @@ func Solve(ctx context.Context, bs BlockSet, p *Problem, prm Params) (*Solution,
 	if prm.MaxIter <= 0 {
 		return nil, fmt.Errorf("ot: iteration budget must be positive, got %d", prm.MaxIter)
 	}
-	s := &solver{ctx: ctx, bs: bs, p: p, prm: prm, sol: &Solution{La: p.La, Lb: p.Lb}}
+	s := &solver{ctx: ctx, bs: bs, p: p, prm: prm, sol: &Solution{La: p.La, Lb: p.Lb, Seconds: map[string]float64{}}}
 	if err := s.costStats(); err != nil {
 		return nil, err
 	}
@@ -171,8 +175,16 @@ type solver struct {
 	relaxOff   bool // over-relaxation made things worse: plain iterations only
 }
 
+// do sends op to the blocks and accounts its time.
+func (s *solver) do(op *Op) ([]*Reply, error) {
+	t0 := time.Now()
+	reps, err := s.bs.Do(op)
+	s.sol.Seconds[op.Kind.String()] += time.Since(t0).Seconds()
+	return reps, err
+}
+
 func (s *solver) costStats() error {
-	reps, err := s.bs.Do(&Op{Kind: OpCost, Stats: true})
+	reps, err := s.do(&Op{Kind: OpCost, Stats: true})
 	if err != nil {
 		return err
 	}
@@ -226,7 +238,7 @@ func (s *solver) median(hist []uint64, total int64) (float64, error) {
 		var acc int64
 		for b, h := range hist {
 			if acc+int64(h) > k {
-				reps, err := s.bs.Do(&Op{Kind: OpCostHistogram, Bucket: b})
+				reps, err := s.do(&Op{Kind: OpCostHistogram, Bucket: b})
 				if err != nil {
 					return 0, err
 				}
@@ -274,7 +286,9 @@ func epsRatio(s *solver) float64 {
 
 // exactPlan solves the exact problem and records its score.
 func (s *solver) exactPlan(ex Exact) (*emd.Plan, []float64, error) {
+	t0 := time.Now()
 	plan, err := ex.ExactPlan(s.ctx, s.p)
+	s.sol.Seconds["exact"] += time.Since(t0).Seconds()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -316,7 +330,7 @@ func (s *solver) exact(ex Exact) (*Solution, error) {
 	sol.Exact, sol.StopRule, sol.Converged = true, StopExact, true
 	sol.Joint, sol.CE, sol.WD, sol.Mass = joint, sol.ExactCE, sol.ExactWD, 1
 	sol.Iterations = plan.Iterations
-	if _, err := s.bs.Do(&Op{Kind: OpRelease}); err != nil {
+	if _, err := s.do(&Op{Kind: OpRelease}); err != nil {
 		return nil, err
 	}
 	return sol, nil
@@ -343,7 +357,7 @@ func (s *solver) warmStart(ex Exact) error {
 	}
 	s.eps = s.prm.Eps * math.Exp2(float64(s.warmStages))
 	s.sol.WarmStarted = true
-	if _, err := s.bs.Do(&Op{Kind: OpKernel, F: f, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
+	if _, err := s.do(&Op{Kind: OpKernel, F: f, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
 		return err
 	}
 	s.zero = flushExp * s.eps
@@ -395,7 +409,7 @@ func (s *solver) run() (*Solution, error) {
 			if final {
 				w = omega
 			}
-			reps, err := s.bs.Do(&Op{Kind: OpIterate, V: s.v, Omega: w})
+			reps, err := s.do(&Op{Kind: OpIterate, V: s.v, Omega: w})
 			if err != nil {
 				return nil, err
 			}
@@ -488,7 +502,7 @@ func (s *solver) run() (*Solution, error) {
 	}
 	// The coupling reported is π = u K vPrev: the one whose joint table the
 	// last iteration returned.
-	reps, err := s.bs.Do(&Op{Kind: OpFinish, V: vPrev, G: s.g})
+	reps, err := s.do(&Op{Kind: OpFinish, V: vPrev, G: s.g})
 	if err != nil {
 		return nil, err
 	}
@@ -586,7 +600,7 @@ func (s *solver) relaxation(omega float64, errs []float64) float64 {
 
 // absorb moves the scalings into the potentials (and, with square, halves ε).
 func (s *solver) absorb(square bool, maxLogV float64) error {
-	reps, err := s.bs.Do(&Op{Kind: OpAbsorb, V: s.v, Square: square})
+	reps, err := s.do(&Op{Kind: OpAbsorb, V: s.v, Square: square})
 	if err != nil {
 		return err
 	}
@@ -615,7 +629,7 @@ func (s *solver) absorb(square bool, maxLogV float64) error {
 // rebuild recomputes the cost from the features and the kernel from it.
 func (s *solver) rebuild() error {
 	s.sol.Rebuilds++
-	if _, err := s.bs.Do(&Op{Kind: OpAbsorb, V: s.v}); err != nil {
+	if _, err := s.do(&Op{Kind: OpAbsorb, V: s.v}); err != nil {
 		return err
 	}
 	for j, vj := range s.v {
@@ -624,7 +638,7 @@ func (s *solver) rebuild() error {
 		}
 		s.v[j] = 1
 	}
-	if _, err := s.bs.Do(&Op{Kind: OpCost}); err != nil {
+	if _, err := s.do(&Op{Kind: OpCost}); err != nil {
 		return err
 	}
 	return s.buildKernel(true)
@@ -634,7 +648,7 @@ func (s *solver) rebuild() error {
 // first moving column potentials whose column would vanish or overflow.
 func (s *solver) buildKernel(repairColumns bool) error {
 	if repairColumns {
-		reps, err := s.bs.Do(&Op{Kind: OpColMin, Scale: s.scale})
+		reps, err := s.do(&Op{Kind: OpColMin, Scale: s.scale})
 		if err != nil {
 			return err
 		}
@@ -648,7 +662,7 @@ func (s *solver) buildKernel(repairColumns bool) error {
 			}
 		}
 	}
-	if _, err := s.bs.Do(&Op{Kind: OpKernel, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
+	if _, err := s.do(&Op{Kind: OpKernel, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
 		return err
 	}
 	s.zero = flushExp * s.eps
