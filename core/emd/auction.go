@@ -36,6 +36,7 @@ const maxBidCache = 128
 // concurrent BidRows calls.
 func NewBidCache(lo, hi, k int) *BidCache {
 	k = min(max(k, 1), maxBidCache)
+	hi = max(hi, lo)
 	c := &BidCache{
 		lo:    lo,
 		k:     k,
@@ -48,10 +49,19 @@ func NewBidCache(lo, hi, k int) *BidCache {
 	return c
 }
 
+// errConsumed reports the use of an auction after Finish.
+var errConsumed = errors.New("emd: auction already finished")
+
+// errBidArgs reports inconsistent arguments to BidRows.
+var errBidArgs = errors.New("emd: BidRows arguments do not match (rows outside the block, short prices or assignment, or a cache for other rows)")
+
 // BidRows computes the bids of one round of a forward auction for the
 // given rows, which must lie in the block of rows [lo, lo+len(block)/m) of
 // a row-major cost matrix with m >= 2 columns; block holds exactly those
-// rows. It appends the bids to dst and returns the extended slice.
+// rows. It appends the bids to dst and returns the extended slice; it
+// fails, without bidding, if a row lies outside the block or outside the
+// cache, if prices has fewer than m entries, or if assigned is too short
+// or holds a column outside [-1, m).
 //
 // Row i values column j at C_ij + prices[j] (lower is better). With best
 // value w1 at column j1 and second best value w2, it bids
@@ -67,7 +77,19 @@ func NewBidCache(lo, hi, k int) *BidCache {
 // row sets can be bid for concurrently (on goroutines with a cache each, or
 // in web workers that each hold a block of rows and its cache); the bids
 // are then combined by Auction.Resolve.
-func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int32, prices []float64, eps float64, cache *BidCache) []Bid {
+func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int32, prices []float64, eps float64, cache *BidCache) ([]Bid, error) {
+	if m < 2 || len(block)%m != 0 || len(prices) < m {
+		return dst, errBidArgs
+	}
+	hi := lo + len(block)/m
+	for _, r := range rows {
+		switch {
+		case int(r) < lo || int(r) >= hi,
+			assigned != nil && (int(r) >= len(assigned) || assigned[r] < -1 || int(assigned[r]) >= m),
+			cache != nil && (int(r) < cache.lo || int(r) >= cache.lo+len(cache.bound)):
+			return dst, errBidArgs
+		}
+	}
 	prices = prices[:m]
 	for _, r := range rows {
 		off := (int(r) - lo) * m
@@ -86,7 +108,7 @@ func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int
 		}
 		dst = append(dst, Bid{Row: r, Col: int32(j1), Price: prices[j1] + (w2 - w1) + eps})
 	}
-	return dst
+	return dst, nil
 }
 
 // scanBest returns the smallest and second smallest of row[j] + prices[j]
@@ -207,6 +229,7 @@ type Auction struct {
 // NewAuction returns an auction for n rows and n columns with zero prices
 // and no assignment.
 func NewAuction(n int) *Auction {
+	n = max(n, 0)
 	a := &Auction{
 		n:        n,
 		prices:   make([]float64, n),
@@ -278,6 +301,9 @@ func (a *Auction) Done() bool { return len(a.pending) == 0 }
 // pending; the losing bidders stay pending. It returns an error if a bid is
 // malformed.
 func (a *Auction) Resolve(bids []Bid) error {
+	if a.prices == nil {
+		return errConsumed
+	}
 	n := int32(a.n)
 	for _, b := range bids {
 		if b.Row < 0 || b.Row >= n || b.Col < 0 || b.Col >= n || !(b.Price > a.prices[b.Col]) || math.IsInf(b.Price, 0) {
@@ -346,16 +372,22 @@ func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRang
 			rows := a.pending
 			// Below a few rows per worker the goroutines cost more than
 			// they save.
+			var err error
 			if w := min(workers, len(rows)/4); w > 1 {
+				errs := make([]error, w)
 				parallelRows(len(rows), w, func(t, lo, hi int) {
-					bufs[t] = BidRows(bufs[t][:0], cost, n, 0, rows[lo:hi], a.assigned, a.prices, eps, cache)
+					bufs[t], errs[t] = BidRows(bufs[t][:0], cost, n, 0, rows[lo:hi], a.assigned, a.prices, eps, cache)
 				})
 				bids = bids[:0]
 				for t := range w {
 					bids = append(bids, bufs[t]...)
 				}
+				err = errors.Join(errs...)
 			} else {
-				bids = BidRows(bids[:0], cost, n, 0, rows, a.assigned, a.prices, eps, cache)
+				bids, err = BidRows(bids[:0], cost, n, 0, rows, a.assigned, a.prices, eps, cache)
+			}
+			if err != nil {
+				return rounds, err
 			}
 			if err := a.Resolve(bids); err != nil {
 				return rounds, err

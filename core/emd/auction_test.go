@@ -49,7 +49,10 @@ func TestAuctionBlocks(t *testing.T) {
 						mine = append(mine, r)
 					}
 				}
-				bids = BidRows(bids, w.block, n, w.lo, mine, a.Assignment(), a.Prices(), eps, w.cache)
+				bids, err = BidRows(bids, w.block, n, w.lo, mine, a.Assignment(), a.Prices(), eps, w.cache)
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := a.Resolve(bids); err != nil {
 				t.Fatal(err)
@@ -68,6 +71,12 @@ func TestAuctionBlocks(t *testing.T) {
 	p, err := a.Finish(context.Background(), cost, Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := a.Finish(context.Background(), cost, Options{}); err == nil {
+		t.Error("second Finish succeeded")
+	}
+	if err := a.Resolve(nil); err == nil {
+		t.Error("Resolve after Finish succeeded")
 	}
 	checkPlan(t, cost, n, n, p)
 	if math.Abs(p.Cost-want.Cost) > 1e-12*want.Cost {
@@ -88,8 +97,11 @@ func TestBidRows(t *testing.T) {
 	}
 	for round := range 200 {
 		eps := 0.01
-		exact := BidRows(nil, cost, m, 0, rows, nil, prices, eps, nil)
-		cached := BidRows(nil, cost, m, 0, rows, nil, prices, eps, cache)
+		exact, err1 := BidRows(nil, cost, m, 0, rows, nil, prices, eps, nil)
+		cached, err2 := BidRows(nil, cost, m, 0, rows, nil, prices, eps, cache)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
 		for k := range exact {
 			e, c := exact[k], cached[k]
 			row := cost[int(e.Row)*m : (int(e.Row)+1)*m]
@@ -158,5 +170,33 @@ func TestCancelMidway(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestBidRowsArgs(t *testing.T) {
+	block := make([]float32, 3*4) // rows 10..12 of a 4-column matrix
+	prices := make([]float64, 4)
+	cache := NewBidCache(10, 13, 2)
+	ok := []int32{10, 12}
+	for name, f := range map[string]func() error{
+		"row below":  func() error { _, err := BidRows(nil, block, 4, 10, []int32{9}, nil, prices, 1, nil); return err },
+		"row above":  func() error { _, err := BidRows(nil, block, 4, 10, []int32{13}, nil, prices, 1, nil); return err },
+		"one column": func() error { _, err := BidRows(nil, block, 1, 10, ok, nil, prices, 1, nil); return err },
+		"ragged":     func() error { _, err := BidRows(nil, block[:11], 4, 10, ok, nil, prices, 1, nil); return err },
+		"prices":     func() error { _, err := BidRows(nil, block, 4, 10, ok, nil, prices[:3], 1, nil); return err },
+		"assigned":   func() error { _, err := BidRows(nil, block, 4, 10, ok, make([]int32, 11), prices, 1, nil); return err },
+		"bad column": func() error { _, err := BidRows(nil, block, 4, 10, ok, []int32{12: 4}, prices, 1, nil); return err },
+		"cache": func() error {
+			_, err := BidRows(nil, block, 4, 10, ok, nil, prices, 1, NewBidCache(0, 11, 2))
+			return err
+		},
+	} {
+		if f() == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	bids, err := BidRows(nil, block, 4, 10, ok, nil, prices, 1, cache)
+	if err != nil || len(bids) != 2 {
+		t.Errorf("valid call: %v, %v", bids, err)
 	}
 }

@@ -52,6 +52,9 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 
 func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache) (*Plan, error) {
 	n := a.n
+	if a.prices == nil {
+		return nil, errConsumed
+	}
 	if !a.Done() {
 		return nil, errors.New("emd: auction phase not finished")
 	}
