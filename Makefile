@@ -2,9 +2,12 @@
 GO ?= go
 BIN := build/otce
 
-.PHONY: all cli demo test test-core setup bench fixtures vet clean
+.PHONY: all build cli demo test test-core setup bench fixtures vet clean
 
 all: cli
+
+## build: the CLI and the static site (www/)
+build: cli web
 
 cli:
 	$(GO) build -o $(BIN) ./cmd/otce
