@@ -21,7 +21,8 @@ type Bid struct {
 // other column still has a value of at least W; a later bid whose best
 // cached column is below W is therefore exact without scanning the row (its
 // second best value is bounded below by W, which only makes the bid more
-// cautious). A cache belongs to one block of rows and one auction.
+// cautious). A cache belongs to one block of rows and one auction, whose
+// prices must never decrease while the cache is in use.
 type BidCache struct {
 	lo, k int
 	cols  []int32   // K columns per row
@@ -29,11 +30,11 @@ type BidCache struct {
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.
-const maxBidCache = 128
+const maxBidCache = 64
 
-// NewBidCache returns an empty cache of k columns per row (1 <= k <= 32)
-// for the rows [lo, hi). Different rows of one cache may be used by
-// concurrent BidRows calls.
+// NewBidCache returns an empty cache of k columns per row (k is clamped to
+// [1, 64]) for the rows [lo, hi). Different rows of one cache may be used
+// by concurrent BidRows calls.
 func NewBidCache(lo, hi, k int) *BidCache {
 	k = min(max(k, 1), maxBidCache)
 	hi = max(hi, lo)
@@ -48,6 +49,13 @@ func NewBidCache(lo, hi, k int) *BidCache {
 	}
 	return c
 }
+
+// errMalformedBid and errMissingBid report bids that do not fit the
+// auction's state.
+var (
+	errMalformedBid = errors.New("emd: malformed auction bid")
+	errMissingBid   = errors.New("emd: an unassigned pending row did not bid")
+)
 
 // errConsumed reports the use of an auction after Finish.
 var errConsumed = errors.New("emd: auction already finished")
@@ -69,12 +77,12 @@ var errBidArgs = errors.New("emd: BidRows arguments do not match (rows outside t
 // assigned to a column a = assigned[i] that is within eps of its best
 // value (ε-complementary slackness), the row keeps a and does not bid.
 //
-// cache may be nil; otherwise it must cover the rows of the block, and
-// the rows are only scanned in full when their cached columns cannot
+// cache may be nil; otherwise it must cover the given rows, and the rows
+// are only scanned in full when their cached columns cannot
 // decide the bid (see BidCache); w2 is then replaced by a lower bound.
 //
 // BidRows only reads its arguments other than dst and cache, so disjoint
-// row sets can be bid for concurrently (on goroutines with a cache each, or
+// row sets can be bid for concurrently (on goroutines sharing a cache, or
 // in web workers that each hold a block of rows and its cache); the bids
 // are then combined by Auction.Resolve.
 func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int32, prices []float64, eps float64, cache *BidCache) ([]Bid, error) {
@@ -222,6 +230,8 @@ type Auction struct {
 	next     []int32
 	best     []int32 // column → index in the bids of its best bid, -1
 	touched  []int32
+	mark     []uint32 // row → round in which it was pending (1) or bid (2), see Resolve
+	round    uint32
 	eps      float64
 	first    bool // the next round is the first of its phase
 }
@@ -236,6 +246,7 @@ func NewAuction(n int) *Auction {
 		owner:    make([]int32, n),
 		assigned: make([]int32, n),
 		best:     make([]int32, n),
+		mark:     make([]uint32, n),
 	}
 	for i := range n {
 		a.owner[i], a.assigned[i], a.best[i] = -1, -1, -1
@@ -298,16 +309,34 @@ func (a *Auction) Done() bool { return len(a.pending) == 0 }
 // pending rows (in any order; rows that did not bid keep their column).
 // Each column that received bids goes to its highest bid (ties to the
 // smallest row), its price becomes that bid and its previous owner becomes
-// pending; the losing bidders stay pending. It returns an error if a bid is
-// malformed.
+// pending; the losing bidders stay pending. It fails, changing nothing, if
+// a bid is malformed (out of range, not above the column's price, or from
+// a row that is not pending or bids twice) or if an unassigned pending
+// row did not bid.
 func (a *Auction) Resolve(bids []Bid) error {
 	if a.prices == nil {
 		return errConsumed
 	}
+	// Marks: 2·round for pending rows, 2·round+1 once they bid.
+	a.round++
+	if a.round >= math.MaxUint32/2 {
+		clear(a.mark)
+		a.round = 1
+	}
+	pend, bid := 2*a.round, 2*a.round+1
+	for _, r := range a.pending {
+		a.mark[r] = pend
+	}
 	n := int32(a.n)
 	for _, b := range bids {
-		if b.Row < 0 || b.Row >= n || b.Col < 0 || b.Col >= n || !(b.Price > a.prices[b.Col]) || math.IsInf(b.Price, 0) {
-			return errors.New("emd: malformed auction bid")
+		if b.Row < 0 || b.Row >= n || b.Col < 0 || b.Col >= n || !(b.Price > a.prices[b.Col]) || math.IsInf(b.Price, 0) || a.mark[b.Row] != pend {
+			return errMalformedBid
+		}
+		a.mark[b.Row] = bid
+	}
+	for _, r := range a.pending {
+		if a.mark[r] == pend && a.assigned[r] < 0 {
+			return errMissingBid
 		}
 	}
 	// A row that bids gives up its column (only in the first round of a

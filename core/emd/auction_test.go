@@ -3,6 +3,7 @@ package emd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync/atomic"
@@ -198,5 +199,39 @@ func TestBidRowsArgs(t *testing.T) {
 	bids, err := BidRows(nil, block, 4, 10, ok, nil, prices, 1, cache)
 	if err != nil || len(bids) != 2 {
 		t.Errorf("valid call: %v, %v", bids, err)
+	}
+}
+
+func TestResolveChecks(t *testing.T) {
+	a := NewAuction(3)
+	a.StartPhase(1)
+	for name, bids := range map[string][]Bid{
+		"missing":   {{Row: 0, Col: 0, Price: 1}, {Row: 1, Col: 1, Price: 1}},
+		"twice":     {{Row: 0, Col: 0, Price: 1}, {Row: 0, Col: 1, Price: 1}, {Row: 1, Col: 1, Price: 1}, {Row: 2, Col: 2, Price: 1}},
+		"low price": {{Row: 0, Col: 0, Price: 0}, {Row: 1, Col: 1, Price: 1}, {Row: 2, Col: 2, Price: 1}},
+		"column":    {{Row: 0, Col: 3, Price: 1}, {Row: 1, Col: 1, Price: 1}, {Row: 2, Col: 2, Price: 1}},
+		"row":       {{Row: -1, Col: 0, Price: 1}, {Row: 1, Col: 1, Price: 1}, {Row: 2, Col: 2, Price: 1}},
+		"nan":       {{Row: 0, Col: 0, Price: math.NaN()}, {Row: 1, Col: 1, Price: 1}, {Row: 2, Col: 2, Price: 1}},
+	} {
+		if err := a.Resolve(bids); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// Rows 0 and 1 compete for column 0; row 2 takes column 2.
+	if err := a.Resolve([]Bid{{Row: 0, Col: 0, Price: 1}, {Row: 1, Col: 0, Price: 2}, {Row: 2, Col: 2, Price: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Pending(); len(got) != 1 || got[0] != 0 {
+		t.Fatalf("pending %v, want [0]", got)
+	}
+	// An assigned row may not bid after the first round of a phase.
+	if err := a.Resolve([]Bid{{Row: 0, Col: 1, Price: 1}, {Row: 2, Col: 1, Price: 1}}); err == nil {
+		t.Error("bid of an assigned row accepted")
+	}
+	if err := a.Resolve([]Bid{{Row: 0, Col: 1, Price: 1}}); err != nil || !a.Done() {
+		t.Fatalf("%v, done %v", err, a.Done())
+	}
+	if fmt.Sprint(a.Assignment(), a.Prices()) != "[1 0 2] [2 1 1]" {
+		t.Errorf("assignment %v, prices %v", a.Assignment(), a.Prices())
 	}
 }
