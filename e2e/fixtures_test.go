@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/otceseg/otceseg/core/arrays"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -11,26 +12,13 @@ import (
 	"strings"
 )
 
-// writeNPY writes raw little-endian data as a version 1.0 .npy file.
+// writeNPY writes data (a slice of numbers) as a .npy file.
 func writeNPY(path string, shape []int, descr string, data any) error {
-	dims := make([]string, len(shape))
-	for i, s := range shape {
-		dims[i] = fmt.Sprint(s)
-	}
-	sh := strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		sh += ","
-	}
-	hdr := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, sh)
-	hdr += strings.Repeat(" ", (64-(10+len(hdr)+1)%64)%64) + "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
-	b.WriteString(hdr)
-	if err := binary.Write(&b, binary.LittleEndian, data); err != nil {
+	b, err := arrays.EncodeNPY(shape, descr, data)
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return os.WriteFile(path, b, 0o644)
 }
 
 // fixture is one candidate's files on disk.

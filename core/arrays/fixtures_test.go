@@ -1,6 +1,7 @@
 package arrays
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -469,4 +470,25 @@ func TestNewMemory(t *testing.T) {
 		}
 	}()
 	NewMemory("mem", []int{4, 2}, data)
+}
+
+func TestEncodeNPYRoundTrip(t *testing.T) {
+	want := []float32{1, -2.5, 3, 4, 5, 6}
+	b, err := EncodeNPY([]int{2, 3}, "<f4", want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := OpenNPY(bytes.NewReader(b), int64(len(b)), "x.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float64, 6)
+	if err := a.ReadRange(0, got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != float64(want[i]) || a.Shape[0] != 2 || a.Shape[1] != 3 {
+			t.Fatalf("round trip: %v %v", a.Shape, got)
+		}
+	}
 }

@@ -1,9 +1,7 @@
 package dataset
 
 import (
-	"bytes"
-	"encoding/binary"
-	"fmt"
+	"github.com/otceseg/otceseg/core/arrays"
 	"strings"
 	"testing"
 )
@@ -26,27 +24,11 @@ func TestStem(t *testing.T) {
 }
 
 func npy(shape []int, descr string, data any) []byte {
-	var raw bytes.Buffer
-	binary.Write(&raw, binary.LittleEndian, data)
-	dims := make([]string, len(shape))
-	for i, s := range shape {
-		dims[i] = fmt.Sprint(s)
+	b, err := arrays.EncodeNPY(shape, descr, data)
+	if err != nil {
+		panic(err)
 	}
-	sh := strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		sh += ","
-	}
-	h := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, sh)
-	for (10+len(h)+1)%64 != 0 {
-		h += " "
-	}
-	h += "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(h)))
-	b.WriteString(h)
-	b.Write(raw.Bytes())
-	return b.Bytes()
+	return b
 }
 
 func TestPairErrors(t *testing.T) {

@@ -1,13 +1,12 @@
 package otce
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
 )
 
@@ -137,28 +136,14 @@ func demoFeatures(rng *rand.Rand, name string, labels []uint8, src bool, feature
 			}
 		}
 	}
-	var raw bytes.Buffer
-	binary.Write(&raw, binary.LittleEndian, vals)
-	return dataset.NewMemFile(name, npyBytes([]int{demoDim, demoFeatHW, demoFeatHW}, "<f4", raw.Bytes()))
+	return dataset.NewMemFile(name, npyBytes([]int{demoDim, demoFeatHW, demoFeatHW}, "<f4", vals))
 }
 
-// npyBytes encodes raw little-endian data as a version 1.0 .npy file.
-func npyBytes(shape []int, descr string, data []byte) []byte {
-	dims := make([]string, len(shape))
-	for i, s := range shape {
-		dims[i] = fmt.Sprint(s)
+// npyBytes encodes data (a slice of numbers) as a .npy file.
+func npyBytes(shape []int, descr string, data any) []byte {
+	b, err := arrays.EncodeNPY(shape, descr, data)
+	if err != nil {
+		panic(err) // the demo's own slices always encode
 	}
-	sh := strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		sh += ","
-	}
-	hdr := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, sh)
-	pad := 64 - (10+len(hdr)+1)%64
-	hdr += strings.Repeat(" ", pad%64) + "\n"
-	var b bytes.Buffer
-	b.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
-	b.WriteString(hdr)
-	b.Write(data)
-	return b.Bytes()
+	return b
 }
