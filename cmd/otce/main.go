@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -308,11 +309,19 @@ func readManifest(path string) ([]otce.Candidate, []error, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
 	}
+	return parseManifest(b, path)
+}
+
+// parseManifest parses and checks the manifest b read from path.
+func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
 	var m Manifest
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return nil, nil, fmt.Errorf("%s: not a valid manifest: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: not a valid manifest: %v", path, oneLine(err.Error()))
+	}
+	if dec.More() {
+		return nil, nil, fmt.Errorf("%s: not a valid manifest: more than one JSON value", path)
 	}
 	if len(m.Candidates) == 0 {
 		return nil, nil, fmt.Errorf("%s: no candidates", path)
