@@ -377,6 +377,10 @@ func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, stdout, stderr io.Writer) error {
 	var results []report.Candidate
 	failed := 0
+	clearLine := "" // erases the progress line, when there is one
+	if progressPrinter(stderr, o.quiet) != nil {
+		clearLine = "\r\033[K"
+	}
 	for i, c := range cands {
 		var r report.Candidate
 		if errs != nil && errs[i] != nil {
@@ -386,7 +390,7 @@ func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o o
 		}
 		if r.Error != "" {
 			failed++
-			fmt.Fprintf(stderr, "\r\033[Kotce: %s: %s\n", c.Name, oneLine(r.Error))
+			fmt.Fprintf(stderr, "%sotce: %s: %s\n", clearLine, c.Name, oneLine(r.Error))
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {
