@@ -177,8 +177,8 @@ func TestOpenExtensions(t *testing.T) {
 	f4 := fixtureBytes(t, "f4.npy")
 	r := bytes.NewReader(f4)
 	for _, c := range []struct{ name, want string }{
-		{"x.bin", `unsupported file type ".bin" (supported: .npy, .npz, .safetensors, .png)`},
-		{"dir.npy/x", "no file name extension (supported: .npy, .npz, .safetensors, .png)"},
+		{"x.bin", `unsupported file type ".bin" (supported: .npy, .npz, .safetensors, .png, .nii, .nii.gz)`},
+		{"dir.npy/x", "no file name extension (supported: .npy, .npz, .safetensors, .png, .nii, .nii.gz)"},
 		{"x.npy.gz", `unsupported file type ".gz"`},
 	} {
 		_, err := Open(r, int64(len(f4)), c.name, "")

@@ -12,7 +12,7 @@ import (
 //
 // For .npz and .safetensors files, member names the array, such as
 // "features" or "labels"; it may be empty if the file holds a single array.
-// For .npy and .png files, member is ignored.
+// For .npy, .png and NIfTI files, member is ignored.
 func Open(r io.ReaderAt, size int64, name, member string) (*Array, error) {
 	var b *Bundle
 	var err error
@@ -21,15 +21,17 @@ func Open(r io.ReaderAt, size int64, name, member string) (*Array, error) {
 		return OpenNPY(r, size, name)
 	case ".png":
 		return DecodePNG(r, size, name)
+	case ".nii", ".nii.gz":
+		return OpenNIfTI(r, size, name)
 	case ".npz":
 		b, err = OpenNPZ(r, size, name)
 	case ".safetensors":
 		b, err = OpenSafetensors(r, size, name)
 	default:
 		if ext == "" {
-			return nil, fmt.Errorf("%s: no file name extension (supported: .npy, .npz, .safetensors, .png)", name)
+			return nil, fmt.Errorf("%s: no file name extension (supported: "+Supported+")", name)
 		}
-		return nil, fmt.Errorf("%s: unsupported file type %s (supported: .npy, .npz, .safetensors, .png)", name, quote(ext))
+		return nil, fmt.Errorf("%s: unsupported file type %s (supported: "+Supported+")", name, quote(ext))
 	}
 	if err != nil {
 		return nil, err
@@ -43,13 +45,23 @@ func Open(r io.ReaderAt, size int64, name, member string) (*Array, error) {
 	return b.Array(member)
 }
 
-// extension returns the lower-cased extension of the last element of the
-// slash- or backslash-separated path name, with its dot.
+// Supported lists the file name extensions that [Open] reads, for messages.
+const Supported = ".npy, .npz, .safetensors, .png, .nii, .nii.gz"
+
+// Extension returns the lower-cased extension of the last element of the
+// slash- or backslash-separated path name, with its dot: the two last ones
+// for a gzipped NIfTI file (".nii.gz"), the last one otherwise.
+func Extension(name string) string { return extension(name) }
+
 func extension(name string) string {
 	base := name[strings.LastIndexAny(name, `/\`)+1:]
 	i := strings.LastIndexByte(base, '.')
 	if i < 0 {
 		return ""
 	}
-	return strings.ToLower(base[i:])
+	ext := strings.ToLower(base[i:])
+	if ext == ".gz" && strings.HasSuffix(strings.ToLower(base[:i]), ".nii") && i > 4 {
+		ext = ".nii.gz"
+	}
+	return ext
 }
