@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -241,5 +242,27 @@ func TestDemoRanksCandidates(t *testing.T) {
 	}
 	if r.Correlation == nil || r.Correlation.Spearman < 0.99 {
 		t.Fatalf("demo ranking does not follow the known accuracies: %+v", r.Correlation)
+	}
+}
+
+// TestDumpSample: --dump-sample writes the sampled pixels, in the solver's
+// order, as .npy files NumPy can read.
+func TestDumpSample(t *testing.T) {
+	dir := t.TempDir()
+	args := append([]string{"score", "--dump-sample", dir, "--source-features", td("src_nchw.npy"), "--source-labels", td("src_labels.npy"),
+		"--target-features", td("tgt_nchw.npy"), "--target-labels", td("tgt_labels.npy")}, exact...)
+	if _, errs, code := runCLI(t, args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	ref := loadReference(t)
+	for name, want := range map[string]int{"xs.npy": ref.N * 6, "ys.npy": ref.N, "xt.npy": ref.M * 6, "yt.npy": ref.M} {
+		b := mustRead(t, filepath.Join(dir, "candidate", "rep0", name))
+		a, err := arrays.OpenNPY(bytes.NewReader(b), int64(len(b)), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int(a.Len()) != want {
+			t.Errorf("%s holds %d values, want %d", name, a.Len(), want)
+		}
 	}
 }

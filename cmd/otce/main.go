@@ -47,6 +47,7 @@ type options struct {
 	workers int
 	format  string
 	quiet   bool
+	dump    string
 }
 
 type multi []string
@@ -68,13 +69,14 @@ func settingsFlags(fs *flag.FlagSet, o *options) {
 	fs.Float64Var(&s.ScoreTol, "score-tol", s.ScoreTol, "also stop once the score has settled to this (0: marginals only)")
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the pixel sampling")
 	fs.IntVar(&s.IgnoreIndex, "ignore-index", s.IgnoreIndex, "label of pixels never sampled")
-	fs.StringVar(&s.Layout, "layout", s.Layout, "feature layout: auto|nchw|nhwc|nc")
+	fs.StringVar(&s.Layout, "layout", s.Layout, "feature layout: auto|nchw|nhwc|ncdhw|ndhwc|nc")
 	fs.BoolVar(&s.DropNonFinite, "drop-nonfinite", false, "skip pixels whose features hold NaN or Inf instead of failing")
 	fs.StringVar(&s.FeatureKey, "feature-key", s.FeatureKey, "array name of the features in .npz/.safetensors bundles")
 	fs.StringVar(&s.LabelKey, "label-key", s.LabelKey, "array name of the labels in .npz/.safetensors bundles")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines solving in parallel (0: all cores)")
 	fs.StringVar(&o.format, "format", "table", "output: table|json|csv")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
+	fs.StringVar(&o.dump, "dump-sample", "", "write each repetition's sampled pixels as .npy files under this folder (for a reference solver)")
 }
 
 // exitError carries an exit status.
@@ -162,7 +164,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	res := otce.Score(ctx, c, o.s, o.workers, progressPrinter(stderr, o.quiet))
+	res := otce.ScoreWith(ctx, c, o.s, o.scoreOptions("", stderr))
 	if res.Error != "" {
 		return errors.New(res.Error)
 	}
@@ -173,6 +175,45 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return report.WriteCSV(stdout, []report.Candidate{res})
 	}
 	return report.WriteTable(stdout, report.Ranking{Candidates: []report.Candidate{res}, Settings: o.s})
+}
+
+// scoreOptions are the options of otce.ScoreWith for one candidate; with
+// --dump-sample, repetition r of candidate NAME is written to
+// DIR/NAME/rep<r>/{xs,ys,xt,yt}.npy.
+func (o options) scoreOptions(name string, stderr io.Writer) otce.Options {
+	opt := otce.Options{Workers: o.workers, Progress: progressPrinter(stderr, o.quiet)}
+	if o.dump != "" {
+		opt.OnSample = func(smp *otce.Sample) error {
+			dir := filepath.Join(o.dump, safeName(name), fmt.Sprintf("rep%d", smp.Rep))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			files, err := smp.NPYFiles()
+			if err != nil {
+				return err
+			}
+			for f, b := range files {
+				if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	return opt
+}
+
+// safeName turns a candidate name into a folder name.
+func safeName(name string) string {
+	if name == "" {
+		return "candidate"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+			return '_'
+		}
+		return r
+	}, name)
 }
 
 func checkFormat(f string) error {
@@ -386,7 +427,7 @@ func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o o
 		if errs != nil && errs[i] != nil {
 			r = report.Candidate{Name: c.Name, Accuracy: c.Accuracy, Error: errs[i].Error(), Settings: o.s, Warnings: []string{}}
 		} else {
-			r = otce.Score(ctx, c, o.s, o.workers, progressPrinter(stderr, o.quiet))
+			r = otce.ScoreWith(ctx, c, o.s, o.scoreOptions(c.Name, stderr))
 		}
 		if r.Error != "" {
 			failed++

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/detmath"
 	"math"
 	"slices"
@@ -36,7 +37,7 @@ var (
 	CostNorms  = []string{ot.NormNone, ot.NormMax, ot.NormMean, ot.NormMedian}
 	Transforms = []string{"none", "softmax", "l2"}
 	Solvers    = []string{"sinkhorn", "emd"}
-	Layouts    = []string{"auto", "nchw", "nhwc", "nc"}
+	Layouts    = []string{"auto", "nchw", "nhwc", "ncdhw", "ndhwc", "nc"}
 )
 
 // DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
@@ -275,6 +276,15 @@ func NewSummary(c Candidate, j *Job, s report.Settings) *Summary {
 	sm.res.Settings = s
 	sm.res.Converged = true
 	sm.res.Warnings = []string{}
+	if j != nil {
+		for _, d := range []*dataset.Domain{j.Source, j.Target} {
+			if d != nil {
+				for _, w := range d.Warnings {
+					sm.warn(w)
+				}
+			}
+		}
+	}
 	return sm
 }
 
@@ -391,6 +401,20 @@ type Progress struct {
 // the given number of goroutines (0: all cores). A failure is reported in
 // the result's Error field.
 func Score(ctx context.Context, c Candidate, s report.Settings, workers int, progress func(Progress)) report.Candidate {
+	return ScoreWith(ctx, c, s, Options{Workers: workers, Progress: progress})
+}
+
+// Options are the knobs of ScoreWith.
+type Options struct {
+	Workers  int            // goroutines solving the blocks (0: all cores)
+	Progress func(Progress) // called after every iteration, when set
+	// OnSample, when set, sees each repetition's sample before it is
+	// solved (e.g. to write it out for a reference solver).
+	OnSample func(*Sample) error
+}
+
+// ScoreWith is Score with options.
+func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
 	if err != nil {
@@ -399,6 +423,9 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 	}
 	for rep := 0; rep < s.K; rep++ {
 		smp, err := j.Sample(rep)
+		if err == nil && opt.OnSample != nil {
+			err = opt.OnSample(smp)
+		}
 		if err != nil {
 			sm.SetError(err)
 			return sm.Result()
@@ -408,10 +435,10 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 			sm.Add(smp, sm.last)
 			continue
 		}
-		bs := ot.NewLocalBlocks(smp.Problem, workers)
+		bs := ot.NewLocalBlocks(smp.Problem, opt.Workers)
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
-			if progress != nil {
-				progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
+			if opt.Progress != nil {
+				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
 			}
 		})
 		if err != nil {
@@ -425,4 +452,36 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 		sm.Add(smp, sol)
 	}
 	return sm.Result()
+}
+
+// NPYFiles encodes the sample as .npy files: xs (N×D float32), ys (N int32
+// label values), xt (M×D), yt (M) — the target points in the solver's order
+// (by class) — so that another solver can score exactly the same pixels.
+func (smp *Sample) NPYFiles() (map[string][]byte, error) {
+	p := smp.Problem
+	label := func(y []int32, classes []int) []int32 {
+		out := make([]int32, len(y))
+		for i, c := range y {
+			out[i] = int32(classes[c])
+		}
+		return out
+	}
+	out := map[string][]byte{}
+	for name, v := range map[string]struct {
+		shape []int
+		descr string
+		data  any
+	}{
+		"xs.npy": {[]int{p.N, p.D}, "<f4", p.Xs},
+		"ys.npy": {[]int{p.N}, "<i4", label(p.Ys, smp.SourceClasses)},
+		"xt.npy": {[]int{p.M, p.D}, "<f4", p.Xt},
+		"yt.npy": {[]int{p.M}, "<i4", label(p.Yt, smp.TargetClasses)},
+	} {
+		b, err := arrays.EncodeNPY(v.shape, v.descr, v.data)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = b
+	}
+	return out, nil
 }
