@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: Go modules, and
 # Debian's chromium (browser end-to-end tests), python3-numpy and python3-pot
-# (fixture generators, reference checks). Safe to run again.
+# (fixture generators, reference checks), python3-torch, python3-torchvision
+# and python3-pil (the feature exporter's test). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import ot' >/dev/null 2>&1 || need+=(python3-pot)
+# The feature exporter's test (scripts/export_features.py): CPU PyTorch.
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)
+/usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 || need+=(python3-torchvision)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install ${need[*]}" >&2
