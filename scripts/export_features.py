@@ -1,0 +1,586 @@
+#!/usr/bin/env python3
+"""Export per-pixel features of a PyTorch segmentation model for otce.
+
+Runs a folder of images through a model, catches the features of one layer
+with a forward hook (by default the input of the final classifier: the
+per-pixel embedding that the model classifies), and writes what `otce` and
+the browser app read:
+
+  --out DIR             DIR/features/<stem>.npy, one (1, C, h, w) array per
+                        image (NCHW), and, with --labels, DIR/labels/<stem>.png
+                        (or .npy): the label maps as given, paired by stem.
+  --out FILE.npz        one bundle: arrays "features" (B, C, h, w) and, with
+  --out FILE.safetensors  --labels, "labels" (B, H, W). All images must then
+                        have one size (use --size).
+
+Labels keep their resolution: otce maps a label map that is an integer
+multiple of the feature grid onto it by nearest neighbour (the label at
+(h*sh, w*sw), as F.interpolate(mode="nearest")). So the hooked layer's grid
+must divide the image size exactly: images whose sides are not multiples of
+--multiple (default 32, a multiple of the output stride of common backbones:
+8, 16 or 32) are resized to the nearest multiple first (bilinear), their
+label maps alike (nearest neighbour; those are then written as .npy). A grid
+that still does not divide the image is an error naming the image.
+
+Examples:
+  python3 scripts/export_features.py --model deeplabv3_resnet50 --weights DEFAULT \\
+      --images target/images --labels target/labels --out feats/deeplab_target
+  python3 scripts/export_features.py --model-file my_model.py --checkpoint best.pth \\
+      --images src/images --out feats/mine_src.npz --size 512x1024 --dtype float16
+  python3 scripts/export_features.py --model deeplabv3_resnet50 --list-layers
+
+Needs PyTorch, torchvision (for --model) and Pillow; NumPy.
+"""
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import re
+import struct
+import sys
+import time
+
+import numpy as np
+
+IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
+LABEL_EXTS = (".png", ".npy", ".bmp", ".tif", ".tiff")
+
+# Trailing name parts removed when pairing images with labels by stem: the
+# same list as otce's (core/dataset.StemSuffixes).
+STEM_SUFFIXES = [
+    "features", "feature", "feats", "feat", "logits", "embeddings", "emb",
+    "labels", "label", "labelTrainIds", "labelIds", "gtFine_labelTrainIds", "gtFine_labelIds",
+    "gtFine", "gt", "mask", "masks", "seg", "leftImg8bit", "image", "img",
+]
+
+
+class UsageError(Exception):
+    """A problem with the input: reported as one line, exit status 2."""
+
+
+def stem(name):
+    """The pairing stem of a file name, as otce computes it."""
+    base = os.path.basename(name)
+    i = base.find(".")
+    if i > 0:
+        base = base[:i]
+    for s in sorted(STEM_SUFFIXES, key=len, reverse=True):
+        if base.endswith("_" + s) and len(base) > len(s) + 1:
+            return base[: -len(s) - 1]
+    return base
+
+
+def list_files(folder, exts, what):
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: not a folder ({what})")
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(".") or not name.lower().endswith(exts):
+            continue
+        s = stem(name)
+        if s in out:
+            raise UsageError(f"{os.path.join(folder, name)}: stem {s!r} also names {out[s]}")
+        out[s] = os.path.join(folder, name)
+    if not out:
+        raise UsageError(f"{folder}: no {what} ({', '.join(exts)})")
+    return out
+
+
+def parse_size(text):
+    m = re.fullmatch(r"(\d+)[x,](\d+)", text or "")
+    if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: want HEIGHTxWIDTH, e.g. 512x1024")
+    return int(m.group(1)), int(m.group(2))
+
+
+def parse_floats(text):
+    try:
+        v = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: want three numbers, e.g. 0.485,0.456,0.406")
+    if len(v) != 3:
+        raise argparse.ArgumentTypeError(f"{text!r}: want three numbers (R,G,B)")
+    return v
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog="export_features.py",
+        description=__doc__,
+        epilog="See the README section 'From your models to a ranked list' for the whole workflow.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = p.add_argument_group("the model (one of --model, --model-file)")
+    g.add_argument("--model", metavar="NAME",
+                   help="a torchvision model by name, e.g. deeplabv3_resnet50, fcn_resnet101, lraspp_mobilenet_v3_large "
+                        "(any name of torchvision.models.get_model)")
+    g.add_argument("--weights", metavar="W", default=None,
+                   help="torchvision weights for --model, e.g. DEFAULT or COCO_WITH_VOC_LABELS_V1 (downloaded once by "
+                        "torchvision); default: none (random weights, for tests)")
+    g.add_argument("--num-classes", type=int, metavar="K", default=None,
+                   help="number of classes of --model when built without weights")
+    g.add_argument("--model-file", metavar="PATH",
+                   help="your own model: a .py file defining a function that returns the nn.Module (see --factory), "
+                        "or a whole module saved with torch.save / torch.jit.save (.pt, .pth)")
+    g.add_argument("--factory", metavar="NAME", default="build_model",
+                   help="in a .py --model-file: the function to call (no arguments) or the nn.Module attribute to use "
+                        "(default: build_model, then model)")
+    g.add_argument("--checkpoint", metavar="PATH",
+                   help="a state_dict to load into the model (a dict holding 'state_dict' or 'model' works too)")
+    g = p.add_argument_group("the layer")
+    g.add_argument("--layer", metavar="NAME",
+                   help="the module whose features to export, by its name in model.named_modules() "
+                        "(default: the final classifier, i.e. the last Conv2d/Linear outside any auxiliary head)")
+    g.add_argument("--hook", choices=["auto", "input", "output"], default="auto",
+                   help="take the layer's input or its output (auto: the input of the default classifier, "
+                        "the output of a --layer you name)")
+    g.add_argument("--list-layers", action="store_true",
+                   help="print the model's layers with the shapes they give for one image (of --size, or 512x512) "
+                        "and which one is the default; then exit")
+    g = p.add_argument_group("the data")
+    g.add_argument("--images", metavar="DIR", help="folder of images (" + " ".join(IMAGE_EXTS) + ")")
+    g.add_argument("--labels", metavar="DIR",
+                   help="folder of label maps (.png gray or palette, .npy integer arrays), paired with the images by "
+                        "stem as otce pairs files (aachen_000000_000019_leftImg8bit.png ↔ "
+                        "aachen_000000_000019_gtFine_labelTrainIds.png); optional")
+    g.add_argument("--size", type=parse_size, metavar="HxW",
+                   help="resize every image to HxW (bilinear) and its labels alike (nearest) first")
+    g.add_argument("--multiple", type=int, default=32, metavar="M",
+                   help="resize images whose sides are not multiples of M to the nearest multiple, so that the "
+                        "feature grid divides the label map exactly (default 32; 1: never)")
+    g.add_argument("--mean", type=parse_floats, default=[0.485, 0.456, 0.406], metavar="R,G,B",
+                   help="normalisation mean of RGB in [0, 1] (default: ImageNet's)")
+    g.add_argument("--std", type=parse_floats, default=[0.229, 0.224, 0.225], metavar="R,G,B",
+                   help="normalisation standard deviation (default: ImageNet's)")
+    g = p.add_argument_group("the output")
+    g.add_argument("--out", metavar="PATH",
+                   help="a folder (per-image .npy files), or a .npz or .safetensors bundle")
+    g.add_argument("--dtype", choices=["float32", "float16"], default="float32",
+                   help="features' type on disk (float16 halves the size; values beyond ±65504 become inf, "
+                        "which the exporter reports)")
+    g.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    g = p.add_argument_group("running")
+    g.add_argument("--batch-size", type=int, default=4, metavar="B",
+                   help="images per forward pass (images of one size only are batched; default 4)")
+    g.add_argument("--device", default=None, metavar="DEV",
+                   help="torch device: cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+# ---------------------------------------------------------------- the model
+
+def load_model(args, torch):
+    if bool(args.model) == bool(args.model_file):
+        raise UsageError("give exactly one of --model NAME and --model-file PATH")
+    if args.model:
+        try:
+            import torchvision
+        except ImportError:
+            raise UsageError("--model needs torchvision (Debian: apt-get install python3-torchvision)")
+        kw = {"weights": args.weights}
+        if args.num_classes is not None:
+            kw["num_classes"] = args.num_classes
+        if args.weights is None:
+            kw["weights_backbone"] = None  # no download unless asked for
+        try:
+            model = torchvision.models.get_model(args.model, **kw)
+        except TypeError:
+            kw.pop("weights_backbone", None)
+            model = torchvision.models.get_model(args.model, **kw)
+        except (ValueError, KeyError) as e:
+            raise UsageError(f"--model {args.model}: {e}")
+    else:
+        path = args.model_file
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file (--model-file)")
+        if path.endswith(".py"):
+            spec = importlib.util.spec_from_file_location("user_model", path)
+            mod = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+            spec.loader.exec_module(mod)
+            obj = None
+            for name in (args.factory, "model"):
+                if hasattr(mod, name):
+                    obj = getattr(mod, name)
+                    break
+            if obj is None:
+                raise UsageError(f"{path}: defines neither {args.factory} nor model (--factory)")
+            model = obj if isinstance(obj, torch.nn.Module) else obj()
+        else:
+            try:
+                model = torch.jit.load(path, map_location="cpu")
+            except Exception:
+                try:
+                    model = torch.load(path, map_location="cpu", weights_only=False)
+                except TypeError:
+                    model = torch.load(path, map_location="cpu")
+        if not isinstance(model, torch.nn.Module):
+            raise UsageError(f"{path}: gives a {type(model).__name__}, not a torch.nn.Module "
+                             "(a state_dict goes to --checkpoint, with the model from --model or a .py file)")
+    if args.checkpoint:
+        state = torch.load(args.checkpoint, map_location="cpu")
+        for key in ("state_dict", "model", "model_state_dict"):
+            if isinstance(state, dict) and key in state and isinstance(state[key], dict):
+                state = state[key]
+        try:
+            model.load_state_dict(state)
+        except Exception as e:
+            raise UsageError(f"{args.checkpoint}: does not fit the model: {str(e).splitlines()[0]}")
+    return model.eval()
+
+
+def default_layer(model, torch):
+    """The final classifier: the last Conv2d/Linear outside auxiliary heads."""
+    last = None
+    for name, m in model.named_modules():
+        if "aux" in name.lower():
+            continue
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            last = name
+    if last is None:
+        raise UsageError("the model has no Conv2d/Linear layer to take as the classifier: name one with --layer "
+                         "(see --list-layers)")
+    return last
+
+
+def first_tensor(x, torch):
+    if isinstance(x, torch.Tensor):
+        return x
+    if isinstance(x, dict):
+        x = list(x.values())
+    if isinstance(x, (list, tuple)):
+        for v in x:
+            t = first_tensor(v, torch)
+            if t is not None:
+                return t
+    return None
+
+
+class Stop(Exception):
+    """Raised by the hook: nothing after the hooked layer needs to run."""
+
+
+class Hook:
+    def __init__(self, model, layer, side, torch):
+        modules = dict(model.named_modules())
+        if layer not in modules:
+            close = [n for n in modules if layer in n][:5]
+            raise UsageError(f"--layer {layer}: no such layer" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                             + "; see --list-layers")
+        self.torch = torch
+        self.value = None
+        m = modules[layer]
+        if side == "input":
+            self.handle = m.register_forward_pre_hook(self._pre)
+        else:
+            self.handle = m.register_forward_hook(self._post)
+
+    def _pre(self, module, args):
+        self.value = first_tensor(args, self.torch)
+        raise Stop
+
+    def _post(self, module, args, out):
+        self.value = first_tensor(out, self.torch)
+        raise Stop
+
+    def run(self, model, x):
+        self.value = None
+        try:
+            model(x)
+        except Stop:
+            pass
+        if self.value is None:
+            raise UsageError("the hooked layer did not run, or gave no tensor")
+        return self.value
+
+
+def list_layers(model, args, torch, device):
+    h, w = args.size or (512, 512)
+    shapes = {}
+    handles = []
+    for name, m in model.named_modules():
+        if not name:
+            continue
+
+        def hook(module, inp, out, name=name):
+            ti, to = first_tensor(inp, torch), first_tensor(out, torch)
+            shapes[name] = (tuple(ti.shape) if ti is not None else None, tuple(to.shape) if to is not None else None)
+        handles.append(m.register_forward_hook(hook))
+    with torch.no_grad():
+        model(torch.zeros(1, 3, h, w, device=device))
+    for hd in handles:
+        hd.remove()
+    default = default_layer(model, torch)
+    print(f"layers of the model for one {h}x{w} image (input shape -> output shape); "
+          f"default: the input of {default}")
+    for name, m in model.named_modules():
+        if not name or name not in shapes:
+            continue
+        si, so = shapes[name]
+        grid = ""
+        if so is not None and len(so) == 4:
+            grid = f"  grid 1/{h // so[2]}" if so[2] and h % so[2] == 0 and w % so[3] == 0 and h // so[2] == w // so[3] else "  grid does not divide the image"
+        mark = "   <- default (its input)" if name == default else ""
+        print(f"{name:40s} {type(m).__name__:22s} {str(si):22s} -> {str(so)}{grid}{mark}")
+
+
+# ---------------------------------------------------------------- the data
+
+def read_image(path, size, multiple):
+    from PIL import Image
+    try:
+        im = Image.open(path)
+        im.load()
+    except Exception as e:
+        raise UsageError(f"{path}: not an image ({e})")
+    im = im.convert("RGB")
+    target = size or fit_multiple(im.height, im.width, multiple)
+    if target != (im.height, im.width):
+        im = im.resize((target[1], target[0]), Image.BILINEAR)
+    return np.asarray(im, dtype=np.float32) / 255.0, target
+
+
+def fit_multiple(h, w, m):
+    if m <= 1:
+        return h, w
+    return max(m, int(round(h / m)) * m), max(m, int(round(w / m)) * m)
+
+
+def read_label(path):
+    if path.lower().endswith(".npy"):
+        try:
+            a = np.load(path, allow_pickle=False)
+        except Exception as e:
+            raise UsageError(f"{path}: not a .npy array ({e})")
+        a = np.squeeze(a)
+    else:
+        from PIL import Image
+        try:
+            im = Image.open(path)
+            im.load()
+        except Exception as e:
+            raise UsageError(f"{path}: not an image ({e})")
+        if im.mode not in ("L", "P", "I", "I;16", "I;16B", "I;16L", "1"):
+            raise UsageError(f"{path}: a {im.mode} image; label maps must be gray or palette images (class index per pixel)")
+        a = np.asarray(im)
+    if a.ndim != 2:
+        raise UsageError(f"{path}: label map of shape {a.shape}, want (H, W)")
+    if not np.issubdtype(a.dtype, np.integer) and a.dtype != np.bool_:
+        if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+            raise UsageError(f"{path}: label map holds non-integer values")
+    return a
+
+
+def resize_labels(a, size):
+    h, w = a.shape
+    H, W = size
+    rows = np.minimum((np.arange(H) * h) // H, h - 1)
+    cols = np.minimum((np.arange(W) * w) // W, w - 1)
+    return a[rows][:, cols]
+
+
+def label_dtype(a):
+    lo, hi = int(a.min()), int(a.max())
+    if lo >= 0 and hi <= 255:
+        return np.uint8
+    if lo >= 0 and hi <= 65535:
+        return np.uint16
+    return np.int32
+
+
+# ---------------------------------------------------------------- writing
+
+SAFETENSORS_DTYPES = {np.dtype(np.float32): "F32", np.dtype(np.float16): "F16", np.dtype(np.uint8): "U8",
+                      np.dtype(np.uint16): "U16", np.dtype(np.int32): "I32"}
+
+
+def write_safetensors(path, arrays):
+    header, offset, blobs = {}, 0, []
+    for name, a in arrays.items():
+        a = np.ascontiguousarray(a)
+        b = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": SAFETENSORS_DTYPES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        offset += len(b)
+        blobs.append(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+class Progress:
+    def __init__(self, total, quiet):
+        self.total, self.quiet, self.done, self.t0 = total, quiet, 0, time.time()
+        self.tty = sys.stderr.isatty()
+
+    def step(self, n, note=""):
+        self.done += n
+        if self.quiet:
+            return
+        frac = self.done / max(self.total, 1)
+        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
+        el = time.time() - self.t0
+        eta = el / frac - el if frac > 0 else 0
+        line = f"[{bar}] {self.done}/{self.total} images  {el:.0f}s elapsed, {eta:.0f}s left {note}"
+        if self.tty:
+            sys.stderr.write("\r" + line)
+            if self.done >= self.total:
+                sys.stderr.write("\n")
+        elif self.done >= self.total or self.done == n:
+            sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def export(args):
+    try:
+        import torch
+    except ImportError:
+        raise UsageError("PyTorch is not installed (Debian: apt-get install python3-torch python3-torchvision python3-pil)")
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except RuntimeError as e:
+        raise UsageError(f"--device {args.device}: {e}")
+    model = load_model(args, torch).to(device)
+    if args.list_layers:
+        list_layers(model, args, torch, device)
+        return
+    if not args.images or not args.out:
+        raise UsageError("--images and --out are needed (or --list-layers)")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    images = list_files(args.images, IMAGE_EXTS, "images")
+    labels = None
+    if args.labels:
+        labels = list_files(args.labels, LABEL_EXTS, "label maps")
+        for s, p in images.items():
+            if s not in labels:
+                raise UsageError(f"{p}: no label map with stem {s!r} in {args.labels}")
+        for s, p in labels.items():
+            if s not in images:
+                raise UsageError(f"{p}: no image with stem {s!r} in {args.images}")
+    layer = args.layer or default_layer(model, torch)
+    side = args.hook if args.hook != "auto" else ("output" if args.layer else "input")
+    hook = Hook(model, layer, side, torch)
+
+    out = args.out
+    bundle = out.lower().endswith((".npz", ".safetensors"))
+    if bundle:
+        if os.path.exists(out) and not args.overwrite:
+            raise UsageError(f"{out}: exists (--overwrite replaces it)")
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    else:
+        fdir = os.path.join(out, "features")
+        ldir = os.path.join(out, "labels")
+        os.makedirs(fdir, exist_ok=True)
+        if labels:
+            os.makedirs(ldir, exist_ok=True)
+        if not args.overwrite and any(n.endswith(".npy") for n in os.listdir(fdir)):
+            raise UsageError(f"{fdir}: holds features already (--overwrite replaces them)")
+
+    mean = torch.tensor(args.mean, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(args.std, device=device).view(1, 3, 1, 1)
+    dtype = np.float16 if args.dtype == "float16" else np.float32
+    stems = list(images)
+    progress = Progress(len(stems), args.quiet)
+    feats_all, labels_all = [], []
+    nonfinite = 0
+    shape_seen = None
+    i = 0
+    while i < len(stems):
+        # A batch: consecutive images of one size.
+        first, size = read_image(images[stems[i]], args.size, args.multiple)
+        batch, sizes = [(stems[i], first)], size
+        j = i + 1
+        while j < len(stems) and len(batch) < args.batch_size:
+            img, sz = read_image(images[stems[j]], args.size, args.multiple)
+            if sz != sizes:
+                break
+            batch.append((stems[j], img))
+            j += 1
+        x = torch.from_numpy(np.stack([b[1] for b in batch])).permute(0, 3, 1, 2).to(device)
+        x = (x - mean) / std
+        with torch.no_grad():
+            f = hook.run(model, x)
+        if f.dim() != 4 or f.shape[0] != len(batch):
+            raise UsageError(f"layer {layer} ({side}) gives a tensor of shape {tuple(f.shape)}; want (batch, C, h, w): "
+                             "pick a convolutional layer (see --list-layers)")
+        H, W = sizes
+        h, w = f.shape[2], f.shape[3]
+        if H % h or W % w:
+            raise UsageError(f"{images[batch[0][0]]}: the {h}x{w} feature grid of {layer} does not divide the "
+                             f"{H}x{W} image: use --size or --multiple so that it does")
+        f = f.float().cpu().numpy().astype(dtype)
+        nonfinite += int(np.size(f) - np.count_nonzero(np.isfinite(f)))
+        for k, (s, _) in enumerate(batch):
+            lab = None
+            if labels:
+                lab = read_label(labels[s])
+                if lab.shape != (H, W):
+                    lab = resize_labels(lab, (H, W))
+                    resized = True
+                else:
+                    resized = False
+            if bundle:
+                if shape_seen is None:
+                    shape_seen = (f.shape[1:], (H, W))
+                elif shape_seen != (f.shape[1:], (H, W)):
+                    raise UsageError(f"{images[s]}: size {H}x{W} differs from the first image's "
+                                     f"{shape_seen[1][0]}x{shape_seen[1][1]}; a bundle needs one size (use --size)")
+                feats_all.append(f[k])
+                if lab is not None:
+                    labels_all.append(lab.astype(label_dtype(lab)))
+            else:
+                np.save(os.path.join(fdir, s + ".npy"), f[k : k + 1])
+                if lab is not None:
+                    src = labels[s]
+                    if not resized:
+                        ext = os.path.splitext(src)[1].lower()
+                        if ext in (".png", ".npy"):
+                            with open(src, "rb") as fi, open(os.path.join(ldir, s + ext), "wb") as fo:
+                                fo.write(fi.read())
+                            continue
+                    np.save(os.path.join(ldir, s + ".npy"), lab.astype(label_dtype(lab)))
+        progress.step(len(batch), f"(features {f.shape[1]}x{h}x{w})")
+        i = j
+
+    if bundle:
+        arrays = {"features": np.stack(feats_all)}
+        if labels_all:
+            arrays["labels"] = np.stack(labels_all)
+        if out.lower().endswith(".npz"):
+            np.savez(out, **arrays)
+        else:
+            write_safetensors(out, arrays)
+    if nonfinite:
+        print(f"export_features: warning: {nonfinite} feature values are not finite"
+              + (" (float16 overflows beyond ±65504: use --dtype float32)" if dtype == np.float16 else ""),
+              file=sys.stderr)
+    if not args.quiet:
+        print(f"export_features: {len(stems)} images, layer {layer} ({side}), features {args.dtype} -> {out}",
+              file=sys.stderr)
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        export(args)
+    except UsageError as e:
+        print(f"export_features: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a user's model or file: one line, no traceback
+        print(f"export_features: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
