@@ -251,3 +251,34 @@ func TestNIfTIExtension(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeNIfTI(t *testing.T) {
+	data := []int16{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+	for _, gz := range []bool{false, true} {
+		b, err := EncodeNIfTI([]int{2, 3, 2}, data, gz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := OpenNIfTI(bytes.NewReader(b), int64(len(b)), "enc.nii")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Element (x, y, z) is data[x + 2y + 6z]; C-order index 6x + 2y + z.
+		got := make([]float64, 12)
+		if err := a.ReadRange(0, got); err != nil {
+			t.Fatal(err)
+		}
+		for x := range 2 {
+			for y := range 3 {
+				for z := range 2 {
+					if got[6*x+2*y+z] != float64(data[x+2*y+6*z]) {
+						t.Fatalf("gz %v: (%d,%d,%d) = %v", gz, x, y, z, got[6*x+2*y+z])
+					}
+				}
+			}
+		}
+	}
+	if _, err := EncodeNIfTI([]int{2, 2}, data, false); err == nil {
+		t.Error("shape and data length disagree, no error")
+	}
+}

@@ -7,19 +7,29 @@
 //
 // Features are (N, C) rows of pixels ("nc"), (C, H, W) or (H, W, C) for one
 // image, (B, C, H, W) or (B, H, W, C) for a batch ("nchw", "nhwc"; the
-// three-dimensional forms are the same layouts with B = 1). Labels are (N,),
-// (H, W) or (B, H, W); axes of size one are dropped where the rank calls for
-// it, so (B, 1, H, W) and (1, H, W) work too. Layout "auto" picks the layout
-// whose grid agrees with the labels, preferring an exact size match and then
-// channels first, and reports its choice.
+// three-dimensional forms are the same layouts with B = 1). Volumes are
+// (C, D, H, W) or (D, H, W, C) for one volume, (B, C, D, H, W) or
+// (B, D, H, W, C) for a batch ("ncdhw", "ndhwc"). Labels are (N,), (H, W) or
+// (B, H, W) for images, (D, H, W) or (B, D, H, W) for volumes; axes of size
+// one are dropped where the rank calls for it, so (B, 1, H, W), (1, H, W)
+// and (X, Y, 1) work too. Layout "auto" picks the layout whose grid agrees
+// with the labels, preferring an exact size match, then volumes when the
+// labels come from a NIfTI file and images otherwise, then channels first,
+// and reports its choice (with a warning when an image layout and a volume
+// layout fit equally well).
+//
+// The names D, H, W are positional: a NIfTI label volume is read as nibabel
+// reads it (see [arrays.OpenNIfTI]), (X, Y, Z) = (D, H, W), which is the
+// order of the feature maps of a network fed with nibabel-loaded volumes
+// (MONAI, nnU-Net): (C, X, Y, Z), layout "ncdhw".
 //
 // # Labels on the feature grid
 //
 // When the label map is larger than the feature grid by integer factors
-// sh = HL/H and sw = WL/W, feature pixel (h, w) takes the label at
-// (h·sh, w·sw): the top-left label pixel of its cell, which is what PyTorch's
-// F.interpolate(labels, size=(H, W), mode="nearest") picks. Any other ratio is
-// an error naming both shapes.
+// sd = DL/D, sh = HL/H and sw = WL/W, feature voxel (d, h, w) takes the label
+// at (d·sd, h·sh, w·sw): the first label voxel of its cell, which is what
+// PyTorch's F.interpolate(labels, size=(D, H, W), mode="nearest") picks (for
+// images, D = DL = 1). Any other ratio is an error naming both shapes.
 //
 // # Pairing files
 //
@@ -53,7 +63,7 @@ type File interface {
 
 // Options control how files are read.
 type Options struct {
-	Layout      string // "auto", "nchw", "nhwc" or "nc"
+	Layout      string // "auto", "nchw", "nhwc", "ncdhw", "ndhwc" or "nc"
 	IgnoreIndex int    // label value of pixels that are not sampled
 	FeatureKey  string // array name inside .npz/.safetensors bundles
 	LabelKey    string
@@ -70,15 +80,15 @@ const MaxLabel = 65534
 
 const invalid = math.MaxUint16
 
-// Image is one image of a domain: its features and its labels mapped onto
-// the feature grid.
+// Image is one image (or volume) of a domain: its features and its labels
+// mapped onto the feature grid.
 type Image struct {
-	Features *arrays.Array
-	Layout   string // "nchw", "nhwc" or "nc"
-	Batch    int    // index along the batch axis of Features
-	H, W, C  int    // feature grid and channels
-	Valid    int    // number of valid pixels
-	labels   []uint16
+	Features   *arrays.Array
+	Layout     string // "nchw", "nhwc", "ncdhw", "ndhwc" or "nc"
+	Batch      int    // index along the batch axis of Features
+	D, H, W, C int    // feature grid (D = 1 for images) and channels
+	Valid      int    // number of valid pixels (voxels)
+	labels     []uint16
 }
 
 // Domain is the set of images of one domain.
@@ -193,9 +203,12 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 	}
 	d := &Domain{Name: name}
 	for _, pr := range pairs {
-		imgs, layout, err := openPair(pr[0], pr[1], opt)
+		imgs, layout, warning, err := openPair(pr[0], pr[1], opt)
 		if err != nil {
 			return nil, err
+		}
+		if warning != "" && len(d.Warnings) == 0 {
+			d.Warnings = append(d.Warnings, warning) // the first such file stands for all
 		}
 		for _, im := range imgs {
 			if d.Dim == 0 {
@@ -208,7 +221,7 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		}
 		if d.Layout == "" {
 			d.Layout = layout
-		} else if !strings.Contains(d.Layout, layout) {
+		} else if !slices.Contains(strings.Split(d.Layout, ","), layout) {
 			d.Layout += "," + layout
 		}
 	}
@@ -226,60 +239,105 @@ func openArray(f File, key string) (*arrays.Array, error) {
 	return arrays.Open(f, f.Size(), f.Name(), key)
 }
 
-// openPair opens one feature file and its label file.
-func openPair(ff, lf File, opt Options) ([]*Image, string, error) {
+// openPair opens one feature file and its label file. It returns the
+// images, the layout chosen and a warning about that choice, if any.
+func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 	fa, err := openArray(ff, opt.FeatureKey)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if fa.DType.Kind == arrays.Bool {
-		return nil, "", fmt.Errorf("%s: features of dtype bool", fa.Name)
+		return nil, "", "", fmt.Errorf("%s: features of dtype bool", fa.Name)
 	}
 	la, err := openArray(lf, opt.LabelKey)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	g, err := chooseLayout(fa, la, opt.Layout)
+	g, warning, err := chooseLayout(fa, la, opt.Layout)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	var out []*Image
-	sh, sw := g.hl/g.h, g.wl/g.w
-	// Read only the label rows the grid uses, in chunks of whole rows.
-	rowsPerRead := 1
-	if sh == 1 {
-		rowsPerRead = max(1, (1<<16)/g.wl)
+	out := make([]*Image, g.b)
+	for b := range out {
+		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
+			labels: make([]uint16, g.d*g.h*g.w)}
 	}
-	buf := make([]float64, rowsPerRead*g.wl)
-	for b := 0; b < g.b; b++ {
-		im := &Image{Features: fa, Layout: g.layout, Batch: b, H: g.h, W: g.w, C: g.c}
-		im.labels = make([]uint16, g.h*g.w)
-		for h0 := 0; h0 < g.h; h0 += rowsPerRead {
-			nr := min(rowsPerRead, g.h-h0)
-			start := int64(b)*int64(g.hl)*int64(g.wl) + int64(h0*sh)*int64(g.wl)
-			if err := la.ReadRange(start, buf[:nr*g.wl]); err != nil {
-				return nil, "", err
+	if err := readLabels(la, g, opt.IgnoreIndex, out); err != nil {
+		return nil, "", "", err
+	}
+	return out, g.layout, warning, nil
+}
+
+// readLabels maps the label array onto the feature grids of the images,
+// reading only the label voxels the grids use, in chunks whose positions in
+// the file go forward, so that a gzipped volume is inflated in one pass.
+func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
+	dims := [4]int{g.b, g.d, g.h, g.w}
+	step := [4]int64{1, int64(g.dl / g.d), int64(g.hl / g.h), int64(g.wl / g.w)}
+	// C-order strides of the label grid (B, DL, HL, WL).
+	stride := [4]int64{int64(g.dl) * int64(g.hl) * int64(g.wl), int64(g.hl) * int64(g.wl), int64(g.wl), 1}
+	// Visit the grid points with the last axis fastest (C order), or the
+	// first (Fortran order), so that their positions in the file increase.
+	order := [4]int{0, 1, 2, 3}
+	if la.Fortran {
+		order = [4]int{3, 2, 1, 0}
+	}
+	chunk := 1 << 16
+	if la.Fortran && g.layout == "nc" {
+		// The (1, 1, N, 1) view is not the array's shape: one Gather sorts
+		// all the positions.
+		chunk = g.h
+	}
+	idx := make([]int64, 0, chunk)
+	dst := make([]int, 0, chunk) // image·D·H·W + position
+	vals := make([]float64, chunk)
+	npix := g.d * g.h * g.w
+	flush := func() error {
+		if err := la.Gather(idx, vals[:len(idx)]); err != nil {
+			return err
+		}
+		for k, v := range vals[:len(idx)] {
+			im := imgs[dst[k]/npix]
+			p := dst[k] % npix
+			if v == float64(ignore) {
+				im.labels[p] = invalid
+				continue
 			}
-			for r := 0; r < nr; r++ {
-				row := buf[r*g.wl : (r+1)*g.wl]
-				h := h0 + r
-				for w := 0; w < g.w; w++ {
-					v := row[w*sw]
-					if v == float64(opt.IgnoreIndex) {
-						im.labels[h*g.w+w] = invalid
-						continue
-					}
-					if v != math.Trunc(v) || v < 0 || v > MaxLabel {
-						return nil, "", labelError(la.Name, v)
-					}
-					im.labels[h*g.w+w] = uint16(v)
-					im.Valid++
-				}
+			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
+				return labelError(la.Name, v)
+			}
+			im.labels[p] = uint16(v)
+			im.Valid++
+		}
+		idx, dst = idx[:0], dst[:0]
+		return nil
+	}
+	var c [4]int // grid coordinates (b, d, h, w)
+	total := g.b * npix
+	for range total {
+		var flat int64
+		for a := range 4 {
+			flat += int64(c[a]) * step[a] * stride[a]
+		}
+		idx = append(idx, flat)
+		dst = append(dst, ((c[0]*g.d+c[1])*g.h+c[2])*g.w+c[3])
+		if len(idx) == chunk {
+			if err := flush(); err != nil {
+				return err
 			}
 		}
-		out = append(out, im)
+		for k := 3; k >= 0; k-- { // odometer, order[3] fastest
+			a := order[k]
+			if c[a]++; c[a] < dims[a] {
+				break
+			}
+			c[a] = 0
+		}
 	}
-	return out, g.layout, nil
+	if len(idx) > 0 {
+		return flush()
+	}
+	return nil
 }
 
 func labelError(name string, v float64) error {
@@ -296,34 +354,52 @@ func labelError(name string, v float64) error {
 
 // grid is a resolved layout of a feature array against its labels.
 type grid struct {
-	layout     string
-	b, c, h, w int
-	hl, wl     int // label grid of one image
-	exact      bool
+	layout        string
+	b, c, d, h, w int
+	dl, hl, wl    int // label grid of one image
+	exact         bool
 }
 
-// chooseLayout resolves the feature layout against the labels' shape.
-func chooseLayout(fa, la *arrays.Array, want string) (grid, error) {
+// volume reports whether the layout is one of volumes.
+func (g grid) volume() bool { return g.layout == "ncdhw" || g.layout == "ndhwc" }
+
+// gridString formats a grid as DxHxW, or HxW for images.
+func gridString(g grid, d, h, w int) string {
+	if g.volume() {
+		return fmt.Sprintf("%dx%dx%d", d, h, w)
+	}
+	return fmt.Sprintf("%dx%d", h, w)
+}
+
+// chooseLayout resolves the feature layout against the labels' shape. It
+// returns a warning when an image layout and a volume layout fit equally
+// well.
+func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 	fs := fa.Shape
 	var cands []grid
-	add := func(layout string, b, c, h, w int) {
-		cands = append(cands, grid{layout: layout, b: b, c: c, h: h, w: w})
+	add := func(layout string, b, c, d, h, w int) {
+		cands = append(cands, grid{layout: layout, b: b, c: c, d: d, h: h, w: w})
 	}
 	switch len(fs) {
 	case 2:
-		add("nc", 1, fs[1], fs[0], 1)
+		add("nc", 1, fs[1], 1, fs[0], 1)
 	case 3:
-		add("nchw", 1, fs[0], fs[1], fs[2])
-		add("nhwc", 1, fs[2], fs[0], fs[1])
+		add("nchw", 1, fs[0], 1, fs[1], fs[2])
+		add("nhwc", 1, fs[2], 1, fs[0], fs[1])
 	case 4:
-		add("nchw", fs[0], fs[1], fs[2], fs[3])
-		add("nhwc", fs[0], fs[3], fs[1], fs[2])
+		add("nchw", fs[0], fs[1], 1, fs[2], fs[3])
+		add("nhwc", fs[0], fs[3], 1, fs[1], fs[2])
+		add("ncdhw", 1, fs[0], fs[1], fs[2], fs[3])
+		add("ndhwc", 1, fs[3], fs[0], fs[1], fs[2])
+	case 5:
+		add("ncdhw", fs[0], fs[1], fs[2], fs[3], fs[4])
+		add("ndhwc", fs[0], fs[4], fs[1], fs[2], fs[3])
 	default:
-		return grid{}, fmt.Errorf("%s: features of shape %v: want (N,C), (C,H,W), (H,W,C), (B,C,H,W) or (B,H,W,C)", fa.Name, fs)
+		return grid{}, "", fmt.Errorf("%s: features of shape %v: want (N,C), (C,H,W), (H,W,C), (B,C,H,W), (B,H,W,C), (C,D,H,W), (D,H,W,C), (B,C,D,H,W) or (B,D,H,W,C)", fa.Name, fs)
 	}
 	switch want {
 	case "", "auto":
-	case "nc", "nchw", "nhwc":
+	case "nc", "nchw", "nhwc", "ncdhw", "ndhwc":
 		var keep []grid
 		for _, g := range cands {
 			if g.layout == want {
@@ -331,81 +407,125 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, error) {
 			}
 		}
 		if len(keep) == 0 {
-			return grid{}, fmt.Errorf("%s: layout %s does not fit features of shape %v", fa.Name, want, fs)
+			return grid{}, "", fmt.Errorf("%s: layout %s does not fit features of shape %v", fa.Name, want, fs)
 		}
 		cands = keep
 	default:
-		return grid{}, fmt.Errorf("unknown layout %q (auto, nchw, nhwc, nc)", want)
+		return grid{}, "", fmt.Errorf("unknown layout %q (auto, nchw, nhwc, ncdhw, ndhwc, nc)", want)
 	}
+	// Labels from a NIfTI file, or of rank 4 and more, are volumes.
+	ext := arrays.Extension(la.Name)
+	volumes := ext == ".nii" || ext == ".nii.gz" || len(la.Shape) >= 4
 	var fits []grid
-	var why string
+	var whyImage, whyVolume string // the first reason a candidate does not fit
+	reject := func(g grid, why string) {
+		switch {
+		case g.volume() && whyVolume == "":
+			whyVolume = why
+		case !g.volume() && whyImage == "":
+			whyImage = why
+		}
+	}
 	for _, g := range cands {
-		if g.c <= 0 || g.h <= 0 || g.w <= 0 || g.b <= 0 {
-			why = "an axis of length 0"
+		if g.c <= 0 || g.d <= 0 || g.h <= 0 || g.w <= 0 || g.b <= 0 {
+			reject(g, "an axis of length 0")
 			continue
 		}
-		lb, hl, wl, ok := labelGrid(la.Shape, g)
+		lb, dl, hl, wl, ok := labelGrid(la.Shape, g)
 		if !ok {
 			continue
 		}
 		if lb != g.b {
-			why = fmt.Sprintf("%d feature images but %d label maps", g.b, lb)
+			what := "images"
+			if g.volume() {
+				what = "volumes"
+			}
+			reject(g, fmt.Sprintf("%d feature %s but %d label maps", g.b, what, lb))
 			continue
 		}
-		if hl%g.h != 0 || wl%g.w != 0 {
-			why = fmt.Sprintf("label grid %dx%d is not an integer multiple of feature grid %dx%d", hl, wl, g.h, g.w)
+		if dl%g.d != 0 || hl%g.h != 0 || wl%g.w != 0 {
+			reject(g, fmt.Sprintf("label grid %s is not an integer multiple of feature grid %s", gridString(g, dl, hl, wl), gridString(g, g.d, g.h, g.w)))
 			continue
 		}
-		g.hl, g.wl = hl, wl
-		g.exact = hl == g.h && wl == g.w
+		g.dl, g.hl, g.wl = dl, hl, wl
+		g.exact = dl == g.d && hl == g.h && wl == g.w
 		fits = append(fits, g)
 	}
 	if len(fits) == 0 {
+		why := whyImage
+		if volumes && whyVolume != "" || why == "" {
+			why = whyVolume
+		}
 		if why == "" {
 			why = "shapes do not correspond"
 		}
-		return grid{}, fmt.Errorf("%s %v and %s %v: %s", fa.Name, fs, la.Name, la.Shape, why)
+		return grid{}, "", fmt.Errorf("%s %v and %s %v: %s", fa.Name, fs, la.Name, la.Shape, why)
 	}
-	slices.SortStableFunc(fits, func(a, b grid) int {
-		if a.exact != b.exact {
-			if a.exact {
-				return -1
-			}
-			return 1
+	rank := func(g grid) int {
+		r := 0
+		if !g.exact {
+			r += 2
 		}
-		return 0
-	})
-	return fits[0], nil
+		if g.volume() != volumes {
+			r++
+		}
+		return r
+	}
+	slices.SortStableFunc(fits, func(a, b grid) int { return rank(a) - rank(b) })
+	var warning string
+	for _, g := range fits[1:] {
+		if g.exact == fits[0].exact && g.volume() != fits[0].volume() {
+			warning = fmt.Sprintf("%s %v and %s %v fit both layouts %s and %s: %s chosen (set --layout to choose)",
+				fa.Name, fs, la.Name, la.Shape, fits[0].layout, g.layout, fits[0].layout)
+			break
+		}
+	}
+	return fits[0], warning, nil
 }
 
-// labelGrid reads the label shape as (batch, height, width) for grid g.
-func labelGrid(shape []int, g grid) (b, h, w int, ok bool) {
+// labelGrid reads the label shape as (batch, depth, height, width) for grid
+// g (depth 1 for images).
+func labelGrid(shape []int, g grid) (b, d, h, w int, ok bool) {
 	s := slices.Clone(shape)
 	if g.layout == "nc" {
 		n := 1
 		for _, x := range s {
 			n *= x
 		}
-		return 1, n, 1, true
+		return 1, 1, n, 1, true
 	}
-	// Drop axes of length one until the rank fits.
-	for len(s) > 3 {
+	rank := 3 // (B, H, W)
+	if g.volume() {
+		rank = 4 // (B, D, H, W)
+	}
+	// Drop axes of length one (not the batch axis) until the rank fits.
+	for len(s) > rank {
 		i := slices.Index(s[1:], 1)
 		if i < 0 {
-			return 0, 0, 0, false
+			return 0, 0, 0, 0, false
 		}
 		s = slices.Delete(s, i+1, i+2)
 	}
-	if len(s) == 3 && g.b == 1 && s[0] == 1 {
-		s = s[1:]
+	// A single image or volume may drop one more: its batch axis, or
+	// another axis of length one, such as the Z of an (X, Y, 1) volume
+	// given for an image.
+	if len(s) == rank && g.b == 1 {
+		if i := slices.Index(s, 1); i >= 0 {
+			s = slices.Delete(s, i, i+1)
+		}
 	}
 	switch len(s) {
-	case 2:
-		return 1, s[0], s[1], true
+	case 4:
+		return s[0], s[1], s[2], s[3], true
 	case 3:
-		return s[0], s[1], s[2], true
+		if g.volume() {
+			return 1, s[0], s[1], s[2], true
+		}
+		return s[0], 1, s[1], s[2], true
+	case 2:
+		return 1, 1, s[0], s[1], true
 	}
-	return 0, 0, 0, false
+	return 0, 0, 0, 0, false
 }
 
 // Label returns the class label of feature pixel p of the image and whether
@@ -415,7 +535,7 @@ func (im *Image) Label(p int) (int, bool) {
 	return int(l), l != invalid
 }
 
-// ValidPixels returns the positions (h·W + w) of the image's valid pixels
+// ValidPixels returns the positions ((d·H + h)·W + w) of the image's valid pixels
 // whose ranks among the valid pixels are given (ascending).
 func (im *Image) ValidPixels(ranks []int) []int {
 	out := make([]int, 0, len(ranks))
@@ -436,18 +556,18 @@ func (im *Image) ValidPixels(ranks []int) []int {
 	return out
 }
 
-// Gather reads the features of the given pixels (positions h·W + w) into
-// dst, pixel after pixel, C values each.
+// Gather reads the features of the given pixels (positions (d·H + h)·W + w)
+// into dst, pixel after pixel, C values each.
 func (im *Image) Gather(pix []int, dst []float64) error {
 	idx := make([]int64, 0, len(pix)*im.C)
-	hw := int64(im.H) * int64(im.W)
+	hw := int64(max(im.D, 1)) * int64(im.H) * int64(im.W)
 	base := int64(im.Batch) * hw * int64(im.C)
 	for _, p := range pix {
 		for c := 0; c < im.C; c++ {
 			switch im.Layout {
-			case "nchw":
+			case "nchw", "ncdhw":
 				idx = append(idx, base+int64(c)*hw+int64(p))
-			default: // nhwc, nc
+			default: // nhwc, ndhwc, nc
 				idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
 			}
 		}

@@ -116,7 +116,7 @@ func TestLayoutChoiceAndErrors(t *testing.T) {
 		{[]int{30, 8}, []int{30}, "nc", ""},
 		{[]int{2, 8, 5, 6}, []int{3, 5, 6}, "", "2 feature images but 3 label maps"},
 		{[]int{2, 8, 5, 6}, []int{2, 7, 6}, "", "not an integer multiple"},
-		{[]int{2, 2, 2, 2, 2}, []int{2, 2}, "", "want (N,C)"},
+		{[]int{2, 2, 2, 2, 2, 2}, []int{2, 2}, "", "want (N,C)"},
 	}
 	for _, tc := range cases {
 		d, err := Open("t", []File{feat(tc.feat)}, []File{lab(tc.lab)}, Options{Layout: "auto", IgnoreIndex: 255})
