@@ -11,9 +11,10 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromi
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import ot' >/dev/null 2>&1 || need+=(python3-pot)
 # The feature exporter's test (scripts/export_features.py): CPU PyTorch.
-/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)
-/usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 || need+=(python3-torchvision)
-/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || need+=(python3-pil)
+# (Asked of dpkg: importing torch takes seconds.)
+for p in python3-torch python3-torchvision python3-pil; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install ${need[*]}" >&2
