@@ -6,14 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
 )
 
 // Supported input extensions when a directory is given.
-var inputExts = []string{".npy", ".npz", ".safetensors", ".png"}
+var inputExts = []string{".npy", ".npz", ".safetensors", ".png", ".nii", ".nii.gz"}
 
 // expand turns paths (files or directories) into files, directories listed
 // in name order with only the supported extensions kept.
@@ -34,7 +34,7 @@ func expand(paths []string) ([]dataset.File, error) {
 		}
 		n := 0
 		for _, e := range ents {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
+			ext := arrays.Extension(e.Name())
 			if e.IsDir() || !slices.Contains(inputExts, ext) {
 				continue
 			}
@@ -49,7 +49,7 @@ func expand(paths []string) ([]dataset.File, error) {
 			n++
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("%s: no .npy, .npz, .safetensors or .png file in this folder", p)
+			return nil, fmt.Errorf("%s: no .npy, .npz, .safetensors, .png, .nii or .nii.gz file in this folder", p)
 		}
 	}
 	return out, nil

@@ -35,9 +35,9 @@ usage:
   otce rank --manifest M.json [flags]
   otce demo [flags]
 
-PATH is a file (.npy, .npz, .safetensors, .png labels) or a folder of per-image
-files paired by stem; flags may be repeated. A bundle (.npz/.safetensors) holding
-"features" and "labels" may be given as features alone.
+PATH is a file (.npy, .npz, .safetensors; .png, .nii, .nii.gz labels) or a folder
+of per-image (per-volume) files paired by stem; flags may be repeated. A bundle
+(.npz/.safetensors) holding "features" and "labels" may be given as features alone.
 
 flags:
 `
