@@ -192,6 +192,7 @@ func (a *app) start() {
 	pv := a.progress
 	pv.st = progressState{cands: len(jobs), k: s.K}
 	pv.start = time.Now()
+	benchReset()
 	show(pv.root, true)
 	for _, j := range jobs {
 		j.c.progress.SetTextContent("queued")
@@ -358,7 +359,9 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	var last *ot.Solution
 	for rep := 0; rep < s.K; rep++ {
 		pv.update(func(st *progressState) { st.rep, st.phase, st.ot = rep+1, "sampling pixels", ot.Progress{} })
+		t0 := time.Now()
 		sresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep})
+		benchAdd("sample", t0)
 		if err != nil {
 			return fail(err)
 		}
@@ -374,16 +377,23 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		pv.update(func(st *progressState) { st.phase = "building the kernel blocks" })
 		nb := len(ot.Partition(smp.Problem.N))
 		asg := assign(nb, len(p.workers))
+		t0 = time.Now()
 		if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
 			return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
 		}); err != nil {
 			return fail(err)
 		}
+		benchAdd("blocks", t0)
 		pv.update(func(st *progressState) { st.phase = "" })
 		bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb}
+		t0 = time.Now()
 		sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			pv.update(func(st *progressState) { st.ot = pr })
 		})
+		benchAdd("solve", t0)
+		if sol != nil {
+			benchSolution(sol)
+		}
 		// Free the kernel before anything else, whatever happened.
 		p.all(ctx, nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindRelease} })
 		if err != nil {

@@ -1,0 +1,64 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"sort"
+	"syscall/js"
+	"time"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+// The benchmark hook: where a run's time went, for the benchmark harness
+// (make bench, e2e/bench_test.go), published as globalThis.otceTimings =
+// {phases: {name: seconds}, iterations, repetitions}. Phases: "sample",
+// "blocks" (each worker builds its kernel rows), "solve" (the whole solve),
+// and "op:<kind>" (the solver's own per-operation seconds, ot.Solution.Seconds,
+// messages to the workers included). It costs nothing when nobody reads it.
+var bench struct {
+	phases      map[string]float64
+	iterations  int
+	repetitions int
+}
+
+func benchReset() {
+	bench.phases = map[string]float64{}
+	bench.iterations, bench.repetitions = 0, 0
+	benchPublish()
+}
+
+func benchAdd(phase string, since time.Time) {
+	if bench.phases == nil {
+		bench.phases = map[string]float64{}
+	}
+	bench.phases[phase] += time.Since(since).Seconds()
+	benchPublish()
+}
+
+func benchSolution(sol *ot.Solution) {
+	if bench.phases == nil {
+		bench.phases = map[string]float64{}
+	}
+	keys := make([]string, 0, len(sol.Seconds))
+	for k := range sol.Seconds {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		bench.phases["op:"+k] += sol.Seconds[k]
+	}
+	bench.iterations += sol.Iterations
+	bench.repetitions++
+	benchPublish()
+}
+
+func benchPublish() {
+	ph := map[string]any{}
+	for k, v := range bench.phases {
+		ph[k] = v
+	}
+	js.Global().Set("otceTimings", js.ValueOf(map[string]any{
+		"phases": ph, "iterations": bench.iterations, "repetitions": bench.repetitions,
+	}))
+}
