@@ -20,5 +20,5 @@ web-screenshot:
 	OTCE_E2E_SCREENSHOT=e2e/screenshot.png $(GO) test -count=1 -timeout 20m -run 'TestBrowser$$' ./e2e/
 
 web-clean:
-	rm -f www/otce-*.wasm www/wasm_exec.js www/build.json
+	rm -f www/otce-*.wasm www/wasm_exec.js www/build.json www/sw.js
 	rm -rf build/e2e

@@ -2,7 +2,8 @@
 // static server: it compiles wasm/ui and wasm/worker for GOOS=js GOARCH=wasm,
 // names the .wasm files by their content hash (so a stale cache never pairs
 // an old file with a new one), copies the toolchain's wasm_exec.js (it must
-// match the compiler) and writes build.json, which the boot script reads.
+// match the compiler) and writes build.json, which the boot script reads, and
+// sw.js, the service worker that caches exactly this build (see sw.go).
 //
 //	go run ./wasm/tools/webbuild [-out www]
 //
@@ -92,7 +93,10 @@ func build(src, out string) error {
 	goVersion, _ := exec.Command("go", "env", "GOVERSION").Output()
 	manifest["go"] = strings.TrimSpace(string(goVersion))
 	b, _ := json.MarshalIndent(manifest, "", "  ")
-	return os.WriteFile(filepath.Join(out, "build.json"), append(b, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(out, "build.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return writeServiceWorker(out)
 }
 
 func sameDir(a, b string) (bool, error) {
@@ -118,7 +122,7 @@ func copyStatic(src, out string) error {
 			return os.MkdirAll(filepath.Join(out, rel), 0o755)
 		}
 		base := filepath.Base(p)
-		if strings.HasSuffix(base, ".wasm") || base == "wasm_exec.js" || base == "build.json" || strings.HasPrefix(base, ".") {
+		if strings.HasSuffix(base, ".wasm") || base == "wasm_exec.js" || base == "build.json" || base == "sw.js" || strings.HasPrefix(base, ".") {
 			return nil
 		}
 		in, err := os.Open(p)
