@@ -3,7 +3,7 @@
 //
 //	otce score --source-features F --source-labels F --target-features F --target-labels F [flags]
 //	otce rank --manifest M.json [flags]
-//	otce demo [flags]
+//	otce demo [--volumes] [flags]
 //
 // Run "otce help" for the flags. Bad input ends with a one-line message
 // naming the file and the problem, and exit status 2.
@@ -33,7 +33,7 @@ const usage = `otce: which pretrained segmentation model will transfer best to a
 usage:
   otce score --source-features PATH --source-labels PATH --target-features PATH --target-labels PATH [flags]
   otce rank --manifest M.json [flags]
-  otce demo [flags]
+  otce demo [--volumes] [flags]
 
 PATH is a file (.npy, .npz, .safetensors; .png, .nii, .nii.gz labels) or a folder
 of per-image (per-volume) files paired by stem; flags may be repeated. A bundle
@@ -464,6 +464,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("otce demo", flag.ContinueOnError)
 	var o options
 	settingsFlags(fs, &o)
+	volumes := fs.Bool("volumes", false, "the volumetric demo: 3-D feature maps and NIfTI label volumes")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -473,11 +474,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := otce.CheckSettings(o.s); err != nil {
 		return err
 	}
+	cands, what := otce.DemoCandidates(), "five synthetic candidates"
+	if *volumes {
+		cands, what = otce.DemoVolumeCandidates(), "five synthetic 3-D candidates (NIfTI label volumes)"
+	}
 	if o.format == "table" {
-		fmt.Fprintln(stdout, "Built-in demo: five synthetic candidates of known quality, scored with the paper's settings.")
+		fmt.Fprintf(stdout, "Built-in demo: %s of known quality, scored with the paper's settings.\n", what)
 		fmt.Fprintln(stdout)
 	}
-	return rankAndWrite(ctx, otce.DemoCandidates(), nil, o, stdout, stderr)
+	return rankAndWrite(ctx, cands, nil, o, stdout, stderr)
 }
 
 var _ dataset.File = (*lazyFile)(nil)

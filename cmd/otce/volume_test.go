@@ -71,3 +71,14 @@ func TestVolumeMisalignedLabels(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestDemoVolumes runs the volumetric demo (small N and K, to be quick).
+func TestDemoVolumes(t *testing.T) {
+	out, errs, code := runCLI(t, "demo", "--volumes", "-n", "300", "-k", "1", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "swinunetr-synthetic") || strings.Count(strings.TrimSpace(out), "\n") != 5 {
+		t.Errorf("output:\n%s", out)
+	}
+}
