@@ -17,9 +17,9 @@ type demoCandidate struct {
 }
 
 // demoCandidates turns the core's built-in demo (in-memory files, the same
-// as `otce demo`) into JS File objects, so that the demo takes the same path
-// as the user's own files.
-func demoCandidates() ([]demoCandidate, error) {
+// as `otce demo`, or `otce demo --volumes` when volumes is set) into JS File
+// objects, so that the demo takes the same path as the user's own files.
+func demoCandidates(volumes bool) ([]demoCandidate, error) {
 	var out []demoCandidate
 	cache := map[dataset.File]js.Value{}
 	conv := func(fs []dataset.File) ([]js.Value, error) {
@@ -42,7 +42,11 @@ func demoCandidates() ([]demoCandidate, error) {
 		}
 		return vs, nil
 	}
-	for _, c := range otce.DemoCandidates() {
+	cands := otce.DemoCandidates()
+	if volumes {
+		cands = otce.DemoVolumeCandidates()
+	}
+	for _, c := range cands {
 		d := demoCandidate{name: c.Name, accuracy: c.Accuracy}
 		var err error
 		if d.sf, err = conv(c.SourceFeatures); err != nil {

@@ -10,14 +10,15 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"honnef.co/go/js/dom/v2"
 )
 
 // supported are the file types the core reads.
-var supported = []string{".npy", ".npz", ".safetensors", ".png"}
+var supported = []string{".npy", ".npz", ".safetensors", ".png", ".nii", ".nii.gz"}
 
 func isSupported(name string) bool {
-	ext := strings.ToLower(path.Ext(name))
+	ext := arrays.Extension(name)
 	for _, s := range supported {
 		if ext == s {
 			return true

@@ -33,6 +33,7 @@ type app struct {
 	runBtn   dom.Element
 	stopBtn  dom.Element
 	demoBtn  dom.Element
+	demoKind dom.Element // which demo: "images" or "volumes"
 	status   dom.Element
 	progress *progressView
 	results  *resultsView
@@ -72,10 +73,13 @@ func (a *app) build() {
 	clear(main)
 
 	a.target = newFileList(a, "target-labels", "Target labels",
-		"The label maps of your target images (.png, .npy, or inside the bundles), shared by every candidate.")
+		"The label maps of your target images or volumes (.png, .npy, .nii, .nii.gz, or inside the bundles), shared by every candidate.")
 	a.candBox = el("div", attrs{"id": "candidates"})
 	addBtn := el("button", attrs{"type": "button", "id": "add-candidate"}, "Add candidate")
 	a.demoBtn = el("button", attrs{"type": "button", "id": "load-demo"}, "Load demo")
+	a.demoKind = el("select", attrs{"id": "demo-kind", "aria-label": "Demo data"},
+		el("option", attrs{"value": "images"}, "2-D images"),
+		el("option", attrs{"value": "volumes"}, "3-D volumes (NIfTI)"))
 	accIn := el("input", attrs{"type": "file", "accept": ".csv,text/csv", "id": "accuracy-csv", "class": "visually-hidden"})
 	a.status = el("p", attrs{"id": "status", "class": "status", "role": "status", "aria-live": "polite"})
 	a.runBtn = el("button", attrs{"type": "button", "id": "run", "class": "primary"}, "Run")
@@ -89,12 +93,12 @@ func (a *app) build() {
 			el("h2", "1. Files"),
 			el("p", attrs{"class": "note"},
 				"Each candidate is a pretrained model: its features of your source images with their labels, and its features of your target images. ",
-				"Features are .npy, .npz or .safetensors arrays (N×C pixels, C×H×W, H×W×C or batches); labels are .png or integer arrays. ",
+				"Features are .npy, .npz or .safetensors arrays (N×C pixels, C×H×W, H×W×C, volumes C×D×H×W, D×H×W×C, or batches); labels are .png, NIfTI (.nii, .nii.gz) or integer arrays. ",
 				"Many per-image files are paired by name, as in the command-line tool. Nothing is uploaded: the files are read here, in this tab."),
 			a.target.root,
 			a.candBox,
 			el("div", attrs{"class": "row"},
-				addBtn, a.demoBtn,
+				addBtn, a.demoBtn, a.demoKind,
 				el("label", attrs{"class": "button"}, "Accuracies from CSV…", accIn),
 				el("span", attrs{"class": "hint"}, "A CSV of name,accuracy lines fills the known transfer accuracies."))),
 		a.buildSettings(),
@@ -306,7 +310,7 @@ func (a *app) loadDemo() {
 	if a.running {
 		return
 	}
-	demo, err := demoCandidates()
+	demo, err := demoCandidates(value(a.demoKind) == "volumes")
 	if err != nil {
 		a.status.SetTextContent("Cannot build the demo: " + err.Error())
 		return

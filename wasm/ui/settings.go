@@ -85,7 +85,7 @@ func settingFields() []*setting {
 				return nil
 			}},
 		intField("--ignore-index", "Label value of pixels that are never sampled.", func(s *report.Settings) *int { return &s.IgnoreIndex }),
-		choiceField("--layout", "Feature layout: auto, nchw (channels first), nhwc (channels last) or nc (pixel rows).", otce.Layouts, func(s *report.Settings) *string { return &s.Layout }),
+		choiceField("--layout", "Feature layout: auto, nchw (channels first), nhwc (channels last), ncdhw and ndhwc (volumes) or nc (pixel rows).", otce.Layouts, func(s *report.Settings) *string { return &s.Layout }),
 		{flag: "--drop-nonfinite", bool: true, help: "Skip sampled pixels whose features hold NaN or Inf instead of failing.",
 			get: func(s *report.Settings) string { return strconv.FormatBool(s.DropNonFinite) },
 			set: func(s *report.Settings, v string) error { s.DropNonFinite = v == "true"; return nil }},
