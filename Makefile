@@ -37,6 +37,7 @@ bench:
 ## fixtures: regenerate the reference fixtures with NumPy and POT (slow: minutes)
 fixtures:
 	/usr/bin/python3 scripts/make_array_fixtures.py
+	/usr/bin/python3 scripts/make_volume_fixtures.py
 	/usr/bin/python3 scripts/pot_reference.py
 
 clean:

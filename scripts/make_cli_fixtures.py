@@ -101,8 +101,10 @@ def safetensors(name, tensors):
 def main():
     os.makedirs(OUT, exist_ok=True)
     import shutil
-    shutil.rmtree(OUT, ignore_errors=True)
-    os.makedirs(OUT)
+    for entry in os.listdir(OUT):  # all but volumes/, written by make_volume_fixtures.py
+        path = os.path.join(OUT, entry)
+        if entry != "volumes":
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
     for side, f, l in (("src", src_f, src_l), ("tgt", tgt_f, tgt_l)):
         save(f"{side}_nchw.npy", f)                                   # (B,C,H,W)
         save(f"{side}_nhwc.npy", f.transpose(0, 2, 3, 1))            # (B,H,W,C)
