@@ -352,7 +352,11 @@ func (sm *Summary) Result() report.Candidate {
 		ce, wd := sol.ExactCE, sol.ExactWD
 		d.ExactCE, d.ExactWD = &ce, &wd
 	}
-	if r.Settings.Solver != "emd" && d.EpsOverMedian < 1e-3 {
+	if math.IsInf(d.EpsOverMedian, 0) || math.IsNaN(d.EpsOverMedian) {
+		// JSON holds no infinity: report 0 and say why.
+		d.EpsOverMedian = 0
+		sm.warn("the median cost is 0: at least half of the sampled source–target pixel pairs have identical features (constant, zeroed or duplicated features?); eps_over_median is reported as 0")
+	} else if r.Settings.Solver != "emd" && d.EpsOverMedian < 1e-3 {
 		note := fmt.Sprintf("ε/median(C) = %.2g: the coupling is nearly unregularised and the entropic score is close to the exact-OT limit", d.EpsOverMedian)
 		if sol.HasExact {
 			note += fmt.Sprintf(" (here within %.2g of it: exact-plan CE %.6g)", math.Abs(sol.CE-sol.ExactCE), sol.ExactCE)
