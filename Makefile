@@ -2,7 +2,7 @@
 GO ?= go
 BIN := build/otce
 
-.PHONY: all build cli demo test test-core setup bench fixtures vet clean
+.PHONY: all build cli demo test test-core setup bench-go fixtures vet clean
 
 all: cli
 
@@ -30,8 +30,8 @@ test: setup
 test-core:
 	$(GO) test -count=1 -short ./core/... ./cmd/...
 
-## bench: go benchmarks of one repetition
-bench:
+## bench-go: go benchmarks of one repetition (make bench, in mk/bench.mk, is the full harness)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./core/ot/ ./core/emd/
 
 ## fixtures: regenerate the reference fixtures with NumPy and POT (slow: minutes)

@@ -1,0 +1,280 @@
+package e2e
+
+// TestBench is the browser half of `make bench` (scripts/bench): it runs only
+// when OTCE_BENCH names a spec file written by scripts/bench, so that
+// `go test ./...` never runs it. For each setting of the spec it opens a fresh
+// page, sets the settings and the files, presses Run and reads, from inside
+// the page, the time from the last file chosen to the scores shown, the
+// page's per-phase timings (globalThis.otceTimings, wasm/ui/bench.go), the
+// result JSON and each worker's wasm memory. It also measures the browser's
+// streaming limit (scripts/bench/stream in 1 and in `workers` web workers).
+// The results go to OTCE_BENCH_OUT as JSON.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+type benchSpec struct {
+	Workers  int            `json:"workers"`
+	StreamNs []int          `json:"stream_ns"`
+	Settings []benchSetting `json:"settings"`
+	Timeout  float64        `json:"timeout_seconds"` // per setting
+}
+
+type benchSetting struct {
+	Name     string   `json:"name"`
+	N        int      `json:"n"`
+	K        int      `json:"k"`
+	Eps      float64  `json:"eps"`
+	CostNorm string   `json:"cost_norm"`
+	SF       []string `json:"sf"`
+	SL       []string `json:"sl"`
+	TF       []string `json:"tf"`
+	TL       []string `json:"tl"`
+}
+
+type benchStream struct {
+	N       int     `json:"n"`
+	Workers int     `json:"workers"`
+	Seconds float64 `json:"seconds"` // slowest worker's best of 3, two passes over its share
+}
+
+type benchResult struct {
+	Name         string             `json:"name"`
+	PageSeconds  float64            `json:"page_seconds"` // last file chosen → scores shown, performance.now()
+	RunSeconds   float64            `json:"run_seconds"`  // Run pressed → scores shown
+	Timings      map[string]any     `json:"timings"`      // globalThis.otceTimings
+	WorkerMemory []float64          `json:"worker_memory"`
+	Result       map[string]any     `json:"result"` // the candidate's JSON (the CLI's schema)
+	Error        string             `json:"error,omitempty"`
+	Extra        map[string]float64 `json:"extra,omitempty"`
+}
+
+type benchOut struct {
+	Chromium string        `json:"chromium"`
+	Stream   []benchStream `json:"stream"`
+	Results  []benchResult `json:"results"`
+}
+
+const streamHTML = `<!doctype html><meta charset="utf-8"><title>stream</title>
+<script>
+window.runStream = (n, workers) => new Promise((resolve, reject) => {
+  const rows = Math.ceil(n / workers);
+  let left = workers, worst = 0;
+  const ws = [];
+  for (let i = 0; i < workers; i++) {
+    const w = new Worker("stream-worker.js");
+    ws.push(w);
+    w.onmessage = (e) => {
+      worst = Math.max(worst, e.data.seconds);
+      w.terminate();
+      if (--left === 0) resolve(worst);
+    };
+    w.onerror = (e) => reject(new Error(e.message));
+    w.postMessage({rows: rows, cols: n});
+  }
+});
+</script>`
+
+const streamWorker = `importScripts("/wasm_exec.js");
+onmessage = async (e) => {
+  self.streamRows = e.data.rows; self.streamCols = e.data.cols;
+  const go = new Go();
+  const r = await WebAssembly.instantiateStreaming(fetch("stream.wasm"), go.importObject);
+  go.run(r.instance);
+};`
+
+func TestBench(t *testing.T) {
+	specPath := os.Getenv("OTCE_BENCH")
+	if specPath == "" {
+		t.Skip("the browser benchmark runs under make bench (OTCE_BENCH names its spec)")
+	}
+	outPath := os.Getenv("OTCE_BENCH_OUT")
+	if outPath == "" {
+		t.Fatal("OTCE_BENCH_OUT is not set")
+	}
+	var spec benchSpec
+	b, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec.Workers == 0 {
+		spec.Workers = 2
+	}
+	if spec.Timeout == 0 {
+		spec.Timeout = 3600
+	}
+	root := repoRoot(t)
+	chrome := findChromium(t)
+	tmp := t.TempDir()
+	www := filepath.Join(tmp, "www")
+	sdir := filepath.Join(tmp, "stream")
+	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
+	os.MkdirAll(sdir, 0o755)
+	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(sdir, "stream.wasm"), "./scripts/bench/stream")
+	os.WriteFile(filepath.Join(sdir, "index.html"), []byte(streamHTML), 0o644)
+	os.WriteFile(filepath.Join(sdir, "stream-worker.js"), []byte(streamWorker), 0o644)
+
+	mux := http.NewServeMux()
+	mux.Handle("/stream/", http.StripPrefix("/stream/", http.FileServer(http.Dir(sdir))))
+	mux.Handle("/", http.FileServer(http.Dir(www)))
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		mux.ServeHTTP(w, r)
+	}))
+	defer site.Close()
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chrome),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(filepath.Join(tmp, "profile")),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// A hidden or headless page must not be throttled while it runs.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-features", "AutofillServerCommunication,OptimizationHints,Translate,MediaRouter"),
+		chromedp.WindowSize(1280, 1800),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var out benchOut
+	if v, err := exec.Command(chrome, "--version").Output(); err == nil {
+		out.Chromium = strings.TrimSpace(string(v))
+	}
+	write := func() {
+		b, _ := json.MarshalIndent(out, "", "  ")
+		if err := os.WriteFile(outPath, b, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The streaming limit in WebAssembly: 1 worker over the whole n×n, and
+	// `workers` workers over n/workers rows each, at once.
+	{
+		h := &harness{t: t, ctx: ctx}
+		h.do(chromedp.Navigate(site.URL + "/stream/"))
+		for _, n := range spec.StreamNs {
+			for _, w := range []int{1, spec.Workers} {
+				sec := eval[float64](h, fmt.Sprintf("runStream(%d, %d)", n, w))
+				out.Stream = append(out.Stream, benchStream{N: n, Workers: w, Seconds: sec})
+				t.Logf("stream n=%d workers=%d: %.4f s", n, w, sec)
+			}
+		}
+		write()
+	}
+
+	for _, s := range spec.Settings {
+		var res benchResult
+		ok := t.Run(s.Name, func(t *testing.T) {
+			h := &harness{t: t, ctx: ctx, url: site.URL + "/"}
+			res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
+		})
+		if !ok && res.Error == "" {
+			res.Error = "the browser run failed (see the test log)"
+		}
+		res.Name = s.Name
+		out.Results = append(out.Results, res)
+		write()
+	}
+}
+
+const benchProbe = `(() => {
+  window.benchT0 = null; window.benchT1 = null; window.benchRun = null;
+  document.addEventListener("change", (e) => {
+    if (e.target && e.target.type === "file") window.benchT0 = performance.now();
+  }, true);
+  document.getElementById("run").addEventListener("click", () => { window.benchRun = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (document.body.dataset.state === "done" && window.benchT1 === null) window.benchT1 = performance.now();
+  }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
+  return true;
+})()`
+
+func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) benchResult {
+	var res benchResult
+	h.load()
+	eval[bool](h, benchProbe)
+	h.setSetting("set-n", fmt.Sprint(s.N))
+	h.setSetting("set-k", fmt.Sprint(s.K))
+	h.setSetting("set-eps", fmt.Sprint(s.Eps))
+	h.setSetting("set-cost-norm", s.CostNorm)
+	h.setSetting("set-workers", fmt.Sprint(workers))
+	h.setCandidate(1, "bench", fixture{sf: s.SF, sl: s.SL, tf: s.TF})
+	h.setFiles("target-labels-files", s.TL)
+	h.click("run")
+	deadline := time.Now().Add(timeout)
+	for {
+		st := h.state()
+		if st == "done" {
+			break
+		}
+		if st == "broken" || st == "refused" || st == "cancelled" || time.Now().After(deadline) {
+			res.Error = fmt.Sprintf("page state %q: %s", st, eval[string](h, `(document.getElementById("status")||{}).textContent||""`))
+			h.t.Error(res.Error)
+			return res
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	times := eval[map[string]float64](h, `({t0: window.benchT0 || 0, run: window.benchRun || 0, t1: window.benchT1 || performance.now()})`)
+	res.PageSeconds = (times["t1"] - times["t0"]) / 1000
+	res.RunSeconds = (times["t1"] - times["run"]) / 1000
+	res.Timings = eval[map[string]any](h, `globalThis.otceTimings || {}`)
+	r := h.ranking()
+	if cs, _ := r["candidates"].([]any); len(cs) > 0 {
+		res.Result, _ = cs[0].(map[string]any)
+	}
+	if res.Result != nil {
+		if e, _ := res.Result["error"].(string); e != "" {
+			res.Error = e
+		}
+	}
+	// Each worker's wasm memory (it only grows: its peak over the run).
+	infos, err := chromedp.Targets(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, in := range infos {
+		if in.Type != "worker" {
+			continue
+		}
+		wctx, cancel := chromedp.NewContext(h.ctx, chromedp.WithTargetID(target.ID(in.TargetID)))
+		v, err := chromedp.Call(wctx, cdpruntime.Evaluate, cdpruntime.EvaluateParams{
+			Expression: `self.otceWasmMemory ? self.otceWasmMemory() : -1`, ReturnByValue: ptr(true)})
+		if err == nil && v.Result != nil {
+			var m float64
+			if json.Unmarshal(v.Result.Value, &m) == nil && m > 0 {
+				res.WorkerMemory = append(res.WorkerMemory, m)
+			}
+		}
+		cancel()
+	}
+	h.t.Logf("%s: %.3f s in the page (Run → shown %.3f s), workers' memory %v", s.Name, res.PageSeconds, res.RunSeconds, res.WorkerMemory)
+	return res
+}

@@ -1,0 +1,456 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+var loadAtStart = loadavg()
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "model name") {
+			if i := strings.Index(l, ":"); i >= 0 {
+				return strings.TrimSpace(l[i+1:])
+			}
+		}
+	}
+	return "?"
+}
+
+func memTotal() string {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "MemTotal:") {
+			var kb float64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), "%f", &kb)
+			return fmt.Sprintf("%.1f GB", kb*1024/1e9)
+		}
+	}
+	return "?"
+}
+
+func fs(v float64) string {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return "–"
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case v >= 0.01:
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.2g", v)
+}
+
+func fe(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.1e", v)
+}
+
+func mb(v float64) string {
+	if math.IsNaN(v) || v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f MB", v/1e6)
+}
+
+func verdict(ok bool, measured bool) string {
+	if !measured {
+		return "not measured"
+	}
+	if ok {
+		return "**met**"
+	}
+	return "**not met**"
+}
+
+// derived numbers of one row
+type derived struct {
+	nativeRep, browserRep, potRep float64
+	potCapped                     bool
+	potMethod                     string
+	potIters                      float64
+	potErr                        float64
+	dCEpot, dCEexact, dCEbrowser  float64
+	nativeIter, browserIter       float64
+	streamNative, streamBrowser   float64
+	bound                         float64
+	browserMem                    float64
+	potRSS                        float64
+	nativeIters, browserIters     float64
+	nativeErr                     float64
+	stop                          string
+}
+
+func derive(r *row, streams []streamRes, br *browserOut) derived {
+	d := derived{nativeRep: math.NaN(), browserRep: math.NaN(), potRep: math.NaN(), potIters: math.NaN(), potErr: math.NaN(),
+		dCEpot: math.NaN(), dCEexact: math.NaN(), dCEbrowser: math.NaN(), nativeIter: math.NaN(), browserIter: math.NaN(),
+		streamNative: math.NaN(), streamBrowser: math.NaN(), browserMem: math.NaN(), potRSS: math.NaN(),
+		nativeIters: math.NaN(), browserIters: math.NaN(), nativeErr: math.NaN()}
+	s := r.S
+	if r.CLI.Err == "" {
+		d.nativeRep = r.CLI.Seconds / float64(s.K)
+	}
+	ce := nums(r.CLI.Result, "ce")
+	if it := nums(r.CLI.Result, "iterations"); len(it) > 0 {
+		d.nativeIters = mean(it)
+	}
+	d.nativeErr = maxOf(nums(r.CLI.Result, "marginal_error"))
+	d.stop = strings.Join(uniq(strs(r.CLI.Result, "stop_rule")), ",")
+	var pt, pi, pe, dp, dx, prss []float64
+	for _, p := range r.POT {
+		if p.Out == nil {
+			continue
+		}
+		if v, ok := num(p.Out, "seconds"); ok {
+			pt = append(pt, v)
+		}
+		if v, ok := num(p.Out, "iterations"); ok {
+			pi = append(pi, v)
+		}
+		if v, ok := num(p.Out, "marginal_error"); ok {
+			pe = append(pe, v)
+		}
+		if c, _ := p.Out["capped"].(bool); c {
+			d.potCapped = true
+		}
+		d.potMethod, _ = p.Out["method"].(string)
+		prss = append(prss, p.MaxRSS)
+		if p.Rep < len(ce) {
+			if v, ok := num(p.Out, "ce"); ok {
+				dp = append(dp, math.Abs(ce[p.Rep]-v))
+			}
+			if v, ok := num(p.Out, "emd_ce"); ok {
+				dx = append(dx, math.Abs(ce[p.Rep]-v))
+			}
+		}
+	}
+	d.potRep, d.potIters, d.potErr, d.dCEpot, d.dCEexact, d.potRSS = mean(pt), mean(pi), maxOf(pe), maxOf(dp), maxOf(dx), maxOf(prss)
+	if r.Prof.Err == "" && r.Prof.Iterations > 0 {
+		d.nativeIter = r.Prof.Seconds["iterate"] / float64(r.Prof.Iterations)
+	}
+	for _, st := range streams {
+		if st.N == s.N {
+			d.streamNative = st.SecondsAll
+		}
+	}
+	if br != nil {
+		for _, st := range br.Stream {
+			if st.N == s.N && st.Workers == *workers {
+				d.streamBrowser = st.Seconds
+			}
+		}
+	}
+	if b := r.Browser; b != nil && b.Error == "" {
+		d.browserRep = b.PageSeconds / float64(s.K)
+		if len(b.WorkerMemory) > 0 {
+			d.browserMem = sum(b.WorkerMemory)
+		}
+		bce := nums(b.Result, "ce")
+		var db []float64
+		for i := range bce {
+			if i < len(ce) {
+				db = append(db, math.Abs(bce[i]-ce[i]))
+			}
+		}
+		d.dCEbrowser = maxOf(db)
+		if it := nums(b.Result, "iterations"); len(it) > 0 {
+			d.browserIters = mean(it)
+		}
+		ph, _ := b.Timings["phases"].(map[string]any)
+		its, _ := b.Timings["iterations"].(float64)
+		if v, ok := ph["op:iterate"].(float64); ok && its > 0 {
+			d.browserIter = v / its
+		}
+	}
+	d.bound = 1.5 * (4*float64(s.N)*float64(s.N) + 2*4*float64(s.N)*float64(s.D))
+	return d
+}
+
+func uniq(x []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range x {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func ratio(a, b float64) float64 {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}
+
+func writeReport(rows []*row, streams []streamRes, br *browserOut, took time.Duration) string {
+	var b strings.Builder
+	p := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
+	mode := "make bench"
+	if *quick {
+		mode = "make bench-quick"
+	}
+	p("# Benchmarks\n\n")
+	p("Written by `%s` (scripts/bench) on %s in %s. **The machine was shared** with other engineers' builds and tests while it ran "+
+		"(load average %s at the start, %s at the end): absolute times are noisy; the ratios, all measured in this one invocation, are what to read.\n\n",
+		mode, time.Now().UTC().Format("2006-01-02 15:04 UTC"), took.Round(time.Second), loadAtStart, loadavg())
+	if *quick {
+		p("This is the quick variant (N = 2000 only, K = 2 with cost-norm max and K = 1 with cost-norm none, POT capped at %s s): the targets at N = 10⁴ are not measured here; `make bench` runs them.\n\n", fs(math.Min(*timeCap, 60)))
+	}
+	p("## Machine\n\n")
+	gv, _ := exec.Command("go", "version").Output()
+	chromium := "–"
+	if br != nil && br.Chromium != "" {
+		chromium = br.Chromium
+	}
+	potv := "–"
+	for _, r := range rows {
+		for _, q := range r.POT {
+			if v, ok := q.Out["pot"].(string); ok {
+				potv = fmt.Sprintf("POT %s, NumPy %v", v, q.Out["numpy"])
+			}
+		}
+	}
+	p("- CPU: %s, %d cores (runtime.NumCPU), memory %s\n", cpuModel(), runtime.NumCPU(), memTotal())
+	p("- %s; %s; %s (Debian's /usr/bin/python3)\n\n", strings.TrimSpace(string(gv)), chromium, potv)
+
+	p("## Commands\n\n```sh\n")
+	if *quick {
+		p("make bench-quick   # go run ./scripts/bench -quick\n")
+	} else {
+		p("make bench         # go run ./scripts/bench\n")
+	}
+	p("```\n\nFor each setting, in this order: the CLI (`build/bench/otce score <the files> -n N -k K --eps 0.1 --cost-norm C --format json --dump-sample DIR`, "+
+		"wall time and max RSS of the process, so file reading and process start are included); one repetition again in-process under the CPU profiler (the per-operation seconds "+
+		"of `ot.Solution.Seconds` and pprof's top); `/usr/bin/python3 scripts/pot_bench.py --dir DIR/<candidate>/rep<r> --eps 0.1 --cost-norm C --time-cap T [--emd]` "+
+		"on the dumped pixels of the first repetitions; then the browser for all settings (`OTCE_BENCH=spec go test -run TestBench ./e2e/`: a fresh page per setting, "+
+		"%d workers, timed inside the page from the last file chosen to the scores shown). Datasets: %d images per domain of %d×%d feature pixels (labels at 4× that, "+
+		"paired by stem), 19 classes with skewed frequencies, ~8%% ignored regions, d = 19 (logit-like) and d = 256; the target domain moves the class centres. "+
+		"Raw results: build/bench/results.json.\n\n", *workers, images, imgH, imgW)
+
+	ds := make([]derived, len(rows))
+	for i, r := range rows {
+		ds[i] = derive(r, streams, br)
+	}
+
+	p("## Time per repetition\n\n")
+	p("Native and browser: the whole run ÷ K. POT: `ot.dist` + `ot.sinkhorn` + the joint table, mean over the repetitions it solved (np.load and imports excluded); " +
+		"`≥` marks a solve stopped at the time cap (the ratio is then an upper bound for us).\n\n")
+	p("| setting | K | native s | browser s | POT s (method) | browser ÷ POT | browser ÷ native |\n|---|---|---|---|---|---|---|\n")
+	for i, r := range rows {
+		d := ds[i]
+		pot := fs(d.potRep)
+		if d.potCapped {
+			pot = "≥ " + pot
+		}
+		if d.potMethod != "" {
+			pot += " (" + d.potMethod + ")"
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", r.S.Name, r.S.K, fs(d.nativeRep), fs(d.browserRep), pot, fs(ratio(d.browserRep, d.potRep)), fs(ratio(d.browserRep, d.nativeRep)))
+	}
+	p("\n## Accuracy and iterations\n\n")
+	p("Iterations: mean over the repetitions (ours: over all ε stages; POT: at its stop or at the cap). Marginal error: L1 violation of both marginals, the largest over the repetitions. "+
+		"|ΔCE|: the largest over the repetitions POT solved; *exact* is `ot.emd`'s plan on the same cost (computed for cost-norm none up to N = %d).\n\n", *emdMax)
+	p("| setting | iterations native / browser / POT | stop rule | marginal error native / POT | \\|ΔCE\\| native–POT | \\|ΔCE\\| native–exact | \\|ΔCE\\| browser–native |\n|---|---|---|---|---|---|---|\n")
+	for i, r := range rows {
+		d := ds[i]
+		p("| %s | %s / %s / %s | %s | %s / %s | %s | %s | %s |\n", r.S.Name, fs(d.nativeIters), fs(d.browserIters), fs(d.potIters), d.stop,
+			fe(d.nativeErr), fe(d.potErr), fe(d.dCEpot), fe(d.dCEexact), fe(d.dCEbrowser))
+	}
+	p("\n## Memory\n\n")
+	p("Native: the CLI process's max RSS. Browser: the sum of the workers' wasm memories at the end of the run (wasm memory never shrinks: the peak; the page's own is not counted). " +
+		"Bound: 1.5 × (4·N² bytes + the sampled features, 2·4·N·d bytes).\n\n")
+	p("| setting | native max RSS | browser workers' wasm | POT max RSS | bound |\n|---|---|---|---|---|\n")
+	for i, r := range rows {
+		d := ds[i]
+		p("| %s | %s | %s | %s | %s |\n", r.S.Name, mb(r.CLI.MaxRSS), mb(d.browserMem), mb(d.potRSS), mb(d.bound))
+	}
+	p("\n## One Sinkhorn iteration against the streaming limit\n\n")
+	p("The limit: the time to read a float32 N×N array (4·N² bytes) twice, summing it (scripts/bench/internal/stream), best of 3. Native: %d goroutines over the rows, "+
+		"as the CLI's blocks; browser: the same loop compiled to WebAssembly in %d web workers at once (each over its share of the rows). One iteration: the `iterate` operation's "+
+		"seconds ÷ iterations (native: the in-process repetition 0; browser: all repetitions, messages between the page and the workers included).\n\n", runtime.NumCPU(), *workers)
+	p("| N | native limit s (1 thread / %d) | browser limit s (1 worker / %d) |\n|---|---|---|\n", runtime.NumCPU(), *workers)
+	for _, st := range streams {
+		b1, bw := math.NaN(), math.NaN()
+		if br != nil {
+			for _, x := range br.Stream {
+				if x.N == st.N && x.Workers == 1 {
+					b1 = x.Seconds
+				}
+				if x.N == st.N && x.Workers == *workers {
+					bw = x.Seconds
+				}
+			}
+		}
+		p("| %d | %s / %s | %s / %s |\n", st.N, fs(st.Seconds1), fs(st.SecondsAll), fs(b1), fs(bw))
+	}
+	p("\n| setting | native s/iteration | ÷ limit | browser s/iteration | ÷ limit |\n|---|---|---|---|---|\n")
+	for i, r := range rows {
+		d := ds[i]
+		p("| %s | %s | %s | %s | %s |\n", r.S.Name, fs(d.nativeIter), fs(ratio(d.nativeIter, d.streamNative)), fs(d.browserIter), fs(ratio(d.browserIter, d.streamBrowser)))
+	}
+
+	// Targets.
+	p("\n## Targets\n\n")
+	find := func(name string) (int, bool) {
+		for i, r := range rows {
+			if r.S.Name == name {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	{
+		i, ok := find("d256-max-n10000")
+		measured := ok && !math.IsNaN(ratio(ds[i].browserRep, ds[i].potRep))
+		v := math.NaN()
+		if measured {
+			v = ratio(ds[i].browserRep, ds[i].potRep)
+		}
+		p("- Browser ÷ POT ≤ 1.0, cost-norm max, N = 10⁴, d = 256: %s (%s).\n", verdict(v <= 1.0, measured), fs(v))
+	}
+	for _, name := range []string{"d19-none-n2000", "d256-none-n2000"} {
+		i, ok := find(name)
+		measured := ok && !math.IsNaN(ratio(ds[i].browserRep, ds[i].potRep))
+		if !measured {
+			p("- Browser ÷ POT ≤ 0.05, authors' setting, N = 2000 (%s): not measured.\n", name)
+			continue
+		}
+		d := ds[i]
+		v := ratio(d.browserRep, d.potRep)
+		acc := d.dCEexact
+		accOK := !math.IsNaN(acc) && acc <= 1e-3
+		note := ""
+		if d.potCapped {
+			note = fmt.Sprintf("; POT stopped at its %s s cap, so its time is a lower bound, and it had not converged there (marginal error %s, |ΔCE| to us %s)", fs(capFor(r0(rows, i))), fe(d.potErr), fe(d.dCEpot))
+		}
+		p("- Browser ÷ POT ≤ 0.05 at |ΔCE| ≤ 1e-3, authors' setting, N = 2000, %s: %s (ratio %s; our |ΔCE| to the exact plan %s%s).\n",
+			name, verdict(v <= 0.05 && accOK, true), fs(v), fe(acc), note)
+	}
+	{
+		worst, all, n := 0.0, true, 0
+		for _, d := range ds {
+			v := ratio(d.browserRep, d.nativeRep)
+			if math.IsNaN(v) {
+				all = false
+				continue
+			}
+			n++
+			worst = math.Max(worst, v)
+		}
+		p("- Browser ÷ native ≤ 1.5 on every row: %s (worst %s over %d rows%s).\n", verdict(worst <= 1.5 && all, n > 0), fs(worst), n, map[bool]string{true: "", false: "; some rows missing"}[all])
+	}
+	{
+		wn, wb := 0.0, 0.0
+		nn, nb := 0, 0
+		for _, d := range ds {
+			if v := ratio(d.nativeIter, d.streamNative); !math.IsNaN(v) {
+				wn, nn = math.Max(wn, v), nn+1
+			}
+			if v := ratio(d.browserIter, d.streamBrowser); !math.IsNaN(v) {
+				wb, nb = math.Max(wb, v), nb+1
+			}
+		}
+		p("- One iteration ÷ streaming limit ≤ 2.0 native: %s (worst %s); ≤ 3.0 browser: %s (worst %s).\n", verdict(wn <= 2, nn > 0), fs(wn), verdict(wb <= 3, nb > 0), fs(wb))
+	}
+	{
+		okN, okB, nN, nB := true, true, 0, 0
+		wn, wb := 0.0, 0.0
+		for i, r := range rows {
+			d := ds[i]
+			if r.CLI.MaxRSS > 0 {
+				nN++
+				wn = math.Max(wn, r.CLI.MaxRSS/d.bound)
+				okN = okN && r.CLI.MaxRSS <= d.bound
+			}
+			if !math.IsNaN(d.browserMem) {
+				nB++
+				wb = math.Max(wb, d.browserMem/d.bound)
+				okB = okB && d.browserMem <= d.bound
+			}
+		}
+		p("- Peak memory ≤ 1.5 × (4·N² + features): native %s (worst %s of the bound), browser %s (worst %s of the bound).\n",
+			verdict(okN, nN > 0), fs(wn), verdict(okB, nB > 0), fs(wb))
+	}
+
+	p("\n## Where the time goes\n\n")
+	p("Native (repetition 0 in-process, `ot.Solution.Seconds` by operation, share of the solve) and browser (the page's own timings, globalThis.otceTimings: " +
+		"sampling, building the kernel blocks in the workers, the solve and its operations, summed over the repetitions, share of the time from files chosen to scores shown):\n\n")
+	for i, r := range rows {
+		d := ds[i]
+		_ = d
+		p("- **%s**: native %s s, %s", r.S.Name, fs(r.Prof.Total), shares(r.Prof.Seconds, "", r.Prof.Total))
+		if b := r.Browser; b != nil && b.Error == "" {
+			ph, _ := b.Timings["phases"].(map[string]any)
+			m := map[string]float64{}
+			for k, v := range ph {
+				if f, ok := v.(float64); ok {
+					m[k] = f
+				}
+			}
+			p("; browser %s s: %s", fs(b.PageSeconds), shares(m, "", b.PageSeconds))
+		} else if b != nil {
+			p("; browser failed: %s", b.Error)
+		}
+		p("\n")
+	}
+	for _, r := range rows {
+		if r.Prof.Top == "" || r.S.D != 256 || r.S.N != rows[len(rows)-1].S.N {
+			continue
+		}
+		p("\npprof top, %s (repetition 0, in-process):\n\n```\n%s\n```\n", r.S.Name, r.Prof.Top)
+	}
+	return b.String()
+}
+
+func r0(rows []*row, i int) setting { return rows[i].S }
+
+func shares(m map[string]float64, prefix string, total float64) string {
+	type kv struct {
+		k string
+		v float64
+	}
+	var xs []kv
+	for _, k := range sortedKeys(m) {
+		if strings.HasPrefix(k, prefix) && m[k] >= 0.0005 {
+			xs = append(xs, kv{k, m[k]})
+		}
+	}
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if xs[j].v > xs[i].v {
+				xs[i], xs[j] = xs[j], xs[i]
+			}
+		}
+	}
+	var parts []string
+	for _, x := range xs {
+		if len(parts) == 6 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %s s (%.0f%%)", x.k, fs(x.v), 100*x.v/total))
+	}
+	return strings.Join(parts, ", ")
+}
