@@ -241,6 +241,7 @@ func TestBrowser(t *testing.T) {
 	ok = t.Run("BadFileAndOthers", func(t *testing.T) { h.t = t; h.badFile(good, other, bad) }) && ok
 	ok = t.Run("CancelThenRunAgain", func(t *testing.T) { h.t = t; h.cancelThenRun(good) }) && ok
 	ok = t.Run("Demo", func(t *testing.T) { h.t = t; h.demo() }) && ok
+	ok = t.Run("DemoVolumes", func(t *testing.T) { h.t = t; h.demoVolumes() }) && ok
 	ok = t.Run("Hardening", func(t *testing.T) { h.hardening(t, root, fixDir, good) }) && ok
 	t.Run("NoConsoleErrors", func(t *testing.T) { h.t = t; h.noConsoleErrors() })
 	t.Run("NoOtherOrigin", func(t *testing.T) { h.t = t; h.noOtherOrigin(site.URL) })
