@@ -32,7 +32,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
@@ -116,7 +115,20 @@ var (
 	emdMax    = flag.Int("pot-emd-max", 2000, "also run ot.emd on the authors' setting up to this N")
 	noBrowser = flag.Bool("no-browser", false, "skip the browser")
 	workers   = flag.Int("browser-workers", 2, "web workers")
+	report    = flag.Bool("report-only", false, "rewrite the report from WORK/results.json (no run)")
 )
+
+// saved is WORK/results.json: everything the report is made of.
+type saved struct {
+	Rows         []*row      `json:"rows"`
+	Browser      *browserOut `json:"browser"`
+	NativeStream []streamRes `json:"native_stream"`
+	Quick        bool        `json:"quick"`
+	Seconds      float64     `json:"seconds"`
+	LoadStart    string      `json:"load_start"`
+	LoadEnd      string      `json:"load_end"`
+	Written      time.Time   `json:"written"`
+}
 
 func main() {
 	flag.Parse()
@@ -128,6 +140,21 @@ func main() {
 	}
 	abs, _ := filepath.Abs(*work)
 	*work = abs
+	if *report {
+		var sv saved
+		b, err := os.ReadFile(filepath.Join(*work, "results.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &sv)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		*quick = sv.Quick
+		if err := os.WriteFile(*outMD, []byte(writeReport(&sv)), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	var settings []setting
 	ns := []int{2000, 10000}
@@ -209,9 +236,11 @@ func main() {
 			}
 		}
 	}
-	raw, _ := json.MarshalIndent(map[string]any{"rows": rows, "browser": br, "native_stream": streams}, "", "  ")
+	sv := &saved{Rows: rows, Browser: br, NativeStream: streams, Quick: *quick, Seconds: time.Since(start).Seconds(),
+		LoadStart: loadAtStart, LoadEnd: loadavg(), Written: time.Now().UTC()}
+	raw, _ := json.MarshalIndent(sv, "", "  ")
 	os.WriteFile(filepath.Join(*work, "results.json"), raw, 0o644)
-	md := writeReport(rows, streams, br, time.Since(start))
+	md := writeReport(sv)
 	if err := os.WriteFile(*outMD, []byte(md), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -269,11 +298,41 @@ func cliArgs(ds *benchData, s setting) []string {
 	return append(args, settingArgs(s)...)
 }
 
-func maxRSS(ps *os.ProcessState) float64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return float64(ru.Maxrss) * 1024
+// hiwater runs cmd and polls its /proc/PID/status VmHWM (the high-water
+// mark of its own address space) every 20 ms until it exits. (The rusage of
+// a child is no good here: Go starts children with vfork, so their max RSS
+// starts at this process's, which holds the streaming test's N² array.)
+func hiwater(cmd *exec.Cmd) (float64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
 	}
-	return 0
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	path := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	peak := 0.0
+	poll := func() {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmHWM:") {
+				var kb float64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:")), "%f", &kb)
+				peak = math.Max(peak, kb*1024)
+			}
+		}
+	}
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			return peak, err
+		case <-t.C:
+			poll()
+		}
+	}
 }
 
 func runCLI(cli string, ds *benchData, s setting, dump string) cliRun {
@@ -282,11 +341,8 @@ func runCLI(cli string, ds *benchData, s setting, dump string) cliRun {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	t0 := time.Now()
-	err := cmd.Run()
-	r := cliRun{Seconds: time.Since(t0).Seconds()}
-	if cmd.ProcessState != nil {
-		r.MaxRSS = maxRSS(cmd.ProcessState)
-	}
+	rss, err := hiwater(cmd)
+	r := cliRun{Seconds: time.Since(t0).Seconds(), MaxRSS: rss}
 	if err != nil {
 		r.Err = fmt.Sprintf("%v: %s", err, strings.TrimSpace(errb.String()))
 	}
@@ -375,11 +431,8 @@ func runPOT(dir string, s setting, rep int) potRun {
 	cmd := exec.Command("/usr/bin/python3", args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	p := potRun{Rep: rep}
-	if cmd.ProcessState != nil {
-		p.MaxRSS = maxRSS(cmd.ProcessState)
-	}
+	rss, err := hiwater(cmd)
+	p := potRun{Rep: rep, MaxRSS: rss}
 	if err != nil {
 		p.Err = fmt.Sprintf("%v: %s", err, lastLine(errb.String()))
 	}
