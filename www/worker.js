@@ -7,8 +7,14 @@ self.onmessage = (e) => {
   const mod = e.data && e.data.boot;
   if (!mod) return;
   self.onmessage = null;
+  // Held for the worker's whole life: the page learns of the worker's death,
+  // however it comes, when its own request for this lock is granted. The
+  // lock is held before the Go program starts (and says Ready).
+  const held = (self.navigator && navigator.locks) ?
+    new Promise((resolve) => navigator.locks.request("otce-alive-" + self.name, () => { resolve(); return new Promise(() => {}); })) :
+    Promise.resolve();
   const go = new Go();
-  WebAssembly.instantiate(mod, go.importObject)
+  held.then(() => WebAssembly.instantiate(mod, go.importObject))
     .then((inst) => {
       // For the benchmark harness: this worker's wasm memory (it only grows: the peak).
       self.otceWasmMemory = () => inst.exports.mem.buffer.byteLength;

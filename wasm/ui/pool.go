@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
@@ -22,6 +23,7 @@ var errWorkerLost = errors.New("a worker stopped")
 // worker is the page's handle on one web worker.
 type worker struct {
 	index int
+	name  string
 	v     js.Value
 
 	mu      sync.Mutex
@@ -77,9 +79,11 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 		return nil, fmt.Errorf("cannot compile the worker: %w", err)
 	}
 	p := &pool{}
+	poolSeq++
 	for i := 0; i < n; i++ {
 		w := &worker{index: i, pending: map[int]chan js.Value{}, lost: make(chan struct{}), ready: make(chan struct{})}
-		w.v = boot.Call("newWorker", mod, fmt.Sprintf("otce-worker-%d", i))
+		w.name = fmt.Sprintf("otce-worker-%x-%d-%d", pageToken, poolSeq, i)
+		w.v = boot.Call("newWorker", mod, w.name)
 		onMsg := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			w.receive(args[0].Get("data"))
 			return nil
@@ -110,7 +114,35 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 			return nil, ctx.Err()
 		}
 	}
+	for _, w := range p.workers {
+		w.watch()
+	}
 	return p, nil
+}
+
+// poolSeq numbers the pools and pageToken tells pages apart, so that each
+// worker's lock name is its own.
+var (
+	poolSeq   int
+	pageToken = time.Now().UnixNano()
+)
+
+// watch notices a worker's death however it comes (terminated, closed,
+// crashed, out of memory), which raises no event on the page: the worker
+// holds the Web Lock named after it for its whole life (worker.js), and the
+// page's request for the same lock is granted only when the worker is gone.
+func (w *worker) watch() {
+	locks := js.Global().Get("navigator").Get("locks")
+	if !locks.Truthy() {
+		return
+	}
+	var cb js.Func
+	cb = js.FuncOf(func(js.Value, []js.Value) any {
+		w.fail(fmt.Errorf("%w: it was killed, crashed or ran out of memory", errWorkerLost))
+		go cb.Release()
+		return nil
+	})
+	locks.Call("request", "otce-alive-"+w.name, cb)
 }
 
 // receive runs in the JS event loop: it must not block.
