@@ -318,7 +318,7 @@ func canonical(h *harness, b []byte) string {
 		switch t := x.(type) {
 		case map[string]any:
 			for k, e := range t {
-				if k == "seconds" {
+				if strings.HasSuffix(k, "seconds") {
 					t[k] = 0
 				} else {
 					zero(e)
