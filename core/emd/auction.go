@@ -4,37 +4,55 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // Bid is one row's offer for a column in a round of the auction.
 type Bid struct {
 	Row, Col int32
-	// Price is the price the row offers for Col: the column's current
-	// price plus the row's margin between its best and second best column
-	// plus ε.
+	// Price is the price the row offers for Col: the column's price when
+	// the row bid, plus the row's margin between its best and second best
+	// column, plus ε.
 	Price float64
 }
 
-// BidCache remembers, for each row of a block, the K columns with the
-// smallest values C_ij + p_j found by the row's last full scan and the
-// (K+1)-th smallest value W. Because auction prices never decrease, every
-// other column still has a value of at least W; a later bid whose best
-// cached column is below W is therefore exact without scanning the row (its
-// second best value is bounded below by W, which only makes the bid more
-// cautious). A cache belongs to one block of rows and one auction, whose
-// prices must never decrease while the cache is in use.
+// BidCache holds the bidding state of a block of rows [lo, hi).
+//
+// For each row it remembers the K columns with the smallest values
+// C_ij + p_j found by the row's last full scan and the (K+1)-th smallest
+// value W. Because auction prices never decrease, every other column still
+// has a value of at least W: a later bid whose best cached column is below
+// W is exact without scanning the row (its second best value is bounded
+// below by W, which only makes the bid more cautious). A cache therefore
+// belongs to one auction, whose prices must never decrease while the cache
+// is in use.
+//
+// It also holds the block's private view of the prices during a BidRows
+// call. BidRows calls on one cache must not run concurrently; calls on
+// caches of disjoint blocks may.
 type BidCache struct {
 	lo, k int
-	cols  []int32   // K columns per row
+	cols  []int32   // K columns per row, -1 for unused slots
 	bound []float64 // W per row; NaN when the row has no cache yet
+
+	// Scratch of BidRows, valid where stamp == call.
+	call      uint32
+	stamp     []uint32  // column → call in which local and holder are valid
+	local     []float64 // column → private price
+	holder    []int32   // column → row holding it in the private view
+	touched   int       // number of columns with a private price
+	fastScore int       // success of full scans under the shared prices
+	rowCol    []int32   // row−lo → column it holds in the private view, -1
+	rowPrice  []float64 // row−lo → its bid for that column
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.
 const maxBidCache = 64
 
 // NewBidCache returns an empty cache of k columns per row (k is clamped to
-// [1, 64]) for the rows [lo, hi). Different rows of one cache may be used
-// by concurrent BidRows calls.
+// [1, 64]) for the block of rows [lo, hi).
 func NewBidCache(lo, hi, k int) *BidCache {
 	k = min(max(k, 1), maxBidCache)
 	hi = max(hi, lo)
@@ -50,6 +68,22 @@ func NewBidCache(lo, hi, k int) *BidCache {
 	return c
 }
 
+// Block returns a cache for the rows [lo, hi) that shares the cached
+// columns and bounds of c (which must cover those rows) but has its own
+// bidding scratch, so that blocks of one cache can bid concurrently. It
+// returns nil if c does not cover [lo, hi).
+func (c *BidCache) Block(lo, hi int) *BidCache {
+	if lo < c.lo || hi > c.lo+len(c.bound) || hi < lo {
+		return nil
+	}
+	return &BidCache{
+		lo:    lo,
+		k:     c.k,
+		cols:  c.cols[(lo-c.lo)*c.k : (hi-c.lo)*c.k],
+		bound: c.bound[lo-c.lo : hi-c.lo],
+	}
+}
+
 // errMalformedBid and errMissingBid report bids that do not fit the
 // auction's state.
 var (
@@ -61,94 +95,183 @@ var (
 var errConsumed = errors.New("emd: auction already finished")
 
 // errBidArgs reports inconsistent arguments to BidRows.
-var errBidArgs = errors.New("emd: BidRows arguments do not match (rows outside the block, short prices or assignment, or a cache for other rows)")
+var errBidArgs = errors.New("emd: BidRows arguments do not match (rows outside the block or the cache, short prices or assignment)")
 
 // BidRows computes the bids of one round of a forward auction for the
-// given rows, which must lie in the block of rows [lo, lo+len(block)/m) of
-// a row-major cost matrix with m >= 2 columns; block holds exactly those
-// rows. It appends the bids to dst and returns the extended slice; it
-// fails, without bidding, if a row lies outside the block or outside the
-// cache, if prices has fewer than m entries, or if assigned is too short
-// or holds a column outside [-1, m).
+// given rows of one block, Gauss–Seidel style. The rows must lie in the
+// block of rows [lo, lo+len(block)/m) of a row-major cost matrix with
+// m >= 2 columns (block holds exactly those rows), and in cache, which
+// must not be nil. BidRows appends the bids to dst and returns the
+// extended slice; it fails, without bidding, if a row lies outside the
+// block or the cache, if prices has fewer than m entries, if assigned is
+// too short or holds a column outside [-1, m), or if a row is repeated.
 //
-// Row i values column j at C_ij + prices[j] (lower is better). With best
-// value w1 at column j1 and second best value w2, it bids
-// prices[j1] + (w2 − w1) + eps for j1. If assigned is not nil and row i is
-// assigned to a column a = assigned[i] that is within eps of its best
-// value (ε-complementary slackness), the row keeps a and does not bid.
+// Row i values column j at C_ij + p_j, lower is better. The rows are
+// processed in the given order against a private copy of prices: with
+// best value w1 at column j1 and second best value w2 (or a lower bound of
+// it, see BidCache), row i bids p_j1 + (w2 − w1) + ε for j1 and the private
+// price of j1 becomes that bid; a row whose column is taken over by a
+// later, higher bid of the same call bids again. When BidRows returns,
+// each bidding row holds a different column in the private view, and its
+// bid is the private price of that column; these are the bids returned.
+// If assigned is not nil, a row that is assigned to a column a =
+// assigned[i] within eps of its best value (ε-complementary slackness)
+// keeps a and does not bid; this is the rule of the first round of a
+// phase.
 //
-// cache may be nil; otherwise it must cover the given rows, and the rows
-// are only scanned in full when their cached columns cannot
-// decide the bid (see BidCache); w2 is then replaced by a lower bound.
-//
-// BidRows only reads its arguments other than dst and cache, so disjoint
-// row sets can be bid for concurrently (on goroutines sharing a cache, or
-// in web workers that each hold a block of rows and its cache); the bids
-// are then combined by Auction.Resolve.
+// BidRows reads block, rows, assigned and prices and changes only dst and
+// cache, so the blocks of a partition of the rows can bid concurrently (on
+// goroutines, or in web workers that each hold some blocks of rows and
+// their caches); their bids are then combined by Auction.Resolve, where
+// blocks compete for columns like the rows of a Jacobi auction.
 func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int32, prices []float64, eps float64, cache *BidCache) ([]Bid, error) {
-	if m < 2 || len(block)%m != 0 || len(prices) < m {
+	if m < 2 || len(block)%m != 0 || len(prices) < m || cache == nil {
 		return dst, errBidArgs
+	}
+	c := cache
+	if len(c.stamp) != m {
+		c.stamp = make([]uint32, m)
+		c.local = make([]float64, m)
+		c.holder = make([]int32, m)
+		c.call = 0
+	}
+	if len(c.rowCol) != len(c.bound) {
+		c.rowCol = make([]int32, len(c.bound))
+		c.rowPrice = make([]float64, len(c.bound))
+		for r := range c.rowCol {
+			c.rowCol[r] = -1
+		}
 	}
 	hi := lo + len(block)/m
 	for _, r := range rows {
 		switch {
-		case int(r) < lo || int(r) >= hi,
+		case int(r) < lo || int(r) >= hi || int(r) < c.lo || int(r) >= c.lo+len(c.bound),
 			assigned != nil && (int(r) >= len(assigned) || assigned[r] < -1 || int(assigned[r]) >= m),
-			cache != nil && (int(r) < cache.lo || int(r) >= cache.lo+len(cache.bound)):
+			c.rowCol[int(r)-c.lo] == -2:
+			for _, q := range rows { // undo the repetition marks
+				if int(q) >= c.lo && int(q) < c.lo+len(c.bound) {
+					c.rowCol[int(q)-c.lo] = -1
+				}
+			}
 			return dst, errBidArgs
 		}
+		c.rowCol[int(r)-c.lo] = -2 // seen
+	}
+	for _, r := range rows {
+		c.rowCol[int(r)-c.lo] = -1
 	}
 	prices = prices[:m]
-	for _, r := range rows {
+	c.call++
+	if c.call == 0 {
+		clear(c.stamp)
+		c.call = 1
+	}
+	c.touched = 0
+	c.fastScore = 0
+
+	queue := rows
+	owned := false // queue aliases rows until a displaced row is appended
+	for q := 0; q < len(queue); q++ {
+		r := queue[q]
 		off := (int(r) - lo) * m
 		row := block[off : off+m]
-		var w1, w2 float64
-		var j1 int
-		if cache != nil {
-			w1, w2, j1 = cache.best(row, int(r), prices)
-		} else {
-			w1, w2, j1 = scanBest(row, prices)
-		}
-		if assigned != nil {
-			if a := assigned[r]; a >= 0 && float64(row[a])+prices[a] <= w1+eps {
+		w1, w2, j1 := c.bestLocal(row, int(r), prices)
+		if q < len(rows) && assigned != nil {
+			if a := assigned[r]; a >= 0 && float64(row[a])+c.price(prices, int(a)) <= w1+eps {
 				continue
 			}
 		}
-		dst = append(dst, Bid{Row: r, Col: int32(j1), Price: prices[j1] + (w2 - w1) + eps})
+		bid := c.price(prices, j1) + (w2 - w1) + eps
+		if c.stamp[j1] == c.call {
+			if h := c.holder[j1]; h >= 0 {
+				// Displaced within the block: h bids again.
+				c.rowCol[int(h)-c.lo] = -1
+				if !owned {
+					queue = slices.Clone(queue)
+					owned = true
+				}
+				queue = append(queue, h)
+			}
+		} else {
+			c.stamp[j1] = c.call
+			c.touched++
+		}
+		c.local[j1] = bid
+		c.holder[j1] = r
+		c.rowCol[int(r)-c.lo] = int32(j1)
+		c.rowPrice[int(r)-c.lo] = bid
+	}
+	for _, r := range rows {
+		if j := c.rowCol[int(r)-c.lo]; j >= 0 {
+			dst = append(dst, Bid{Row: r, Col: j, Price: c.rowPrice[int(r)-c.lo]})
+			c.rowCol[int(r)-c.lo] = -1
+		}
 	}
 	return dst, nil
 }
 
-// scanBest returns the smallest and second smallest of row[j] + prices[j]
-// and the column of the smallest.
-func scanBest(row []float32, prices []float64) (w1, w2 float64, j1 int) {
-	w1, w2 = math.Inf(1), math.Inf(1)
-	for j, c := range row {
-		val := float64(c) + prices[j]
+// price returns the private price of column j in the current BidRows call.
+func (c *BidCache) price(prices []float64, j int) float64 {
+	if c.stamp[j] == c.call {
+		return c.local[j]
+	}
+	return prices[j]
+}
+
+// bestLocal returns the best value w1 of row r (global index) at column j1
+// and a lower bound w2 on its second best value under the private prices
+// of the current BidRows call, from the cache if it decides them and from
+// a full scan otherwise. The scan uses the shared prices, which is faster,
+// and its result is re-evaluated under the private prices; if that does
+// not decide (the private prices raised most of the row's best columns),
+// the row is scanned again under the private prices, and the call goes
+// straight to such scans while they are the more successful.
+func (c *BidCache) bestLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
+	if w1, w2, j1, ok := c.cachedLocal(row, r, prices); ok {
+		return w1, w2, j1
+	}
+	if c.touched == 0 || c.fastScore >= 0 {
+		c.refresh(row, r, prices)
+		if w1, w2, j1, ok := c.cachedLocal(row, r, prices); ok {
+			c.fastScore = min(c.fastScore+1, 4)
+			return w1, w2, j1
+		}
+		c.fastScore--
+	} else {
+		c.fastScore++ // try the fast scan again now and then
+	}
+	return c.refreshLocal(row, r, prices)
+}
+
+// cachedLocal is cached under the private prices.
+func (c *BidCache) cachedLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int, ok bool) {
+	W := c.bound[r-c.lo]
+	if math.IsNaN(W) {
+		return 0, 0, 0, false
+	}
+	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
+	for _, j := range c.cols[(r-c.lo)*c.k : (r-c.lo+1)*c.k] {
+		if j < 0 {
+			break
+		}
+		val := float64(row[j]) + c.price(prices, int(j))
 		if val < w2 {
 			if val < w1 {
 				w2 = w1
-				w1, j1 = val, j
+				w1, j1 = val, int(j)
 			} else {
 				w2 = val
 			}
 		}
 	}
-	return w1, w2, j1
-}
-
-// best returns the best value w1 of row r (global index) at column j1 and
-// a lower bound w2 on its second best value, from the cache if it decides
-// them and from a full scan (which refreshes the cache) otherwise.
-func (c *BidCache) best(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
-	if w1, w2, j1, ok := c.cached(row, r, prices); ok {
-		return w1, w2, j1
+	if w1 <= W {
+		return w1, min(w2, W), j1, true
 	}
-	return c.refresh(row, r, prices)
+	return 0, 0, 0, false
 }
 
 // cached returns the best value w1 of row r at column j1 and a lower bound
-// w2 on its second best value if the cache decides them.
+// w2 on its second best value under prices if the cache decides them.
 func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float64, j1 int, ok bool) {
 	W := c.bound[r-c.lo]
 	if math.IsNaN(W) {
@@ -175,38 +298,76 @@ func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float6
 	return 0, 0, 0, false
 }
 
-// refresh scans row r in full, stores its K best columns and the bound in
-// the cache, and returns its best value w1 at column j1 and its second best
-// value w2.
-func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
-	k := c.k
-	// Keep the k+1 smallest values in vals/idx, sorted.
-	var valsBuf [maxBidCache + 1]float64
-	var idxBuf [maxBidCache + 1]int32
-	vals, idx := valsBuf[:k+1], idxBuf[:k+1]
-	for t := range vals {
-		vals[t], idx[t] = math.Inf(1), -1
+// topK keeps the k+1 smallest values offered to it, sorted, with their
+// columns.
+type topK struct {
+	vals [maxBidCache + 1]float64
+	idx  [maxBidCache + 1]int32
+	last int
+}
+
+func (t *topK) reset(k int) float64 {
+	t.last = k
+	for s := 0; s <= k; s++ {
+		t.vals[s], t.idx[s] = math.Inf(1), -1
 	}
-	last := len(vals) - 1
-	thr := math.Inf(1)
+	return math.Inf(1)
+}
+
+// insert adds val at column j and returns the new threshold (the largest
+// kept value).
+func (t *topK) insert(val float64, j int) float64 {
+	s := t.last
+	for s > 0 && t.vals[s-1] > val {
+		t.vals[s], t.idx[s] = t.vals[s-1], t.idx[s-1]
+		s--
+	}
+	t.vals[s], t.idx[s] = val, int32(j)
+	return t.vals[t.last]
+}
+
+// store saves the kept columns and the bound of row r and returns the best
+// value w1 at column j1 and the second best value w2. With fewer than k+1
+// columns the unused slots keep column -1 and the bound is +Inf: nothing
+// lies beyond it.
+func (c *BidCache) store(t *topK, r int) (w1, w2 float64, j1 int) {
+	k := c.k
+	copy(c.cols[(r-c.lo)*k:(r-c.lo+1)*k], t.idx[:k])
+	c.bound[r-c.lo] = t.vals[k]
+	return t.vals[0], t.vals[1], int(t.idx[0])
+}
+
+// refresh scans row r in full under prices, stores its K best columns and
+// the bound in the cache, and returns its best value w1 at column j1 and
+// its second best value w2.
+func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
+	var t topK
+	thr := t.reset(c.k)
 	prices = prices[:len(row)]
 	for j, cv := range row {
-		val := float64(cv) + prices[j]
-		if val < thr {
-			t := last
-			for t > 0 && vals[t-1] > val {
-				vals[t], idx[t] = vals[t-1], idx[t-1]
-				t--
-			}
-			vals[t], idx[t] = val, int32(j)
-			thr = vals[last]
+		if val := float64(cv) + prices[j]; val < thr {
+			thr = t.insert(val, j)
 		}
 	}
-	// With fewer than k+1 columns the unused slots keep column -1 and the
-	// bound +Inf: nothing lies beyond it.
-	copy(c.cols[(r-c.lo)*k:(r-c.lo+1)*k], idx[:k])
-	c.bound[r-c.lo] = vals[k]
-	return vals[0], vals[1], int(idx[0])
+	return c.store(&t, r)
+}
+
+// refreshLocal is refresh under the private prices.
+func (c *BidCache) refreshLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
+	var t topK
+	thr := t.reset(c.k)
+	prices = prices[:len(row)]
+	stamp, local := c.stamp[:len(row)], c.local[:len(row)]
+	for j, cv := range row {
+		p := prices[j]
+		if stamp[j] == c.call {
+			p = local[j]
+		}
+		if val := float64(cv) + p; val < thr {
+			thr = t.insert(val, j)
+		}
+	}
+	return c.store(&t, r)
 }
 
 // Auction is the state of a forward auction (D. P. Bertsekas, "The auction
@@ -385,11 +546,25 @@ func (a *Auction) Resolve(bids []Bid) error {
 // auction.
 const bidCacheSize = 24
 
+// bidBlocks is the number of row blocks of Solve's auction. The blocks
+// bid concurrently, Gauss–Seidel style within a block and Jacobi style
+// between blocks; the partition depends only on n, so the result does not
+// depend on the number of workers.
+const bidBlocks = 8
+
 // run performs all phases of EpsilonSchedule(costRange), bidding with up
 // to workers goroutines, and returns the number of rounds.
 func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRange float64, cache *BidCache) (int, error) {
 	n := a.n
-	bufs := make([][]Bid, workers)
+	nb := min(bidBlocks, n)
+	bounds := make([]int, nb+1)
+	caches := make([]*BidCache, nb)
+	for b := range nb {
+		bounds[b+1] = n * (b + 1) / nb
+		caches[b] = cache.Block(n*b/nb, n*(b+1)/nb)
+	}
+	bufs := make([][]Bid, nb)
+	errs := make([]error, nb)
 	var bids []Bid
 	rounds := 0
 	for _, eps := range EpsilonSchedule(costRange) {
@@ -399,23 +574,43 @@ func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRang
 				return rounds, err
 			}
 			rows := a.pending
-			// Below a few rows per worker the goroutines cost more than
-			// they save.
-			var err error
-			if w := min(workers, len(rows)/4); w > 1 {
-				errs := make([]error, w)
-				parallelRows(len(rows), w, func(t, lo, hi int) {
-					bufs[t], errs[t] = BidRows(bufs[t][:0], cost, n, 0, rows[lo:hi], a.assigned, a.prices, eps, cache)
-				})
-				bids = bids[:0]
-				for t := range w {
-					bids = append(bids, bufs[t]...)
-				}
-				err = errors.Join(errs...)
-			} else {
-				bids, err = BidRows(bids[:0], cost, n, 0, rows, a.assigned, a.prices, eps, cache)
+			slices.Sort(rows)
+			// The pending rows of block b are rows[cut[b]:cut[b+1]].
+			cut := make([]int, nb+1)
+			for b := 1; b <= nb; b++ {
+				cut[b], _ = slices.BinarySearch(rows, int32(bounds[b]))
 			}
-			if err != nil {
+			bid := func(b int) {
+				lo, hi := bounds[b], bounds[b+1]
+				if cut[b] == cut[b+1] {
+					bufs[b], errs[b] = bufs[b][:0], nil
+					return
+				}
+				bufs[b], errs[b] = BidRows(bufs[b][:0], cost[lo*n:hi*n], n, lo, rows[cut[b]:cut[b+1]], a.assigned, a.prices, eps, caches[b])
+			}
+			if w := min(workers, len(rows)/4); w > 1 {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				wg.Add(w)
+				for range w {
+					go func() {
+						defer wg.Done()
+						for b := int(next.Add(1)) - 1; b < nb; b = int(next.Add(1)) - 1 {
+							bid(b)
+						}
+					}()
+				}
+				wg.Wait()
+			} else {
+				for b := range nb {
+					bid(b)
+				}
+			}
+			bids = bids[:0]
+			for b := range nb {
+				bids = append(bids, bufs[b]...)
+			}
+			if err := errors.Join(errs...); err != nil {
 				return rounds, err
 			}
 			if err := a.Resolve(bids); err != nil {

@@ -69,23 +69,23 @@
 // divided by 1.5 to 2 for the auction, and equal to it for JV and the
 // network simplex, which are sequential.
 //
-//	                        CPU seconds per solve
-//	 n = m    d     MethodJV   MethodAuction
-//	  1000   19        0.20         0.06
-//	  5000   19        20.4         0.81
-//	 10000   19        64.3         1.58
-//	  1000  256        0.19         0.07
-//	  5000  256        14.3         0.73
-//	 10000  256         TBD          TBD
+//	                       CPU seconds per solve
+//	n = m    d     MethodJV   MethodAuction
+//	 1000   19        0.20         0.06
+//	 5000   19        20.4         0.81
+//	10000   19        64.3         1.58
+//	 1000  256        0.19         0.07
+//	 5000  256        14.3         0.73
+//	10000  256         TBD          TBD
 //
-//	 network simplex, n != m (m = 0.9n)
-//	 n      d    CPU s   pivots
-//	 1000   19    0.33    33366
-//	 2000   19    1.56    87273
-//	 3000   19    3.68   164300
-//	 1000  256    0.32    32475
-//	 2000  256    1.39    82302
-//	 3000  256    3.68   153586
+//	network simplex, n != m (m = 0.9n)
+//	n      d    CPU s   pivots
+//	1000   19    0.33    33366
+//	2000   19    1.56    87273
+//	3000   19    3.68   164300
+//	1000  256    0.32    32475
+//	2000  256    1.39    82302
+//	3000  256    3.68   153586
 //
 // The auction is the default for n == m: it is 25 to 40 times faster than
 // JV at n = 5000 and 10^4, whose shortest path searches explore a large

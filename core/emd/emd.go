@@ -146,7 +146,7 @@ func Solve(ctx context.Context, cost []float32, n, m int, opt Options) (*Plan, e
 		if err != nil {
 			return nil, err
 		}
-		p, err = a.finish(ctx, cost, workers, cache)
+		p, err = a.finish(ctx, cost, workers, cache, tightTol(st.absMax))
 		if err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.finish(ctx, cost, workers, NewBidCache(0, a.n, bidCacheSize))
+	p, err := a.finish(ctx, cost, workers, NewBidCache(0, a.n, bidCacheSize), tightTol(st.absMax))
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 	return p, nil
 }
 
-func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache) (*Plan, error) {
+func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache, tol float64) (*Plan, error) {
 	n := a.n
 	if a.prices == nil {
 		return nil, errConsumed
@@ -59,41 +59,40 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 		return nil, errors.New("emd: auction phase not finished")
 	}
 	x, y, p := a.assigned, a.owner, a.prices
-	// A row is tight if its column attains its minimum value. Rows of the
-	// cache are disjoint per worker, so refreshing them concurrently is
-	// safe.
-	tight := make([]bool, n)
-	parallelRows(n, workers, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			row := cost[i*n : (i+1)*n]
-			w1, _, _, ok := cache.cached(row, i, p)
-			if !ok {
-				w1, _, _ = cache.refresh(row, i, p)
+	slack := make([]float64, n)
+	aug := newSparseAugmenter(n)
+	budget := n / 2 // full row relaxations per round of augmentations
+	for round := 0; ; round++ {
+		if err := tighten(ctx, cost, n, workers, x, y, p, cache, slack, tol, round < maxTightenRounds); err != nil {
+			return nil, err
+		}
+		var free []int32
+		for i := range n {
+			if x[i] < 0 {
+				free = append(free, int32(i))
 			}
-			tight[i] = float64(row[x[i]])+p[x[i]] == w1
 		}
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var free []int32
-	for i := range n {
-		if !tight[i] {
-			y[x[i]] = -1
-			x[i] = -1
-			free = append(free, int32(i))
+		if len(free) == 0 {
+			break
 		}
-	}
-	s := newSparseAugmenter(n)
-	for k, f := range free {
-		if k&15 == 0 {
-			if err := ctx.Err(); err != nil {
+		// Augment until the budget of full row relaxations is spent;
+		// then tighten again, which resolves ties between identical rows
+		// far more cheaply than augmenting paths.
+		aug.fullRelax = 0
+		for k, f := range free {
+			if k&15 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if k > 0 && aug.fullRelax > budget && round < maxTightenRounds {
+				break
+			}
+			if err := aug.augment(cost, n, x, y, p, cache, f); err != nil {
 				return nil, err
 			}
 		}
-		if err := s.augment(cost, n, x, y, p, cache, f); err != nil {
-			return nil, err
-		}
+		budget *= 2
 	}
 	a.prices = nil // p becomes −V: the auction is consumed
 	v := p
@@ -102,6 +101,85 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 	}
 	return assignmentPlan(cost, n, x, v), nil
 }
+
+// tighten makes every assigned row tight, that is its column attains its
+// minimum value C_ij + p_j, by lowering the prices of the columns of the
+// rows that are not, in passes over the rows (row-parallel; a pass reads
+// only the cached columns of most rows). Each pass lowers the price of the
+// column of a non-tight row by its slack, which makes that row tight but
+// may make others, whose best column it is, lose their tightness: the
+// passes are Jacobi iterations of a shortest path computation that
+// converges when the assignment is optimal, in a single pass for identical
+// rows. The passes stop when all rows are tight or when a pass does not
+// halve the number of non-tight rows; the rows still not tight are then
+// freed. Lowered prices loosen the cache bounds by the largest decrease.
+//
+// A row counts as tight when its slack is at most tol: the price updates
+// of the augmenting paths leave rounding errors of a few ulps. If lower is
+// false, tighten only frees the rows that are not tight.
+func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, p []float64, cache *BidCache, slack []float64, tol float64, lower bool) error {
+	prev := math.MaxInt
+	for pass := 0; ; pass++ {
+		parallelRows(n, workers, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if x[i] < 0 {
+					continue
+				}
+				row := cost[i*n : (i+1)*n]
+				w1, _, _, ok := cache.cached(row, i, p)
+				if !ok {
+					w1, _, _ = cache.refresh(row, i, p)
+				}
+				slack[i] = float64(row[x[i]]) + p[x[i]] - w1
+			}
+		})
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		count := 0
+		for i := range n {
+			if x[i] >= 0 && slack[i] > tol {
+				count++
+			}
+		}
+		if count == 0 {
+			return nil
+		}
+		if !lower || pass >= maxTightenPasses || 2*count > prev {
+			for i := range n {
+				if x[i] >= 0 && slack[i] > tol {
+					y[x[i]] = -1
+					x[i] = -1
+				}
+			}
+			return nil
+		}
+		prev = count
+		delta := 0.0
+		for i := range n {
+			if x[i] >= 0 && slack[i] > tol {
+				p[x[i]] -= slack[i]
+				delta = max(delta, slack[i])
+			}
+		}
+		for r := range cache.bound {
+			cache.bound[r] -= delta
+		}
+	}
+}
+
+// tightTol is the slack below which finish treats a row as tight, for
+// costs of magnitude at most absMax: far below CertTol, far above the
+// rounding errors of the price updates.
+func tightTol(absMax float64) float64 { return 1e-13 * absMax }
+
+// maxTightenPasses bounds the number of price-lowering passes of tighten,
+// and maxTightenRounds the number of times finish tightens before it
+// augments all the remaining free rows.
+const (
+	maxTightenPasses = 8
+	maxTightenRounds = 4
+)
 
 // sparseAugmenter holds the work arrays of the cache-aware shortest
 // augmenting path search. Arrays indexed by column are reset lazily through
@@ -115,6 +193,8 @@ type sparseAugmenter struct {
 	cols    colHeap // touched columns by distance
 	rows    rowHeap // rows with unrelaxed columns, by lower bound
 	done    []int32 // settled columns in order
+
+	fullRelax int // number of rows relaxed in full, for the caller's budget
 }
 
 func newSparseAugmenter(n int) *sparseAugmenter {
@@ -167,6 +247,7 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 				}
 			}
 			cache.refresh(row, int(i), p)
+			s.fullRelax++
 			return
 		}
 		k := cache.k
