@@ -221,6 +221,15 @@ func writeReport(sv *saved) string {
 	if *quick {
 		p("This is the quick variant (N = 2000 only, K = 2 with cost-norm max and K = 1 with cost-norm none, POT capped at %s s): the targets at N = 10⁴ are not measured here; `make bench` runs them.\n\n", fs(math.Min(*timeCap, 60)))
 	}
+	if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		dirty, _ := exec.Command("git", "status", "--short", "--", "core", "wasm", "www", "cmd").Output()
+		n := len(strings.Fields(strings.TrimSpace(string(dirty)))) / 2
+		p("Checkout: %s", strings.TrimSpace(string(head)))
+		if n > 0 {
+			p(", with about %d uncommitted files under core/, wasm/, www/, cmd/ (other engineers' work in progress, built into the CLI and the page as they stood)", n)
+		}
+		p(".\n\n")
+	}
 	p("## Machine\n\n")
 	gv, _ := exec.Command("go", "version").Output()
 	chromium := "–"
@@ -245,7 +254,7 @@ func writeReport(sv *saved) string {
 		p("make bench         # go run ./scripts/bench\n")
 	}
 	p("```\n\nFor each setting, in this order: the CLI (`build/bench/otce score <the files> -n N -k K --eps 0.1 --cost-norm C --format json --dump-sample DIR`, "+
-		"wall time and max RSS of the process, so file reading and process start are included); one repetition again in-process under the CPU profiler (the per-operation seconds "+
+		"wall time and peak memory of the process, so file reading and process start are included); one repetition again in-process under the CPU profiler (the per-operation seconds "+
 		"of `ot.Solution.Seconds` and pprof's top); `/usr/bin/python3 scripts/pot_bench.py --dir DIR/<candidate>/rep<r> --eps 0.1 --cost-norm C --time-cap T [--emd]` "+
 		"on the dumped pixels of the first repetitions; then the browser for all settings (`OTCE_BENCH=spec go test -run TestBench ./e2e/`: a fresh page per setting, "+
 		"%d workers, timed inside the page from the last file chosen to the scores shown). Datasets: %d images per domain of %d×%d feature pixels (labels at 4× that, "+
