@@ -260,12 +260,13 @@ func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Sett
 
 // Summary collects the repetitions of one candidate.
 type Summary struct {
-	res   report.Candidate
-	seen  map[string]bool
-	start time.Time
-	job   *Job
-	last  *ot.Solution
-	smp   *Sample
+	res    report.Candidate
+	seen   map[string]bool
+	start  time.Time
+	job    *Job
+	last   *ot.Solution
+	smp    *Sample
+	phases map[string]float64
 }
 
 // NewSummary starts the summary of a candidate.
@@ -310,6 +311,14 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 		r.Converged = false
 		sm.warn(fmt.Sprintf("repetition %d did not converge: L1 marginal error %.2g after %d iterations (raise --max-iter, or see --solver emd)", smp.Rep+1, sol.MarginalError, sol.Iterations))
 	}
+	if sm.phases == nil {
+		sm.phases = map[string]float64{}
+	}
+	if sol != sm.last { // a reused solution took no time
+		for k, v := range sol.Seconds {
+			sm.phases[k] += v
+		}
+	}
 	sm.last, sm.smp = sol, smp
 }
 
@@ -347,6 +356,7 @@ func (sm *Summary) Result() report.Candidate {
 	d.CostMedian, d.CostMax, d.CostMean = sol.CostMedian, sol.CostMax, sol.CostMean
 	d.EpsOverMedian = sol.EpsOverMedian(r.Settings.Eps)
 	d.Stages, d.Rebuilds, d.Omega, d.CEChange, d.CERest = sol.Stages, sol.Rebuilds, sol.Omega, sol.CEChange, sol.CERest
+	d.Phases = sm.phases
 	d.WarmStarted = sol.WarmStarted
 	if sol.HasExact {
 		ce, wd := sol.ExactCE, sol.ExactWD

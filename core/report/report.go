@@ -50,26 +50,30 @@ type Candidate struct {
 
 // Diagnostics describe the cost and the samples of a score.
 type Diagnostics struct {
-	SourcePixels  int      `json:"source_pixels"` // sampled per repetition
-	TargetPixels  int      `json:"target_pixels"`
-	SourceValid   int64    `json:"source_valid"` // valid pixels available
-	TargetValid   int64    `json:"target_valid"`
-	Dim           int      `json:"dim"`
-	SourceLayout  string   `json:"source_layout"`
-	TargetLayout  string   `json:"target_layout"`
-	CostMedian    float64  `json:"cost_median"` // raw squared distances, last repetition
-	CostMax       float64  `json:"cost_max"`
-	CostMean      float64  `json:"cost_mean"`
-	EpsOverMedian float64  `json:"eps_over_median"` // ε·scale/median(C): the sharpness of the coupling
-	TargetEntropy float64  `json:"target_entropy"`  // H(Y_t) of the sample, last repetition
-	Stages        int      `json:"stages"`
-	Rebuilds      int      `json:"rebuilds"`
-	Omega         float64  `json:"omega"`
-	CEChange      float64  `json:"ce_change"`          // |ΔCE| over the last 10 iterations
-	CERest        float64  `json:"ce_rest"`            // the score rule's estimate of the change still to come
-	WarmStarted   bool     `json:"warm_started"`       // Sinkhorn started from the exact plan's potentials
-	ExactCE       *float64 `json:"exact_ce,omitempty"` // CE and W_D of the exact plan, when it was computed
-	ExactWD       *float64 `json:"exact_wd,omitempty"`
+	SourcePixels  int     `json:"source_pixels"` // sampled per repetition
+	TargetPixels  int     `json:"target_pixels"`
+	SourceValid   int64   `json:"source_valid"` // valid pixels available
+	TargetValid   int64   `json:"target_valid"`
+	Dim           int     `json:"dim"`
+	SourceLayout  string  `json:"source_layout"`
+	TargetLayout  string  `json:"target_layout"`
+	CostMedian    float64 `json:"cost_median"` // raw squared distances, last repetition
+	CostMax       float64 `json:"cost_max"`
+	CostMean      float64 `json:"cost_mean"`
+	EpsOverMedian float64 `json:"eps_over_median"` // ε·scale/median(C): the sharpness of the coupling
+	TargetEntropy float64 `json:"target_entropy"`  // H(Y_t) of the sample, last repetition
+	Stages        int     `json:"stages"`
+	Rebuilds      int     `json:"rebuilds"`
+	Omega         float64 `json:"omega"`
+	CEChange      float64 `json:"ce_change"` // |ΔCE| over the last 10 iterations
+	// Seconds spent per solver phase (block operation or "exact"), summed
+	// over the repetitions: where the time goes. Timing, not result: it
+	// varies from run to run.
+	Phases      map[string]float64 `json:"phase_seconds,omitempty"`
+	CERest      float64            `json:"ce_rest"`            // the score rule's estimate of the change still to come
+	WarmStarted bool               `json:"warm_started"`       // Sinkhorn started from the exact plan's potentials
+	ExactCE     *float64           `json:"exact_ce,omitempty"` // CE and W_D of the exact plan, when it was computed
+	ExactWD     *float64           `json:"exact_wd,omitempty"`
 }
 
 // Correlation measures how well the scores order the known accuracies.
