@@ -252,7 +252,7 @@ func (c *BidCache) cachedLocal(row []float32, r int, prices []float64) (w1, w2 f
 	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
 	for _, j := range c.cols[(r-c.lo)*c.k : (r-c.lo+1)*c.k] {
 		if j < 0 {
-			break
+			continue
 		}
 		val := float64(row[j]) + c.price(prices, int(j))
 		if val < w2 {
@@ -280,7 +280,7 @@ func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float6
 	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
 	for _, j := range c.cols[(r-c.lo)*c.k : (r-c.lo+1)*c.k] {
 		if j < 0 {
-			break
+			continue
 		}
 		val := float64(row[j]) + prices[j]
 		if val < w2 {
@@ -298,43 +298,74 @@ func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float6
 	return 0, 0, 0, false
 }
 
-// topK keeps the k+1 smallest values offered to it, sorted, with their
-// columns.
+// topK keeps the k+1 smallest values offered to it, with their columns,
+// in a binary max-heap.
 type topK struct {
 	vals [maxBidCache + 1]float64
 	idx  [maxBidCache + 1]int32
-	last int
+	size int
 }
 
+// reset empties the heap for k+1 values and returns the threshold +Inf.
 func (t *topK) reset(k int) float64 {
-	t.last = k
+	t.size = k + 1
 	for s := 0; s <= k; s++ {
 		t.vals[s], t.idx[s] = math.Inf(1), -1
 	}
 	return math.Inf(1)
 }
 
-// insert adds val at column j and returns the new threshold (the largest
-// kept value).
+// insert replaces the largest kept value by val (which must be smaller) at
+// column j and returns the new threshold, the largest kept value.
 func (t *topK) insert(val float64, j int) float64 {
-	s := t.last
-	for s > 0 && t.vals[s-1] > val {
-		t.vals[s], t.idx[s] = t.vals[s-1], t.idx[s-1]
-		s--
+	vals, idx, n := &t.vals, &t.idx, t.size
+	s := 0
+	for {
+		l := 2*s + 1
+		if l >= n {
+			break
+		}
+		if r := l + 1; r < n && vals[r] > vals[l] {
+			l = r
+		}
+		if vals[l] <= val {
+			break
+		}
+		vals[s], idx[s] = vals[l], idx[l]
+		s = l
 	}
-	t.vals[s], t.idx[s] = val, int32(j)
-	return t.vals[t.last]
+	vals[s], idx[s] = val, int32(j)
+	return vals[0]
 }
 
-// store saves the kept columns and the bound of row r and returns the best
-// value w1 at column j1 and the second best value w2. With fewer than k+1
-// columns the unused slots keep column -1 and the bound is +Inf: nothing
-// lies beyond it.
+// store saves the k smallest kept columns and the bound (the largest kept
+// value) of row r and returns the best value w1 at column j1 (the first
+// such column found) and the second best value w2. With fewer than k+1
+// columns, unused slots keep column -1 and the bound is +Inf: nothing lies
+// beyond it.
 func (c *BidCache) store(t *topK, r int) (w1, w2 float64, j1 int) {
 	k := c.k
-	copy(c.cols[(r-c.lo)*k:(r-c.lo+1)*k], t.idx[:k])
-	c.bound[r-c.lo] = t.vals[k]
-	return t.vals[0], t.vals[1], int(t.idx[0])
+	cols := c.cols[(r-c.lo)*k : (r-c.lo+1)*k]
+	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
+	// The heap root holds the largest value: it is the bound.
+	for s := 1; s <= k; s++ {
+		v, j := t.vals[s], t.idx[s]
+		cols[s-1] = j
+		if v < w2 {
+			if v < w1 || (v == w1 && j >= 0 && j < int32(j1)) {
+				w2 = w1
+				w1, j1 = v, int(j)
+			} else {
+				w2 = v
+			}
+		}
+	}
+	w2 = min(w2, t.vals[0])
+	c.bound[r-c.lo] = t.vals[0]
+	if j1 < 0 { // a single column: it is the root
+		w1, j1 = t.vals[0], int(t.idx[0])
+	}
+	return w1, w2, j1
 }
 
 // refresh scans row r in full under prices, stores its K best columns and

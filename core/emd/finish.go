@@ -12,20 +12,26 @@ import (
 // like Solve; Plan.Iterations is left 0. It needs the whole cost matrix.
 // The auction is consumed.
 //
-// With the final prices p it computes u_i = min_j C_ij + p_j for every row
-// (row-parallel), frees every row whose column does not attain its minimum
-// exactly, and reassigns the freed rows one by one along shortest
-// augmenting paths in the reduced costs C_ij + p_j − u_i (Dijkstra's
-// algorithm, as in Jonker–Volgenant), raising the prices of the columns the
-// search settles so that every assigned row stays exactly tight and the
-// potentials (u, −p) stay dual feasible. After the last augmentation the
-// assignment and the potentials U_i = C_{i,σ(i)} + p_{σ(i)}, V_j = −p_j
-// satisfy complementary slackness, which proves optimality.
+// With the final prices p, a row is tight if its column attains its
+// minimum value u_i = min_j C_ij + p_j (up to 10^-13·max|C|). First the
+// prices of the columns of non-tight rows are lowered by the rows' slack,
+// in row-parallel passes, while that makes most rows tight (see tighten:
+// it settles ties between identical rows at once); the rows that are still
+// not tight are freed. Then the free rows are reassigned one by one along
+// shortest augmenting paths in the reduced costs C_ij + p_j − u_i
+// (Dijkstra's algorithm, as in Jonker–Volgenant), which raise the prices of
+// the columns the search settles so that every assigned row stays tight
+// and the potentials (u, −p) stay dual feasible. When the augmentations
+// scan many rows in full, tightening is tried again (at most 4 times).
+// After the last augmentation the assignment and the potentials
+// U_i = C_{i,σ(i)} + p_{σ(i)}, V_j = −p_j satisfy complementary slackness,
+// which proves optimality.
 //
-// The searches use a BidCache of the rows: a row whose cached columns
-// decide its minimum is not scanned, and the search relaxes only the
-// cached columns of a row until its bound shows that the other columns
-// could matter. The cache stays valid because the prices only rise.
+// The passes and the searches use a BidCache of the rows: a row whose
+// cached columns decide its minimum is not scanned, and a search relaxes
+// only the cached columns of a row until its bound shows that the other
+// columns could matter. The cache stays valid because the searches only
+// raise prices, and the passes that lower them lower the bounds by as much.
 func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Plan, error) {
 	if err := checkShape(cost, a.n, a.n); err != nil {
 		return nil, err
@@ -254,7 +260,7 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 		r := int(i) - cache.lo
 		for _, j := range cache.cols[r*k : (r+1)*k] {
 			if j < 0 {
-				break
+				continue
 			}
 			s.relax(j, float64(row[j])+p[j]+off, i)
 		}
