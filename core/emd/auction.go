@@ -584,8 +584,12 @@ const bidCacheSize = 24
 const bidBlocks = 8
 
 // run performs all phases of EpsilonSchedule(costRange), bidding with up
-// to workers goroutines, and returns the number of rounds.
-func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRange float64, cache *BidCache) (int, error) {
+// to workers goroutines, and returns the number of rounds. Between phases
+// it lowers prices with tighten (without freeing rows), which makes rows
+// exactly tight wherever a few passes can: those rows keep their columns
+// in the next phase, and ties (identical rows, integer costs) are settled
+// without a new price war in every phase.
+func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRange float64, cache *BidCache, tol float64) (int, error) {
 	n := a.n
 	nb := min(bidBlocks, n)
 	bounds := make([]int, nb+1)
@@ -598,7 +602,19 @@ func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRang
 	errs := make([]error, nb)
 	var bids []Bid
 	rounds := 0
-	for _, eps := range EpsilonSchedule(costRange) {
+	var slack []float64
+	for phase, eps := range EpsilonSchedule(costRange) {
+		if phase > 0 {
+			// Lower the prices to make assigned rows exactly tight where a
+			// few passes can: such rows keep their columns in the next
+			// phase, and identical rows then need no new price war.
+			if slack == nil {
+				slack = make([]float64, n)
+			}
+			if err := tighten(ctx, cost, n, workers, a.assigned, a.owner, a.prices, cache, slack, tol, true, false); err != nil {
+				return rounds, err
+			}
+		}
 		a.StartPhase(eps)
 		for !a.Done() {
 			if err := ctx.Err(); err != nil {

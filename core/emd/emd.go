@@ -142,7 +142,7 @@ func Solve(ctx context.Context, cost []float32, n, m int, opt Options) (*Plan, e
 	case method == MethodAuction:
 		a := NewAuction(n)
 		cache := NewBidCache(0, n, bidCacheSize)
-		rounds, err := a.run(ctx, cost, workers, st.max-st.min, cache)
+		rounds, err := a.run(ctx, cost, workers, st.max-st.min, cache, tightTol(st.absMax))
 		if err != nil {
 			return nil, err
 		}

@@ -69,7 +69,7 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 	aug := newSparseAugmenter(n)
 	budget := n / 2 // full row relaxations per round of augmentations
 	for round := 0; ; round++ {
-		if err := tighten(ctx, cost, n, workers, x, y, p, cache, slack, tol, round < maxTightenRounds); err != nil {
+		if err := tighten(ctx, cost, n, workers, x, y, p, cache, slack, tol, round < maxTightenRounds, true); err != nil {
 			return nil, err
 		}
 		var free []int32
@@ -122,8 +122,10 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 //
 // A row counts as tight when its slack is at most tol: the price updates
 // of the augmenting paths leave rounding errors of a few ulps. If lower is
-// false, tighten only frees the rows that are not tight.
-func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, p []float64, cache *BidCache, slack []float64, tol float64, lower bool) error {
+// false, tighten does not lower prices; if free is false, it does not free
+// rows (between the phases of the auction, where the next phase's first
+// round checks every row anyway).
+func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, p []float64, cache *BidCache, slack []float64, tol float64, lower, free bool) error {
 	prev := math.MaxInt
 	for pass := 0; ; pass++ {
 		parallelRows(n, workers, func(_, lo, hi int) {
@@ -152,6 +154,9 @@ func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, 
 			return nil
 		}
 		if !lower || pass >= maxTightenPasses || 2*count > prev {
+			if !free {
+				return nil
+			}
 			for i := range n {
 				if x[i] >= 0 && slack[i] > tol {
 					y[x[i]] = -1
