@@ -68,7 +68,9 @@ type Plan struct {
 	// pivots for MethodNetwork.
 	Iterations int
 
-	// Method is the method that produced the plan.
+	// Method is the method that produced the plan: MethodJV,
+	// MethodAuction, MethodNetwork, or "trivial" when n == 1 or m == 1
+	// (every pair is then in the support).
 	Method string
 }
 

@@ -318,3 +318,32 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestScales(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	base := uniformCost(60, 60, 1, false, rng)
+	for _, scale := range []float32{1e-30, 1e-5, 1e5, 1e30, -1e30} {
+		cost := make([]float32, len(base))
+		for k, c := range base {
+			cost[k] = c * scale
+		}
+		var ref float64
+		for k, method := range allMethods {
+			p, err := Solve(context.Background(), cost, 60, 60, Options{Method: method})
+			if err != nil {
+				t.Fatalf("scale %g %s: %v", scale, method, err)
+			}
+			checkPlan(t, cost, 60, 60, p)
+			if k == 0 {
+				ref = p.Cost
+			} else if math.Abs(p.Cost-ref) > 1e-12*math.Abs(ref) {
+				t.Errorf("scale %g %s: cost %g, %s %g", scale, method, p.Cost, allMethods[0], ref)
+			}
+		}
+		p, err := Solve(context.Background(), cost[:60*45], 60, 45, Options{})
+		if err != nil {
+			t.Fatalf("scale %g 60×45: %v", scale, err)
+		}
+		checkPlan(t, cost[:60*45], 60, 45, p)
+	}
+}
