@@ -445,8 +445,16 @@ func (h *harness) pageAnswer(tc badCase, dir string) string {
 	h.setFiles("target-labels-files", fs["tl"])
 	h.click("run")
 	deadline := time.Now().Add(2 * time.Minute)
+	reclick := time.Now().Add(10 * time.Second)
 	for {
 		st := h.state()
+		if st == "idle" && time.Now().After(reclick) {
+			// The click can land before the page has taken the files in;
+			// the page then says why it did not start. Click once more.
+			h.t.Logf("%s: still idle after Run (status %q): clicking again", tc.name, eval[string](h, `document.getElementById("status").textContent`))
+			h.click("run")
+			reclick = deadline
+		}
 		if st == "done" || st == "refused" {
 			break
 		}

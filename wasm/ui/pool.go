@@ -33,6 +33,8 @@ type worker struct {
 	lostErr error
 	ready   chan struct{}
 	funcs   []js.Func
+	// progress, when set, receives the worker's Progress messages.
+	progress func(ot.Progress)
 }
 
 // pool is the set of workers of the page.
@@ -162,6 +164,16 @@ func (w *worker) receive(data js.Value) {
 		}
 		return
 	}
+	if pr := data.Get("Progress"); pr.Type() == js.TypeObject {
+		var msg proto.Progress
+		w.mu.Lock()
+		f := w.progress
+		w.mu.Unlock()
+		if f != nil && wire.Decode(data, &msg) == nil && msg.Progress != nil {
+			go f(*msg.Progress)
+		}
+		return
+	}
 	id := data.Get("ID")
 	if id.Type() != js.TypeNumber {
 		return
@@ -185,6 +197,13 @@ func (w *worker) fail(err error) {
 	}
 	w.lostErr = err
 	close(w.lost)
+}
+
+// setProgress routes the worker's progress messages to f (nil: drop them).
+func (w *worker) setProgress(f func(ot.Progress)) {
+	w.mu.Lock()
+	w.progress = f
+	w.mu.Unlock()
 }
 
 // call posts a request and waits for its response.

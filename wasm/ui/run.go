@@ -310,6 +310,10 @@ func (a *app) showCandidateError(c *candidate, msg string) {
 // repetition's pixels; every worker builds its blocks of the problem; the
 // solver runs here over the workers' blocks; the sampler keeps the summary.
 // This is otce.Score with the blocks in workers.
+// localSolveMax is the largest problem (N·M kernel entries: 16 MB of
+// float32) that one worker solves alone instead of the pool.
+const localSolveMax = 4 << 20
+
 func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, pv *progressView) report.Candidate {
 	p, err := a.ensurePool(ctx, workers)
 	if err != nil {
@@ -372,6 +376,34 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 				return fail(err)
 			}
 			pv.update(func(st *progressState) { st.repsDone++ })
+			continue
+		}
+		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localSolveMax {
+			// Small: one worker solves it alone; messages per iteration
+			// would cost more than the iterations.
+			pv.update(func(st *progressState) { st.phase = "" })
+			t0 = time.Now()
+			sampler.setProgress(func(pr ot.Progress) {
+				pv.update(func(st *progressState) { st.ot = pr })
+			})
+			lresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
+			sampler.setProgress(nil)
+			benchAdd("solve", t0)
+			if err != nil {
+				return fail(err)
+			}
+			sol := lresp.Solution
+			benchSolution(sol)
+			if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol}); err != nil {
+				return fail(err)
+			}
+			last = sol
+			pv.update(func(st *progressState) {
+				st.itersSeen += sol.Iterations
+				st.solved++
+				st.repsDone++
+				st.repIters = float64(st.itersSeen) / float64(st.solved)
+			})
 			continue
 		}
 		pv.update(func(st *progressState) { st.phase = "building the kernel blocks" })

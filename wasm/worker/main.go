@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
@@ -229,6 +230,28 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 			return err
 		}
 		resp.Plan = plan
+		return nil
+	case proto.KindSolve:
+		// A small problem is solved here, on this worker's own blocks: the
+		// same partition and reduce order as on the pool, so the same bits,
+		// without a round of messages per iteration.
+		if w.sample == nil || req.Settings == nil {
+			return errors.New("solve asked before a sample was drawn")
+		}
+		w.release()
+		lb := ot.NewLocalBlocks(w.sample.Problem, 1)
+		var last time.Time
+		sol, err := otce.SolveSample(context.Background(), lb, w.sample, *req.Settings, func(pr ot.Progress) {
+			if time.Since(last) > 100*time.Millisecond {
+				last = time.Now()
+				post(&proto.Progress{Progress: &pr})
+			}
+		})
+		lb.Do(&ot.Op{Kind: ot.OpRelease})
+		if err != nil {
+			return err
+		}
+		resp.Solution = sol
 		return nil
 	case proto.KindRelease:
 		w.release()

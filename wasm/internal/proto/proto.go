@@ -29,6 +29,7 @@ const (
 	KindRelease = "release" // every worker: drop its blocks and free their memory
 	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
 	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
+	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
 )
 
 // Files are the JS File or Blob objects of one candidate.
@@ -82,6 +83,14 @@ type Response struct {
 	Result  *report.Candidate
 	Files   []FileInfo
 	Plan    *emd.Plan
+	// Solution answers KindSolve.
+	Solution *ot.Solution
+}
+
+// Progress is posted by a worker while it solves a sample alone (KindSolve),
+// a few times a second, before the response.
+type Progress struct {
+	Progress *ot.Progress
 }
 
 // Ready is the first message a worker posts, once its handler is installed.
