@@ -130,7 +130,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown command %q (score, rank, demo, help)", args[0])
 }
 
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+// parse parses the flags and checks the output format and the settings.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer, o *options) error {
 	fs.SetOutput(stderr)
 	if err := fs.Parse(args); err != nil {
 		return exitError{2, errors.New("")}
@@ -138,7 +139,10 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return nil
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	return otce.CheckSettings(o.s)
 }
 
 func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -151,13 +155,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&tf, "target-features", "target-domain features extracted by the same model")
 	fs.Var(&tl, "target-labels", "target-domain labels")
 	fs.Float64Var(new(float64), "accuracy", 0, "(ignored by score)")
-	if err := parse(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
-	if err := otce.CheckSettings(o.s); err != nil {
+	if err := parse(fs, args, stderr, &o); err != nil {
 		return err
 	}
 	c, err := candidateFiles("", sf, sl, tf, tl)
@@ -396,13 +394,7 @@ func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o options
 	settingsFlags(fs, &o)
 	manifest := fs.String("manifest", "", "JSON manifest of the candidates")
-	if err := parse(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
-	if err := otce.CheckSettings(o.s); err != nil {
+	if err := parse(fs, args, stderr, &o); err != nil {
 		return err
 	}
 	if *manifest == "" {
@@ -465,13 +457,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o options
 	settingsFlags(fs, &o)
 	volumes := fs.Bool("volumes", false, "the volumetric demo: 3-D feature maps and NIfTI label volumes")
-	if err := parse(fs, args, stderr); err != nil {
-		return err
-	}
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
-	if err := otce.CheckSettings(o.s); err != nil {
+	if err := parse(fs, args, stderr, &o); err != nil {
 		return err
 	}
 	cands, what := otce.DemoCandidates(), "five synthetic candidates"
