@@ -7,6 +7,7 @@ FUZZ_TARGETS := \
 	./core/arrays:FuzzOpenNPZ \
 	./core/arrays:FuzzOpenSafetensors \
 	./core/arrays:FuzzDecodePNG \
+	./core/arrays:FuzzOpenNIfTI \
 	./cmd/otce:FuzzManifest
 
 .PHONY: fuzz-short fuzz-long
