@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall/js"
 	"time"
 
 	"github.com/otceseg/otceseg/core/ot"
@@ -310,6 +311,15 @@ func (a *app) showCandidateError(c *candidate, msg string) {
 // repetition's pixels; every worker builds its blocks of the problem; the
 // solver runs here over the workers' blocks; the sampler keeps the summary.
 // This is otce.Score with the blocks in workers.
+// localLimit is localSolveMax, or globalThis.otceLocalSolveMax when a test
+// sets it (0 sends every problem to the pool).
+func localLimit() int64 {
+	if v := js.Global().Get("otceLocalSolveMax"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
+	}
+	return localSolveMax
+}
+
 // localSolveMax is the largest problem (N·M kernel entries: 16 MB of
 // float32) that one worker solves alone instead of the pool.
 const localSolveMax = 4 << 20
@@ -378,56 +388,12 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			pv.update(func(st *progressState) { st.repsDone++ })
 			continue
 		}
-		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localSolveMax {
-			// Small: one worker solves it alone; messages per iteration
-			// would cost more than the iterations.
-			pv.update(func(st *progressState) { st.phase = "" })
-			t0 = time.Now()
-			sampler.setProgress(func(pr ot.Progress) {
-				pv.update(func(st *progressState) { st.ot = pr })
-			})
-			lresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
-			sampler.setProgress(nil)
-			benchAdd("solve", t0)
-			if err != nil {
-				return fail(err)
-			}
-			sol := lresp.Solution
-			benchSolution(sol)
-			if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol}); err != nil {
-				return fail(err)
-			}
-			last = sol
-			pv.update(func(st *progressState) {
-				st.itersSeen += sol.Iterations
-				st.solved++
-				st.repsDone++
-				st.repIters = float64(st.itersSeen) / float64(st.solved)
-			})
-			continue
+		var sol *ot.Solution
+		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localLimit() {
+			sol, err = solveAlone(ctx, sampler, s, pv)
+		} else {
+			sol, err = solveOnPool(ctx, p, smp, s, pv)
 		}
-		pv.update(func(st *progressState) { st.phase = "building the kernel blocks" })
-		nb := len(ot.Partition(smp.Problem.N))
-		asg := assign(nb, len(p.workers))
-		t0 = time.Now()
-		if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
-			return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
-		}); err != nil {
-			return fail(err)
-		}
-		benchAdd("blocks", t0)
-		pv.update(func(st *progressState) { st.phase = "" })
-		bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb}
-		t0 = time.Now()
-		sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
-			pv.update(func(st *progressState) { st.ot = pr })
-		})
-		benchAdd("solve", t0)
-		if sol != nil {
-			benchSolution(sol)
-		}
-		// Free the kernel before anything else, whatever happened.
-		p.all(ctx, nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindRelease} })
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return fail(errors.New("cancelled"))
@@ -450,4 +416,51 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		return fail(err)
 	}
 	return *rresp.Result
+}
+
+// solveAlone has the sampler solve its last sample by itself: for a small
+// problem, messages per iteration would cost more than the iterations. Its
+// progress comes as messages.
+func solveAlone(ctx context.Context, sampler *worker, s report.Settings, pv *progressView) (*ot.Solution, error) {
+	pv.update(func(st *progressState) { st.phase = "" })
+	t0 := time.Now()
+	sampler.setProgress(func(pr ot.Progress) {
+		pv.update(func(st *progressState) { st.ot = pr })
+	})
+	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
+	sampler.setProgress(nil)
+	benchAdd("solve", t0)
+	if err != nil {
+		return nil, err
+	}
+	benchSolution(resp.Solution)
+	return resp.Solution, nil
+}
+
+// solveOnPool spreads the sample's row blocks over the pool and runs the
+// solver here, one round of messages per block operation.
+func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, pv *progressView) (*ot.Solution, error) {
+	pv.update(func(st *progressState) { st.phase = "building the kernel blocks" })
+	nb := len(ot.Partition(smp.Problem.N))
+	asg := assign(nb, len(p.workers))
+	t0 := time.Now()
+	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
+		return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
+	}); err != nil {
+		return nil, err
+	}
+	benchAdd("blocks", t0)
+	pv.update(func(st *progressState) { st.phase = "" })
+	bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb}
+	t0 = time.Now()
+	sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
+		pv.update(func(st *progressState) { st.ot = pr })
+	})
+	benchAdd("solve", t0)
+	if sol != nil {
+		benchSolution(sol)
+	}
+	// Free the kernel before anything else, whatever happened.
+	p.all(ctx, nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindRelease} })
+	return sol, err
 }
