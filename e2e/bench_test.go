@@ -121,12 +121,8 @@ func TestBench(t *testing.T) {
 	if spec.Timeout == 0 {
 		spec.Timeout = 3600
 	}
-	root := repoRoot(t)
-	chrome := findChromium(t)
-	tmp := t.TempDir()
-	www := filepath.Join(tmp, "www")
+	root, chrome, tmp, www := buildSite(t)
 	sdir := filepath.Join(tmp, "stream")
-	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
 	os.MkdirAll(sdir, 0o755)
 	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(sdir, "stream.wasm"), "./scripts/bench/stream")
 	os.WriteFile(filepath.Join(sdir, "index.html"), []byte(streamHTML), 0o644)

@@ -134,14 +134,9 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("e2e: skipped under -short (it builds the app and drives headless Chromium)")
 	}
-	root := repoRoot(t)
-	chrome := findChromium(t)
-	tmp := t.TempDir()
-	www := filepath.Join(tmp, "www")
-	cli := filepath.Join(tmp, "otce")
-
 	start := time.Now()
-	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
+	root, chrome, tmp, www := buildSite(t)
+	cli := filepath.Join(tmp, "otce")
 	run(t, root, nil, "go", "build", "-o", cli, "./cmd/otce")
 	t.Logf("built the app and the CLI in %s", time.Since(start).Round(time.Second))
 
@@ -647,4 +642,17 @@ func chromeOptions(chrome, profile string, extra ...chromedp.ExecAllocatorOption
 		chromedp.Flag("disable-features", "AutofillServerCommunication,OptimizationHints,Translate,MediaRouter"),
 		chromedp.WindowSize(1280, 1800),
 	}, extra...)
+}
+
+// buildSite finds Chromium, builds www/ into a fresh temporary folder and
+// returns the repository root, the Chromium binary, that folder and the
+// built site.
+func buildSite(t *testing.T) (root, chrome, tmp, www string) {
+	t.Helper()
+	root = repoRoot(t)
+	chrome = findChromium(t)
+	tmp = t.TempDir()
+	www = filepath.Join(tmp, "www")
+	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
+	return root, chrome, tmp, www
 }

@@ -33,11 +33,7 @@ func TestOffline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("e2e: skipped under -short (it builds the app and drives headless Chromium)")
 	}
-	root := repoRoot(t)
-	chrome := findChromium(t)
-	tmp := t.TempDir()
-	www := filepath.Join(tmp, "www")
-	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
+	root, chrome, tmp, www := buildSite(t)
 
 	var offline atomic.Bool
 	var mu sync.Mutex
