@@ -35,6 +35,24 @@ type worker struct {
 	funcs   []js.Func
 	// progress, when set, receives the worker's Progress messages.
 	progress func(ot.Progress)
+	// down is shared by the pool's workers: a call to any worker ends when
+	// any of them is lost, so that a worker dying while another one solves
+	// alone still ends the run (the pool must be restarted either way).
+	down *downSignal
+}
+
+// downSignal is closed, once, with the error of the first worker lost.
+type downSignal struct {
+	once sync.Once
+	ch   chan struct{}
+	err  error
+}
+
+func (d *downSignal) set(err error) {
+	d.once.Do(func() {
+		d.err = err
+		close(d.ch)
+	})
 }
 
 // pool is the set of workers of the page.
@@ -82,8 +100,9 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 	}
 	p := &pool{}
 	poolSeq++
+	down := &downSignal{ch: make(chan struct{})}
 	for i := 0; i < n; i++ {
-		w := &worker{index: i, pending: map[int]chan js.Value{}, lost: make(chan struct{}), ready: make(chan struct{})}
+		w := &worker{index: i, pending: map[int]chan js.Value{}, lost: make(chan struct{}), ready: make(chan struct{}), down: down}
 		w.name = fmt.Sprintf("otce-worker-%x-%d-%d", pageToken, poolSeq, i)
 		w.v = boot.Call("newWorker", mod, w.name)
 		onMsg := js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -197,6 +216,7 @@ func (w *worker) fail(err error) {
 	}
 	w.lostErr = err
 	close(w.lost)
+	w.down.set(fmt.Errorf("worker %d: %w", w.index+1, err))
 }
 
 // setProgress routes the worker's progress messages to f (nil: drop them).
@@ -217,6 +237,8 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 	select {
 	case <-w.lost:
 		return nil, w.lostErr
+	case <-w.down.ch:
+		return nil, w.down.err
 	default:
 	}
 	obj, transfer := wire.Encode(req)
@@ -233,6 +255,8 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 		return &resp, nil
 	case <-w.lost:
 		return nil, w.lostErr
+	case <-w.down.ch:
+		return nil, w.down.err
 	case <-ctx.Done():
 		w.mu.Lock()
 		delete(w.pending, req.ID)
