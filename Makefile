@@ -2,7 +2,7 @@
 GO ?= go
 BIN := build/otce
 
-.PHONY: all build cli demo test test-core setup bench-go fixtures vet clean
+.PHONY: all build cli demo test test-core test-simd setup bench-go fixtures vet clean
 
 all: cli
 
@@ -24,7 +24,12 @@ setup:
 test: setup
 	$(GO) vet ./core/... ./cmd/...
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./core/...
+	$(MAKE) --no-print-directory test-simd
 	$(GO) test -count=1 -timeout 40m ./...
+
+## test-simd: the browser's SIMD kernels (wasm/simd) against the pure-Go ones, in Node
+test-simd:
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/
 
 ## test-core: the native tests only (no browser)
 test-core:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: Go modules, and
-# Debian's chromium (browser end-to-end tests), python3-numpy and python3-pot
+# Debian's chromium (browser end-to-end tests), nodejs (wasm/simd's tests), python3-numpy and python3-pot
 # (fixture generators, reference checks), python3-torch, python3-torchvision
 # and python3-pil (the feature exporter's test). Safe to run again.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# Node runs the GOOS=js tests of the browser's SIMD kernels (make test-simd).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 /usr/bin/python3 -c 'import ot' >/dev/null 2>&1 || need+=(python3-pot)
 # The feature exporter's test (scripts/export_features.py): CPU PyTorch.

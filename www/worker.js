@@ -14,10 +14,33 @@ self.onmessage = (e) => {
     new Promise((resolve) => navigator.locks.request("otce-alive-" + self.name, () => { resolve(); return new Promise(() => {}); })) :
     Promise.resolve();
   const go = new Go();
-  held.then(() => WebAssembly.instantiate(mod, go.importObject))
+  // The SIMD kernels (package wasm/simd): the Go program imports them as
+  // "otcesimd" functions, trampolines into the SIMD module's instance, which
+  // the Go program creates at start through otceSIMDLoad(bytes), on its own
+  // memory. Until then, or without SIMD128 support (WebAssembly.validate
+  // rejects the bytes), the Go program keeps its pure-Go kernels and never
+  // calls them.
+  const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
+  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded };
+  const importObject = Object.assign({}, go.importObject, { otcesimd: {
+    sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
+    dot32: (k, v, n) => simd.dot32(k, v, n),
+    axpy32: (y, a, k, n) => simd.axpy32(y, a, k, n),
+    segdot32: (s, r, v, g, lb) => simd.segdot32(s, r, v, g, lb),
+  } });
+  held.then(() => WebAssembly.instantiate(mod, importObject))
     .then((inst) => {
       // For the benchmark harness: this worker's wasm memory (it only grows: the peak).
       self.otceWasmMemory = () => inst.exports.mem.buffer.byteLength;
+      self.otceSIMDLoad = (bytes) => {
+        try {
+          if (!WebAssembly.validate(bytes)) return false;
+          simd = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem: inst.exports.mem } }).exports;
+          return true;
+        } catch (err) {
+          return false;
+        }
+      };
       return go.run(inst);
     })
     .then(() => self.postMessage({ Fatal: "the worker's Go program stopped (out of memory?)" }))

@@ -258,11 +258,7 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 			s = segDotSparse(segsum, sv, sc, v, seg)
 		} else {
 			row = b.buf[r*m : (r+1)*m]
-			for c := 0; c < lb; c++ {
-				x := dot32(row[seg[c]:seg[c+1]], v[seg[c]:seg[c+1]])
-				segsum[c] = x
-				s += x
-			}
+			s = segDot32(segsum, row, v, seg)
 		}
 		if !(s > 0) || math.IsInf(s, 0) {
 			rep.Zero++

@@ -2,6 +2,55 @@ package ot
 
 import "math"
 
+// Kernels are alternative implementations of the hot loops, for a platform
+// where faster code computes bit-identical results: the browser's worker
+// installs the WebAssembly SIMD128 kernels of wasm/simd (plain Go compiled to
+// wasm has no SIMD). Each must perform exactly the float64 operations of the
+// pure-Go kernel, in the same order, with the same rounding; a nil field
+// keeps the pure-Go kernel.
+type Kernels struct {
+	// SqDistTiles computes what sqDist writes for the rows [0, n&^3) and
+	// the columns [0, m&^3) (its 4×4 tiles); Go does the rest.
+	SqDistTiles func(out []float32, x, nx, y, ny []float64, n, m, d int)
+	// Axpy32 is axpy32, used for len(k) ≥ MinAxpy (shorter ones stay in
+	// Go: a call into another wasm module costs about a few dozen entries).
+	Axpy32  func(y []float64, a float64, k []float32)
+	MinAxpy int
+	// SegDot32 is segDot32 (one call a row, not one a segment).
+	SegDot32 func(segsum []float64, row []float32, v []float64, seg []int) float64
+}
+
+var accel Kernels
+
+// SetKernels installs k for every later problem; call it once at start, before
+// any solve (it is not synchronised).
+func SetKernels(k Kernels) { accel = k }
+
+// GoKernels returns the pure-Go kernels, the reference that installed kernels
+// are tested against.
+func GoKernels() Kernels {
+	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go}
+}
+
+// segDot32 sets segsum[c] to dot32 of the segment [seg[c], seg[c+1]) of row
+// and v, for c < len(segsum), and returns their sum, added in order.
+func segDot32(segsum []float64, row []float32, v []float64, seg []int) float64 {
+	if accel.SegDot32 != nil {
+		return accel.SegDot32(segsum, row, v, seg)
+	}
+	return segDot32Go(segsum, row, v, seg)
+}
+
+func segDot32Go(segsum []float64, row []float32, v []float64, seg []int) float64 {
+	s := 0.0
+	for c := range segsum {
+		x := dot32(row[seg[c]:seg[c+1]], v[seg[c]:seg[c+1]])
+		segsum[c] = x
+		s += x
+	}
+	return s
+}
+
 // dot32 returns Σ k_j v_j with float64 accumulation, in a fixed order.
 func dot32(k []float32, v []float64) float64 {
 	v = v[:len(k)]
@@ -21,6 +70,14 @@ func dot32(k []float32, v []float64) float64 {
 
 // axpy32 adds a·k into y.
 func axpy32(y []float64, a float64, k []float32) {
+	if accel.Axpy32 != nil && len(k) >= accel.MinAxpy {
+		accel.Axpy32(y[:len(k)], a, k)
+		return
+	}
+	axpy32Go(y, a, k)
+}
+
+func axpy32Go(y []float64, a float64, k []float32) {
 	y = y[:len(k)]
 	j := 0
 	for ; j+4 <= len(k); j += 4 {
@@ -38,6 +95,26 @@ func axpy32(y []float64, a float64, k []float32) {
 // zero) into out (n×m, float32) for x n×d, y m×d, with their squared norms.
 // The dot products are computed four rows by four columns at a time.
 func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
+	n4, m4 := n&^3, m&^3
+	if accel.SqDistTiles != nil && n4 > 0 && m4 > 0 {
+		accel.SqDistTiles(out, x, nx, y, ny, n, m, d)
+	} else {
+		sqDistTiles(out, x, nx, y, ny, n, m, d)
+	}
+	for i := 0; i < n4; i++ {
+		for j := m4; j < m; j++ {
+			out[i*m+j] = sqd(x[i*d:(i+1)*d], nx[i], y[j*d:(j+1)*d], ny[j])
+		}
+	}
+	for i := n4; i < n; i++ {
+		for j := 0; j < m; j++ {
+			out[i*m+j] = sqd(x[i*d:(i+1)*d], nx[i], y[j*d:(j+1)*d], ny[j])
+		}
+	}
+}
+
+// sqDistTiles is sqDist on the 4×4 tiles: rows [0, n&^3), columns [0, m&^3).
+func sqDistTiles(out []float32, x, nx, y, ny []float64, n, m, d int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		x0, x1, x2, x3 := x[i*d:(i+1)*d], x[(i+1)*d:(i+2)*d], x[(i+2)*d:(i+3)*d], x[(i+3)*d:(i+4)*d]
@@ -72,16 +149,6 @@ func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
 			put4(out[(i+1)*m+j:], nx[i+1], ny[j:j+4], a10, a11, a12, a13)
 			put4(out[(i+2)*m+j:], nx[i+2], ny[j:j+4], a20, a21, a22, a23)
 			put4(out[(i+3)*m+j:], nx[i+3], ny[j:j+4], a30, a31, a32, a33)
-		}
-		for ; j < m; j++ {
-			for r := i; r < i+4; r++ {
-				out[r*m+j] = sqd(x[r*d:(r+1)*d], nx[r], y[j*d:(j+1)*d], ny[j])
-			}
-		}
-	}
-	for ; i < n; i++ {
-		for j := 0; j < m; j++ {
-			out[i*m+j] = sqd(x[i*d:(i+1)*d], nx[i], y[j*d:(j+1)*d], ny[j])
 		}
 	}
 }

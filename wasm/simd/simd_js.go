@@ -1,0 +1,135 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"runtime"
+	"syscall/js"
+	"unsafe"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+// The SIMD module's functions, through the host's trampolines (import module
+// "otcesimd"; see www/worker.js). Pointers are offsets in the Go memory.
+
+//go:wasmimport otcesimd sqdist
+func sqdist(out, x, nx, y, ny unsafe.Pointer, n, m, d int32)
+
+//go:wasmimport otcesimd dot32
+func dot32(k, v unsafe.Pointer, n int32) float64
+
+//go:wasmimport otcesimd axpy32
+func axpy32(y unsafe.Pointer, a float64, k unsafe.Pointer, n int32)
+
+//go:wasmimport otcesimd segdot32
+func segdot32(segsum, row, v, seg unsafe.Pointer, lb int32) float64
+
+// Load asks the host to instantiate Module on the Go memory, through its
+// globalThis.otceSIMDLoad(bytes) → bool (which answers false when
+// WebAssembly.validate rejects the bytes: a browser without SIMD128). It
+// reports whether the kernels are usable; without a host function (an old
+// boot script) they are not.
+func Load() bool {
+	load := js.Global().Get("otceSIMDLoad")
+	if load.Type() != js.TypeFunction {
+		return false
+	}
+	b := Module()
+	arr := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(arr, b)
+	ok := load.Invoke(arr)
+	return ok.Type() == js.TypeBoolean && ok.Bool()
+}
+
+// Install loads the module and, if it is usable, installs its kernels into
+// core/ot. It reports whether it did.
+func Install() bool {
+	if !Load() {
+		return false
+	}
+	ot.SetKernels(Kernels())
+	return true
+}
+
+// Kernels returns the SIMD kernels in core/ot's form (valid after Load).
+func Kernels() ot.Kernels {
+	return ot.Kernels{
+		SqDistTiles: SqDistTiles,
+		Axpy32:      Axpy32, MinAxpy: 16,
+		SegDot32: SegDot32,
+	}
+}
+
+const maxLen = 1 << 31
+
+// SqDistTiles is core/ot's sqDist on the 4×4 tiles (rows [0, n&^3), columns
+// [0, m&^3)).
+func SqDistTiles(out []float32, x, nx, y, ny []float64, n, m, d int) {
+	if n < 4 || m < 4 {
+		return
+	}
+	if d < 1 || n*m > len(out) || n*d > len(x) || m*d > len(y) || n > len(nx) || m > len(ny) || n*m >= maxLen/4 || n*d >= maxLen/8 || m*d >= maxLen/8 {
+		panic("simd: sqDist arguments out of range")
+	}
+	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d))
+	runtime.KeepAlive(out)
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(nx)
+	runtime.KeepAlive(y)
+	runtime.KeepAlive(ny)
+}
+
+// Dot32 is core/ot's dot32 (Σ k_j v_j, the one segment of SegDot32).
+func Dot32(k []float32, v []float64) float64 {
+	if len(k) == 0 {
+		return 0
+	}
+	v = v[:len(k)]
+	r := dot32(unsafe.Pointer(&k[0]), unsafe.Pointer(&v[0]), int32(len(k)))
+	runtime.KeepAlive(k)
+	runtime.KeepAlive(v)
+	return r
+}
+
+// Axpy32 is core/ot's axpy32.
+func Axpy32(y []float64, a float64, k []float32) {
+	if len(k) == 0 {
+		return
+	}
+	y = y[:len(k)]
+	axpy32(unsafe.Pointer(&y[0]), a, unsafe.Pointer(&k[0]), int32(len(k)))
+	runtime.KeepAlive(y)
+	runtime.KeepAlive(k)
+}
+
+// SegDot32 is core/ot's segDot32: segsum[c] = dot32 of the segment
+// [seg[c], seg[c+1]) of row and v, and their sum in order.
+func SegDot32(segsum []float64, row []float32, v []float64, seg []int) float64 {
+	lb := len(segsum)
+	if lb == 0 {
+		return 0
+	}
+	if len(seg) < lb+1 || seg[0] < 0 || seg[lb] > len(row) || seg[lb] > len(v) {
+		panic("simd: segDot32 arguments out of range")
+	}
+	for c := 0; c < lb; c++ {
+		if seg[c] > seg[c+1] {
+			panic("simd: segDot32 segments out of order")
+		}
+	}
+	// Addresses one past the end are fine (never read): take them from
+	// the slices' start.
+	if len(row) == 0 || len(v) == 0 {
+		for c := range segsum {
+			segsum[c] = 0
+		}
+		return 0
+	}
+	r := segdot32(unsafe.Pointer(&segsum[0]), unsafe.Pointer(&row[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(lb))
+	runtime.KeepAlive(segsum)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(seg)
+	return r
+}

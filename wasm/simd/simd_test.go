@@ -1,0 +1,212 @@
+//go:build js && wasm
+
+// Run with the SIMD host: make test-simd, or
+//
+//	GOOS=js GOARCH=wasm go test -exec "$PWD/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/
+package simd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+func load(t testing.TB) {
+	t.Helper()
+	if !Load() {
+		t.Fatal("the SIMD module did not load (run with wasm/simd/testdata/go_js_wasm_exec)")
+	}
+}
+
+// values draws n numbers of the given kind: mixed signs and magnitudes.
+func values(rng *rand.Rand, n int, kind int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		switch kind {
+		case 0:
+			v[i] = rng.NormFloat64()
+		case 1: // large and tiny magnitudes, both signs
+			v[i] = math.Ldexp(rng.Float64()-0.5, rng.IntN(120)-60)
+		case 2: // few distinct values: many exact ties, cancellation to 0 and below
+			v[i] = float64(rng.IntN(5) - 2)
+		default: // float32-representable, as the features are
+			v[i] = float64(float32(rng.NormFloat64() * 10))
+		}
+	}
+	return v
+}
+
+func norms(x []float64, n, d int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		s := 0.0
+		for k := 0; k < d; k++ {
+			s += x[i*d+k] * x[i*d+k]
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func sameBits32(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: entry %d: got %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+func sameBits64(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	for i := range want {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+			t.Fatalf("%s: entry %d: got %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+func TestSqDistTiles(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := [][3]int{{4, 4, 1}, {4, 4, 2}, {5, 7, 3}, {8, 12, 1}, {9, 13, 17}, {16, 16, 64}, {7, 4, 5}, {4, 9, 256}, {12, 23, 255}, {33, 65, 31}}
+	for kind := 0; kind < 4; kind++ {
+		for _, s := range sizes {
+			n, m, d := s[0], s[1], s[2]
+			x, y := values(rng, n*d, kind), values(rng, m*d, kind)
+			nx, ny := norms(x, n, d), norms(y, m, d)
+			if kind == 1 {
+				// Norms that do not match the features: negative results (clamp0).
+				for i := range nx {
+					nx[i] *= rng.Float64() - 0.3
+				}
+			}
+			want := make([]float32, n*m)
+			got := make([]float32, n*m)
+			for i := range got {
+				got[i], want[i] = 12345, 12345 // untouched outside the tiles
+			}
+			ref.SqDistTiles(want, x, nx, y, ny, n, m, d)
+			SqDistTiles(got, x, nx, y, ny, n, m, d)
+			sameBits32(t, "sqDist", got, want)
+			zeros := 0
+			for _, c := range want {
+				if c == 0 {
+					zeros++
+				}
+			}
+			t.Logf("kind %d, %d×%d×%d: %d zeros", kind, n, m, d, zeros)
+		}
+	}
+}
+
+func TestDotAxpy(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 63, 64, 65, 1000, 1003} {
+		for kind := 0; kind < 4; kind++ {
+			k := make([]float32, n)
+			for i, x := range values(rng, n, kind) {
+				k[i] = float32(x)
+			}
+			v := values(rng, n+3, kind) // longer than k: only v[:len(k)] is read
+			var want1 [1]float64
+			ref.SegDot32(want1[:], k, v, []int{0, n})
+			if got, want := Dot32(k, v), want1[0]; math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("dot32 n=%d kind %d: got %v, want %v", n, kind, got, want)
+			}
+			a := values(rng, 1, kind)[0]
+			y0 := values(rng, n+3, kind)
+			want := append([]float64(nil), y0...)
+			got := append([]float64(nil), y0...)
+			ref.Axpy32(want, a, k)
+			Axpy32(got, a, k)
+			sameBits64(t, "axpy32", got, want)
+		}
+	}
+}
+
+func TestSegDot(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, m := range []int{1, 3, 19, 100, 2001} {
+		for _, lb := range []int{1, 2, 5, 19} {
+			seg := make([]int, lb+1)
+			for c := 1; c < lb; c++ {
+				seg[c] = rng.IntN(m + 1)
+			}
+			seg[lb] = m
+			for c := 1; c < lb; c++ { // sorted, some empty
+				for e := c; e > 0 && seg[e] < seg[e-1]; e-- {
+					seg[e], seg[e-1] = seg[e-1], seg[e]
+				}
+			}
+			row := make([]float32, m)
+			for i, x := range values(rng, m, lb%4) {
+				row[i] = float32(x)
+			}
+			v := values(rng, m, 0)
+			want, got := make([]float64, lb), make([]float64, lb)
+			ws := ref.SegDot32(want, row, v, seg)
+			gs := SegDot32(got, row, v, seg)
+			sameBits64(t, "segDot32", got, want)
+			if math.Float64bits(gs) != math.Float64bits(ws) {
+				t.Fatalf("segDot32 m=%d lb=%d: sum %v, want %v", m, lb, gs, ws)
+			}
+		}
+	}
+}
+
+func benchSizes(b *testing.B) (n, m, d int) { return 64, 2000, 256 }
+
+func BenchmarkSqDist(b *testing.B) {
+	n, m, d := benchSizes(b)
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, y := values(rng, n*d, 0), values(rng, m*d, 0)
+	nx, ny := norms(x, n, d), norms(y, m, d)
+	out := make([]float32, n*m)
+	b.Run("go", func(b *testing.B) {
+		for range b.N {
+			ot.GoKernels().SqDistTiles(out, x, nx, y, ny, n, m, d)
+		}
+	})
+	b.Run("simd", func(b *testing.B) {
+		load(b)
+		for range b.N {
+			SqDistTiles(out, x, nx, y, ny, n, m, d)
+		}
+	})
+}
+
+func BenchmarkIterateRow(b *testing.B) {
+	// One row of the Sinkhorn iteration: the segment dots, then the axpy.
+	const m, lb = 2000, 19
+	rng := rand.New(rand.NewPCG(1, 1))
+	row := make([]float32, m)
+	for i := range row {
+		row[i] = float32(rng.Float64())
+	}
+	v, col := values(rng, m, 0), make([]float64, m)
+	seg := make([]int, lb+1)
+	for c := range seg {
+		seg[c] = c * m / lb
+	}
+	segsum := make([]float64, lb)
+	for _, c := range []struct {
+		name string
+		k    func() ot.Kernels
+	}{{"go", ot.GoKernels}, {"simd", func() ot.Kernels { load(b); return Kernels() }}} {
+		b.Run(c.name, func(b *testing.B) {
+			k := c.k()
+			for range b.N {
+				s := k.SegDot32(segsum, row, v, seg)
+				k.Axpy32(col, 1/s, row)
+			}
+		})
+	}
+}

@@ -1,0 +1,53 @@
+// Go's wasm_exec_node.js with the host side of wasm/simd, as www/worker.js
+// has it: the "otcesimd" imports are trampolines into the SIMD instance that
+// globalThis.otceSIMDLoad(bytes) creates on the Go module's memory.
+// Usage: node exec.js GOROOT/lib/wasm test.wasm [arguments]
+"use strict";
+
+const wasmDir = process.argv[2];
+process.argv.splice(2, 1);
+
+globalThis.require = require;
+globalThis.fs = require("fs");
+globalThis.path = require("path");
+globalThis.TextEncoder = require("util").TextEncoder;
+globalThis.TextDecoder = require("util").TextDecoder;
+globalThis.performance ??= require("performance");
+globalThis.crypto ??= require("crypto");
+
+require(path.join(wasmDir, "wasm_exec.js"));
+
+const go = new Go();
+go.argv = process.argv.slice(2);
+go.env = Object.assign({ TMPDIR: require("os").tmpdir() }, process.env);
+go.exit = process.exit;
+
+// The same lines as in www/worker.js.
+const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
+let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded };
+const importObject = Object.assign({}, go.importObject, { otcesimd: {
+  sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
+  dot32: (k, v, n) => simd.dot32(k, v, n),
+  axpy32: (y, a, k, n) => simd.axpy32(y, a, k, n),
+  segdot32: (s, r, v, g, lb) => simd.segdot32(s, r, v, g, lb),
+} });
+
+WebAssembly.instantiate(fs.readFileSync(process.argv[2]), importObject).then((result) => {
+  const mem = result.instance.exports.mem;
+  globalThis.otceSIMDLoad = (bytes) => {
+    if (process.env.OTCE_NO_SIMD || !WebAssembly.validate(bytes)) return false;
+    simd = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports;
+    return true;
+  };
+  process.on("exit", (code) => { // Node.js exits if no event handler is pending
+    if (code === 0 && !go.exited) {
+      // deadlock, make Go print error and stack traces
+      go._pendingEvent = { id: 0 };
+      go._resume();
+    }
+  });
+  return go.run(result.instance);
+}).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
