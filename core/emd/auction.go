@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"sync"
-	"sync/atomic"
 )
 
 // Bid is one row's offer for a column in a round of the auction.
@@ -583,24 +581,16 @@ const bidCacheSize = 24
 // depend on the number of workers.
 const bidBlocks = 8
 
-// run performs all phases of EpsilonSchedule(costRange), bidding with up
-// to workers goroutines, and returns the number of rounds. Between phases
-// it lowers prices with tighten (without freeing rows), which makes rows
+// run performs all phases of EpsilonSchedule(costRange), bidding in the
+// blocks of rows, and returns the number of rounds. Between phases it
+// lowers prices with tighten (without freeing rows), which makes rows
 // exactly tight wherever a few passes can: those rows keep their columns
 // in the next phase, and ties (identical rows, integer costs) are settled
 // without a new price war in every phase.
-func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRange float64, cache *BidCache, tol float64) (int, error) {
+func (a *Auction) run(ctx context.Context, rows Rows, costRange, tol float64) (int, error) {
 	n := a.n
-	nb := min(bidBlocks, n)
-	bounds := make([]int, nb+1)
-	caches := make([]*BidCache, nb)
-	for b := range nb {
-		bounds[b+1] = n * (b + 1) / nb
-		caches[b] = cache.Block(n*b/nb, n*(b+1)/nb)
-	}
-	bufs := make([][]Bid, nb)
-	errs := make([]error, nb)
 	var bids []Bid
+	var err error
 	rounds := 0
 	var slack []float64
 	for phase, eps := range EpsilonSchedule(costRange) {
@@ -611,58 +601,33 @@ func (a *Auction) run(ctx context.Context, cost []float32, workers int, costRang
 			if slack == nil {
 				slack = make([]float64, n)
 			}
-			if err := tighten(ctx, cost, n, workers, a.assigned, a.owner, a.prices, cache, slack, tol, true, false); err != nil {
+			if err := tighten(ctx, rows, a.assigned, a.owner, a.prices, slack, tol, true, false); err != nil {
 				return rounds, err
 			}
 		}
 		a.StartPhase(eps)
+		all := true // prices changed outside Resolve since the last round
 		for !a.Done() {
 			if err := ctx.Err(); err != nil {
 				return rounds, err
 			}
-			rows := a.pending
-			slices.Sort(rows)
-			// The pending rows of block b are rows[cut[b]:cut[b+1]].
-			cut := make([]int, nb+1)
-			for b := 1; b <= nb; b++ {
-				cut[b], _ = slices.BinarySearch(rows, int32(bounds[b]))
+			pending := a.pending
+			slices.Sort(pending)
+			round := BidRound{Pending: pending, Prices: a.prices, Eps: eps, AllChanged: all}
+			if a.first {
+				round.Assigned = a.assigned
 			}
-			bid := func(b int) {
-				lo, hi := bounds[b], bounds[b+1]
-				if cut[b] == cut[b+1] {
-					bufs[b], errs[b] = bufs[b][:0], nil
-					return
-				}
-				bufs[b], errs[b] = BidRows(bufs[b][:0], cost[lo*n:hi*n], n, lo, rows[cut[b]:cut[b+1]], a.assigned, a.prices, eps, caches[b])
+			if !all {
+				round.Changed = a.touched
 			}
-			if w := min(workers, len(rows)/4); w > 1 {
-				var next atomic.Int64
-				var wg sync.WaitGroup
-				wg.Add(w)
-				for range w {
-					go func() {
-						defer wg.Done()
-						for b := int(next.Add(1)) - 1; b < nb; b = int(next.Add(1)) - 1 {
-							bid(b)
-						}
-					}()
-				}
-				wg.Wait()
-			} else {
-				for b := range nb {
-					bid(b)
-				}
-			}
-			bids = bids[:0]
-			for b := range nb {
-				bids = append(bids, bufs[b]...)
-			}
-			if err := errors.Join(errs...); err != nil {
+			bids, err = rows.Bid(ctx, bids[:0], &round)
+			if err != nil {
 				return rounds, err
 			}
 			if err := a.Resolve(bids); err != nil {
 				return rounds, err
 			}
+			all = false
 			rounds++
 		}
 	}

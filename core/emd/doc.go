@@ -36,6 +36,17 @@
 // into blocks depends only on n, so the result does not depend on
 // Options.Workers.
 //
+// The auction runs against Rows, an abstraction of the cost split into
+// blocks of rows (RowBlock: the block's rows, its BidCache and its copy of
+// the prices): the bidding rounds, the price-lowering passes and the
+// certificate are scans that the blocks run, concurrently; the reduce
+// (Resolve, the price updates) and the augmenting paths run in the caller,
+// which reads a copy of the caches (RowCache) and fetches a whole row only
+// when a row's cache bound demands it. Solve uses a dense in-memory Rows
+// with 8 blocks; SolveRows takes any Rows, such as the row blocks of
+// package ot that web workers host, so that no process needs the whole
+// matrix.
+//
 // MethodJV is the Jonker–Volgenant algorithm: column reduction, reduction
 // transfer, two passes of augmenting row reduction (capped at 16n+1000
 // steps), then a shortest augmenting path over dense rows for every free

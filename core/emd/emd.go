@@ -143,12 +143,12 @@ func Solve(ctx context.Context, cost []float32, n, m int, opt Options) (*Plan, e
 		p.Iterations = iters
 	case method == MethodAuction:
 		a := NewAuction(n)
-		cache := NewBidCache(0, n, bidCacheSize)
-		rounds, err := a.run(ctx, cost, workers, st.max-st.min, cache, tightTol(st.absMax))
+		rows := newDenseRows(cost, n, workers)
+		rounds, err := a.run(ctx, rows, st.max-st.min, tightTol(st.absMax))
 		if err != nil {
 			return nil, err
 		}
-		p, err = a.finish(ctx, cost, workers, cache, tightTol(st.absMax))
+		p, _, err = a.finish(ctx, rows, tightTol(st.absMax))
 		if err != nil {
 			return nil, err
 		}
@@ -293,6 +293,18 @@ func solveTrivial(cost []float32, n, m int) *Plan {
 // with column potentials v; the row potentials make every assigned pair
 // tight.
 func assignmentPlan(cost []float32, n int, x []int32, v []float64) *Plan {
+	ax := make([]float32, n)
+	for i, j := range x {
+		ax[i] = cost[i*n+int(j)]
+	}
+	return assignedPlan(ax, x, v)
+}
+
+// assignedPlan builds the plan of the assignment x (row i → column x[i],
+// at cost ax[i]) with column potentials v; the row potentials make every
+// assigned pair tight.
+func assignedPlan(ax []float32, x []int32, v []float64) *Plan {
+	n := len(x)
 	p := &Plan{
 		Rows: make([]int32, n),
 		Cols: make([]int32, n),
@@ -304,7 +316,7 @@ func assignmentPlan(cost []float32, n int, x []int32, v []float64) *Plan {
 		j := int(x[i])
 		p.Rows[i], p.Cols[i] = int32(i), int32(j)
 		p.Mass[i] = 1 / float64(n)
-		p.U[i] = float64(cost[i*n+j]) - v[j]
+		p.U[i] = float64(ax[i]) - v[j]
 	}
 	return p
 }
@@ -367,6 +379,11 @@ func certify(ctx context.Context, cost []float32, n, m int, p *Plan, workers int
 	if err != nil {
 		return err
 	}
+	return checkCert(p, infeasible, slack, absMax)
+}
+
+// checkCert checks measured certificate violations against CertTol.
+func checkCert(p *Plan, infeasible, slack, absMax float64) error {
 	tol := CertTol * math.Max(absMax, math.SmallestNonzeroFloat64)
 	if infeasible > tol || slack > tol || math.IsNaN(infeasible) || math.IsNaN(slack) {
 		return fmt.Errorf("emd: %s solution failed its optimality certificate (dual infeasibility %g, slackness %g, tolerance %g)",

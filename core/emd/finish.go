@@ -30,8 +30,11 @@ import (
 // The passes and the searches use a BidCache of the rows: a row whose
 // cached columns decide its minimum is not scanned, and a search relaxes
 // only the cached columns of a row until its bound shows that the other
-// columns could matter. The cache stays valid because the searches only
-// raise prices, and the passes that lower them lower the bounds by as much.
+// columns could matter. The passes run over blocks of rows, each with the
+// cache of its rows (see Rows); the searches read a copy of the caches
+// (RowCache) and fetch a whole row only when its bound demands it. The
+// caches stay valid because the searches only raise prices, and the
+// passes that lower them lower the bounds by as much.
 func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Plan, error) {
 	if err := checkShape(cost, a.n, a.n); err != nil {
 		return nil, err
@@ -44,7 +47,7 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	p, err := a.finish(ctx, cost, workers, NewBidCache(0, a.n, bidCacheSize), tightTol(st.absMax))
+	p, _, err := a.finish(ctx, newDenseRows(cost, a.n, workers), tightTol(st.absMax))
 	if err != nil {
 		return nil, err
 	}
@@ -56,21 +59,26 @@ func (a *Auction) Finish(ctx context.Context, cost []float32, opt Options) (*Pla
 	return p, nil
 }
 
-func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache *BidCache, tol float64) (*Plan, error) {
+// finish is Finish over the blocks of rows, whose caches it uses and
+// refreshes. It returns the plan without its Cost and the caller's copy of
+// the caches, whose Assigned holds the costs of the final assignment.
+func (a *Auction) finish(ctx context.Context, rows Rows, tol float64) (*Plan, *RowCache, error) {
 	n := a.n
 	if a.prices == nil {
-		return nil, errConsumed
+		return nil, nil, errConsumed
 	}
 	if !a.Done() {
-		return nil, errors.New("emd: auction phase not finished")
+		return nil, nil, errors.New("emd: auction phase not finished")
 	}
 	x, y, p := a.assigned, a.owner, a.prices
 	slack := make([]float64, n)
 	aug := newSparseAugmenter(n)
+	rc := NewRowCache(n)
+	fetched := false
 	budget := n / 2 // full row relaxations per round of augmentations
 	for round := 0; ; round++ {
-		if err := tighten(ctx, cost, n, workers, x, y, p, cache, slack, tol, round < maxTightenRounds, true); err != nil {
-			return nil, err
+		if err := tighten(ctx, rows, x, y, p, slack, tol, round < maxTightenRounds, true); err != nil {
+			return nil, nil, err
 		}
 		var free []int32
 		for i := range n {
@@ -81,6 +89,12 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 		if len(free) == 0 {
 			break
 		}
+		// The searches read the caches of the rows as the passes of
+		// tighten left them, and the costs of the assignment.
+		if err := rows.Cached(ctx, x, rc); err != nil {
+			return nil, nil, err
+		}
+		fetched = true
 		// Augment until the budget of full row relaxations is spent;
 		// then tighten again, which resolves ties between identical rows
 		// far more cheaply than augmenting paths.
@@ -88,59 +102,60 @@ func (a *Auction) finish(ctx context.Context, cost []float32, workers int, cache
 		for k, f := range free {
 			if k&15 == 0 {
 				if err := ctx.Err(); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 			if k > 0 && aug.fullRelax > budget && round < maxTightenRounds {
 				break
 			}
-			if err := aug.augment(cost, n, x, y, p, cache, f); err != nil {
-				return nil, err
+			if err := aug.augment(ctx, rows, x, y, p, rc, f); err != nil {
+				return nil, nil, err
 			}
 		}
 		budget *= 2
+	}
+	if !fetched {
+		// The augmentations keep rc.Assigned up to date; without any,
+		// fetch the costs of the assignment.
+		if err := rows.Cached(ctx, x, rc); err != nil {
+			return nil, nil, err
+		}
 	}
 	a.prices = nil // p becomes −V: the auction is consumed
 	v := p
 	for j := range v {
 		v[j] = -v[j]
 	}
-	return assignmentPlan(cost, n, x, v), nil
+	return assignedPlan(rc.Assigned, x, v), rc, nil
 }
 
 // tighten makes every assigned row tight, that is its column attains its
 // minimum value C_ij + p_j, by lowering the prices of the columns of the
-// rows that are not, in passes over the rows (row-parallel; a pass reads
-// only the cached columns of most rows). Each pass lowers the price of the
-// column of a non-tight row by its slack, which makes that row tight but
-// may make others, whose best column it is, lose their tightness: the
-// passes are Jacobi iterations of a shortest path computation that
-// converges when the assignment is optimal, in a single pass for identical
-// rows. The passes stop when all rows are tight or when a pass does not
-// halve the number of non-tight rows; the rows still not tight are then
-// freed. Lowered prices loosen the cache bounds by the largest decrease.
+// rows that are not, in passes over the rows (Rows.Slack, row-parallel in
+// the blocks; a pass reads only the cached columns of most rows). Each
+// pass lowers the price of the column of a non-tight row by its slack,
+// which makes that row tight but may make others, whose best column it is,
+// lose their tightness: the passes are Jacobi iterations of a shortest path
+// computation that converges when the assignment is optimal, in a single
+// pass for identical rows. The passes stop when all rows are tight or when
+// a pass does not halve the number of non-tight rows; the rows still not
+// tight are then freed. Lowered prices loosen the cache bounds by the
+// largest decrease, at the start of the next pass.
 //
 // A row counts as tight when its slack is at most tol: the price updates
 // of the augmenting paths leave rounding errors of a few ulps. If lower is
 // false, tighten does not lower prices; if free is false, it does not free
 // rows (between the phases of the auction, where the next phase's first
 // round checks every row anyway).
-func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, p []float64, cache *BidCache, slack []float64, tol float64, lower, free bool) error {
+func tighten(ctx context.Context, rows Rows, x, y []int32, p []float64, slack []float64, tol float64, lower, free bool) error {
+	n := len(x)
 	prev := math.MaxInt
+	drop := 0.0 // bound decrease owed to the caches
 	for pass := 0; ; pass++ {
-		parallelRows(n, workers, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if x[i] < 0 {
-					continue
-				}
-				row := cost[i*n : (i+1)*n]
-				w1, _, _, ok := cache.cached(row, i, p)
-				if !ok {
-					w1, _, _ = cache.refresh(row, i, p)
-				}
-				slack[i] = float64(row[x[i]]) + p[x[i]] - w1
-			}
-		})
+		if err := rows.Slack(ctx, slack, x, p, drop); err != nil {
+			return err
+		}
+		drop = 0
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -166,15 +181,11 @@ func tighten(ctx context.Context, cost []float32, n, workers int, x, y []int32, 
 			return nil
 		}
 		prev = count
-		delta := 0.0
 		for i := range n {
 			if x[i] >= 0 && slack[i] > tol {
 				p[x[i]] -= slack[i]
-				delta = max(delta, slack[i])
+				drop = max(drop, slack[i])
 			}
-		}
-		for r := range cache.bound {
-			cache.bound[r] -= delta
 		}
 	}
 }
@@ -200,6 +211,7 @@ type sparseAugmenter struct {
 	settled []uint32  // column → search in which it was settled
 	d       []float64 // tentative distances
 	pred    []int32   // row from which the distance was reached
+	cost    []float32 // the cost of pred's row at the column
 	search  uint32
 	cols    colHeap // touched columns by distance
 	rows    rowHeap // rows with unrelaxed columns, by lower bound
@@ -214,11 +226,13 @@ func newSparseAugmenter(n int) *sparseAugmenter {
 		settled: make([]uint32, n),
 		d:       make([]float64, n),
 		pred:    make([]int32, n),
+		cost:    make([]float32, n),
 	}
 }
 
-// relax offers distance dist through row i to column j.
-func (s *sparseAugmenter) relax(j int32, dist float64, i int32) {
+// relax offers distance dist through row i, whose cost at column j is c, to
+// column j.
+func (s *sparseAugmenter) relax(j int32, dist float64, i int32, c float32) {
 	if s.settled[j] == s.search {
 		return
 	}
@@ -226,15 +240,19 @@ func (s *sparseAugmenter) relax(j int32, dist float64, i int32) {
 		s.stamp[j] = s.search
 		s.d[j] = dist
 		s.pred[j] = i
+		s.cost[j] = c
 		s.cols.push(heapItem{key: dist, id: j})
 	}
 }
 
 // augment assigns the free row f along a shortest augmenting path. Row
 // values are C_ij + p_j; every assigned row i is tight (its column attains
-// its minimum u_i) and, for every row, the columns outside its cache have
-// values of at least its cache bound.
-func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float64, cache *BidCache, f int32) error {
+// its minimum u_i) and, for every row, the columns outside its cache rc
+// have values of at least its cache bound. The search reads rc and fetches
+// a whole row from rows only when its bound shows that the row's other
+// columns could matter (or it has no cache yet); such a row's cache in rc
+// is then refreshed. rc.Assigned follows the new assignment.
+func (s *sparseAugmenter) augment(ctx context.Context, rows Rows, x, y []int32, p []float64, rc *RowCache, f int32) error {
 	s.search++
 	if s.search == 0 { // wrapped: reset the stamps
 		clear(s.stamp)
@@ -248,34 +266,42 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 	// relaxRow relaxes the columns of row i, reached at distance base
 	// with row potential u: all of them when full is set, else only the
 	// cached ones, recording the bound of the others.
-	relaxRow := func(i int32, base, u float64, full bool) {
-		row := cost[int(i)*n : (int(i)+1)*n]
+	k := rc.K
+	relaxRow := func(i int32, base, u float64, full bool) error {
 		off := base - u
-		if full || math.IsNaN(cache.bound[i-int32(cache.lo)]) {
+		if full || math.IsNaN(rc.Bound[i]) {
+			row, err := rows.Row(ctx, int(i))
+			if err != nil {
+				return err
+			}
+			p := p[:len(row)]
 			for j, c := range row {
 				if s.settled[j] != s.search {
-					s.relax(int32(j), float64(c)+p[j]+off, i)
+					s.relax(int32(j), float64(c)+p[j]+off, i, c)
 				}
 			}
-			cache.refresh(row, int(i), p)
+			rc.refresh(row, int(i), p)
 			s.fullRelax++
-			return
+			return nil
 		}
-		k := cache.k
-		r := int(i) - cache.lo
-		for _, j := range cache.cols[r*k : (r+1)*k] {
+		r := int(i) * k
+		costs := rc.Costs[r : r+k]
+		for t, j := range rc.Cols[r : r+k] {
 			if j < 0 {
 				continue
 			}
-			s.relax(j, float64(row[j])+p[j]+off, i)
+			s.relax(j, float64(costs[t])+p[j]+off, i, costs[t])
 		}
-		if W := cache.bound[r]; !math.IsInf(W, 1) {
+		if W := rc.Bound[i]; !math.IsInf(W, 1) {
 			s.rows.push(heapItem{key: W + off, id: i, base: base, u: u})
 		}
+		return nil
 	}
 
 	// The free row's distances are its values (its potential is implicit).
-	relaxRow(f, 0, 0, false)
+	if err := relaxRow(f, 0, 0, false); err != nil {
+		return err
+	}
 	var end int32 = -1
 	var dEnd float64
 	for end < 0 {
@@ -290,7 +316,9 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 			// Columns beyond a row's cache might be closer than any
 			// touched column: relax that row in full.
 			it := s.rows.pop()
-			relaxRow(it.id, it.base, it.u, true)
+			if err := relaxRow(it.id, it.base, it.u, true); err != nil {
+				return err
+			}
 			continue
 		}
 		if len(s.cols) == 0 {
@@ -311,7 +339,9 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 			break
 		}
 		// Row i is tight on j: u_i = C_ij + p_j.
-		relaxRow(i, it.key, float64(cost[int(i)*n+int(j)])+p[j], false)
+		if err := relaxRow(i, it.key, float64(rc.Assigned[i])+p[j], false); err != nil {
+			return err
+		}
 	}
 
 	// Raise the prices of the settled columns: p_j += dEnd − d_j keeps the
@@ -325,6 +355,7 @@ func (s *sparseAugmenter) augment(cost []float32, n int, x, y []int32, p []float
 		j := end
 		end = x[i]
 		x[i] = j
+		rc.Assigned[i] = s.cost[j]
 		if i == f {
 			return nil
 		}
