@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/otceseg/otceseg/core/detmath"
+	"github.com/otceseg/otceseg/core/emd"
 	"math"
 )
 
@@ -40,6 +41,8 @@ type Block struct {
 	sv     []float32
 	sc     []int32
 	sp     []int
+
+	ex *emd.RowBlock // the exact solver's state of the rows (OpExactStart)
 }
 
 // SparseDensity is the fraction of non-zero kernel entries below which a
@@ -86,12 +89,14 @@ func NewBlock(p *Problem, t *Target, lo, hi int) *Block {
 func (b *Block) Do(op *Op) (*Reply, error) {
 	switch op.Kind {
 	case OpCost:
+		b.ex = nil
 		return b.cost(op.Stats), nil
 	case OpCostHistogram:
 		return b.costHistogram(op.Bucket)
 	case OpColMin:
 		return b.colMin(op.Scale)
 	case OpKernel:
+		b.ex = nil
 		if op.F != nil {
 			copy(b.f, op.F[b.Lo:b.Hi])
 		}
@@ -103,8 +108,10 @@ func (b *Block) Do(op *Op) (*Reply, error) {
 	case OpFinish:
 		return b.finish(op.V, op.G)
 	case OpRelease:
-		b.buf = nil
+		b.buf, b.ex = nil, nil
 		return &Reply{}, nil
+	case OpExactStart, OpBid, OpSlack, OpCached, OpRows, OpInfeasibility:
+		return b.exact(op)
 	}
 	return nil, fmt.Errorf("ot: unknown block operation %d", op.Kind)
 }

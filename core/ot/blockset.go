@@ -2,7 +2,6 @@ package ot
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"sync"
 
@@ -22,30 +21,17 @@ type Exact interface {
 }
 
 // LocalBlocks runs the blocks of a problem on goroutines in this process.
-// The blocks' cost rows lie in one contiguous matrix, on which ExactPlan
-// runs the exact solver.
+// The blocks' cost rows lie in one contiguous matrix.
 type LocalBlocks struct {
 	Blocks  []*Block
 	Workers int // goroutines used; 0 means GOMAXPROCS
 	dense   []float32
 }
 
-// ExactPlan solves the exact OT problem on the cost held by the blocks.
+// ExactPlan solves the exact OT problem on the cost held by the blocks, with
+// ExactOverBlocks.
 func (l *LocalBlocks) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error) {
-	m := p.M
-	for _, b := range l.Blocks {
-		if l.dense == nil || b.eps != 0 || b.sparse || len(b.buf) == 0 || &b.buf[0] != &l.dense[b.Lo*m] {
-			return nil, errors.New("ot: the exact solver needs the cost, which the blocks no longer hold")
-		}
-	}
-	return SolveExact(ctx, l.dense, p)
-}
-
-// SolveExact solves the exact OT problem of p on its dense float32 cost
-// (row-major N×M, as OpCost computes it). The method depends on the sizes
-// only, so every front end gets the same plan and the same potentials.
-func SolveExact(ctx context.Context, cost []float32, p *Problem) (*emd.Plan, error) {
-	return emd.Solve(ctx, cost, p.N, p.M, emd.Options{Workers: 1})
+	return ExactOverBlocks(ctx, l, p)
 }
 
 // NewLocalBlocks partitions p's rows (Partition) into blocks that share one
@@ -67,6 +53,11 @@ func (l *LocalBlocks) Do(op *Op) ([]*Reply, error) {
 	}
 	if w > len(l.Blocks) {
 		w = len(l.Blocks)
+	}
+	if op.Kind == OpBid && len(op.Rows) < 4*len(l.Blocks) || op.Kind == OpRows && op.Rows != nil {
+		// Too little work to share: most bidding rounds of the auction
+		// have a few pending rows.
+		w = 1
 	}
 	if op.Kind == OpCost && l.dense == nil && len(l.Blocks) > 0 {
 		// One contiguous matrix for all blocks' rows.

@@ -14,6 +14,13 @@
 // reduced in block order, so the result is bit-for-bit the same whatever the
 // number of goroutines or workers.
 //
+// The exact solver (Params.Exact, and the warm start of Sinkhorn at a small
+// ε) runs over the same blocks while they hold the cost: ExactOverBlocks
+// drives the auction of package emd, whose bidding rounds and
+// price-lowering passes run in the blocks (OpBid, OpSlack) and whose reduce
+// and augmenting paths run in the caller, so the browser's workers share
+// that work and its memory too.
+//
 // Stabilisation follows Schmitzer's scheme: the kernel stores
 // K_ij = exp((f_i + g_j − C_ij)/ε) for dual potentials f, g; the iteration
 // updates scalings u, v of the coupling π_ij = u_i K_ij v_j, and when the

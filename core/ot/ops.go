@@ -37,11 +37,44 @@ const (
 	OpFinish
 	// OpRelease frees the block's buffers.
 	OpRelease
+
+	// The operations of the exact solver (ExactOverBlocks), on the cost the
+	// blocks hold after OpCost; OpCost, OpKernel and OpRelease end an
+	// exact solve.
+
+	// OpExactStart starts an exact solve (N == M): the block sets up the
+	// auction's state of its rows (an emd.RowBlock with its bid cache) and
+	// replies with its smallest (Min) and largest (Max) cost, and Zero = 1
+	// if a cost is NaN or infinite.
+	OpExactStart
+	// OpBid runs one round of the auction's bidding (emd.RowBlock.Bid) for
+	// the block's rows among Rows (the pending rows, ascending) against its
+	// copy of the prices, which it first replaces by Prices (when set) and
+	// updates at columns PriceCols to PriceVals; Assigned is set in the
+	// first round of a phase. The reply holds the bids: Rows, Cols and their
+	// prices in Values.
+	OpBid
+	// OpSlack is a price-lowering pass of the auction (emd.RowBlock.Slack):
+	// the block lowers its cache bounds by Lower and replies with the slack
+	// of each of its rows (Values) under Prices for the assignment Assigned.
+	OpSlack
+	// OpCached replies with the bid caches of the block's rows: the cached
+	// columns (Cols, K per row), their costs (Costs), the bounds (Values)
+	// and the costs of the assignment Assigned (AssignedCost).
+	OpCached
+	// OpRows replies with the cost rows of the block among Rows, in that
+	// order, M costs each (Costs); all the block's rows when Rows is nil.
+	OpRows
+	// OpInfeasibility replies with max U_i + V_j − C_ij over the block's
+	// rows (Max), for the dual potentials U = F and V = G.
+	OpInfeasibility
 )
 
 var opNames = map[OpKind]string{
 	OpCost: "cost", OpCostHistogram: "cost-histogram", OpColMin: "column-minima", OpKernel: "kernel",
 	OpIterate: "iterate", OpAbsorb: "absorb", OpFinish: "finish", OpRelease: "release",
+	OpExactStart: "exact-start", OpBid: "bid", OpSlack: "slack", OpCached: "cached", OpRows: "rows",
+	OpInfeasibility: "infeasibility",
 }
 
 // String returns the operation's name.
@@ -60,11 +93,19 @@ type Op struct {
 	Scale  float64   // the cost normaliser: C' = C / Scale
 	Omega  float64   // over-relaxation factor of OpIterate (1 = plain Sinkhorn)
 	V      []float64 // column scalings (OpIterate, OpAbsorb, OpFinish)
-	G      []float64 // column potentials (OpKernel, OpFinish)
-	F      []float64 // OpKernel: when set, the row potentials (full length N) to start from
+	G      []float64 // column potentials (OpKernel, OpFinish, OpInfeasibility)
+	F      []float64 // OpKernel: when set, the row potentials (full length N) to start from; OpInfeasibility: the row potentials
 	Bucket int       // OpCostHistogram: the top 16 bits selected
 	Square bool      // OpAbsorb: square the kernel afterwards (ε halves)
 	Stats  bool      // OpCost: also return the histogram
+
+	// The exact solver's operations (Eps is the auction's ε in OpBid).
+	Rows      []int32   // OpBid: the pending rows, ascending; OpRows: the rows asked for
+	Assigned  []int32   // OpBid, OpSlack, OpCached: the assignment row → column, -1 for none (length N)
+	Prices    []float64 // OpBid, OpSlack: all the column prices
+	PriceCols []int32   // OpBid: columns whose prices changed …
+	PriceVals []float64 // … and their new prices
+	Lower     float64   // OpSlack: lower the cache bounds by this first
 }
 
 // Reply is one block's answer. Fields not produced by the operation are nil
@@ -78,6 +119,14 @@ type Reply struct {
 	Sum     float64   // OpCost: sum of costs; OpFinish: partial transport cost
 	RowErr  float64   // OpIterate: Σ_i |u_i (K v)_i − a_i|
 	MaxLogU float64   // OpIterate: max_i |log u_i|; OpAbsorb: max_i log u_i before absorbing
-	Zero    int       // OpIterate: rows whose kernel row sum vanished; OpKernel: rows whose potential was moved
+	Zero    int       // OpIterate: rows whose kernel row sum vanished; OpKernel: rows whose potential was moved; OpExactStart: 1 for a NaN or infinite cost
 	Mass    float64   // OpIterate, OpFinish: Σ_ij π_ij over the block
+
+	// The exact solver's replies (Max also answers OpExactStart and
+	// OpInfeasibility).
+	Min          float64   // OpExactStart: smallest cost
+	Rows, Cols   []int32   // OpBid: the bids' rows and columns; OpCached: the cached columns
+	Values       []float64 // OpBid: the bids' prices; OpSlack: the slacks; OpCached: the cache bounds
+	Costs        []float32 // OpCached: the costs of the cached columns; OpRows: the rows
+	AssignedCost []float32 // OpCached: C_{i,x_i} for each row (0 if unassigned)
 }

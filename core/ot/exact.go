@@ -1,0 +1,272 @@
+package ot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/otceseg/otceseg/core/emd"
+)
+
+// errNoCost reports an exact operation on a block that no longer holds the
+// cost.
+var errNoCost = errors.New("ot: the exact solver needs the cost, which the blocks no longer hold")
+
+// ExactOverBlocks computes the exact optimal transport plan of p on the cost
+// its blocks hold (after OpCost, before OpKernel), driving the blocks with
+// the exact solver's operations.
+//
+// When N == M (OTCE samples as many pixels in both domains) it runs the
+// auction of emd.SolveRows: each block bids for its pending rows with its
+// own bid cache (OpBid) and runs the price-lowering passes over its rows
+// (OpSlack); the reduce of the bids, the price updates and the augmenting
+// paths run in the caller, which reads the blocks' caches (OpCached) and,
+// rarely, single rows (OpRows); the certificate is checked in the blocks
+// (OpInfeasibility). The caller holds O(N) memory (about 2 MB at N = 10⁴)
+// besides the blocks.
+//
+// When N != M, or N == 1, the rows are gathered into a dense N×M matrix in
+// the caller (OpRows), which emd.Solve solves with the network simplex: it
+// is meant for N, M up to a few thousand, where the matrix is at most a
+// few tens of MB.
+//
+// The plan depends on the costs and on the partition of the rows
+// (Partition) only, so every BlockSet — goroutines in the CLI, web workers
+// in the browser — gives the same plan, bit for bit.
+func ExactOverBlocks(ctx context.Context, bs BlockSet, p *Problem) (*emd.Plan, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if p.N != p.M || p.N < 2 {
+		reps, err := bs.Do(&Op{Kind: OpRows})
+		if err != nil {
+			return nil, err
+		}
+		dense := make([]float32, 0, p.N*p.M)
+		for _, r := range reps {
+			dense = append(dense, r.Costs...)
+		}
+		if len(dense) != p.N*p.M {
+			return nil, fmt.Errorf("ot: the blocks hold %d costs, want %d×%d", len(dense), p.N, p.M)
+		}
+		return emd.Solve(ctx, dense, p.N, p.M, emd.Options{Workers: 1})
+	}
+	return emd.SolveRows(ctx, &blockRows{bs: bs, n: p.N}, p.N)
+}
+
+// blockRows implements emd.Rows over the blocks of a BlockSet.
+type blockRows struct {
+	bs BlockSet
+	n  int
+}
+
+func (r *blockRows) do(ctx context.Context, op *Op) ([]*Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.bs.Do(op)
+}
+
+func (r *blockRows) Range(ctx context.Context) (float64, float64, error) {
+	reps, err := r.do(ctx, &Op{Kind: OpExactStart})
+	if err != nil {
+		return 0, 0, err
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, rep := range reps {
+		if rep.Zero != 0 {
+			return 0, 0, errors.New("ot: the cost matrix has a NaN or infinite entry")
+		}
+		lo, hi = math.Min(lo, rep.Min), math.Max(hi, rep.Max)
+	}
+	return lo, hi, nil
+}
+
+func (r *blockRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound) ([]emd.Bid, error) {
+	op := &Op{Kind: OpBid, Rows: round.Pending, Assigned: round.Assigned, Eps: round.Eps}
+	if round.AllChanged {
+		op.Prices = round.Prices
+	} else {
+		op.PriceCols = round.Changed
+		op.PriceVals = make([]float64, len(round.Changed))
+		for k, j := range round.Changed {
+			op.PriceVals[k] = round.Prices[j]
+		}
+	}
+	reps, err := r.do(ctx, op)
+	if err != nil {
+		return dst, err
+	}
+	for _, rep := range reps {
+		if len(rep.Cols) != len(rep.Rows) || len(rep.Values) != len(rep.Rows) {
+			return dst, errors.New("ot: malformed bids")
+		}
+		for k, row := range rep.Rows {
+			dst = append(dst, emd.Bid{Row: row, Col: rep.Cols[k], Price: rep.Values[k]})
+		}
+	}
+	return dst, nil
+}
+
+// concat copies the blocks' per-row replies, in block order, into dst,
+// which they must fill exactly.
+func concat[T any](dst []T, reps []*Reply, part func(*Reply) []T) error {
+	off := 0
+	for _, rep := range reps {
+		s := part(rep)
+		if off+len(s) > len(dst) {
+			return errors.New("ot: the blocks replied with too many rows")
+		}
+		off += copy(dst[off:], s)
+	}
+	if off != len(dst) {
+		return errors.New("ot: the blocks replied with too few rows")
+	}
+	return nil
+}
+
+func (r *blockRows) Slack(ctx context.Context, slack []float64, x []int32, prices []float64, lower float64) error {
+	reps, err := r.do(ctx, &Op{Kind: OpSlack, Assigned: x, Prices: prices, Lower: lower})
+	if err != nil {
+		return err
+	}
+	return concat(slack, reps, func(rep *Reply) []float64 { return rep.Values })
+}
+
+func (r *blockRows) Cached(ctx context.Context, x []int32, c *emd.RowCache) error {
+	reps, err := r.do(ctx, &Op{Kind: OpCached, Assigned: x})
+	if err != nil {
+		return err
+	}
+	return errors.Join(
+		concat(c.Cols, reps, func(rep *Reply) []int32 { return rep.Cols }),
+		concat(c.Costs, reps, func(rep *Reply) []float32 { return rep.Costs }),
+		concat(c.Bound, reps, func(rep *Reply) []float64 { return rep.Values }),
+		concat(c.Assigned, reps, func(rep *Reply) []float32 { return rep.AssignedCost }),
+	)
+}
+
+func (r *blockRows) Row(ctx context.Context, i int) ([]float32, error) {
+	reps, err := r.do(ctx, &Op{Kind: OpRows, Rows: []int32{int32(i)}})
+	if err != nil {
+		return nil, err
+	}
+	for _, rep := range reps {
+		if len(rep.Costs) > 0 {
+			if len(rep.Costs) != r.n {
+				return nil, errors.New("ot: a block replied with a row of the wrong length")
+			}
+			return rep.Costs, nil
+		}
+	}
+	return nil, fmt.Errorf("ot: no block holds row %d", i)
+}
+
+func (r *blockRows) Infeasibility(ctx context.Context, u, v []float64) (float64, error) {
+	reps, err := r.do(ctx, &Op{Kind: OpInfeasibility, F: u, G: v})
+	if err != nil {
+		return 0, err
+	}
+	worst := math.Inf(-1)
+	for _, rep := range reps {
+		worst = math.Max(worst, rep.Max)
+	}
+	return worst, nil
+}
+
+// exact performs the exact solver's operations on the block.
+func (b *Block) exact(op *Op) (*Reply, error) {
+	if b.eps != 0 || b.sparse || b.buf == nil {
+		return nil, errNoCost
+	}
+	m := b.p.M
+	switch op.Kind {
+	case OpExactStart:
+		if b.p.N != m {
+			return nil, errors.New("ot: the auction needs as many source as target points")
+		}
+		b.ex = emd.NewRowBlock(b.buf, m, b.Lo)
+		lo, hi, ok := b.ex.Range()
+		rep := &Reply{Min: lo, Max: hi}
+		if !ok {
+			rep.Zero = 1
+		}
+		return rep, nil
+	case OpRows:
+		rep := &Reply{}
+		if op.Rows == nil {
+			rep.Costs = b.buf[:b.rows()*m]
+			return rep, nil
+		}
+		for _, i := range op.Rows {
+			if int(i) >= b.Lo && int(i) < b.Hi {
+				r := int(i) - b.Lo
+				rep.Costs = append(rep.Costs, b.buf[r*m:(r+1)*m]...)
+			}
+		}
+		return rep, nil
+	}
+	if b.ex == nil {
+		return nil, fmt.Errorf("ot: %v asked before the exact solve started", op.Kind)
+	}
+	n := m
+	switch op.Kind {
+	case OpBid:
+		if op.Prices != nil {
+			if len(op.Prices) != n {
+				return nil, errors.New("ot: bid with a short price vector")
+			}
+			b.ex.SetPrices(op.Prices)
+		}
+		if err := b.ex.UpdatePrices(op.PriceCols, op.PriceVals); err != nil {
+			return nil, err
+		}
+		if op.Assigned != nil && len(op.Assigned) != n {
+			return nil, errors.New("ot: bid with a short assignment")
+		}
+		bids, err := b.ex.Bid(nil, op.Rows, op.Assigned, op.Eps)
+		if err != nil {
+			return nil, err
+		}
+		rep := &Reply{Rows: make([]int32, len(bids)), Cols: make([]int32, len(bids)), Values: make([]float64, len(bids))}
+		for k, bid := range bids {
+			rep.Rows[k], rep.Cols[k], rep.Values[k] = bid.Row, bid.Col, bid.Price
+		}
+		return rep, nil
+	case OpSlack:
+		if err := checkAssigned(op.Assigned, n); err != nil || len(op.Prices) != n {
+			return nil, errors.New("ot: slack pass with a malformed assignment or prices")
+		}
+		rep := &Reply{Values: make([]float64, b.rows())}
+		b.ex.Slack(rep.Values, op.Assigned, op.Prices, op.Lower)
+		return rep, nil
+	case OpCached:
+		if err := checkAssigned(op.Assigned, n); err != nil {
+			return nil, err
+		}
+		k, rows := b.ex.CacheSize(), b.rows()
+		rep := &Reply{Cols: make([]int32, rows*k), Costs: make([]float32, rows*k), Values: make([]float64, rows), AssignedCost: make([]float32, rows)}
+		b.ex.Cached(op.Assigned, rep.Cols, rep.Costs, rep.Values, rep.AssignedCost)
+		return rep, nil
+	case OpInfeasibility:
+		if len(op.F) != n || len(op.G) != n {
+			return nil, errors.New("ot: infeasibility asked with potentials of the wrong length")
+		}
+		return &Reply{Max: b.ex.Infeasibility(op.F, op.G)}, nil
+	}
+	return nil, fmt.Errorf("ot: unknown block operation %d", op.Kind)
+}
+
+// checkAssigned checks an assignment of n rows to n columns.
+func checkAssigned(x []int32, n int) error {
+	if len(x) != n {
+		return errors.New("ot: assignment of the wrong length")
+	}
+	for _, j := range x {
+		if j < -1 || int(j) >= n {
+			return errors.New("ot: assignment out of range")
+		}
+	}
+	return nil
+}
