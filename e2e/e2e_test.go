@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -220,6 +221,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	ok := t.Run("SameScoreAsCLI", func(t *testing.T) { h.t = t; h.sameAsCLI(good) })
+	ok = t.Run("SameScoreAsCLIEmd", func(t *testing.T) { h.t = t; h.sameAsCLIEmd(good) }) && ok
 	ok = t.Run("BadFileAndOthers", func(t *testing.T) { h.t = t; h.badFile(good, other, bad) }) && ok
 	ok = t.Run("CancelThenRunAgain", func(t *testing.T) { h.t = t; h.cancelThenRun(good) }) && ok
 	ok = t.Run("Demo", func(t *testing.T) { h.t = t; h.demo() }) && ok
@@ -413,6 +415,86 @@ func (h *harness) sameAsCLI(fx fixture) {
 		h.t.Errorf("the JSON's settings are %v", r["settings"])
 	}
 	h.screenshot("cli-equivalence.png")
+}
+
+// cliJSON runs the CLI's score command on the fixture with the extra
+// arguments and returns its JSON report.
+func (h *harness) cliJSON(fx fixture, extra ...string) map[string]any {
+	h.t.Helper()
+	args := append([]string{"score", "--format", "json", "--quiet"}, extra...)
+	for _, f := range fx.sf {
+		args = append(args, "--source-features", f)
+	}
+	for _, f := range fx.sl {
+		args = append(args, "--source-labels", f)
+	}
+	for _, f := range fx.tf {
+		args = append(args, "--target-features", f)
+	}
+	for _, f := range fx.tl {
+		args = append(args, "--target-labels", f)
+	}
+	out, err := exec.Command(h.cli, args...).Output()
+	if err != nil {
+		h.t.Fatalf("otce %s: %v", strings.Join(args, " "), err)
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out, &res); err != nil {
+		h.t.Fatalf("CLI output is not JSON (%v): %s", err, out)
+	}
+	return res
+}
+
+// sameAsCLIEmd: with --solver emd the exact plan is computed over the row
+// blocks (ot.ExactOverBlocks) in the CLI's goroutines and in the page's
+// workers alike, so the scores are the same to the bit: CE, W_D, the
+// auction's rounds and the OTCE of every repetition, on the pool with 3
+// workers and with 1, and when one worker solves alone.
+func (h *harness) sameAsCLIEmd(fx fixture) {
+	const n, k = 600, 2 // 10 row blocks
+	want := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", "emd")
+	h.load()
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.setSetting("set-solver", "emd")
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
+	for _, w := range []int{3, 1, 0} {
+		where := fmt.Sprintf("the pool of %d worker(s)", w)
+		if w == 0 {
+			eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
+			w, where = 2, "one worker alone"
+		}
+		h.setSetting("set-workers", fmt.Sprint(w))
+		h.click("run")
+		h.waitState(3*time.Minute, "done")
+		r := h.ranking()
+		cs, _ := r["candidates"].([]any)
+		if len(cs) != 1 {
+			h.t.Fatalf("%s: %d candidates in the page's JSON; status: %s", where, len(cs), eval[string](h, `document.getElementById("status").textContent`))
+		}
+		got, _ := cs[0].(map[string]any)
+		if s, _ := got["settings"].(map[string]any); s == nil || s["solver"] != "emd" {
+			h.t.Fatalf("%s: the page did not use --solver emd: %v", where, got["settings"])
+		}
+		for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
+			if !reflect.DeepEqual(got[key], want[key]) {
+				h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[key])
+			}
+		}
+		if d, _ := got["diagnostics"].(map[string]any); d != nil {
+			h.t.Logf("%s: seconds per phase %v (CLI %v)", where, d["seconds"], want["diagnostics"].(map[string]any)["seconds"])
+		}
+		ce, _ := got["ce"].([]any)
+		wce, _ := want["ce"].([]any)
+		for i := range min(len(ce), len(wce)) {
+			a, _ := ce[i].(float64)
+			b, _ := wce[i].(float64)
+			h.t.Logf("%s: repetition %d: browser CE %.17g, CLI %.17g, |ΔCE| = %g; auction rounds %v", where, i+1, a, b, math.Abs(a-b), got["iterations"])
+		}
+	}
 }
 
 func (h *harness) badFile(good, other fixture, bad string) {
