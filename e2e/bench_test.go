@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +206,10 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 	var res benchResult
 	h.load()
 	eval[bool](h, benchProbe)
+	if v := os.Getenv("OTCE_BENCH_LOCAL_MAX"); v != "" {
+		// Where the page stops solving a problem in one worker (see wasm/ui localLimit).
+		eval[bool](h, `(globalThis.otceLocalSolveMax = `+strconv.Quote(v)+` * 1, true)`)
+	}
 	h.setSetting("set-n", fmt.Sprint(s.N))
 	h.setSetting("set-k", fmt.Sprint(s.K))
 	h.setSetting("set-eps", fmt.Sprint(s.Eps))
