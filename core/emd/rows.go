@@ -250,12 +250,6 @@ func (b *RowBlock) Cached(x []int32, cols []int32, costs []float32, bound []floa
 // CacheSize returns the number K of cached columns per row.
 func (b *RowBlock) CacheSize() int { return b.cache.k }
 
-// Rows returns the block's rows as a row-major slice (not a copy).
-func (b *RowBlock) Rows() []float32 { return b.cost }
-
-// Span returns the block's rows [lo, hi).
-func (b *RowBlock) Span() (lo, hi int) { return b.lo, b.hi }
-
 // Infeasibility returns max U_i + V_j − C_ij over the block's rows i and
 // all columns j (−Inf for an empty block).
 func (b *RowBlock) Infeasibility(u, v []float64) float64 {

@@ -41,7 +41,8 @@ type Params struct {
 	// ScoreTol.
 	ScoreTol float64
 	// Exact selects the exact solver: the plan is the optimal transport
-	// plan (ε plays no part), computed on the dense cost.
+	// plan (ε plays no part), computed over the blocks while they hold
+	// the cost (ExactOverBlocks).
 	Exact bool
 	// WarmStart lets the Sinkhorn solver start from the exact plan's dual
 	// potentials when ε/median(C') is below WarmStartBelow and the block set

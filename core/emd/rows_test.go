@@ -1,0 +1,135 @@
+package emd
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// blockRowsTest implements Rows over RowBlocks of uneven sizes, each with
+// its own copy of the prices kept up to date from BidRound.Changed, the
+// way a web worker holds its blocks.
+type blockRowsTest struct {
+	n      int
+	blocks []*RowBlock
+	rows   int // whole rows fetched
+}
+
+func (r *blockRowsTest) Range(context.Context) (float64, float64, error) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, b := range r.blocks {
+		l, h, ok := b.Range()
+		if !ok {
+			return 0, 0, errNotFinite
+		}
+		lo, hi = min(lo, l), max(hi, h)
+	}
+	return lo, hi, nil
+}
+
+func (r *blockRowsTest) Bid(_ context.Context, dst []Bid, round *BidRound) ([]Bid, error) {
+	for _, b := range r.blocks {
+		if round.AllChanged {
+			b.SetPrices(round.Prices)
+		} else {
+			vals := make([]float64, len(round.Changed))
+			for k, j := range round.Changed {
+				vals[k] = round.Prices[j]
+			}
+			if err := b.UpdatePrices(round.Changed, vals); err != nil {
+				return dst, err
+			}
+		}
+		var err error
+		if dst, err = b.Bid(dst, round.Pending, round.Assigned, round.Eps); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
+}
+
+func (r *blockRowsTest) Slack(_ context.Context, slack []float64, x []int32, prices []float64, lower float64) error {
+	for _, b := range r.blocks {
+		b.Slack(slack[b.lo:b.hi], x, prices, lower)
+	}
+	return nil
+}
+
+func (r *blockRowsTest) Cached(_ context.Context, x []int32, c *RowCache) error {
+	k := c.K
+	for _, b := range r.blocks {
+		b.Cached(x, c.Cols[b.lo*k:b.hi*k], c.Costs[b.lo*k:b.hi*k], c.Bound[b.lo:b.hi], c.Assigned[b.lo:b.hi])
+	}
+	return nil
+}
+
+func (r *blockRowsTest) Row(_ context.Context, i int) ([]float32, error) {
+	r.rows++
+	for _, b := range r.blocks {
+		if i >= b.lo && i < b.hi {
+			return slices.Clone(b.cost[(i-b.lo)*r.n : (i-b.lo+1)*r.n]), nil
+		}
+	}
+	return nil, errors.New("no such row")
+}
+
+func (r *blockRowsTest) Infeasibility(_ context.Context, u, v []float64) (float64, error) {
+	worst := math.Inf(-1)
+	for _, b := range r.blocks {
+		worst = max(worst, b.Infeasibility(u, v))
+	}
+	return worst, nil
+}
+
+// TestSolveRows: the auction over blocks of uneven sizes (one of a single
+// row) that keep their own prices finds the optimum, on clustered data and
+// on integer costs with many ties.
+func TestSolveRows(t *testing.T) {
+	const n = 500
+	xs, xt := clusteredFeatures(n, n, 8, 5)
+	costs := map[string][]float32{"clustered": sqDistCost(xs, xt, n, n, 8)}
+	ties := make([]float32, n*n)
+	for i := range n {
+		for j := range n {
+			ties[i*n+j] = float32((i/10 - j/7) * (i/10 - j/7) % 5)
+		}
+	}
+	costs["ties"] = ties
+	rng := rand.New(rand.NewPCG(3, 4))
+	costs["uniform"] = uniformCost(n, n, 1, false, rng)
+	a, b := uniformCost(1, n, 10, false, rng), uniformCost(1, n, 10, false, rng)
+	same, rank1 := make([]float32, n*n), make([]float32, n*n)
+	for i := range n {
+		for j := range n {
+			same[i*n+j] = a[j]
+			rank1[i*n+j] = a[i] * b[j]
+		}
+	}
+	costs["sameRows"], costs["rank1"] = same, rank1
+	for name, cost := range costs {
+		r := &blockRowsTest{n: n}
+		bounds := []int{0, 120, 121, 300, n}
+		for k := 0; k+1 < len(bounds); k++ {
+			r.blocks = append(r.blocks, NewRowBlock(cost[bounds[k]*n:bounds[k+1]*n], n, bounds[k]))
+		}
+		p, err := SolveRows(context.Background(), r, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPlan(t, cost, n, n, p)
+		want, err := Solve(context.Background(), cost, n, n, Options{Method: MethodJV})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(p.Cost-want.Cost) > 1e-12*math.Max(1, want.Cost) {
+			t.Errorf("%s: cost %.15g over the blocks, JV %.15g", name, p.Cost, want.Cost)
+		}
+		t.Logf("%s: %d rounds, %d whole rows fetched, cost %.12g", name, p.Iterations, r.rows, p.Cost)
+	}
+	if _, err := SolveRows(context.Background(), &blockRowsTest{n: 1}, 1); err == nil {
+		t.Error("SolveRows accepted a single row")
+	}
+}
