@@ -225,15 +225,7 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 			b.f[r] = -best
 			moved++
 		}
-		fi := b.f[r]
-		for j, c := range row {
-			a := (fi + g[j] - float64(c)*inv) / eps
-			if a < -flushExp {
-				row[j] = 0
-			} else {
-				row[j] = float32(expKernel(a))
-			}
-		}
+		kernelRow(row, g, b.f[r], inv, eps, flushExp)
 		b.u[r] = 1
 	}
 	b.eps = eps

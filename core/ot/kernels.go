@@ -18,6 +18,8 @@ type Kernels struct {
 	MinAxpy int
 	// SegDot32 is segDot32 (one call a row, not one a segment).
 	SegDot32 func(segsum []float64, row []float32, v []float64, seg []int) float64
+	// KernelRow is kernelRow.
+	KernelRow func(row []float32, g []float64, fi, inv, eps, flush float64)
 }
 
 var accel Kernels
@@ -29,7 +31,29 @@ func SetKernels(k Kernels) { accel = k }
 // GoKernels returns the pure-Go kernels, the reference that installed kernels
 // are tested against.
 func GoKernels() Kernels {
-	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go}
+	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo}
+}
+
+// kernelRow turns a row of the cost into the kernel in place: with a =
+// (fi + g_j − row_j·inv)/eps, row_j becomes 0 if a < −flush, else
+// float32(expKernel(a)).
+func kernelRow(row []float32, g []float64, fi, inv, eps, flush float64) {
+	if accel.KernelRow != nil {
+		accel.KernelRow(row, g, fi, inv, eps, flush)
+		return
+	}
+	kernelRowGo(row, g, fi, inv, eps, flush)
+}
+
+func kernelRowGo(row []float32, g []float64, fi, inv, eps, flush float64) {
+	for j, c := range row {
+		a := (fi + g[j] - float64(c)*inv) / eps
+		if a < -flush {
+			row[j] = 0
+		} else {
+			row[j] = float32(expKernel(a))
+		}
+	}
 }
 
 // segDot32 sets segsum[c] to dot32 of the segment [seg[c], seg[c+1]) of row

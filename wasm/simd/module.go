@@ -30,6 +30,7 @@ import (
 //	dot32(k, v, n i32) f64                     core/ot's dot32 on k[:n], v[:n]
 //	axpy32(y i32, a f64, k, n i32)             core/ot's axpy32 on y[:n], k[:n]
 //	segdot32(segsum, row, v, seg, lb i32) f64  dot32 on each segment [seg[c], seg[c+1]) of a row
+//	kernelrow(row, g, n i32, fi, inv, eps, flush f64)  core/ot's kernelRow: row_j = exp((fi+g_j−row_j·inv)/eps)
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -37,12 +38,13 @@ func Module() []byte {
 	var m []byte
 	m = append(m, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
 
-	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32.
-	types := []byte{4}
+	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow.
+	types := []byte{5}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{f64})...)
+	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, nil)...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -52,17 +54,17 @@ func Module() []byte {
 	imp = append(imp, 0x02, 0x00, 0x00)
 	m = section(m, 2, imp)
 
-	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32.
-	m = section(m, 3, []byte{4, 0, 1, 2, 3})
+	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow.
+	m = section(m, 3, []byte{5, 0, 1, 2, 3, 4})
 
-	exp := []byte{4}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32"} {
+	exp := []byte{5}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -208,6 +210,17 @@ const (
 	simdLoad64Zero   = 0x5d
 	simdF32x4Demote  = 0x5e
 	simdF64x2Promote = 0x5f
+	simdLoad32Zero   = 0x5c
+	simdStore32Lane  = 0x5a
+	simdBitselect    = 0x52
+	simdV128Or       = 0x50
+	simdI64x2Splat   = 0x12
+	simdI64x2Extend  = 0xc7 // i64x2.extend_low_i32x4_s
+	simdI64x2Shl     = 0xcb
+	simdI64x2Add     = 0xce
+	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
+	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
+	simdF64x2Div     = 0xf3
 	simdF64x2Add     = 0xf0
 	simdF64x2Sub     = 0xf1
 	simdF64x2Mul     = 0xf2
@@ -725,5 +738,185 @@ func segdot32Body() []byte {
 	f.end()
 	f.end()
 	f.get(s)
+	return f.body()
+}
+
+// kernelrowBody: params row, g, n, fi, inv, eps, flush. For j < n, with
+// a = (fi + g_j − float64(row_j)·inv)/eps: row_j = 0 if a < −flush, else
+// float32(expKernel(a)), two entries a lane (core/ot's kernelRow and
+// expKernel step by step: the reduction k = trunc(a·log2e ± 0.5), r = (a −
+// k·ln2hi) − k·ln2lo, the degree-8 Horner polynomial, times 2**k built from
+// the exponent bits; exponents below −700 give 0).
+func kernelrowBody() []byte {
+	f := &fn{nparam: 7}
+	const pRow, pG, pN, pFi, pInv, pEps, pFlush = 0, 1, 2, 3, 4, 5, 6
+	end2 := f.local(i32)
+	endR := f.local(i32)
+	vfi := f.local(v128)
+	vinv := f.local(v128)
+	veps := f.local(v128)
+	vflush := f.local(v128)
+	a := f.local(v128)
+	kf := f.local(v128)
+	ki := f.local(v128)
+	r := f.local(v128)
+	q := f.local(v128)
+
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(-2)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end2)
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(endR)
+	for _, p := range [][2]uint32{{pFi, vfi}, {pInv, vinv}, {pEps, veps}} {
+		f.get(p[0])
+		f.simd(simdF64x2Splat)
+		f.set(p[1])
+	}
+	// −flush
+	f.f64c(0)
+	f.get(pFlush)
+	f.op(0xa1) // f64.sub
+	f.simd(simdF64x2Splat)
+	f.set(vflush)
+	splat := func(v float64) {
+		f.f64c(v)
+		f.simd(simdF64x2Splat)
+	}
+	const (
+		log2e = 1.44269504088896338700e+00
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+	)
+	// body computes the entries at pRow (one or two) and advances.
+	body := func(single bool) {
+		// a = ((fi + g) − c·inv) / eps
+		f.get(vfi)
+		f.get(pG)
+		if single {
+			f.simd(simdLoad64Zero)
+			f.memarg(3, 0)
+		} else {
+			f.vload(0)
+		}
+		f.simd(simdF64x2Add)
+		f.get(pRow)
+		if single {
+			f.simd(simdLoad32Zero)
+			f.memarg(2, 0)
+		} else {
+			f.simd(simdLoad64Zero)
+			f.memarg(2, 0)
+		}
+		f.simd(simdF64x2Promote)
+		f.get(vinv)
+		f.simd(simdF64x2Mul)
+		f.simd(simdF64x2Sub)
+		f.get(veps)
+		f.simd(simdF64x2Div)
+		f.set(a)
+		// ki = trunc(a·log2e + (a < 0 ? −0.5 : 0.5)), kf = float64(ki)
+		f.get(a)
+		splat(log2e)
+		f.simd(simdF64x2Mul)
+		splat(-0.5)
+		splat(0.5)
+		f.get(a)
+		f.zero128()
+		f.simd(simdF64x2Lt)
+		f.simd(simdBitselect)
+		f.simd(simdF64x2Add)
+		f.simd(simdTruncSatZero)
+		f.tee(ki)
+		f.simd(simdConvertLow)
+		f.set(kf)
+		// r = (a − kf·ln2hi) − kf·ln2lo
+		f.get(a)
+		f.get(kf)
+		splat(ln2hi)
+		f.simd(simdF64x2Mul)
+		f.simd(simdF64x2Sub)
+		f.get(kf)
+		splat(ln2lo)
+		f.simd(simdF64x2Mul)
+		f.simd(simdF64x2Sub)
+		f.set(r)
+		// q = 1 + r·(1 + r·(1/2 + … + r·(1/5040 + r·(1/40320))))
+		splat(1.0 / 40320)
+		f.set(q)
+		for _, c := range []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1} {
+			splat(c)
+			f.get(r)
+			f.get(q)
+			f.simd(simdF64x2Mul)
+			f.simd(simdF64x2Add)
+			f.set(q)
+		}
+		// store address, then q · 2**ki, zero where a < −flush or a < −700
+		f.get(pRow)
+		f.get(q)
+		f.get(ki)
+		f.simd(simdI64x2Extend)
+		f.op(0x42) // i64.const 1023
+		f.b = sleb(f.b, 1023)
+		f.simd(simdI64x2Splat)
+		f.simd(simdI64x2Add)
+		f.i32c(52)
+		f.simd(simdI64x2Shl)
+		f.simd(simdF64x2Mul)
+		f.get(a)
+		f.get(vflush)
+		f.simd(simdF64x2Lt)
+		f.get(a)
+		splat(-700)
+		f.simd(simdF64x2Lt)
+		f.simd(simdV128Or)
+		f.simd(simdV128AndNot)
+		f.simd(simdF32x4Demote)
+		if single {
+			f.simd(simdStore32Lane)
+		} else {
+			f.simd(simdStore64Lane)
+		}
+		f.memarg(2, 0)
+		f.op(0)
+		step := int32(2)
+		if single {
+			step = 1
+		}
+		f.get(pRow)
+		f.i32c(4 * step)
+		f.op(opI32Add)
+		f.set(pRow)
+		f.get(pG)
+		f.i32c(8 * step)
+		f.op(opI32Add)
+		f.set(pG)
+	}
+	f.block()
+	f.loop()
+	f.get(pRow)
+	f.get(end2)
+	f.op(opI32GeU)
+	f.brIf(1)
+	body(false)
+	f.br(0)
+	f.end()
+	f.end()
+	// An odd last entry.
+	f.get(pRow)
+	f.get(endR)
+	f.op(0x49)       // i32.lt_u
+	f.op(0x04, 0x40) // if
+	body(true)
+	f.end()
 	return f.body()
 }

@@ -22,6 +22,9 @@ func dot32(k, v unsafe.Pointer, n int32) float64
 //go:wasmimport otcesimd axpy32
 func axpy32(y unsafe.Pointer, a float64, k unsafe.Pointer, n int32)
 
+//go:wasmimport otcesimd kernelrow
+func kernelrow(row, g unsafe.Pointer, n int32, fi, inv, eps, flush float64)
+
 //go:wasmimport otcesimd segdot32
 func segdot32(segsum, row, v, seg unsafe.Pointer, lb int32) float64
 
@@ -57,7 +60,8 @@ func Kernels() ot.Kernels {
 	return ot.Kernels{
 		SqDistTiles: SqDistTiles,
 		Axpy32:      Axpy32, MinAxpy: 16,
-		SegDot32: SegDot32,
+		SegDot32:  SegDot32,
+		KernelRow: KernelRow,
 	}
 }
 
@@ -132,4 +136,15 @@ func SegDot32(segsum []float64, row []float32, v []float64, seg []int) float64 {
 	runtime.KeepAlive(v)
 	runtime.KeepAlive(seg)
 	return r
+}
+
+// KernelRow is core/ot's kernelRow.
+func KernelRow(row []float32, g []float64, fi, inv, eps, flush float64) {
+	if len(row) == 0 {
+		return
+	}
+	g = g[:len(row)]
+	kernelrow(unsafe.Pointer(&row[0]), unsafe.Pointer(&g[0]), int32(len(row)), fi, inv, eps, flush)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(g)
 }

@@ -210,3 +210,57 @@ func BenchmarkIterateRow(b *testing.B) {
 		})
 	}
 }
+
+func TestKernelRow(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 2, 3, 5, 64, 999, 2000} {
+		for trial := 0; trial < 20; trial++ {
+			row := make([]float32, n)
+			g := make([]float64, n+1)
+			fi, inv, eps, flush := rng.NormFloat64(), 1/(0.1+rng.Float64()), math.Ldexp(0.5+rng.Float64(), -rng.IntN(8)), 80.0
+			for j := range row {
+				row[j] = float32(rng.Float64() * 10)
+				// exponents a from about −800 to 30 (−flush, −700 and both signs of k)
+				target := -800 + 830*rng.Float64()
+				if trial%4 == 0 {
+					target = -90 + 120*rng.Float64()
+				}
+				g[j] = target*eps - fi + float64(row[j])*inv
+			}
+			if trial%3 == 0 {
+				flush = 1000 // expKernel's own floor (−700) and far exponents
+			}
+			want := append([]float32(nil), row...)
+			got := append([]float32(nil), row...)
+			ref.KernelRow(want, g, fi, inv, eps, flush)
+			KernelRow(got, g, fi, inv, eps, flush)
+			sameBits32(t, "kernelRow", got, want)
+		}
+	}
+}
+
+func BenchmarkKernelRow(b *testing.B) {
+	const m = 2000
+	rng := rand.New(rand.NewPCG(1, 1))
+	row := make([]float32, m)
+	g := make([]float64, m)
+	for j := range row {
+		g[j] = rng.Float64()
+	}
+	for _, c := range []struct {
+		name string
+		k    func() ot.Kernels
+	}{{"go", ot.GoKernels}, {"simd", func() ot.Kernels { load(b); return Kernels() }}} {
+		b.Run(c.name, func(b *testing.B) {
+			k := c.k()
+			for range b.N {
+				for j := range row {
+					row[j] = float32(j%100) * 0.01
+				}
+				k.KernelRow(row, g, 0.1, 1, 0.05, 80)
+			}
+		})
+	}
+}
