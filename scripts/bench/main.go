@@ -27,9 +27,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +118,9 @@ var (
 	noBrowser = flag.Bool("no-browser", false, "skip the browser")
 	workers   = flag.Int("browser-workers", 2, "web workers")
 	report    = flag.Bool("report-only", false, "rewrite the report from WORK/results.json (no run)")
+	nList     = flag.String("n", "", "comma-separated sample sizes N instead of 2000,10000 (2000 with -quick)")
+	kFlag     = flag.Int("k", 0, "repetitions K of every setting instead of the defaults (10; 1..2 with -quick)")
+	only      = flag.String("only", "", "a regular expression: run only the settings whose names match (d19-max-n2000, …)")
 )
 
 // saved is WORK/results.json: everything the report is made of.
@@ -124,6 +129,7 @@ type saved struct {
 	Browser      *browserOut `json:"browser"`
 	NativeStream []streamRes `json:"native_stream"`
 	Quick        bool        `json:"quick"`
+	Args         []string    `json:"args"` // the flags of the run, for the report
 	Seconds      float64     `json:"seconds"`
 	LoadStart    string      `json:"load_start"`
 	LoadEnd      string      `json:"load_end"`
@@ -150,6 +156,9 @@ func main() {
 			log.Fatal(err)
 		}
 		*quick = sv.Quick
+		if len(sv.Args) > 0 {
+			flag.CommandLine.Parse(sv.Args)
+		}
 		if err := os.WriteFile(*outMD, []byte(writeReport(&sv)), 0o644); err != nil {
 			log.Fatal(err)
 		}
@@ -161,6 +170,23 @@ func main() {
 	if *quick {
 		ns = []int{2000}
 	}
+	if *nList != "" {
+		ns = nil
+		for _, f := range strings.Split(*nList, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				log.Fatalf("-n: %q is not a positive sample size", f)
+			}
+			ns = append(ns, n)
+		}
+	}
+	var onlyRE *regexp.Regexp
+	if *only != "" {
+		var err error
+		if onlyRE, err = regexp.Compile(*only); err != nil {
+			log.Fatalf("-only: %v", err)
+		}
+	}
 	for _, n := range ns {
 		for _, d := range []int{19, 256} {
 			for _, norm := range []string{"max", "none"} {
@@ -168,7 +194,14 @@ func main() {
 				if *quick {
 					k = map[string]int{"max": 2, "none": 1}[norm]
 				}
-				settings = append(settings, setting{Name: fmt.Sprintf("d%d-%s-n%d", d, norm, n), D: d, N: n, K: k, CostNorm: norm, Eps: 0.1})
+				if *kFlag > 0 {
+					k = *kFlag
+				}
+				name := fmt.Sprintf("d%d-%s-n%d", d, norm, n)
+				if onlyRE != nil && !onlyRE.MatchString(name) {
+					continue
+				}
+				settings = append(settings, setting{Name: name, D: d, N: n, K: k, CostNorm: norm, Eps: 0.1})
 			}
 		}
 	}
@@ -236,7 +269,7 @@ func main() {
 			}
 		}
 	}
-	sv := &saved{Rows: rows, Browser: br, NativeStream: streams, Quick: *quick, Seconds: time.Since(start).Seconds(),
+	sv := &saved{Rows: rows, Browser: br, NativeStream: streams, Quick: *quick, Args: os.Args[1:], Seconds: time.Since(start).Seconds(),
 		LoadStart: loadAtStart, LoadEnd: loadavg(), Written: time.Now().UTC()}
 	raw, _ := json.MarshalIndent(sv, "", "  ")
 	os.WriteFile(filepath.Join(*work, "results.json"), raw, 0o644)

@@ -221,6 +221,9 @@ func writeReport(sv *saved) string {
 	if *quick {
 		p("This is the quick variant (N = 2000 only, K = 2 with cost-norm max and K = 1 with cost-norm none, POT capped at %s s): the targets at N = 10⁴ are not measured here; `make bench` runs them.\n\n", fs(math.Min(*timeCap, 60)))
 	}
+	if len(sv.Args) > 0 && !*quick {
+		p("Run with `%s`: where these flags narrow the sample sizes (-n), the repetitions (-k) or the settings (-only), the targets below are judged on the rows measured only.\n\n", strings.Join(sv.Args, " "))
+	}
 	if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		dirty, _ := exec.Command("git", "status", "--short", "--", "core", "wasm", "www", "cmd").Output()
 		n := len(strings.Fields(strings.TrimSpace(string(dirty)))) / 2
@@ -248,9 +251,12 @@ func writeReport(sv *saved) string {
 	p("- %s; %s; %s (Debian's /usr/bin/python3)\n\n", strings.TrimSpace(string(gv)), chromium, potv)
 
 	p("## Commands\n\n```sh\n")
-	if *quick {
+	switch {
+	case len(sv.Args) > 0:
+		p("go run ./scripts/bench %s\n", strings.Join(sv.Args, " "))
+	case *quick:
 		p("make bench-quick   # go run ./scripts/bench -quick\n")
-	} else {
+	default:
 		p("make bench         # go run ./scripts/bench\n")
 	}
 	p("```\n\nFor each setting, in this order: the CLI (`build/bench/otce score <the files> -n N -k K --eps 0.1 --cost-norm C --format json --dump-sample DIR`, "+
