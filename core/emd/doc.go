@@ -6,8 +6,9 @@
 //
 // The cost matrix is row-major []float32 of length n·m and is never copied
 // or modified (at n = m = 10^4 it takes 400 MB). The solvers allocate
-// O(n+m) memory, plus, for the auction, 24 cached columns per row and a
-// private price array per bidding block (8 blocks): about 5 MB at 10^4.
+// O(n+m) memory, plus, for the auction, 24 cached columns per row (and the
+// caller's copy of them with their costs, RowCache) and a private price
+// array per bidding block (8 blocks): about 8 MB at 10^4.
 // Costs are read as the exact float64 values of the float32 entries, and
 // all arithmetic is in float64.
 //
