@@ -16,27 +16,27 @@ const workerBudget = 2 << 30
 
 // workerBytes estimates the largest memory a worker needs to host its share
 // of the blocks of an n×m problem of dimension d: its rows of the float32
-// kernel and their vectors (ot.MemoryBytes), the exact solver's state of
-// its blocks (bid caches, and per block a few vectors of m entries), its
-// copy of the sampled features, and for the sampler the sample it keeps.
-// No worker holds the whole cost: the exact plan runs over the blocks
-// (ot.ExactOverBlocks).
+// kernel and their vectors (ot.MemoryBytes), its copy of the sampled
+// features, and for the sampler the sample it keeps and the dense cost of the
+// exact plan.
 func workerBytes(n, m, d, workers int) int64 {
 	part := ot.Partition(n)
 	if workers > len(part) {
 		workers = len(part)
 	}
 	var most int64
-	for _, idx := range assign(len(part), workers) {
+	for w, idx := range assign(len(part), workers) {
 		rows := 0
 		for _, b := range idx {
 			rows += part[b][1] - part[b][0]
 		}
 		est := ot.MemoryBytes(rows, m, d)
-		// The exact solver (--solver emd, or the warm start at a small
-		// ε): 24 cached columns and a bound per row, and per block a
-		// private copy of the prices with its bidding scratch.
-		est += 128*int64(rows) + 40*int64(len(idx))*int64(m)
+		if w == 0 {
+			// The sampler may also hold the whole float32 cost, for the
+			// exact plan (--solver emd, or the warm start at a small ε),
+			// and the exact solver's own arrays.
+			est += 4*int64(n)*int64(m) + 64*int64(n+m)
+		}
 		if est > most {
 			most = est
 		}

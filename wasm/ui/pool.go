@@ -367,11 +367,16 @@ func (p *pool) alive() bool {
 	return true
 }
 
-// ExactPlan implements ot.Exact with ot.ExactOverBlocks: the workers run
-// the exact solver's scans (bidding rounds, price-lowering passes) on the
-// cost rows of their blocks, and the page runs its reduce and augmenting
-// paths, as the CLI does over its goroutines (the solver asks for it with
-// --solver emd, and to warm-start Sinkhorn at a small ε).
+// ExactPlan implements ot.Exact: the sampler worker, which holds the sample,
+// solves the exact problem on the dense cost (the solver asks for it with
+// --solver emd, and to warm-start Sinkhorn at a small ε, as the CLI does).
 func (b *blockSet) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
-	return ot.ExactOverBlocks(b.ctx, b, p)
+	resp, err := b.pool.workers[0].call(b.ctx, &proto.Request{Kind: proto.KindExact})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Plan == nil {
+		return nil, errors.New("the sampler returned no exact plan")
+	}
+	return resp.Plan, nil
 }

@@ -211,6 +211,26 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 			resp.Replies[i] = r
 		}
 		return nil
+	case proto.KindExact:
+		// The exact plan needs the whole cost in one place: the sampler,
+		// which holds the sample, computes it with the core's own blocks
+		// (the same float32 cost as the workers' blocks) and solves it.
+		if w.sample == nil {
+			return errors.New("exact plan asked before a sample was drawn")
+		}
+		lb := ot.NewLocalBlocks(w.sample.Problem, 1)
+		if _, err := lb.Do(&ot.Op{Kind: ot.OpCost}); err != nil {
+			return err
+		}
+		plan, err := lb.ExactPlan(context.Background(), w.sample.Problem)
+		lb.Do(&ot.Op{Kind: ot.OpRelease})
+		lb = nil
+		debug.FreeOSMemory()
+		if err != nil {
+			return err
+		}
+		resp.Plan = plan
+		return nil
 	case proto.KindSolve:
 		// A small problem is solved here, on this worker's own blocks: the
 		// same partition and reduce order as on the pool, so the same bits,

@@ -12,6 +12,7 @@ package proto
 import (
 	"syscall/js"
 
+	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -27,6 +28,7 @@ const (
 	KindOp      = "op"      // every worker: run Op on its blocks
 	KindRelease = "release" // every worker: drop its blocks and free their memory
 	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
+	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
 	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
 )
 
@@ -80,6 +82,7 @@ type Response struct {
 	Replies []*ot.Reply
 	Result  *report.Candidate
 	Files   []FileInfo
+	Plan    *emd.Plan
 	// Solution answers KindSolve.
 	Solution *ot.Solution
 }
