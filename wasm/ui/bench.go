@@ -4,6 +4,7 @@ package main
 
 import (
 	"sort"
+	"sync"
 	"syscall/js"
 	"time"
 
@@ -17,18 +18,23 @@ import (
 // and "op:<kind>" (the solver's own per-operation seconds, ot.Solution.Seconds,
 // messages to the workers included). It costs nothing when nobody reads it.
 var bench struct {
+	mu          sync.Mutex // candidates may run side by side
 	phases      map[string]float64
 	iterations  int
 	repetitions int
 }
 
 func benchReset() {
+	bench.mu.Lock()
+	defer bench.mu.Unlock()
 	bench.phases = map[string]float64{}
 	bench.iterations, bench.repetitions = 0, 0
 	benchPublish()
 }
 
 func benchAdd(phase string, since time.Time) {
+	bench.mu.Lock()
+	defer bench.mu.Unlock()
 	if bench.phases == nil {
 		bench.phases = map[string]float64{}
 	}
@@ -37,6 +43,8 @@ func benchAdd(phase string, since time.Time) {
 }
 
 func benchSolution(sol *ot.Solution) {
+	bench.mu.Lock()
+	defer bench.mu.Unlock()
 	if bench.phases == nil {
 		bench.phases = map[string]float64{}
 	}

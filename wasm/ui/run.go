@@ -31,15 +31,25 @@ type progressView struct {
 }
 
 type progressState struct {
-	cand, cands int
-	name        string
-	rep, k      int
-	phase       string
-	ot          ot.Progress
-	repsDone    int     // repetitions finished over the whole run
-	repIters    float64 // mean iterations of the finished repetitions
-	itersSeen   int
-	solved      int // repetitions solved (for repIters)
+	cands, k  int
+	repsDone  int     // repetitions finished over the whole run
+	repIters  float64 // mean iterations of the finished repetitions
+	itersSeen int
+	solved    int // repetitions solved (for repIters)
+	// slots are the candidates running at once, one a slot (several only
+	// when small problems run side by side in the workers).
+	slots []candProgress
+}
+
+// candProgress is where one running candidate is.
+type candProgress struct {
+	active bool
+	cand   int
+	name   string
+	rep    int
+	phase  string
+	ot     ot.Progress
+	done   int // this candidate's finished repetitions (counted in repsDone)
 }
 
 func newProgressView() *progressView {
@@ -51,32 +61,41 @@ func newProgressView() *progressView {
 	return p
 }
 
-func (p *progressView) update(f func(st *progressState)) {
-	p.mu.Lock()
-	f(&p.st)
-	p.mu.Unlock()
+// progressSlot is one running candidate's handle on the progress view.
+type progressSlot struct {
+	pv *progressView
+	i  int
+}
+
+// update changes the run's state and the slot's candidate under the lock.
+func (ps progressSlot) update(f func(g *progressState, c *candProgress)) {
+	ps.pv.mu.Lock()
+	f(&ps.pv.st, &ps.pv.st.slots[ps.i])
+	ps.pv.mu.Unlock()
 }
 
 // fraction estimates the share of the run done: finished repetitions, plus
-// the current one's iterations against the mean of the finished ones (or its
-// ε stage while none has finished).
+// each running one's iterations against the mean of the finished ones (or
+// its ε stage while none has finished).
 func (st *progressState) fraction() float64 {
 	total := float64(st.cands * st.k)
 	if total == 0 {
 		return 0
 	}
-	cur := 0.0
-	if st.ot.Stages > 0 {
+	done := float64(st.repsDone)
+	for _, c := range st.slots {
+		if !c.active || c.ot.Stages == 0 {
+			continue
+		}
+		cur := 0.0
 		if st.repIters > 0 {
-			cur = float64(st.ot.Iteration) / st.repIters
+			cur = float64(c.ot.Iteration) / st.repIters
 		} else {
-			cur = float64(st.ot.Stage-1) / float64(st.ot.Stages)
+			cur = float64(c.ot.Stage-1) / float64(c.ot.Stages)
 		}
-		if cur > 0.95 {
-			cur = 0.95
-		}
+		done += min(cur, 0.95)
 	}
-	return (float64(st.repsDone) + cur) / total
+	return min(done/total, 1)
 }
 
 func clock(d time.Duration) string {
@@ -91,27 +110,35 @@ func clock(d time.Duration) string {
 func (p *progressView) draw(done bool) {
 	p.mu.Lock()
 	st := p.st
+	st.slots = append([]candProgress(nil), p.st.slots...)
 	p.mu.Unlock()
 	f := st.fraction()
 	if done {
 		f = 1
 	}
 	setProp(p.bar, "value", f)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Candidate %d of %d (%s)", st.cand, st.cands, st.name)
-	if st.k > 0 && st.rep > 0 {
-		fmt.Fprintf(&b, " · repetition %d of %d", st.rep, st.k)
-	}
-	if st.phase != "" {
-		b.WriteString(" · " + st.phase)
-	} else if st.ot.Stages > 0 {
-		fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
-			st.ot.Stage, st.ot.Stages, st.ot.Eps, st.ot.Iteration, st.ot.Error)
+	var parts []string
+	for _, c := range st.slots {
+		if !c.active {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Candidate %d of %d (%s)", c.cand, st.cands, c.name)
+		if st.k > 0 && c.rep > 0 {
+			fmt.Fprintf(&b, " · repetition %d of %d", c.rep, st.k)
+		}
+		if c.phase != "" {
+			b.WriteString(" · " + c.phase)
+		} else if c.ot.Stages > 0 {
+			fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
+				c.ot.Stage, c.ot.Stages, c.ot.Eps, c.ot.Iteration, c.ot.Error)
+		}
+		parts = append(parts, b.String())
 	}
 	if done {
 		p.text.SetTextContent(fmt.Sprintf("All %d candidate(s) done.", st.cands))
 	} else {
-		p.text.SetTextContent(b.String())
+		p.text.SetTextContent(strings.Join(parts, "; "))
 	}
 	el := time.Since(p.start)
 	t := "Elapsed " + clock(el)
@@ -191,7 +218,13 @@ func (a *app) start() {
 	a.results.clear()
 	a.status.SetTextContent(fmt.Sprintf("Scoring %d candidate(s) with %d worker(s)…", len(jobs), workers))
 	pv := a.progress
-	pv.st = progressState{cands: len(jobs), k: s.K}
+	// Small problems run side by side, one candidate a worker, each solved
+	// by its worker alone; large ones one at a time over the whole pool.
+	conc := 1
+	if int64(s.N)*int64(s.N) <= localLimit() {
+		conc = max(1, min(workers, len(jobs)))
+	}
+	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
 	show(pv.root, true)
@@ -214,36 +247,68 @@ func (a *app) start() {
 	}()
 
 	go func() {
-		var results []report.Candidate
-		cancelled := false
-		for i, j := range jobs {
-			pv.update(func(st *progressState) {
-				st.cand, st.name, st.rep, st.phase, st.ot = i+1, j.files.Name, 0, "opening the files", ot.Progress{}
-			})
-			j.c.progress.SetTextContent("running…")
-			var res report.Candidate
-			if j.err != nil {
-				res = failed(j.files, s, j.err)
-			} else {
-				res = a.score(ctx, j.files, s, workers, pv)
+		out := make([]*report.Candidate, len(jobs))
+		var mu sync.Mutex
+		// shown draws the finished candidates, in the order of the page.
+		shown := func() []report.Candidate {
+			var rs []report.Candidate
+			for _, r := range out {
+				if r != nil {
+					rs = append(rs, *r)
+				}
 			}
-			if ctx.Err() != nil {
-				cancelled = true
-				j.c.progress.SetTextContent("cancelled")
-				break
-			}
-			pv.update(func(st *progressState) {
-				st.repsDone = (i + 1) * s.K
-			})
-			if res.Error != "" {
-				j.c.progress.SetTextContent("failed")
-				a.showCandidateError(j.c, res.Error)
-			} else {
-				j.c.progress.SetTextContent(fmt.Sprintf("done: OTCE = %.4f ± %.4f", res.OTCEMean, res.OTCEStd))
-			}
-			results = append(results, res)
-			a.results.show(results, s)
+			return rs
 		}
+		next := make(chan int, len(jobs))
+		for i := range jobs {
+			next <- i
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for slot := 0; slot < conc; slot++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ps := progressSlot{pv: pv, i: slot}
+				for i := range next {
+					if ctx.Err() != nil {
+						return
+					}
+					j := jobs[i]
+					ps.update(func(_ *progressState, c *candProgress) {
+						*c = candProgress{active: true, cand: i + 1, name: j.files.Name, phase: "opening the files"}
+					})
+					j.c.progress.SetTextContent("running…")
+					var res report.Candidate
+					if j.err != nil {
+						res = failed(j.files, s, j.err)
+					} else {
+						res = a.score(ctx, j.files, s, workers, slot, ps)
+					}
+					ps.update(func(g *progressState, c *candProgress) {
+						g.repsDone += s.K - c.done
+						c.active = false
+					})
+					if ctx.Err() != nil {
+						j.c.progress.SetTextContent("cancelled")
+						return
+					}
+					if res.Error != "" {
+						j.c.progress.SetTextContent("failed")
+						a.showCandidateError(j.c, res.Error)
+					} else {
+						j.c.progress.SetTextContent(fmt.Sprintf("done: OTCE = %.4f ± %.4f", res.OTCEMean, res.OTCEStd))
+					}
+					mu.Lock()
+					out[i] = &res
+					a.results.show(shown(), s)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		cancelled := ctx.Err() != nil
+		results := shown()
 		close(stopDraw)
 		pv.draw(!cancelled)
 		a.running = false
@@ -252,8 +317,8 @@ func (a *app) start() {
 		setDisabled(a.runBtn, false)
 		setDisabled(a.demoBtn, false)
 		setDisabled(a.stopBtn, true)
-		for _, j := range jobs[len(results):] {
-			if cancelled {
+		for i, j := range jobs {
+			if cancelled && out[i] == nil {
 				j.c.progress.SetTextContent("cancelled")
 			}
 		}
@@ -324,7 +389,9 @@ func localLimit() int64 {
 // float32) that one worker solves alone instead of the pool.
 const localSolveMax = 4 << 20
 
-func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, pv *progressView) report.Candidate {
+// score runs one candidate with p.workers[home] as its sampler; ps shows its
+// progress.
+func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers, home int, ps progressSlot) report.Candidate {
 	p, err := a.ensurePool(ctx, workers)
 	if err != nil {
 		return failed(f, s, err)
@@ -336,7 +403,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		a.dropPool()
 		return failed(f, s, fmt.Errorf("%v — the workers were restarted; if memory ran out, lower -n or raise --workers", err))
 	}
-	sampler := p.workers[0]
+	sampler := p.workers[home]
 	// fail records err in the sampler's summary, so that the report keeps the
 	// repetitions done, as the CLI's does.
 	fail := func(err error) report.Candidate {
@@ -372,7 +439,9 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	}
 	var last *ot.Solution
 	for rep := 0; rep < s.K; rep++ {
-		pv.update(func(st *progressState) { st.rep, st.phase, st.ot = rep+1, "sampling pixels", ot.Progress{} })
+		ps.update(func(_ *progressState, c *candProgress) {
+			c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
+		})
 		t0 := time.Now()
 		sresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep})
 		benchAdd("sample", t0)
@@ -385,14 +454,14 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: last}); err != nil {
 				return fail(err)
 			}
-			pv.update(func(st *progressState) { st.repsDone++ })
+			ps.update(func(g *progressState, c *candProgress) { g.repsDone++; c.done++ })
 			continue
 		}
 		var sol *ot.Solution
 		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localLimit() {
-			sol, err = solveAlone(ctx, sampler, s, pv)
+			sol, err = solveAlone(ctx, sampler, s, ps)
 		} else {
-			sol, err = solveOnPool(ctx, p, smp, s, pv)
+			sol, err = solveOnPool(ctx, p, smp, s, ps)
 		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
@@ -404,11 +473,12 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			return fail(err)
 		}
 		last = sol
-		pv.update(func(st *progressState) {
-			st.itersSeen += sol.Iterations
-			st.solved++
-			st.repsDone++
-			st.repIters = float64(st.itersSeen) / float64(st.solved)
+		ps.update(func(g *progressState, c *candProgress) {
+			g.itersSeen += sol.Iterations
+			g.solved++
+			g.repsDone++
+			c.done++
+			g.repIters = float64(g.itersSeen) / float64(g.solved)
 		})
 	}
 	rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
@@ -421,11 +491,11 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 // solveAlone has the sampler solve its last sample by itself: for a small
 // problem, messages per iteration would cost more than the iterations. Its
 // progress comes as messages.
-func solveAlone(ctx context.Context, sampler *worker, s report.Settings, pv *progressView) (*ot.Solution, error) {
-	pv.update(func(st *progressState) { st.phase = "" })
+func solveAlone(ctx context.Context, sampler *worker, s report.Settings, ps progressSlot) (*ot.Solution, error) {
+	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
 	t0 := time.Now()
 	sampler.setProgress(func(pr ot.Progress) {
-		pv.update(func(st *progressState) { st.ot = pr })
+		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
 	})
 	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
 	sampler.setProgress(nil)
@@ -439,8 +509,8 @@ func solveAlone(ctx context.Context, sampler *worker, s report.Settings, pv *pro
 
 // solveOnPool spreads the sample's row blocks over the pool and runs the
 // solver here, one round of messages per block operation.
-func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, pv *progressView) (*ot.Solution, error) {
-	pv.update(func(st *progressState) { st.phase = "building the kernel blocks" })
+func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
+	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
 	nb := len(ot.Partition(smp.Problem.N))
 	asg := assign(nb, len(p.workers))
 	t0 := time.Now()
@@ -450,11 +520,11 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 		return nil, err
 	}
 	benchAdd("blocks", t0)
-	pv.update(func(st *progressState) { st.phase = "" })
+	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
 	bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb}
 	t0 = time.Now()
 	sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
-		pv.update(func(st *progressState) { st.ot = pr })
+		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
 	})
 	benchAdd("solve", t0)
 	if sol != nil {
