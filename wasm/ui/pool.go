@@ -183,7 +183,7 @@ func (w *worker) receive(data js.Value) {
 		}
 		return
 	}
-	if pr := data.Get("Progress"); pr.Type() == js.TypeObject {
+	if pr := data.Get("Progress"); pr.Truthy() {
 		var msg proto.Progress
 		w.mu.Lock()
 		f := w.progress

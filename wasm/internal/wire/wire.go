@@ -27,7 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall/js"
-	"unsafe"
 
 	"github.com/norunners/vert"
 )
@@ -46,10 +45,68 @@ var (
 	jsValueType = reflect.TypeOf(js.Value{})
 )
 
+func init() { opaque[jsValueType] = true }
+
+// binKey is the property of the object that wraps a binary form (bin.go).
+const binKey = "$bin"
+
 // Encode returns v as a JS value and the ArrayBuffers to transfer with it.
+//
+// A value that holds no js.Value goes whole in the binary form (bin.go): an
+// object {$bin: Uint8Array} that also repeats the top-level struct's bool,
+// integer and string fields and has true for its non-nil pointer, slice
+// and map fields, so that a receiver can route it (by ID, Ready, Progress)
+// without decoding it. Any other value becomes a JS object field by field,
+// where again every nested value whose type holds no js.Value goes in the
+// binary form.
 func Encode(v any) (js.Value, []any) {
-	e := &encoder{}
-	return e.value(reflect.ValueOf(v)), e.transfer
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem() // Decode fills the innermost value
+	}
+	if rv.IsValid() {
+		if b, err := marshal(rv); err == nil {
+			u8 := uint8Arr.New(len(b))
+			js.CopyBytesToJS(u8, b)
+			o := jsObject.New()
+			o.Set(binKey, u8)
+			summarize(o, rv)
+			return o, []any{u8.Get("buffer")}
+		}
+	}
+	e := &encoder{top: true}
+	return e.value(rv), e.transfer
+}
+
+// summarize sets on o the routing fields of the top-level struct of v.
+func summarize(o js.Value, v reflect.Value) {
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		switch fv.Kind() {
+		case reflect.Bool:
+			o.Set(name(f), fv.Bool())
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32:
+			o.Set(name(f), int(fv.Int()))
+		case reflect.String:
+			if fv.Len() > 0 {
+				o.Set(name(f), fv.String())
+			}
+		case reflect.Pointer, reflect.Slice, reflect.Map:
+			if !fv.IsNil() {
+				o.Set(name(f), true)
+			}
+		}
+	}
 }
 
 // Transfer turns a transfer list into the JS array postMessage takes.
@@ -61,7 +118,10 @@ func Transfer(list []any) js.Value {
 	return a
 }
 
-type encoder struct{ transfer []any }
+type encoder struct {
+	transfer []any
+	top      bool // the next struct is the top-level one
+}
 
 func (e *encoder) value(v reflect.Value) js.Value {
 	if !v.IsValid() {
@@ -71,12 +131,28 @@ func (e *encoder) value(v reflect.Value) js.Value {
 		return v.Interface().(js.Value)
 	}
 	switch v.Kind() {
+	case reflect.Pointer, reflect.Struct, reflect.Slice, reflect.Map:
+		if !e.top && binaryable(v.Type()) && !typedSlice(v.Type()) {
+			if (v.Kind() != reflect.Struct) && v.IsNil() {
+				return js.Null()
+			}
+			b := appendValue(nil, v)
+			u8 := uint8Arr.New(len(b))
+			js.CopyBytesToJS(u8, b)
+			e.transfer = append(e.transfer, u8.Get("buffer"))
+			o := jsObject.New()
+			o.Set(binKey, u8)
+			return o
+		}
+	}
+	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return js.Null()
 		}
 		return e.value(v.Elem())
 	case reflect.Struct:
+		e.top = false
 		o := jsObject.New()
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
@@ -123,15 +199,6 @@ func (e *encoder) value(v reflect.Value) js.Value {
 	return vert.ValueOf(v.Interface()).JSValue()
 }
 
-// rawBytes views the backing array of a slice of fixed-size numbers as bytes.
-func rawBytes(v reflect.Value) []byte {
-	n := v.Len() * int(v.Type().Elem().Size())
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(v.UnsafePointer()), n)
-}
-
 func (e *encoder) typed(v reflect.Value, ctor js.Value) js.Value {
 	b := rawBytes(v)
 	u8 := uint8Arr.New(len(b))
@@ -157,6 +224,18 @@ func Decode(j js.Value, ptr any) (err error) {
 			err = fmt.Errorf("wire: decoding %T: %v", ptr, r)
 		}
 	}()
+	if u8 := j.Get(binKey); u8.Type() == js.TypeObject {
+		b := make([]byte, u8.Length())
+		js.CopyBytesToGo(b, u8)
+		inner := rv.Elem()
+		for inner.Kind() == reflect.Pointer {
+			if inner.IsNil() {
+				inner.Set(reflect.New(inner.Type().Elem()))
+			}
+			inner = inner.Elem()
+		}
+		return Unmarshal(b, inner.Addr().Interface())
+	}
 	return decode(j, rv.Elem())
 }
 
@@ -168,6 +247,16 @@ func decode(j js.Value, v reflect.Value) error {
 	if j.IsNull() || j.IsUndefined() {
 		v.Set(reflect.Zero(v.Type()))
 		return nil
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Struct, reflect.Slice, reflect.Map:
+		if j.Type() == js.TypeObject && binaryable(v.Type()) && !typedSlice(v.Type()) {
+			if u8 := j.Get(binKey); u8.Type() == js.TypeObject {
+				b := make([]byte, u8.Length())
+				js.CopyBytesToGo(b, u8)
+				return Unmarshal(b, v.Addr().Interface())
+			}
+		}
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -255,4 +344,14 @@ func name(f reflect.StructField) string {
 		}
 	}
 	return f.Name
+}
+
+// typedSlice reports whether t is a slice that the object form carries as a
+// typed array already (one copy, no per-element cost).
+func typedSlice(t reflect.Type) bool {
+	if t.Kind() != reflect.Slice {
+		return false
+	}
+	_, ok := typedCtor[t.Elem().Kind()]
+	return ok && t.Elem().PkgPath() == ""
 }
