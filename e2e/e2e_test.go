@@ -459,14 +459,22 @@ func (h *harness) sameAsCLIEmd(fx fixture) {
 	h.setSetting("set-solver", "emd")
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
-	for _, w := range []int{3, 1, 0} {
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceExactOnPool, true)`)
+	for _, c := range []struct {
+		w                int
+		alone, exactPool bool
+	}{{3, false, false}, {1, false, false}, {2, true, false}, {2, false, true}} {
+		w := c.w
 		where := fmt.Sprintf("the pool of %d worker(s)", w)
-		if w == 0 {
-			eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
-			w, where = 2, "one worker alone"
+		switch {
+		case c.alone:
+			where = "one worker alone"
+		case c.exactPool:
+			where = fmt.Sprintf("the pool of %d worker(s), the exact plan over the pool's blocks", w)
 		}
+		// The sampler solves the exact plan alone unless its dense cost
+		// would not fit (exactOnPool); a test flag forces the pool.
+		eval[bool](h, fmt.Sprintf(`(globalThis.otceLocalSolveMax = %d, globalThis.otceExactOnPool = %v, true)`, map[bool]int{true: 1 << 30, false: 0}[c.alone], c.exactPool))
 		h.setSetting("set-workers", fmt.Sprint(w))
 		h.click("run")
 		h.waitState(3*time.Minute, "done")

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/ot"
 )
@@ -17,9 +18,29 @@ const workerBudget = 2 << 30
 // workerBytes estimates the largest memory a worker needs to host its share
 // of the blocks of an n×m problem of dimension d: its rows of the float32
 // kernel and their vectors (ot.MemoryBytes), its copy of the sampled
-// features, and for the sampler the sample it keeps and the dense cost of the
-// exact plan.
+// features, and for the sampler the sample it keeps and, when the exact plan
+// is solved there (exactOnPool false), the dense cost.
 func workerBytes(n, m, d, workers int) int64 {
+	return workerBytesExact(n, m, d, workers, false)
+}
+
+// exactOnPool reports whether the exact plan of an n×m problem (--solver
+// emd, or the warm start at a small ε) must run over the pool's row blocks
+// (ot.ExactOverBlocks) because the dense cost does not fit in the sampler
+// next to its blocks. On the pool each round of the auction is a round of
+// messages, so it is much slower than the sampler alone: it is the way to
+// solve what one worker cannot hold, not the default. A test forces it
+// with globalThis.otceExactOnPool = true.
+func exactOnPool(n, m, d, workers int) bool {
+	if v := js.Global().Get("otceExactOnPool"); v.Type() == js.TypeBoolean {
+		return v.Bool()
+	}
+	return workerBytesExact(n, m, d, workers, false) > workerBudget
+}
+
+// workerBytesExact is workerBytes with the exact plan on the pool (onPool)
+// or on the sampler.
+func workerBytesExact(n, m, d, workers int, onPool bool) int64 {
 	part := ot.Partition(n)
 	if workers > len(part) {
 		workers = len(part)
@@ -31,7 +52,7 @@ func workerBytes(n, m, d, workers int) int64 {
 			rows += part[b][1] - part[b][0]
 		}
 		est := ot.MemoryBytes(rows, m, d)
-		if w == 0 {
+		if w == 0 && !onPool {
 			// The sampler may also hold the whole float32 cost, for the
 			// exact plan (--solver emd, or the warm start at a small ε),
 			// and the exact solver's own arrays.
@@ -45,13 +66,13 @@ func workerBytes(n, m, d, workers int) int64 {
 	return most + 2*features + 64<<20 // + the Go runtime and the module
 }
 
-// largestN is the largest n ≤ limit with workerBytes(n, n, d, w) within the
-// budget, or 0.
+// largestN is the largest n ≤ limit whose blocks fit in the workers (the
+// exact plan on the pool), or 0.
 func largestN(d, workers, limit int) int {
 	lo, hi := 0, limit
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if workerBytes(mid, mid, d, workers) <= workerBudget {
+		if workerBytesExact(mid, mid, d, workers, true) <= workerBudget {
 			lo = mid
 		} else {
 			hi = mid - 1
@@ -63,7 +84,7 @@ func largestN(d, workers, limit int) int {
 // checkMemory refuses a problem that would not fit in the workers, with the
 // largest N that fits.
 func checkMemory(n, m, d, workers int) error {
-	need := workerBytes(n, m, d, workers)
+	need := workerBytesExact(n, m, d, workers, true)
 	if need <= workerBudget {
 		return nil
 	}

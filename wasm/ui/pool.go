@@ -331,6 +331,8 @@ type blockSet struct {
 	pool   *pool
 	assign [][]int
 	n      int
+	// exactPool runs the exact plan over the pool (see exactOnPool).
+	exactPool bool
 }
 
 // Do implements ot.BlockSet.
@@ -367,10 +369,16 @@ func (p *pool) alive() bool {
 	return true
 }
 
-// ExactPlan implements ot.Exact: the sampler worker, which holds the sample,
-// solves the exact problem on the dense cost (the solver asks for it with
-// --solver emd, and to warm-start Sinkhorn at a small ε, as the CLI does).
+// ExactPlan implements ot.Exact (the solver asks for it with --solver emd,
+// and to warm-start Sinkhorn at a small ε, as the CLI does): the sampler
+// worker, which holds the sample, solves the exact problem alone over its own
+// row blocks of the dense cost; when that cost does not fit in it
+// (exactOnPool), the same driver runs here over the pool's blocks. Both give
+// the CLI's plan bit for bit.
 func (b *blockSet) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
+	if b.exactPool {
+		return ot.ExactOverBlocks(b.ctx, b, p)
+	}
 	resp, err := b.pool.workers[0].call(b.ctx, &proto.Request{Kind: proto.KindExact})
 	if err != nil {
 		return nil, err

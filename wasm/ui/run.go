@@ -521,7 +521,8 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 	}
 	benchAdd("blocks", t0)
 	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
-	bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb}
+	pr := smp.Problem
+	bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb, exactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers))}
 	t0 = time.Now()
 	sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
