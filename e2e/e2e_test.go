@@ -347,31 +347,12 @@ func (h *harness) setCandidate(id int, name string, fx fixture) {
 
 func (h *harness) cliScore(fx fixture, n, k int) float64 {
 	h.t.Helper()
-	args := []string{"score", "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--format", "json", "--quiet"}
-	for _, f := range fx.sf {
-		args = append(args, "--source-features", f)
+	r := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k))
+	v, ok := r["otce_mean"].(float64)
+	if !ok {
+		h.t.Fatalf("CLI output has no otce_mean: %v", r)
 	}
-	for _, f := range fx.sl {
-		args = append(args, "--source-labels", f)
-	}
-	for _, f := range fx.tf {
-		args = append(args, "--target-features", f)
-	}
-	for _, f := range fx.tl {
-		args = append(args, "--target-labels", f)
-	}
-	cmd := exec.Command(h.cli, args...)
-	out, err := cmd.Output()
-	if err != nil {
-		h.t.Fatalf("otce %s: %v", strings.Join(args, " "), err)
-	}
-	var res struct {
-		OTCEMean *float64 `json:"otce_mean"`
-	}
-	if err := json.Unmarshal(out, &res); err != nil || res.OTCEMean == nil {
-		h.t.Fatalf("CLI output has no otce_mean (%v): %s", err, out)
-	}
-	return *res.OTCEMean
+	return v
 }
 
 func (h *harness) sameAsCLI(fx fixture) {

@@ -451,17 +451,11 @@ func sqdistBody() []byte {
 
 // dot32Body: params k, v, n; returns Σ k_j v_j as dot32: (s0, s1) and
 // (s2, s3) in two f64x2 accumulators over groups of four, the tail into s0,
-// then (s0 + s1) + (s2 + s3).
-func dot32Body() []byte {
-	f := &fn{nparam: 3}
-	const pK, pV, pN = 0, 1, 2
-	end4 := f.local(i32) // byte offset in k of the end of the groups of four
-	endK := f.local(i32)
-	s01 := f.local(v128)
-	s23 := f.local(v128)
-	kv := f.local(v128)
-	s0 := f.local(f64)
-
+// ends32 declares two i32 locals and sets them to the byte offsets, in the
+// float32 array at parameter pK of length parameter pN, of the end of its
+// groups of four (pK + 4·(pN &^ 3)) and of its end (pK + 4·pN).
+func (f *fn) ends32(pK, pN uint32) (end4, endK uint32) {
+	end4, endK = f.local(i32), f.local(i32)
 	f.get(pK)
 	f.get(pN)
 	f.i32c(-4)
@@ -476,6 +470,19 @@ func dot32Body() []byte {
 	f.op(opI32Shl)
 	f.op(opI32Add)
 	f.set(endK)
+	return end4, endK
+}
+
+// then (s0 + s1) + (s2 + s3).
+func dot32Body() []byte {
+	f := &fn{nparam: 3}
+	const pK, pV, pN = 0, 1, 2
+	end4, endK := f.ends32(pK, pN)
+	s01 := f.local(v128)
+	s23 := f.local(v128)
+	kv := f.local(v128)
+	s0 := f.local(f64)
+
 	f.zero128()
 	f.set(s01)
 	f.zero128()
@@ -577,25 +584,10 @@ func dot32Body() []byte {
 func axpy32Body() []byte {
 	f := &fn{nparam: 4}
 	const pY, pA, pK, pN = 0, 1, 2, 3
-	end4 := f.local(i32)
-	endK := f.local(i32)
+	end4, endK := f.ends32(pK, pN)
 	av := f.local(v128)
 	kv := f.local(v128)
 
-	f.get(pK)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.get(pK)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(endK)
 	f.get(pA)
 	f.simd(simdF64x2Splat)
 	f.set(av)
