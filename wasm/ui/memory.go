@@ -19,7 +19,7 @@ const workerBudget = 2 << 30
 // of the blocks of an n×m problem of dimension d: its rows of the float32
 // kernel and their vectors (ot.MemoryBytes), its copy of the sampled
 // features, and for the sampler the sample it keeps and, when the exact plan
-// is solved there (exactOnPool false), the dense cost.
+// is solved there (exactOnPool false), the cost rows of the other workers.
 func workerBytes(n, m, d, workers int) int64 {
 	return workerBytesExact(n, m, d, workers, false)
 }
@@ -53,10 +53,11 @@ func workerBytesExact(n, m, d, workers int, onPool bool) int64 {
 		}
 		est := ot.MemoryBytes(rows, m, d)
 		if w == 0 && !onPool {
-			// The sampler may also hold the whole float32 cost, for the
-			// exact plan (--solver emd, or the warm start at a small ε),
-			// and the exact solver's own arrays.
-			est += 4*int64(n)*int64(m) + 64*int64(n+m)
+			// For the exact plan (--solver emd, or the warm start at a
+			// small ε) the sampler also builds the cost rows the other
+			// workers host, with its own copy of the target features, and
+			// the exact solver's arrays.
+			est += 4*int64(n-rows)*int64(m) + 8*int64(m)*int64(d) + 64*int64(n+m)
 		}
 		if est > most {
 			most = est

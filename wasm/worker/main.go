@@ -22,6 +22,7 @@ import (
 
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -212,19 +213,17 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		}
 		return nil
 	case proto.KindExact:
-		// The exact plan needs the whole cost in one place: the sampler,
-		// which holds the sample, computes it with the core's own blocks
-		// (the same float32 cost as the workers' blocks) and solves it.
+		// The exact plan needs every row of the cost: the sampler, which
+		// holds the sample, runs ot.ExactOverBlocks over the partition's
+		// blocks, its own (which hold their cost rows: the solver asks for
+		// the plan after OpCost) and, for the rows other workers host, blocks
+		// it builds here. The plan is the CLI's bit for bit (the same blocks
+		// and the same float32 costs), and the sampler holds one copy of the
+		// cost, not its rows twice.
 		if w.sample == nil {
 			return errors.New("exact plan asked before a sample was drawn")
 		}
-		lb := ot.NewLocalBlocks(w.sample.Problem, 1)
-		if _, err := lb.Do(&ot.Op{Kind: ot.OpCost}); err != nil {
-			return err
-		}
-		plan, err := lb.ExactPlan(context.Background(), w.sample.Problem)
-		lb.Do(&ot.Op{Kind: ot.OpRelease})
-		lb = nil
+		plan, err := w.exactPlan()
 		debug.FreeOSMemory()
 		if err != nil {
 			return err
@@ -263,6 +262,44 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		return nil
 	}
 	return fmt.Errorf("unknown request %q", req.Kind)
+}
+
+// exactPlan solves the exact plan of the sample over the blocks of its
+// partition: the hosted ones as they are, the others built here for the
+// solve and dropped after it.
+func (w *worker) exactPlan() (*emd.Plan, error) {
+	p := w.sample.Problem
+	hosted := map[int]*ot.Block{}
+	if w.problem != nil && w.problem.N == p.N && w.problem.M == p.M {
+		// The blocks of this repetition (KindBlocks came with its sample).
+		p = w.problem
+		for _, b := range w.blocks {
+			hosted[b.Lo] = b
+		}
+	}
+	var t *ot.Target
+	lb := &ot.LocalBlocks{Workers: 1}
+	var built []*ot.Block
+	for _, r := range ot.Partition(p.N) {
+		if b, ok := hosted[r[0]]; ok && b.Hi == r[1] {
+			lb.Blocks = append(lb.Blocks, b)
+			continue
+		}
+		if t == nil {
+			t = ot.NewTarget(p)
+		}
+		b := ot.NewBlock(p, t, r[0], r[1])
+		if _, err := b.Do(&ot.Op{Kind: ot.OpCost}); err != nil {
+			return nil, err
+		}
+		lb.Blocks = append(lb.Blocks, b)
+		built = append(built, b)
+	}
+	plan, err := ot.ExactOverBlocks(context.Background(), lb, p)
+	for _, b := range built {
+		b.Do(&ot.Op{Kind: ot.OpRelease})
+	}
+	return plan, err
 }
 
 // release drops the blocks and returns their memory to the Go heap, so that
