@@ -44,6 +44,10 @@ type worker struct {
 }
 
 func main() {
+	// A wasm memory never shrinks, so the peak is what a worker keeps: collect
+	// early (the live heap is mostly pointer-free kernel rows, cheap to mark),
+	// as the CLI does (cmd/otce gcPercent).
+	debug.SetGCPercent(10)
 	self := js.Global()
 	var (
 		mu    sync.Mutex
