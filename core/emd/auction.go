@@ -243,34 +243,18 @@ func (c *BidCache) bestLocal(row []float32, r int, prices []float64) (w1, w2 flo
 
 // cachedLocal is cached under the private prices.
 func (c *BidCache) cachedLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int, ok bool) {
-	W := c.bound[r-c.lo]
-	if math.IsNaN(W) {
-		return 0, 0, 0, false
-	}
-	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
-	for _, j := range c.cols[(r-c.lo)*c.k : (r-c.lo+1)*c.k] {
-		if j < 0 {
-			continue
-		}
-		val := float64(row[j]) + c.price(prices, int(j))
-		if val < w2 {
-			if val < w1 {
-				w2 = w1
-				w1, j1 = val, int(j)
-			} else {
-				w2 = val
-			}
-		}
-	}
-	if w1 <= W {
-		return w1, min(w2, W), j1, true
-	}
-	return 0, 0, 0, false
+	return c.scanCached(row, r, prices, true)
 }
 
 // cached returns the best value w1 of row r at column j1 and a lower bound
 // w2 on its second best value under prices if the cache decides them.
 func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float64, j1 int, ok bool) {
+	return c.scanCached(row, r, prices, false)
+}
+
+// scanCached is cachedLocal (local: the block's private prices where it
+// has them) and cached (prices as given).
+func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool) (w1, w2 float64, j1 int, ok bool) {
 	W := c.bound[r-c.lo]
 	if math.IsNaN(W) {
 		return 0, 0, 0, false
@@ -280,7 +264,11 @@ func (c *BidCache) cached(row []float32, r int, prices []float64) (w1, w2 float6
 		if j < 0 {
 			continue
 		}
-		val := float64(row[j]) + prices[j]
+		p := prices[j]
+		if local {
+			p = c.price(prices, int(j))
+		}
+		val := float64(row[j]) + p
 		if val < w2 {
 			if val < w1 {
 				w2 = w1
