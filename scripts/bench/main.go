@@ -561,17 +561,6 @@ func strs(m map[string]any, k string) []string {
 	return out
 }
 
-func mean(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}
-
 func maxOf(x []float64) float64 {
 	m := math.NaN()
 	for _, v := range x {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/stat"
 	"math"
 	"os"
 	"os/exec"
@@ -112,7 +113,7 @@ func derive(r *row, streams []streamRes, br *browserOut) derived {
 	}
 	ce := nums(r.CLI.Result, "ce")
 	if it := nums(r.CLI.Result, "iterations"); len(it) > 0 {
-		d.nativeIters = mean(it)
+		d.nativeIters = stat.Mean(it, nil)
 	}
 	d.nativeErr = maxOf(nums(r.CLI.Result, "marginal_error"))
 	d.stop = strings.Join(uniq(strs(r.CLI.Result, "stop_rule")), ",")
@@ -144,7 +145,7 @@ func derive(r *row, streams []streamRes, br *browserOut) derived {
 			}
 		}
 	}
-	d.potRep, d.potIters, d.potErr, d.dCEpot, d.dCEexact, d.potRSS = mean(pt), mean(pi), maxOf(pe), maxOf(dp), maxOf(dx), maxOf(prss)
+	d.potRep, d.potIters, d.potErr, d.dCEpot, d.dCEexact, d.potRSS = stat.Mean(pt, nil), stat.Mean(pi, nil), maxOf(pe), maxOf(dp), maxOf(dx), maxOf(prss)
 	if r.Prof.Err == "" && r.Prof.Iterations > 0 {
 		d.nativeIter = r.Prof.Seconds["iterate"] / float64(r.Prof.Iterations)
 	}
@@ -174,7 +175,7 @@ func derive(r *row, streams []streamRes, br *browserOut) derived {
 		}
 		d.dCEbrowser = maxOf(db)
 		if it := nums(b.Result, "iterations"); len(it) > 0 {
-			d.browserIters = mean(it)
+			d.browserIters = stat.Mean(it, nil)
 		}
 		ph, _ := b.Timings["phases"].(map[string]any)
 		its, _ := b.Timings["iterations"].(float64)

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"gonum.org/v1/gonum/stat"
 	"html"
 	"math"
 	"strings"
@@ -149,7 +150,7 @@ func scatterPlot(r report.Ranking) string {
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis-title" text-anchor="middle">OTCE</text>`, (left+w-right)/2, h-12)
 	fmt.Fprintf(&b, `<text x="14" y="%.1f" class="axis-title" text-anchor="middle" transform="rotate(-90 14 %.1f)">accuracy</text>`, (top+h-bottom)/2, (top+h-bottom)/2)
 	// Least-squares line accuracy = a + b·OTCE.
-	mx, my := meanOf(xs), meanOf(ys)
+	mx, my := stat.Mean(xs, nil), stat.Mean(ys, nil)
 	sxx, sxy := 0.0, 0.0
 	for i := range xs {
 		sxx += (xs[i] - mx) * (xs[i] - mx)

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"gonum.org/v1/gonum/stat"
 	"math"
 	"sort"
 	"strings"
@@ -95,17 +96,6 @@ type column struct {
 	text       func(c report.Candidate, rank int) string
 }
 
-func meanOf(x []float64) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}
-
 func meanInt(x []int) float64 {
 	if len(x) == 0 {
 		return math.NaN()
@@ -128,8 +118,8 @@ var columns = []column{
 			}
 			return fmt.Sprintf("%.4f ± %.4f", c.OTCEMean, c.OTCEStd)
 		}},
-	{key: "wd", title: "W_D", num: func(c report.Candidate, _ int) float64 { return meanOf(c.WD) },
-		text: func(c report.Candidate, _ int) string { return num4(meanOf(c.WD)) }},
+	{key: "wd", title: "W_D", num: func(c report.Candidate, _ int) float64 { return stat.Mean(c.WD, nil) },
+		text: func(c report.Candidate, _ int) string { return num4(stat.Mean(c.WD, nil)) }},
 	{key: "iter", title: "Iterations (mean)", num: func(c report.Candidate, _ int) float64 { return meanInt(c.Iterations) },
 		text: func(c report.Candidate, _ int) string {
 			if len(c.Iterations) == 0 {
