@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,14 +34,25 @@ func (h *harness) workerTargets() []target.ID {
 // inWorker evaluates a JavaScript expression in a worker.
 func (h *harness) inWorker(id target.ID, expr string) json.RawMessage {
 	h.t.Helper()
+	v, err := h.tryInWorker(id, expr)
+	must(h, err)
+	return v
+}
+
+// tryInWorker evaluates a JavaScript expression in a worker that may be
+// gone: a worker of a pool the page has just replaced can still be listed
+// as a target and detach while it is asked.
+func (h *harness) tryInWorker(id target.ID, expr string) (json.RawMessage, error) {
 	wctx, cancel := chromedp.NewContext(h.ctx, chromedp.WithTargetID(id))
 	defer cancel()
 	res, err := chromedp.Call(wctx, cdpruntime.Evaluate, cdpruntime.EvaluateParams{Expression: expr, ReturnByValue: ptr(true)})
-	must(h, err)
-	if res.Result == nil {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	return json.RawMessage(res.Result.Value)
+	if res.Result == nil {
+		return nil, nil
+	}
+	return json.RawMessage(res.Result.Value), nil
 }
 
 // workerMemory is the wasm memory of each live worker, in bytes.
@@ -49,7 +61,8 @@ func (h *harness) workerMemory() []int64 {
 	var out []int64
 	for _, id := range h.workerTargets() {
 		var n int64
-		if err := json.Unmarshal(h.inWorker(id, `typeof self.otceWasmMemory == "function" ? self.otceWasmMemory() : 0`), &n); err == nil && n > 0 {
+		v, err := h.tryInWorker(id, `typeof self.otceWasmMemory == "function" ? self.otceWasmMemory() : 0`)
+		if err == nil && json.Unmarshal(v, &n) == nil && n > 0 {
 			out = append(out, n)
 		}
 	}
@@ -117,12 +130,24 @@ func (h *harness) shortRunWorks(name string) {
 func (h *harness) workerKilled(fx fixture) {
 	for _, victim := range []struct{ what, suffix string }{{"an idle worker", "-1"}, {"the sampler", "-0"}} {
 		h.longRun(fx, 2)
+		// The victim is the worker of the newest pool (names run
+		// otce-worker-<page>-<pool>-<index>) with that index: the workers
+		// of the pool the last kill replaced may still be listed, or
+		// detach while they are asked their name.
 		var id target.ID
+		newest := -1
 		for _, w := range h.workerTargets() {
+			v, err := h.tryInWorker(w, `self.name`)
 			var name string
-			must(h, json.Unmarshal(h.inWorker(w, `self.name`), &name))
-			if strings.HasSuffix(name, victim.suffix) {
-				id = w
+			if err != nil || json.Unmarshal(v, &name) != nil || !strings.HasSuffix(name, victim.suffix) {
+				continue
+			}
+			parts := strings.Split(name, "-")
+			if len(parts) < 2 {
+				continue
+			}
+			if pool, err := strconv.Atoi(parts[len(parts)-2]); err == nil && pool > newest {
+				id, newest = w, pool
 			}
 		}
 		if id == "" {
