@@ -187,6 +187,16 @@ func (j *Job) Sample(rep int) (*Sample, error) {
 	return smp, p.Validate()
 }
 
+// Brief returns a copy of the sample without the features (Problem.Xs and
+// Problem.Xt nil): all that Summary.Add and Summary.Result read of it.
+func (smp *Sample) Brief() *Sample {
+	b := *smp
+	p := *smp.Problem
+	p.Xs, p.Xt = nil, nil
+	b.Problem = &p
+	return &b
+}
+
 // classes maps label values to dense class indices in increasing label order.
 func classes(y []int32) ([]int, []int32) {
 	seen := map[int32]bool{}

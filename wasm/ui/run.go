@@ -218,11 +218,17 @@ func (a *app) start() {
 	a.results.clear()
 	a.status.SetTextContent(fmt.Sprintf("Scoring %d candidate(s) with %d worker(s)…", len(jobs), workers))
 	pv := a.progress
-	// Small problems run side by side, one candidate a worker, each solved
-	// by its worker alone; large ones one at a time over the whole pool.
+	// Small problems run side by side, one candidate a team of workers
+	// (each repetition solved by one worker alone); large ones one at a
+	// time over the whole pool.
 	conc := 1
 	if int64(s.N)*int64(s.N) <= localLimit() {
 		conc = max(1, min(workers, len(jobs)))
+	}
+	// Slot i's team: the workers w with w mod conc = i, its sampler first.
+	teams := make([][]int, conc)
+	for w := 0; w < workers; w++ {
+		teams[w%conc] = append(teams[w%conc], w)
 	}
 	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
@@ -283,7 +289,7 @@ func (a *app) start() {
 					if j.err != nil {
 						res = failed(j.files, s, j.err)
 					} else {
-						res = a.score(ctx, j.files, s, workers, slot, ps)
+						res = a.score(ctx, j.files, s, workers, teams[slot], ps)
 					}
 					ps.update(func(g *progressState, c *candProgress) {
 						g.repsDone += s.K - c.done
@@ -389,9 +395,11 @@ func localLimit() int64 {
 // float32) that one worker solves alone instead of the pool.
 const localSolveMax = 4 << 20
 
-// score runs one candidate with p.workers[home] as its sampler; ps shows its
-// progress.
-func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers, home int, ps progressSlot) report.Candidate {
+// score runs one candidate with p.workers[team[0]] as its sampler and, for a
+// small problem, the rest of the team solving repetitions beside it; ps
+// shows its progress.
+func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, team []int, ps progressSlot) report.Candidate {
+	home := team[0]
 	p, err := a.ensurePool(ctx, workers)
 	if err != nil {
 		return failed(f, s, err)
@@ -437,6 +445,19 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	if err := checkMemory(n, m, info.Dim, len(p.workers)); err != nil {
 		return fail(err)
 	}
+	if len(team) > 1 && s.K > 1 && int64(n)*int64(m) <= localLimit() {
+		if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return fail(errors.New("cancelled"))
+			}
+			return fail(err)
+		}
+		rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
+		if err != nil {
+			return fail(err)
+		}
+		return *rresp.Result
+	}
 	var last *ot.Solution
 	for rep := 0; rep < s.K; rep++ {
 		ps.update(func(_ *progressState, c *candProgress) {
@@ -459,7 +480,10 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		}
 		var sol *ot.Solution
 		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localLimit() {
-			sol, err = solveAlone(ctx, sampler, s, ps)
+			ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
+			sol, err = solveAlone(ctx, sampler, s, func(pr ot.Progress) {
+				ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
+			})
 		} else {
 			sol, err = solveOnPool(ctx, p, smp, s, ps)
 		}
@@ -488,17 +512,109 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	return *rresp.Result
 }
 
-// solveAlone has the sampler solve its last sample by itself: for a small
+// repsSideBySide scores the repetitions of a small problem on a team of
+// workers at once: worker team[k] opens the files too, then draws and solves
+// repetitions k, k+t, … alone (t the team's size), and the sampler, team[0],
+// adds the solutions to its summary in repetition order. A repetition's
+// pixels are a function of the seed and its index only, and each worker
+// solves on the same blocks as one worker would: the report is the same bit
+// for bit as from one worker.
+func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Settings, team []int, ps progressSlot) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type solved struct {
+		smp *otce.Sample // without its features
+		sol *ot.Solution // nil: the same pixels as repetition 0 (reuse its solution)
+		err error
+	}
+	out := make([]chan solved, s.K)
+	for i := range out {
+		out[i] = make(chan solved, 1)
+	}
+	t := len(team)
+	for k, wi := range team {
+		w := p.workers[wi]
+		go func() {
+			// After a failure the later repetitions of this worker get the
+			// same error; the summary stops at the first failed one.
+			var err error
+			if k > 0 {
+				_, err = w.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+			}
+			for rep := k; rep < s.K; rep += t {
+				if err != nil {
+					out[rep] <- solved{err: err}
+					continue
+				}
+				var r solved
+				if k == 0 {
+					ps.update(func(_ *progressState, c *candProgress) {
+						c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
+					})
+				}
+				t0 := time.Now()
+				var resp *proto.Response
+				resp, err = w.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep, Brief: true})
+				benchAdd("sample", t0)
+				if err == nil {
+					r.smp = resp.Sample
+					if rep == 0 || !r.smp.AllPixels {
+						var progress func(ot.Progress)
+						if k == 0 {
+							progress = func(pr ot.Progress) {
+								ps.update(func(_ *progressState, c *candProgress) { c.rep, c.phase, c.ot = rep+1, "", pr })
+							}
+						}
+						r.sol, err = solveAlone(ctx, w, s, progress)
+					}
+				}
+				r.err = err
+				out[rep] <- r
+			}
+		}()
+	}
+	sampler := p.workers[team[0]]
+	var last *ot.Solution
+	for rep := 0; rep < s.K; rep++ {
+		var r solved
+		select {
+		case r = <-out[rep]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		sol := r.sol
+		if sol == nil {
+			sol = last // same pixels, same problem: as the CLI, reuse the solution
+		}
+		if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol, Sample: r.smp}); err != nil {
+			return err
+		}
+		reused := sol == last
+		last = sol
+		ps.update(func(g *progressState, c *candProgress) {
+			if !reused {
+				g.itersSeen += sol.Iterations
+				g.solved++
+				g.repIters = float64(g.itersSeen) / float64(g.solved)
+			}
+			g.repsDone++
+			c.done++
+		})
+	}
+	return nil
+}
+
+// solveAlone has a worker solve its last sample by itself: for a small
 // problem, messages per iteration would cost more than the iterations. Its
-// progress comes as messages.
-func solveAlone(ctx context.Context, sampler *worker, s report.Settings, ps progressSlot) (*ot.Solution, error) {
-	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
+// progress comes as messages, to progress when not nil.
+func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
 	t0 := time.Now()
-	sampler.setProgress(func(pr ot.Progress) {
-		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
-	})
-	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
-	sampler.setProgress(nil)
+	w.setProgress(progress)
+	resp, err := w.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
+	w.setProgress(nil)
 	benchAdd("solve", t0)
 	if err != nil {
 		return nil, err

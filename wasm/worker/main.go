@@ -169,12 +169,19 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		}
 		w.sample = smp
 		resp.Sample = smp
+		if req.Brief {
+			resp.Sample = smp.Brief()
+		}
 		return nil
 	case proto.KindAdd:
-		if w.summary == nil || w.sample == nil || req.Solution == nil {
+		smp := w.sample
+		if req.Sample != nil {
+			smp = req.Sample
+		}
+		if w.summary == nil || smp == nil || req.Solution == nil {
 			return errors.New("add asked without a job, a sample or a solution")
 		}
-		w.summary.Add(w.sample, req.Solution)
+		w.summary.Add(smp, req.Solution)
 		return nil
 	case proto.KindResult:
 		if w.summary == nil {

@@ -22,7 +22,7 @@ import (
 const (
 	KindJob     = "job"     // sampler: open the candidate's files (otce.Prepare)
 	KindSample  = "sample"  // sampler: draw repetition Rep (Job.Sample)
-	KindAdd     = "add"     // sampler: record the solution of the last sample (Summary.Add)
+	KindAdd     = "add"     // sampler: record the solution of Sample, or of the last sample (Summary.Add)
 	KindResult  = "result"  // sampler: the candidate's report (Summary.Result), Err recorded first
 	KindBlocks  = "blocks"  // every worker: build blocks Blocks of Problem
 	KindOp      = "op"      // every worker: run Op on its blocks
@@ -55,6 +55,12 @@ type Request struct {
 	Solution *ot.Solution
 	Err      string
 	Inspect  []js.Value
+	// Brief asks KindSample to answer without the sampled features (the
+	// page does not need them when a worker solves the sample alone).
+	Brief bool
+	// Sample is, for KindAdd, the sample Solution solves when another
+	// worker drew it (its features may be left out).
+	Sample *otce.Sample
 }
 
 // Job describes an opened candidate.
