@@ -78,7 +78,7 @@ type niftiHeader struct {
 // A plain .nii is read at random through r, like an .npy file. A gzipped one
 // cannot be: its data are inflated as a stream, in one forward pass per call
 // of [Array.Gather] or [Array.ReadRange] (or fewer: successive calls that go
-// forward continue the same pass), holding a slab of at most 1 MiB and the
+// forward continue the same pass), holding a slab of at most 4 MiB and the
 // inflater's window, never the whole volume. A plain file must hold exactly
 // the data its header describes; a gzipped one whose data end early gives a
 // "truncated" error when the missing part is read.

@@ -562,14 +562,30 @@ func (im *Image) Gather(pix []int, dst []float64) error {
 	idx := make([]int64, 0, len(pix)*im.C)
 	hw := int64(max(im.D, 1)) * int64(im.H) * int64(im.W)
 	base := int64(im.Batch) * hw * int64(im.C)
-	for _, p := range pix {
-		for c := 0; c < im.C; c++ {
-			switch im.Layout {
-			case "nchw", "ncdhw":
-				idx = append(idx, base+int64(c)*hw+int64(p))
-			default: // nhwc, ndhwc, nc
-				idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
+	switch im.Layout {
+	case "nchw", "ncdhw":
+		// Ask channel after channel, so that ascending pixels give the
+		// elements in file order (no sort in Array.Gather), then transpose.
+		for c := int64(0); c < int64(im.C); c++ {
+			for _, p := range pix {
+				idx = append(idx, base+c*hw+int64(p))
 			}
+		}
+		byChannel := make([]float64, len(idx))
+		if err := im.Features.Gather(idx, byChannel); err != nil {
+			return err
+		}
+		n := len(pix)
+		for c := 0; c < im.C; c++ {
+			for i, v := range byChannel[c*n : (c+1)*n] {
+				dst[i*im.C+c] = v
+			}
+		}
+		return nil
+	}
+	for _, p := range pix { // nhwc, ndhwc, nc
+		for c := 0; c < im.C; c++ {
+			idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
 		}
 	}
 	return im.Features.Gather(idx, dst)
