@@ -3,10 +3,10 @@ package arrays
 import (
 	"cmp"
 	"encoding/binary"
-	"math"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
