@@ -21,13 +21,15 @@ self.onmessage = (e) => {
   // rejects the bytes), the Go program keeps its pure-Go kernels and never
   // calls them.
   const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded };
+  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded };
   const importObject = Object.assign({}, go.importObject, { otcesimd: {
     sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
     dot32: (k, v, n) => simd.dot32(k, v, n),
     axpy32: (y, a, k, n) => simd.axpy32(y, a, k, n),
     segdot32: (s, r, v, g, lb) => simd.segdot32(s, r, v, g, lb),
     kernelrow: (r, g, n, fi, inv, eps, fl) => simd.kernelrow(r, g, n, fi, inv, eps, fl),
+    segdotsparse: (s, sv, sc, v, g, nnz, lb) => simd.segdotsparse(s, sv, sc, v, g, nnz, lb),
+    scattersparse: (c, a, sv, sc, nnz) => simd.scattersparse(c, a, sv, sc, nnz),
   } });
   held.then(() => WebAssembly.instantiate(mod, importObject))
     .then((inst) => {

@@ -47,3 +47,44 @@ func BenchmarkRepetition(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBlockOps times the per-entry block operations on one block of
+// 256 rows of a 2000-point problem (dense kernel at the easy setting, sparse
+// at a small ε). In the browser the ratio to native is what matters:
+//
+//	GOOS=js GOARCH=wasm go test -run '^$' -bench BlockOps -exec "$PWD/wasm/simd/testdata/go_js_wasm_exec" ./core/ot
+func BenchmarkBlockOps(b *testing.B) {
+	p := clustered(11, 2000, 2000, 19, 19, 19, 4)
+	for _, c := range []struct {
+		name string
+		eps  float64
+	}{{"dense", 0.1}, {"sparse", 0.002}} {
+		t := NewTarget(p)
+		blk := NewBlock(p, t, 0, 256)
+		rep, _ := blk.Do(&Op{Kind: OpCost})
+		g := make([]float64, p.M)
+		if _, err := blk.Do(&Op{Kind: OpKernel, G: g, Eps: c.eps, Scale: rep.Max}); err != nil {
+			b.Fatal(err)
+		}
+		v := make([]float64, p.M)
+		for j := range v {
+			v[j] = 1
+		}
+		b.Run(c.name+"/finish", func(b *testing.B) {
+			for range b.N {
+				blk.Do(&Op{Kind: OpFinish, V: v, G: g})
+			}
+		})
+		b.Run(c.name+"/iterate", func(b *testing.B) {
+			for range b.N {
+				blk.Do(&Op{Kind: OpIterate, V: v, Omega: 1})
+			}
+		})
+		b.Run(c.name+"/absorb", func(b *testing.B) {
+			for range b.N {
+				blk.Do(&Op{Kind: OpAbsorb, V: v})
+			}
+		})
+		b.Logf("%s: density %.3g, sparse %v", c.name, blk.density(), blk.sparse)
+	}
+}

@@ -229,8 +229,7 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 		b.u[r] = 1
 	}
 	b.eps = eps
-	b.maybeSparsify()
-	return &Reply{Zero: moved, Mass: b.density()}, nil
+	return &Reply{Zero: moved, Mass: b.settle()}, nil
 }
 
 // iterate is one fused pass: row scaling update, then the row's contribution
@@ -279,9 +278,7 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 			jr[c] += un * segsum[c]
 		}
 		if b.sparse {
-			for k, c := range sc {
-				col[c] += un * float64(sv[k])
-			}
+			scatterSparse(col, un, sv, sc)
 		} else {
 			axpy32(col, un, row)
 		}
@@ -299,22 +296,23 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		lo = detmath.Exp(-flushExp / 2)
 	}
+	// scale multiplies the entries of a row by u_i·v_j (squares them when
+	// the stage halves ε), flushing those below lo to zero; cols are the
+	// columns of a sparse row (nil: a dense one).
 	scale := func(row []float32, cols []int32, ui float64) {
-		for k, x := range row {
-			if x == 0 {
-				continue
+		if cols != nil {
+			row = row[:len(cols)]
+			for k, x := range row {
+				if x != 0 {
+					row[k] = absorbEntry(ui*float64(x)*v[cols[k]], lo, square)
+				}
 			}
-			j := k
-			if cols != nil {
-				j = int(cols[k])
-			}
-			y := ui * float64(x) * v[j]
-			if y < lo {
-				row[k] = 0
-			} else if square {
-				row[k] = float32(y * y)
-			} else {
-				row[k] = float32(y)
+			return
+		}
+		v := v[:len(row)]
+		for j, x := range row {
+			if x != 0 {
+				row[j] = absorbEntry(ui*float64(x)*v[j], lo, square)
 			}
 		}
 	}
@@ -335,40 +333,64 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		b.eps /= 2
 	}
-	if b.sparse {
-		b.compact()
-	} else {
-		b.maybeSparsify()
+	return &Reply{MaxLogU: maxLog, Mass: b.settle()}, nil
+}
+
+// absorbEntry is a kernel entry y after absorbing the scalings: 0 below lo,
+// else y (or y², when the stage halves ε) as float32.
+func absorbEntry(y, lo float64, square bool) float32 {
+	switch {
+	case y < lo:
+		return 0
+	case square:
+		return float32(y * y)
 	}
-	return &Reply{MaxLogU: maxLog, Mass: b.density()}, nil
+	return float32(y)
 }
 
 // density is the fraction of stored non-zero kernel entries.
 func (b *Block) density() float64 {
+	if b.sparse {
+		return b.fraction(len(b.sv))
+	}
+	return b.fraction(nonZero(b.buf))
+}
+
+// fraction is nz over the block's entries.
+func (b *Block) fraction(nz int) float64 {
 	total := float64(b.rows()) * float64(b.p.M)
 	if total == 0 {
 		return 0
 	}
-	if b.sparse {
-		return float64(len(b.sv)) / total
-	}
-	nz := 0
-	for _, x := range b.buf {
-		if x != 0 {
-			nz++
-		}
-	}
 	return float64(nz) / total
 }
 
-// maybeSparsify switches to the sparse form when few entries are non-zero.
-func (b *Block) maybeSparsify() {
+func nonZero(x []float32) int {
 	nz := 0
-	for _, x := range b.buf {
-		if x != 0 {
+	for _, v := range x {
+		if v != 0 {
 			nz++
 		}
 	}
+	return nz
+}
+
+// settle drops the zeros of the kernel after a change: the sparse form is
+// compacted, and the dense one switches to the sparse form when few entries
+// are non-zero. It returns the density, counted in the same pass.
+func (b *Block) settle() float64 {
+	if b.sparse {
+		b.compact()
+		return b.fraction(len(b.sv))
+	}
+	nz := nonZero(b.buf)
+	b.maybeSparsify(nz)
+	return b.fraction(nz)
+}
+
+// maybeSparsify switches to the sparse form when nz, the non-zero entries of
+// the dense kernel, are few.
+func (b *Block) maybeSparsify(nz int) {
 	if float64(nz) >= SparseDensity*float64(len(b.buf)) {
 		return
 	}
@@ -406,25 +428,6 @@ func (b *Block) compact() {
 	b.sv, b.sc = b.sv[:w], b.sc[:w]
 }
 
-// segDotSparse computes the per-class partial dot products of one sparse
-// row with v into segsum, and returns their total.
-func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
-	for c := range segsum {
-		segsum[c] = 0
-	}
-	c := 0
-	total := 0.0
-	for k, j := range sc {
-		for int(j) >= seg[c+1] {
-			c++
-		}
-		x := float64(sv[k]) * v[j]
-		segsum[c] += x
-		total += x
-	}
-	return total
-}
-
 // finish returns the block's transport cost and joint table for the current
 // scalings: π_ij = u_i K_ij v_j, C_ij = (f_i + g_j − ε log K_ij)·Scale is
 // left to the solver's units (normalised cost).
@@ -436,28 +439,35 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 	m, lb := p.M, p.Lb
 	rep := &Reply{Joint: make([]float64, p.La*lb)}
 	eps := b.eps
+	segsum := make([]float64, lb)
 	for r := 0; r < b.rows(); r++ {
 		ui, fi := b.u[r], b.f[r]
 		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
-		rowCost := 0.0
-		add := func(j int, k float32) {
-			pv := float64(k) * v[j]
-			c := int(p.Yt[j])
-			jr[c] += ui * pv
-			rep.Mass += ui * pv
-			rowCost += pv * (fi + g[j] - eps*logKernel(k))
-		}
+		// The row's plan entries u_i·K_ij·v_j by target class (the same
+		// class sums as the iteration's), then its cost Σ_j K_ij·v_j·C_ij.
+		var s, rowCost float64
 		if b.sparse {
-			for k := b.sp[r]; k < b.sp[r+1]; k++ {
-				add(int(b.sc[k]), b.sv[k])
+			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+			s = segDotSparse(segsum, sv, sc, v, b.seg)
+			sv = sv[:len(sc)]
+			for k, j := range sc {
+				kv := sv[k]
+				rowCost += float64(kv) * v[j] * (fi + g[j] - eps*logKernel(kv))
 			}
 		} else {
-			for j, k := range b.buf[r*m : (r+1)*m] {
-				if k != 0 {
-					add(j, k)
+			row := b.buf[r*m : (r+1)*m]
+			s = segDot32(segsum, row, v, b.seg)
+			v, g := v[:len(row)], g[:len(row)]
+			for j, kv := range row {
+				if kv != 0 {
+					rowCost += float64(kv) * v[j] * (fi + g[j] - eps*logKernel(kv))
 				}
 			}
 		}
+		for c := 0; c < lb; c++ {
+			jr[c] += ui * segsum[c]
+		}
+		rep.Mass += ui * s
 		rep.Sum += ui * rowCost
 	}
 	return rep, nil

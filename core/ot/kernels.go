@@ -1,6 +1,10 @@
 package ot
 
-import "math"
+import (
+	"math"
+
+	"github.com/otceseg/otceseg/core/detmath"
+)
 
 // Kernels are alternative implementations of the hot loops, for a platform
 // where faster code computes bit-identical results: the browser's worker
@@ -20,6 +24,10 @@ type Kernels struct {
 	SegDot32 func(segsum []float64, row []float32, v []float64, seg []int) float64
 	// KernelRow is kernelRow.
 	KernelRow func(row []float32, g []float64, fi, inv, eps, flush float64)
+	// SegDotSparse is segDotSparse (one call a sparse row).
+	SegDotSparse func(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64
+	// ScatterSparse is scatterSparse (one call a sparse row).
+	ScatterSparse func(col []float64, a float64, sv []float32, sc []int32)
 }
 
 var accel Kernels
@@ -31,7 +39,51 @@ func SetKernels(k Kernels) { accel = k }
 // GoKernels returns the pure-Go kernels, the reference that installed kernels
 // are tested against.
 func GoKernels() Kernels {
-	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo}
+	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
+		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo}
+}
+
+// segDotSparse computes the per-class partial dot products of one sparse
+// row (values sv at ascending columns sc) with v into segsum, and returns
+// their total, added in column order.
+func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+	if accel.SegDotSparse != nil {
+		return accel.SegDotSparse(segsum, sv, sc, v, seg)
+	}
+	return segDotSparseGo(segsum, sv, sc, v, seg)
+}
+
+func segDotSparseGo(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+	for c := range segsum {
+		segsum[c] = 0
+	}
+	c := 0
+	total := 0.0
+	for k, j := range sc {
+		for int(j) >= seg[c+1] {
+			c++
+		}
+		x := float64(sv[k]) * v[j]
+		segsum[c] += x
+		total += x
+	}
+	return total
+}
+
+// scatterSparse adds a·sv_k into col[sc_k], in order.
+func scatterSparse(col []float64, a float64, sv []float32, sc []int32) {
+	if accel.ScatterSparse != nil {
+		accel.ScatterSparse(col, a, sv, sc)
+		return
+	}
+	scatterSparseGo(col, a, sv, sc)
+}
+
+func scatterSparseGo(col []float64, a float64, sv []float32, sc []int32) {
+	sv = sv[:len(sc)]
+	for k, c := range sc {
+		col[c] += a * float64(sv[k])
+	}
 }
 
 // kernelRow turns a row of the cost into the kernel in place: with a =
@@ -224,19 +276,26 @@ func expKernel(a float64) float64 {
 }
 
 // logKernel returns the natural logarithm of a positive, normal float32 kernel
-// entry with an absolute error below 1e-10, from its exponent bits and a
-// series in s = (m−1)/(m+1) for the mantissa m ∈ [√½, √2).
+// entry with an absolute error below 1e-13: from its exponent bits, a table
+// of logarithms at the centres of 256 buckets of the mantissa m ∈ [1, 2), and
+// a series in r = m/t − 1 (|r| < 2⁻⁹, computed with the table's 1/t: no
+// division) for the rest.
 func logKernel(x float32) float64 {
 	const ln2 = 6.93147180559945309417e-01
 	bits := math.Float32bits(x)
-	e := int(bits>>23&0xff) - 127
-	m := float64(math.Float32frombits(bits&0x007fffff | 0x3f800000))
-	if m > math.Sqrt2 {
-		m /= 2
-		e++
-	}
-	s := (m - 1) / (m + 1)
-	s2 := s * s
-	l := 2 * s * (1 + s2*(1.0/3+s2*(1.0/5+s2*(1.0/7+s2*(1.0/9+s2*(1.0/11+s2*(1.0/13)))))))
-	return float64(e)*ln2 + l
+	t := &logTab[bits>>15&0xff]
+	r := float64(math.Float32frombits(bits&0x007fffff|0x3f800000))*t.inv - 1
+	return float64(int(bits>>23)-127)*ln2 + (t.log + r*(1+r*(-1.0/2+r*(1.0/3+r*(-1.0/4+r*(1.0/5))))))
 }
+
+// logTab holds, for each bucket [1 + i/256, 1 + (i+1)/256) of the mantissa,
+// the logarithm of its centre t and 1/t (detmath's, the same bits on every
+// platform).
+var logTab = func() (tab [256]struct{ log, inv float64 }) {
+	for i := range tab {
+		t := 1 + (float64(i)+0.5)/256
+		tab[i].log = detmath.Log(t)
+		tab[i].inv = 1 / t
+	}
+	return tab
+}()

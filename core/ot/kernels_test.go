@@ -17,7 +17,7 @@ func TestExpLogKernel(t *testing.T) {
 		if x == 0 || x < math.SmallestNonzeroFloat32*(1<<23) {
 			continue
 		}
-		if got, want := logKernel(x), math.Log(float64(x)); math.Abs(got-want) > 1e-10 {
+		if got, want := logKernel(x), math.Log(float64(x)); math.Abs(got-want) > 1e-13 {
 			t.Fatalf("logKernel(%v) = %v, want %v", x, got, want)
 		}
 	}

@@ -31,6 +31,8 @@ import (
 //	axpy32(y i32, a f64, k, n i32)             core/ot's axpy32 on y[:n], k[:n]
 //	segdot32(segsum, row, v, seg, lb i32) f64  dot32 on each segment [seg[c], seg[c+1]) of a row
 //	kernelrow(row, g, n i32, fi, inv, eps, flush f64)  core/ot's kernelRow: row_j = exp((fi+g_j−row_j·inv)/eps)
+//	segdotsparse(segsum, sv, sc, v, seg, nnz, lb i32) f64  core/ot's segDotSparse on one sparse row
+//	scattersparse(col i32, a f64, sv, sc, nnz i32)      col[sc_k] += a·sv_k, k < nnz, in order
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -38,13 +40,16 @@ func Module() []byte {
 	var m []byte
 	m = append(m, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
 
-	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow.
-	types := []byte{5}
+	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
+	// 5 segdotsparse, 6 scattersparse.
+	types := []byte{7}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64})...)
+	types = append(types, functype([]byte{i32, f64, i32, i32, i32}, nil)...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -54,17 +59,18 @@ func Module() []byte {
 	imp = append(imp, 0x02, 0x00, 0x00)
 	m = section(m, 2, imp)
 
-	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow.
-	m = section(m, 3, []byte{5, 0, 1, 2, 3, 4})
+	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
+	// 5 segdotsparse, 6 scattersparse (function i has type i).
+	m = section(m, 3, []byte{7, 0, 1, 2, 3, 4, 5, 6})
 
-	exp := []byte{5}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow"} {
+	exp := []byte{7}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -184,6 +190,8 @@ const (
 	opI32And     = 0x71
 	opI32Shl     = 0x74
 	opI32GeU     = 0x4f
+	opI32GeS     = 0x4e
+	opI32Load    = 0x28
 	opI32WrapI64 = 0xa7
 	opF64Add     = 0xa0
 	opF64Mul     = 0xa2
@@ -909,6 +917,191 @@ func kernelrowBody() []byte {
 	f.op(0x49)       // i32.lt_u
 	f.op(0x04, 0x40) // if
 	body(true)
+	f.end()
+	return f.body()
+}
+
+// segdotsparseBody: params segsum, sv, sc, v, seg, nnz, lb. core/ot's
+// segDotSparse: for k < nnz, with j = sc_k (ascending) in class c (seg[c] ≤
+// j < seg[c+1], seg int64), x = float64(sv_k)·v_j is added to the class's sum
+// and to the total, in order; segsum[c] gets each class's sum (0 for a class
+// without entries); returns the total. The class's running sum is a local
+// that starts at 0, as segsum[c] does in Go (0 + x = x, bit for bit).
+func segdotsparseBody() []byte {
+	f := &fn{nparam: 7}
+	const pSum, pSv, pSc, pV, pSeg, pNnz, pLb = 0, 1, 2, 3, 4, 5, 6
+	c := f.local(i32)
+	hi := f.local(i32)
+	j := f.local(i32)
+	end := f.local(i32)
+	acc := f.local(f64)
+	total := f.local(f64)
+	x := f.local(f64)
+
+	// hi = seg[1]; end = sc + 4·nnz
+	f.get(pSeg)
+	f.scalar(opI64Load, 3, 8)
+	f.op(opI32WrapI64)
+	f.set(hi)
+	f.get(pSc)
+	f.get(pNnz)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end)
+	f.block()
+	f.loop()
+	{
+		f.get(pSc)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pSc)
+		f.scalar(opI32Load, 2, 0)
+		f.set(j)
+		// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
+		f.block()
+		f.loop()
+		{
+			f.get(j)
+			f.get(hi)
+			f.op(0x48) // i32.lt_s
+			f.brIf(1)
+			f.get(pSum)
+			f.get(c)
+			f.i32c(3)
+			f.op(opI32Shl)
+			f.op(opI32Add)
+			f.get(acc)
+			f.scalar(opF64Store, 3, 0)
+			f.f64c(0)
+			f.set(acc)
+			f.get(c)
+			f.i32c(1)
+			f.op(opI32Add)
+			f.set(c)
+			f.get(pSeg)
+			f.get(c)
+			f.i32c(3)
+			f.op(opI32Shl)
+			f.op(opI32Add)
+			f.scalar(opI64Load, 3, 8)
+			f.op(opI32WrapI64)
+			f.set(hi)
+			f.br(0)
+		}
+		f.end()
+		f.end()
+		// x = float64(sv_k) · v_j; acc += x; total += x
+		f.get(pSv)
+		f.scalar(opF32Load, 2, 0)
+		f.op(opF64Promote)
+		f.get(pV)
+		f.get(j)
+		f.i32c(3)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.scalar(opF64Load, 3, 0)
+		f.op(opF64Mul)
+		f.set(x)
+		f.get(acc)
+		f.get(x)
+		f.op(opF64Add)
+		f.set(acc)
+		f.get(total)
+		f.get(x)
+		f.op(opF64Add)
+		f.set(total)
+		f.get(pSc)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pSc)
+		f.get(pSv)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pSv)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	// segsum[c] = acc, then zeros up to lb.
+	f.block()
+	f.loop()
+	{
+		f.get(c)
+		f.get(pLb)
+		f.op(opI32GeS)
+		f.brIf(1)
+		f.get(pSum)
+		f.get(c)
+		f.i32c(3)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.get(acc)
+		f.scalar(opF64Store, 3, 0)
+		f.f64c(0)
+		f.set(acc)
+		f.get(c)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.set(c)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.get(total)
+	return f.body()
+}
+
+// scattersparseBody: params col, a, sv, sc, nnz; col[sc_k] += a·float64(sv_k)
+// for k < nnz, in order.
+func scattersparseBody() []byte {
+	f := &fn{nparam: 5}
+	const pCol, pA, pSv, pSc, pNnz = 0, 1, 2, 3, 4
+	end := f.local(i32)
+	at := f.local(i32)
+
+	f.get(pSc)
+	f.get(pNnz)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end)
+	f.block()
+	f.loop()
+	{
+		f.get(pSc)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		// at = col + 8·sc_k; col[at] = col[at] + a·float64(sv_k)
+		f.get(pCol)
+		f.get(pSc)
+		f.scalar(opI32Load, 2, 0)
+		f.i32c(3)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.tee(at)
+		f.get(at)
+		f.scalar(opF64Load, 3, 0)
+		f.get(pA)
+		f.get(pSv)
+		f.scalar(opF32Load, 2, 0)
+		f.op(opF64Promote)
+		f.op(opF64Mul)
+		f.op(opF64Add)
+		f.scalar(opF64Store, 3, 0)
+		f.get(pSc)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pSc)
+		f.get(pSv)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pSv)
+		f.br(0)
+	}
+	f.end()
 	f.end()
 	return f.body()
 }

@@ -28,6 +28,12 @@ func kernelrow(row, g unsafe.Pointer, n int32, fi, inv, eps, flush float64)
 //go:wasmimport otcesimd segdot32
 func segdot32(segsum, row, v, seg unsafe.Pointer, lb int32) float64
 
+//go:wasmimport otcesimd segdotsparse
+func segdotsparse(segsum, sv, sc, v, seg unsafe.Pointer, nnz, lb int32) float64
+
+//go:wasmimport otcesimd scattersparse
+func scattersparse(col unsafe.Pointer, a float64, sv, sc unsafe.Pointer, nnz int32)
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -60,9 +66,51 @@ func Kernels() ot.Kernels {
 	return ot.Kernels{
 		SqDistTiles: SqDistTiles,
 		Axpy32:      Axpy32, MinAxpy: 16,
-		SegDot32:  SegDot32,
-		KernelRow: KernelRow,
+		SegDot32:      SegDot32,
+		KernelRow:     KernelRow,
+		SegDotSparse:  SegDotSparse,
+		ScatterSparse: ScatterSparse,
 	}
+}
+
+// SegDotSparse is core/ot's segDotSparse: the class sums of one sparse row
+// (values sv at ascending columns sc, classes by seg) times v, and their
+// total in column order.
+func SegDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+	lb := len(segsum)
+	if lb == 0 || len(seg) < lb+1 || len(sv) < len(sc) || seg[lb] > len(v) {
+		panic("simd: segDotSparse arguments out of range")
+	}
+	if len(sc) == 0 {
+		clear(segsum)
+		return 0
+	}
+	// The kernel trusts the columns: each in [0, seg[lb]), ascending (as
+	// the blocks build them); check the ends, which bound the rest.
+	if sc[0] < 0 || int(sc[len(sc)-1]) >= seg[lb] {
+		panic("simd: segDotSparse column out of range")
+	}
+	r := segdotsparse(unsafe.Pointer(&segsum[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(len(sc)), int32(lb))
+	runtime.KeepAlive(segsum)
+	runtime.KeepAlive(sv)
+	runtime.KeepAlive(sc)
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(seg)
+	return r
+}
+
+// ScatterSparse is core/ot's scatterSparse: col[sc_k] += a·sv_k in order.
+func ScatterSparse(col []float64, a float64, sv []float32, sc []int32) {
+	if len(sc) == 0 {
+		return
+	}
+	if len(sv) < len(sc) || sc[0] < 0 || int(sc[len(sc)-1]) >= len(col) {
+		panic("simd: scatterSparse arguments out of range")
+	}
+	scattersparse(unsafe.Pointer(&col[0]), a, unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), int32(len(sc)))
+	runtime.KeepAlive(col)
+	runtime.KeepAlive(sv)
+	runtime.KeepAlive(sc)
 }
 
 const maxLen = 1 << 31

@@ -264,3 +264,83 @@ func BenchmarkKernelRow(b *testing.B) {
 		})
 	}
 }
+
+// sparseRow draws a sparse row of m columns: about density·m entries at
+// ascending columns, values of the given kind (zeros included).
+func sparseRow(rng *rand.Rand, m int, density float64, kind int) ([]float32, []int32) {
+	var sv []float32
+	var sc []int32
+	for j := 0; j < m; j++ {
+		if rng.Float64() < density {
+			sc = append(sc, int32(j))
+			sv = append(sv, float32(values(rng, 1, kind)[0]))
+		}
+	}
+	return sv, sc
+}
+
+func TestSparse(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, m := range []int{1, 3, 19, 100, 2001} {
+		for _, lb := range []int{1, 2, 5, 19} {
+			for _, density := range []float64{0, 0.01, 0.2, 1} {
+				seg := make([]int, lb+1)
+				for c := 1; c < lb; c++ {
+					seg[c] = rng.IntN(m + 1)
+				}
+				seg[lb] = m
+				for c := 1; c < lb; c++ { // sorted, some empty
+					for e := c; e > 0 && seg[e] < seg[e-1]; e-- {
+						seg[e], seg[e-1] = seg[e-1], seg[e]
+					}
+				}
+				sv, sc := sparseRow(rng, m, density, (lb+m)%4)
+				v := values(rng, m, 0)
+				want, got := make([]float64, lb), make([]float64, lb)
+				for c := range got {
+					got[c], want[c] = 7, 7 // every class is written
+				}
+				ws := ref.SegDotSparse(want, sv, sc, v, seg)
+				gs := SegDotSparse(got, sv, sc, v, seg)
+				sameBits64(t, "segDotSparse", got, want)
+				if math.Float64bits(gs) != math.Float64bits(ws) {
+					t.Fatalf("segDotSparse m=%d lb=%d: total %v, want %v", m, lb, gs, ws)
+				}
+				a := values(rng, 1, 1)[0]
+				colW := values(rng, m, 0)
+				colG := append([]float64(nil), colW...)
+				ref.ScatterSparse(colW, a, sv, sc)
+				ScatterSparse(colG, a, sv, sc)
+				sameBits64(t, "scatterSparse", colG, colW)
+			}
+		}
+	}
+}
+
+func BenchmarkIterateSparseRow(b *testing.B) {
+	// One sparse row of the Sinkhorn iteration: the class sums, then the
+	// scatter into the column sums (a quarter of the entries stored).
+	const m, lb = 2000, 19
+	rng := rand.New(rand.NewPCG(1, 1))
+	sv, sc := sparseRow(rng, m, 0.25, 0)
+	v, col := values(rng, m, 0), make([]float64, m)
+	seg := make([]int, lb+1)
+	for c := range seg {
+		seg[c] = c * m / lb
+	}
+	segsum := make([]float64, lb)
+	for _, c := range []struct {
+		name string
+		k    func() ot.Kernels
+	}{{"go", ot.GoKernels}, {"simd", func() ot.Kernels { load(b); return Kernels() }}} {
+		b.Run(c.name, func(b *testing.B) {
+			k := c.k()
+			for range b.N {
+				s := k.SegDotSparse(segsum, sv, sc, v, seg)
+				k.ScatterSparse(col, 1/s, sv, sc)
+			}
+		})
+	}
+}

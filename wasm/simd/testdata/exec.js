@@ -24,13 +24,15 @@ go.exit = process.exit;
 
 // The same lines as in www/worker.js.
 const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded };
+let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded };
 const importObject = Object.assign({}, go.importObject, { otcesimd: {
   sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
   dot32: (k, v, n) => simd.dot32(k, v, n),
   axpy32: (y, a, k, n) => simd.axpy32(y, a, k, n),
   segdot32: (s, r, v, g, lb) => simd.segdot32(s, r, v, g, lb),
   kernelrow: (r, g, n, fi, inv, eps, fl) => simd.kernelrow(r, g, n, fi, inv, eps, fl),
+  segdotsparse: (s, sv, sc, v, g, nnz, lb) => simd.segdotsparse(s, sv, sc, v, g, nnz, lb),
+  scattersparse: (c, a, sv, sc, nnz) => simd.scattersparse(c, a, sv, sc, nnz),
 } });
 
 WebAssembly.instantiate(fs.readFileSync(process.argv[2]), importObject).then((result) => {
