@@ -244,19 +244,20 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 	rep := &Reply{ColSum: make([]float64, m), Joint: make([]float64, p.La*lb)}
 	col := rep.ColSum
 	segsum := make([]float64, lb)
-	seg := b.seg
-	maxLog := 0.0
+	// The largest |log u_i| is that of the largest or the smallest u_i:
+	// two logarithms a block, not one a row.
+	unMin, unMax := 1.0, 1.0
 	for r := 0; r < b.rows(); r++ {
 		var row []float32
 		var sv []float32
 		var sc []int32
-		s := 0.0
+		var s float64
+		lo, hi := 0, lb-1
 		if b.sparse {
-			sv, sc = b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
-			s = segDotSparse(segsum, sv, sc, v, seg)
+			sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
 		} else {
 			row = b.buf[r*m : (r+1)*m]
-			s = segDot32(segsum, row, v, seg)
+			s = segDot32(segsum, row, v, b.seg)
 		}
 		if !(s > 0) || math.IsInf(s, 0) {
 			rep.Zero++
@@ -264,17 +265,16 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 		}
 		un := a / s
 		if omega != 1 {
-			un = detmath.Exp((1-omega)*detmath.Log(b.u[r]) + omega*detmath.Log(un))
+			un = relax(b.u[r], un, omega)
 		}
 		b.u[r] = un
-		if l := math.Abs(detmath.Log(un)); l > maxLog {
-			maxLog = l
-		}
+		unMin, unMax = min(unMin, un), max(unMax, un)
 		mass := un * s
 		rep.Mass += mass
 		rep.RowErr += math.Abs(mass - a)
+		// Classes outside [lo, hi] have no entry in this row.
 		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
-		for c := 0; c < lb; c++ {
+		for c := lo; c <= hi; c++ {
 			jr[c] += un * segsum[c]
 		}
 		if b.sparse {
@@ -283,8 +283,22 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 			axpy32(col, un, row)
 		}
 	}
-	rep.MaxLogU = maxLog
+	rep.MaxLogU = max(math.Abs(detmath.Log(unMin)), math.Abs(detmath.Log(unMax)))
 	return rep, nil
+}
+
+// sparseSums computes the class sums of sparse row r with v: segsum[c] for
+// the classes [lo, hi] its columns fall in (the others are not written), and
+// returns the row's values and columns, that class range and the total.
+func (b *Block) sparseSums(r int, v, segsum []float64) (sv []float32, sc []int32, lo, hi int, s float64) {
+	sv, sc = b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+	if len(sc) == 0 {
+		return sv, sc, 0, -1, 0
+	}
+	yt := b.p.Yt
+	lo, hi = int(yt[sc[0]]), int(yt[sc[len(sc)-1]])
+	s = segDotSparse(segsum[lo:hi+1], sv, sc, v, b.seg[lo:hi+2])
+	return sv, sc, lo, hi, s
 }
 
 func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
@@ -446,9 +460,11 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 		// The row's plan entries u_i·K_ij·v_j by target class (the same
 		// class sums as the iteration's), then its cost Σ_j K_ij·v_j·C_ij.
 		var s, rowCost float64
+		lo, hi := 0, lb-1
 		if b.sparse {
-			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
-			s = segDotSparse(segsum, sv, sc, v, b.seg)
+			var sv []float32
+			var sc []int32
+			sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
 			sv = sv[:len(sc)]
 			for k, j := range sc {
 				kv := sv[k]
@@ -464,7 +480,7 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 				}
 			}
 		}
-		for c := 0; c < lb; c++ {
+		for c := lo; c <= hi; c++ {
 			jr[c] += ui * segsum[c]
 		}
 		rep.Mass += ui * s

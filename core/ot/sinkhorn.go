@@ -447,17 +447,19 @@ func (s *solver) run() (*Solution, error) {
 				}
 				continue
 			}
-			colErr, maxLogV := 0.0, 0.0
+			colErr := 0.0
+			vMin, vMax := 1.0, 1.0 // the largest |log v_j| is at one of them
 			copy(vPrev, s.v)
 			for j, c := range colsum {
 				colErr += math.Abs(s.v[j]*c - b)
 				vn := b / c
 				if w != 1 {
-					vn = detmath.Exp((1-w)*detmath.Log(s.v[j]) + w*detmath.Log(vn))
+					vn = relax(s.v[j], vn, w)
 				}
 				s.v[j] = vn
-				maxLogV = math.Max(maxLogV, math.Abs(detmath.Log(vn)))
+				vMin, vMax = min(vMin, vn), max(vMax, vn)
 			}
+			maxLogV := max(math.Abs(detmath.Log(vMin)), math.Abs(detmath.Log(vMax)))
 			errNow := rowErr + colErr
 			sol.MarginalError = errNow
 			sol.Mass = mass
@@ -536,6 +538,12 @@ const (
 	zeroMin      = 40 // the kernel's zero entries must stay below exp(−zeroMin)
 	stageMaxIter = 200
 )
+
+// relax returns the over-relaxed scaling old^(1−ω)·new^ω, as old·(new/old)^ω
+// (one logarithm and one exponential).
+func relax(old, new, omega float64) float64 {
+	return old * detmath.Exp(omega*detmath.Log(new/old))
+}
 
 // stageTol is the marginal tolerance of the intermediate ε stages.
 func stageTol(tol float64) float64 { return math.Max(tol, 1e-3) }
