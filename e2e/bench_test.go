@@ -225,8 +225,12 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 			break
 		}
 		if st == "broken" || st == "refused" || st == "cancelled" || time.Now().After(deadline) {
-			res.Error = fmt.Sprintf("page state %q: %s", st, eval[string](h, `(document.getElementById("status")||{}).textContent||""`))
+			res.Error = fmt.Sprintf("page state %q: %s (progress: %s)", st, eval[string](h, `(document.getElementById("status")||{}).textContent||""`),
+				eval[string](h, `(document.getElementById("progress-text")||{}).textContent||""`))
 			h.t.Error(res.Error)
+			for _, m := range *h.msgs {
+				h.t.Logf("console %s", m)
+			}
 			return res
 		}
 		time.Sleep(250 * time.Millisecond)

@@ -287,9 +287,14 @@ func (h *harness) setSetting(id, v string) {
 	h.do(chromedp.SetValue(chromedp.ID(id), v))
 }
 
+// click clicks the element through its click() method: a mouse click at
+// its coordinates can miss it when the layout moves in between (the file
+// lists grow as the workers report on the files), and then nothing runs.
 func (h *harness) click(id string) {
 	h.t.Helper()
-	h.do(chromedp.Click(chromedp.ID(id)))
+	if !eval[bool](h, `(() => { const e = document.getElementById(`+strconv.Quote(id)+`); if (!e) return false; e.click(); return true; })()`) {
+		h.t.Fatalf("no element #%s to click", id)
+	}
 }
 
 func (h *harness) screenshot(name string) {
