@@ -310,26 +310,7 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		lo = detmath.Exp(-flushExp / 2)
 	}
-	// scale multiplies the entries of a row by u_i·v_j (squares them when
-	// the stage halves ε), flushing those below lo to zero; cols are the
-	// columns of a sparse row (nil: a dense one).
-	scale := func(row []float32, cols []int32, ui float64) {
-		if cols != nil {
-			row = row[:len(cols)]
-			for k, x := range row {
-				if x != 0 {
-					row[k] = absorbEntry(ui*float64(x)*v[cols[k]], lo, square)
-				}
-			}
-			return
-		}
-		v := v[:len(row)]
-		for j, x := range row {
-			if x != 0 {
-				row[j] = absorbEntry(ui*float64(x)*v[j], lo, square)
-			}
-		}
-	}
+	nz := 0 // non-zero entries of the dense form after
 	maxLog := math.Inf(-1)
 	for r := 0; r < b.rows(); r++ {
 		ui := b.u[r]
@@ -337,9 +318,15 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 			maxLog = l
 		}
 		if b.sparse {
-			scale(b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]], ui)
+			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+			sv = sv[:len(sc)]
+			for k, x := range sv {
+				if x != 0 {
+					sv[k] = absorbEntry(ui*float64(x)*v[sc[k]], lo, square)
+				}
+			}
 		} else {
-			scale(b.buf[r*m:(r+1)*m], nil, ui)
+			nz += absorbRow(b.buf[r*m:(r+1)*m], v, ui, lo, square)
 		}
 		b.f[r] += b.eps * detmath.Log(ui)
 		b.u[r] = 1
@@ -347,19 +334,12 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 	if square {
 		b.eps /= 2
 	}
-	return &Reply{MaxLogU: maxLog, Mass: b.settle()}, nil
-}
-
-// absorbEntry is a kernel entry y after absorbing the scalings: 0 below lo,
-// else y (or y², when the stage halves ε) as float32.
-func absorbEntry(y, lo float64, square bool) float32 {
-	switch {
-	case y < lo:
-		return 0
-	case square:
-		return float32(y * y)
+	if !b.sparse {
+		// The count is the dense form's: settle need not count again.
+		b.maybeSparsify(nz)
+		return &Reply{MaxLogU: maxLog, Mass: b.fraction(nz)}, nil
 	}
-	return float32(y)
+	return &Reply{MaxLogU: maxLog, Mass: b.settle()}, nil
 }
 
 // density is the fraction of stored non-zero kernel entries.

@@ -28,6 +28,8 @@ type Kernels struct {
 	SegDotSparse func(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64
 	// ScatterSparse is scatterSparse (one call a sparse row).
 	ScatterSparse func(col []float64, a float64, sv []float32, sc []int32)
+	// AbsorbRow is absorbRow (one call a dense row).
+	AbsorbRow func(row []float32, v []float64, ui, lo float64, square bool) int
 }
 
 var accel Kernels
@@ -40,7 +42,7 @@ func SetKernels(k Kernels) { accel = k }
 // are tested against.
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
-		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo}
+		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo}
 }
 
 // segDotSparse computes the per-class partial dot products of one sparse
@@ -299,3 +301,39 @@ var logTab = func() (tab [256]struct{ log, inv float64 }) {
 	}
 	return tab
 }()
+
+// absorbRow multiplies the non-zero entries of a dense kernel row by ui·v_j
+// (and squares them when the stage halves ε), flushing those below lo to
+// zero, and returns the number of non-zero entries left.
+func absorbRow(row []float32, v []float64, ui, lo float64, square bool) int {
+	if accel.AbsorbRow != nil {
+		return accel.AbsorbRow(row, v, ui, lo, square)
+	}
+	return absorbRowGo(row, v, ui, lo, square)
+}
+
+func absorbRowGo(row []float32, v []float64, ui, lo float64, square bool) int {
+	v = v[:len(row)]
+	nz := 0
+	for j, x := range row {
+		if x != 0 {
+			row[j] = absorbEntry(ui*float64(x)*v[j], lo, square)
+			if row[j] != 0 {
+				nz++
+			}
+		}
+	}
+	return nz
+}
+
+// absorbEntry is a kernel entry y after absorbing the scalings: 0 below lo,
+// else y (or y², when the stage halves ε) as float32.
+func absorbEntry(y, lo float64, square bool) float32 {
+	switch {
+	case y < lo:
+		return 0
+	case square:
+		return float32(y * y)
+	}
+	return float32(y)
+}

@@ -33,6 +33,7 @@ import (
 //	kernelrow(row, g, n i32, fi, inv, eps, flush f64)  core/ot's kernelRow: row_j = exp((fi+g_j−row_j·inv)/eps)
 //	segdotsparse(segsum, sv, sc, v, seg, nnz, lb i32) f64  core/ot's segDotSparse on one sparse row
 //	scattersparse(col i32, a f64, sv, sc, nnz i32)      col[sc_k] += a·sv_k, k < nnz, in order
+//	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -41,8 +42,8 @@ func Module() []byte {
 	m = append(m, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
 
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse.
-	types := []byte{7}
+	// 5 segdotsparse, 6 scattersparse, 7 absorbrow.
+	types := []byte{8}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -50,6 +51,7 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -60,17 +62,17 @@ func Module() []byte {
 	m = section(m, 2, imp)
 
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse (function i has type i).
-	m = section(m, 3, []byte{7, 0, 1, 2, 3, 4, 5, 6})
+	// 5 segdotsparse, 6 scattersparse, 7 absorbrow (function i has type i).
+	m = section(m, 3, []byte{8, 0, 1, 2, 3, 4, 5, 6, 7})
 
-	exp := []byte{7}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse"} {
+	exp := []byte{8}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -226,6 +228,9 @@ const (
 	simdI64x2Extend  = 0xc7 // i64x2.extend_low_i32x4_s
 	simdI64x2Shl     = 0xcb
 	simdI64x2Add     = 0xce
+	simdI64x2Sub     = 0xd1
+	simdI64x2Extract = 0x1d
+	simdF64x2Eq      = 0x47
 	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
 	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
 	simdF64x2Div     = 0xf3
@@ -1103,5 +1108,158 @@ func scattersparseBody() []byte {
 	}
 	f.end()
 	f.end()
+	return f.body()
+}
+
+// absorbrowBody: params row, v, n, ui, lo, square; for j < n with x = row_j
+// ≠ 0, y = ui·float64(x)·v_j: row_j = 0 if y < lo, else float32(y·y) when
+// square ≠ 0, float32(y) otherwise (core/ot's absorbRow), two entries a
+// lane. Returns the number of non-zero entries after.
+func absorbrowBody() []byte {
+	f := &fn{nparam: 6}
+	const pRow, pV, pN, pUi, pLo, pSquare = 0, 1, 2, 3, 4, 5
+	end2 := f.local(i32)
+	endR := f.local(i32)
+	vui := f.local(v128)
+	vlo := f.local(v128)
+	x := f.local(v128)
+	y := f.local(v128)
+	zeros := f.local(v128) // i64x2: zero entries seen, a count a lane
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(-2)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end2)
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(endR)
+	f.get(pUi)
+	f.simd(simdF64x2Splat)
+	f.set(vui)
+	f.get(pLo)
+	f.simd(simdF64x2Splat)
+	f.set(vlo)
+	// body handles the entries at pRow (two, or one) and advances.
+	body := func(single, square bool) {
+		f.get(pRow)
+		if single {
+			f.simd(simdLoad32Zero)
+		} else {
+			f.simd(simdLoad64Zero)
+		}
+		f.memarg(2, 0)
+		f.simd(simdF64x2Promote)
+		f.set(x)
+		// y = (ui·x)·v
+		f.get(vui)
+		f.get(x)
+		f.simd(simdF64x2Mul)
+		f.get(pV)
+		if single {
+			f.simd(simdLoad64Zero)
+			f.memarg(3, 0)
+		} else {
+			f.vload(0)
+		}
+		f.simd(simdF64x2Mul)
+		f.set(y)
+		// store address; result = (square ? y·y : y) &^ (x == 0 | y < lo)
+		f.get(pRow)
+		f.get(y)
+		if square {
+			f.get(y)
+			f.simd(simdF64x2Mul)
+		}
+		f.get(x)
+		f.zero128()
+		f.simd(simdF64x2Eq)
+		f.get(y)
+		f.get(vlo)
+		f.simd(simdF64x2Lt)
+		f.simd(simdV128Or)
+		if !single {
+			// zeros −= mask (−1 in each lane that is zero); the mask goes
+			// to x, which is not needed again
+			f.set(x)
+			f.get(zeros)
+			f.get(x)
+			f.simd(simdI64x2Sub)
+			f.set(zeros)
+			f.get(x)
+		} else {
+			f.set(x)
+			// Only lane 0 is an entry: count it alone.
+			f.get(zeros)
+			f.get(x)
+			f.simd(simdV128Const)
+			f.op(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
+			f.simd(0x4e) // v128.and
+			f.simd(simdI64x2Sub)
+			f.set(zeros)
+			f.get(x)
+		}
+		f.simd(simdV128AndNot)
+		f.simd(simdF32x4Demote)
+		if single {
+			f.simd(simdStore32Lane)
+		} else {
+			f.simd(simdStore64Lane)
+		}
+		f.memarg(2, 0)
+		f.op(0)
+		step := int32(2)
+		if single {
+			step = 1
+		}
+		f.get(pRow)
+		f.i32c(4 * step)
+		f.op(opI32Add)
+		f.set(pRow)
+		f.get(pV)
+		f.i32c(8 * step)
+		f.op(opI32Add)
+		f.set(pV)
+	}
+	loops := func(square bool) {
+		f.block()
+		f.loop()
+		f.get(pRow)
+		f.get(end2)
+		f.op(opI32GeU)
+		f.brIf(1)
+		body(false, square)
+		f.br(0)
+		f.end()
+		f.end()
+		f.get(pRow)
+		f.get(endR)
+		f.op(0x49)       // i32.lt_u
+		f.op(0x04, 0x40) // if
+		body(true, square)
+		f.end()
+	}
+	f.get(pSquare)
+	f.op(0x04, 0x40) // if square
+	loops(true)
+	f.op(0x05) // else
+	loops(false)
+	f.end()
+	// n − (zeros lane 0 + lane 1)
+	f.get(pN)
+	f.get(zeros)
+	f.simd(simdI64x2Extract)
+	f.op(0)
+	f.get(zeros)
+	f.simd(simdI64x2Extract)
+	f.op(1)
+	f.op(0x7c) // i64.add
+	f.op(opI32WrapI64)
+	f.op(opI32Sub)
 	return f.body()
 }

@@ -34,6 +34,9 @@ func segdotsparse(segsum, sv, sc, v, seg unsafe.Pointer, nnz, lb int32) float64
 //go:wasmimport otcesimd scattersparse
 func scattersparse(col unsafe.Pointer, a float64, sv, sc unsafe.Pointer, nnz int32)
 
+//go:wasmimport otcesimd absorbrow
+func absorbrow(row, v unsafe.Pointer, n int32, ui, lo float64, square int32) int32
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -70,7 +73,26 @@ func Kernels() ot.Kernels {
 		KernelRow:     KernelRow,
 		SegDotSparse:  SegDotSparse,
 		ScatterSparse: ScatterSparse,
+		AbsorbRow:     AbsorbRow,
 	}
+}
+
+// AbsorbRow is core/ot's absorbRow: the scalings ui·v_j into the non-zero
+// entries of a dense kernel row (squared when square), those below lo
+// flushed to zero; it returns the non-zero entries left.
+func AbsorbRow(row []float32, v []float64, ui, lo float64, square bool) int {
+	if len(row) == 0 {
+		return 0
+	}
+	v = v[:len(row)]
+	sq := int32(0)
+	if square {
+		sq = 1
+	}
+	nz := absorbrow(unsafe.Pointer(&row[0]), unsafe.Pointer(&v[0]), int32(len(row)), ui, lo, sq)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(v)
+	return int(nz)
 }
 
 // SegDotSparse is core/ot's segDotSparse: the class sums of one sparse row

@@ -6,6 +6,7 @@
 package simd
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -322,9 +323,15 @@ func TestSparse(t *testing.T) {
 func BenchmarkIterateSparseRow(b *testing.B) {
 	// One sparse row of the Sinkhorn iteration: the class sums, then the
 	// scatter into the column sums (a quarter of the entries stored).
+	for _, density := range []float64{0.005, 0.01, 0.02, 0.05, 0.25} {
+		b.Run(fmt.Sprint(density), func(b *testing.B) { benchSparseRow(b, density) })
+	}
+}
+
+func benchSparseRow(b *testing.B, density float64) {
 	const m, lb = 2000, 19
 	rng := rand.New(rand.NewPCG(1, 1))
-	sv, sc := sparseRow(rng, m, 0.25, 0)
+	sv, sc := sparseRow(rng, m, density, 0)
 	v, col := values(rng, m, 0), make([]float64, m)
 	seg := make([]int, lb+1)
 	for c := range seg {
@@ -340,6 +347,64 @@ func BenchmarkIterateSparseRow(b *testing.B) {
 			for range b.N {
 				s := k.SegDotSparse(segsum, sv, sc, v, seg)
 				k.ScatterSparse(col, 1/s, sv, sc)
+			}
+		})
+	}
+}
+
+func TestAbsorbRow(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 2, 3, 5, 64, 999, 2000} {
+		for trial := 0; trial < 16; trial++ {
+			row := make([]float32, n)
+			v := make([]float64, n+1)
+			for j := range row {
+				switch {
+				case rng.IntN(5) == 0:
+					row[j] = 0 // stays 0
+				default:
+					row[j] = float32(math.Exp(-90 + 120*rng.Float64()))
+				}
+				v[j] = math.Exp(-30 + 60*rng.Float64())
+			}
+			ui := math.Exp(-20 + 40*rng.Float64())
+			square := trial%2 == 1
+			lo := math.Exp(-80)
+			if square {
+				lo = math.Exp(-40)
+			}
+			want := append([]float32(nil), row...)
+			got := append([]float32(nil), row...)
+			wn := ref.AbsorbRow(want, v, ui, lo, square)
+			gn := AbsorbRow(got, v, ui, lo, square)
+			sameBits32(t, "absorbRow", got, want)
+			if gn != wn {
+				t.Fatalf("absorbRow n=%d: %d non-zeros, want %d", n, gn, wn)
+			}
+		}
+	}
+}
+
+func BenchmarkAbsorbRow(b *testing.B) {
+	const m = 2000
+	rng := rand.New(rand.NewPCG(1, 1))
+	row, orig := make([]float32, m), make([]float32, m)
+	v := make([]float64, m)
+	for j := range row {
+		v[j] = 1
+		orig[j] = float32(rng.Float64())
+	}
+	for _, c := range []struct {
+		name string
+		k    func() ot.Kernels
+	}{{"go", ot.GoKernels}, {"simd", func() ot.Kernels { load(b); return Kernels() }}} {
+		b.Run(c.name, func(b *testing.B) {
+			k := c.k()
+			for range b.N {
+				copy(row, orig)
+				k.AbsorbRow(row, v, 1, 1e-30, false)
 			}
 		})
 	}

@@ -24,7 +24,7 @@ go.exit = process.exit;
 
 // The same lines as in www/worker.js.
 const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded };
+let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded };
 const importObject = Object.assign({}, go.importObject, { otcesimd: {
   sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
   dot32: (k, v, n) => simd.dot32(k, v, n),
@@ -33,6 +33,7 @@ const importObject = Object.assign({}, go.importObject, { otcesimd: {
   kernelrow: (r, g, n, fi, inv, eps, fl) => simd.kernelrow(r, g, n, fi, inv, eps, fl),
   segdotsparse: (s, sv, sc, v, g, nnz, lb) => simd.segdotsparse(s, sv, sc, v, g, nnz, lb),
   scattersparse: (c, a, sv, sc, nnz) => simd.scattersparse(c, a, sv, sc, nnz),
+  absorbrow: (r, v, n, ui, lo, sq) => simd.absorbrow(r, v, n, ui, lo, sq),
 } });
 
 WebAssembly.instantiate(fs.readFileSync(process.argv[2]), importObject).then((result) => {
