@@ -120,6 +120,7 @@ var (
 	report    = flag.Bool("report-only", false, "rewrite the report from WORK/results.json (no run)")
 	nList     = flag.String("n", "", "comma-separated sample sizes N instead of 2000,10000 (2000 with -quick)")
 	kFlag     = flag.Int("k", 0, "repetitions K of every setting instead of the defaults (10; 1..2 with -quick)")
+	kLarge    = flag.Int("k-large", 0, "repetitions K of the settings with N ≥ 10⁴ (default: as -k)")
 	only      = flag.String("only", "", "a regular expression: run only the settings whose names match (d19-max-n2000, …)")
 )
 
@@ -196,6 +197,9 @@ func main() {
 				}
 				if *kFlag > 0 {
 					k = *kFlag
+				}
+				if *kLarge > 0 && n >= 10000 {
+					k = *kLarge
 				}
 				name := fmt.Sprintf("d%d-%s-n%d", d, norm, n)
 				if onlyRE != nil && !onlyRE.MatchString(name) {

@@ -223,7 +223,7 @@ func writeReport(sv *saved) string {
 		p("This is the quick variant (N = 2000 only, K = 2 with cost-norm max and K = 1 with cost-norm none, POT capped at %s s): the targets at N = 10⁴ are not measured here; `make bench` runs them.\n\n", fs(math.Min(*timeCap, 60)))
 	}
 	if len(sv.Args) > 0 && !*quick {
-		p("Run with `%s`: where these flags narrow the sample sizes (-n), the repetitions (-k) or the settings (-only), the targets below are judged on the rows measured only.\n\n", strings.Join(sv.Args, " "))
+		p("Run with `%s`: where these flags narrow the sample sizes (-n), the repetitions (-k, -k-large) or the settings (-only), the targets below are judged on the rows measured only.\n\n", strings.Join(sv.Args, " "))
 	}
 	if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 		dirty, _ := exec.Command("git", "status", "--short", "--", "core", "wasm", "www", "cmd").Output()

@@ -42,6 +42,17 @@ func benchAdd(phase string, since time.Time) {
 	benchPublish()
 }
 
+// benchSeconds adds sec to a phase.
+func benchSeconds(phase string, sec float64) {
+	bench.mu.Lock()
+	defer bench.mu.Unlock()
+	if bench.phases == nil {
+		bench.phases = map[string]float64{}
+	}
+	bench.phases[phase] += sec
+	benchPublish()
+}
+
 func benchSolution(sol *ot.Solution) {
 	bench.mu.Lock()
 	defer bench.mu.Unlock()

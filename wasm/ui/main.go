@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,6 +59,10 @@ type candidate struct {
 }
 
 func main() {
+	// The page allocates a few hundred kilobytes of replies per round of
+	// block operations and holds little: collect less often (measured at
+	// N = 10⁴: decoding the replies took 0.76 s instead of 1.38 s a run).
+	debug.SetGCPercent(400)
 	a := &app{}
 	a.build()
 	setState("idle")

@@ -241,14 +241,18 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 		return nil, w.down.err
 	default:
 	}
+	t0 := time.Now()
 	obj, transfer := wire.Encode(req)
 	w.v.Call("postMessage", obj, wire.Transfer(transfer))
+	benchAdd("msg:post", t0)
 	select {
 	case data := <-ch:
+		t1 := time.Now()
 		var resp proto.Response
 		if err := wire.Decode(data, &resp); err != nil {
 			return nil, err
 		}
+		benchAdd("msg:decode", t1)
 		if resp.Err != "" {
 			return &resp, errors.New(resp.Err)
 		}
@@ -343,10 +347,12 @@ func (b *blockSet) Do(op *ot.Op) ([]*ot.Reply, error) {
 		return nil, err
 	}
 	out := make([]*ot.Reply, b.n)
+	busy := 0.0
 	for w, idx := range b.assign {
 		if len(idx) == 0 {
 			continue
 		}
+		busy = max(busy, resps[w].Busy)
 		if len(resps[w].Replies) != len(idx) {
 			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", w, len(resps[w].Replies), len(idx))
 		}
@@ -354,6 +360,9 @@ func (b *blockSet) Do(op *ot.Op) ([]*ot.Reply, error) {
 			out[bi] = resps[w].Replies[k]
 		}
 	}
+	// For the benchmark: the busiest worker's share of the operation's
+	// time (the rest is messages and waiting).
+	benchSeconds("busy:"+op.Kind.String(), busy)
 	return out, nil
 }
 

@@ -90,6 +90,7 @@ func post(v any) {
 }
 
 func (w *worker) handle(msg js.Value) {
+	t0 := time.Now()
 	var req proto.Request
 	resp := &proto.Response{}
 	if err := wire.Decode(msg, &req); err != nil {
@@ -111,6 +112,7 @@ func (w *worker) handle(msg js.Value) {
 			resp.Err = err.Error()
 		}
 	}()
+	resp.Busy = time.Since(t0).Seconds()
 	post(resp)
 }
 

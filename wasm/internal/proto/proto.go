@@ -91,6 +91,9 @@ type Response struct {
 	Plan    *emd.Plan
 	// Solution answers KindSolve.
 	Solution *ot.Solution
+	// Busy is the seconds the worker spent on the request, from its
+	// arrival to its answer (the page's time minus it is the messages').
+	Busy float64
 }
 
 // Progress is posted by a worker while it solves a sample alone (KindSolve),
