@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"honnef.co/go/js/dom/v2"
@@ -66,6 +67,9 @@ func main() {
 	a := &app{}
 	a.build()
 	setState("idle")
+	// Start the workers now, while the user picks files: they compile and
+	// warm up (warm) before the first run needs them.
+	go a.ensurePool(context.Background(), a.workerCount())
 	select {}
 }
 
@@ -187,7 +191,22 @@ func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
 		return nil, err
 	}
 	a.pool, a.poolN = p, n
+	warm(p)
 	return p, nil
+}
+
+// warm has every worker of a new pool score the built-in demo once (see
+// proto.KindWarm), in the background: a request that comes meanwhile waits
+// behind it. The body's data-warm attribute counts the pools warmed.
+func warm(p *pool) {
+	go func() {
+		t0 := time.Now()
+		p.all(context.Background(), nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindWarm} })
+		body := doc.(dom.HTMLDocument).Body()
+		n, _ := strconv.Atoi(body.GetAttribute("data-warm"))
+		body.SetAttribute("data-warm", strconv.Itoa(n+1))
+		js.Global().Set("otceWarmSeconds", time.Since(t0).Seconds())
+	}()
 }
 
 // dropPool terminates the workers (Cancel, or a worker was lost).

@@ -400,7 +400,9 @@ const localSolveMax = 4 << 20
 // shows its progress.
 func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, team []int, ps progressSlot) report.Candidate {
 	home := team[0]
+	t0 := time.Now()
 	p, err := a.ensurePool(ctx, workers)
+	benchAdd("pool", t0)
 	if err != nil {
 		return failed(f, s, err)
 	}
@@ -424,7 +426,9 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		}
 		return *resp.Result
 	}
+	t0 = time.Now()
 	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+	benchAdd("job", t0)
 	if err != nil {
 		if resp != nil && resp.Result != nil {
 			return *resp.Result
@@ -539,7 +543,9 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 			// same error; the summary stops at the first failed one.
 			var err error
 			if k > 0 {
+				t0 := time.Now()
 				_, err = w.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+				benchAdd("job", t0)
 			}
 			for rep := k; rep < s.K; rep += t {
 				if err != nil {

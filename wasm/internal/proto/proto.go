@@ -30,6 +30,7 @@ const (
 	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
 	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
 	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
+	KindWarm    = "warm"    // any worker: score the built-in demo once, so that the browser compiles the hot code before a run
 )
 
 // Files are the JS File or Blob objects of one candidate.
