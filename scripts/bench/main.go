@@ -88,6 +88,7 @@ type benchResult struct {
 	PageSeconds  float64        `json:"page_seconds"`
 	RunSeconds   float64        `json:"run_seconds"`
 	Timings      map[string]any `json:"timings"`
+	WarmSeconds  float64        `json:"warm_seconds"`
 	WorkerMemory []float64      `json:"worker_memory"`
 	Result       map[string]any `json:"result"`
 	Error        string         `json:"error,omitempty"`

@@ -428,7 +428,7 @@ func writeReport(sv *saved) string {
 	p("\n## Where the time goes\n\n")
 	{
 		tn, tb := map[string]float64{}, map[string]float64{}
-		totN, totB := 0.0, 0.0
+		totN, totB, warm := 0.0, 0.0, 0.0
 		for _, r := range rows {
 			for k, v := range r.Prof.Seconds {
 				tn[k] += v
@@ -442,12 +442,16 @@ func writeReport(sv *saved) string {
 					}
 				}
 				totB += b.PageSeconds
+				warm = max(warm, b.WarmSeconds)
 			}
 		}
-		p("Summed over the rows: natively, %s of %s s of solving. In the browser, %s of %s s in the page (\"op:\" are the solver's operations, "+
-			"each a round of messages to the workers; \"sample\" is the sampler worker reading the files and drawing the pixels, \"blocks\" the workers "+
-			"receiving the sample and allocating their rows; the rest up to 100%% is the page's own work: opening the job, summaries, drawing). "+
-			"The per-row figures and pprof's view follow.\n\n", shares(tn, "", totN), fs(totN), shares(tb, "", totB), fs(totB))
+		p("Summed over the rows: natively, %s of %s s of solving. In the browser, %s of %s s in the page (\"op:\" are the solver's operations: "+
+			"over the pool, each a round of messages to the workers, of which \"busy:\" is the busiest worker's own share (the rest is messages and "+
+			"the page's reduce, \"msg:post\" and \"msg:decode\" the page encoding its requests and decoding the answers); for a small problem, "+
+			"the one worker's own time; \"sample\" is the workers reading the files and drawing the pixels, \"job\" opening the files, \"blocks\" the "+
+			"workers receiving the sample and allocating their rows. Small problems solve their repetitions on all workers at once, so their phases, "+
+			"summed over the workers, can exceed 100%% of the time in the page. The workers warm up when the page opens, before the timing starts: "+
+			"a small demo solve, at most %s s here). The per-row figures and pprof's view follow.\n\n", shares(tn, "", totN), fs(totN), shares(tb, "", totB), fs(totB), fs(warm))
 	}
 	p("Native (repetition 0 in-process, `ot.Solution.Seconds` by operation, share of the solve) and browser (the page's own timings, globalThis.otceTimings: " +
 		"sampling, building the kernel blocks in the workers, the solve and its operations, summed over the repetitions, share of the time from files chosen to scores shown):\n\n")
