@@ -121,6 +121,9 @@ type Reply struct {
 	MaxLogU float64   // OpIterate: max_i |log u_i|; OpAbsorb: max_i log u_i before absorbing
 	Zero    int       // OpIterate: rows whose kernel row sum vanished; OpKernel: rows whose potential was moved; OpExactStart: 1 for a NaN or infinite cost
 	Mass    float64   // OpIterate, OpFinish: Σ_ij π_ij over the block
+	// Span is, for OpIterate, the number of blocks this reply sums when a
+	// block set combined them (CombineIterate; 0: this block alone).
+	Span int
 
 	// The exact solver's replies (Max also answers OpExactStart and
 	// OpInfeasibility).

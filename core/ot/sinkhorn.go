@@ -416,25 +416,16 @@ func (s *solver) run() (*Solution, error) {
 			}
 			sol.Iterations++
 			stageIt++
-			for j := range colsum {
-				colsum[j] = 0
+			sum, err := ReduceIterate(reps)
+			if err != nil {
+				return nil, err
 			}
-			for j := range joint {
-				joint[j] = 0
+			if len(sum.ColSum) != len(colsum) || len(sum.Joint) != len(joint) {
+				return nil, fmt.Errorf("ot: iteration replies hold %d columns and %d joint entries, want %d and %d", len(sum.ColSum), len(sum.Joint), len(colsum), len(joint))
 			}
-			rowErr, maxLogU, zeroRows, mass := 0.0, 0.0, 0, 0.0
-			for _, r := range reps {
-				zeroRows += r.Zero
-				rowErr += r.RowErr
-				mass += r.Mass
-				maxLogU = math.Max(maxLogU, r.MaxLogU)
-				for j, x := range r.ColSum {
-					colsum[j] += x
-				}
-				for j, x := range r.Joint {
-					joint[j] += x
-				}
-			}
+			copy(colsum, sum.ColSum)
+			copy(joint, sum.Joint)
+			rowErr, maxLogU, zeroRows, mass := sum.RowErr, max(0, sum.MaxLogU), sum.Zero, sum.Mass
 			zeroCols := 0
 			for _, c := range colsum {
 				if !(c > 0) {

@@ -41,6 +41,9 @@ type worker struct {
 	// block state
 	problem *ot.Problem
 	blocks  []*ot.Block
+	// first and nb: the hosted blocks are [first, first+len(blocks)) of a
+	// partition of nb (contiguous, as the page assigns them; nb 0 if not).
+	first, nb int
 }
 
 func main() {
@@ -211,6 +214,10 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 			w.blocks = append(w.blocks, ot.NewBlock(p, t, part[i][0], part[i][1]))
 		}
 		w.problem = p
+		w.nb = 0
+		if n := len(req.Blocks); n > 0 && req.Blocks[n-1]-req.Blocks[0] == n-1 {
+			w.first, w.nb = req.Blocks[0], len(part)
+		}
 		return nil
 	case proto.KindOp:
 		if req.Op == nil {
@@ -223,6 +230,16 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 				return err
 			}
 			resp.Replies[i] = r
+		}
+		if req.Op.Kind == ot.OpIterate && w.nb > 0 {
+			// One reply for each whole node of the solver's reduction
+			// tree: the same sums, in the same order, as the page would
+			// make of the blocks' replies, and a fraction of the bytes.
+			combined, err := ot.CombineIterate(resp.Replies, w.first, w.first+len(w.blocks), w.nb)
+			if err != nil {
+				return err
+			}
+			resp.Replies = combined
 		}
 		return nil
 	case proto.KindExact:
@@ -338,7 +355,7 @@ func (w *worker) release() {
 	if w.blocks == nil && w.problem == nil {
 		return
 	}
-	w.blocks, w.problem = nil, nil
+	w.blocks, w.problem, w.nb = nil, nil, 0
 	debug.FreeOSMemory()
 }
 
