@@ -758,8 +758,7 @@ func segdot32Body() []byte {
 func kernelrowBody() []byte {
 	f := &fn{nparam: 7}
 	const pRow, pG, pN, pFi, pInv, pEps, pFlush = 0, 1, 2, 3, 4, 5, 6
-	end2 := f.local(i32)
-	endR := f.local(i32)
+	end2, endR := f.ends2(pRow, pN)
 	vfi := f.local(v128)
 	vinv := f.local(v128)
 	veps := f.local(v128)
@@ -770,20 +769,6 @@ func kernelrowBody() []byte {
 	r := f.local(v128)
 	q := f.local(v128)
 
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-2)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end2)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(endR)
 	for _, p := range [][2]uint32{{pFi, vfi}, {pInv, vinv}, {pEps, veps}} {
 		f.get(p[0])
 		f.simd(simdF64x2Splat)
@@ -888,26 +873,8 @@ func kernelrowBody() []byte {
 		f.simd(simdF64x2Lt)
 		f.simd(simdV128Or)
 		f.simd(simdV128AndNot)
-		f.simd(simdF32x4Demote)
-		if single {
-			f.simd(simdStore32Lane)
-		} else {
-			f.simd(simdStore64Lane)
-		}
-		f.memarg(2, 0)
-		f.op(0)
-		step := int32(2)
-		if single {
-			step = 1
-		}
-		f.get(pRow)
-		f.i32c(4 * step)
-		f.op(opI32Add)
-		f.set(pRow)
-		f.get(pG)
-		f.i32c(8 * step)
-		f.op(opI32Add)
-		f.set(pG)
+		f.storeDemoted(single)
+		f.advance(single, pRow, pG)
 	}
 	f.block()
 	f.loop()
@@ -1121,27 +1088,12 @@ func scattersparseBody() []byte {
 func absorbrowBody() []byte {
 	f := &fn{nparam: 6}
 	const pRow, pV, pN, pUi, pLo, pSquare = 0, 1, 2, 3, 4, 5
-	end2 := f.local(i32)
-	endR := f.local(i32)
+	end2, endR := f.ends2(pRow, pN)
 	vui := f.local(v128)
 	vlo := f.local(v128)
 	x := f.local(v128)
 	y := f.local(v128)
 	zeros := f.local(v128) // i64x2: zero entries seen, a count a lane
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-2)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end2)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(endR)
 	f.get(pUi)
 	f.simd(simdF64x2Splat)
 	f.set(vui)
@@ -1208,26 +1160,8 @@ func absorbrowBody() []byte {
 			f.get(x)
 		}
 		f.simd(simdV128AndNot)
-		f.simd(simdF32x4Demote)
-		if single {
-			f.simd(simdStore32Lane)
-		} else {
-			f.simd(simdStore64Lane)
-		}
-		f.memarg(2, 0)
-		f.op(0)
-		step := int32(2)
-		if single {
-			step = 1
-		}
-		f.get(pRow)
-		f.i32c(4 * step)
-		f.op(opI32Add)
-		f.set(pRow)
-		f.get(pV)
-		f.i32c(8 * step)
-		f.op(opI32Add)
-		f.set(pV)
+		f.storeDemoted(single)
+		f.advance(single, pRow, pV)
 	}
 	loops := func(square bool) {
 		f.block()
@@ -1265,4 +1199,56 @@ func absorbrowBody() []byte {
 	f.op(opI32WrapI64)
 	f.op(opI32Sub)
 	return f.body()
+}
+
+// ends2 declares two i32 locals and sets them to the byte offsets, in the
+// float32 array at parameter pRow of length parameter pN, of the end of its
+// pairs (pRow + 4·(pN &^ 1)) and of its end (pRow + 4·pN).
+func (f *fn) ends2(pRow, pN uint32) (end2, endR uint32) {
+	end2, endR = f.local(i32), f.local(i32)
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(-2)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end2)
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(endR)
+	return end2, endR
+}
+
+// storeDemoted demotes the f64x2 on the stack to float32 and stores its
+// first lane (single) or both at the address below it.
+func (f *fn) storeDemoted(single bool) {
+	f.simd(simdF32x4Demote)
+	if single {
+		f.simd(simdStore32Lane)
+	} else {
+		f.simd(simdStore64Lane)
+	}
+	f.memarg(2, 0)
+	f.op(0)
+}
+
+// advance moves a float32 pointer p32 and a float64 pointer p64 on by one
+// entry (single) or two.
+func (f *fn) advance(single bool, p32, p64 uint32) {
+	step := int32(2)
+	if single {
+		step = 1
+	}
+	f.get(p32)
+	f.i32c(4 * step)
+	f.op(opI32Add)
+	f.set(p32)
+	f.get(p64)
+	f.i32c(8 * step)
+	f.op(opI32Add)
+	f.set(p64)
 }

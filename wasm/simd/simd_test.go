@@ -131,22 +131,29 @@ func TestDotAxpy(t *testing.T) {
 	}
 }
 
+// randomSegments draws the class segments of m columns in lb classes:
+// sorted bounds from 0 to m, some classes empty.
+func randomSegments(rng *rand.Rand, m, lb int) []int {
+	seg := make([]int, lb+1)
+	for c := 1; c < lb; c++ {
+		seg[c] = rng.IntN(m + 1)
+	}
+	seg[lb] = m
+	for c := 1; c < lb; c++ {
+		for e := c; e > 0 && seg[e] < seg[e-1]; e-- {
+			seg[e], seg[e-1] = seg[e-1], seg[e]
+		}
+	}
+	return seg
+}
+
 func TestSegDot(t *testing.T) {
 	load(t)
 	ref := ot.GoKernels()
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, m := range []int{1, 3, 19, 100, 2001} {
 		for _, lb := range []int{1, 2, 5, 19} {
-			seg := make([]int, lb+1)
-			for c := 1; c < lb; c++ {
-				seg[c] = rng.IntN(m + 1)
-			}
-			seg[lb] = m
-			for c := 1; c < lb; c++ { // sorted, some empty
-				for e := c; e > 0 && seg[e] < seg[e-1]; e-- {
-					seg[e], seg[e-1] = seg[e-1], seg[e]
-				}
-			}
+			seg := randomSegments(rng, m, lb)
 			row := make([]float32, m)
 			for i, x := range values(rng, m, lb%4) {
 				row[i] = float32(x)
@@ -287,16 +294,7 @@ func TestSparse(t *testing.T) {
 	for _, m := range []int{1, 3, 19, 100, 2001} {
 		for _, lb := range []int{1, 2, 5, 19} {
 			for _, density := range []float64{0, 0.01, 0.2, 1} {
-				seg := make([]int, lb+1)
-				for c := 1; c < lb; c++ {
-					seg[c] = rng.IntN(m + 1)
-				}
-				seg[lb] = m
-				for c := 1; c < lb; c++ { // sorted, some empty
-					for e := c; e > 0 && seg[e] < seg[e-1]; e-- {
-						seg[e], seg[e-1] = seg[e-1], seg[e]
-					}
-				}
+				seg := randomSegments(rng, m, lb)
 				sv, sc := sparseRow(rng, m, density, (lb+m)%4)
 				v := values(rng, m, 0)
 				want, got := make([]float64, lb), make([]float64, lb)
