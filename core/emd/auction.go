@@ -279,7 +279,11 @@ func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool
 		}
 	}
 	if w1 <= W {
-		return w1, min(w2, W), j1, true
+		// An explicit comparison: min calls the runtime in WebAssembly.
+		if W < w2 {
+			w2 = W
+		}
+		return w1, w2, j1, true
 	}
 	return 0, 0, 0, false
 }
@@ -346,7 +350,9 @@ func (c *BidCache) store(t *topK, r int) (w1, w2 float64, j1 int) {
 			}
 		}
 	}
-	w2 = min(w2, t.vals[0])
+	if t.vals[0] < w2 {
+		w2 = t.vals[0]
+	}
 	c.bound[r-c.lo] = t.vals[0]
 	if j1 < 0 { // a single column: it is the root
 		w1, j1 = t.vals[0], int(t.idx[0])

@@ -42,6 +42,9 @@ func BenchmarkRepetition(b *testing.B) {
 					b.ReportMetric(sol.MarginalError, "marginal-error")
 					b.ReportMetric(sol.CE, "CE")
 					b.ReportMetric(sol.EpsOverMedian(set.prm.Eps), "eps/median")
+					for op, sec := range sol.Seconds {
+						b.ReportMetric(sec, op+"-s")
+					}
 				})
 			}
 		}

@@ -85,10 +85,31 @@ func NewBlock(p *Problem, t *Target, lo, hi int) *Block {
 	return b
 }
 
+// NewCostBlock returns the block of rows [lo, hi) of p holding cost, its
+// (hi−lo)×M cost rows as OpCost computes them (OpRows returns them), as if
+// OpCost had run: a process that receives the rows another one computed
+// (the browser's sampler, solving the exact plan over every block) needs
+// not compute them again. With a nil t the block serves the exact solver's
+// operations only: it cannot compute its cost (OpCost fails).
+func NewCostBlock(p *Problem, t *Target, lo, hi int, cost []float32) (*Block, error) {
+	if lo < 0 || hi < lo || hi > p.N || len(cost) != (hi-lo)*p.M {
+		return nil, fmt.Errorf("ot: %d costs for the rows [%d, %d) of a %d×%d problem", len(cost), lo, hi, p.N, p.M)
+	}
+	if t == nil {
+		t = &Target{seg: p.segments()}
+	}
+	b := NewBlock(p, t, lo, hi)
+	b.buf = cost
+	return b, nil
+}
+
 // Do performs op on the block.
 func (b *Block) Do(op *Op) (*Reply, error) {
 	switch op.Kind {
 	case OpCost:
+		if len(b.xt) != len(b.p.Xt) {
+			return nil, errors.New("ot: the block has no target points to compute its cost from")
+		}
 		b.ex = nil
 		return b.cost(op.Stats), nil
 	case OpCostHistogram:
@@ -243,48 +264,123 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 	a := 1 / float64(p.N)
 	rep := &Reply{ColSum: make([]float64, m), Joint: make([]float64, p.La*lb)}
 	col := rep.ColSum
-	segsum := make([]float64, lb)
 	// The largest |log u_i| is that of the largest or the smallest u_i:
 	// two logarithms a block, not one a row.
 	unMin, unMax := 1.0, 1.0
-	for r := 0; r < b.rows(); r++ {
-		var row []float32
-		var sv []float32
-		var sc []int32
-		var s float64
-		lo, hi := 0, lb-1
-		if b.sparse {
-			sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
-		} else {
-			row = b.buf[r*m : (r+1)*m]
-			s = segDot32(segsum, row, v, b.seg)
-		}
-		if !(s > 0) || math.IsInf(s, 0) {
-			rep.Zero++
-			continue
-		}
-		un := a / s
-		if omega != 1 {
-			un = relax(b.u[r], un, omega)
-		}
-		b.u[r] = un
-		unMin, unMax = min(unMin, un), max(unMax, un)
-		mass := un * s
-		rep.Mass += mass
-		rep.RowErr += math.Abs(mass - a)
-		// Classes outside [lo, hi] have no entry in this row.
-		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
-		for c := lo; c <= hi; c++ {
-			jr[c] += un * segsum[c]
-		}
-		if b.sparse {
-			scatterSparse(col, un, sv, sc)
-		} else {
-			axpy32(col, un, row)
+	if b.sparse && accel.SparseRowSums != nil && accel.ScatterSparseRows != nil {
+		unMin, unMax = b.iterateSparseRows(rep, v, omega)
+	} else {
+		segsum := make([]float64, lb)
+		for r := 0; r < b.rows(); r++ {
+			var row []float32
+			var sv []float32
+			var sc []int32
+			var s float64
+			lo, hi := 0, lb-1
+			if b.sparse {
+				sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
+			} else {
+				row = b.buf[r*m : (r+1)*m]
+				s = segDot32(segsum, row, v, b.seg)
+			}
+			un, ok := b.rowScaling(rep, r, s, a, omega)
+			if !ok {
+				continue
+			}
+			// Explicit comparisons: min and max call the runtime in
+			// WebAssembly (un is positive and finite here).
+			if un < unMin {
+				unMin = un
+			}
+			if un > unMax {
+				unMax = un
+			}
+			// Classes outside [lo, hi] have no entry in this row.
+			jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+			for c := lo; c <= hi; c++ {
+				jr[c] += un * segsum[c]
+			}
+			if b.sparse {
+				scatterSparse(col, un, sv, sc)
+			} else {
+				axpy32(col, un, row)
+			}
 		}
 	}
 	rep.MaxLogU = max(math.Abs(detmath.Log(unMin)), math.Abs(detmath.Log(unMax)))
 	return rep, nil
+}
+
+// rowScaling updates row r's scaling from its sum s with v (relaxed by
+// omega), adds its mass and marginal error to rep, and returns it; a row
+// without a positive finite sum counts in rep.Zero and is left alone.
+func (b *Block) rowScaling(rep *Reply, r int, s, a, omega float64) (float64, bool) {
+	if !(s > 0) || math.IsInf(s, 0) {
+		rep.Zero++
+		return 0, false
+	}
+	un := a / s
+	if omega != 1 {
+		un = relax(b.u[r], un, omega)
+	}
+	b.u[r] = un
+	mass := un * s
+	rep.Mass += mass
+	rep.RowErr += math.Abs(mass - a)
+	return un, true
+}
+
+// sparseChunk is the number of sparse rows iterateSparseRows hands to the
+// installed kernels a call.
+const sparseChunk = 64
+
+// iterateSparseRows is iterate's loop over the rows of a sparse block with
+// the installed Kernels.SparseRowSums and ScatterSparseRows: the same
+// operations in the same order as the row-by-row loop (a row's scatter
+// into the column sums only moves after the next rows' class sums, which
+// do not read them), in two calls a chunk of rows instead of two a row.
+// It returns the smallest and largest row scalings (1 included).
+func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin, unMax float64) {
+	p := b.p
+	lb := p.Lb
+	a := 1 / float64(p.N)
+	unMin, unMax = 1, 1
+	n := min(sparseChunk, b.rows())
+	sums := make([]float64, n*lb)
+	totals := make([]float64, n)
+	uns := make([]float64, n)
+	for r0 := 0; r0 < b.rows(); r0 += sparseChunk {
+		r1 := min(r0+sparseChunk, b.rows())
+		k := r1 - r0
+		sp := b.sp[r0 : r1+1]
+		accel.SparseRowSums(sums[:k*lb], totals[:k], b.sv, b.sc, sp, v, b.seg)
+		for i := range k {
+			r := r0 + i
+			uns[i] = 0
+			un, ok := b.rowScaling(rep, r, totals[i], a, omega)
+			if !ok {
+				continue
+			}
+			uns[i] = un
+			if un < unMin {
+				unMin = un
+			}
+			if un > unMax {
+				unMax = un
+			}
+			// The row's classes: those of its first and last columns
+			// (a row with a positive sum has one at least).
+			sc := b.sc[sp[i]:sp[i+1]]
+			lo, hi := int(p.Yt[sc[0]]), int(p.Yt[sc[len(sc)-1]])
+			jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+			seg := sums[i*lb : (i+1)*lb]
+			for c := lo; c <= hi; c++ {
+				jr[c] += un * seg[c]
+			}
+		}
+		accel.ScatterSparseRows(rep.ColSum, uns[:k], b.sv, b.sc, sp)
+	}
+	return unMin, unMax
 }
 
 // sparseSums computes the class sums of sparse row r with v: segsum[c] for

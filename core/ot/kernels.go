@@ -30,6 +30,17 @@ type Kernels struct {
 	ScatterSparse func(col []float64, a float64, sv []float32, sc []int32)
 	// AbsorbRow is absorbRow (one call a dense row).
 	AbsorbRow func(row []float32, v []float64, ui, lo float64, square bool) int
+	// SparseRowSums is segDotSparse on each of the rows r < len(totals)
+	// of a sparse block, one call for them all (where a call into another
+	// module costs as much as a short row): row r holds the values
+	// sv[sp[r]:sp[r+1]] at the columns sc[sp[r]:sp[r+1]]; its class sums
+	// go to segsums[r·lb:(r+1)·lb] for all lb = len(seg)−1 classes (0 for
+	// a class without entries) and its total to totals[r]. It is
+	// sparseRowSumsGo's result, bit for bit.
+	SparseRowSums func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int)
+	// ScatterSparseRows is scatterSparse(col, a[r], row r) for each row
+	// r < len(a) with a[r] ≠ 0, in row order (rows as in SparseRowSums).
+	ScatterSparseRows func(col, a []float64, sv []float32, sc []int32, sp []int)
 }
 
 var accel Kernels
@@ -42,7 +53,27 @@ func SetKernels(k Kernels) { accel = k }
 // are tested against.
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
-		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo}
+		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo,
+		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo}
+}
+
+// sparseRowSumsGo is Kernels.SparseRowSums in Go: segDotSparse row by row.
+func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+	lb := len(seg) - 1
+	for r := range totals {
+		lo, hi := sp[r], sp[r+1]
+		totals[r] = segDotSparseGo(segsums[r*lb:(r+1)*lb], sv[lo:hi], sc[lo:hi], v, seg)
+	}
+}
+
+// scatterSparseRowsGo is Kernels.ScatterSparseRows in Go.
+func scatterSparseRowsGo(col, a []float64, sv []float32, sc []int32, sp []int) {
+	for r, ar := range a {
+		if ar != 0 {
+			lo, hi := sp[r], sp[r+1]
+			scatterSparseGo(col, ar, sv[lo:hi], sc[lo:hi])
+		}
+	}
 }
 
 // segDotSparse computes the per-class partial dot products of one sparse

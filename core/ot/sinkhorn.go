@@ -448,7 +448,14 @@ func (s *solver) run() (*Solution, error) {
 					vn = relax(s.v[j], vn, w)
 				}
 				s.v[j] = vn
-				vMin, vMax = min(vMin, vn), max(vMax, vn)
+				// Explicit comparisons: min and max call the runtime in
+				// WebAssembly (vn is not NaN: c > 0).
+				if vn < vMin {
+					vMin = vn
+				}
+				if vn > vMax {
+					vMax = vn
+				}
 			}
 			maxLogV := max(math.Abs(detmath.Log(vMin)), math.Abs(detmath.Log(vMax)))
 			errNow := rowErr + colErr

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync/atomic"
 	"testing"
 )
 
@@ -157,5 +158,37 @@ func TestWorkerCountIndependence(t *testing.T) {
 	b := solve(t, p, 3, prm)
 	if a.CE != b.CE || a.WD != b.WD || a.Iterations != b.Iterations {
 		t.Fatalf("1 worker: CE %v WD %v it %d; 3 workers: CE %v WD %v it %d", a.CE, a.WD, a.Iterations, b.CE, b.WD, b.Iterations)
+	}
+}
+
+// TestSparseRowKernelsSameBits solves a nearly unregularised problem (raw
+// cost: the kernel turns sparse) with the row-by-row loop and with the
+// chunked loop that installed Kernels.SparseRowSums and ScatterSparseRows
+// take (here their Go forms), and asks for the same bits.
+func TestSparseRowKernelsSameBits(t *testing.T) {
+	p := clustered(5, 600, 600, 12, 7, 7, 4)
+	prm := Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4}
+	a := solve(t, p, 2, prm)
+	var calls atomic.Int64
+	SetKernels(Kernels{
+		SparseRowSums: func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+			calls.Add(1)
+			sparseRowSumsGo(segsums, totals, sv, sc, sp, v, seg)
+		},
+		ScatterSparseRows: scatterSparseRowsGo,
+	})
+	defer SetKernels(Kernels{})
+	b := solve(t, p, 2, prm)
+	if calls.Load() == 0 {
+		t.Fatal("the chunked loop never ran: the kernel should turn sparse")
+	}
+	if a.CE != b.CE || a.WD != b.WD || a.Iterations != b.Iterations || a.MarginalError != b.MarginalError {
+		t.Fatalf("row by row: CE %v WD %v it %d err %v; chunked: CE %v WD %v it %d err %v",
+			a.CE, a.WD, a.Iterations, a.MarginalError, b.CE, b.WD, b.Iterations, b.MarginalError)
+	}
+	for j := range a.Joint {
+		if a.Joint[j] != b.Joint[j] {
+			t.Fatalf("joint[%d]: %v row by row, %v chunked", j, a.Joint[j], b.Joint[j])
+		}
 	}
 }

@@ -37,6 +37,8 @@ import (
 //	segdotsparse(segsum, sv, sc, v, seg, nnz, lb i32) f64  core/ot's segDotSparse on one sparse row
 //	scattersparse(col i32, a f64, sv, sc, nnz i32)      col[sc_k] += a·sv_k, k < nnz, in order
 //	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
+//	segdotsparserows(segsums, totals, sv, sc, sp, v, seg, nrows, lb i32)  segdotsparse on each row r < nrows: values sv[sp[r]:sp[r+1]] (sp int64), sums at segsums + 8·lb·r
+//	scattersparserows(col, a, sv, sc, sp, nrows i32)    scattersparse(col, a[r], row r) for each row r < nrows with a[r] ≠ 0
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -45,8 +47,9 @@ func Module() []byte {
 	m = append(m, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
 
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse, 7 absorbrow.
-	types := []byte{8}
+	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
+	// 9 scattersparserows.
+	types := []byte{10}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -55,6 +58,8 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -65,17 +70,18 @@ func Module() []byte {
 	m = section(m, 2, imp)
 
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse, 7 absorbrow (function i has type i).
-	m = section(m, 3, []byte{8, 0, 1, 2, 3, 4, 5, 6, 7})
+	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
+	// 9 scattersparserows (function i has type i).
+	m = section(m, 3, []byte{10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
 
-	exp := []byte{8}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow"} {
+	exp := []byte{10}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -199,6 +205,7 @@ const (
 	opI32Load    = 0x28
 	opI32WrapI64 = 0xa7
 	opF64Add     = 0xa0
+	opF64Ne      = 0x62
 	opF64Mul     = 0xa2
 	opF64Promote = 0xbb
 	opF32Load    = 0x2a
@@ -1025,6 +1032,138 @@ func segdotsparseBody() []byte {
 	f.end()
 	f.end()
 	f.get(total)
+	return f.body()
+}
+
+// Function indices of the module (for calls between its functions).
+const (
+	fnSegdotsparse  = 5
+	fnScattersparse = 6
+)
+
+// rowRange sets lo and hi to the int64 row pointers sp[r], sp[r+1] (sp is
+// a byte offset, advanced by 8 for the next row).
+func (f *fn) rowRange(pSp, lo, hi uint32) {
+	f.get(pSp)
+	f.scalar(opI64Load, 3, 0)
+	f.op(opI32WrapI64)
+	f.set(lo)
+	f.get(pSp)
+	f.scalar(opI64Load, 3, 8)
+	f.op(opI32WrapI64)
+	f.set(hi)
+}
+
+// elemAt pushes base + size·i (a byte offset of element i).
+func (f *fn) elemAt(base, i uint32, shift int32) {
+	f.get(base)
+	f.get(i)
+	f.i32c(shift)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+}
+
+// segdotsparserowsBody: params segsums, totals, sv, sc, sp, v, seg, nrows,
+// lb. For each row r < nrows, with lo = sp[r] and hi = sp[r+1] (int64):
+// totals[r] = segdotsparse(segsums + 8·lb·r, sv + 4·lo, sc + 4·lo, v, seg,
+// hi − lo, lb). A call within the module costs next to nothing, where each
+// call from Go crosses into JavaScript and back.
+func segdotsparserowsBody() []byte {
+	f := &fn{nparam: 9}
+	const pSums, pTotals, pSv, pSc, pSp, pV, pSeg, pRows, pLb = 0, 1, 2, 3, 4, 5, 6, 7, 8
+	lo := f.local(i32)
+	hi := f.local(i32)
+	end := f.local(i32)
+	// end = totals + 8·nrows
+	f.elemAt(pTotals, pRows, 3)
+	f.set(end)
+	f.block()
+	f.loop()
+	{
+		f.get(pTotals)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.rowRange(pSp, lo, hi)
+		f.get(pTotals)
+		f.get(pSums)
+		f.elemAt(pSv, lo, 2)
+		f.elemAt(pSc, lo, 2)
+		f.get(pV)
+		f.get(pSeg)
+		f.get(hi)
+		f.get(lo)
+		f.op(opI32Sub)
+		f.get(pLb)
+		f.call(fnSegdotsparse)
+		f.scalar(opF64Store, 3, 0)
+		// Next row: totals += 8, sp += 8, segsums += 8·lb.
+		f.get(pTotals)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.set(pTotals)
+		f.get(pSp)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.set(pSp)
+		f.elemAt(pSums, pLb, 3)
+		f.set(pSums)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	return f.body()
+}
+
+// scattersparserowsBody: params col, a, sv, sc, sp, nrows. For each row
+// r < nrows with a[r] ≠ 0 (lo, hi as in segdotsparserows):
+// scattersparse(col, a[r], sv + 4·lo, sc + 4·lo, hi − lo).
+func scattersparserowsBody() []byte {
+	f := &fn{nparam: 6}
+	const pCol, pA, pSv, pSc, pSp, pRows = 0, 1, 2, 3, 4, 5
+	lo := f.local(i32)
+	hi := f.local(i32)
+	end := f.local(i32)
+	ar := f.local(f64)
+	f.elemAt(pA, pRows, 3)
+	f.set(end)
+	f.block()
+	f.loop()
+	{
+		f.get(pA)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pA)
+		f.scalar(opF64Load, 3, 0)
+		f.tee(ar)
+		f.f64c(0)
+		f.op(opF64Ne)
+		f.op(0x04, 0x40) // if
+		{
+			f.rowRange(pSp, lo, hi)
+			f.get(pCol)
+			f.get(ar)
+			f.elemAt(pSv, lo, 2)
+			f.elemAt(pSc, lo, 2)
+			f.get(hi)
+			f.get(lo)
+			f.op(opI32Sub)
+			f.call(fnScattersparse)
+		}
+		f.end()
+		f.get(pA)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.set(pA)
+		f.get(pSp)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.set(pSp)
+		f.br(0)
+	}
+	f.end()
+	f.end()
 	return f.body()
 }
 

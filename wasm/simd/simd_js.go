@@ -37,6 +37,12 @@ func scattersparse(col unsafe.Pointer, a float64, sv, sc unsafe.Pointer, nnz int
 //go:wasmimport otcesimd absorbrow
 func absorbrow(row, v unsafe.Pointer, n int32, ui, lo float64, square int32) int32
 
+//go:wasmimport otcesimd segdotsparserows
+func segdotsparserows(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows, lb int32)
+
+//go:wasmimport otcesimd scattersparserows
+func scattersparserows(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -74,7 +80,73 @@ func Kernels() ot.Kernels {
 		SegDotSparse:  SegDotSparse,
 		ScatterSparse: ScatterSparse,
 		AbsorbRow:     AbsorbRow,
+
+		SparseRowSums:     SparseRowSums,
+		ScatterSparseRows: ScatterSparseRows,
 	}
+}
+
+// checkRows panics unless the rows r < nrows of a sparse block (values
+// sv[sp[r]:sp[r+1]] at the ascending columns sc[sp[r]:sp[r+1]]) lie in sv
+// and sc, with columns in [0, m). The kernels trust the columns between a
+// row's ends, which bound them.
+func checkRows(sv []float32, sc []int32, sp []int, nrows, m int) {
+	if len(sp) < nrows+1 || len(sv) < len(sc) {
+		panic("simd: sparse rows out of range")
+	}
+	for r := range nrows {
+		lo, hi := sp[r], sp[r+1]
+		if lo < 0 || hi < lo || hi > len(sc) {
+			panic("simd: sparse row pointers out of range")
+		}
+		if hi > lo && (sc[lo] < 0 || int(sc[hi-1]) >= m) {
+			panic("simd: sparse row column out of range")
+		}
+	}
+}
+
+// SparseRowSums is core/ot's Kernels.SparseRowSums: SegDotSparse on each
+// row r < len(totals), in one call.
+func SparseRowSums(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+	nrows, lb := len(totals), len(seg)-1
+	if nrows == 0 {
+		return
+	}
+	if lb < 1 || len(segsums) < nrows*lb || seg[lb] > len(v) {
+		panic("simd: SparseRowSums arguments out of range")
+	}
+	checkRows(sv, sc, sp, nrows, seg[lb])
+	if len(sc) == 0 {
+		// No entry at all (and no element to point at): every sum is 0.
+		clear(segsums[:nrows*lb])
+		clear(totals)
+		return
+	}
+	segdotsparserows(unsafe.Pointer(&segsums[0]), unsafe.Pointer(&totals[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
+		unsafe.Pointer(&sp[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(nrows), int32(lb))
+	runtime.KeepAlive(segsums)
+	runtime.KeepAlive(totals)
+	runtime.KeepAlive(sv)
+	runtime.KeepAlive(sc)
+	runtime.KeepAlive(sp)
+	runtime.KeepAlive(v)
+	runtime.KeepAlive(seg)
+}
+
+// ScatterSparseRows is core/ot's Kernels.ScatterSparseRows: ScatterSparse
+// of each row r < len(a) with a[r] ≠ 0, in order, in one call.
+func ScatterSparseRows(col, a []float64, sv []float32, sc []int32, sp []int) {
+	if len(a) == 0 || len(sc) == 0 {
+		return
+	}
+	checkRows(sv, sc, sp, len(a), len(col))
+	scattersparserows(unsafe.Pointer(&col[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
+		unsafe.Pointer(&sp[0]), int32(len(a)))
+	runtime.KeepAlive(col)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(sv)
+	runtime.KeepAlive(sc)
+	runtime.KeepAlive(sp)
 }
 
 // AbsorbRow is core/ot's absorbRow: the scalings ui·v_j into the non-zero

@@ -24,7 +24,7 @@ go.exit = process.exit;
 
 // The same lines as in www/worker.js.
 const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded };
+let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded };
 const importObject = Object.assign({}, go.importObject, { otcesimd: {
   sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
   dot32: (k, v, n) => simd.dot32(k, v, n),
@@ -34,6 +34,8 @@ const importObject = Object.assign({}, go.importObject, { otcesimd: {
   segdotsparse: (s, sv, sc, v, g, nnz, lb) => simd.segdotsparse(s, sv, sc, v, g, nnz, lb),
   scattersparse: (c, a, sv, sc, nnz) => simd.scattersparse(c, a, sv, sc, nnz),
   absorbrow: (r, v, n, ui, lo, sq) => simd.absorbrow(r, v, n, ui, lo, sq),
+  segdotsparserows: (s, t, sv, sc, sp, v, g, n, lb) => simd.segdotsparserows(s, t, sv, sc, sp, v, g, n, lb),
+  scattersparserows: (c, a, sv, sc, sp, n) => simd.scattersparserows(c, a, sv, sc, sp, n),
 } });
 
 WebAssembly.instantiate(fs.readFileSync(process.argv[2]), importObject).then((result) => {
