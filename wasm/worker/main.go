@@ -19,6 +19,7 @@ import (
 	"sync"
 	"syscall/js"
 	"time"
+	"unsafe"
 
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
@@ -41,6 +42,9 @@ type worker struct {
 	// block state
 	problem *ot.Problem
 	blocks  []*ot.Block
+	// given: the sampler's copies of blocks other workers host, by first
+	// row, with the cost rows they computed (KindTake), for KindExact.
+	given map[int]*ot.Block
 	// first and nb: the hosted blocks are [first, first+len(blocks)) of a
 	// partition of nb (contiguous, as the page assigns them; nb 0 if not).
 	first, nb int
@@ -89,6 +93,9 @@ func main() {
 
 func post(v any) {
 	obj, transfer := wire.Encode(v)
+	if r, ok := v.(*proto.Response); ok {
+		transfer = append(transfer, r.Transfer()...)
+	}
 	js.Global().Call("postMessage", obj, wire.Transfer(transfer))
 }
 
@@ -167,7 +174,7 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		if w.job == nil {
 			return errors.New("sample asked before a job was opened")
 		}
-		w.sample = nil
+		w.sample, w.given = nil, nil
 		smp, err := w.job.Sample(req.Rep)
 		if err != nil {
 			return err
@@ -299,6 +306,22 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		}
 		debug.FreeOSMemory()
 		return nil
+	case proto.KindGive:
+		b, err := w.hostedBlock(req.Blocks)
+		if err != nil {
+			return err
+		}
+		rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
+		if err != nil {
+			return err
+		}
+		// One copy out of the Go memory; postMessage then moves the buffer.
+		u8 := js.Global().Get("Uint8Array").New(4 * len(rep.Costs))
+		js.CopyBytesToJS(u8, float32Bytes(rep.Costs))
+		resp.Rows = []js.Value{u8}
+		return nil
+	case proto.KindTake:
+		return w.take(req)
 	case proto.KindRelease:
 		w.release()
 		return nil
@@ -311,9 +334,65 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 	return fmt.Errorf("unknown request %q", req.Kind)
 }
 
+// hostedBlock returns the hosted block of index blocks[0] in the current
+// problem's partition.
+func (w *worker) hostedBlock(blocks []int) (*ot.Block, error) {
+	if w.problem == nil || len(blocks) != 1 {
+		return nil, errors.New("cost rows asked without a problem or a block")
+	}
+	part := ot.Partition(w.problem.N)
+	if i := blocks[0]; i >= 0 && i < len(part) {
+		for _, b := range w.blocks {
+			if b.Lo == part[i][0] && b.Hi == part[i][1] {
+				return b, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("block %d is not hosted here", blocks[0])
+}
+
+// take keeps the cost rows another worker computed for block Blocks[0] of
+// the sample's partition, for the next exact plan.
+func (w *worker) take(req *proto.Request) error {
+	if w.sample == nil || len(req.Blocks) != 1 || len(req.Rows) != 1 {
+		return errors.New("cost rows given without a sample, a block or rows")
+	}
+	p := w.sample.Problem
+	part := ot.Partition(p.N)
+	i := req.Blocks[0]
+	if i < 0 || i >= len(part) {
+		return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
+	}
+	lo, hi := part[i][0], part[i][1]
+	u8 := req.Rows[0]
+	if n := u8.Get("length").Int(); n != 4*(hi-lo)*p.M {
+		return fmt.Errorf("block %d: %d bytes of cost rows, want %d", i, n, 4*(hi-lo)*p.M)
+	}
+	cost := make([]float32, (hi-lo)*p.M)
+	js.CopyBytesToGo(float32Bytes(cost), u8)
+	b, err := ot.NewCostBlock(p, nil, lo, hi, cost)
+	if err != nil {
+		return err
+	}
+	if w.given == nil {
+		w.given = map[int]*ot.Block{}
+	}
+	w.given[lo] = b
+	return nil
+}
+
+// float32Bytes views x as its bytes (little endian in WebAssembly).
+func float32Bytes(x []float32) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
+}
+
 // exactPlan solves the exact plan of the sample over the blocks of its
-// partition: the hosted ones as they are, the others built here for the
-// solve and dropped after it.
+// partition: the hosted ones as they are, those whose rows other workers
+// gave (KindTake) as received, and the others built here for the solve;
+// all but the hosted ones are dropped after it.
 func (w *worker) exactPlan() (*emd.Plan, error) {
 	p := w.sample.Problem
 	hosted := map[int]*ot.Block{}
@@ -332,6 +411,10 @@ func (w *worker) exactPlan() (*emd.Plan, error) {
 			lb.Blocks = append(lb.Blocks, b)
 			continue
 		}
+		if b, ok := w.given[r[0]]; ok && b.Hi == r[1] {
+			lb.Blocks = append(lb.Blocks, b)
+			continue
+		}
 		if t == nil {
 			t = ot.NewTarget(p)
 		}
@@ -346,16 +429,17 @@ func (w *worker) exactPlan() (*emd.Plan, error) {
 	for _, b := range built {
 		b.Do(&ot.Op{Kind: ot.OpRelease})
 	}
+	w.given = nil
 	return plan, err
 }
 
 // release drops the blocks and returns their memory to the Go heap, so that
 // the next repetition's kernel reuses it instead of growing the wasm memory.
 func (w *worker) release() {
-	if w.blocks == nil && w.problem == nil {
+	if w.blocks == nil && w.problem == nil && w.given == nil {
 		return
 	}
-	w.blocks, w.problem, w.nb = nil, nil, 0
+	w.blocks, w.problem, w.nb, w.given = nil, nil, 0, nil
 	debug.FreeOSMemory()
 }
 

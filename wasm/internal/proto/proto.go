@@ -31,6 +31,8 @@ const (
 	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
 	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
 	KindWarm    = "warm"    // any worker: score the built-in demo once, so that the browser compiles the hot code before a run
+	KindGive    = "give"    // a worker other than the sampler: the cost rows of its hosted block Blocks[0] (after OpCost), moved out in Rows
+	KindTake    = "take"    // sampler: keep the cost rows Rows of block Blocks[0] of the current problem for the next KindExact
 )
 
 // Files are the JS File or Blob objects of one candidate.
@@ -62,7 +64,14 @@ type Request struct {
 	// Sample is, for KindAdd, the sample Solution solves when another
 	// worker drew it (its features may be left out).
 	Sample *otce.Sample
+	// Rows are, for KindTake, a block's cost rows as a Uint8Array of their
+	// float32 bytes (little endian, row-major), transferred, not copied.
+	Rows []js.Value
 }
+
+// Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
+// to the receiver instead of copying them.
+func (r *Request) Transfer() []any { return buffers(r.Rows) }
 
 // Job describes an opened candidate.
 type Job struct {
@@ -95,6 +104,19 @@ type Response struct {
 	// Busy is the seconds the worker spent on the request, from its
 	// arrival to its answer (the page's time minus it is the messages').
 	Busy float64
+	// Rows answers KindGive as Request.Rows is for KindTake.
+	Rows []js.Value
+}
+
+// Transfer returns the ArrayBuffers of r's Rows (see Request.Transfer).
+func (r *Response) Transfer() []any { return buffers(r.Rows) }
+
+func buffers(rows []js.Value) []any {
+	var out []any
+	for _, v := range rows {
+		out = append(out, v.Get("buffer"))
+	}
+	return out
 }
 
 // Progress is posted by a worker while it solves a sample alone (KindSolve),
