@@ -44,6 +44,7 @@ type BidCache struct {
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
+	below     []int32   // refresh's scratch for Kernels.Below
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.
@@ -367,12 +368,67 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 	var t topK
 	thr := t.reset(c.k)
 	prices = prices[:len(row)]
-	for j, cv := range row {
+	if accel.Below == nil || len(row) < 4*(c.k+1) {
+		for j, cv := range row {
+			if val := float64(cv) + prices[j]; val < thr {
+				thr = t.insert(val, j)
+			}
+		}
+		return c.store(&t, r)
+	}
+	// The same inserts in the same order, with the installed filter: a
+	// column it leaves out is not below the threshold at the start of its
+	// chunk, so not below it later either (the threshold only falls).
+	// The chunks double in length as the threshold falls, from K+1
+	// columns scanned here (where every finite value goes in).
+	size := c.k + 1
+	for j, cv := range row[:size] {
 		if val := float64(cv) + prices[j]; val < thr {
 			thr = t.insert(val, j)
 		}
 	}
+	if cap(c.below) < len(row) {
+		c.below = make([]int32, len(row))
+	}
+	for lo := size; lo < len(row); lo += size {
+		size *= 2
+		hi := min(lo+size, len(row))
+		for _, k := range accel.Below(c.below[:0], row[lo:hi], prices[lo:hi], thr) {
+			j := lo + int(k)
+			if val := float64(row[j]) + prices[j]; val < thr {
+				thr = t.insert(val, j)
+			}
+		}
+		size = hi - lo
+	}
 	return c.store(&t, r)
+}
+
+// Kernels are alternative implementations of the auction's hot loop, for a
+// platform where faster code computes the same result: the browser's
+// worker installs the WebAssembly SIMD128 one of wasm/simd.
+type Kernels struct {
+	// Below returns out[:0] extended by the j < len(row), ascending, with
+	// float64(row[j]) + prices[j] < thr; out has room for len(row).
+	Below func(out []int32, row []float32, prices []float64, thr float64) []int32
+}
+
+var accel Kernels
+
+// SetKernels installs k for every later auction; call it once at start,
+// before any solve (it is not synchronised).
+func SetKernels(k Kernels) { accel = k }
+
+// BelowGo is Kernels.Below in Go, the reference an installed kernel is
+// tested against.
+func BelowGo(out []int32, row []float32, prices []float64, thr float64) []int32 {
+	prices = prices[:len(row)]
+	for j, cv := range row {
+		if float64(cv)+prices[j] < thr {
+			out = append(out, int32(j))
+		}
+	}
+	return out
 }
 
 // refreshLocal is refresh under the private prices.

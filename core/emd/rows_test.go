@@ -133,3 +133,50 @@ func TestSolveRows(t *testing.T) {
 		t.Error("SolveRows accepted a single row")
 	}
 }
+
+// TestBelowKernelSameAuction solves assignment problems (ties and equal rows
+// among them) with the auction's full-row scans done by the plain loop and
+// by the chunked filter an installed Kernels.Below drives (here BelowGo,
+// the reference of the browser's kernel), and asks for the same plan, bit
+// for bit: the same columns, duals and rounds.
+func TestBelowKernelSameAuction(t *testing.T) {
+	const n = 400
+	xs, xt := clusteredFeatures(n, n, 8, 6)
+	costs := map[string][]float32{"clustered": sqDistCost(xs, xt, n, n, 8)}
+	ties := make([]float32, n*n)
+	same := make([]float32, n*n)
+	rng := rand.New(rand.NewPCG(5, 6))
+	a := uniformCost(1, n, 10, true, rng)
+	for i := range n {
+		for j := range n {
+			ties[i*n+j] = float32((i/10 - j/7) * (i/10 - j/7) % 5)
+			same[i*n+j] = a[j]
+		}
+	}
+	costs["ties"], costs["sameRows"] = ties, same
+	costs["uniform"] = uniformCost(n, n, 1, false, rng)
+	for name, cost := range costs {
+		plain, err := Solve(context.Background(), cost, n, n, Options{Method: MethodAuction, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var calls int
+		SetKernels(Kernels{Below: func(out []int32, row []float32, prices []float64, thr float64) []int32 {
+			calls++
+			return BelowGo(out, row, prices, thr)
+		}})
+		filtered, err := Solve(context.Background(), cost, n, n, Options{Method: MethodAuction, Workers: 1})
+		SetKernels(Kernels{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls == 0 {
+			t.Fatalf("%s: the filter was never called", name)
+		}
+		if plain.Iterations != filtered.Iterations || plain.Cost != filtered.Cost || !slices.Equal(plain.Cols, filtered.Cols) ||
+			!slices.Equal(plain.U, filtered.U) || !slices.Equal(plain.V, filtered.V) {
+			t.Errorf("%s: plain scans %d rounds, cost %v; filtered %d rounds, cost %v (or the columns or duals differ)",
+				name, plain.Iterations, plain.Cost, filtered.Iterations, filtered.Cost)
+		}
+	}
+}

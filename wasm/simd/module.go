@@ -39,6 +39,7 @@ import (
 //	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
 //	segdotsparserows(segsums, totals, sv, sc, sp, v, seg, nrows, lb i32)  segdotsparse on each row r < nrows: values sv[sp[r]:sp[r+1]] (sp int64), sums at segsums + 8·lb·r
 //	scattersparserows(col, a, sv, sc, sp, nrows i32)    scattersparse(col, a[r], row r) for each row r < nrows with a[r] ≠ 0
+//	below(out, row, prices, n i32, thr f64) i32   core/emd's filter: out[k] = the j < n with float64(row_j) + prices_j < thr, ascending; returns k
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -48,8 +49,8 @@ func Module() []byte {
 
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows.
-	types := []byte{10}
+	// 9 scattersparserows, 10 below.
+	types := []byte{11}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -60,6 +61,7 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, f64}, []byte{i32})...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -71,17 +73,17 @@ func Module() []byte {
 
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows (function i has type i).
-	m = section(m, 3, []byte{10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
+	// 9 scattersparserows, 10 below (function i has type i).
+	m = section(m, 3, []byte{11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
 
-	exp := []byte{10}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows"} {
+	exp := []byte{11}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "below"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), belowBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -206,6 +208,8 @@ const (
 	opI32WrapI64 = 0xa7
 	opF64Add     = 0xa0
 	opF64Ne      = 0x62
+	opF64Lt      = 0x63
+	opI32Store   = 0x36
 	opF64Mul     = 0xa2
 	opF64Promote = 0xbb
 	opF32Load    = 0x2a
@@ -240,6 +244,7 @@ const (
 	simdI64x2Add     = 0xce
 	simdI64x2Sub     = 0xd1
 	simdI64x2Extract = 0x1d
+	simdAnyTrue      = 0x53 // v128.any_true
 	simdF64x2Eq      = 0x47
 	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
 	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
@@ -1164,6 +1169,101 @@ func scattersparserowsBody() []byte {
 	}
 	f.end()
 	f.end()
+	return f.body()
+}
+
+// belowBody: params out, row, prices, n, thr. For j < n in order, with val
+// = float64(row_j) + prices_j (row float32, prices float64): if val < thr,
+// out[k] = j (int32) and k++; returns k. Two columns a step in the lanes
+// of an f64x2 (the same rounding as Go's scalar code), and a store only
+// where a lane is below: the auction's full-row scans (core/emd), which
+// find few.
+func belowBody() []byte {
+	f := &fn{nparam: 5}
+	const pOut, pRow, pPrices, pN, pThr = 0, 1, 2, 3, 4
+	cnt := f.local(i32)
+	j := f.local(i32)
+	n2 := f.local(i32)
+	thrv := f.local(v128)
+	mask := f.local(v128)
+	// emit out[cnt] = j + lane; cnt++
+	emit := func(lane int32) {
+		f.elemAt(pOut, cnt, 2)
+		f.get(j)
+		if lane != 0 {
+			f.i32c(lane)
+			f.op(opI32Add)
+		}
+		f.scalar(opI32Store, 2, 0)
+		f.get(cnt)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.set(cnt)
+	}
+	f.get(pThr)
+	f.simd(simdF64x2Splat)
+	f.set(thrv)
+	f.get(pN)
+	f.i32c(-2)
+	f.op(opI32And)
+	f.set(n2)
+	f.block()
+	f.loop()
+	{
+		f.get(j)
+		f.get(n2)
+		f.op(opI32GeS)
+		f.brIf(1)
+		f.elemAt(pRow, j, 2)
+		f.simd(simdLoad64Zero)
+		f.memarg(2, 0)
+		f.simd(simdF64x2Promote)
+		f.elemAt(pPrices, j, 3)
+		f.vload(0)
+		f.simd(simdF64x2Add)
+		f.get(thrv)
+		f.simd(simdF64x2Lt)
+		f.tee(mask)
+		f.simd(simdAnyTrue)
+		f.op(0x04, 0x40) // if a lane is below
+		for lane := int32(0); lane < 2; lane++ {
+			f.get(mask)
+			f.simd(simdI64x2Extract)
+			f.op(byte(lane))
+			f.op(opI32WrapI64)
+			f.op(0x04, 0x40)
+			emit(lane)
+			f.end()
+		}
+		f.end()
+		f.get(j)
+		f.i32c(2)
+		f.op(opI32Add)
+		f.set(j)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	// The last column of an odd n.
+	f.get(j)
+	f.get(pN)
+	f.op(0x48) // i32.lt_s
+	f.op(0x04, 0x40)
+	{
+		f.elemAt(pRow, j, 2)
+		f.scalar(opF32Load, 2, 0)
+		f.op(opF64Promote)
+		f.elemAt(pPrices, j, 3)
+		f.scalar(opF64Load, 3, 0)
+		f.op(opF64Add)
+		f.get(pThr)
+		f.op(opF64Lt)
+		f.op(0x04, 0x40)
+		emit(0)
+		f.end()
+	}
+	f.end()
+	f.get(cnt)
 	return f.body()
 }
 

@@ -7,6 +7,7 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -43,6 +44,9 @@ func segdotsparserows(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows,
 //go:wasmimport otcesimd scattersparserows
 func scattersparserows(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
 
+//go:wasmimport otcesimd below
+func below(out, row, prices unsafe.Pointer, n int32, thr float64) int32
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -61,13 +65,30 @@ func Load() bool {
 }
 
 // Install loads the module and, if it is usable, installs its kernels into
-// core/ot. It reports whether it did.
+// core/ot and core/emd. It reports whether it did.
 func Install() bool {
 	if !Load() {
 		return false
 	}
 	ot.SetKernels(Kernels())
+	emd.SetKernels(emd.Kernels{Below: Below})
 	return true
+}
+
+// Below is core/emd's Kernels.Below: out[:0] extended by the j with
+// float64(row[j]) + prices[j] < thr, ascending.
+func Below(out []int32, row []float32, prices []float64, thr float64) []int32 {
+	if len(row) == 0 {
+		return out[:0]
+	}
+	if len(prices) < len(row) || cap(out) < len(row) {
+		panic("simd: Below arguments out of range")
+	}
+	out = out[:len(row)]
+	k := below(unsafe.Pointer(&out[0]), unsafe.Pointer(&row[0]), unsafe.Pointer(&prices[0]), int32(len(row)), thr)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(prices)
+	return out[:k]
 }
 
 // Kernels returns the SIMD kernels in core/ot's form (valid after Load).

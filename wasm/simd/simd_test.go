@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
+	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -359,6 +361,38 @@ func TestSparseRows(t *testing.T) {
 				ref.ScatterSparseRows(colW, a, sv, sc, sp)
 				ScatterSparseRows(colG, a, sv, sc, sp)
 				sameBits64(t, "ScatterSparseRows", colG, colW)
+			}
+		}
+	}
+}
+
+// TestBelow checks the auction's filter against core/emd's Go one on rows
+// of awkward lengths with NaN, infinite and tied values, at thresholds
+// inside the values, equal to one of them, and infinite.
+func TestBelow(t *testing.T) {
+	load(t)
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{1, 2, 3, 4, 5, 17, 100, 2001} {
+		for trial := range 8 {
+			row := make([]float32, n)
+			prices := make([]float64, n+1)
+			for j := range row {
+				row[j] = float32(rng.IntN(50))
+				prices[j] = float64(rng.IntN(4)) / 4
+				switch rng.IntN(40) {
+				case 0:
+					row[j] = float32(math.NaN())
+				case 1:
+					row[j] = float32(math.Inf(1))
+				case 2:
+					prices[j] = math.Inf(-1)
+				}
+			}
+			thr := []float64{10, float64(row[n/2]) + prices[n/2], math.Inf(1), math.Inf(-1), 0, 49.75, math.NaN(), 25.5}[trial]
+			want := emd.BelowGo(make([]int32, 0, n), row, prices, thr)
+			got := Below(make([]int32, 0, n), row, prices, thr)
+			if !slices.Equal(got, want) {
+				t.Fatalf("below n=%d thr=%v: %v, want %v", n, thr, got, want)
 			}
 		}
 	}
