@@ -411,6 +411,44 @@ type Kernels struct {
 	// Below returns out[:0] extended by the j < len(row), ascending, with
 	// float64(row[j]) + prices[j] < thr; out has room for len(row).
 	Below func(out []int32, row []float32, prices []float64, thr float64) []int32
+	// MinMax32 is MinMax32Go: the smallest and largest of x and whether
+	// an entry is NaN.
+	MinMax32 func(x []float32) (lo, hi float32, nan bool)
+	// MaxSlack is MaxSlackGo: max over j of (ui + v[j]) − float64(row[j]).
+	MaxSlack func(row []float32, v []float64, ui float64) float64
+}
+
+// MinMax32Go returns the smallest and the largest entry of x by the
+// comparisons x < lo and x > hi, in order (so a NaN never wins; +Inf and
+// −Inf for an empty x), and whether an entry is NaN.
+func MinMax32Go(x []float32) (lo, hi float32, nan bool) {
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, c := range x {
+		if c < lo {
+			lo = c
+		}
+		if c > hi {
+			hi = c
+		}
+		if c != c {
+			nan = true
+		}
+	}
+	return lo, hi, nan
+}
+
+// MaxSlackGo returns the largest (ui + v[j]) − float64(row[j]) over the
+// columns of row by the comparison d > worst, in order (a NaN never wins;
+// −Inf for an empty row).
+func MaxSlackGo(row []float32, v []float64, ui float64) float64 {
+	worst := math.Inf(-1)
+	v = v[:len(row)]
+	for j, c := range row {
+		if d := ui + v[j] - float64(c); d > worst {
+			worst = d
+		}
+	}
+	return worst
 }
 
 var accel Kernels

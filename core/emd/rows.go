@@ -150,19 +150,11 @@ func (b *RowBlock) Range() (lo, hi float64, ok bool) {
 	if len(b.cost) == 0 {
 		return 0, 0, false
 	}
-	lo32, hi32 := float32(math.Inf(1)), float32(math.Inf(-1))
-	bad := false
-	for _, c := range b.cost {
-		if c < lo32 {
-			lo32 = c
-		}
-		if c > hi32 {
-			hi32 = c
-		}
-		if c != c {
-			bad = true
-		}
+	minMax := MinMax32Go
+	if accel.MinMax32 != nil {
+		minMax = accel.MinMax32
 	}
+	lo32, hi32, bad := minMax(b.cost)
 	lo, hi = float64(lo32), float64(hi32)
 	return lo, hi, !bad && !math.IsInf(lo, 0) && !math.IsInf(hi, 0)
 }
@@ -253,15 +245,16 @@ func (b *RowBlock) CacheSize() int { return b.cache.k }
 // Infeasibility returns max U_i + V_j − C_ij over the block's rows i and
 // all columns j (−Inf for an empty block).
 func (b *RowBlock) Infeasibility(u, v []float64) float64 {
+	maxSlack := MaxSlackGo
+	if accel.MaxSlack != nil {
+		maxSlack = accel.MaxSlack
+	}
 	worst := math.Inf(-1)
 	n := b.n
 	v = v[:n]
 	for i := b.lo; i < b.hi; i++ {
-		ui := u[i]
-		for j, c := range b.cost[(i-b.lo)*n : (i-b.lo+1)*n] {
-			if d := ui + v[j] - float64(c); d > worst {
-				worst = d
-			}
+		if d := maxSlack(b.cost[(i-b.lo)*n:(i-b.lo+1)*n], v, u[i]); d > worst {
+			worst = d
 		}
 	}
 	return worst

@@ -193,11 +193,10 @@ func (b *Block) costHistogram(bucket int) (*Reply, error) {
 		return nil, errors.New("ot: cost histogram asked when the buffer holds no cost")
 	}
 	h := make([]uint32, 1<<16)
-	for _, c := range b.buf {
-		bits := math.Float32bits(c)
-		if int(bits>>16) == bucket {
-			h[bits&0xffff]++
-		}
+	if accel.Hist16 != nil {
+		accel.Hist16(h, b.buf, bucket)
+	} else {
+		hist16Go(h, b.buf, bucket)
 	}
 	return &Reply{Hist: h}, nil
 }

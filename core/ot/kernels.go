@@ -41,6 +41,20 @@ type Kernels struct {
 	// ScatterSparseRows is scatterSparse(col, a[r], row r) for each row
 	// r < len(a) with a[r] ≠ 0, in row order (rows as in SparseRowSums).
 	ScatterSparseRows func(col, a []float64, sv []float32, sc []int32, sp []int)
+	// Hist16 is hist16Go (one call a block).
+	Hist16 func(h []uint32, x []float32, bucket int)
+}
+
+// hist16Go adds one to h[bits & 0xffff] for each entry of x whose float32
+// bits have bucket as their top 16 (h has 1<<16 entries).
+func hist16Go(h []uint32, x []float32, bucket int) {
+	h = h[:1<<16]
+	for _, c := range x {
+		bits := math.Float32bits(c)
+		if int(bits>>16) == bucket {
+			h[bits&0xffff]++
+		}
+	}
 }
 
 var accel Kernels
@@ -54,7 +68,7 @@ func SetKernels(k Kernels) { accel = k }
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
 		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo,
-		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo}
+		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo, Hist16: hist16Go}
 }
 
 // sparseRowSumsGo is Kernels.SparseRowSums in Go: segDotSparse row by row.

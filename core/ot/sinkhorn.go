@@ -235,19 +235,26 @@ func (s *solver) costStats() error {
 // middle values when their count is even, as NumPy) from the histogram of
 // their top 16 bits and a second histogram of the low bits.
 func (s *solver) median(hist []uint64, total int64) (float64, error) {
+	// The two middle values nearly always share their top 16 bits: one
+	// pass over the cost for both then.
+	lowBucket := -1
+	var low []uint64
 	rank := func(k int64) (float64, error) {
 		var acc int64
 		for b, h := range hist {
 			if acc+int64(h) > k {
-				reps, err := s.do(&Op{Kind: OpCostHistogram, Bucket: b})
-				if err != nil {
-					return 0, err
-				}
-				low := make([]uint64, 1<<16)
-				for _, r := range reps {
-					for i, x := range r.Hist {
-						low[i] += uint64(x)
+				if b != lowBucket {
+					reps, err := s.do(&Op{Kind: OpCostHistogram, Bucket: b})
+					if err != nil {
+						return 0, err
 					}
+					low = make([]uint64, 1<<16)
+					for _, r := range reps {
+						for i, x := range r.Hist {
+							low[i] += uint64(x)
+						}
+					}
+					lowBucket = b
 				}
 				for l, x := range low {
 					if acc+int64(x) > k {

@@ -40,6 +40,9 @@ import (
 //	segdotsparserows(segsums, totals, sv, sc, sp, v, seg, nrows, lb i32)  segdotsparse on each row r < nrows: values sv[sp[r]:sp[r+1]] (sp int64), sums at segsums + 8·lb·r
 //	scattersparserows(col, a, sv, sc, sp, nrows i32)    scattersparse(col, a[r], row r) for each row r < nrows with a[r] ≠ 0
 //	below(out, row, prices, n i32, thr f64) i32   core/emd's filter: out[k] = the j < n with float64(row_j) + prices_j < thr, ascending; returns k
+//	minmax32(x, n, out i32) i32                  core/emd's MinMax32: out = {min, max} (float32) of x[:n]; returns 1 if one is NaN
+//	maxslack(row, v, n i32, ui f64) f64          core/emd's MaxSlack: max over j < n of (ui + v_j) − float64(row_j), −Inf if none
+//	hist16(x, n, bucket, h i32)                  core/ot's costHistogram: h[bits & 0xffff]++ for each x_j whose float32 bits have bucket as their top 16
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -49,8 +52,8 @@ func Module() []byte {
 
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 below.
-	types := []byte{11}
+	// 9 scattersparserows, 10 below, 11 minmax32, 12 maxslack, 13 hist16.
+	types := []byte{14}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -62,6 +65,9 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, f64}, []byte{i32})...)
+	types = append(types, functype([]byte{i32, i32, i32}, []byte{i32})...)
+	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
+	types = append(types, functype([]byte{i32, i32, i32, i32}, nil)...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -73,17 +79,18 @@ func Module() []byte {
 
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 below (function i has type i).
-	m = section(m, 3, []byte{11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+	// 9 scattersparserows, 10 below, 11 minmax32, 12 maxslack, 13 hist16
+	// (function i has type i).
+	m = section(m, 3, []byte{14, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
 
-	exp := []byte{11}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "below"} {
+	exp := []byte{14}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "below", "minmax32", "maxslack", "hist16"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), belowBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), belowBody(), minmax32Body(), maxslackBody(), hist16Body()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -98,6 +105,7 @@ const (
 	i32  = 0x7f
 	i64  = 0x7e
 	f64  = 0x7c
+	f32  = 0x7d
 	v128 = 0x7b
 )
 
@@ -209,6 +217,16 @@ const (
 	opF64Add     = 0xa0
 	opF64Ne      = 0x62
 	opF64Lt      = 0x63
+	opF64Gt      = 0x64
+	opF64Sub     = 0xa1
+	opF32Lt      = 0x5d
+	opF32Gt      = 0x5e
+	opF32Ne      = 0x5c
+	opF32Store   = 0x38
+	opI32Or      = 0x72
+	opSelect     = 0x1b
+	opI32ShrU    = 0x76
+	opI32Eq      = 0x46
 	opI32Store   = 0x36
 	opF64Mul     = 0xa2
 	opF64Promote = 0xbb
@@ -245,6 +263,16 @@ const (
 	simdI64x2Sub     = 0xd1
 	simdI64x2Extract = 0x1d
 	simdAnyTrue      = 0x53 // v128.any_true
+	simdF32x4Splat   = 0x13
+	simdF32x4Extract = 0x1f
+	simdF32x4Ne      = 0x42
+	simdF32x4Pmin    = 0xea
+	simdF32x4Pmax    = 0xeb
+	simdF64x2Pmax    = 0xf7
+	simdI32x4Splat   = 0x11
+	simdI32x4Extract = 0x1b
+	simdI32x4Eq      = 0x37
+	simdI32x4ShrU    = 0xad
 	simdF64x2Eq      = 0x47
 	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
 	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
@@ -1265,6 +1293,364 @@ func belowBody() []byte {
 	f.end()
 	f.get(cnt)
 	return f.body()
+}
+
+// minmax32Body: params x, n, out. The smallest and the largest of x[:n]
+// (float32) by the comparisons of core/emd's Go loop (x < lo, x > hi: a NaN
+// never wins), four lanes at a time (pmin and pmax are exactly those
+// comparisons), then the lanes and the tail in order; out[0] = lo, out[1] =
+// hi (+Inf and −Inf when n = 0); returns 1 if an entry is NaN.
+func minmax32Body() []byte {
+	f := &fn{nparam: 3}
+	const pX, pN, pOut = 0, 1, 2
+	end4 := f.local(i32)
+	end := f.local(i32)
+	nan := f.local(i32)
+	lo := f.local(f32)
+	hi := f.local(f32)
+	c := f.local(f32)
+	lo4 := f.local(v128)
+	hi4 := f.local(v128)
+	nan4 := f.local(v128)
+	x := f.local(v128)
+	f.elemAt(pX, pN, 2)
+	f.set(end)
+	f.get(pX)
+	f.get(pN)
+	f.i32c(-4)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end4)
+	f.f32c(float32(math.Inf(1)))
+	f.simd(simdF32x4Splat)
+	f.set(lo4)
+	f.f32c(float32(math.Inf(-1)))
+	f.simd(simdF32x4Splat)
+	f.set(hi4)
+	f.block()
+	f.loop()
+	{
+		f.get(pX)
+		f.get(end4)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pX)
+		f.vload(0)
+		f.set(x)
+		f.get(lo4)
+		f.get(x)
+		f.simd(simdF32x4Pmin)
+		f.set(lo4)
+		f.get(hi4)
+		f.get(x)
+		f.simd(simdF32x4Pmax)
+		f.set(hi4)
+		f.get(nan4)
+		f.get(x)
+		f.get(x)
+		f.simd(simdF32x4Ne)
+		f.simd(simdV128Or)
+		f.set(nan4)
+		f.get(pX)
+		f.i32c(16)
+		f.op(opI32Add)
+		f.set(pX)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.get(nan4)
+	f.simd(simdAnyTrue)
+	f.set(nan)
+	// step folds the f32 on the stack into lo, hi and nan.
+	step := func() {
+		f.set(c)
+		f.get(c)
+		f.get(lo)
+		f.get(c)
+		f.get(lo)
+		f.op(opF32Lt)
+		f.op(opSelect)
+		f.set(lo)
+		f.get(c)
+		f.get(hi)
+		f.get(c)
+		f.get(hi)
+		f.op(opF32Gt)
+		f.op(opSelect)
+		f.set(hi)
+		f.get(nan)
+		f.get(c)
+		f.get(c)
+		f.op(opF32Ne)
+		f.op(opI32Or)
+		f.set(nan)
+	}
+	f.get(lo4)
+	f.simd(simdF32x4Extract)
+	f.op(0)
+	f.set(lo)
+	f.get(hi4)
+	f.simd(simdF32x4Extract)
+	f.op(0)
+	f.set(hi)
+	for lane := byte(1); lane < 4; lane++ {
+		f.get(lo4)
+		f.simd(simdF32x4Extract)
+		f.op(lane)
+		f.set(c)
+		f.get(c)
+		f.get(lo)
+		f.get(c)
+		f.get(lo)
+		f.op(opF32Lt)
+		f.op(opSelect)
+		f.set(lo)
+		f.get(hi4)
+		f.simd(simdF32x4Extract)
+		f.op(lane)
+		f.set(c)
+		f.get(c)
+		f.get(hi)
+		f.get(c)
+		f.get(hi)
+		f.op(opF32Gt)
+		f.op(opSelect)
+		f.set(hi)
+	}
+	f.block()
+	f.loop()
+	{
+		f.get(pX)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pX)
+		f.scalar(opF32Load, 2, 0)
+		step()
+		f.get(pX)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pX)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.get(pOut)
+	f.get(lo)
+	f.scalar(opF32Store, 2, 0)
+	f.get(pOut)
+	f.get(hi)
+	f.scalar(opF32Store, 2, 4)
+	f.get(nan)
+	return f.body()
+}
+
+// maxslackBody: params row, v, n, ui. The largest (ui + v_j) − float64(row_j)
+// over j < n (row float32, v float64), by core/emd's comparison (d > worst:
+// a NaN never wins), two columns a step in f64x2 lanes (pmax is that
+// comparison), then the lanes and the last column in order; −Inf if n = 0.
+func maxslackBody() []byte {
+	f := &fn{nparam: 4}
+	const pRow, pV, pN, pUi = 0, 1, 2, 3
+	end2, endR := f.ends2(pRow, pN)
+	w := f.local(f64)
+	d := f.local(f64)
+	ui2 := f.local(v128)
+	w2 := f.local(v128)
+	f.get(pUi)
+	f.simd(simdF64x2Splat)
+	f.set(ui2)
+	f.f64c(math.Inf(-1))
+	f.simd(simdF64x2Splat)
+	f.set(w2)
+	f.block()
+	f.loop()
+	{
+		f.get(pRow)
+		f.get(end2)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(w2)
+		f.get(ui2)
+		f.get(pV)
+		f.vload(0)
+		f.simd(simdF64x2Add)
+		f.get(pRow)
+		f.simd(simdLoad64Zero)
+		f.memarg(2, 0)
+		f.simd(simdF64x2Promote)
+		f.simd(simdF64x2Sub)
+		f.simd(simdF64x2Pmax)
+		f.set(w2)
+		f.get(pRow)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.set(pRow)
+		f.get(pV)
+		f.i32c(16)
+		f.op(opI32Add)
+		f.set(pV)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.get(w2)
+	f.simd(simdF64x2Extract)
+	f.op(0)
+	f.set(w)
+	// fold pushes d (on the stack) into w: w = d > w ? d : w.
+	fold := func() {
+		f.set(d)
+		f.get(d)
+		f.get(w)
+		f.get(d)
+		f.get(w)
+		f.op(opF64Gt)
+		f.op(opSelect)
+		f.set(w)
+	}
+	f.get(w2)
+	f.simd(simdF64x2Extract)
+	f.op(1)
+	fold()
+	// The last column of an odd n.
+	f.get(pRow)
+	f.get(endR)
+	f.op(0x49) // i32.lt_u
+	f.op(0x04, 0x40)
+	{
+		f.get(pUi)
+		f.get(pV)
+		f.scalar(opF64Load, 3, 0)
+		f.op(opF64Add)
+		f.get(pRow)
+		f.scalar(opF32Load, 2, 0)
+		f.op(opF64Promote)
+		f.op(opF64Sub)
+		fold()
+	}
+	f.end()
+	f.get(w)
+	return f.body()
+}
+
+// hist16Body: params x, n, bucket, h. For j < n, with bits the float32
+// bits of x_j: if bits >> 16 == bucket, h[bits & 0xffff]++ (uint32). Four
+// entries a step are compared in i32x4 lanes; the few in the bucket are
+// counted one by one.
+func hist16Body() []byte {
+	f := &fn{nparam: 4}
+	const pX, pN, pBucket, pH = 0, 1, 2, 3
+	end4 := f.local(i32)
+	end := f.local(i32)
+	bits := f.local(i32)
+	at := f.local(i32)
+	vb := f.local(v128)
+	x := f.local(v128)
+	// count pushes nothing: h[bits & 0xffff]++.
+	count := func() {
+		f.get(pH)
+		f.get(bits)
+		f.i32c(0xffff)
+		f.op(opI32And)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.tee(at)
+		f.get(at)
+		f.scalar(opI32Load, 2, 0)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.scalar(opI32Store, 2, 0)
+	}
+	// inBucket pushes bits >> 16 == bucket.
+	inBucket := func() {
+		f.get(bits)
+		f.i32c(16)
+		f.op(opI32ShrU)
+		f.get(pBucket)
+		f.op(opI32Eq)
+	}
+	f.elemAt(pX, pN, 2)
+	f.set(end)
+	f.get(pX)
+	f.get(pN)
+	f.i32c(-4)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end4)
+	f.get(pBucket)
+	f.simd(simdI32x4Splat)
+	f.set(vb)
+	f.block()
+	f.loop()
+	{
+		f.get(pX)
+		f.get(end4)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pX)
+		f.vload(0)
+		f.tee(x)
+		f.i32c(16)
+		f.simd(simdI32x4ShrU)
+		f.get(vb)
+		f.simd(simdI32x4Eq)
+		f.simd(simdAnyTrue)
+		f.op(0x04, 0x40)
+		for lane := byte(0); lane < 4; lane++ {
+			f.get(x)
+			f.simd(simdI32x4Extract)
+			f.op(lane)
+			f.set(bits)
+			inBucket()
+			f.op(0x04, 0x40)
+			count()
+			f.end()
+		}
+		f.end()
+		f.get(pX)
+		f.i32c(16)
+		f.op(opI32Add)
+		f.set(pX)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.block()
+	f.loop()
+	{
+		f.get(pX)
+		f.get(end)
+		f.op(opI32GeU)
+		f.brIf(1)
+		f.get(pX)
+		f.scalar(opI32Load, 2, 0)
+		f.set(bits)
+		inBucket()
+		f.op(0x04, 0x40)
+		count()
+		f.end()
+		f.get(pX)
+		f.i32c(4)
+		f.op(opI32Add)
+		f.set(pX)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	return f.body()
+}
+
+// f32c pushes a float32 constant.
+func (f *fn) f32c(v float32) {
+	f.op(0x43)
+	f.b = binary.LittleEndian.AppendUint32(f.b, math.Float32bits(v))
 }
 
 // scattersparseBody: params col, a, sv, sc, nnz; col[sc_k] += a·float64(sv_k)

@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"math"
 	"runtime"
 	"syscall/js"
 	"unsafe"
@@ -47,6 +48,15 @@ func scattersparserows(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
 //go:wasmimport otcesimd below
 func below(out, row, prices unsafe.Pointer, n int32, thr float64) int32
 
+//go:wasmimport otcesimd minmax32
+func minmax32(x unsafe.Pointer, n int32, out unsafe.Pointer) int32
+
+//go:wasmimport otcesimd maxslack
+func maxslack(row, v unsafe.Pointer, n int32, ui float64) float64
+
+//go:wasmimport otcesimd hist16
+func hist16(x unsafe.Pointer, n, bucket int32, h unsafe.Pointer)
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -71,8 +81,36 @@ func Install() bool {
 		return false
 	}
 	ot.SetKernels(Kernels())
-	emd.SetKernels(emd.Kernels{Below: Below})
+	emd.SetKernels(emd.Kernels{Below: Below, MinMax32: MinMax32, MaxSlack: MaxSlack})
 	return true
+}
+
+// MinMax32 is core/emd's Kernels.MinMax32.
+func MinMax32(x []float32) (lo, hi float32, nan bool) {
+	if len(x) == 0 {
+		return emd.MinMax32Go(x)
+	}
+	if len(x) >= maxLen {
+		panic("simd: MinMax32 arguments out of range")
+	}
+	var out [2]float32
+	bad := minmax32(unsafe.Pointer(&x[0]), int32(len(x)), unsafe.Pointer(&out[0]))
+	runtime.KeepAlive(x)
+	return out[0], out[1], bad != 0
+}
+
+// MaxSlack is core/emd's Kernels.MaxSlack.
+func MaxSlack(row []float32, v []float64, ui float64) float64 {
+	if len(row) == 0 {
+		return math.Inf(-1)
+	}
+	if len(v) < len(row) || len(row) >= maxLen {
+		panic("simd: MaxSlack arguments out of range")
+	}
+	w := maxslack(unsafe.Pointer(&row[0]), unsafe.Pointer(&v[0]), int32(len(row)), ui)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(v)
+	return w
 }
 
 // Below is core/emd's Kernels.Below: out[:0] extended by the j with
@@ -104,7 +142,22 @@ func Kernels() ot.Kernels {
 
 		SparseRowSums:     SparseRowSums,
 		ScatterSparseRows: ScatterSparseRows,
+		Hist16:            Hist16,
 	}
+}
+
+// Hist16 is core/ot's Kernels.Hist16: h[bits & 0xffff]++ for each entry of
+// x whose float32 bits have bucket as their top 16.
+func Hist16(h []uint32, x []float32, bucket int) {
+	if len(h) < 1<<16 || len(x) >= maxLen {
+		panic("simd: Hist16 arguments out of range")
+	}
+	if len(x) == 0 || bucket < 0 || bucket >= 1<<16 {
+		return // no entry in such a bucket
+	}
+	hist16(unsafe.Pointer(&x[0]), int32(len(x)), int32(bucket), unsafe.Pointer(&h[0]))
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(h)
 }
 
 // checkRows panics unless the rows r < nrows of a sparse block (values

@@ -398,6 +398,72 @@ func TestBelow(t *testing.T) {
 	}
 }
 
+// TestMinMaxSlack checks the auction's range and certificate scans against
+// core/emd's Go ones, with NaN, infinite and signed-zero entries. The
+// values must be equal (a zero's sign may differ: the lanes meet ties in
+// another order, and the auction uses the values only).
+func TestMinMaxSlack(t *testing.T) {
+	load(t)
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 64, 2001} {
+		for trial := range 12 {
+			x := make([]float32, n)
+			v := make([]float64, n+1)
+			for j := range x {
+				x[j] = float32(rng.NormFloat64() * 100)
+				v[j] = rng.NormFloat64() * 100
+				switch rng.IntN(30) {
+				case 0:
+					if trial%3 == 0 {
+						x[j] = float32(math.NaN())
+					}
+				case 1:
+					x[j] = float32(math.Inf(1 - 2*rng.IntN(2)))
+				case 2:
+					x[j] = float32(math.Copysign(0, float64(1-2*rng.IntN(2))))
+				case 3:
+					v[j] = math.Inf(1 - 2*rng.IntN(2))
+				}
+			}
+			wlo, whi, wnan := emd.MinMax32Go(x)
+			glo, ghi, gnan := MinMax32(x)
+			if glo != wlo || ghi != whi || gnan != wnan {
+				t.Fatalf("MinMax32 n=%d: %v %v %v, want %v %v %v", n, glo, ghi, gnan, wlo, whi, wnan)
+			}
+			ui := rng.NormFloat64() * 100
+			ws, gs := emd.MaxSlackGo(x, v, ui), MaxSlack(x, v, ui)
+			if gs != ws && !(math.IsNaN(gs) && math.IsNaN(ws)) {
+				t.Fatalf("MaxSlack n=%d: %v, want %v", n, gs, ws)
+			}
+		}
+	}
+}
+
+// TestHist16 checks the median's second histogram against core/ot's Go one
+// on costs of which many share the bucket asked for.
+func TestHist16(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, n := range []int{0, 1, 3, 4, 5, 8, 1001} {
+		x := make([]float32, n)
+		for j := range x {
+			x[j] = float32(300 + rng.Float64()*(1+float64(j%3)*50))
+		}
+		for _, bucket := range []int{int(math.Float32bits(300) >> 16), int(math.Float32bits(340) >> 16), 0, -1, 1 << 16} {
+			want, got := make([]uint32, 1<<16), make([]uint32, 1<<16)
+			for i := range want {
+				want[i], got[i] = uint32(i%5), uint32(i%5) // counts add to what is there
+			}
+			ref.Hist16(want, x, bucket)
+			Hist16(got, x, bucket)
+			if !slices.Equal(got, want) {
+				t.Fatalf("hist16 n=%d bucket=%d: the counts differ", n, bucket)
+			}
+		}
+	}
+}
+
 func BenchmarkIterateSparseRow(b *testing.B) {
 	// One sparse row of the Sinkhorn iteration: the class sums, then the
 	// scatter into the column sums (a quarter of the entries stored).
