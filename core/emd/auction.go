@@ -44,7 +44,6 @@ type BidCache struct {
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
-	below     []int32   // refresh's scratch for Kernels.Below
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.
@@ -309,7 +308,17 @@ func (t *topK) reset(k int) float64 {
 // insert replaces the largest kept value by val (which must be smaller) at
 // column j and returns the new threshold, the largest kept value.
 func (t *topK) insert(val float64, j int) float64 {
-	vals, idx, n := &t.vals, &t.idx, t.size
+	return SiftIn(t.vals[:t.size], t.idx[:t.size], val, j)
+}
+
+// SiftIn replaces the root of the max-heap (vals, idx) by val at column j
+// (val must be below it) and sifts it down: from s = 0, while s has a child
+// l (the larger of two, the left on a tie) with vals[l] > val, the child
+// moves up to s and s = l. It returns the new root, the heap's largest
+// value.
+func SiftIn(vals []float64, idx []int32, val float64, j int) float64 {
+	n := len(vals)
+	idx = idx[:n]
 	s := 0
 	for {
 		l := 2*s + 1
@@ -368,38 +377,14 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 	var t topK
 	thr := t.reset(c.k)
 	prices = prices[:len(row)]
-	if accel.Below == nil || len(row) < 4*(c.k+1) {
-		for j, cv := range row {
-			if val := float64(cv) + prices[j]; val < thr {
-				thr = t.insert(val, j)
-			}
-		}
+	if accel.Scan != nil {
+		accel.Scan(t.vals[:t.size], t.idx[:t.size], row, prices)
 		return c.store(&t, r)
 	}
-	// The same inserts in the same order, with the installed filter: a
-	// column it leaves out is not below the threshold at the start of its
-	// chunk, so not below it later either (the threshold only falls).
-	// The chunks double in length as the threshold falls, from K+1
-	// columns scanned here (where every finite value goes in).
-	size := c.k + 1
-	for j, cv := range row[:size] {
+	for j, cv := range row {
 		if val := float64(cv) + prices[j]; val < thr {
 			thr = t.insert(val, j)
 		}
-	}
-	if cap(c.below) < len(row) {
-		c.below = make([]int32, len(row))
-	}
-	for lo := size; lo < len(row); lo += size {
-		size *= 2
-		hi := min(lo+size, len(row))
-		for _, k := range accel.Below(c.below[:0], row[lo:hi], prices[lo:hi], thr) {
-			j := lo + int(k)
-			if val := float64(row[j]) + prices[j]; val < thr {
-				thr = t.insert(val, j)
-			}
-		}
-		size = hi - lo
 	}
 	return c.store(&t, r)
 }
@@ -408,9 +393,9 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 // platform where faster code computes the same result: the browser's
 // worker installs the WebAssembly SIMD128 one of wasm/simd.
 type Kernels struct {
-	// Below returns out[:0] extended by the j < len(row), ascending, with
-	// float64(row[j]) + prices[j] < thr; out has room for len(row).
-	Below func(out []int32, row []float32, prices []float64, thr float64) []int32
+	// Scan is ScanGo: a row's values offered to a heap of its best
+	// columns (one call a row scanned in full).
+	Scan func(vals []float64, idx []int32, row []float32, prices []float64)
 	// MinMax32 is MinMax32Go: the smallest and largest of x and whether
 	// an entry is NaN.
 	MinMax32 func(x []float32) (lo, hi float32, nan bool)
@@ -457,16 +442,18 @@ var accel Kernels
 // before any solve (it is not synchronised).
 func SetKernels(k Kernels) { accel = k }
 
-// BelowGo is Kernels.Below in Go, the reference an installed kernel is
-// tested against.
-func BelowGo(out []int32, row []float32, prices []float64, thr float64) []int32 {
+// ScanGo offers float64(row[j]) + prices[j] for each column j of row, in
+// order, to the max-heap (vals, idx) of len(vals) entries (vals[0] its
+// largest value): a value below the root replaces it (SiftIn). It is
+// Kernels.Scan in Go, the reference an installed kernel is tested against.
+func ScanGo(vals []float64, idx []int32, row []float32, prices []float64) {
+	thr := vals[0]
 	prices = prices[:len(row)]
 	for j, cv := range row {
-		if float64(cv)+prices[j] < thr {
-			out = append(out, int32(j))
+		if val := float64(cv) + prices[j]; val < thr {
+			thr = SiftIn(vals, idx, val, j)
 		}
 	}
-	return out
 }
 
 // refreshLocal is refresh under the private prices.

@@ -134,12 +134,12 @@ func TestSolveRows(t *testing.T) {
 	}
 }
 
-// TestBelowKernelSameAuction solves assignment problems (ties and equal rows
-// among them) with the auction's full-row scans done by the plain loop and
-// by the chunked filter an installed Kernels.Below drives (here BelowGo,
-// the reference of the browser's kernel), and asks for the same plan, bit
-// for bit: the same columns, duals and rounds.
-func TestBelowKernelSameAuction(t *testing.T) {
+// TestScanKernelSameAuction solves assignment problems (ties and equal rows
+// among them) with the auction's full-row scans done by its own loop and
+// by an installed Kernels.Scan (here ScanGo, the reference of the
+// browser's kernel), and asks for the same plan, bit for bit: the same
+// columns, duals and rounds.
+func TestScanKernelSameAuction(t *testing.T) {
 	const n = 400
 	xs, xt := clusteredFeatures(n, n, 8, 6)
 	costs := map[string][]float32{"clustered": sqDistCost(xs, xt, n, n, 8)}
@@ -161,9 +161,9 @@ func TestBelowKernelSameAuction(t *testing.T) {
 			t.Fatal(err)
 		}
 		var calls int
-		SetKernels(Kernels{Below: func(out []int32, row []float32, prices []float64, thr float64) []int32 {
+		SetKernels(Kernels{Scan: func(vals []float64, idx []int32, row []float32, prices []float64) {
 			calls++
-			return BelowGo(out, row, prices, thr)
+			ScanGo(vals, idx, row, prices)
 		}})
 		filtered, err := Solve(context.Background(), cost, n, n, Options{Method: MethodAuction, Workers: 1})
 		SetKernels(Kernels{})
@@ -171,11 +171,11 @@ func TestBelowKernelSameAuction(t *testing.T) {
 			t.Fatal(err)
 		}
 		if calls == 0 {
-			t.Fatalf("%s: the filter was never called", name)
+			t.Fatalf("%s: the kernel was never called", name)
 		}
 		if plain.Iterations != filtered.Iterations || plain.Cost != filtered.Cost || !slices.Equal(plain.Cols, filtered.Cols) ||
 			!slices.Equal(plain.U, filtered.U) || !slices.Equal(plain.V, filtered.V) {
-			t.Errorf("%s: plain scans %d rounds, cost %v; filtered %d rounds, cost %v (or the columns or duals differ)",
+			t.Errorf("%s: own scans %d rounds, cost %v; kernel %d rounds, cost %v (or the columns or duals differ)",
 				name, plain.Iterations, plain.Cost, filtered.Iterations, filtered.Cost)
 		}
 	}

@@ -39,10 +39,11 @@ import (
 //	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
 //	segdotsparserows(segsums, totals, sv, sc, sp, v, seg, nrows, lb i32)  segdotsparse on each row r < nrows: values sv[sp[r]:sp[r+1]] (sp int64), sums at segsums + 8·lb·r
 //	scattersparserows(col, a, sv, sc, sp, nrows i32)    scattersparse(col, a[r], row r) for each row r < nrows with a[r] ≠ 0
-//	below(out, row, prices, n i32, thr f64) i32   core/emd's filter: out[k] = the j < n with float64(row_j) + prices_j < thr, ascending; returns k
+//	scan(vals, idx, size, row, prices, n i32)    core/emd's ScanGo: float64(row_j) + prices_j, j < n in order, into the max-heap of size entries
 //	minmax32(x, n, out i32) i32                  core/emd's MinMax32: out = {min, max} (float32) of x[:n]; returns 1 if one is NaN
 //	maxslack(row, v, n i32, ui f64) f64          core/emd's MaxSlack: max over j < n of (ui + v_j) − float64(row_j), −Inf if none
 //	hist16(x, n, bucket, h i32)                  core/ot's costHistogram: h[bits & 0xffff]++ for each x_j whose float32 bits have bucket as their top 16
+//	siftin(vals, idx, size i32, val f64, j i32)   core/emd's SiftIn: val at column j replaces the heap's root and sifts down
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -52,8 +53,9 @@ func Module() []byte {
 
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 below, 11 minmax32, 12 maxslack, 13 hist16.
-	types := []byte{14}
+	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
+	// 14 siftin.
+	types := []byte{15}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -64,10 +66,11 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, f64}, []byte{i32})...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{i32})...)
 	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, f64, i32}, nil)...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -79,18 +82,18 @@ func Module() []byte {
 
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 below, 11 minmax32, 12 maxslack, 13 hist16
-	// (function i has type i).
-	m = section(m, 3, []byte{14, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13})
+	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
+	// 14 siftin (function i has type i).
+	m = section(m, 3, []byte{15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})
 
-	exp := []byte{14}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "below", "minmax32", "maxslack", "hist16"} {
+	exp := []byte{15}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), belowBody(), minmax32Body(), maxslackBody(), hist16Body()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -218,6 +221,7 @@ const (
 	opF64Ne      = 0x62
 	opF64Lt      = 0x63
 	opF64Gt      = 0x64
+	opF64Le      = 0x65
 	opF64Sub     = 0xa1
 	opF32Lt      = 0x5d
 	opF32Gt      = 0x5e
@@ -1072,6 +1076,7 @@ func segdotsparseBody() []byte {
 const (
 	fnSegdotsparse  = 5
 	fnScattersparse = 6
+	fnSiftin        = 14
 )
 
 // rowRange sets lo and hi to the int64 row pointers sp[r], sp[r+1] (sp is
@@ -1200,35 +1205,45 @@ func scattersparserowsBody() []byte {
 	return f.body()
 }
 
-// belowBody: params out, row, prices, n, thr. For j < n in order, with val
-// = float64(row_j) + prices_j (row float32, prices float64): if val < thr,
-// out[k] = j (int32) and k++; returns k. Two columns a step in the lanes
-// of an f64x2 (the same rounding as Go's scalar code), and a store only
-// where a lane is below: the auction's full-row scans (core/emd), which
-// find few.
-func belowBody() []byte {
-	f := &fn{nparam: 5}
-	const pOut, pRow, pPrices, pN, pThr = 0, 1, 2, 3, 4
-	cnt := f.local(i32)
+// scanBody: params vals, idx, size, row, prices, n. core/emd's ScanGo: for
+// j < n in order, val = float64(row_j) + prices_j (row float32, prices
+// float64) is offered to the max-heap (vals float64, idx int32, of size
+// entries): when val < vals[0], siftin(vals, idx, size, val, j). Two
+// columns a step are compared in f64x2 lanes with the root, then, where one
+// is below, each lane in order against the root as it is then.
+func scanBody() []byte {
+	f := &fn{nparam: 6}
+	const pVals, pIdx, pSize, pRow, pPrices, pN = 0, 1, 2, 3, 4, 5
 	j := f.local(i32)
 	n2 := f.local(i32)
+	thr := f.local(f64)
+	val := f.local(f64)
 	thrv := f.local(v128)
-	mask := f.local(v128)
-	// emit out[cnt] = j + lane; cnt++
-	emit := func(lane int32) {
-		f.elemAt(pOut, cnt, 2)
+	v := f.local(v128)
+	// offer: if val < thr { siftin(val, j + lane); thr = vals[0] }
+	offer := func(lane int32) {
+		f.get(val)
+		f.get(thr)
+		f.op(opF64Lt)
+		f.op(0x04, 0x40)
+		f.get(pVals)
+		f.get(pIdx)
+		f.get(pSize)
+		f.get(val)
 		f.get(j)
 		if lane != 0 {
 			f.i32c(lane)
 			f.op(opI32Add)
 		}
-		f.scalar(opI32Store, 2, 0)
-		f.get(cnt)
-		f.i32c(1)
-		f.op(opI32Add)
-		f.set(cnt)
+		f.call(fnSiftin)
+		f.get(pVals)
+		f.scalar(opF64Load, 3, 0)
+		f.set(thr)
+		f.end()
 	}
-	f.get(pThr)
+	f.get(pVals)
+	f.scalar(opF64Load, 3, 0)
+	f.tee(thr)
 	f.simd(simdF64x2Splat)
 	f.set(thrv)
 	f.get(pN)
@@ -1249,20 +1264,21 @@ func belowBody() []byte {
 		f.elemAt(pPrices, j, 3)
 		f.vload(0)
 		f.simd(simdF64x2Add)
+		f.tee(v)
 		f.get(thrv)
 		f.simd(simdF64x2Lt)
-		f.tee(mask)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // if a lane is below
+		f.op(0x04, 0x40) // a lane is below the root
 		for lane := int32(0); lane < 2; lane++ {
-			f.get(mask)
-			f.simd(simdI64x2Extract)
+			f.get(v)
+			f.simd(simdF64x2Extract)
 			f.op(byte(lane))
-			f.op(opI32WrapI64)
-			f.op(0x04, 0x40)
-			emit(lane)
-			f.end()
+			f.set(val)
+			offer(lane)
 		}
+		f.get(thr)
+		f.simd(simdF64x2Splat)
+		f.set(thrv)
 		f.end()
 		f.get(j)
 		f.i32c(2)
@@ -1284,14 +1300,82 @@ func belowBody() []byte {
 		f.elemAt(pPrices, j, 3)
 		f.scalar(opF64Load, 3, 0)
 		f.op(opF64Add)
-		f.get(pThr)
-		f.op(opF64Lt)
-		f.op(0x04, 0x40)
-		emit(0)
-		f.end()
+		f.set(val)
+		offer(0)
 	}
 	f.end()
-	f.get(cnt)
+	return f.body()
+}
+
+// siftinBody: params vals, idx, size, val, j. core/emd's SiftIn on the
+// max-heap (vals float64, idx int32, of size entries): from the root s =
+// 0, while s has a child l (the larger of two, the left on a tie) with
+// vals[l] > val, the child moves up to s and s = l; then vals[s] = val,
+// idx[s] = j.
+func siftinBody() []byte {
+	f := &fn{nparam: 5}
+	const pVals, pIdx, pSize, pVal, pJ = 0, 1, 2, 3, 4
+	s := f.local(i32)
+	l := f.local(i32)
+	r := f.local(i32)
+	valAt := func(i uint32) {
+		f.elemAt(pVals, i, 3)
+		f.scalar(opF64Load, 3, 0)
+	}
+	f.block()
+	f.loop()
+	{
+		// l = 2s + 1; stop when l >= size
+		f.get(s)
+		f.i32c(1)
+		f.op(opI32Shl)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.tee(l)
+		f.get(pSize)
+		f.op(opI32GeS)
+		f.brIf(1)
+		// r = l + 1; if r < size && vals[r] > vals[l] { l = r }
+		f.get(l)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.tee(r)
+		f.get(pSize)
+		f.op(0x48) // i32.lt_s
+		f.op(0x04, 0x40)
+		valAt(r)
+		valAt(l)
+		f.op(opF64Gt)
+		f.op(0x04, 0x40)
+		f.get(r)
+		f.set(l)
+		f.end()
+		f.end()
+		// if vals[l] <= val: stop
+		valAt(l)
+		f.get(pVal)
+		f.op(opF64Le)
+		f.brIf(1)
+		// vals[s] = vals[l]; idx[s] = idx[l]; s = l
+		f.elemAt(pVals, s, 3)
+		valAt(l)
+		f.scalar(opF64Store, 3, 0)
+		f.elemAt(pIdx, s, 2)
+		f.elemAt(pIdx, l, 2)
+		f.scalar(opI32Load, 2, 0)
+		f.scalar(opI32Store, 2, 0)
+		f.get(l)
+		f.set(s)
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.elemAt(pVals, s, 3)
+	f.get(pVal)
+	f.scalar(opF64Store, 3, 0)
+	f.elemAt(pIdx, s, 2)
+	f.get(pJ)
+	f.scalar(opI32Store, 2, 0)
 	return f.body()
 }
 

@@ -45,8 +45,8 @@ func segdotsparserows(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows,
 //go:wasmimport otcesimd scattersparserows
 func scattersparserows(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
 
-//go:wasmimport otcesimd below
-func below(out, row, prices unsafe.Pointer, n int32, thr float64) int32
+//go:wasmimport otcesimd scan
+func scan(vals, idx unsafe.Pointer, size int32, row, prices unsafe.Pointer, n int32)
 
 //go:wasmimport otcesimd minmax32
 func minmax32(x unsafe.Pointer, n int32, out unsafe.Pointer) int32
@@ -81,7 +81,7 @@ func Install() bool {
 		return false
 	}
 	ot.SetKernels(Kernels())
-	emd.SetKernels(emd.Kernels{Below: Below, MinMax32: MinMax32, MaxSlack: MaxSlack})
+	emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
 	return true
 }
 
@@ -113,20 +113,20 @@ func MaxSlack(row []float32, v []float64, ui float64) float64 {
 	return w
 }
 
-// Below is core/emd's Kernels.Below: out[:0] extended by the j with
-// float64(row[j]) + prices[j] < thr, ascending.
-func Below(out []int32, row []float32, prices []float64, thr float64) []int32 {
+// Scan is core/emd's Kernels.Scan: the values float64(row[j]) + prices[j]
+// offered in order to the max-heap (vals, idx).
+func Scan(vals []float64, idx []int32, row []float32, prices []float64) {
 	if len(row) == 0 {
-		return out[:0]
+		return
 	}
-	if len(prices) < len(row) || cap(out) < len(row) {
-		panic("simd: Below arguments out of range")
+	if len(vals) == 0 || len(idx) < len(vals) || len(prices) < len(row) || len(row) >= maxLen || len(vals) >= maxLen {
+		panic("simd: Scan arguments out of range")
 	}
-	out = out[:len(row)]
-	k := below(unsafe.Pointer(&out[0]), unsafe.Pointer(&row[0]), unsafe.Pointer(&prices[0]), int32(len(row)), thr)
+	scan(unsafe.Pointer(&vals[0]), unsafe.Pointer(&idx[0]), int32(len(vals)), unsafe.Pointer(&row[0]), unsafe.Pointer(&prices[0]), int32(len(row)))
+	runtime.KeepAlive(vals)
+	runtime.KeepAlive(idx)
 	runtime.KeepAlive(row)
 	runtime.KeepAlive(prices)
-	return out[:k]
 }
 
 // Kernels returns the SIMD kernels in core/ot's form (valid after Load).

@@ -366,14 +366,14 @@ func TestSparseRows(t *testing.T) {
 	}
 }
 
-// TestBelow checks the auction's filter against core/emd's Go one on rows
-// of awkward lengths with NaN, infinite and tied values, at thresholds
-// inside the values, equal to one of them, and infinite.
-func TestBelow(t *testing.T) {
+// TestScan checks the auction's full-row scan against core/emd's Go one on
+// rows of awkward lengths with NaN, infinite and tied values, into heaps of
+// 1 to 65 entries that start empty (+Inf) or half full.
+func TestScan(t *testing.T) {
 	load(t)
 	rng := rand.New(rand.NewPCG(15, 16))
 	for _, n := range []int{1, 2, 3, 4, 5, 17, 100, 2001} {
-		for trial := range 8 {
+		for _, size := range []int{1, 2, 3, 25, 65} {
 			row := make([]float32, n)
 			prices := make([]float64, n+1)
 			for j := range row {
@@ -388,11 +388,21 @@ func TestBelow(t *testing.T) {
 					prices[j] = math.Inf(-1)
 				}
 			}
-			thr := []float64{10, float64(row[n/2]) + prices[n/2], math.Inf(1), math.Inf(-1), 0, 49.75, math.NaN(), 25.5}[trial]
-			want := emd.BelowGo(make([]int32, 0, n), row, prices, thr)
-			got := Below(make([]int32, 0, n), row, prices, thr)
-			if !slices.Equal(got, want) {
-				t.Fatalf("below n=%d thr=%v: %v, want %v", n, thr, got, want)
+			wv, wi := make([]float64, size), make([]int32, size)
+			for s := range wv {
+				wv[s], wi[s] = math.Inf(1), -1
+			}
+			if size%2 == 1 { // a heap already holding values
+				for j := 0; j < size/2; j++ {
+					emd.SiftIn(wv, wi, float64(rng.IntN(60)), 100000+j)
+				}
+			}
+			gv, gi := slices.Clone(wv), slices.Clone(wi)
+			emd.ScanGo(wv, wi, row, prices)
+			Scan(gv, gi, row, prices)
+			sameBits64(t, "scan heap values", gv, wv)
+			if !slices.Equal(gi, wi) {
+				t.Fatalf("scan n=%d size=%d: columns %v, want %v", n, size, gi, wi)
 			}
 		}
 	}

@@ -24,7 +24,7 @@ go.exit = process.exit;
 
 // The same lines as in www/worker.js.
 const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, below: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded };
+let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded };
 const importObject = Object.assign({}, go.importObject, { otcesimd: {
   sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
   dot32: (k, v, n) => simd.dot32(k, v, n),
@@ -36,7 +36,7 @@ const importObject = Object.assign({}, go.importObject, { otcesimd: {
   absorbrow: (r, v, n, ui, lo, sq) => simd.absorbrow(r, v, n, ui, lo, sq),
   segdotsparserows: (s, t, sv, sc, sp, v, g, n, lb) => simd.segdotsparserows(s, t, sv, sc, sp, v, g, n, lb),
   scattersparserows: (c, a, sv, sc, sp, n) => simd.scattersparserows(c, a, sv, sc, sp, n),
-  below: (o, r, p, n, thr) => simd.below(o, r, p, n, thr),
+  scan: (v, i, s, r, p, n) => simd.scan(v, i, s, r, p, n),
   minmax32: (x, n, o) => simd.minmax32(x, n, o),
   maxslack: (r, v, n, ui) => simd.maxslack(r, v, n, ui),
   hist16: (x, n, b, h) => simd.hist16(x, n, b, h),
