@@ -449,7 +449,8 @@ func writeReport(sv *saved) string {
 			"over the pool, each a round of messages to the workers, of which \"busy:\" is the busiest worker's own share (the rest is messages and "+
 			"the page's reduce, \"msg:post\" and \"msg:decode\" the page encoding its requests and decoding the answers); for a small problem, "+
 			"the one worker's own time; \"sample\" is the workers reading the files and drawing the pixels, \"job\" opening the files, \"blocks\" the "+
-			"workers receiving the sample and allocating their rows. Small problems solve their repetitions on all workers at once, so their phases, "+
+			"workers receiving the sample and allocating their rows, \"give\" the other workers moving their cost rows to the sampler "+
+			"(a part of \"op:exact\", the exact plan, which the sampler then solves alone: \"busy:exact\"). Small problems solve their repetitions on all workers at once, so their phases, "+
 			"summed over the workers, can exceed 100%% of the time in the page. The workers warm up when the page opens, before the timing starts: "+
 			"a small demo solve, at most %s s here). The per-row figures and pprof's view follow.\n\n", shares(tn, "", totN), fs(totN), shares(tb, "", totB), fs(totB), fs(warm))
 	}
