@@ -287,7 +287,7 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 				continue
 			}
 			// Explicit comparisons: min and max call the runtime in
-			// WebAssembly (un is positive and finite here).
+			// WebAssembly (un is not NaN here).
 			if un < unMin {
 				unMin = un
 			}
