@@ -88,6 +88,11 @@ type errNoBinary struct{ t reflect.Type }
 func (e errNoBinary) Error() string { return fmt.Sprintf("wire: %s has no binary form", e.t) }
 
 func marshal(v reflect.Value) (b []byte, err error) {
+	return marshalAppend(nil, v)
+}
+
+// marshalAppend appends the binary form of v to dst.
+func marshalAppend(dst []byte, v reflect.Value) (b []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(errNoBinary); ok {
@@ -97,7 +102,7 @@ func marshal(v reflect.Value) (b []byte, err error) {
 			panic(r)
 		}
 	}()
-	return appendValue(nil, v), nil
+	return appendValue(dst, v), nil
 }
 
 // Unmarshal fills the value ptr points to from its binary form.
