@@ -230,26 +230,23 @@ func (b *Block) kernel(g []float64, eps, scale float64) (*Reply, error) {
 	}
 	m := b.p.M
 	inv := 1 / scale
-	moved := 0
+	moved, nz := 0, 0
 	for r := 0; r < b.rows(); r++ {
 		row := b.buf[r*m : (r+1)*m]
 		// Largest exponent of the row: (f_i + max_j (g_j − C_ij))/ε.
-		best := math.Inf(-1)
-		for j, c := range row {
-			if v := g[j] - float64(c)*inv; v > best {
-				best = v
-			}
-		}
+		best := rowTop(row, g, inv)
 		top := (b.f[r] + best) / eps
 		if top > rowHigh || top < -rowLow {
 			b.f[r] = -best
 			moved++
 		}
-		kernelRow(row, g, b.f[r], inv, eps, flushExp)
+		nz += kernelRow(row, g, b.f[r], inv, eps, flushExp)
 		b.u[r] = 1
 	}
 	b.eps = eps
-	return &Reply{Zero: moved, Mass: b.settle()}, nil
+	// The count is the dense kernel's: settle need not count again.
+	b.maybeSparsify(nz)
+	return &Reply{Zero: moved, Mass: b.fraction(nz)}, nil
 }
 
 // iterate is one fused pass: row scaling update, then the row's contribution
@@ -484,17 +481,16 @@ func (b *Block) maybeSparsify(nz int) {
 		return
 	}
 	m := b.p.M
-	b.sv = make([]float32, 0, nz)
-	b.sc = make([]int32, 0, nz)
+	b.sv = make([]float32, nz)
+	b.sc = make([]int32, nz)
 	b.sp = make([]int, b.rows()+1)
+	w := 0
 	for r := 0; r < b.rows(); r++ {
-		for j, x := range b.buf[r*m : (r+1)*m] {
-			if x != 0 {
-				b.sv = append(b.sv, x)
-				b.sc = append(b.sc, int32(j))
-			}
-		}
-		b.sp[r+1] = len(b.sv)
+		w += compactRow(b.sv[w:], b.sc[w:], b.buf[r*m:(r+1)*m])
+		b.sp[r+1] = w
+	}
+	if w != nz {
+		panic(fmt.Sprintf("ot: the dense kernel has %d non-zero entries, %d were counted", w, nz))
 	}
 	b.sparse = true
 	b.buf = nil

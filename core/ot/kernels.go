@@ -23,7 +23,11 @@ type Kernels struct {
 	// SegDot32 is segDot32 (one call a row, not one a segment).
 	SegDot32 func(segsum []float64, row []float32, v []float64, seg []int) float64
 	// KernelRow is kernelRow.
-	KernelRow func(row []float32, g []float64, fi, inv, eps, flush float64)
+	KernelRow func(row []float32, g []float64, fi, inv, eps, flush float64) int
+	// RowTop is rowTopGo (one call a row).
+	RowTop func(row []float32, g []float64, inv float64) float64
+	// CompactRow is compactRowGo (one call a row).
+	CompactRow func(sv []float32, sc []int32, row []float32) int
 	// SegDotSparse is segDotSparse (one call a sparse row).
 	SegDotSparse func(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64
 	// ScatterSparse is scatterSparse (one call a sparse row).
@@ -67,6 +71,7 @@ func SetKernels(k Kernels) { accel = k }
 // are tested against.
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
+		RowTop: rowTopGo, CompactRow: compactRowGo,
 		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo,
 		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo, Hist16: hist16Go}
 }
@@ -135,16 +140,17 @@ func scatterSparseGo(col []float64, a float64, sv []float32, sc []int32) {
 
 // kernelRow turns a row of the cost into the kernel in place: with a =
 // (fi + g_j − row_j·inv)/eps, row_j becomes 0 if a < −flush, else
-// float32(expKernel(a)).
-func kernelRow(row []float32, g []float64, fi, inv, eps, flush float64) {
+// float32(expKernel(a)). It returns the number of non-zero entries written
+// (an exponential can also round to a float32 zero).
+func kernelRow(row []float32, g []float64, fi, inv, eps, flush float64) int {
 	if accel.KernelRow != nil {
-		accel.KernelRow(row, g, fi, inv, eps, flush)
-		return
+		return accel.KernelRow(row, g, fi, inv, eps, flush)
 	}
-	kernelRowGo(row, g, fi, inv, eps, flush)
+	return kernelRowGo(row, g, fi, inv, eps, flush)
 }
 
-func kernelRowGo(row []float32, g []float64, fi, inv, eps, flush float64) {
+func kernelRowGo(row []float32, g []float64, fi, inv, eps, flush float64) int {
+	nz := 0
 	for j, c := range row {
 		a := (fi + g[j] - float64(c)*inv) / eps
 		if a < -flush {
@@ -152,7 +158,68 @@ func kernelRowGo(row []float32, g []float64, fi, inv, eps, flush float64) {
 		} else {
 			row[j] = float32(expKernel(a))
 		}
+		if row[j] != 0 {
+			nz++
+		}
 	}
+	return nz
+}
+
+// rowTop returns max_j (g_j − float64(row_j)·inv), −Inf for an empty row.
+func rowTop(row []float32, g []float64, inv float64) float64 {
+	if accel.RowTop != nil {
+		return accel.RowTop(row, g, inv)
+	}
+	return rowTopGo(row, g, inv)
+}
+
+// rowTopGo is rowTop with the even and the odd columns in two running
+// maxima (a later equal value does not replace the maximum), the last
+// column of an odd row in the even one, and then the odd one taken if it is
+// larger: a maximum's value does not depend on the order, but the sign of
+// a zero does, and the two lanes of the SIMD kernel keep this order.
+func rowTopGo(row []float32, g []float64, inv float64) float64 {
+	b0, b1 := math.Inf(-1), math.Inf(-1)
+	n := len(row)
+	g = g[:n]
+	j := 0
+	for ; j+1 < n; j += 2 {
+		if v := g[j] - float64(row[j])*inv; v > b0 {
+			b0 = v
+		}
+		if v := g[j+1] - float64(row[j+1])*inv; v > b1 {
+			b1 = v
+		}
+	}
+	if j < n {
+		if v := g[j] - float64(row[j])*inv; v > b0 {
+			b0 = v
+		}
+	}
+	if b1 > b0 {
+		b0 = b1
+	}
+	return b0
+}
+
+// compactRow writes the non-zero entries of row and their columns, in
+// order, to sv and sc (which have room for them) and returns their number.
+func compactRow(sv []float32, sc []int32, row []float32) int {
+	if accel.CompactRow != nil {
+		return accel.CompactRow(sv, sc, row)
+	}
+	return compactRowGo(sv, sc, row)
+}
+
+func compactRowGo(sv []float32, sc []int32, row []float32) int {
+	w := 0
+	for j, x := range row {
+		if x != 0 {
+			sv[w], sc[w] = x, int32(j)
+			w++
+		}
+	}
+	return w
 }
 
 // segDot32 sets segsum[c] to dot32 of the segment [seg[c], seg[c+1]) of row

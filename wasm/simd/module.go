@@ -33,7 +33,7 @@ import (
 //	dot32(k, v, n i32) f64                     core/ot's dot32 on k[:n], v[:n]
 //	axpy32(y i32, a f64, k, n i32)             core/ot's axpy32 on y[:n], k[:n]
 //	segdot32(segsum, row, v, seg, lb i32) f64  dot32 on each segment [seg[c], seg[c+1]) of a row
-//	kernelrow(row, g, n i32, fi, inv, eps, flush f64)  core/ot's kernelRow: row_j = exp((fi+g_j−row_j·inv)/eps)
+//	kernelrow(row, g, n i32, fi, inv, eps, flush f64) i32  core/ot's kernelRow: row_j = exp((fi+g_j−row_j·inv)/eps); returns the non-zero entries
 //	segdotsparse(segsum, sv, sc, v, seg, nnz, lb i32) f64  core/ot's segDotSparse on one sparse row
 //	scattersparse(col i32, a f64, sv, sc, nnz i32)      col[sc_k] += a·sv_k, k < nnz, in order
 //	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
@@ -44,6 +44,8 @@ import (
 //	maxslack(row, v, n i32, ui f64) f64          core/emd's MaxSlack: max over j < n of (ui + v_j) − float64(row_j), −Inf if none
 //	hist16(x, n, bucket, h i32)                  core/ot's costHistogram: h[bits & 0xffff]++ for each x_j whose float32 bits have bucket as their top 16
 //	siftin(vals, idx, size i32, val f64, j i32)   core/emd's SiftIn: val at column j replaces the heap's root and sifts down
+//	rowtop(row, g, n i32, inv f64) f64           core/ot's rowTop: max over j < n of g_j − float64(row_j)·inv, −Inf if none
+//	compactrow(sv, sc, row, n, room i32) i32      core/ot's compactRow: the non-zero row_j and their j to sv, sc; −1 if more than room
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -54,13 +56,13 @@ func Module() []byte {
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
 	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin.
-	types := []byte{15}
+	// 14 siftin, 15 rowtop, 16 compactrow.
+	types := []byte{17}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, []byte{i32})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
@@ -71,6 +73,8 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, f64, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{i32})...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -83,17 +87,17 @@ func Module() []byte {
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
 	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin (function i has type i).
-	m = section(m, 3, []byte{15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14})
+	// 14 siftin, 15 rowtop, 16 compactrow (function i has type i).
+	m = section(m, 3, []byte{17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
 
-	exp := []byte{15}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin"} {
+	exp := []byte{17}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin", "rowtop", "compactrow"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody(), rowtopBody(), compactrowBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -284,6 +288,8 @@ const (
 	simdF64x2Add     = 0xf0
 	simdF64x2Sub     = 0xf1
 	simdF64x2Mul     = 0xf2
+	simdV128And      = 0x4e
+	simdI32x4Sub     = 0xb1
 )
 
 func (f *fn) simd(op uint32) { f.op(0xfd); f.b = uleb(f.b, op) }
@@ -762,6 +768,8 @@ func kernelrowBody() []byte {
 	ki := f.local(v128)
 	r := f.local(v128)
 	q := f.local(v128)
+	dem := f.local(v128) // the entries as float32
+	nz := f.local(v128)  // i32x4: non-zero entries written, a count a lane
 
 	for _, p := range [][2]uint32{{pFi, vfi}, {pInv, vinv}, {pEps, veps}} {
 		f.get(p[0])
@@ -867,7 +875,28 @@ func kernelrowBody() []byte {
 		f.simd(simdF64x2Lt)
 		f.simd(simdV128Or)
 		f.simd(simdV128AndNot)
-		f.storeDemoted(single)
+		f.simd(simdF32x4Demote)
+		f.tee(dem)
+		if single {
+			f.simd(simdStore32Lane)
+		} else {
+			f.simd(simdStore64Lane)
+		}
+		f.memarg(2, 0)
+		f.op(0)
+		// nz −= (dem ≠ 0): lanes 2 and 3 of the demotion are zeros, and
+		// of a single entry only lane 0 counts.
+		f.get(nz)
+		f.get(dem)
+		f.zero128()
+		f.simd(simdF32x4Ne)
+		if single {
+			f.simd(simdV128Const)
+			f.op(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+			f.simd(simdV128And)
+		}
+		f.simd(simdI32x4Sub)
+		f.set(nz)
 		f.advance(single, pRow, pG)
 	}
 	f.block()
@@ -884,6 +913,182 @@ func kernelrowBody() []byte {
 	f.op(0x04, 0x40) // if
 	body(true)
 	f.end()
+	f.get(nz)
+	f.simd(simdI32x4Extract)
+	f.op(0)
+	f.get(nz)
+	f.simd(simdI32x4Extract)
+	f.op(1)
+	f.op(opI32Add)
+	return f.body()
+}
+
+// rowtopBody: params row, g, n, inv. core/ot's rowTopGo: the even columns'
+// running maximum of g_j − float64(row_j)·inv in lane 0, the odd ones' in
+// lane 1 (f64x2.pmax(acc, x) keeps acc unless acc < x, as Go's "if x > b");
+// the last column of an odd row goes to lane 0; then lane 1 if larger.
+func rowtopBody() []byte {
+	f := &fn{nparam: 4}
+	const pRow, pG, pN, pInv = 0, 1, 2, 3
+	end2, endR := f.ends2(pRow, pN)
+	vinv := f.local(v128)
+	acc := f.local(v128)
+	b0 := f.local(f64)
+	b1 := f.local(f64)
+	x := f.local(f64)
+	f.get(pInv)
+	f.simd(simdF64x2Splat)
+	f.set(vinv)
+	f.f64c(math.Inf(-1))
+	f.simd(simdF64x2Splat)
+	f.set(acc)
+	f.block()
+	f.loop()
+	f.exitIfGeU(pRow, end2)
+	f.get(acc)
+	f.get(pG)
+	f.vload(0)
+	f.get(pRow)
+	f.simd(simdLoad64Zero)
+	f.memarg(2, 0)
+	f.simd(simdF64x2Promote)
+	f.get(vinv)
+	f.simd(simdF64x2Mul)
+	f.simd(simdF64x2Sub)
+	f.simd(simdF64x2Pmax)
+	f.set(acc)
+	f.advance(false, pRow, pG)
+	f.br(0)
+	f.end()
+	f.end()
+	f.get(acc)
+	f.simd(simdF64x2Extract)
+	f.op(0)
+	f.set(b0)
+	f.get(acc)
+	f.simd(simdF64x2Extract)
+	f.op(1)
+	f.set(b1)
+	// An odd last column: b0 = x > b0 ? x : b0.
+	f.get(pRow)
+	f.get(endR)
+	f.op(0x49)       // i32.lt_u
+	f.op(0x04, 0x40) // if
+	f.get(pG)
+	f.scalar(opF64Load, 3, 0)
+	f.get(pRow)
+	f.scalar(opF32Load, 2, 0)
+	f.op(opF64Promote)
+	f.get(pInv)
+	f.op(opF64Mul)
+	f.op(opF64Sub)
+	f.tee(x)
+	f.get(b0)
+	f.get(x)
+	f.get(b0)
+	f.op(opF64Gt)
+	f.op(opSelect)
+	f.set(b0)
+	f.end()
+	// b1 > b0 ? b1 : b0
+	f.get(b1)
+	f.get(b0)
+	f.get(b1)
+	f.get(b0)
+	f.op(opF64Gt)
+	f.op(opSelect)
+	return f.body()
+}
+
+// compactrowBody: params sv, sc, row, n, room. core/ot's compactRowGo: for
+// j < n with row_j ≠ 0, in order, sv_w = row_j and sc_w = j (int32), w
+// counting up from 0; returns w, or −1 (having written room entries) if
+// there are more than room. Four entries a step are tested together
+// (v128.any_true of f32x4.ne 0): a kernel row is mostly zeros.
+func compactrowBody() []byte {
+	f := &fn{nparam: 5}
+	const pSv, pSc, pRow, pN, pRoom = 0, 1, 2, 3, 4
+	j := f.local(i32)
+	w := f.local(i32)
+	end4 := f.local(i32)
+	endR := f.local(i32)
+	x := f.local(f32)
+	// end4 = row + 4·(n &^ 3), endR = row + 4·n
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(-4)
+	f.op(opI32And)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(end4)
+	f.get(pRow)
+	f.get(pN)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.set(endR)
+	// step handles the entry at row (column j) and advances.
+	step := func() {
+		f.get(pRow)
+		f.scalar(opF32Load, 2, 0)
+		f.tee(x)
+		f.f32c(0)
+		f.op(opF32Ne)
+		f.op(0x04, 0x40) // if x ≠ 0
+		f.get(w)
+		f.get(pRoom)
+		f.op(opI32GeU)
+		f.op(0x04, 0x40) // if w ≥ room: return −1
+		f.i32c(-1)
+		f.op(0x0f)
+		f.end()
+		f.get(pSv)
+		f.get(w)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.get(x)
+		f.scalar(opF32Store, 2, 0)
+		f.get(pSc)
+		f.get(w)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.get(j)
+		f.scalar(opI32Store, 2, 0)
+		f.bump(w, 1)
+		f.end()
+		f.bump(pRow, 4)
+		f.bump(j, 1)
+	}
+	f.block()
+	f.loop()
+	f.exitIfGeU(pRow, end4)
+	f.get(pRow)
+	f.vload(0)
+	f.zero128()
+	f.simd(simdF32x4Ne)
+	f.simd(simdAnyTrue)
+	f.op(0x04, 0x40) // if some entry of the four is non-zero
+	for k := 0; k < 4; k++ {
+		step()
+	}
+	f.op(0x05) // else
+	f.bump(pRow, 16)
+	f.bump(j, 4)
+	f.end()
+	f.br(0)
+	f.end()
+	f.end()
+	f.block()
+	f.loop()
+	f.exitIfGeU(pRow, endR)
+	step()
+	f.br(0)
+	f.end()
+	f.end()
+	f.get(w)
 	return f.body()
 }
 

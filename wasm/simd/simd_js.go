@@ -25,7 +25,13 @@ func dot32(k, v unsafe.Pointer, n int32) float64
 func axpy32(y unsafe.Pointer, a float64, k unsafe.Pointer, n int32)
 
 //go:wasmimport otcesimd kernelrow
-func kernelrow(row, g unsafe.Pointer, n int32, fi, inv, eps, flush float64)
+func kernelrow(row, g unsafe.Pointer, n int32, fi, inv, eps, flush float64) int32
+
+//go:wasmimport otcesimd rowtop
+func rowtop(row, g unsafe.Pointer, n int32, inv float64) float64
+
+//go:wasmimport otcesimd compactrow
+func compactrow(sv, sc, row unsafe.Pointer, n, room int32) int32
 
 //go:wasmimport otcesimd segdot32
 func segdot32(segsum, row, v, seg unsafe.Pointer, lb int32) float64
@@ -136,6 +142,8 @@ func Kernels() ot.Kernels {
 		Axpy32:      Axpy32, MinAxpy: 16,
 		SegDot32:      SegDot32,
 		KernelRow:     KernelRow,
+		RowTop:        RowTop,
+		CompactRow:    CompactRow,
 		SegDotSparse:  SegDotSparse,
 		ScatterSparse: ScatterSparse,
 		AbsorbRow:     AbsorbRow,
@@ -354,13 +362,59 @@ func SegDot32(segsum []float64, row []float32, v []float64, seg []int) float64 {
 	return r
 }
 
-// KernelRow is core/ot's kernelRow.
-func KernelRow(row []float32, g []float64, fi, inv, eps, flush float64) {
+// KernelRow is core/ot's kernelRow: it returns the non-zero entries written.
+func KernelRow(row []float32, g []float64, fi, inv, eps, flush float64) int {
 	if len(row) == 0 {
-		return
+		return 0
+	}
+	if len(row) >= maxLen {
+		panic("simd: KernelRow arguments out of range")
 	}
 	g = g[:len(row)]
-	kernelrow(unsafe.Pointer(&row[0]), unsafe.Pointer(&g[0]), int32(len(row)), fi, inv, eps, flush)
+	nz := kernelrow(unsafe.Pointer(&row[0]), unsafe.Pointer(&g[0]), int32(len(row)), fi, inv, eps, flush)
 	runtime.KeepAlive(row)
 	runtime.KeepAlive(g)
+	return int(nz)
+}
+
+// RowTop is core/ot's rowTop: max over j of g_j − float64(row_j)·inv
+// (−Inf for an empty row), with rowTopGo's order of comparisons.
+func RowTop(row []float32, g []float64, inv float64) float64 {
+	if len(row) == 0 {
+		return math.Inf(-1)
+	}
+	if len(row) >= maxLen {
+		panic("simd: RowTop arguments out of range")
+	}
+	g = g[:len(row)]
+	r := rowtop(unsafe.Pointer(&row[0]), unsafe.Pointer(&g[0]), int32(len(row)), inv)
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(g)
+	return r
+}
+
+// CompactRow is core/ot's compactRow: the non-zero entries of row and their
+// columns to sv and sc, in order; it returns their number. It panics, as
+// the Go form does, if sv or sc has no room for them (having written only
+// within their lengths).
+func CompactRow(sv []float32, sc []int32, row []float32) int {
+	if len(row) == 0 {
+		return 0
+	}
+	room := min(len(sv), len(sc))
+	if len(row) >= maxLen || room >= maxLen {
+		panic("simd: CompactRow arguments out of range")
+	}
+	var psv, psc unsafe.Pointer
+	if room > 0 {
+		psv, psc = unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0])
+	}
+	w := compactrow(psv, psc, unsafe.Pointer(&row[0]), int32(len(row)), int32(room))
+	runtime.KeepAlive(sv)
+	runtime.KeepAlive(sc)
+	runtime.KeepAlive(row)
+	if w < 0 {
+		panic("simd: CompactRow: more non-zero entries than room")
+	}
+	return int(w)
 }

@@ -244,9 +244,123 @@ func TestKernelRow(t *testing.T) {
 			}
 			want := append([]float32(nil), row...)
 			got := append([]float32(nil), row...)
-			ref.KernelRow(want, g, fi, inv, eps, flush)
-			KernelRow(got, g, fi, inv, eps, flush)
+			nzWant := ref.KernelRow(want, g, fi, inv, eps, flush)
+			nzGot := KernelRow(got, g, fi, inv, eps, flush)
 			sameBits32(t, "kernelRow", got, want)
+			if nzGot != nzWant {
+				t.Fatalf("n=%d trial %d: kernelRow counts %d non-zero entries, Go %d", n, trial, nzGot, nzWant)
+			}
+		}
+	}
+}
+
+// TestRowTop checks the row maximum of g_j − row_j·inv against the Go form,
+// bit for bit (the sign of a zero too), with ties, zeros of both signs and
+// infinities among the values.
+func TestRowTop(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(17, 18))
+	if got := RowTop(nil, nil, 1); !math.IsInf(got, -1) {
+		t.Fatalf("empty row: %v, want -Inf", got)
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 17, 64, 999, 2000} {
+		for trial := 0; trial < 40; trial++ {
+			row := make([]float32, n)
+			g := make([]float64, n+1)
+			inv := 1 / (0.1 + rng.Float64())
+			for j := range row {
+				switch rng.IntN(6) {
+				case 0: // an exact zero of either sign: g = row·inv
+					row[j] = float32(rng.IntN(3))
+					g[j] = float64(row[j]) * inv
+					if rng.IntN(2) == 0 && row[j] == 0 {
+						g[j] = math.Copysign(0, -1)
+					}
+				case 1: // a tie with the previous entry
+					if j > 0 {
+						row[j], g[j] = row[j-1], g[j-1]
+						continue
+					}
+					fallthrough
+				default:
+					row[j] = float32(rng.Float64() * 10)
+					g[j] = rng.NormFloat64() * 3
+				}
+				if trial%5 == 0 {
+					g[j] = -math.Abs(g[j]) - float64(row[j])*inv // all ≤ 0
+				}
+			}
+			if trial%7 == 0 {
+				g[rng.IntN(n)] = math.Inf(1 - 2*rng.IntN(2))
+			}
+			want := ref.RowTop(row, g, inv)
+			got := RowTop(row, g, inv)
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("n=%d trial %d: rowTop %v (%x), Go %v (%x)", n, trial, got, math.Float64bits(got), want, math.Float64bits(want))
+			}
+		}
+	}
+}
+
+// TestCompactRow checks the compaction of a row against the Go form, with
+// rows all zeros, all non-zero and in between, and the −1 answer (a panic)
+// when the room is one short.
+func TestCompactRow(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 64, 999, 2000} {
+		for trial := 0; trial < 20; trial++ {
+			density := []float64{0, 1, 0.001, 0.05, 0.5}[trial%5]
+			row := make([]float32, n)
+			nz := 0
+			for j := range row {
+				if rng.Float64() < density {
+					row[j] = float32(rng.Float64() + 0.5)
+					if rng.IntN(9) == 0 {
+						row[j] = -row[j]
+					}
+					nz++
+				} else if rng.IntN(2) == 0 {
+					row[j] = float32(math.Copysign(0, -1)) // −0 is a zero too
+				}
+			}
+			// Slices with room for exactly nz, inside larger arrays whose
+			// rest must stay untouched.
+			svGot, scGot := make([]float32, nz+3), make([]int32, nz+3)
+			svWant, scWant := make([]float32, nz+3), make([]int32, nz+3)
+			for k := range svGot {
+				svGot[k], scGot[k], svWant[k], scWant[k] = -7, -7, -7, -7
+			}
+			wGot := CompactRow(svGot[:nz], scGot[:nz], row)
+			wWant := ref.CompactRow(svWant[:nz], scWant[:nz], row)
+			if wGot != wWant || wGot != nz {
+				t.Fatalf("n=%d trial %d: %d entries, Go %d, want %d", n, trial, wGot, wWant, nz)
+			}
+			sameBits32(t, "compactRow values", svGot, svWant)
+			for k := range scGot {
+				if scGot[k] != scWant[k] {
+					t.Fatalf("n=%d trial %d: column %d is %d, Go %d", n, trial, k, scGot[k], scWant[k])
+				}
+			}
+			if nz > 0 {
+				sv, sc := make([]float32, nz), make([]int32, nz)
+				for k := range sv {
+					sv[k], sc[k] = -7, -7
+				}
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Fatalf("n=%d trial %d: no panic with room for %d of %d entries", n, trial, nz-1, nz)
+						}
+					}()
+					CompactRow(sv[:nz-1], sc[:nz-1], row)
+				}()
+				if sv[nz-1] != -7 || sc[nz-1] != -7 {
+					t.Fatalf("n=%d trial %d: wrote outside its room", n, trial)
+				}
+			}
 		}
 	}
 }
