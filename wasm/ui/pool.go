@@ -10,7 +10,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
@@ -138,7 +137,27 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 	for _, w := range p.workers {
 		w.watch()
 	}
+	if err := p.connect(ctx); err != nil {
+		p.terminate()
+		return nil, err
+	}
 	return p, nil
+}
+
+// connect gives the sampler (worker 0) a MessageChannel to each other
+// worker, through which it drives a solve over the pool (proto.KindPool).
+func (p *pool) connect(ctx context.Context) error {
+	mc := js.Global().Get("MessageChannel")
+	for i := 1; i < len(p.workers); i++ {
+		ch := mc.New()
+		if _, err := p.workers[i].call(ctx, &proto.Request{Kind: proto.KindPort, Ports: []js.Value{ch.Get("port2")}}); err != nil {
+			return err
+		}
+		if _, err := p.workers[0].call(ctx, &proto.Request{Kind: proto.KindPort, Peer: i, Ports: []js.Value{ch.Get("port1")}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // poolSeq numbers the pools and pageToken tells pages apart, so that each
@@ -328,45 +347,6 @@ func assign(blocks, workers int) [][]int {
 	return out
 }
 
-// blockSet is the ot.BlockSet of the page: each operation goes to every
-// worker that hosts blocks, and the replies come back in block order. Only
-// the solver's reduce runs on the page's thread.
-type blockSet struct {
-	ctx    context.Context
-	pool   *pool
-	assign [][]int
-	n      int
-	// exactPool runs the exact plan over the pool (see exactOnPool).
-	exactPool bool
-}
-
-// Do implements ot.BlockSet.
-func (b *blockSet) Do(op *ot.Op) ([]*ot.Reply, error) {
-	resps, err := b.pool.all(b.ctx, func(i int) bool { return len(b.assign[i]) > 0 },
-		func(int) *proto.Request { return &proto.Request{Kind: proto.KindOp, Op: op} })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*ot.Reply, b.n)
-	busy := 0.0
-	for w, idx := range b.assign {
-		if len(idx) == 0 {
-			continue
-		}
-		busy = max(busy, resps[w].Busy)
-		if len(resps[w].Replies) != len(idx) {
-			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", w, len(resps[w].Replies), len(idx))
-		}
-		for k, bi := range idx {
-			out[bi] = resps[w].Replies[k]
-		}
-	}
-	// For the benchmark: the busiest worker's share of the operation's
-	// time (the rest is messages and waiting).
-	benchSeconds("busy:"+op.Kind.String(), busy)
-	return out, nil
-}
-
 // alive reports whether every worker is still running.
 func (p *pool) alive() bool {
 	for _, w := range p.workers {
@@ -377,59 +357,4 @@ func (p *pool) alive() bool {
 		}
 	}
 	return true
-}
-
-// ExactPlan implements ot.Exact (the solver asks for it with --solver emd,
-// and to warm-start Sinkhorn at a small ε, as the CLI does): the sampler
-// worker, which holds the sample, solves the exact problem alone over every
-// row block of the dense cost: its own, and those of the other workers,
-// whose cost rows they computed and now give it (giveRows); when that cost
-// does not fit in it (exactOnPool), the same driver runs here over the
-// pool's blocks. Both give the CLI's plan bit for bit.
-func (b *blockSet) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
-	if b.exactPool {
-		return ot.ExactOverBlocks(b.ctx, b, p)
-	}
-	t0 := time.Now()
-	if err := b.giveRows(); err != nil {
-		return nil, err
-	}
-	benchAdd("give", t0)
-	resp, err := b.pool.workers[0].call(b.ctx, &proto.Request{Kind: proto.KindExact})
-	if resp != nil {
-		benchSeconds("busy:exact", resp.Busy)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if resp.Plan == nil {
-		return nil, errors.New("the sampler returned no exact plan")
-	}
-	return resp.Plan, nil
-}
-
-// giveRows moves the cost rows of the blocks the other workers host to the
-// sampler, a block at a time (a few tens of MB in flight at most): each
-// worker copies a block's rows out of its memory once, and the buffer is
-// transferred, not copied, to the page and on to the sampler. Computing
-// them again in the sampler took as long as the cost itself (d = 256,
-// N = 10⁴: 6 s a repetition); the copies take a fraction of a second.
-func (b *blockSet) giveRows() error {
-	sampler := b.pool.workers[0]
-	for w := 1; w < len(b.assign); w++ {
-		for _, bi := range b.assign[w] {
-			resp, err := b.pool.workers[w].call(b.ctx, &proto.Request{Kind: proto.KindGive, Blocks: []int{bi}})
-			if err != nil {
-				return err
-			}
-			if len(resp.Rows) != 1 {
-				return fmt.Errorf("worker %d gave %d buffers for block %d, want 1", w+1, len(resp.Rows), bi)
-			}
-			_, err = sampler.call(b.ctx, &proto.Request{Kind: proto.KindTake, Blocks: []int{bi}, Rows: resp.Rows})
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }

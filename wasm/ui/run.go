@@ -629,8 +629,8 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 	return resp.Solution, nil
 }
 
-// solveOnPool spreads the sample's row blocks over the pool and runs the
-// solver here, one round of messages per block operation.
+// solveOnPool spreads the sample's row blocks over the pool and has the
+// sampler solve over them (proto.KindPool).
 func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
 	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
 	nb := len(ot.Partition(smp.Problem.N))
@@ -644,12 +644,27 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 	benchAdd("blocks", t0)
 	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
 	pr := smp.Problem
-	bs := &blockSet{ctx: ctx, pool: p, assign: asg, n: nb, exactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers))}
+	// The sampler runs the solver and drives the other workers through its
+	// ports to them: no round of messages passes through this thread.
+	sampler := p.workers[0]
 	t0 = time.Now()
-	sol, err := otce.SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
+	sampler.setProgress(func(pr ot.Progress) {
 		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
 	})
+	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindPool, Settings: &s, Assign: asg,
+		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers))})
+	sampler.setProgress(nil)
 	benchAdd("solve", t0)
+	var sol *ot.Solution
+	if resp != nil {
+		for k, v := range resp.Bench {
+			benchSeconds(k, v)
+		}
+		sol = resp.Solution
+	}
+	if err == nil && sol == nil {
+		err = errors.New("the sampler returned no solution")
+	}
 	if sol != nil {
 		benchSolution(sol)
 	}

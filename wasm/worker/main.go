@@ -43,11 +43,22 @@ type worker struct {
 	problem *ot.Problem
 	blocks  []*ot.Block
 	// given: the sampler's copies of blocks other workers host, by first
-	// row, with the cost rows they computed (KindTake), for KindExact.
+	// row, with the cost rows they computed (take), for the exact plan.
 	given map[int]*ot.Block
 	// first and nb: the hosted blocks are [first, first+len(blocks)) of a
 	// partition of nb (contiguous, as the page assigns them; nb 0 if not).
 	first, nb int
+
+	// peers: the sampler's ports to the other workers, by worker index
+	// (KindPort; nil for itself).
+	peers []*peer
+}
+
+// message is a request and where its response goes: the page, or the
+// MessagePort it came on (a request of the sampler's).
+type message struct {
+	data  js.Value
+	reply js.Value // undefined: the page
 }
 
 func main() {
@@ -58,19 +69,22 @@ func main() {
 	self := js.Global()
 	var (
 		mu    sync.Mutex
-		queue []js.Value
+		queue []message
 		wake  = make(chan struct{}, 1)
 	)
-	// The handler only queues: work runs on the main goroutine, so a long
+	// The handlers only queue: work runs on the main goroutine, so a long
 	// operation never runs inside a JS callback.
-	self.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+	enqueue = func(m message) {
 		mu.Lock()
-		queue = append(queue, args[0].Get("data"))
+		queue = append(queue, m)
 		mu.Unlock()
 		select {
 		case wake <- struct{}{}:
 		default:
 		}
+	}
+	self.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		enqueue(message{data: args[0].Get("data"), reply: js.Undefined()})
 		return nil
 	}))
 	post(proto.Ready{Ready: true})
@@ -86,23 +100,35 @@ func main() {
 			msg := queue[0]
 			queue = queue[1:]
 			mu.Unlock()
-			w.handle(msg)
+			w.handle(msg.data, msg.reply)
 		}
 	}
 }
 
-func post(v any) {
+// enqueue queues a request for the main goroutine (set by main).
+var enqueue func(message)
+
+// post sends v to the page.
+func post(v any) { postTo(js.Undefined(), v) }
+
+// postTo sends v to the port to, or to the page if to is undefined.
+func postTo(to js.Value, v any) {
 	obj, transfer := wire.Encode(v)
 	if r, ok := v.(*proto.Response); ok {
 		transfer = append(transfer, r.Transfer()...)
 	}
-	js.Global().Call("postMessage", obj, wire.Transfer(transfer))
+	if to.IsUndefined() {
+		to = js.Global()
+	}
+	to.Call("postMessage", obj, wire.Transfer(transfer))
 }
 
-func (w *worker) handle(msg js.Value) {
+// handle answers one request, to reply (a port, or undefined: the page).
+func (w *worker) handle(msg, reply js.Value) {
 	t0 := time.Now()
 	var req proto.Request
 	resp := &proto.Response{}
+	post := func(v any) { postTo(reply, v) }
 	if err := wire.Decode(msg, &req); err != nil {
 		resp.Err = err.Error()
 		post(resp)
@@ -230,43 +256,22 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		if req.Op == nil {
 			return errors.New("op message without an operation")
 		}
-		resp.Replies = make([]*ot.Reply, len(w.blocks))
-		for i, b := range w.blocks {
-			r, err := b.Do(req.Op)
-			if err != nil {
-				return err
-			}
-			resp.Replies[i] = r
+		replies, err := w.runOp(req.Op)
+		resp.Replies = replies
+		return err
+	case proto.KindPort:
+		if len(req.Ports) != 1 {
+			return errors.New("port message without one port")
 		}
-		if req.Op.Kind == ot.OpIterate && w.nb > 0 {
-			// One reply for each whole node of the solver's reduction
-			// tree: the same sums, in the same order, as the page would
-			// make of the blocks' replies, and a fraction of the bytes.
-			combined, err := ot.CombineIterate(resp.Replies, w.first, w.first+len(w.blocks), w.nb)
-			if err != nil {
-				return err
-			}
-			resp.Replies = combined
-		}
+		w.connect(req.Peer, req.Ports[0])
 		return nil
-	case proto.KindExact:
-		// The exact plan needs every row of the cost: the sampler, which
-		// holds the sample, runs ot.ExactOverBlocks over the partition's
-		// blocks, its own (which hold their cost rows: the solver asks for
-		// the plan after OpCost) and, for the rows other workers host, blocks
-		// it builds here. The plan is the CLI's bit for bit (the same blocks
-		// and the same float32 costs), and the sampler holds one copy of the
-		// cost, not its rows twice.
-		if w.sample == nil {
-			return errors.New("exact plan asked before a sample was drawn")
+	case proto.KindPool:
+		if w.sample == nil || req.Settings == nil {
+			return errors.New("pool solve asked before a sample was drawn")
 		}
-		plan, err := w.exactPlan()
-		debug.FreeOSMemory()
-		if err != nil {
-			return err
-		}
-		resp.Plan = plan
-		return nil
+		sol, bench, err := w.solveOnPool(req)
+		resp.Solution, resp.Bench = sol, bench
+		return err
 	case proto.KindSolve:
 		// A small problem is solved here, on this worker's own blocks: the
 		// same partition and reduce order as on the pool, so the same bits,
@@ -320,8 +325,6 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		js.CopyBytesToJS(u8, float32Bytes(rep.Costs))
 		resp.Rows = []js.Value{u8}
 		return nil
-	case proto.KindTake:
-		return w.take(req)
 	case proto.KindRelease:
 		w.release()
 		return nil
@@ -332,6 +335,25 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		return nil
 	}
 	return fmt.Errorf("unknown request %q", req.Kind)
+}
+
+// runOp runs op on the hosted blocks and returns their replies; those of
+// OpIterate are combined (ot.CombineIterate) into one for each whole node
+// of the solver's reduction tree: the same sums, in the same order, as the
+// solver would make of the blocks' replies, and a fraction of the bytes.
+func (w *worker) runOp(op *ot.Op) ([]*ot.Reply, error) {
+	replies := make([]*ot.Reply, len(w.blocks))
+	for i, b := range w.blocks {
+		r, err := b.Do(op)
+		if err != nil {
+			return nil, err
+		}
+		replies[i] = r
+	}
+	if op.Kind == ot.OpIterate && w.nb > 0 {
+		return ot.CombineIterate(replies, w.first, w.first+len(w.blocks), w.nb)
+	}
+	return replies, nil
 }
 
 // hostedBlock returns the hosted block of index blocks[0] in the current
@@ -351,20 +373,18 @@ func (w *worker) hostedBlock(blocks []int) (*ot.Block, error) {
 	return nil, fmt.Errorf("block %d is not hosted here", blocks[0])
 }
 
-// take keeps the cost rows another worker computed for block Blocks[0] of
-// the sample's partition, for the next exact plan.
-func (w *worker) take(req *proto.Request) error {
-	if w.sample == nil || len(req.Blocks) != 1 || len(req.Rows) != 1 {
-		return errors.New("cost rows given without a sample, a block or rows")
+// take keeps the cost rows another worker computed for block i of the
+// sample's partition (u8: their float32 bytes), for the next exact plan.
+func (w *worker) take(i int, u8 js.Value) error {
+	if w.sample == nil {
+		return errors.New("cost rows given without a sample")
 	}
 	p := w.sample.Problem
 	part := ot.Partition(p.N)
-	i := req.Blocks[0]
 	if i < 0 || i >= len(part) {
 		return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
 	}
 	lo, hi := part[i][0], part[i][1]
-	u8 := req.Rows[0]
 	if n := u8.Get("length").Int(); n != 4*(hi-lo)*p.M {
 		return fmt.Errorf("block %d: %d bytes of cost rows, want %d", i, n, 4*(hi-lo)*p.M)
 	}
@@ -391,7 +411,7 @@ func float32Bytes(x []float32) []byte {
 
 // exactPlan solves the exact plan of the sample over the blocks of its
 // partition: the hosted ones as they are, those whose rows other workers
-// gave (KindTake) as received, and the others built here for the solve;
+// gave (take) as received, and the others built here for the solve;
 // all but the hosted ones are dropped after it.
 func (w *worker) exactPlan() (*emd.Plan, error) {
 	p := w.sample.Problem

@@ -28,11 +28,11 @@ const (
 	KindOp      = "op"      // every worker: run Op on its blocks
 	KindRelease = "release" // every worker: drop its blocks and free their memory
 	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
-	KindExact   = "exact"   // sampler: the exact plan of the last sample's cost (ot.Exact)
 	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
 	KindWarm    = "warm"    // any worker: score the built-in demo once, so that the browser compiles the hot code before a run
-	KindGive    = "give"    // a worker other than the sampler: the cost rows of its hosted block Blocks[0] (after OpCost), moved out in Rows
-	KindTake    = "take"    // sampler: keep the cost rows Rows of block Blocks[0] of the current problem for the next KindExact
+	KindGive    = "give"    // a worker other than the sampler, from the sampler: the cost rows of its hosted block Blocks[0] (after OpCost), moved out in Rows
+	KindPort    = "port"    // every worker but the sampler: answer the requests that come on Ports[0]; the sampler: Ports[0] leads to worker Peer
+	KindPool    = "pool"    // sampler: solve the last sample over the pool's blocks (Assign), driving the other workers through their ports
 )
 
 // Files are the JS File or Blob objects of one candidate.
@@ -64,14 +64,26 @@ type Request struct {
 	// Sample is, for KindAdd, the sample Solution solves when another
 	// worker drew it (its features may be left out).
 	Sample *otce.Sample
-	// Rows are, for KindTake, a block's cost rows as a Uint8Array of their
-	// float32 bytes (little endian, row-major), transferred, not copied.
-	Rows []js.Value
+	// Ports holds, for KindPort, one end of a MessageChannel between the
+	// sampler and worker Peer (transferred).
+	Ports []js.Value
+	Peer  int
+	// Assign lists, for KindPool, the blocks each worker hosts (worker 0
+	// is the sampler); ExactPool asks for the exact plan over the pool's
+	// blocks rather than in the sampler alone (when the cost does not fit
+	// in it).
+	Assign    [][]int
+	ExactPool bool
 }
 
-// Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
-// to the receiver instead of copying them.
-func (r *Request) Transfer() []any { return buffers(r.Rows) }
+// Transfer returns r's Ports, which postMessage moves to the receiver.
+func (r *Request) Transfer() []any {
+	var out []any
+	for _, p := range r.Ports {
+		out = append(out, p)
+	}
+	return out
+}
 
 // Job describes an opened candidate.
 type Job struct {
@@ -99,16 +111,21 @@ type Response struct {
 	Result  *report.Candidate
 	Files   []FileInfo
 	Plan    *emd.Plan
-	// Solution answers KindSolve.
+	// Solution answers KindSolve and KindPool.
 	Solution *ot.Solution
+	// Bench holds, for KindPool, the seconds of the benchmark's phases
+	// that the sampler measured (give, busy:<op>, msg:post, msg:decode).
+	Bench map[string]float64
 	// Busy is the seconds the worker spent on the request, from its
 	// arrival to its answer (the page's time minus it is the messages').
 	Busy float64
-	// Rows answers KindGive as Request.Rows is for KindTake.
+	// Rows answers KindGive: a block's cost rows as a Uint8Array of their
+	// float32 bytes (little endian, row-major), transferred, not copied.
 	Rows []js.Value
 }
 
-// Transfer returns the ArrayBuffers of r's Rows (see Request.Transfer).
+// Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
+// to the receiver instead of copying them.
 func (r *Response) Transfer() []any { return buffers(r.Rows) }
 
 func buffers(rows []js.Value) []any {

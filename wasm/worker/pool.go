@@ -1,0 +1,233 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"syscall/js"
+	"time"
+
+	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+	"github.com/otceseg/otceseg/wasm/internal/wire"
+)
+
+// The sampler drives a solve over the pool (KindPool) itself: it runs the
+// solver, hosts its own blocks, and sends each block operation to the other
+// workers through a MessagePort each (KindPort: the page makes a
+// MessageChannel per other worker when it starts the pool). A round of the
+// Sinkhorn iteration is then one message to each other worker and its
+// answer, instead of a message to every worker and back through the page's
+// main thread, which also draws the page: at N = 10⁴ the page's round trip
+// cost about 4 ms an iteration, three quarters of it outside the workers.
+// The blocks, their partition and the reduction tree are the page's and the
+// CLI's, so the score is the same, bit for bit.
+
+// peer is the sampler's end of a MessageChannel to another worker.
+type peer struct {
+	port    js.Value
+	replies chan js.Value
+	next    int
+	fn      js.Func
+}
+
+// connect handles KindPort: the sampler keeps the port as its way to worker
+// index; any other worker answers the requests that come on it.
+func (w *worker) connect(index int, port js.Value) {
+	if index <= 0 {
+		// A worker other than the sampler: requests on the port are queued
+		// with the others, and their responses go back on the port.
+		port.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
+			enqueue(message{data: args[0].Get("data"), reply: port})
+			return nil
+		}))
+		return
+	}
+	for len(w.peers) <= index {
+		w.peers = append(w.peers, nil)
+	}
+	if old := w.peers[index]; old != nil {
+		old.port.Call("close")
+		old.fn.Release()
+	}
+	p := &peer{port: port, replies: make(chan js.Value, 1)}
+	p.fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		select {
+		case p.replies <- args[0].Get("data"):
+		default:
+			// One request is in flight at a time: a second answer is a bug
+			// of the protocol, and blocking here would freeze the worker.
+			panic("worker: an unexpected message on a peer's port")
+		}
+		return nil
+	})
+	port.Set("onmessage", p.fn)
+	w.peers[index] = p
+}
+
+// send posts req to the peer; wait then returns its response.
+func (p *peer) send(req *proto.Request) {
+	p.next++
+	req.ID = p.next
+	obj, transfer := wire.Encode(req)
+	transfer = append(transfer, req.Transfer()...)
+	p.port.Call("postMessage", obj, wire.Transfer(transfer))
+}
+
+// wait returns the response to the last request sent.
+func (p *peer) wait(bench map[string]float64) (*proto.Response, error) {
+	data := <-p.replies
+	t0 := time.Now()
+	var resp proto.Response
+	if err := wire.Decode(data, &resp); err != nil {
+		return nil, err
+	}
+	bench["msg:decode"] += time.Since(t0).Seconds()
+	if resp.ID != p.next {
+		return nil, fmt.Errorf("a worker answered request %d, want %d", resp.ID, p.next)
+	}
+	if resp.Err != "" {
+		return &resp, errors.New(resp.Err)
+	}
+	return &resp, nil
+}
+
+// call sends req to the peer and waits for its response.
+func (p *peer) call(req *proto.Request, bench map[string]float64) (*proto.Response, error) {
+	p.send(req)
+	return p.wait(bench)
+}
+
+// poolBlocks is the sampler's ot.BlockSet over the pool: its own blocks
+// here, the others' in the workers that assign gives them to.
+type poolBlocks struct {
+	w         *worker
+	assign    [][]int // block indices by worker; worker 0 is this one
+	nb        int
+	exactPool bool
+	bench     map[string]float64
+}
+
+// solveOnPool handles KindPool: the blocks are built (KindBlocks, from the
+// page, to every worker); this runs the solver over them.
+func (w *worker) solveOnPool(req *proto.Request) (*ot.Solution, map[string]float64, error) {
+	nb := len(ot.Partition(w.sample.Problem.N))
+	pb := &poolBlocks{w: w, assign: req.Assign, nb: nb, exactPool: req.ExactPool, bench: map[string]float64{}}
+	if len(pb.assign) == 0 {
+		return nil, nil, errors.New("pool solve without an assignment of blocks")
+	}
+	count := 0
+	for i, idx := range pb.assign {
+		count += len(idx)
+		if i > 0 && len(idx) > 0 && (i >= len(w.peers) || w.peers[i] == nil) {
+			return nil, nil, fmt.Errorf("no port to worker %d", i+1)
+		}
+	}
+	if count != nb || len(pb.assign[0]) != len(w.blocks) {
+		return nil, nil, fmt.Errorf("the assignment holds %d of %d blocks, %d here for %d hosted", count, nb, len(pb.assign[0]), len(w.blocks))
+	}
+	var last time.Time
+	sol, err := otce.SolveSample(context.Background(), pb, w.sample, *req.Settings, func(pr ot.Progress) {
+		if time.Since(last) > 100*time.Millisecond {
+			last = time.Now()
+			post(&proto.Progress{Progress: &pr})
+		}
+	})
+	return sol, pb.bench, err
+}
+
+// Do implements ot.BlockSet: op goes to the other workers first, then runs
+// on the blocks here while they work.
+func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	var sent []int
+	for i := 1; i < len(pb.assign); i++ {
+		if len(pb.assign[i]) > 0 {
+			pb.w.peers[i].send(&proto.Request{Kind: proto.KindOp, Op: op})
+			sent = append(sent, i)
+		}
+	}
+	pb.bench["msg:post"] += time.Since(t0).Seconds()
+	t1 := time.Now()
+	local, err := pb.w.runOp(op)
+	busy := time.Since(t1).Seconds()
+	// Every answer is awaited, whatever happened here, so that the next
+	// request's answer is not taken for this one's.
+	resps := make([]*proto.Response, len(pb.assign))
+	for _, i := range sent {
+		r, perr := pb.w.peers[i].wait(pb.bench)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("worker %d: %w", i+1, perr)
+		}
+		resps[i] = r
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*ot.Reply, pb.nb)
+	for i, idx := range pb.assign {
+		replies := local
+		if i > 0 {
+			if len(idx) == 0 {
+				continue
+			}
+			replies = resps[i].Replies
+			busy = max(busy, resps[i].Busy)
+		}
+		if len(replies) != len(idx) {
+			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", i+1, len(replies), len(idx))
+		}
+		for k, bi := range idx {
+			if bi < 0 || bi >= pb.nb {
+				return nil, fmt.Errorf("block %d outside the partition of %d blocks", bi, pb.nb)
+			}
+			out[bi] = replies[k]
+		}
+	}
+	// For the benchmark: the busiest worker's share of the operation's
+	// time (the rest is messages and waiting).
+	pb.bench["busy:"+op.Kind.String()] += busy
+	return out, nil
+}
+
+// ExactPlan implements ot.Exact (the solver asks for it with --solver emd,
+// and to warm-start Sinkhorn at a small ε, as the CLI does). The sampler
+// solves the exact problem alone over every row block of the dense cost:
+// its own, and those of the other workers, whose cost rows they computed
+// and now give it, a block at a time (a few tens of MB in flight at most;
+// each worker copies a block's rows out of its memory once, and the buffer
+// is transferred, not copied: computing them again here took as long as the
+// cost itself, d = 256, N = 10⁴: 6 s a repetition). When that cost does not
+// fit here (exactPool), the same driver runs over the pool's blocks, a
+// round of messages per bidding round. Both give the CLI's plan bit for bit.
+func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
+	if pb.exactPool {
+		return ot.ExactOverBlocks(ctx, pb, p)
+	}
+	t0 := time.Now()
+	for i := 1; i < len(pb.assign); i++ {
+		for _, bi := range pb.assign[i] {
+			resp, err := pb.w.peers[i].call(&proto.Request{Kind: proto.KindGive, Blocks: []int{bi}}, pb.bench)
+			if err != nil {
+				return nil, fmt.Errorf("worker %d: %w", i+1, err)
+			}
+			if len(resp.Rows) != 1 {
+				return nil, fmt.Errorf("worker %d gave %d buffers for block %d, want 1", i+1, len(resp.Rows), bi)
+			}
+			if err := pb.w.take(bi, resp.Rows[0]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	pb.bench["give"] += time.Since(t0).Seconds()
+	t1 := time.Now()
+	plan, err := pb.w.exactPlan()
+	debug.FreeOSMemory()
+	pb.bench["busy:exact"] += time.Since(t1).Seconds()
+	return plan, err
+}
