@@ -167,22 +167,11 @@ func (b *Block) cost(stats bool) *Reply {
 		rep.Hist = make([]uint32, 1<<16)
 	}
 	for r := 0; r < n; r++ {
-		row := b.buf[r*m : (r+1)*m]
-		rs := 0.0
-		for j, c := range row {
-			cv := float64(c)
-			rs += cv
-			if cv > mx {
-				mx, at = cv, (b.Lo+r)*m+j
-			}
+		rs, rmx, j := rowStats(b.buf[r*m:(r+1)*m], rep.Hist)
+		if rmx > mx {
+			mx, at = rmx, (b.Lo+r)*m+j
 		}
 		sum += rs
-		if stats {
-			h := rep.Hist
-			for _, c := range row {
-				h[math.Float32bits(c)>>16]++
-			}
-		}
 	}
 	rep.Max, rep.Sum, rep.MaxAt = mx, sum, at
 	return rep

@@ -28,6 +28,8 @@ type Kernels struct {
 	RowTop func(row []float32, g []float64, inv float64) float64
 	// CompactRow is compactRowGo (one call a row).
 	CompactRow func(sv []float32, sc []int32, row []float32) int
+	// RowStats is rowStatsGo (one call a row).
+	RowStats func(row []float32, hist []uint32) (sum, max float64, at int)
 	// SegDotSparse is segDotSparse (one call a sparse row).
 	SegDotSparse func(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64
 	// ScatterSparse is scatterSparse (one call a sparse row).
@@ -71,7 +73,7 @@ func SetKernels(k Kernels) { accel = k }
 // are tested against.
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
-		RowTop: rowTopGo, CompactRow: compactRowGo,
+		RowTop: rowTopGo, CompactRow: compactRowGo, RowStats: rowStatsGo,
 		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo,
 		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo, Hist16: hist16Go}
 }
@@ -200,6 +202,35 @@ func rowTopGo(row []float32, g []float64, inv float64) float64 {
 		b0 = b1
 	}
 	return b0
+}
+
+// rowStats returns Σ float64(row_j), added in order, the largest entry if
+// it exceeds −1 (else −1) and the first column where it is (−1 if none);
+// with hist not nil (1<<16 entries), it adds one to hist[bits >> 16] for
+// the float32 bits of each entry.
+func rowStats(row []float32, hist []uint32) (sum, max float64, at int) {
+	if accel.RowStats != nil {
+		return accel.RowStats(row, hist)
+	}
+	return rowStatsGo(row, hist)
+}
+
+func rowStatsGo(row []float32, hist []uint32) (sum, max float64, at int) {
+	max, at = -1, -1
+	if hist != nil {
+		hist = hist[:1<<16]
+	}
+	for j, c := range row {
+		cv := float64(c)
+		sum += cv
+		if cv > max {
+			max, at = cv, j
+		}
+		if hist != nil {
+			hist[math.Float32bits(c)>>16]++
+		}
+	}
+	return sum, max, at
 }
 
 // compactRow writes the non-zero entries of row and their columns, in

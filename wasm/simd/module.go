@@ -46,6 +46,7 @@ import (
 //	siftin(vals, idx, size i32, val f64, j i32)   core/emd's SiftIn: val at column j replaces the heap's root and sifts down
 //	rowtop(row, g, n i32, inv f64) f64           core/ot's rowTop: max over j < n of g_j − float64(row_j)·inv, −Inf if none
 //	compactrow(sv, sc, row, n, room i32) i32      core/ot's compactRow: the non-zero row_j and their j to sv, sc; −1 if more than room
+//	rowstats(row, n, hist, out i32) f64           core/ot's rowStats: the row's sum in order; out = {max (from −1), its column}; hist[bits >> 16]++ if hist ≠ 0
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -56,8 +57,8 @@ func Module() []byte {
 	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
 	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin, 15 rowtop, 16 compactrow.
-	types := []byte{17}
+	// 14 siftin, 15 rowtop, 16 compactrow, 17 rowstats.
+	types := []byte{18}
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
@@ -75,6 +76,7 @@ func Module() []byte {
 	types = append(types, functype([]byte{i32, i32, i32, f64, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{i32})...)
+	types = append(types, functype([]byte{i32, i32, i32, i32}, []byte{f64})...)
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -87,17 +89,17 @@ func Module() []byte {
 	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
 	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
 	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin, 15 rowtop, 16 compactrow (function i has type i).
-	m = section(m, 3, []byte{17, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	// 14 siftin, 15 rowtop, 16 compactrow, 17 rowstats (function i has type i).
+	m = section(m, 3, []byte{18, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})
 
-	exp := []byte{17}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin", "rowtop", "compactrow"} {
+	exp := []byte{18}
+	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin", "rowtop", "compactrow", "rowstats"} {
 		exp = appendName(exp, name)
 		exp = append(exp, 0x00, byte(i))
 	}
 	m = section(m, 7, exp)
 
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody(), rowtopBody(), compactrowBody()}
+	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody(), rowtopBody(), compactrowBody(), rowstatsBody()}
 	code := uleb(nil, uint32(len(bodies)))
 	for _, b := range bodies {
 		code = uleb(code, uint32(len(b)))
@@ -2025,4 +2027,78 @@ func (f *fn) advance(single bool, p32, p64 uint32) {
 	}
 	f.bump(p32, 4*step)
 	f.bump(p64, 8*step)
+}
+
+// rowstatsBody: params row, n, hist, out. core/ot's rowStatsGo: sum =
+// Σ float64(row_j) in order (returned); out[0] (float64) = the largest
+// entry if larger than −1, else −1, and out[1] (float64) its first column
+// (−1 if none); when hist ≠ 0, hist[bits >> 16]++ (uint32) for the float32
+// bits of each entry. Scalar: the sum is one chain of additions, as in Go.
+func rowstatsBody() []byte {
+	f := &fn{nparam: 4}
+	const pRow, pN, pHist, pOut = 0, 1, 2, 3
+	j := f.local(i32)
+	x := f.local(f32)
+	cv := f.local(f64)
+	sum := f.local(f64)
+	mx := f.local(f64)
+	at := f.local(i32)
+	h := f.local(i32)
+	f.f64c(-1)
+	f.set(mx)
+	f.i32c(-1)
+	f.set(at)
+	f.block()
+	f.loop()
+	f.exitIfGeU(j, pN)
+	f.get(pRow)
+	f.scalar(opF32Load, 2, 0)
+	f.tee(x)
+	f.op(opF64Promote)
+	f.tee(cv)
+	f.get(sum)
+	f.op(opF64Add)
+	f.set(sum)
+	// if cv > mx { mx, at = cv, j }
+	f.get(cv)
+	f.get(mx)
+	f.op(opF64Gt)
+	f.op(0x04, 0x40) // if
+	f.get(cv)
+	f.set(mx)
+	f.get(j)
+	f.set(at)
+	f.end()
+	f.get(pHist)
+	f.op(0x04, 0x40) // if hist ≠ 0
+	// h = hist + 4·(bits >> 16)
+	f.get(pHist)
+	f.get(x)
+	f.op(0xbc) // i32.reinterpret_f32
+	f.i32c(16)
+	f.op(opI32ShrU)
+	f.i32c(2)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+	f.tee(h)
+	f.get(h)
+	f.scalar(opI32Load, 2, 0)
+	f.i32c(1)
+	f.op(opI32Add)
+	f.scalar(opI32Store, 2, 0)
+	f.end()
+	f.bump(pRow, 4)
+	f.bump(j, 1)
+	f.br(0)
+	f.end()
+	f.end()
+	f.get(pOut)
+	f.get(mx)
+	f.scalar(opF64Store, 3, 0)
+	f.get(pOut)
+	f.get(at)
+	f.op(0xb7) // f64.convert_i32_s
+	f.scalar(opF64Store, 3, 8)
+	f.get(sum)
+	return f.body()
 }

@@ -33,6 +33,9 @@ func rowtop(row, g unsafe.Pointer, n int32, inv float64) float64
 //go:wasmimport otcesimd compactrow
 func compactrow(sv, sc, row unsafe.Pointer, n, room int32) int32
 
+//go:wasmimport otcesimd rowstats
+func rowstats(row unsafe.Pointer, n int32, hist, out unsafe.Pointer) float64
+
 //go:wasmimport otcesimd segdot32
 func segdot32(segsum, row, v, seg unsafe.Pointer, lb int32) float64
 
@@ -144,6 +147,7 @@ func Kernels() ot.Kernels {
 		KernelRow:     KernelRow,
 		RowTop:        RowTop,
 		CompactRow:    CompactRow,
+		RowStats:      RowStats,
 		SegDotSparse:  SegDotSparse,
 		ScatterSparse: ScatterSparse,
 		AbsorbRow:     AbsorbRow,
@@ -391,6 +395,30 @@ func RowTop(row []float32, g []float64, inv float64) float64 {
 	runtime.KeepAlive(row)
 	runtime.KeepAlive(g)
 	return r
+}
+
+// RowStats is core/ot's rowStats: the row's sum (in order), its largest
+// entry from −1 and that entry's first column (−1 if none), and, with hist
+// not nil, one more in hist[bits >> 16] for each entry's float32 bits.
+func RowStats(row []float32, hist []uint32) (sum, max float64, at int) {
+	if len(row) == 0 {
+		return 0, -1, -1
+	}
+	var ph unsafe.Pointer
+	if hist != nil {
+		if len(hist) < 1<<16 {
+			panic("simd: RowStats histogram too short")
+		}
+		ph = unsafe.Pointer(&hist[0])
+	}
+	if len(row) >= maxLen {
+		panic("simd: RowStats arguments out of range")
+	}
+	var out [2]float64
+	sum = rowstats(unsafe.Pointer(&row[0]), int32(len(row)), ph, unsafe.Pointer(&out[0]))
+	runtime.KeepAlive(row)
+	runtime.KeepAlive(hist)
+	return sum, out[0], int(out[1])
 }
 
 // CompactRow is core/ot's compactRow: the non-zero entries of row and their

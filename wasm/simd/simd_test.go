@@ -303,6 +303,49 @@ func TestRowTop(t *testing.T) {
 	}
 }
 
+// TestRowStats checks a row's sum, maximum, its column and the histogram
+// of the top 16 bits against the Go form, bit for bit, with ties for the
+// maximum, zeros of both signs and huge values.
+func TestRowStats(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{0, 1, 2, 3, 5, 64, 999, 2000} {
+		for trial := 0; trial < 20; trial++ {
+			row := make([]float32, n)
+			for j := range row {
+				switch rng.IntN(8) {
+				case 0:
+					row[j] = float32(math.Copysign(0, -1))
+				case 1:
+					row[j] = 7 // ties
+				case 2:
+					row[j] = float32(rng.Float64() * 1e30)
+				default:
+					row[j] = float32(rng.Float64() * 10)
+				}
+			}
+			for _, withHist := range []bool{false, true} {
+				var hGot, hWant []uint32
+				if withHist {
+					hGot, hWant = make([]uint32, 1<<16), make([]uint32, 1<<16)
+					hGot[3], hWant[3] = 5, 5 // adds to what is there
+				}
+				sg, mg, ag := RowStats(row, hGot)
+				sw, mw, aw := ref.RowStats(row, hWant)
+				if math.Float64bits(sg) != math.Float64bits(sw) || math.Float64bits(mg) != math.Float64bits(mw) || ag != aw {
+					t.Fatalf("n=%d trial %d: (%v, %v, %d), Go (%v, %v, %d)", n, trial, sg, mg, ag, sw, mw, aw)
+				}
+				for k := range hGot {
+					if hGot[k] != hWant[k] {
+						t.Fatalf("n=%d trial %d: histogram[%d] = %d, Go %d", n, trial, k, hGot[k], hWant[k])
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestCompactRow checks the compaction of a row against the Go form, with
 // rows all zeros, all non-zero and in between, and the −1 answer (a panic)
 // when the room is one short.
