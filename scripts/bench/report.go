@@ -446,8 +446,9 @@ func writeReport(sv *saved) string {
 			}
 		}
 		p("Summed over the rows: natively, %s of %s s of solving. In the browser, %s of %s s in the page (\"op:\" are the solver's operations: "+
-			"over the pool, each a round of messages to the workers, of which \"busy:\" is the busiest worker's own share (the rest is messages and "+
-			"the page's reduce, \"msg:post\" and \"msg:decode\" the page encoding its requests and decoding the answers); for a small problem, "+
+			"over the pool, the sampler worker runs the solver and each is a round of messages to the other workers, of which \"busy:\" is the busiest worker's own share "+
+			"and \"here:\" the sampler's (the rest is messages and the solver's reduce, \"msg:post\" and \"msg:decode\" the sampler encoding its requests and "+
+			"decoding the answers); for a small problem, "+
 			"the one worker's own time; \"sample\" is the workers reading the files and drawing the pixels, \"job\" opening the files, \"blocks\" the "+
 			"workers receiving the sample and allocating their rows, \"give\" the other workers moving their cost rows to the sampler "+
 			"(a part of \"op:exact\", the exact plan, which the sampler then solves alone: \"busy:exact\"). Small problems solve their repetitions on all workers at once, so their phases, "+

@@ -155,7 +155,8 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	pb.bench["msg:post"] += time.Since(t0).Seconds()
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
-	busy := time.Since(t1).Seconds()
+	here := time.Since(t1).Seconds()
+	busy := here
 	// Every answer is awaited, whatever happened here, so that the next
 	// request's answer is not taken for this one's.
 	resps := make([]*proto.Response, len(pb.assign))
@@ -190,8 +191,9 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 		}
 	}
 	// For the benchmark: the busiest worker's share of the operation's
-	// time (the rest is messages and waiting).
+	// time (the rest is messages and waiting), and the sampler's own.
 	pb.bench["busy:"+op.Kind.String()] += busy
+	pb.bench["here:"+op.Kind.String()] += here
 	return out, nil
 }
 
