@@ -43,6 +43,8 @@ type Block struct {
 	sp     []int
 
 	ex *emd.RowBlock // the exact solver's state of the rows (OpExactStart)
+	// bids is the buffer of the block's bids in a round of the auction.
+	bids []emd.Bid
 }
 
 // SparseDensity is the fraction of non-zero kernel entries below which a
@@ -110,14 +112,14 @@ func (b *Block) Do(op *Op) (*Reply, error) {
 		if len(b.xt) != len(b.p.Xt) {
 			return nil, errors.New("ot: the block has no target points to compute its cost from")
 		}
-		b.ex = nil
+		b.ex, b.bids = nil, nil
 		return b.cost(op.Stats), nil
 	case OpCostHistogram:
 		return b.costHistogram(op.Bucket)
 	case OpColMin:
 		return b.colMin(op.Scale)
 	case OpKernel:
-		b.ex = nil
+		b.ex, b.bids = nil, nil
 		if op.F != nil {
 			copy(b.f, op.F[b.Lo:b.Hi])
 		}
@@ -129,7 +131,7 @@ func (b *Block) Do(op *Op) (*Reply, error) {
 	case OpFinish:
 		return b.finish(op.V, op.G)
 	case OpRelease:
-		b.buf, b.ex = nil, nil
+		b.buf, b.ex, b.bids = nil, nil, nil
 		return &Reply{}, nil
 	case OpExactStart, OpBid, OpSlack, OpCached, OpRows, OpInfeasibility:
 		return b.exact(op)
