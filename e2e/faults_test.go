@@ -96,8 +96,13 @@ func (h *harness) waitProgress(texts ...string) string {
 	}
 }
 
-func (h *harness) longRun(fx fixture, workers int) {
+func (h *harness) longRun(fx fixture, workers int, pool bool) {
 	h.load()
+	if pool {
+		// Solve over the pool even this small problem: the sampler drives
+		// the other workers through its ports (proto.KindPool).
+		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+	}
 	h.setSetting("set-n", "700")
 	h.setSetting("set-k", "200")
 	h.setSetting("set-score-tol", "0")
@@ -126,10 +131,14 @@ func (h *harness) shortRunWorks(name string) {
 // workerKilled closes one worker from inside, mid-solve: no event reaches
 // the page, which must still end the run with a clear message, and the next
 // run must work. It kills first a worker that is not solving (the sampler
-// solves this small problem alone), then the sampler itself.
+// solves this small problem alone), then the sampler itself, then, with the
+// problem solved over the pool, the worker the sampler drives.
 func (h *harness) workerKilled(fx fixture) {
-	for _, victim := range []struct{ what, suffix string }{{"an idle worker", "-1"}, {"the sampler", "-0"}} {
-		h.longRun(fx, 2)
+	for _, victim := range []struct {
+		what, suffix string
+		pool         bool
+	}{{"an idle worker", "-1", false}, {"the sampler", "-0", false}, {"the worker the sampler drives", "-1", true}} {
+		h.longRun(fx, 2, victim.pool)
 		// The victim is the worker of the newest pool (names run
 		// otce-worker-<page>-<pool>-<index>) with that index: the workers
 		// of the pool the last kill replaced may still be listed, or
