@@ -277,6 +277,10 @@ func dot32(k []float32, v []float64) float64 {
 	v = v[:len(k)]
 	var s0, s1, s2, s3 float64
 	j := 0
+	if haveSSE2 && len(k) >= 8 {
+		j = len(k) &^ 3
+		s0, s1, s2, s3 = dot4(k[:j], v[:j])
+	}
 	for ; j+4 <= len(k); j += 4 {
 		s0 += float64(k[j]) * v[j]
 		s1 += float64(k[j+1]) * v[j+1]
@@ -301,6 +305,10 @@ func axpy32(y []float64, a float64, k []float32) {
 func axpy32Go(y []float64, a float64, k []float32) {
 	y = y[:len(k)]
 	j := 0
+	if haveSSE2 && len(k) >= 8 {
+		j = len(k) &^ 3
+		axpy4(y[:j], a, k[:j])
+	}
 	for ; j+4 <= len(k); j += 4 {
 		y[j] += a * float64(k[j])
 		y[j+1] += a * float64(k[j+1])

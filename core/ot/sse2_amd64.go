@@ -1,0 +1,21 @@
+package ot
+
+// On amd64 the dense kernel's two row passes (dot32, axpy32) run four
+// entries a step in SSE2 (baseline on every amd64 CPU): the four running
+// sums of dot32 are the two lanes of two registers, and each lane performs
+// the scalar code's multiplication and addition, in the same order, without
+// fused multiply-add, so the results are the pure-Go loops' bit for bit
+// (TestSSE2SameBits). Go does not vectorise these loops itself.
+const haveSSE2 = true
+
+// dot4 returns the four running sums of dot32 over k[:len(k)&^3] (lane j%4
+// gets the terms float64(k[j])·v[j]); v has at least len(k)&^3 entries.
+//
+//go:noescape
+func dot4(k []float32, v []float64) (s0, s1, s2, s3 float64)
+
+// axpy4 adds a·float64(k[j]) to y[j] for j < len(k)&^3; y has at least
+// that many entries.
+//
+//go:noescape
+func axpy4(y []float64, a float64, k []float32)

@@ -1,0 +1,10 @@
+//go:build !amd64
+
+package ot
+
+// haveSSE2 is false off amd64: dot32 and axpy32 stay the pure-Go loops.
+const haveSSE2 = false
+
+func dot4(k []float32, v []float64) (s0, s1, s2, s3 float64) { panic("ot: dot4 without SSE2") }
+
+func axpy4(y []float64, a float64, k []float32) { panic("ot: axpy4 without SSE2") }
