@@ -244,6 +244,7 @@ const (
 	opF64Load    = 0x2b
 	opI64Load    = 0x29
 	opF64Store   = 0x39
+	opI64Store   = 0x37
 )
 
 // SIMD opcodes (after the 0xfd prefix).
@@ -292,6 +293,7 @@ const (
 	simdF64x2Mul     = 0xf2
 	simdV128And      = 0x4e
 	simdI32x4Sub     = 0xb1
+	simdI64x2AllTrue = 0xc3
 )
 
 func (f *fn) simd(op uint32) { f.op(0xfd); f.b = uleb(f.b, op) }
@@ -820,6 +822,24 @@ func kernelrowBody() []byte {
 		f.get(veps)
 		f.simd(simdF64x2Div)
 		f.set(a)
+		if !single {
+			// Both entries flushed (most of a kernel at a small ε): store
+			// two zeros and skip the exponential.
+			f.get(a)
+			f.get(vflush)
+			f.simd(simdF64x2Lt)
+			f.get(a)
+			splat(-700)
+			f.simd(simdF64x2Lt)
+			f.simd(simdV128Or)
+			f.simd(simdI64x2AllTrue)
+			f.op(0x04, 0x40) // if
+			f.get(pRow)
+			f.op(0x42, 0x00) // i64.const 0
+			f.scalar(opI64Store, 2, 0)
+			f.advance(false, pRow, pG)
+			f.op(0x05) // else
+		}
 		// ki = trunc(a·log2e + (a < 0 ? −0.5 : 0.5)), kf = float64(ki)
 		f.get(a)
 		splat(log2e)
@@ -900,6 +920,9 @@ func kernelrowBody() []byte {
 		f.simd(simdI32x4Sub)
 		f.set(nz)
 		f.advance(single, pRow, pG)
+		if !single {
+			f.end()
+		}
 	}
 	f.block()
 	f.loop()
