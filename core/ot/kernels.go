@@ -344,11 +344,29 @@ func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
 
 // sqDistTiles is sqDist on the 4×4 tiles: rows [0, n&^3), columns [0, m&^3).
 func sqDistTiles(out []float32, x, nx, y, ny []float64, n, m, d int) {
+	pw := sqDistPanel(d)
+	m4 := m &^ 3
+	for jp := 0; jp < m4; jp += pw {
+		sqDistPanelTiles(out, x, nx, y, ny, n, m, d, jp, min(jp+pw, m4))
+	}
+}
+
+// sqDistPanel is the width of the panels of columns sqDistTiles works in:
+// the panel's target points (pw·d float64, 256 KB) stay in cache while
+// every tile of rows passes over them. Going over all the columns for each
+// tile of rows instead read all of y from memory a tile (d = 256, N = 10⁴:
+// 20 MB for every 4 rows). Each entry's sum is the same, in the same order.
+func sqDistPanel(d int) int {
+	return max(4, (32768/max(d, 1))&^3)
+}
+
+// sqDistPanelTiles is sqDistTiles on the columns [j0, j1) (multiples of 4).
+func sqDistPanelTiles(out []float32, x, nx, y, ny []float64, n, m, d, j0, j1 int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		x0, x1, x2, x3 := x[i*d:(i+1)*d], x[(i+1)*d:(i+2)*d], x[(i+2)*d:(i+3)*d], x[(i+3)*d:(i+4)*d]
-		j := 0
-		for ; j+4 <= m; j += 4 {
+		j := j0
+		for ; j+4 <= j1; j += 4 {
 			y0, y1, y2, y3 := y[j*d:(j+1)*d], y[(j+1)*d:(j+2)*d], y[(j+2)*d:(j+3)*d], y[(j+3)*d:(j+4)*d]
 			var a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33 float64
 			for k := 0; k < d; k++ {

@@ -349,6 +349,9 @@ func sqdistBody() []byte {
 		yc[c] = f.local(i32)
 	}
 	orow := f.local(i32) // byte offset of out[(i+r)*m + j]
+	jp := f.local(i32)   // the panel's first column
+	jend := f.local(i32) // and its end
+	pw := f.local(i32)   // the panel's width
 	var acc [8]uint32
 	for q := range acc {
 		acc[q] = f.local(v128)
@@ -372,6 +375,36 @@ func sqdistBody() []byte {
 	f.op(opI32Shl)
 	f.set(d8)
 
+	// pw = max(4, (32768 / d) &^ 3): a panel of columns whose y rows
+	// (pw·d·8 bytes, 256 KB) stay in cache while every row tile of the
+	// block passes over them (sqDistPanel).
+	f.i32c(32768)
+	f.get(pD)
+	f.op(0x6e) // i32.div_u
+	f.i32c(-4)
+	f.op(opI32And)
+	f.tee(pw)
+	f.i32c(4)
+	f.op(0x49) // i32.lt_u
+	f.op(0x04, 0x40)
+	f.i32c(4)
+	f.set(pw)
+	f.end()
+	f.i32c(0)
+	f.set(jp)
+	f.block()
+	f.loop()
+	f.exitIfGeU(jp, m4)
+	// jend = min(jp + pw, m4)
+	f.addLocals(jp, pw)
+	f.set(jend)
+	f.get(jend)
+	f.get(m4)
+	f.op(opI32GeU)
+	f.op(0x04, 0x40)
+	f.get(m4)
+	f.set(jend)
+	f.end()
 	f.i32c(0)
 	f.set(i)
 	f.block()
@@ -389,12 +422,12 @@ func sqdistBody() []byte {
 			f.addLocals(xr[r-1], d8)
 			f.set(xr[r])
 		}
-		f.i32c(0)
+		f.get(jp)
 		f.set(j)
 		f.block()
 		f.loop()
 		{
-			f.exitIfGeU(j, m4)
+			f.exitIfGeU(j, jend)
 			f.get(pY)
 			f.get(j)
 			f.get(d8)
@@ -512,6 +545,11 @@ func sqdistBody() []byte {
 		f.bump(i, 4)
 		f.br(0)
 	}
+	f.end()
+	f.end()
+	f.addLocals(jp, pw)
+	f.set(jp)
+	f.br(0)
 	f.end()
 	f.end()
 	return f.body()

@@ -75,7 +75,9 @@ func TestSqDistTiles(t *testing.T) {
 	load(t)
 	ref := ot.GoKernels()
 	rng := rand.New(rand.NewPCG(1, 2))
-	sizes := [][3]int{{4, 4, 1}, {4, 4, 2}, {5, 7, 3}, {8, 12, 1}, {9, 13, 17}, {16, 16, 64}, {7, 4, 5}, {4, 9, 256}, {12, 23, 255}, {33, 65, 31}}
+	sizes := [][3]int{{4, 4, 1}, {4, 4, 2}, {5, 7, 3}, {8, 12, 1}, {9, 13, 17}, {16, 16, 64}, {7, 4, 5}, {4, 9, 256}, {12, 23, 255}, {33, 65, 31},
+		// Several panels of columns, the last one partial (sqDistPanel).
+		{8, 300, 256}, {6, 1030, 40}, {5, 70, 2000}}
 	for kind := 0; kind < 4; kind++ {
 		for _, s := range sizes {
 			n, m, d := s[0], s[1], s[2]
