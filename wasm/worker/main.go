@@ -6,8 +6,10 @@
 // ot.NewBlock for the block indices the page assigns to it) and answers the
 // solver's operations on them. The sampler worker also opens the candidate's
 // File objects through FileReaderSync (package blobfile), draws each
-// repetition's pixels and keeps the candidate's summary. All numerics are the
-// core's; this file is glue.
+// repetition's pixels, keeps the candidate's summary and, for a problem
+// solved over the pool, runs the solver, sending the operations to the
+// other workers through a MessagePort each (pool.go). All numerics are the
+// core's; this is glue.
 package main
 
 import (
