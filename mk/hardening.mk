@@ -8,6 +8,8 @@
 # count sets no deadline. A real finding still fails the run and writes its input
 # under testdata/fuzz/.
 FUZZTIME ?= 200000x
+# The test binary's own alarm, should a run stop making progress.
+FUZZTIMEOUT ?= 10m
 FUZZ_TARGETS := \
 	./core/arrays:FuzzOpenNPY \
 	./core/arrays:FuzzOpenNPZ \
@@ -22,8 +24,8 @@ fuzz-short:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -timeout 0 $$pkg; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -timeout $(FUZZTIMEOUT) $$pkg; \
 	done
 
 fuzz-long:
-	$(MAKE) fuzz-short FUZZTIME=10000000x GO="nice -n 19 $(GO)"
+	$(MAKE) fuzz-short FUZZTIME=10000000x FUZZTIMEOUT=3h GO="nice -n 19 $(GO)"
