@@ -536,7 +536,17 @@ func copyFile(src, dst string) error {
 }
 
 func (h *harness) cancelThenRun(fx fixture) {
+	h.cancelThenRunOn(fx, false)
+	// Again with the problem solved over the pool: the sampler drives the
+	// other worker through its port when the cancel comes.
+	h.cancelThenRunOn(fx, true)
+}
+
+func (h *harness) cancelThenRunOn(fx fixture, pool bool) {
 	h.load()
+	if pool {
+		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+	}
 	// A run long enough to cancel: many repetitions at a tight tolerance.
 	h.setSetting("set-n", "700")
 	h.setSetting("set-k", "200")
