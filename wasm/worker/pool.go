@@ -23,8 +23,9 @@ import (
 // MessageChannel per other worker when it starts the pool). A round of the
 // Sinkhorn iteration is then one message to each other worker and its
 // answer, instead of a message to every worker and back through the page's
-// main thread, which also draws the page: at N = 10⁴ the page's round trip
-// cost about 4 ms an iteration, three quarters of it outside the workers.
+// main thread, which also draws the page: at N = 10⁴ (d = 19, raw cost) an
+// iteration's messages and waiting cost about 4.4 ms through the page and
+// 2 ms this way.
 // The blocks, their partition and the reduction tree are the page's and the
 // CLI's, so the score is the same, bit for bit.
 
