@@ -324,6 +324,22 @@ func (f *fn) exitIfGeU(a, b uint32) {
 	f.brIf(1)
 }
 
+// accumulate adds a·float64(x) to the float64 at the address in local at,
+// for the f64 local a and the float32 at the address in local x (axpy32's
+// tail and scattersparse's entries).
+func (f *fn) accumulate(at, a, x uint32) {
+	f.get(at)
+	f.get(at)
+	f.scalar(opF64Load, 3, 0)
+	f.get(a)
+	f.get(x)
+	f.scalar(opF32Load, 2, 0)
+	f.op(opF64Promote)
+	f.op(opF64Mul)
+	f.op(opF64Add)
+	f.scalar(opF64Store, 3, 0)
+}
+
 // addr pushes base + off (i32 locals/constant).
 func (f *fn) addLocals(a, b uint32) { f.get(a); f.get(b); f.op(opI32Add) }
 
@@ -713,16 +729,7 @@ func axpy32Body() []byte {
 	f.loop()
 	{
 		f.exitIfGeU(pK, endK)
-		f.get(pY)
-		f.get(pY)
-		f.scalar(opF64Load, 3, 0)
-		f.get(pA)
-		f.get(pK)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.op(opF64Mul)
-		f.op(opF64Add)
-		f.scalar(opF64Store, 3, 0)
+		f.accumulate(pY, pA, pK)
 		f.bump(pK, 4)
 		f.bump(pY, 8)
 		f.br(0)
@@ -1898,16 +1905,8 @@ func scattersparseBody() []byte {
 		f.i32c(3)
 		f.op(opI32Shl)
 		f.op(opI32Add)
-		f.tee(at)
-		f.get(at)
-		f.scalar(opF64Load, 3, 0)
-		f.get(pA)
-		f.get(pSv)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.op(opF64Mul)
-		f.op(opF64Add)
-		f.scalar(opF64Store, 3, 0)
+		f.set(at)
+		f.accumulate(at, pA, pSv)
 		f.bump(pSc, 4)
 		f.bump(pSv, 4)
 		f.br(0)
