@@ -239,6 +239,62 @@ func (b *RowBlock) Cached(x []int32, cols []int32, costs []float32, bound []floa
 	}
 }
 
+// CacheRows copies the bid cache of rows (ascending, all in the block) —
+// their K cached columns each and their bounds, see BidCache — into cols
+// (K entries a row) and bound. With SetCacheRows on another RowBlock of the
+// same rows and costs, it moves the only state that the block's Bid and
+// Slack keep from one call to the next besides the prices: that block then
+// bids and lowers prices as this one would, bit for bit.
+func (b *RowBlock) CacheRows(rows []int32, cols []int32, bound []float64) error {
+	c, k := b.cache, b.cache.k
+	if err := b.checkCacheRows(rows, len(cols), len(bound)); err != nil {
+		return err
+	}
+	for t, i := range rows {
+		r := int(i) - b.lo
+		copy(cols[t*k:(t+1)*k], c.cols[r*k:(r+1)*k])
+		bound[t] = c.bound[r]
+	}
+	return nil
+}
+
+// SetCacheRows replaces the bid cache of rows (ascending, all in the block)
+// by cols (K columns a row, -1 for an unused slot) and bound, as CacheRows
+// gives them.
+func (b *RowBlock) SetCacheRows(rows []int32, cols []int32, bound []float64) error {
+	c, k := b.cache, b.cache.k
+	if err := b.checkCacheRows(rows, len(cols), len(bound)); err != nil {
+		return err
+	}
+	for _, j := range cols {
+		if j < -1 || int(j) >= b.n {
+			return errCacheRows
+		}
+	}
+	for t, i := range rows {
+		r := int(i) - b.lo
+		copy(c.cols[r*k:(r+1)*k], cols[t*k:(t+1)*k])
+		c.bound[r] = bound[t]
+	}
+	return nil
+}
+
+// errCacheRows reports arguments of CacheRows or SetCacheRows that do not
+// fit the block.
+var errCacheRows = errors.New("emd: cache rows outside the block, not ascending, or of the wrong length")
+
+func (b *RowBlock) checkCacheRows(rows []int32, ncols, nbound int) error {
+	if ncols != len(rows)*b.cache.k || nbound != len(rows) {
+		return errCacheRows
+	}
+	for t, i := range rows {
+		if int(i) < b.lo || int(i) >= b.hi || (t > 0 && i <= rows[t-1]) {
+			return errCacheRows
+		}
+	}
+	return nil
+}
+
 // CacheSize returns the number K of cached columns per row.
 func (b *RowBlock) CacheSize() int { return b.cache.k }
 

@@ -180,3 +180,51 @@ func TestScanKernelSameAuction(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheRows: CacheRows gives what SetCacheRows set, rows outside the
+// block, out of order or with slices of the wrong length are refused, and
+// so is a cached column outside the matrix.
+func TestCacheRows(t *testing.T) {
+	const n = 50
+	rng := rand.New(rand.NewPCG(1, 2))
+	cost := uniformCost(n, n, 1, false, rng)
+	b := NewRowBlock(cost[10*n:20*n], n, 10)
+	k := b.CacheSize()
+	rows := []int32{11, 14, 19}
+	cols := make([]int32, len(rows)*k)
+	for i := range cols {
+		cols[i] = int32(i%(n+1)) - 1
+	}
+	bound := []float64{1.5, math.NaN(), -2}
+	if err := b.SetCacheRows(rows, cols, bound); err != nil {
+		t.Fatal(err)
+	}
+	gotCols, gotBound := make([]int32, len(cols)), make([]float64, len(bound))
+	if err := b.CacheRows(rows, gotCols, gotBound); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(gotCols, cols) || gotBound[0] != 1.5 || !math.IsNaN(gotBound[1]) || gotBound[2] != -2 {
+		t.Errorf("CacheRows gave %v %v, want %v %v", gotCols, gotBound, cols, bound)
+	}
+	for name, c := range map[string]struct {
+		rows  []int32
+		cols  []int32
+		bound []float64
+	}{
+		"row outside":   {[]int32{9}, make([]int32, k), make([]float64, 1)},
+		"row past end":  {[]int32{20}, make([]int32, k), make([]float64, 1)},
+		"not ascending": {[]int32{12, 12}, make([]int32, 2*k), make([]float64, 2)},
+		"short cols":    {[]int32{12}, make([]int32, k-1), make([]float64, 1)},
+		"long bound":    {[]int32{12}, make([]int32, k), make([]float64, 2)},
+		"column n":      {[]int32{12}, append(make([]int32, k-1), n), make([]float64, 1)},
+	} {
+		if err := b.SetCacheRows(c.rows, c.cols, c.bound); err == nil {
+			t.Errorf("SetCacheRows accepted %s", name)
+		}
+		if name != "column n" {
+			if err := b.CacheRows(c.rows, c.cols, c.bound); err == nil {
+				t.Errorf("CacheRows accepted %s", name)
+			}
+		}
+	}
+}

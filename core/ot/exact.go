@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/otceseg/otceseg/core/emd"
 )
@@ -210,7 +211,48 @@ func (b *Block) exact(op *Op) (*Reply, error) {
 	if b.ex == nil {
 		return nil, fmt.Errorf("ot: %v asked before the exact solve started", op.Kind)
 	}
-	n := m
+	var cached []int32 // this block's rows of op.Rows, when op carries their caches
+	if op.CacheCols != nil || op.CacheBound != nil {
+		var err error
+		if cached, err = b.loadCache(op); err != nil {
+			return nil, err
+		}
+	}
+	rep, err := b.exactOp(op)
+	if err != nil || cached == nil {
+		return rep, err
+	}
+	if rep == noBids {
+		rep = &Reply{}
+	}
+	k := b.ex.CacheSize()
+	rep.CacheCols, rep.CacheBound = make([]int32, len(cached)*k), make([]float64, len(cached))
+	return rep, b.ex.CacheRows(cached, rep.CacheCols, rep.CacheBound)
+}
+
+// loadCache loads the bid caches op carries for the block's rows of op.Rows
+// and returns those rows.
+func (b *Block) loadCache(op *Op) ([]int32, error) {
+	k := b.ex.CacheSize()
+	if (op.Kind != OpBid && op.Kind != OpSlack) || len(op.CacheCols) != len(op.Rows)*k || len(op.CacheBound) != len(op.Rows) {
+		return nil, fmt.Errorf("ot: %v with bid caches for %d rows (%d columns, %d bounds)", op.Kind, len(op.Rows), len(op.CacheCols), len(op.CacheBound))
+	}
+	lo, _ := slices.BinarySearch(op.Rows, int32(b.Lo))
+	hi, _ := slices.BinarySearch(op.Rows, int32(b.Hi))
+	if op.Kind == OpSlack && hi-lo != b.rows() {
+		return nil, errors.New("ot: a slack pass with bid caches must carry all the block's rows")
+	}
+	rows := op.Rows[lo:hi]
+	if err := b.ex.SetCacheRows(rows, op.CacheCols[lo*k:hi*k], op.CacheBound[lo:hi]); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// exactOp performs the exact solver's operations that need the block's
+// emd.RowBlock.
+func (b *Block) exactOp(op *Op) (*Reply, error) {
+	n := b.p.M
 	switch op.Kind {
 	case OpBid:
 		if op.Prices != nil {

@@ -106,6 +106,15 @@ type Op struct {
 	PriceCols []int32   // OpBid: columns whose prices changed …
 	PriceVals []float64 // … and their new prices
 	Lower     float64   // OpSlack: lower the cache bounds by this first
+	// CacheCols and CacheBound, when set (OpBid, OpSlack), are the bid
+	// caches of Rows (K columns a row, then a bound a row; see
+	// emd.RowBlock.CacheRows), which a block loads for its rows of Rows
+	// before the operation; its reply then carries them after it. This
+	// lets another copy of a block's rows (SplitBlocks) run the auction's
+	// operations as the block would. OpSlack with a cache needs all of a
+	// block's rows in Rows.
+	CacheCols  []int32
+	CacheBound []float64
 }
 
 // Reply is one block's answer. Fields not produced by the operation are nil
@@ -132,4 +141,8 @@ type Reply struct {
 	Values       []float64 // OpBid: the bids' prices; OpSlack: the slacks; OpCached: the cache bounds
 	Costs        []float32 // OpCached: the costs of the cached columns; OpRows: the rows
 	AssignedCost []float32 // OpCached: C_{i,x_i} for each row (0 if unassigned)
+	// CacheCols and CacheBound: the bid caches of the block's rows of
+	// Op.Rows after OpBid or OpSlack, when the Op carried them.
+	CacheCols  []int32
+	CacheBound []float64
 }
