@@ -435,7 +435,9 @@ func (h *harness) cliJSON(fx fixture, extra ...string) map[string]any {
 // blocks of ot.Partition (ot.ExactOverBlocks), in the CLI and in the page
 // alike, so the scores are the same to the bit: CE, W_D, the auction's
 // rounds and the OTCE of every repetition, on the pool with 3 workers and
-// with 1, and when one worker solves alone.
+// with 1, and when one worker solves alone. On the pool the sampler shares
+// every bidding round with the other workers here (otceSplitMinRows = 1,
+// ot.SplitBlocks), not only those with many pending rows.
 func (h *harness) sameAsCLIEmd(fx fixture) {
 	const n, k = 600, 2 // 10 row blocks
 	want := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", "emd")
@@ -445,7 +447,8 @@ func (h *harness) sameAsCLIEmd(fx fixture) {
 	h.setSetting("set-solver", "emd")
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceExactOnPool, true)`)
+	eval[bool](h, `(globalThis.otceSplitMinRows = 1, true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceExactOnPool, delete globalThis.otceSplitMinRows, true)`)
 	for _, c := range []struct {
 		w                int
 		alone, exactPool bool
@@ -484,6 +487,15 @@ func (h *harness) sameAsCLIEmd(fx fixture) {
 			return ph["exact"]
 		}
 		h.t.Logf("%s: seconds in the exact solver, %d repetitions: %v in the page, %v in the CLI", where, k, exactSeconds(got), exactSeconds(want))
+		if c.w > 1 && !c.alone && !c.exactPool {
+			shared := eval[string](h, `JSON.stringify(Object.fromEntries(Object.entries(globalThis.otceTimings.phases).filter(([k]) => k.startsWith("shared:"))))`)
+			var counts map[string]float64
+			if err := json.Unmarshal([]byte(shared), &counts); err != nil || counts["shared:bid"] == 0 || counts["shared:slack"] == 0 || counts["shared:infeasibility"] != float64(k) {
+				h.t.Errorf("%s: the sampler did not share bidding rounds, price-lowering passes and one certificate a repetition with the other workers: %s", where, shared)
+			} else {
+				h.t.Logf("%s: operations of the exact plan shared with the other workers: %s", where, shared)
+			}
+		}
 		ce, _ := got["ce"].([]any)
 		wce, _ := want["ce"].([]any)
 		for i := range min(len(ce), len(wce)) {

@@ -16,7 +16,12 @@ import (
 // {phases: {name: seconds}, iterations, repetitions}. Phases: "sample",
 // "blocks" (each worker builds its kernel rows), "solve" (the whole solve),
 // and "op:<kind>" (the solver's own per-operation seconds, ot.Solution.Seconds,
-// messages to the workers included). It costs nothing when nobody reads it.
+// messages to the workers included); on the pool also "busy:<kind>" and
+// "here:<kind>" (the busiest worker's and the sampler's own seconds),
+// "msg:post" and "msg:decode", "give" (cost rows moved to the sampler for
+// the exact plan) and "shared:<kind>" (how many of the exact plan's
+// operations the sampler shared with the other workers, ot.SplitBlocks).
+// It costs nothing when nobody reads it.
 var bench struct {
 	mu          sync.Mutex // candidates may run side by side
 	phases      map[string]float64

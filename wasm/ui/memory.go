@@ -38,6 +38,16 @@ func exactOnPool(n, m, d, workers int) bool {
 	return workerBytesExact(n, m, d, workers, false) > workerBudget
 }
 
+// splitMinRows is globalThis.otceSplitMinRows when a test sets it (the
+// fewest pending rows of the other workers' blocks for which the sampler
+// shares a bidding round with them), else 0: the worker's default.
+func splitMinRows() int {
+	if v := js.Global().Get("otceSplitMinRows"); v.Type() == js.TypeNumber {
+		return v.Int()
+	}
+	return 0
+}
+
 // workerBytesExact is workerBytes with the exact plan on the pool (onPool)
 // or on the sampler.
 func workerBytesExact(n, m, d, workers int, onPool bool) int64 {

@@ -652,7 +652,7 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
 	})
 	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindPool, Settings: &s, Assign: asg,
-		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers))})
+		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers)), SplitMinRows: splitMinRows()})
 	sampler.setProgress(nil)
 	benchAdd("solve", t0)
 	var sol *ot.Solution

@@ -414,8 +414,10 @@ func float32Bytes(x []float32) []byte {
 // exactPlan solves the exact plan of the sample over the blocks of its
 // partition: the hosted ones as they are, those whose rows other workers
 // gave (take) as received, and the others built here for the solve;
-// all but the hosted ones are dropped after it.
-func (w *worker) exactPlan() (*emd.Plan, error) {
+// all but the hosted ones are dropped after it. When split is not nil and
+// no block had to be built, the solve runs over split(blocks) (the blocks
+// in partition order) instead.
+func (w *worker) exactPlan(split func([]*ot.Block) ot.BlockSet) (*emd.Plan, error) {
 	p := w.sample.Problem
 	hosted := map[int]*ot.Block{}
 	if w.problem != nil && w.problem.N == p.N && w.problem.M == p.M {
@@ -447,7 +449,11 @@ func (w *worker) exactPlan() (*emd.Plan, error) {
 		lb.Blocks = append(lb.Blocks, b)
 		built = append(built, b)
 	}
-	plan, err := ot.ExactOverBlocks(context.Background(), lb, p)
+	var bs ot.BlockSet = lb
+	if split != nil && len(built) == 0 {
+		bs = split(lb.Blocks)
+	}
+	plan, err := ot.ExactOverBlocks(context.Background(), bs, p)
 	for _, b := range built {
 		b.Do(&ot.Op{Kind: ot.OpRelease})
 	}

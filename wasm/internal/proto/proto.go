@@ -74,6 +74,10 @@ type Request struct {
 	// in it).
 	Assign    [][]int
 	ExactPool bool
+	// SplitMinRows is, for KindPool, the fewest pending rows of the other
+	// workers' blocks for which a bidding round of the sampler's exact
+	// plan also runs there (ot.SplitBlocks; 0: the worker's default).
+	SplitMinRows int
 }
 
 // Transfer returns r's Ports, which postMessage moves to the receiver.
