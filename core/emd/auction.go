@@ -33,6 +33,7 @@ type Bid struct {
 type BidCache struct {
 	lo, k int
 	cols  []int32   // K columns per row, -1 for unused slots
+	costs []float32 // C_ij at those columns (0 at unused slots)
 	bound []float64 // W per row; NaN when the row has no cache yet
 
 	// Scratch of BidRows, valid where stamp == call.
@@ -58,6 +59,7 @@ func NewBidCache(lo, hi, k int) *BidCache {
 		lo:    lo,
 		k:     k,
 		cols:  make([]int32, (hi-lo)*k),
+		costs: make([]float32, (hi-lo)*k),
 		bound: make([]float64, hi-lo),
 	}
 	for r := range c.bound {
@@ -78,6 +80,7 @@ func (c *BidCache) Block(lo, hi int) *BidCache {
 		lo:    lo,
 		k:     c.k,
 		cols:  c.cols[(lo-c.lo)*c.k : (hi-c.lo)*c.k],
+		costs: c.costs[(lo-c.lo)*c.k : (hi-c.lo)*c.k],
 		bound: c.bound[lo-c.lo : hi-c.lo],
 	}
 }
@@ -260,7 +263,11 @@ func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool
 		return 0, 0, 0, false
 	}
 	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
-	for _, j := range c.cols[(r-c.lo)*c.k : (r-c.lo+1)*c.k] {
+	// The cached costs, not row[j]: the row is one of many megabytes, and
+	// its K scattered entries were most of the time of a bid.
+	at := (r - c.lo) * c.k
+	costs := c.costs[at : at+c.k]
+	for s, j := range c.cols[at : at+c.k] {
 		if j < 0 {
 			continue
 		}
@@ -268,7 +275,7 @@ func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool
 		if local {
 			p = c.price(prices, int(j))
 		}
-		val := float64(row[j]) + p
+		val := float64(costs[s]) + p
 		if val < w2 {
 			if val < w1 {
 				w2 = w1
@@ -343,14 +350,19 @@ func SiftIn(vals []float64, idx []int32, val float64, j int) float64 {
 // such column found) and the second best value w2. With fewer than k+1
 // columns, unused slots keep column -1 and the bound is +Inf: nothing lies
 // beyond it.
-func (c *BidCache) store(t *topK, r int) (w1, w2 float64, j1 int) {
+func (c *BidCache) store(t *topK, r int, row []float32) (w1, w2 float64, j1 int) {
 	k := c.k
 	cols := c.cols[(r-c.lo)*k : (r-c.lo+1)*k]
+	costs := c.costs[(r-c.lo)*k : (r-c.lo+1)*k]
 	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
 	// The heap root holds the largest value: it is the bound.
 	for s := 1; s <= k; s++ {
 		v, j := t.vals[s], t.idx[s]
 		cols[s-1] = j
+		costs[s-1] = 0
+		if j >= 0 {
+			costs[s-1] = row[j]
+		}
 		if v < w2 {
 			if v < w1 || (v == w1 && j >= 0 && j < int32(j1)) {
 				w2 = w1
@@ -379,14 +391,14 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 	prices = prices[:len(row)]
 	if accel.Scan != nil {
 		accel.Scan(t.vals[:t.size], t.idx[:t.size], row, prices)
-		return c.store(&t, r)
+		return c.store(&t, r, row)
 	}
 	for j, cv := range row {
 		if val := float64(cv) + prices[j]; val < thr {
 			thr = t.insert(val, j)
 		}
 	}
-	return c.store(&t, r)
+	return c.store(&t, r, row)
 }
 
 // Kernels are alternative implementations of the auction's hot loop, for a
@@ -471,7 +483,7 @@ func (c *BidCache) refreshLocal(row []float32, r int, prices []float64) (w1, w2 
 			thr = t.insert(val, j)
 		}
 	}
-	return c.store(&t, r)
+	return c.store(&t, r, row)
 }
 
 // Auction is the state of a forward auction (D. P. Bertsekas, "The auction

@@ -274,6 +274,13 @@ func (b *RowBlock) SetCacheRows(rows []int32, cols []int32, bound []float64) err
 	for t, i := range rows {
 		r := int(i) - b.lo
 		copy(c.cols[r*k:(r+1)*k], cols[t*k:(t+1)*k])
+		row := b.cost[r*b.n : (r+1)*b.n]
+		for s, j := range cols[t*k : (t+1)*k] {
+			c.costs[r*k+s] = 0
+			if j >= 0 {
+				c.costs[r*k+s] = row[j]
+			}
+		}
 		c.bound[r] = bound[t]
 	}
 	return nil
