@@ -45,6 +45,7 @@ type BidCache struct {
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
+	heap      topK      // refresh's heap when a kernel scans
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.
@@ -386,13 +387,18 @@ func (c *BidCache) store(t *topK, r int, row []float32) (w1, w2 float64, j1 int)
 // the bound in the cache, and returns its best value w1 at column j1 and
 // its second best value w2.
 func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
-	var t topK
-	thr := t.reset(c.k)
 	prices = prices[:len(row)]
 	if accel.Scan != nil {
+		// The heap lives in the cache: handed to a kernel it would
+		// escape, an allocation of 800 bytes a scan (70 MB a repetition
+		// at N = 10⁴, which the worker's frequent collections paid for).
+		t := &c.heap
+		t.reset(c.k)
 		accel.Scan(t.vals[:t.size], t.idx[:t.size], row, prices)
-		return c.store(&t, r, row)
+		return c.store(t, r, row)
 	}
+	var t topK
+	thr := t.reset(c.k)
 	for j, cv := range row {
 		if val := float64(cv) + prices[j]; val < thr {
 			thr = t.insert(val, j)
