@@ -26,7 +26,7 @@ type Block struct {
 	Lo, Hi int
 
 	p   *Problem
-	xt  []float64 // target features, float64, M×D (may be shared between blocks)
+	xt  []float32 // target features, M×D: the problem's own (shared between blocks)
 	nt  []float64 // squared norms of the target features
 	seg []int     // target class segments
 	buf []float32 // (Hi−Lo)×M: the cost after OpCost, the kernel after OpKernel
@@ -55,19 +55,17 @@ const SparseDensity = 0.25
 // Target holds the target side of a problem in the form blocks use; blocks in
 // the same process share one.
 type Target struct {
-	xt  []float64
 	nt  []float64
 	seg []int
 }
 
 // NewTarget prepares the target side of p for blocks.
 func NewTarget(p *Problem) *Target {
-	t := &Target{xt: make([]float64, len(p.Xt)), nt: make([]float64, p.M), seg: p.segments()}
+	t := &Target{nt: make([]float64, p.M), seg: p.segments()}
 	for j := 0; j < p.M; j++ {
 		s := 0.0
 		for k := 0; k < p.D; k++ {
 			x := float64(p.Xt[j*p.D+k])
-			t.xt[j*p.D+k] = x
 			s += x * x
 		}
 		t.nt[j] = s
@@ -78,7 +76,7 @@ func NewTarget(p *Problem) *Target {
 // NewBlock returns the block of rows [lo, hi) of p. Its buffers are allocated
 // by the first OpCost.
 func NewBlock(p *Problem, t *Target, lo, hi int) *Block {
-	b := &Block{Lo: lo, Hi: hi, p: p, xt: t.xt, nt: t.nt, seg: t.seg}
+	b := &Block{Lo: lo, Hi: hi, p: p, xt: p.Xt, nt: t.nt, seg: t.seg}
 	b.f = make([]float64, hi-lo)
 	b.u = make([]float64, hi-lo)
 	for i := range b.u {

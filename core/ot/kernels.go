@@ -13,9 +13,10 @@ import (
 // pure-Go kernel, in the same order, with the same rounding; a nil field
 // keeps the pure-Go kernel.
 type Kernels struct {
-	// SqDistTiles computes what sqDist writes for the rows [0, n&^3) and
-	// the columns [0, m&^3) (its 4×4 tiles); Go does the rest.
-	SqDistTiles func(out []float32, x, nx, y, ny []float64, n, m, d int)
+	// SqDistTiles computes the 4×4 tiles of the squared distances (rows
+	// [0, n&^3), columns [0, m&^3)) as sqDistTiles: row i at
+	// out[i·stride:]. sqDist calls it a panel of target points at a time.
+	SqDistTiles func(out []float32, stride int, x, nx, y, ny []float64, n, m, d int)
 	// Axpy32 is axpy32, used for len(k) ≥ MinAxpy (shorter ones stay in
 	// Go: a call into another wasm module costs about a few dozen entries).
 	Axpy32  func(y []float64, a float64, k []float32)
@@ -323,12 +324,28 @@ func axpy32Go(y []float64, a float64, k []float32) {
 // sqDist writes ‖x_i − y_j‖² (as ‖x‖² + ‖y‖² − 2x·y in float64, clamped at
 // zero) into out (n×m, float32) for x n×d, y m×d, with their squared norms.
 // The dot products are computed four rows by four columns at a time.
-func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
+func sqDist(out []float32, x, nx []float64, y []float32, ny []float64, n, m, d int) {
 	n4, m4 := n&^3, m&^3
-	if accel.SqDistTiles != nil && n4 > 0 && m4 > 0 {
-		accel.SqDistTiles(out, x, nx, y, ny, n, m, d)
-	} else {
-		sqDistTiles(out, x, nx, y, ny, n, m, d)
+	tiles := sqDistTiles
+	if accel.SqDistTiles != nil {
+		tiles = accel.SqDistTiles
+	}
+	if n4 > 0 && m4 > 0 {
+		// The target points stay float32 (the problem's own array); a panel
+		// of them at a time is converted for the tiles, which read it once
+		// for every 4 rows. A float64 copy of them all was 20 MB in every
+		// worker at N = 10⁴, d = 256. The values, and so the sums, are the
+		// same.
+		pw := sqDistPanel(d)
+		panel := make([]float64, min(pw, m4)*d)
+		for jp := 0; jp < m4; jp += pw {
+			je := min(jp+pw, m4)
+			yp := panel[:(je-jp)*d]
+			for k, v := range y[jp*d : je*d] {
+				yp[k] = float64(v)
+			}
+			tiles(out[jp:], m, x, nx, yp, ny[jp:je], n, je-jp, d)
+		}
 	}
 	for i := 0; i < n4; i++ {
 		for j := m4; j < m; j++ {
@@ -342,12 +359,14 @@ func sqDist(out []float32, x, nx, y, ny []float64, n, m, d int) {
 	}
 }
 
-// sqDistTiles is sqDist on the 4×4 tiles: rows [0, n&^3), columns [0, m&^3).
-func sqDistTiles(out []float32, x, nx, y, ny []float64, n, m, d int) {
+// sqDistTiles computes the 4×4 tiles of the squared distances ‖x_i‖² +
+// ‖y_j‖² − 2·x_i·y_j (rows [0, n&^3), columns [0, m&^3)), row i at
+// out[i·stride:], in panels of columns.
+func sqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int) {
 	pw := sqDistPanel(d)
 	m4 := m &^ 3
 	for jp := 0; jp < m4; jp += pw {
-		sqDistPanelTiles(out, x, nx, y, ny, n, m, d, jp, min(jp+pw, m4))
+		sqDistPanelTiles(out, stride, x, nx, y, ny, n, d, jp, min(jp+pw, m4))
 	}
 }
 
@@ -361,7 +380,7 @@ func sqDistPanel(d int) int {
 }
 
 // sqDistPanelTiles is sqDistTiles on the columns [j0, j1) (multiples of 4).
-func sqDistPanelTiles(out []float32, x, nx, y, ny []float64, n, m, d, j0, j1 int) {
+func sqDistPanelTiles(out []float32, m int, x, nx, y, ny []float64, n, d, j0, j1 int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		x0, x1, x2, x3 := x[i*d:(i+1)*d], x[(i+1)*d:(i+2)*d], x[(i+2)*d:(i+3)*d], x[(i+3)*d:(i+4)*d]
@@ -407,10 +426,10 @@ func put4(out []float32, nx float64, ny []float64, a0, a1, a2, a3 float64) {
 	out[3] = clamp0(nx + ny[3] - 2*a3)
 }
 
-func sqd(x []float64, nx float64, y []float64, ny float64) float32 {
+func sqd(x []float64, nx float64, y []float32, ny float64) float32 {
 	s := 0.0
 	for k := range x {
-		s += x[k] * y[k]
+		s += x[k] * float64(y[k])
 	}
 	return clamp0(nx + ny - 2*s)
 }

@@ -14,12 +14,12 @@ func TestSqDistPanels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for _, s := range [][3]int{{4, 4, 1}, {9, 300, 256}, {7, 1030, 40}, {5, 70, 2000}, {13, 131, 129}} {
 		n, m, d := s[0], s[1], s[2]
-		x, y := make([]float64, n*d), make([]float64, m*d)
+		x, y := make([]float64, n*d), make([]float32, m*d)
 		for i := range x {
-			x[i] = rng.NormFloat64()
+			x[i] = float64(float32(rng.NormFloat64()))
 		}
 		for i := range y {
-			y[i] = rng.NormFloat64()
+			y[i] = float32(rng.NormFloat64())
 		}
 		nx, ny := make([]float64, n), make([]float64, m)
 		for i := range n {
@@ -29,7 +29,7 @@ func TestSqDistPanels(t *testing.T) {
 		}
 		for j := range m {
 			for k := range d {
-				ny[j] += y[j*d+k] * y[j*d+k]
+				ny[j] += float64(y[j*d+k]) * float64(y[j*d+k])
 			}
 		}
 		out := make([]float32, n*m)

@@ -30,7 +30,7 @@ import (
 // Module returns the SIMD module's binary. It imports env.mem (the Go
 // module's memory) and exports
 //
-//	sqdist(out, x, nx, y, ny, n, m, d i32)     the 4×4 tiles of core/ot's sqDist
+//	sqdist(out, x, nx, y, ny, n, m, d, stride i32)  the 4×4 tiles of core/ot's sqDist, out's rows stride entries apart
 //	dot32(k, v, n i32) f64                     core/ot's dot32 on k[:n], v[:n]
 //	axpy32(y i32, a f64, k, n i32)             core/ot's axpy32 on y[:n], k[:n]
 //	segdot32(segsum, row, v, seg, lb i32) f64  dot32 on each segment [seg[c], seg[c+1]) of a row
@@ -60,7 +60,7 @@ func Module() []byte {
 	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
 	// 14 siftin, 15 rowtop, 16 compactrow, 17 rowstats.
 	types := []byte{18}
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
+	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
 	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
 	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{f64})...)
@@ -348,9 +348,9 @@ func (f *fn) addLocals(a, b uint32) { f.get(a); f.get(b); f.op(opI32Add) }
 // over k in order, row r's pairs (a_r0, a_r1), (a_r2, a_r3) in two f64x2
 // accumulators, then out[(i+r)*m+j+c] = clamp0(nx[i+r] + ny[j+c] − 2·a_rc).
 func sqdistBody() []byte {
-	f := &fn{nparam: 8}
+	f := &fn{nparam: 9}
 	const (
-		pOut, pX, pNx, pY, pNy, pN, pM, pD = 0, 1, 2, 3, 4, 5, 6, 7
+		pOut, pX, pNx, pY, pNy, pN, pM, pD, pStride = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	)
 	n4 := f.local(i32)
 	m4 := f.local(i32)
@@ -504,14 +504,14 @@ func sqdistBody() []byte {
 			f.end()
 			// Results, row by row.
 			for r := 0; r < 4; r++ {
-				// orow = out + ((i+r)*m + j)*4
+				// orow = out + ((i+r)*stride + j)*4
 				f.get(pOut)
 				f.get(i)
 				if r > 0 {
 					f.i32c(int32(r))
 					f.op(opI32Add)
 				}
-				f.get(pM)
+				f.get(pStride)
 				f.op(opI32Mul)
 				f.get(j)
 				f.op(opI32Add)

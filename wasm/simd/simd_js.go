@@ -16,7 +16,7 @@ import (
 // "otcesimd"; see www/worker.js). Pointers are offsets in the Go memory.
 
 //go:wasmimport otcesimd sqdist
-func sqdist(out, x, nx, y, ny unsafe.Pointer, n, m, d int32)
+func sqdist(out, x, nx, y, ny unsafe.Pointer, n, m, d, stride int32)
 
 //go:wasmimport otcesimd dot32
 func dot32(k, v unsafe.Pointer, n int32) float64
@@ -295,16 +295,16 @@ func ScatterSparse(col []float64, a float64, sv []float32, sc []int32) {
 
 const maxLen = 1 << 31
 
-// SqDistTiles is core/ot's sqDist on the 4×4 tiles (rows [0, n&^3), columns
-// [0, m&^3)).
-func SqDistTiles(out []float32, x, nx, y, ny []float64, n, m, d int) {
+// SqDistTiles is core/ot's sqDistTiles: the 4×4 tiles (rows [0, n&^3),
+// columns [0, m&^3)) of the squared distances, row i at out[i·stride:].
+func SqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int) {
 	if n < 4 || m < 4 {
 		return
 	}
-	if d < 1 || n*m > len(out) || n*d > len(x) || m*d > len(y) || n > len(nx) || m > len(ny) || n*m >= maxLen/4 || n*d >= maxLen/8 || m*d >= maxLen/8 {
+	if d < 1 || stride < m || (n-1)*stride+m > len(out) || n*d > len(x) || m*d > len(y) || n > len(nx) || m > len(ny) || n*stride >= maxLen/4 || n*d >= maxLen/8 || m*d >= maxLen/8 {
 		panic("simd: sqDist arguments out of range")
 	}
-	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d))
+	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d), int32(stride))
 	runtime.KeepAlive(out)
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(nx)

@@ -89,13 +89,15 @@ func TestSqDistTiles(t *testing.T) {
 					nx[i] *= rng.Float64() - 0.3
 				}
 			}
-			want := make([]float32, n*m)
-			got := make([]float32, n*m)
+			// Rows m apart, and further apart (sqDist's panels of columns).
+			stride := m + 3*(kind%2)
+			want := make([]float32, n*stride)
+			got := make([]float32, n*stride)
 			for i := range got {
 				got[i], want[i] = 12345, 12345 // untouched outside the tiles
 			}
-			ref.SqDistTiles(want, x, nx, y, ny, n, m, d)
-			SqDistTiles(got, x, nx, y, ny, n, m, d)
+			ref.SqDistTiles(want, stride, x, nx, y, ny, n, m, d)
+			SqDistTiles(got, stride, x, nx, y, ny, n, m, d)
 			sameBits32(t, "sqDist", got, want)
 			zeros := 0
 			for _, c := range want {
@@ -184,13 +186,13 @@ func BenchmarkSqDist(b *testing.B) {
 	out := make([]float32, n*m)
 	b.Run("go", func(b *testing.B) {
 		for range b.N {
-			ot.GoKernels().SqDistTiles(out, x, nx, y, ny, n, m, d)
+			ot.GoKernels().SqDistTiles(out, m, x, nx, y, ny, n, m, d)
 		}
 	})
 	b.Run("simd", func(b *testing.B) {
 		load(b)
 		for range b.N {
-			SqDistTiles(out, x, nx, y, ny, n, m, d)
+			SqDistTiles(out, m, x, nx, y, ny, n, m, d)
 		}
 	})
 }

@@ -26,7 +26,7 @@ go.exit = process.exit;
 const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
 let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded, rowtop: unloaded, compactrow: unloaded, rowstats: unloaded };
 const importObject = Object.assign({}, go.importObject, { otcesimd: {
-  sqdist: (o, x, nx, y, ny, n, m, d) => simd.sqdist(o, x, nx, y, ny, n, m, d),
+  sqdist: (o, x, nx, y, ny, n, m, d, s) => simd.sqdist(o, x, nx, y, ny, n, m, d, s),
   dot32: (k, v, n) => simd.dot32(k, v, n),
   axpy32: (y, a, k, n) => simd.axpy32(y, a, k, n),
   segdot32: (s, r, v, g, lb) => simd.segdot32(s, r, v, g, lb),
