@@ -450,7 +450,7 @@ func writeReport(sv *saved) string {
 			if b := r.Browser; b != nil && b.Error == "" {
 				ph, _ := b.Timings["phases"].(map[string]any)
 				for k, v := range ph {
-					if f, ok := v.(float64); ok && k != "solve" {
+					if f, ok := v.(float64); ok && k != "solve" && !strings.HasPrefix(k, "shared:") {
 						tb[k] += f
 					}
 				}
@@ -464,7 +464,8 @@ func writeReport(sv *saved) string {
 			"decoding the answers); for a small problem, "+
 			"the one worker's own time; \"sample\" is the workers reading the files and drawing the pixels, \"job\" opening the files, \"blocks\" the "+
 			"workers receiving the sample and allocating their rows, \"give\" the other workers moving their cost rows to the sampler "+
-			"(a part of \"op:exact\", the exact plan, which the sampler then solves alone: \"busy:exact\"). Small problems solve their repetitions on all workers at once, so their phases, "+
+			"(a part of \"op:exact\", the exact plan, which the sampler then solves, \"busy:exact\", the other workers doing their rows' share of the bidding "+
+			"rounds with many pending rows there, of the price-lowering passes and of the certificate: the counts of those shared operations follow each row). Small problems solve their repetitions on all workers at once, so their phases, "+
 			"summed over the workers, can exceed 100%% of the time in the page. The workers warm up when the page opens, before the timing starts: "+
 			"a small demo solve, at most %s s here). The per-row figures and pprof's view follow.\n\n", shares(tn, "", totN), fs(totN), shares(tb, "", totB), fs(totB), fs(warm))
 	}
@@ -476,13 +477,24 @@ func writeReport(sv *saved) string {
 		p("- **%s**: native %s s, %s", r.S.Name, fs(r.Prof.Total), shares(r.Prof.Seconds, "", r.Prof.Total))
 		if b := r.Browser; b != nil && b.Error == "" {
 			ph, _ := b.Timings["phases"].(map[string]any)
-			m := map[string]float64{}
+			m, shared := map[string]float64{}, map[string]float64{}
 			for k, v := range ph {
 				if f, ok := v.(float64); ok {
-					m[k] = f
+					if op, ok := strings.CutPrefix(k, "shared:"); ok {
+						shared[op] = f
+					} else {
+						m[k] = f
+					}
 				}
 			}
 			p("; browser %s s: %s", fs(b.PageSeconds), shares(m, "", b.PageSeconds))
+			if len(shared) > 0 {
+				var parts []string
+				for _, op := range sortedKeys(shared) {
+					parts = append(parts, fmt.Sprintf("%s %.0f", op, shared[op]))
+				}
+				p("; exact plan's operations shared with the other workers: %s", strings.Join(parts, ", "))
+			}
 		} else if b != nil {
 			p("; browser failed: %s", b.Error)
 		}

@@ -155,15 +155,7 @@ func (w *worker) solveOnPool(req *proto.Request) (*ot.Solution, map[string]float
 // Do implements ot.BlockSet: op goes to the other workers first, then runs
 // on the blocks here while they work.
 func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
-	t0 := time.Now()
-	var sent []int
-	for i := 1; i < len(pb.assign); i++ {
-		if len(pb.assign[i]) > 0 {
-			pb.w.peers[i].send(&proto.Request{Kind: proto.KindOp, Op: op})
-			sent = append(sent, i)
-		}
-	}
-	pb.bench["msg:post"] += time.Since(t0).Seconds()
+	sent := pb.sendAll(op)
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
 	here := time.Since(t1).Seconds()
@@ -279,9 +271,9 @@ func (pb *poolBlocks) remoteTail() (int, bool) {
 	return first, next == pb.nb && first < pb.nb
 }
 
-// remote implements ot.SplitBlocks.Remote: op goes to every other worker
-// that hosts blocks, and the wait gathers their replies in worker order.
-func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
+// sendAll sends op to every other worker that hosts blocks and returns
+// their indices.
+func (pb *poolBlocks) sendAll(op *ot.Op) []int {
 	t0 := time.Now()
 	var sent []int
 	for i := 1; i < len(pb.assign); i++ {
@@ -291,6 +283,13 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 		}
 	}
 	pb.bench["msg:post"] += time.Since(t0).Seconds()
+	return sent
+}
+
+// remote implements ot.SplitBlocks.Remote: op goes to every other worker
+// that hosts blocks, and the wait gathers their replies in worker order.
+func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
+	sent := pb.sendAll(op)
 	return func() ([]*ot.Reply, error) {
 		var out []*ot.Reply
 		var err error
