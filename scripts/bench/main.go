@@ -79,7 +79,10 @@ type row struct {
 	CLI     cliRun
 	Prof    profRun
 	POT     []potRun
-	Browser *benchResult
+	// Converged is POT's converged entropic reference of repetition 0
+	// (scripts/pot_converged.py), for the authors' setting up to -pot-emd-max.
+	Converged *potRun `json:",omitempty"`
+	Browser   *benchResult
 }
 
 // benchResult mirrors e2e/bench_test.go's output.
@@ -116,6 +119,7 @@ var (
 	timeCap   = flag.Float64("time-cap", 300, "POT's time cap per solve, seconds")
 	potReps   = flag.Int("pot-reps", 2, "repetitions solved by POT per setting (the first ones; all of them with -quick)")
 	emdMax    = flag.Int("pot-emd-max", 2000, "also run ot.emd on the authors' setting up to this N")
+	convCap   = flag.Float64("pot-converged", 300, "seconds for POT's converged entropic reference of the authors' setting's first repetition up to -pot-emd-max (scripts/pot_converged.py; 0: none)")
 	noBrowser = flag.Bool("no-browser", false, "skip the browser")
 	workers   = flag.Int("browser-workers", 2, "web workers")
 	report    = flag.Bool("report-only", false, "rewrite the report from WORK/results.json (no run)")
@@ -260,6 +264,11 @@ func main() {
 			p := runPOT(dir[0], s, rep)
 			r.POT = append(r.POT, p)
 			log.Printf("%s: POT rep %d: %v s (capped %v) %s", s.Name, rep, p.Out["seconds"], p.Out["capped"], p.Err)
+			if rep == 0 && *convCap > 0 && s.CostNorm == "none" && s.N <= *emdMax {
+				c := runConverged(dir[0], s)
+				r.Converged = &c
+				log.Printf("%s: POT converged reference rep 0: CE %v after %v iterations, %v s %s", s.Name, c.Out["ce"], c.Out["iterations"], c.Out["seconds"], c.Err)
+			}
 		}
 	}
 
@@ -472,6 +481,19 @@ func runPOT(dir string, s setting, rep int) potRun {
 	rss, err := hiwater(cmd)
 	p := potRun{Rep: rep, MaxRSS: rss}
 	if err != nil {
+		p.Err = fmt.Sprintf("%v: %s", err, lastLine(errb.String()))
+	}
+	json.Unmarshal(out.Bytes(), &p.Out)
+	return p
+}
+
+// runConverged runs scripts/pot_converged.py on a dumped repetition.
+func runConverged(dir string, s setting) potRun {
+	cmd := exec.Command("/usr/bin/python3", "scripts/pot_converged.py", "--dir", dir, "--eps", fmt.Sprint(s.Eps), "--time-cap", fmt.Sprint(*convCap))
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	p := potRun{}
+	if err := cmd.Run(); err != nil {
 		p.Err = fmt.Sprintf("%v: %s", err, lastLine(errb.String()))
 	}
 	json.Unmarshal(out.Bytes(), &p.Out)

@@ -100,13 +100,18 @@ type derived struct {
 	nativeIters, browserIters     float64
 	nativeErr                     float64
 	stop                          string
+	// POT's converged entropic reference of repetition 0: |ΔCE| to our
+	// repetition 0, how much its CE moved over its last chunk, its
+	// iterations and seconds (NaN without one).
+	dCEconv, convMoving, convIters, convSeconds float64
 }
 
 func derive(r *row, streams []streamRes, br *browserOut) derived {
 	d := derived{nativeRep: math.NaN(), browserRep: math.NaN(), potRep: math.NaN(), potIters: math.NaN(), potErr: math.NaN(),
 		dCEpot: math.NaN(), dCEexact: math.NaN(), dCEbrowser: math.NaN(), nativeIter: math.NaN(), browserIter: math.NaN(),
 		streamNative: math.NaN(), streamBrowser: math.NaN(), browserMem: math.NaN(), potRSS: math.NaN(),
-		nativeIters: math.NaN(), browserIters: math.NaN(), nativeErr: math.NaN()}
+		nativeIters: math.NaN(), browserIters: math.NaN(), nativeErr: math.NaN(),
+		dCEconv: math.NaN(), convMoving: math.NaN(), convIters: math.NaN(), convSeconds: math.NaN()}
 	s := r.S
 	if r.CLI.Err == "" {
 		d.nativeRep = r.CLI.Seconds / float64(s.K)
@@ -146,6 +151,16 @@ func derive(r *row, streams []streamRes, br *browserOut) derived {
 		}
 	}
 	d.potRep, d.potIters, d.potErr, d.dCEpot, d.dCEexact, d.potRSS = stat.Mean(pt, nil), stat.Mean(pi, nil), maxOf(pe), maxOf(dp), maxOf(dx), maxOf(prss)
+	if c := r.Converged; c != nil && c.Err == "" && len(ce) > 0 {
+		if v, ok := num(c.Out, "ce"); ok {
+			d.dCEconv = math.Abs(ce[0] - v)
+		}
+		if byChunk := nums(c.Out, "ce_by_chunk"); len(byChunk) >= 2 {
+			d.convMoving = math.Abs(byChunk[len(byChunk)-1] - byChunk[len(byChunk)-2])
+		}
+		d.convIters, _ = num(c.Out, "iterations")
+		d.convSeconds, _ = num(c.Out, "seconds")
+	}
 	// One iteration natively: the CLI's iterate seconds over all its
 	// repetitions (diagnostics.phase_seconds sums them) ÷ their iterations,
 	// as the browser's figure is; the profiled repetition 0 only when the
@@ -276,7 +291,8 @@ func writeReport(sv *saved) string {
 	p("```\n\nFor each setting, in this order: the CLI (`build/bench/otce score <the files> -n N -k K --eps 0.1 --cost-norm C --format json --dump-sample DIR`, "+
 		"wall time and peak memory of the process, so file reading and process start are included); one repetition again in-process under the CPU profiler (the per-operation seconds "+
 		"of `ot.Solution.Seconds` and pprof's top); `/usr/bin/python3 scripts/pot_bench.py --dir DIR/<candidate>/rep<r> --eps 0.1 --cost-norm C --time-cap T [--emd]` "+
-		"on the dumped pixels of the first repetitions; then the browser for all settings (`OTCE_BENCH=spec go test -run TestBench ./e2e/`: a fresh page per setting, "+
+		"on the dumped pixels of the first repetitions, and for the authors' setting up to N = 2000 `scripts/pot_converged.py --dir DIR/<candidate>/rep0 --time-cap T` "+
+		"(POT's converged entropic reference, see Accuracy); then the browser for all settings (`OTCE_BENCH=spec go test -run TestBench ./e2e/`: a fresh page per setting, "+
 		"%d workers, timed inside the page from the last file chosen to the scores shown). Datasets: %d images per domain of %d×%d feature pixels (labels at 4× that, "+
 		"paired by stem), 19 classes with skewed frequencies, ~8%% ignored regions, d = 19 (logit-like) and d = 256; the target domain moves the class centres. "+
 		"Raw results: build/bench/results.json.\n\n", *workers, images, imgH, imgW)
@@ -309,6 +325,20 @@ func writeReport(sv *saved) string {
 		d := ds[i]
 		p("| %s | %s / %s / %s | %s | %s / %s | %s | %s | %s |\n", r.S.Name, fs(d.nativeIters), fs(d.browserIters), fs(d.potIters), d.stop,
 			fe(d.nativeErr), fe(d.potErr), fe(d.dCEpot), fe(d.dCEexact), fe(d.dCEbrowser))
+	}
+	{
+		var parts []string
+		for i, r := range rows {
+			if d := ds[i]; !math.IsNaN(d.dCEconv) {
+				parts = append(parts, fmt.Sprintf("%s, |ΔCE| %s after %s iterations (%s s), the reference's CE still moving by %s over its last 500",
+					r.S.Name, fe(d.dCEconv), fs(d.convIters), fs(d.convSeconds), fe(d.convMoving)))
+			}
+		}
+		if len(parts) > 0 {
+			p("\nThe authors' setting against POT's converged entropic reference of repetition 0 (`scripts/pot_converged.py`: POT's `sinkhorn_stabilized` "+
+				"warm-started from the dual potentials of `ot.emd`, the ε → 0 limit, and run in chunks of 500 iterations for up to %s s; nothing of ours in it): %s.\n",
+				fs(*convCap), strings.Join(parts, "; "))
+		}
 	}
 	p("\n## Memory\n\n")
 	p("Native: the CLI process's peak resident memory (VmHWM, polled every 20 ms). Browser: the sum of the workers' wasm memories at the end of the run (wasm memory never shrinks: the peak; the page's own is not counted). " +
@@ -373,6 +403,15 @@ func writeReport(sv *saved) string {
 		v := ratio(d.browserRep, d.potRep)
 		acc := d.dCEexact
 		accOK := !math.IsNaN(acc) && acc <= 1e-3
+		// Or against POT's converged entropic reference, counting what it
+		// may still move: four times its last chunk's change (its changes
+		// shrink by about 0.8 a chunk).
+		conv := d.dCEconv + 4*d.convMoving
+		convNote := ""
+		if !math.IsNaN(conv) {
+			accOK = accOK || conv <= 1e-3
+			convNote = fmt.Sprintf(", to POT's converged entropic reference %s (that reference still moved %s over its last 500 iterations)", fe(d.dCEconv), fe(d.convMoving))
+		}
 		note := ""
 		if d.potCapped {
 			note = fmt.Sprintf("; POT stopped at its %s s cap, so its time is a lower bound, and it had not converged there (marginal error %s, |ΔCE| to us %s)", fs(capFor(r0(rows, i))), fe(d.potErr), fe(d.dCEpot))
@@ -385,8 +424,8 @@ func writeReport(sv *saved) string {
 				verd = "**not met on accuracy**; time ratio undetermined (POT did not converge within its cap)"
 			}
 		}
-		p("- Browser ÷ POT ≤ 0.05 at |ΔCE| ≤ 1e-3, authors' setting, N = 2000, %s: %s (ratio ≤ %s; our |ΔCE| to the exact plan %s%s).\n",
-			name, verd, fs(v), fe(acc), note)
+		p("- Browser ÷ POT ≤ 0.05 at |ΔCE| ≤ 1e-3, authors' setting, N = 2000, %s: %s (ratio ≤ %s; our |ΔCE| to the exact plan %s%s%s).\n",
+			name, verd, fs(v), fe(acc), convNote, note)
 	}
 	{
 		worst, all, n := 0.0, true, 0
