@@ -184,10 +184,9 @@ func (b *Block) exact(op *Op) (*Reply, error) {
 	m := b.p.M
 	switch op.Kind {
 	case OpExactStart:
-		if b.p.N != m {
-			return nil, errors.New("ot: the auction needs as many source as target points")
+		if err := b.startExact(); err != nil {
+			return nil, err
 		}
-		b.ex = emd.NewRowBlock(b.buf, m, b.Lo)
 		lo, hi, ok := b.ex.Range()
 		rep := &Reply{Min: lo, Max: hi}
 		if !ok {
@@ -305,6 +304,19 @@ func (b *Block) exactOp(op *Op) (*Reply, error) {
 		return &Reply{Max: b.ex.Infeasibility(op.F, op.G)}, nil
 	}
 	return nil, fmt.Errorf("ot: unknown block operation %d", op.Kind)
+}
+
+// startExact starts the block's part of an exact solve (OpExactStart without
+// the range of its costs).
+func (b *Block) startExact() error {
+	if b.eps != 0 || b.sparse || b.buf == nil {
+		return errNoCost
+	}
+	if b.p.N != b.p.M {
+		return errors.New("ot: the auction needs as many source as target points")
+	}
+	b.ex = emd.NewRowBlock(b.buf, b.p.M, b.Lo)
+	return nil
 }
 
 // noBids is the reply of a block without bids in a round of the auction.

@@ -52,15 +52,27 @@ func (s *SplitBlocks) Do(op *Op) ([]*Reply, error) {
 	}
 	switch op.Kind {
 	case OpExactStart:
-		// The remote copies start their auction too; the range is the
-		// local blocks'.
+		// The remote copies start their auction and scan their costs'
+		// range; the local copies of their blocks only start.
 		s.prices = nil
 		wait := s.Remote(op)
-		reps, err := s.local(op, 0, len(s.Local))
-		if _, rerr := wait(); err == nil {
-			err = rerr
+		reps, err := s.local(op, 0, s.First)
+		for _, b := range s.Local[s.First:] {
+			if err == nil {
+				err = b.startExact()
+			}
 		}
-		return reps, err
+		rreps, rerr := wait()
+		if err != nil {
+			return nil, err
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
+		if len(rreps) != len(s.Local)-s.First {
+			return nil, fmt.Errorf("ot: %d replies from %d remote blocks", len(rreps), len(s.Local)-s.First)
+		}
+		return append(reps, rreps...), nil
 	case OpBid:
 		s.track(op)
 		k, _ := slices.BinarySearch(op.Rows, int32(s.Local[s.First].Lo))
