@@ -118,7 +118,9 @@ type Op struct {
 }
 
 // Reply is one block's answer. Fields not produced by the operation are nil
-// or zero.
+// or zero. OpIterate's ColSum and Joint are the block's own buffers, which
+// its next OpIterate overwrites: consume them (ReduceIterate,
+// CombineIterate, or a copy) before.
 type Reply struct {
 	ColSum  []float64 // OpIterate: Σ_i u_i K_ij; OpColMin: column minima
 	Joint   []float64 // La×Lb partial joint label table (OpIterate, OpFinish)
