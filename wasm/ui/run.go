@@ -637,6 +637,10 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 	asg := assign(nb, len(p.workers))
 	t0 := time.Now()
 	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
+		if i == 0 {
+			// The sampler (worker 0, which drew smp) has the problem.
+			return &proto.Request{Kind: proto.KindBlocks, OwnSample: true, Blocks: asg[i]}
+		}
 		return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
 	}); err != nil {
 		return nil, err

@@ -64,10 +64,9 @@ type message struct {
 }
 
 func main() {
-	// A wasm memory never shrinks, so the peak is what a worker keeps: collect
-	// early (the live heap is mostly pointer-free kernel rows, cheap to mark),
-	// as the CLI does (cmd/otce gcPercent).
-	debug.SetGCPercent(10)
+	// A wasm memory never shrinks, so the peak is what a worker keeps:
+	// collect early (gc.go).
+	tightenGC()
 	self := js.Global()
 	var (
 		mu    sync.Mutex
@@ -237,6 +236,14 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 	case proto.KindBlocks:
 		w.release()
 		p := req.Problem
+		if req.OwnSample {
+			// The sampler's own sample: a copy of its problem from the page
+			// would be the features again (20 MB at d = 256, N = 10⁴).
+			if w.sample == nil || p != nil {
+				return errors.New("blocks of the own sample asked without a sample, or with a problem")
+			}
+			p = w.sample.Problem
+		}
 		if p == nil {
 			return errors.New("blocks asked without a problem")
 		}
@@ -352,6 +359,9 @@ func (w *worker) runOp(op *ot.Op) ([]*ot.Reply, error) {
 		}
 		replies[i] = r
 	}
+	// Cost and kernel rows come and go with the operations: the live
+	// heap sets the collector's slack.
+	tightenGC()
 	if op.Kind == ot.OpIterate && w.nb > 0 {
 		return ot.CombineIterate(replies, w.first, w.first+len(w.blocks), w.nb)
 	}
@@ -400,6 +410,7 @@ func (w *worker) take(i int, u8 js.Value) error {
 		w.given = map[int]*ot.Block{}
 	}
 	w.given[lo] = b
+	tightenGC()
 	return nil
 }
 
@@ -448,6 +459,7 @@ func (w *worker) exactPlan(split func([]*ot.Block) ot.BlockSet) (*emd.Plan, erro
 		}
 		lb.Blocks = append(lb.Blocks, b)
 		built = append(built, b)
+		tightenGC()
 	}
 	var bs ot.BlockSet = lb
 	if split != nil && len(built) == 0 {
@@ -468,7 +480,9 @@ func (w *worker) release() {
 		return
 	}
 	w.blocks, w.problem, w.nb, w.given = nil, nil, 0, nil
+	wire.Drop()
 	debug.FreeOSMemory()
+	tightenGC()
 }
 
 // inspect opens a file's header: its arrays' shapes, or the reader's error.

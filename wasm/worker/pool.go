@@ -245,6 +245,7 @@ func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, 
 		return split
 	})
 	debug.FreeOSMemory()
+	tightenGC()
 	pb.bench["busy:exact"] += time.Since(t1).Seconds()
 	if split != nil {
 		for k, v := range split.Shared {

@@ -78,6 +78,9 @@ type Request struct {
 	// workers' blocks for which a bidding round of the sampler's exact
 	// plan also runs there (ot.SplitBlocks; 0: the worker's default).
 	SplitMinRows int
+	// OwnSample asks KindBlocks for blocks of the problem of the sample
+	// this worker drew (the sampler's), instead of a copy in Problem.
+	OwnSample bool
 }
 
 // Transfer returns r's Ports, which postMessage moves to the receiver.

@@ -114,6 +114,17 @@ const (
 	jsArrKept = 16      // reused arrays kept (by length)
 )
 
+// Drop lets go of the reused Go buffers: the next messages allocate them
+// anew. A worker about to allocate large arrays calls it first, so that no
+// buffer kept from earlier messages sits in the middle of the memory they
+// need (a WebAssembly memory never shrinks, and a large array needs its
+// pages in one piece).
+func Drop() {
+	bufs.Lock()
+	bufs.enc, bufs.dec = nil, nil
+	bufs.Unlock()
+}
+
 // keep returns b emptied for reuse, or nil when it is too large to keep.
 func keep(b []byte) []byte {
 	if cap(b) > keepMax {
