@@ -150,6 +150,8 @@ func TestBench(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A setting that fails shows the page's console in the log.
+	msgs, msgMu := collectConsole(ctx)
 	var out benchOut
 	if v, err := exec.Command(chrome, "--version").Output(); err == nil {
 		out.Chromium = strings.TrimSpace(string(v))
@@ -179,7 +181,7 @@ func TestBench(t *testing.T) {
 	for _, s := range spec.Settings {
 		var res benchResult
 		ok := t.Run(s.Name, func(t *testing.T) {
-			h := &harness{t: t, ctx: ctx, url: site.URL + "/"}
+			h := &harness{t: t, ctx: ctx, url: site.URL + "/", msgs: msgs, msgMu: msgMu}
 			res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
 		})
 		if !ok && res.Error == "" {
@@ -237,9 +239,11 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 			res.Error = fmt.Sprintf("page state %q: %s (progress: %s)", st, eval[string](h, `(document.getElementById("status")||{}).textContent||""`),
 				eval[string](h, `(document.getElementById("progress-text")||{}).textContent||""`))
 			h.t.Error(res.Error)
+			h.msgMu.Lock()
 			for _, m := range *h.msgs {
 				h.t.Logf("console %s", m)
 			}
+			h.msgMu.Unlock()
 			return res
 		}
 		time.Sleep(250 * time.Millisecond)

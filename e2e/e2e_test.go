@@ -189,22 +189,11 @@ func TestBrowser(t *testing.T) {
 	ctx, cancelT := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancelT()
 
-	var msgs []chromedp.ConsoleMessage
-	var msgMu sync.Mutex
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		for m, err := range chromedp.Console(ctx) {
-			if err != nil {
-				return
-			}
-			msgMu.Lock()
-			msgs = append(msgs, m)
-			msgMu.Unlock()
-		}
-	}()
-	h := &harness{t: t, ctx: ctx, url: site.URL + "/", out: out, cli: cli, proxy: rec, evil: evil, evilHit: &evilHits, msgs: &msgs, msgMu: &msgMu}
+	msgs, msgMu := collectConsole(ctx)
+	h := &harness{t: t, ctx: ctx, url: site.URL + "/", out: out, cli: cli, proxy: rec, evil: evil, evilHit: &evilHits, msgs: msgs, msgMu: msgMu}
 
 	fixDir := filepath.Join(tmp, "fixtures")
 	good, err := makeFixture(filepath.Join(fixDir, "good"), 1, 0.8)
@@ -629,6 +618,24 @@ func (h *harness) demo() {
 			h.t.Error(err)
 		}
 	}
+}
+
+// collectConsole gathers the console messages of ctx's page, from now
+// until ctx ends, into the returned slice (guarded by the mutex).
+func collectConsole(ctx context.Context) (*[]chromedp.ConsoleMessage, *sync.Mutex) {
+	msgs := new([]chromedp.ConsoleMessage)
+	mu := new(sync.Mutex)
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			*msgs = append(*msgs, m)
+			mu.Unlock()
+		}
+	}()
+	return msgs, mu
 }
 
 func (h *harness) noConsoleErrors() {
