@@ -27,9 +27,9 @@ test: setup
 	$(MAKE) --no-print-directory test-simd
 	$(GO) test -count=1 -timeout 40m ./...
 
-## test-simd: the browser's SIMD kernels (wasm/simd) against the pure-Go ones, in Node
+## test-simd: the browser's SIMD kernels (wasm/simd) against the pure-Go ones, and the worker's own tests, in Node
 test-simd:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/ ./wasm/worker/
 
 ## test-core: the native tests only (no browser)
 test-core:

@@ -61,6 +61,5 @@ func gcPercentFor(live uint64) int {
 	if live == 0 {
 		return gcPercent
 	}
-	slack := min(live*gcPercent/100, gcSlack)
-	return int(max(1, 100*slack/live))
+	return int(max(1, min(gcPercent, 100*gcSlack/live)))
 }
