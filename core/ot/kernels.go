@@ -381,6 +381,33 @@ func sqDistPanel(d int) int {
 
 // sqDistPanelTiles is sqDistTiles on the columns [j0, j1) (multiples of 4).
 func sqDistPanelTiles(out []float32, m int, x, nx, y, ny []float64, n, d, j0, j1 int) {
+	if haveSSE2 {
+		sqDistPanelTilesSSE2(out, m, x, nx, y, ny, n, d, j0, j1)
+		return
+	}
+	sqDistPanelTilesGo(out, m, x, nx, y, ny, n, d, j0, j1)
+}
+
+// sqDistPanelTilesSSE2 is sqDistPanelTiles with each tile's sums in SSE2
+// (tile4): the same sums in the same order, half the instructions. The
+// squared distances are three quarters of the CLI's time at d = 256.
+func sqDistPanelTilesSSE2(out []float32, m int, x, nx, y, ny []float64, n, d, j0, j1 int) {
+	var a [16]float64
+	for i := 0; i+4 <= n; i += 4 {
+		xi := x[i*d : (i+4)*d]
+		for j := j0; j+4 <= j1; j += 4 {
+			tile4(xi, y[j*d:(j+4)*d], d, &a)
+			put4(out[i*m+j:], nx[i], ny[j:j+4], a[0], a[1], a[2], a[3])
+			put4(out[(i+1)*m+j:], nx[i+1], ny[j:j+4], a[4], a[5], a[6], a[7])
+			put4(out[(i+2)*m+j:], nx[i+2], ny[j:j+4], a[8], a[9], a[10], a[11])
+			put4(out[(i+3)*m+j:], nx[i+3], ny[j:j+4], a[12], a[13], a[14], a[15])
+		}
+	}
+}
+
+// sqDistPanelTilesGo is sqDistPanelTiles in plain Go, four rows by four
+// columns of running sums in registers.
+func sqDistPanelTilesGo(out []float32, m int, x, nx, y, ny []float64, n, d, j0, j1 int) {
 	i := 0
 	for ; i+4 <= n; i += 4 {
 		x0, x1, x2, x3 := x[i*d:(i+1)*d], x[(i+1)*d:(i+2)*d], x[(i+2)*d:(i+3)*d], x[(i+3)*d:(i+4)*d]

@@ -19,3 +19,12 @@ func dot4(k []float32, v []float64) (s0, s1, s2, s3 float64)
 //
 //go:noescape
 func axpy4(y []float64, a float64, k []float32)
+
+// tile4 writes into out, row-major, the 16 dot products of the rows
+// x[r·d:(r+1)·d] with the columns y[c·d:(c+1)·d] (r, c < 4), each summed in
+// the order of sqDistPanelTiles's scalar loop, two lanes of a register a
+// row pair of columns: its 4×4 tile in SSE2, bit for bit. x and y hold at
+// least 4·d entries.
+//
+//go:noescape
+func tile4(x, y []float64, d int, out *[16]float64)

@@ -59,3 +59,80 @@ axpy4loop:
 
 axpy4done:
 	RET
+
+// func tile4(x, y []float64, d int, out *[16]float64)
+// The 16 dot products of rows x[0:d], x[d:2d], x[2d:3d], x[3d:4d] with
+// columns y[0:d], …, y[3d:4d], row-major into out: lanes (a_r0, a_r1) and
+// (a_r2, a_r3) of row r, each summing its terms in the order k = 0, 1, …
+TEXT ·tile4(SB), NOSPLIT, $0-64
+	MOVQ x_base+0(FP), SI
+	MOVQ y_base+24(FP), DI
+	MOVQ d+48(FP), CX
+	MOVQ out+56(FP), DX
+	MOVQ CX, R8
+	SHLQ $3, R8         // a row's bytes
+	LEAQ (R8)(R8*2), R9 // three rows' bytes
+	XORPD X0, X0
+	XORPD X1, X1
+	XORPD X2, X2
+	XORPD X3, X3
+	XORPD X4, X4
+	XORPD X5, X5
+	XORPD X6, X6
+	XORPD X7, X7
+	TESTQ CX, CX
+	JZ tile4done
+
+tile4loop:
+	MOVSD (DI), X8          // y0[k]
+	MOVHPD (DI)(R8*1), X8   // y1[k]
+	MOVSD (DI)(R8*2), X9    // y2[k]
+	MOVHPD (DI)(R9*1), X9   // y3[k]
+
+	MOVSD (SI), X10         // x0[k]
+	UNPCKLPD X10, X10
+	MOVAPD X10, X11
+	MULPD X8, X10
+	ADDPD X10, X0
+	MULPD X9, X11
+	ADDPD X11, X1
+
+	MOVSD (SI)(R8*1), X10   // x1[k]
+	UNPCKLPD X10, X10
+	MOVAPD X10, X11
+	MULPD X8, X10
+	ADDPD X10, X2
+	MULPD X9, X11
+	ADDPD X11, X3
+
+	MOVSD (SI)(R8*2), X10   // x2[k]
+	UNPCKLPD X10, X10
+	MOVAPD X10, X11
+	MULPD X8, X10
+	ADDPD X10, X4
+	MULPD X9, X11
+	ADDPD X11, X5
+
+	MOVSD (SI)(R9*1), X10   // x3[k]
+	UNPCKLPD X10, X10
+	MOVAPD X10, X11
+	MULPD X8, X10
+	ADDPD X10, X6
+	MULPD X9, X11
+	ADDPD X11, X7
+
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ tile4loop
+
+tile4done:
+	MOVUPD X0, 0(DX)
+	MOVUPD X1, 16(DX)
+	MOVUPD X2, 32(DX)
+	MOVUPD X3, 48(DX)
+	MOVUPD X4, 64(DX)
+	MOVUPD X5, 80(DX)
+	MOVUPD X6, 96(DX)
+	MOVUPD X7, 112(DX)
+	RET

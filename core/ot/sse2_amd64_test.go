@@ -79,3 +79,54 @@ func TestSSE2SameBits(t *testing.T) {
 		}
 	}
 }
+
+// TestTile4SameBits checks the SSE2 tiles of the squared distances
+// against the pure-Go ones bit for bit, for d around small and large
+// dimensions, with subnormal, huge, infinite and signed-zero features
+// among ordinary ones, on several panels of a row stride wider than them.
+func TestTile4SameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
+	val := func() float64 {
+		if rng.IntN(20) == 0 {
+			return special[rng.IntN(len(special))]
+		}
+		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(20)-10))
+	}
+	for _, d := range []int{0, 1, 2, 3, 19, 64, 256} {
+		n, m := 12, 16
+		x, y := make([]float64, n*d), make([]float64, m*d)
+		nx, ny := make([]float64, n), make([]float64, m)
+		for _, s := range [][]float64{x, y, nx, ny} {
+			for i := range s {
+				s[i] = val()
+			}
+		}
+		stride := m + 5
+		got, want := make([]float32, n*stride), make([]float32, n*stride)
+		for _, p := range [][2]int{{0, 8}, {8, 16}} {
+			sqDistPanelTilesSSE2(got, stride, x, nx, y, ny, n, d, p[0], p[1])
+			sqDistPanelTilesGo(want, stride, x, nx, y, ny, n, d, p[0], p[1])
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+				t.Fatalf("d=%d: entry %d (row %d, column %d) = %v (SSE2), %v (Go)", d, i, i/stride, i%stride, got[i], want[i])
+			}
+		}
+		var a [16]float64
+		if d > 0 {
+			tile4(x[:4*d], y[:4*d], d, &a)
+			for r := range 4 {
+				for c := range 4 {
+					s := 0.0
+					for k := range d {
+						s += x[r*d+k] * y[c*d+k]
+					}
+					if !sameFloat(a[r*4+c], s) {
+						t.Fatalf("d=%d: tile4 sum (%d, %d) = %v, scalar %v", d, r, c, a[r*4+c], s)
+					}
+				}
+			}
+		}
+	}
+}

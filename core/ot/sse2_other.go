@@ -8,3 +8,5 @@ const haveSSE2 = false
 func dot4(k []float32, v []float64) (s0, s1, s2, s3 float64) { panic("ot: dot4 without SSE2") }
 
 func axpy4(y []float64, a float64, k []float32) { panic("ot: axpy4 without SSE2") }
+
+func tile4(x, y []float64, d int, out *[16]float64) { panic("ot: tile4 without SSE2") }
