@@ -62,17 +62,7 @@ func (s *SplitBlocks) Do(op *Op) ([]*Reply, error) {
 				err = b.startExact()
 			}
 		}
-		rreps, rerr := wait()
-		if err != nil {
-			return nil, err
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
-		if len(rreps) != len(s.Local)-s.First {
-			return nil, fmt.Errorf("ot: %d replies from %d remote blocks", len(rreps), len(s.Local)-s.First)
-		}
-		return append(reps, rreps...), nil
+		return s.join(reps, err, wait)
 	case OpBid:
 		s.track(op)
 		k, _ := slices.BinarySearch(op.Rows, int32(s.Local[s.First].Lo))
@@ -132,7 +122,28 @@ func (s *SplitBlocks) shared(op, remote, rest *Op) ([]*Reply, error) {
 	if err == nil && rest != nil {
 		_, err = s.local(rest, s.First, len(s.Local))
 	}
-	// The remote replies are awaited whatever happened here.
+	n := len(reps)
+	all, err := s.join(reps, err, wait)
+	if err != nil {
+		return nil, err
+	}
+	if remote.Rows != nil {
+		if err := s.adopt(remote.Rows, all[n:]); err != nil {
+			return nil, err
+		}
+	}
+	if s.Shared == nil {
+		s.Shared = map[OpKind]int{}
+	}
+	s.Shared[op.Kind]++
+	return all, nil
+}
+
+// join awaits the remote replies (whatever happened here, so that the
+// next operation's replies are not taken for these) and returns the local
+// replies reps followed by them, or the first error: err from here, the
+// remote one, or a remote reply count that is not one a remote block.
+func (s *SplitBlocks) join(reps []*Reply, err error, wait func() ([]*Reply, error)) ([]*Reply, error) {
 	rreps, rerr := wait()
 	if err != nil {
 		return nil, err
@@ -143,15 +154,6 @@ func (s *SplitBlocks) shared(op, remote, rest *Op) ([]*Reply, error) {
 	if len(rreps) != len(s.Local)-s.First {
 		return nil, fmt.Errorf("ot: %d replies from %d remote blocks", len(rreps), len(s.Local)-s.First)
 	}
-	if remote.Rows != nil {
-		if err := s.adopt(remote.Rows, rreps); err != nil {
-			return nil, err
-		}
-	}
-	if s.Shared == nil {
-		s.Shared = map[OpKind]int{}
-	}
-	s.Shared[op.Kind]++
 	return append(reps, rreps...), nil
 }
 
