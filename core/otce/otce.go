@@ -39,6 +39,8 @@ var (
 	Transforms = []string{"none", "softmax", "l2"}
 	Solvers    = []string{"sinkhorn", "emd"}
 	Layouts    = []string{"auto", "nchw", "nhwc", "ncdhw", "ndhwc", "nc"}
+	Samplings  = []string{"uniform", "per-class"}
+	Gaussians  = []string{"spherical", "diagonal"}
 )
 
 // DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
@@ -48,6 +50,7 @@ func DefaultSettings() report.Settings {
 		N: 10000, K: 10, Eps: 0.1, CostNorm: ot.NormNone, Transform: "none", Solver: "sinkhorn",
 		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, Seed: 0, IgnoreIndex: 255, Layout: "auto",
 		FeatureKey: "features", LabelKey: "labels",
+		Sampling: "uniform", Metrics: "all", HScoreRcond: 1e-15, GBCGaussian: "spherical",
 	}
 }
 
@@ -74,6 +77,12 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("--score-tol must be zero or positive, got %v", s.ScoreTol)
 	case !slices.Contains(Layouts, s.Layout):
 		return fmt.Errorf("--layout %q: want one of %v", s.Layout, Layouts)
+	case !slices.Contains(Samplings, s.Sampling):
+		return fmt.Errorf("--sampling %q: want one of %v", s.Sampling, Samplings)
+	case !slices.Contains(Gaussians, s.GBCGaussian):
+		return fmt.Errorf("--gbc-gaussian %q: want one of %v", s.GBCGaussian, Gaussians)
+	case !(s.HScoreRcond >= 0) || s.HScoreRcond >= 1:
+		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
 	case s.N > 1<<20:
 		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
 	}

@@ -19,6 +19,21 @@ type Settings struct {
 	DropNonFinite bool    `json:"drop_nonfinite"`
 	FeatureKey    string  `json:"feature_key"`
 	LabelKey      string  `json:"label_key"`
+	// Sampling is how pixels are drawn: "uniform" over the valid pixels
+	// (the paper) or "per-class", evenly over the classes present.
+	Sampling string `json:"sampling"`
+	// Metrics lists the scores computed beside OTCE, comma-separated
+	// (otce,logme,leep,nce,hscore,gbc,zeroshot), or "all": every one that
+	// applies.
+	Metrics string `json:"metrics"`
+	// HScoreRcond is the relative cutoff of H-score's pseudo-inverse.
+	HScoreRcond float64 `json:"hscore_rcond"`
+	// GBCGaussian is GBC's class model: "spherical" or "diagonal".
+	GBCGaussian string `json:"gbc_gaussian"`
+	// SharedClasses says the features are the source model's logits over
+	// the target's own classes (channel c = label c), which makes the
+	// zero-shot accuracy meaningful.
+	SharedClasses bool `json:"shared_classes"`
 }
 
 // Joint is a joint label table P(source class, target class).

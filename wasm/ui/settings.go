@@ -91,6 +91,13 @@ func settingFields() []*setting {
 			set: func(s *report.Settings, v string) error { s.DropNonFinite = v == "true"; return nil }},
 		stringField("--feature-key", "Array name of the features inside .npz/.safetensors bundles.", func(s *report.Settings) *string { return &s.FeatureKey }),
 		stringField("--label-key", "Array name of the labels inside .npz/.safetensors bundles.", func(s *report.Settings) *string { return &s.LabelKey }),
+		choiceField("--sampling", "Pixel sampling: uniform over the valid pixels (the paper) or per-class, evenly over the classes present.", otce.Samplings, func(s *report.Settings) *string { return &s.Sampling }),
+		stringField("--metrics", "Scores beside OTCE: all, or a list of otce,logme,leep,nce,hscore,gbc,zeroshot.", func(s *report.Settings) *string { return &s.Metrics }),
+		floatField("--hscore-rcond", "Relative cutoff of H-score's pseudo-inverse (the authors' scripts: 1e-5).", func(s *report.Settings) *float64 { return &s.HScoreRcond }),
+		choiceField("--gbc-gaussian", "GBC's per-class Gaussians: spherical or diagonal.", otce.Gaussians, func(s *report.Settings) *string { return &s.GBCGaussian }),
+		{flag: "--shared-classes", bool: true, help: "The features are logits over the target's own classes (channel c = label c): also report the zero-shot accuracy.",
+			get: func(s *report.Settings) string { return strconv.FormatBool(s.SharedClasses) },
+			set: func(s *report.Settings, v string) error { s.SharedClasses = v == "true"; return nil }},
 	}
 }
 
