@@ -80,6 +80,13 @@ const MaxLabel = 65534
 
 const invalid = math.MaxUint16
 
+// MaxClasses is the largest number of distinct labels a domain may hold.
+// Class labels are few (Cityscapes 19, ADE20K 150, COCO-Stuff 171); a label
+// map with thousands of distinct values is an instance-id map or a depth
+// map given by mistake, and its joint table (classes² entries per row
+// block) would not fit in memory.
+const MaxClasses = 1024
+
 // Image is one image (or volume) of a domain: its features and its labels
 // mapped onto the feature grid.
 type Image struct {
@@ -99,6 +106,30 @@ type Domain struct {
 	Valid    int64 // valid pixels in all images
 	Layout   string
 	Warnings []string
+	// Classes are the label values present among the valid pixels, in
+	// increasing order, and ClassPixels[k] the number of valid pixels of
+	// label Classes[k].
+	Classes     []int
+	ClassPixels []int64
+}
+
+// classCounter counts the valid pixels of each label value of a domain.
+type classCounter struct {
+	counts   []int64 // by label value, MaxLabel+1 entries
+	distinct int
+}
+
+// add counts a pixel of label v read from the file name, and refuses a
+// domain with more than MaxClasses distinct labels.
+func (cc *classCounter) add(v uint16, name string) error {
+	if cc.counts[v] == 0 {
+		cc.distinct++
+		if cc.distinct > MaxClasses {
+			return fmt.Errorf("%s: more than %d distinct label values in this domain (label %d is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?", name, MaxClasses, v)
+		}
+	}
+	cc.counts[v]++
+	return nil
 }
 
 // StemSuffixes are the trailing name parts that pairing by stem removes.
@@ -202,8 +233,9 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	d := &Domain{Name: name}
+	cc := &classCounter{counts: make([]int64, MaxLabel+1)}
 	for _, pr := range pairs {
-		imgs, layout, warning, err := openPair(pr[0], pr[1], opt)
+		imgs, layout, warning, err := openPair(pr[0], pr[1], opt, cc)
 		if err != nil {
 			return nil, err
 		}
@@ -232,6 +264,12 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		}
 		return nil, fmt.Errorf("%s: no valid pixel: every label equals the ignore index %d", what, opt.IgnoreIndex)
 	}
+	for v, n := range cc.counts {
+		if n > 0 {
+			d.Classes = append(d.Classes, v)
+			d.ClassPixels = append(d.ClassPixels, n)
+		}
+	}
 	return d, nil
 }
 
@@ -241,7 +279,7 @@ func openArray(f File, key string) (*arrays.Array, error) {
 
 // openPair opens one feature file and its label file. It returns the
 // images, the layout chosen and a warning about that choice, if any.
-func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
+func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, string, error) {
 	fa, err := openArray(ff, opt.FeatureKey)
 	if err != nil {
 		return nil, "", "", err
@@ -262,7 +300,7 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
 			labels: make([]uint16, g.d*g.h*g.w)}
 	}
-	if err := readLabels(la, g, opt.IgnoreIndex, out); err != nil {
+	if err := readLabels(la, g, opt.IgnoreIndex, out, cc); err != nil {
 		return nil, "", "", err
 	}
 	return out, g.layout, warning, nil
@@ -270,8 +308,9 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 
 // readLabels maps the label array onto the feature grids of the images,
 // reading only the label voxels the grids use, in chunks whose positions in
-// the file go forward, so that a gzipped volume is inflated in one pass.
-func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
+// the file go forward, so that a gzipped volume is inflated in one pass; it
+// counts the valid pixels of each label in cc.
+func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCounter) error {
 	dims := [4]int{g.b, g.d, g.h, g.w}
 	step := [4]int64{1, int64(g.dl / g.d), int64(g.hl / g.h), int64(g.wl / g.w)}
 	// C-order strides of the label grid (B, DL, HL, WL).
@@ -305,6 +344,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
 				return labelError(la.Name, v)
+			}
+			if err := cc.add(uint16(v), la.Name); err != nil {
+				return err
 			}
 			im.labels[p] = uint16(v)
 			im.Valid++
