@@ -41,6 +41,7 @@
 package dataset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +97,7 @@ type Image struct {
 	D, H, W, C int    // feature grid (D = 1 for images) and channels
 	Valid      int    // number of valid pixels (voxels)
 	labels     []uint16
+	before     []int32 // valid pixels before each block of blockLen pixels
 }
 
 // Domain is the set of images of one domain.
@@ -243,6 +245,7 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 			d.Warnings = append(d.Warnings, warning) // the first such file stands for all
 		}
 		for _, im := range imgs {
+			im.index()
 			if d.Dim == 0 {
 				d.Dim = im.C
 			} else if im.C != d.Dim {
@@ -577,23 +580,94 @@ func (im *Image) Label(p int) (int, bool) {
 	return int(l), l != invalid
 }
 
+// blockLen is the number of pixels of a block of the valid-pixel index.
+const blockLen = 64
+
+// index builds the image's valid-pixel index: the number of valid pixels
+// before each block of blockLen pixels (4 bytes per 64 pixels).
+func (im *Image) index() {
+	im.before = make([]int32, (len(im.labels)+blockLen-1)/blockLen)
+	n := int32(0)
+	for b := range im.before {
+		im.before[b] = n
+		for _, l := range im.labels[b*blockLen : min((b+1)*blockLen, len(im.labels))] {
+			if l != invalid {
+				n++
+			}
+		}
+	}
+}
+
 // ValidPixels returns the positions ((d·H + h)·W + w) of the image's valid pixels
-// whose ranks among the valid pixels are given (ascending).
+// whose ranks among the valid pixels are given (ascending). Each rank costs a
+// binary search of the block index and a scan of at most one block, so the
+// time is O(len(ranks)·(log(pixels) + 64)), whatever the image's size.
 func (im *Image) ValidPixels(ranks []int) []int {
 	out := make([]int, 0, len(ranks))
-	k, r := 0, 0
-	for p, l := range im.labels {
-		if r == len(ranks) {
+	for _, r := range ranks {
+		// The last block with at most r valid pixels before it holds rank r.
+		b, _ := slices.BinarySearch(im.before, int32(r)+1)
+		b--
+		k := int(im.before[b])
+		for p := b * blockLen; p < len(im.labels); p++ {
+			if im.labels[p] == invalid {
+				continue
+			}
+			if k == r {
+				out = append(out, p)
+				break
+			}
+			k++
+		}
+	}
+	return out
+}
+
+// ClassRanks converts ranks within classes into ranks among all the valid
+// pixels of the domain (images in order, then positions): want[k] are ranks
+// among the valid pixels of label d.Classes[k], in any order, and the
+// result's [k][i] is the domain rank of want[k][i]. One pass over the label
+// grids.
+func (d *Domain) ClassRanks(want [][]int64) [][]int64 {
+	index := make([]int32, MaxLabel+1)
+	for k, v := range d.Classes {
+		index[v] = int32(k)
+	}
+	// Each class's ranks in increasing order, and where each came from.
+	order := make([][]int, len(want))
+	out := make([][]int64, len(want))
+	for k, w := range want {
+		order[k] = make([]int, len(w))
+		for i := range order[k] {
+			order[k][i] = i
+		}
+		slices.SortFunc(order[k], func(a, b int) int { return cmp.Compare(w[a], w[b]) })
+		out[k] = make([]int64, len(w))
+	}
+	next := make([]int, len(want))         // next wanted rank of each class
+	count := make([]int64, len(d.Classes)) // valid pixels of each class so far
+	left := 0
+	for _, w := range want {
+		left += len(w)
+	}
+	var rank int64
+	for _, im := range d.Images {
+		if left == 0 {
 			break
 		}
-		if l == invalid {
-			continue
+		for _, l := range im.labels {
+			if l == invalid {
+				continue
+			}
+			k := index[l]
+			if k < int32(len(want)) && next[k] < len(order[k]) && want[k][order[k][next[k]]] == count[k] {
+				out[k][order[k][next[k]]] = rank
+				next[k]++
+				left--
+			}
+			count[k]++
+			rank++
 		}
-		for r < len(ranks) && ranks[r] == k {
-			out = append(out, p)
-			r++
-		}
-		k++
 	}
 	return out
 }

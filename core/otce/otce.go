@@ -146,11 +146,12 @@ type Sample struct {
 func (j *Job) Sample(rep int) (*Sample, error) {
 	s := j.Settings
 	smp := &Sample{Rep: rep}
-	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	so := sample.Options{DropNonFinite: s.DropNonFinite, PerClass: s.Sampling == "per-class"}
+	src, err := sample.DrawWith(j.Source, s.N, s.Seed, uint64(2*rep), so)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	tgt, err := sample.DrawWith(j.Target, s.N, s.Seed, uint64(2*rep+1), so)
 	if err != nil {
 		return nil, err
 	}
