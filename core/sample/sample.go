@@ -86,7 +86,16 @@ type Options struct {
 	// PerClass draws evenly over the classes present (see Quotas) instead
 	// of uniformly over all valid pixels.
 	PerClass bool
+	// MaxSquaredNorm, when positive, refuses a pixel whose features'
+	// squared norm ‖x‖² (in float64) exceeds it, naming its file: with
+	// MaxFloat32/4 every squared distance ‖xs − xt‖² ≤ (‖xs‖ + ‖xt‖)² of
+	// the sample is finite in float32.
+	MaxSquaredNorm float64
 }
+
+// SafeSquaredNorm is the MaxSquaredNorm under which squared distances of
+// the raw features cannot overflow float32.
+const SafeSquaredNorm = math.MaxFloat32 / 4
 
 // maxBatchValues bounds the feature values read in one batch (float64, so
 // 32 MB): redraws after skipped pixels double the batch up to this, so that
@@ -197,6 +206,11 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 		if err != nil {
 			return nil, err
 		}
+		if opt.MaxSquaredNorm > 0 {
+			if err := checkNorms(d, starts, ranks, x, badIdx, opt.MaxSquaredNorm); err != nil {
+				return nil, err
+			}
+		}
 		if len(badIdx) > 0 && !opt.DropNonFinite {
 			im := imageOf(starts, ranks[badIdx[0]])
 			return nil, fmt.Errorf("%s: %d of %d sampled pixels have NaN or Inf features (--drop-nonfinite skips them)", d.Images[im].Features.Name, len(badIdx), len(ranks))
@@ -242,6 +256,27 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 	}
 	out.N = len(out.Y)
 	return out, nil
+}
+
+// checkNorms refuses the first pixel of finite features whose squared norm
+// exceeds max2.
+func checkNorms(d *dataset.Domain, starts, ranks []int64, x []float32, bad []int, max2 float64) error {
+	b := 0
+	for i := range ranks {
+		if b < len(bad) && bad[b] == i {
+			b++
+			continue
+		}
+		s := 0.0
+		for _, v := range x[i*d.Dim : (i+1)*d.Dim] {
+			s += float64(v) * float64(v)
+		}
+		if s > max2 {
+			im := imageOf(starts, ranks[i])
+			return fmt.Errorf("%s: features of norm %.3g: their squared distances overflow float32 (at most %.3g); wrongly scaled or overflowed features? (--transform l2 or softmax would rescale them)", d.Images[im].Features.Name, math.Sqrt(s), math.Sqrt(max2))
+		}
+	}
+	return nil
 }
 
 // noFinite is the error of a domain without a pixel of finite features.
