@@ -283,16 +283,30 @@ func openArray(f File, key string) (*arrays.Array, error) {
 // openPair opens one feature file and its label file. It returns the
 // images, the layout chosen and a warning about that choice, if any.
 func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, string, error) {
-	fa, err := openArray(ff, opt.FeatureKey)
-	if err != nil {
-		return nil, "", "", err
+	var fa, la *arrays.Array
+	var err error
+	if ext := arrays.Extension(ff.Name()); ff.Name() == lf.Name() && (ext == ".npz" || ext == ".safetensors") {
+		// One bundle holds both: parse its directory or header once.
+		b, err := arrays.OpenBundle(ff, ff.Size(), ff.Name())
+		if err != nil {
+			return nil, "", "", err
+		}
+		if fa, err = b.Member(opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = b.Member(opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
+	} else {
+		if fa, err = openArray(ff, opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = openArray(lf, opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
 	}
 	if fa.DType.Kind == arrays.Bool {
 		return nil, "", "", fmt.Errorf("%s: features of dtype bool", fa.Name)
-	}
-	la, err := openArray(lf, opt.LabelKey)
-	if err != nil {
-		return nil, "", "", err
 	}
 	g, warning, err := chooseLayout(fa, la, opt.Layout)
 	if err != nil {
