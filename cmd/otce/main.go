@@ -197,7 +197,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // --dump-sample, repetition r of candidate NAME is written to
 // DIR/NAME/rep<r>/{xs,ys,xt,yt}.npy.
 func (o options) scoreOptions(name string, stderr io.Writer) otce.Options {
-	opt := otce.Options{Workers: o.workers, Progress: progressPrinter(stderr, o.quiet)}
+	opt := otce.Options{Workers: o.workers, Progress: progressPrinter(stderr, o.quiet), Check: checkMemory}
 	if o.dump != "" {
 		opt.OnSample = func(smp *otce.Sample) error {
 			dir := filepath.Join(o.dump, safeName(name), fmt.Sprintf("rep%d", smp.Rep))

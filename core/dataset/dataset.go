@@ -720,3 +720,76 @@ func (im *Image) Gather(pix []int, dst []float64) error {
 	}
 	return im.Features.Gather(idx, dst)
 }
+
+// gatherChunk bounds the values Gather32 reads at once: 8 MB of float64
+// and as many int64 positions, whatever the number of pixels and channels.
+const gatherChunk = 1 << 20
+
+// Gather32 reads the features of the given pixels (positions (d·H + h)·W
+// + w, ascending) into dst as float32, pixel after pixel, C values each,
+// and sets bad[i] when a value of pixel i is NaN, infinite or beyond
+// float32's range. It reads in chunks of at most gatherChunk values — a
+// group of channels of all the pixels for channels-first layouts, so that
+// each pass over a channel plane goes forward once, a group of pixels
+// otherwise — so that its buffers have a fixed size.
+func (im *Image) Gather32(pix []int, dst []float32, bad []bool) error {
+	if len(pix) == 0 {
+		return nil
+	}
+	hw := int64(max(im.D, 1)) * int64(im.H) * int64(im.W)
+	base := int64(im.Batch) * hw * int64(im.C)
+	n := len(pix)
+	put := func(i, c int, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+			bad[i] = true
+		}
+		dst[i*im.C+c] = float32(v)
+	}
+	switch im.Layout {
+	case "nchw", "ncdhw":
+		g := max(gatherChunk/n, 1) // channels a chunk
+		idx := make([]int64, 0, min(g, im.C)*n)
+		vals := make([]float64, min(g, im.C)*n)
+		for c0 := 0; c0 < im.C; c0 += g {
+			c1 := min(c0+g, im.C)
+			idx = idx[:0]
+			for c := int64(c0); c < int64(c1); c++ {
+				for _, p := range pix {
+					idx = append(idx, base+c*hw+int64(p))
+				}
+			}
+			v := vals[:len(idx)]
+			if err := im.Features.Gather(idx, v); err != nil {
+				return err
+			}
+			for c := c0; c < c1; c++ {
+				for i, x := range v[(c-c0)*n : (c-c0+1)*n] {
+					put(i, c, x)
+				}
+			}
+		}
+		return nil
+	}
+	g := max(gatherChunk/im.C, 1) // pixels a chunk
+	idx := make([]int64, 0, min(g, n)*im.C)
+	vals := make([]float64, min(g, n)*im.C)
+	for i0 := 0; i0 < n; i0 += g { // nhwc, ndhwc, nc
+		i1 := min(i0+g, n)
+		idx = idx[:0]
+		for _, p := range pix[i0:i1] {
+			for c := 0; c < im.C; c++ {
+				idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
+			}
+		}
+		v := vals[:len(idx)]
+		if err := im.Features.Gather(idx, v); err != nil {
+			return err
+		}
+		for i := i0; i < i1; i++ {
+			for c := 0; c < im.C; c++ {
+				put(i, c, v[(i-i0)*im.C+c])
+			}
+		}
+	}
+	return nil
+}
