@@ -338,7 +338,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 	if la.Fortran {
 		order = [4]int{3, 2, 1, 0}
 	}
-	chunk := 1 << 16
+	// Buffers of at most 2¹⁶ grid points (1.5 MB), and no larger than the
+	// grid: a folder of 10⁴ small images must not cost 1.5 MB an image.
+	chunk := min(1<<16, g.b*g.d*g.h*g.w)
 	if la.Fortran && g.layout == "nc" {
 		// The (1, 1, N, 1) view is not the array's shape: one Gather sorts
 		// all the positions.
