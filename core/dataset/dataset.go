@@ -96,6 +96,13 @@ type Image struct {
 	Batch      int    // index along the batch axis of Features
 	D, H, W, C int    // feature grid (D = 1 for images) and channels
 	Valid      int    // number of valid pixels (voxels)
+	// The labels on the feature grid, one byte a pixel while the image
+	// has at most 255 distinct labels (codes into values, noCode for an
+	// invalid pixel), two bytes a pixel (labels, invalid) beyond.
+	labels8    []uint8
+	values     []uint16
+	lastValue  uint16 // the label last encoded, and its code
+	lastCode   uint8
 	labels     []uint16
 	before     []int32 // valid pixels before each block of blockLen pixels
 }
@@ -315,7 +322,7 @@ func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, str
 	out := make([]*Image, g.b)
 	for b := range out {
 		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
-			labels: make([]uint16, g.d*g.h*g.w)}
+			labels8: make([]uint8, g.d*g.h*g.w), lastValue: invalid, lastCode: noCode}
 	}
 	if err := readLabels(la, g, opt.IgnoreIndex, out, cc); err != nil {
 		return nil, "", "", err
@@ -358,7 +365,7 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 			im := imgs[dst[k]/npix]
 			p := dst[k] % npix
 			if v == float64(ignore) {
-				im.labels[p] = invalid
+				im.setLabel(p, invalid)
 				continue
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
@@ -367,7 +374,7 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 			if err := cc.add(uint16(v), la.Name); err != nil {
 				return err
 			}
-			im.labels[p] = uint16(v)
+			im.setLabel(p, uint16(v))
 			im.Valid++
 		}
 		idx, dst = idx[:0], dst[:0]
@@ -592,8 +599,81 @@ func labelGrid(shape []int, g grid) (b, d, h, w int, ok bool) {
 // Label returns the class label of feature pixel p of the image and whether
 // it is valid.
 func (im *Image) Label(p int) (int, bool) {
-	l := im.labels[p]
+	l := im.labelAt(p)
 	return int(l), l != invalid
+}
+
+// noCode is the one-byte code of an invalid pixel.
+const noCode = math.MaxUint8
+
+// setLabel stores label v (or invalid) of pixel p, promoting the image to
+// two bytes a pixel at its 256th distinct label.
+func (im *Image) setLabel(p int, v uint16) {
+	if im.labels8 == nil {
+		im.labels[p] = v
+		return
+	}
+	if v == im.lastValue {
+		im.labels8[p] = im.lastCode
+		return
+	}
+	code := uint8(noCode)
+	if v != invalid {
+		i := slices.Index(im.values, v)
+		if i < 0 {
+			if len(im.values) == noCode {
+				im.promote()
+				im.labels[p] = v
+				return
+			}
+			i = len(im.values)
+			im.values = append(im.values, v)
+		}
+		code = uint8(i)
+	}
+	im.lastValue, im.lastCode = v, code
+	im.labels8[p] = code
+}
+
+// promote moves the labels to two bytes a pixel.
+func (im *Image) promote() {
+	im.labels = make([]uint16, len(im.labels8))
+	for p, c := range im.labels8 {
+		if c == noCode {
+			im.labels[p] = invalid
+		} else {
+			im.labels[p] = im.values[c]
+		}
+	}
+	im.labels8, im.values = nil, nil
+}
+
+// pixels is the number of pixels of the image's grid.
+func (im *Image) pixels() int {
+	if im.labels8 != nil {
+		return len(im.labels8)
+	}
+	return len(im.labels)
+}
+
+// labelAt is the label of pixel p, or invalid.
+func (im *Image) labelAt(p int) uint16 {
+	if im.labels8 != nil {
+		c := im.labels8[p]
+		if c == noCode {
+			return invalid
+		}
+		return im.values[c]
+	}
+	return im.labels[p]
+}
+
+// valid reports whether pixel p is valid.
+func (im *Image) valid(p int) bool {
+	if im.labels8 != nil {
+		return im.labels8[p] != noCode
+	}
+	return im.labels[p] != invalid
 }
 
 // blockLen is the number of pixels of a block of the valid-pixel index.
@@ -602,12 +682,13 @@ const blockLen = 64
 // index builds the image's valid-pixel index: the number of valid pixels
 // before each block of blockLen pixels (4 bytes per 64 pixels).
 func (im *Image) index() {
-	im.before = make([]int32, (len(im.labels)+blockLen-1)/blockLen)
+	np := im.pixels()
+	im.before = make([]int32, (np+blockLen-1)/blockLen)
 	n := int32(0)
 	for b := range im.before {
 		im.before[b] = n
-		for _, l := range im.labels[b*blockLen : min((b+1)*blockLen, len(im.labels))] {
-			if l != invalid {
+		for p := b * blockLen; p < min((b+1)*blockLen, np); p++ {
+			if im.valid(p) {
 				n++
 			}
 		}
@@ -625,8 +706,8 @@ func (im *Image) ValidPixels(ranks []int) []int {
 		b, _ := slices.BinarySearch(im.before, int32(r)+1)
 		b--
 		k := int(im.before[b])
-		for p := b * blockLen; p < len(im.labels); p++ {
-			if im.labels[p] == invalid {
+		for p := b * blockLen; p < im.pixels(); p++ {
+			if !im.valid(p) {
 				continue
 			}
 			if k == r {
@@ -671,7 +752,8 @@ func (d *Domain) ClassRanks(want [][]int64) [][]int64 {
 		if left == 0 {
 			break
 		}
-		for _, l := range im.labels {
+		for p := range im.pixels() {
+			l := im.labelAt(p)
 			if l == invalid {
 				continue
 			}

@@ -230,3 +230,45 @@ func TestBundleParsedOnce(t *testing.T) {
 		t.Errorf("header read %d times, want 1", n)
 	}
 }
+
+// TestLabelsOneByte: labels are kept in one byte a pixel while an image has
+// at most 255 distinct labels, two bytes beyond, and read back the same
+// either way (with ignored pixels among them).
+func TestLabelsOneByte(t *testing.T) {
+	for _, distinct := range []int{3, 255, 256, 701} {
+		n := 2000
+		labels := make([]uint16, n)
+		for i := range labels {
+			labels[i] = uint16(1000 + (i*7)%distinct)
+			if i%13 == 0 {
+				labels[i] = 255
+			}
+		}
+		d, err := Open("d", []File{NewMemFile("f.npy", npy([]int{n, 1}, "<f4", make([]float32, n)))},
+			[]File{NewMemFile("l.npy", npy([]int{n}, "<u2", labels))}, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := d.Images[0]
+		if oneByte := im.labels8 != nil; oneByte != (distinct <= 255) {
+			t.Errorf("%d distinct labels: one byte a pixel %v", distinct, oneByte)
+		}
+		var valid []int
+		for p, want := range labels {
+			got, ok := im.Label(p)
+			if ok != (want != 255) || ok && got != int(want) {
+				t.Fatalf("%d distinct: pixel %d: label %d %v, want %d", distinct, p, got, ok, want)
+			}
+			if ok {
+				valid = append(valid, p)
+			}
+		}
+		ranks := make([]int, len(valid))
+		for i := range ranks {
+			ranks[i] = i
+		}
+		if fmt.Sprint(im.ValidPixels(ranks)) != fmt.Sprint(valid) {
+			t.Errorf("%d distinct: valid pixels differ", distinct)
+		}
+	}
+}
