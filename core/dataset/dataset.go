@@ -99,12 +99,12 @@ type Image struct {
 	// The labels on the feature grid, one byte a pixel while the image
 	// has at most 255 distinct labels (codes into values, noCode for an
 	// invalid pixel), two bytes a pixel (labels, invalid) beyond.
-	labels8    []uint8
-	values     []uint16
-	lastValue  uint16 // the label last encoded, and its code
-	lastCode   uint8
-	labels     []uint16
-	before     []int32 // valid pixels before each block of blockLen pixels
+	labels8   []uint8
+	values    []uint16
+	lastValue uint16 // the label last encoded, and its code
+	lastCode  uint8
+	labels    []uint16
+	before    []int32 // valid pixels before each block of blockLen pixels
 }
 
 // Domain is the set of images of one domain.
