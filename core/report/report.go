@@ -59,8 +59,24 @@ type Candidate struct {
 	Settings      Settings    `json:"settings"`
 	Diagnostics   Diagnostics `json:"diagnostics"`
 	Joint         *Joint      `json:"joint,omitempty"`
+	// Metrics are the other transferability scores of the target pixels
+	// (core/metrics), by key: logme, leep, nce, hscore, gbc, zeroshot_acc,
+	// zeroshot_miou. A score that could not be computed in every
+	// repetition is left out (a warning says why).
+	Metrics map[string]Metric `json:"metrics,omitempty"`
+	// MetricsNotApplicable lists the scores asked for that do not apply
+	// to this run (zeroshot without --shared-classes).
+	MetricsNotApplicable []string `json:"metrics_not_applicable,omitempty"`
 	Error         string      `json:"error,omitempty"`
 	Seconds       float64     `json:"seconds"`
+}
+
+// Metric is one score over the K repetitions: mean, sample standard
+// deviation (n − 1) and each repetition's value. Higher is better.
+type Metric struct {
+	Mean float64   `json:"mean"`
+	Std  float64   `json:"std"`
+	Each []float64 `json:"each"`
 }
 
 // Diagnostics describe the cost and the samples of a score.
