@@ -20,9 +20,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/detmath"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -312,12 +312,12 @@ type Summary struct {
 	res     report.Candidate
 	metrics map[string][]float64 // each repetition's value, by key
 	failed  map[string]bool      // keys (or names) missing in some repetition
-	seen   map[string]bool
-	start  time.Time
-	job    *Job
-	last   *ot.Solution
-	smp    *Sample
-	phases map[string]float64
+	seen    map[string]bool
+	start   time.Time
+	job     *Job
+	last    *ot.Solution
+	smp     *Sample
+	phases  map[string]float64
 }
 
 // NewSummary starts the summary of a candidate.

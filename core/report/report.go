@@ -67,8 +67,8 @@ type Candidate struct {
 	// MetricsNotApplicable lists the scores asked for that do not apply
 	// to this run (zeroshot without --shared-classes).
 	MetricsNotApplicable []string `json:"metrics_not_applicable,omitempty"`
-	Error         string      `json:"error,omitempty"`
-	Seconds       float64     `json:"seconds"`
+	Error                string   `json:"error,omitempty"`
+	Seconds              float64  `json:"seconds"`
 }
 
 // Metric is one score over the K repetitions: mean, sample standard
