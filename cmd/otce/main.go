@@ -51,6 +51,35 @@ type options struct {
 	dump    string
 }
 
+// rankOptions are the options of the ranking itself (not settings of a
+// score): the score to order by and the accuracy fit.
+type rankOptions struct {
+	by        string
+	fit       bool
+	fitScores string
+}
+
+func rankFlags(fs *flag.FlagSet, r *rankOptions) {
+	fs.StringVar(&r.by, "by", "otce", "order the ranking by this score: otce, logme, leep, nce, hscore, gbc, zeroshot_acc, zeroshot_miou (or zeroshot), wd, wt")
+	fs.BoolVar(&r.fit, "fit", false, "fit accuracy ≈ λ·scores + b on the candidates with a known accuracy and predict the others")
+	fs.StringVar(&r.fitScores, "fit-scores", otce.DefaultFitScores, "the scores of --fit: wd,wt (the OTCE paper's W_D and W_T = CE) or any list of the --by scores")
+}
+
+// check validates the options before any scoring.
+func (r rankOptions) check() error {
+	if _, err := otce.ScoreKey(r.by); err != nil {
+		return fmt.Errorf("--by: %v", err)
+	}
+	if r.fit {
+		for _, f := range strings.Split(r.fitScores, ",") {
+			if _, err := otce.ScoreKey(f); err != nil {
+				return fmt.Errorf("--fit-scores: %v", err)
+			}
+		}
+	}
+	return nil
+}
+
 type multi []string
 
 func (m *multi) String() string     { return strings.Join(*m, ",") }
@@ -411,7 +440,12 @@ func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o options
 	settingsFlags(fs, &o)
 	manifest := fs.String("manifest", "", "JSON manifest of the candidates")
+	var ro rankOptions
+	rankFlags(fs, &ro)
 	if err := parse(fs, args, stderr, &o); err != nil {
+		return err
+	}
+	if err := ro.check(); err != nil {
 		return err
 	}
 	if *manifest == "" {
@@ -421,10 +455,10 @@ func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	return rankAndWrite(ctx, cands, errs, o, stdout, stderr)
+	return rankAndWrite(ctx, cands, errs, o, ro, stdout, stderr)
 }
 
-func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, stdout, stderr io.Writer) error {
+func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, ro rankOptions, stdout, stderr io.Writer) error {
 	var results []report.Candidate
 	failed := 0
 	clearLine := "" // erases the progress line, when there is one
@@ -450,7 +484,15 @@ func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o o
 	if pp := progressPrinter(stderr, o.quiet); pp != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
-	rk := otce.Rank(results, o.s)
+	rk, err := otce.RankBy(results, o.s, ro.by)
+	if err != nil {
+		return err
+	}
+	if ro.fit {
+		if rk.Fit, err = otce.FitAccuracy(rk, ro.fitScores); err != nil {
+			return err
+		}
+	}
 	var werr error
 	switch o.format {
 	case "json":
@@ -474,7 +516,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o options
 	settingsFlags(fs, &o)
 	volumes := fs.Bool("volumes", false, "the volumetric demo: 3-D feature maps and NIfTI label volumes")
+	var ro rankOptions
+	rankFlags(fs, &ro)
 	if err := parse(fs, args, stderr, &o); err != nil {
+		return err
+	}
+	if err := ro.check(); err != nil {
 		return err
 	}
 	cands, what := otce.DemoCandidates(), "five synthetic candidates"
@@ -485,7 +532,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "Built-in demo: %s of known quality, scored with the paper's settings.\n", what)
 		fmt.Fprintln(stdout)
 	}
-	return rankAndWrite(ctx, cands, nil, o, stdout, stderr)
+	return rankAndWrite(ctx, cands, nil, o, ro, stdout, stderr)
 }
 
 var _ dataset.File = (*lazyFile)(nil)

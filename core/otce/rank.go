@@ -25,7 +25,7 @@ func Rank(cands []report.Candidate, s report.Settings) report.Ranking {
 // otce, the other scores of core/metrics, and the OT's parts wd (W_D, the
 // mean OT cost) and wt (W_T = H(Y_t|Y_s), the conditional entropy CE;
 // OTCE = −W_T).
-var ScoreKeys = []string{"otce", "logme", "leep", "nce", "hscore", "gbc", metrics.ZeroShotAcc, metrics.ZeroShotMIoU, "wd", "wt"}
+var ScoreKeys = append(append([]string{"otce"}, report.MetricKeys...), "wd", "wt")
 
 // ScoreKey resolves a user's score name: a ScoreKey, or "zeroshot" (the
 // zero-shot mIoU) or "ce" (= wt).
