@@ -105,10 +105,34 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 		}
 		vals[name] = v
 	}
+	// LogME and H-score share the O(n·d²) centred Gram matrix.
+	var shared struct {
+		dt     *data
+		mu     []float64
+		mc     [][]float64
+		g      []float64
+		err    error
+		filled bool
+	}
+	gram := func() (*data, []float64, [][]float64, []float64, error) {
+		if !shared.filled {
+			shared.filled = true
+			shared.dt, shared.err = prepare(x, d, labels, 2)
+			if shared.err == nil {
+				shared.mu, shared.mc = shared.dt.classMeans()
+				shared.g = shared.dt.centredGram(shared.mu)
+			}
+		}
+		return shared.dt, shared.mu, shared.mc, shared.g, shared.err
+	}
 	for _, n := range names {
 		switch n {
 		case "logme":
-			v, err := LogME(x, d, labels)
+			dt, mu, mc, g, err := gram()
+			v := 0.0
+			if err == nil {
+				v, err = logME(dt, mu, mc, slices.Clone(g))
+			}
 			set(n, v, err)
 		case "leep":
 			v, err := LEEP(x, d, labels, o.Probabilities)
@@ -117,7 +141,11 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 			v, err := NCE(x, d, labels)
 			set(n, v, err)
 		case "hscore":
-			v, err := HScore(x, d, labels, o.HScoreRcond)
+			dt, mu, mc, g, err := gram()
+			v := 0.0
+			if err == nil {
+				v, err = hScore(dt, mu, mc, g, o.HScoreRcond)
+			}
 			set(n, v, err)
 		case "gbc":
 			v, err := GBC(x, d, labels, o.GBCDiagonal)
@@ -284,7 +312,13 @@ func LogME(x []float64, d int, labels []int32) (float64, error) {
 		return 0, err
 	}
 	mu, mc := dt.classMeans()
-	g := dt.centredGram(mu)
+	return logME(dt, mu, mc, dt.centredGram(mu))
+}
+
+// logME is LogME given the means and the centred Gram matrix, which it
+// overwrites.
+func logME(dt *data, mu []float64, mc [][]float64, g []float64) (float64, error) {
+	d := dt.d
 	// FᵀF = Σ (x−μ)(x−μ)ᵀ + n μμᵀ: the uncentred Gram, from the centred
 	// one without cancellation.
 	nf := float64(dt.n)
@@ -514,7 +548,12 @@ func HScore(x []float64, d int, labels []int32, rcond float64) (float64, error) 
 		return 0, err
 	}
 	mu, mc := dt.classMeans()
-	g := dt.centredGram(mu)
+	return hScore(dt, mu, mc, dt.centredGram(mu), rcond)
+}
+
+// hScore is HScore given the means and the centred Gram matrix.
+func hScore(dt *data, mu []float64, mc [][]float64, g []float64, rcond float64) (float64, error) {
+	d := dt.d
 	lam, v, err := eigenSym(g, d)
 	if err != nil {
 		return 0, fmt.Errorf("H-score: %v", err)
