@@ -109,6 +109,13 @@ func TestCompute(t *testing.T) {
 			t.Errorf("Compute %s = %v, want %v", key, vals[key], w)
 		}
 	}
+	// The shared Gram matrix gives the very numbers of the functions.
+	if l, _ := LogME(f.X, f.D, f.Labels); vals["logme"] != l {
+		t.Errorf("Compute logme %v, LogME %v", vals["logme"], l)
+	}
+	if h, _ := HScore(f.X, f.D, f.Labels, 1e-15); vals["hscore"] != h {
+		t.Errorf("Compute hscore %v, HScore %v", vals["hscore"], h)
+	}
 	if _, ok := errs["zeroshot"]; !ok || len(errs) != 1 {
 		t.Errorf("Compute errors = %v, want only zeroshot (label 250 > 16 channels)", errs)
 	}
