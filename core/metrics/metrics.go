@@ -24,9 +24,7 @@ import (
 	"slices"
 	"strings"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/mat"
+	"github.com/otceseg/otceseg/core/detmath"
 )
 
 // Names are the scores that can be asked for, in display order. "otce" is
@@ -234,35 +232,33 @@ func (dt *data) classMeans() ([]float64, [][]float64) {
 	return mu, mc
 }
 
-// centredGram returns Σ_i (x_i − μ)(x_i − μ)ᵀ (d×d, both triangles).
+// centredGram returns Σ_i (x_i − μ)(x_i − μ)ᵀ (d×d, both triangles),
+// each entry summed over the rows in order (the same bits natively and in
+// WebAssembly).
 func (dt *data) centredGram(mu []float64) []float64 {
-	xc := make([]float64, len(dt.x))
+	d := dt.d
+	g := make([]float64, d*d)
+	row := make([]float64, d)
 	for i := 0; i < dt.n; i++ {
-		for k := 0; k < dt.d; k++ {
-			xc[i*dt.d+k] = dt.x[i*dt.d+k] - mu[k]
+		for k, v := range dt.x[i*d : (i+1)*d] {
+			row[k] = v - mu[k]
+		}
+		for a, xa := range row {
+			if xa == 0 {
+				continue
+			}
+			ga := g[a*d+a : a*d+d]
+			for b, xb := range row[a:] {
+				ga[b] += xa * xb
+			}
 		}
 	}
-	g := make([]float64, dt.d*dt.d)
-	blas64.Syrk(blas.Trans, 1, blas64.General{Rows: dt.n, Cols: dt.d, Stride: dt.d, Data: xc}, 0,
-		blas64.Symmetric{Uplo: blas.Upper, N: dt.d, Stride: dt.d, Data: g})
-	for a := 0; a < dt.d; a++ {
+	for a := 0; a < d; a++ {
 		for b := 0; b < a; b++ {
-			g[a*dt.d+b] = g[b*dt.d+a]
+			g[a*d+b] = g[b*d+a]
 		}
 	}
 	return g
-}
-
-// eigenSym returns the eigenvalues (ascending) and the eigenvectors (as
-// columns of a d×d row-major matrix) of the symmetric d×d matrix g.
-func eigenSym(g []float64, d int) ([]float64, *mat.Dense, error) {
-	var e mat.EigenSym
-	if !e.Factorize(mat.NewSymDense(d, slices.Clone(g)), true) {
-		return nil, nil, errors.New("the symmetric eigendecomposition did not converge")
-	}
-	var v mat.Dense
-	e.VectorsTo(&v)
-	return e.Values(nil), &v, nil
 }
 
 // LogMERankCutoff is the relative cutoff below which an eigenvalue of XᵀX
@@ -304,6 +300,9 @@ const LogMERankCutoff = 1e-12
 // The rank cutoff is relative (LogMERankCutoff) where thuml's truncated SVD
 // uses an absolute 1e-10 on the singular values.
 //
+// Exp and log are core/detmath's, the eigendecomposition symEigen: the
+// same bits natively and in WebAssembly.
+//
 // Cost: one d×d Gram matrix (O(n·d²)) and one eigendecomposition (O(d³))
 // shared by all the classes, then O(d) per update and class.
 func LogME(x []float64, d int, labels []int32) (float64, error) {
@@ -327,7 +326,7 @@ func logME(dt *data, mu []float64, mc [][]float64, g []float64) (float64, error)
 			g[a*d+b] += nf * mu[a] * mu[b]
 		}
 	}
-	sigma, v, err := eigenSym(g, d)
+	sigma, w, err := symEigen(g, d)
 	if err != nil {
 		return 0, fmt.Errorf("LogME: %v", err)
 	}
@@ -353,8 +352,8 @@ func logME(dt *data, mu []float64, mc [][]float64, g []float64) (float64, error)
 			x2[i] = 0
 			if sigma[i] > 0 {
 				p := 0.0
-				for k := 0; k < d; k++ {
-					p += v.At(k, i) * b[k]
+				for k, vk := range w[i*d : (i+1)*d] {
+					p += vk * b[k]
 				}
 				x2[i] = p * p / sigma[i]
 				sx2 += x2[i]
@@ -381,9 +380,9 @@ func logME(dt *data, mu []float64, mc [][]float64, g []float64) (float64, error)
 		}
 		logdet := 0.0
 		for _, s := range sigma {
-			logdet += math.Log(alpha + beta*s)
+			logdet += detmath.Log(alpha + beta*s)
 		}
-		ev := float64(d)/2*math.Log(alpha) + nf/2*math.Log(beta) - 0.5*logdet - beta/2*res2 - alpha/2*m2 - nf/2*math.Log(2*math.Pi)
+		ev := float64(d)/2*detmath.Log(alpha) + nf/2*detmath.Log(beta) - 0.5*logdet - beta/2*res2 - alpha/2*m2 - nf/2*detmath.Log(2*math.Pi)
 		if !finite(ev) {
 			return 0, fmt.Errorf("the evidence of class %d is not finite (α = %g, β = %g)", dt.classes[c], alpha, beta)
 		}
@@ -400,7 +399,7 @@ func softmaxRow(row, out []float64) {
 	}
 	s := 0.0
 	for k, v := range row {
-		out[k] = math.Exp(v - mx)
+		out[k] = detmath.Exp(v - mx)
 		s += out[k]
 	}
 	for k := range out {
@@ -469,7 +468,7 @@ func LEEP(x []float64, d int, labels []int32, probabilities bool) (float64, erro
 		if !(e > 0) {
 			return 0, fmt.Errorf("pixel %d has expected empirical prediction %g for its label", i, e)
 		}
-		sum += math.Log(e)
+		sum += detmath.Log(e)
 	}
 	return sum / float64(dt.n), nil
 }
@@ -512,7 +511,7 @@ func NCE(x []float64, d int, labels []int32) (float64, error) {
 	for y := 0; y < C; y++ {
 		for z := 0; z < d; z++ {
 			if c := joint[y*d+z]; c > 0 {
-				s += c / nf * math.Log(c/pz[z])
+				s += c / nf * detmath.Log(c/pz[z])
 			}
 		}
 	}
@@ -554,7 +553,7 @@ func HScore(x []float64, d int, labels []int32, rcond float64) (float64, error) 
 // hScore is HScore given the means and the centred Gram matrix.
 func hScore(dt *data, mu []float64, mc [][]float64, g []float64, rcond float64) (float64, error) {
 	d := dt.d
-	lam, v, err := eigenSym(g, d)
+	lam, w, err := symEigen(g, d)
 	if err != nil {
 		return 0, fmt.Errorf("H-score: %v", err)
 	}
@@ -572,8 +571,8 @@ func hScore(dt *data, mu []float64, mc [][]float64, g []float64, rcond float64) 
 		q := 0.0
 		for c := range dt.classes {
 			p := 0.0
-			for k := 0; k < d; k++ {
-				p += v.At(k, i) * (mc[c][k] - mu[k])
+			for k, vk := range w[i*d : (i+1)*d] {
+				p += vk * (mc[c][k] - mu[k])
 			}
 			q += dt.count[c] * p * p
 		}
@@ -642,9 +641,9 @@ func GBC(x []float64, d int, labels []int32, diagonal bool) (float64, error) {
 			for k := 0; k < d; k++ {
 				s := (vr[a][k] + vr[b][k]) / 2
 				dm := mc[a][k] - mc[b][k]
-				db += dm*dm/(8*s) + 0.5*(math.Log(s)-0.5*math.Log(vr[a][k])-0.5*math.Log(vr[b][k]))
+				db += dm*dm/(8*s) + 0.5*(detmath.Log(s)-0.5*detmath.Log(vr[a][k])-0.5*detmath.Log(vr[b][k]))
 			}
-			score -= math.Exp(-db)
+			score -= detmath.Exp(-db)
 		}
 	}
 	return score, nil
