@@ -17,18 +17,11 @@ import (
 // orders, math.Hypot) that the WebAssembly build does not have, and the
 // page's scores would differ from the CLI's in the last digits.
 func symEigen(a []float64, n int) ([]float64, []float64, error) {
-	v := make([]float64, n*n)
-	copy(v, a)
+	w := make([]float64, n*n)
+	copy(w, a) // a is symmetric: its own transpose
 	d := make([]float64, n)
 	e := make([]float64, n)
-	tred2(v, d, e, n)
-	// Transpose: tql2 rotates columns of V, rows of w are contiguous.
-	w := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		for j := 0; j < n; j++ {
-			w[j*n+i] = v[i*n+j]
-		}
-	}
+	tred2(w, d, e, n)
 	if err := tql2(w, d, e, n); err != nil {
 		return nil, nil, err
 	}
@@ -36,10 +29,11 @@ func symEigen(a []float64, n int) ([]float64, []float64, error) {
 }
 
 // tred2 reduces the symmetric v to tridiagonal form (d the diagonal, e the
-// subdiagonal in e[1:]) and leaves the orthogonal transformation in v.
+// subdiagonal in e[1:]) and leaves the orthogonal transformation V in v,
+// transposed (v[c*n+r] = V[r][c]: EISPACK's column walks become row walks).
 func tred2(v, d, e []float64, n int) {
 	for j := 0; j < n; j++ {
-		d[j] = v[(n-1)*n+j]
+		d[j] = v[j*n+n-1]
 	}
 	for i := n - 1; i > 0; i-- {
 		scale, h := 0.0, 0.0
@@ -49,9 +43,9 @@ func tred2(v, d, e []float64, n int) {
 		if scale == 0 {
 			e[i] = d[i-1]
 			for j := 0; j < i; j++ {
-				d[j] = v[(i-1)*n+j]
-				v[i*n+j] = 0
+				d[j] = v[j*n+i-1]
 				v[j*n+i] = 0
+				v[i*n+j] = 0
 			}
 		} else {
 			for k := 0; k < i; k++ {
@@ -71,11 +65,11 @@ func tred2(v, d, e []float64, n int) {
 			}
 			for j := 0; j < i; j++ {
 				f = d[j]
-				v[j*n+i] = f
+				v[i*n+j] = f
 				g = e[j] + v[j*n+j]*f
 				for k := j + 1; k <= i-1; k++ {
-					g += v[k*n+j] * d[k]
-					e[k] += v[k*n+j] * f
+					g += v[j*n+k] * d[k]
+					e[k] += v[j*n+k] * f
 				}
 				e[j] = g
 			}
@@ -92,39 +86,39 @@ func tred2(v, d, e []float64, n int) {
 				f = d[j]
 				g = e[j]
 				for k := j; k <= i-1; k++ {
-					v[k*n+j] -= f*e[k] + g*d[k]
+					v[j*n+k] -= f*e[k] + g*d[k]
 				}
-				d[j] = v[(i-1)*n+j]
-				v[i*n+j] = 0
+				d[j] = v[j*n+i-1]
+				v[j*n+i] = 0
 			}
 		}
 		d[i] = h
 	}
 	for i := 0; i < n-1; i++ {
-		v[(n-1)*n+i] = v[i*n+i]
+		v[i*n+n-1] = v[i*n+i]
 		v[i*n+i] = 1
 		h := d[i+1]
 		if h != 0 {
 			for k := 0; k <= i; k++ {
-				d[k] = v[k*n+i+1] / h
+				d[k] = v[(i+1)*n+k] / h
 			}
 			for j := 0; j <= i; j++ {
 				g := 0.0
 				for k := 0; k <= i; k++ {
-					g += v[k*n+i+1] * v[k*n+j]
+					g += v[(i+1)*n+k] * v[j*n+k]
 				}
 				for k := 0; k <= i; k++ {
-					v[k*n+j] -= g * d[k]
+					v[j*n+k] -= g * d[k]
 				}
 			}
 		}
 		for k := 0; k <= i; k++ {
-			v[k*n+i+1] = 0
+			v[(i+1)*n+k] = 0
 		}
 	}
 	for j := 0; j < n; j++ {
-		d[j] = v[(n-1)*n+j]
-		v[(n-1)*n+j] = 0
+		d[j] = v[j*n+n-1]
+		v[j*n+n-1] = 0
 	}
 	v[(n-1)*n+n-1] = 1
 	e[0] = 0

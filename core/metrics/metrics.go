@@ -232,21 +232,41 @@ func (dt *data) classMeans() ([]float64, [][]float64) {
 	return mu, mc
 }
 
-// centredGram returns Σ_i (x_i − μ)(x_i − μ)ᵀ (d×d, both triangles),
-// each entry summed over the rows in order (the same bits natively and in
-// WebAssembly).
+// centredGram returns Σ_i (x_i − μ)(x_i − μ)ᵀ (d×d, both triangles). The
+// rows are taken four at a time, g_ab += (r0a·r0b + r1a·r1b) + (r2a·r2b +
+// r3a·r3b) (a quarter of the passes over g), then one at a time: a fixed
+// order of plain float64 operations, the same bits natively and in
+// WebAssembly.
 func (dt *data) centredGram(mu []float64) []float64 {
 	d := dt.d
 	g := make([]float64, d*d)
-	row := make([]float64, d)
-	for i := 0; i < dt.n; i++ {
+	rows := make([]float64, 4*d)
+	centre := func(dst []float64, i int) {
 		for k, v := range dt.x[i*d : (i+1)*d] {
-			row[k] = v - mu[k]
+			dst[k] = v - mu[k]
 		}
-		for a, xa := range row {
-			if xa == 0 {
-				continue
+	}
+	i := 0
+	for ; i+4 <= dt.n; i += 4 {
+		r0, r1, r2, r3 := rows[:d], rows[d:2*d], rows[2*d:3*d], rows[3*d:]
+		centre(r0, i)
+		centre(r1, i+1)
+		centre(r2, i+2)
+		centre(r3, i+3)
+		for a := 0; a < d; a++ {
+			a0, a1, a2, a3 := r0[a], r1[a], r2[a], r3[a]
+			ga := g[a*d+a : a*d+d]
+			b0, b1, b2, b3 := r0[a:], r1[a:len(r0)], r2[a:len(r0)], r3[a:len(r0)]
+			b1, b2, b3 = b1[:len(b0)], b2[:len(b0)], b3[:len(b0)]
+			for b := range ga {
+				ga[b] += (a0*b0[b] + a1*b1[b]) + (a2*b2[b] + a3*b3[b])
 			}
+		}
+	}
+	row := rows[:d]
+	for ; i < dt.n; i++ {
+		centre(row, i)
+		for a, xa := range row {
 			ga := g[a*d+a : a*d+d]
 			for b, xb := range row[a:] {
 				ga[b] += xa * xb
