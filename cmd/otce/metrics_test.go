@@ -72,3 +72,46 @@ func TestRankFlagsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAllPixelsAndShared: when every repetition takes all the valid
+// pixels (the solve is reused), the other scores repeat exactly too; with
+// --shared-classes the zero-shot accuracy is computed; with --transform
+// softmax LEEP reads the features as probabilities.
+func TestMetricsAllPixelsAndShared(t *testing.T) {
+	files := []string{"--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz")}
+	out, errs, code := runCLI(t, append([]string{"score", "-n", "100000", "-k", "3", "--format", "json", "--quiet", "--shared-classes"}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var c report.Candidate
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"logme", "leep", "nce", "hscore", "gbc", "zeroshot_acc", "zeroshot_miou"} {
+		m, ok := c.Metrics[k]
+		if !ok || len(m.Each) != 3 || m.Each[0] != m.Each[1] || m.Each[1] != m.Each[2] || m.Std != 0 {
+			t.Errorf("%s over 3 repetitions of the same pixels: %+v (warnings %q)", k, m, c.Warnings)
+		}
+	}
+	if c.MetricsNotApplicable != nil {
+		t.Errorf("not applicable %v with --shared-classes", c.MetricsNotApplicable)
+	}
+	soft := func(extra ...string) float64 {
+		out, errs, code := runCLI(t, append(append([]string{"score", "-n", "100000", "-k", "1", "--format", "json", "--quiet", "--metrics", "leep"}, files...), extra...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var c report.Candidate
+		if err := json.Unmarshal([]byte(out), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c.Metrics["leep"].Mean
+	}
+	// softmax then LEEP's own softmax would flatten θ towards uniform; read
+	// as probabilities, the features give (to float32 rounding) the raw
+	// logits' LEEP.
+	raw, sm := soft(), soft("--transform", "softmax")
+	if d := raw - sm; d > 1e-5 || d < -1e-5 {
+		t.Errorf("LEEP with --transform softmax %v, on the logits %v: softmax applied twice?", sm, raw)
+	}
+}
