@@ -209,13 +209,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ok := t.Run("SameScoreAsCLI", func(t *testing.T) { h.t = t; h.sameAsCLI(good) })
-	ok = t.Run("SameScoreAsCLIEmd", func(t *testing.T) { h.t = t; h.sameAsCLIEmd(good) }) && ok
-	ok = t.Run("BadFileAndOthers", func(t *testing.T) { h.t = t; h.badFile(good, other, bad) }) && ok
-	ok = t.Run("CancelThenRunAgain", func(t *testing.T) { h.t = t; h.cancelThenRun(good) }) && ok
-	ok = t.Run("Demo", func(t *testing.T) { h.t = t; h.demo() }) && ok
-	ok = t.Run("DemoVolumes", func(t *testing.T) { h.t = t; h.demoVolumes() }) && ok
-	ok = t.Run("Hardening", func(t *testing.T) { h.hardening(t, root, fixDir, good) }) && ok
+	t.Run("SameScoreAsCLI", func(t *testing.T) { h.t = t; h.sameAsCLI(good) })
+	t.Run("SameScoreAsCLIEmd", func(t *testing.T) { h.t = t; h.sameAsCLIEmd(good) })
+	t.Run("BadFileAndOthers", func(t *testing.T) { h.t = t; h.badFile(good, other, bad) })
+	t.Run("CancelThenRunAgain", func(t *testing.T) { h.t = t; h.cancelThenRun(good) })
+	t.Run("Demo", func(t *testing.T) { h.t = t; h.demo() })
+	t.Run("DemoVolumes", func(t *testing.T) { h.t = t; h.demoVolumes() })
+	t.Run("Hardening", func(t *testing.T) { h.hardening(t, root, fixDir, good) })
 	t.Run("NoConsoleErrors", func(t *testing.T) { h.t = t; h.noConsoleErrors() })
 	t.Run("NoOtherOrigin", func(t *testing.T) { h.t = t; h.noOtherOrigin(site.URL) })
 	t.Run("WorkersUnderCSP", func(t *testing.T) { h.t = t; h.workersUnderCSP() })

@@ -491,7 +491,7 @@ func (s *solver) run() (*Solution, error) {
 				break
 			}
 			if math.Max(maxLogU, maxLogV) > absorbLog {
-				if err := s.absorb(false, maxLogV); err != nil {
+				if err := s.absorb(false); err != nil {
 					return nil, err
 				}
 			}
@@ -499,7 +499,7 @@ func (s *solver) run() (*Solution, error) {
 		if final {
 			break
 		}
-		if err := s.absorb(true, 0); err != nil {
+		if err := s.absorb(true); err != nil {
 			return nil, err
 		}
 	}
@@ -613,7 +613,9 @@ func (s *solver) relaxation(omega float64, errs []float64) float64 {
 }
 
 // absorb moves the scalings into the potentials (and, with square, halves ε).
-func (s *solver) absorb(square bool, maxLogV float64) error {
+// The largest log-scalings it subtracts from the zero level are the ones it
+// absorbs: max log u from the blocks' replies and max log v from s.v itself.
+func (s *solver) absorb(square bool) error {
 	reps, err := s.do(&Op{Kind: OpAbsorb, V: s.v, Square: square})
 	if err != nil {
 		return err
@@ -622,7 +624,7 @@ func (s *solver) absorb(square bool, maxLogV float64) error {
 	for _, r := range reps {
 		maxLogU = math.Max(maxLogU, r.MaxLogU)
 	}
-	maxLogV = 0
+	maxLogV := 0.0
 	for j, vj := range s.v {
 		l := detmath.Log(vj)
 		maxLogV = math.Max(maxLogV, l)

@@ -129,8 +129,7 @@ func readEntry(ctx context.Context, e js.Value, dir string) ([]js.Value, error) 
 	promise := js.Global().Get("Promise")
 	name := e.Get("name").String()
 	if e.Get("isFile").Bool() {
-		var cb js.Func
-		cb = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		cb := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			e.Call("file", args[0], args[1])
 			return nil
 		})
@@ -147,8 +146,7 @@ func readEntry(ctx context.Context, e js.Value, dir string) ([]js.Value, error) 
 	reader := e.Call("createReader")
 	var out []js.Value
 	for {
-		var cb js.Func
-		cb = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		cb := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			reader.Call("readEntries", args[0], args[1])
 			return nil
 		})

@@ -24,7 +24,6 @@ import (
 )
 
 type app struct {
-	root     dom.Element
 	target   *fileList // target labels, shared
 	candBox  dom.Element
 	cands    []*candidate
