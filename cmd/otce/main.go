@@ -21,8 +21,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/otce"
@@ -149,9 +151,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // parse parses the flags and checks the output format and the settings.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer, o *options) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitError{2, errors.New("")}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -218,17 +219,34 @@ func (o options) scoreOptions(name string, stderr io.Writer) otce.Options {
 	return opt
 }
 
-// safeName turns a candidate name into a folder name.
+// safeName turns a candidate name into a folder name: separators and
+// control characters become "_", and so do the dots of a name made only of
+// dots ("..", which would leave the --dump-sample folder).
 func safeName(name string) string {
 	if name == "" {
 		return "candidate"
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' || r == 0x7f {
 			return '_'
 		}
 		return r
 	}, name)
+	if strings.Trim(name, ".") == "" {
+		name = strings.Repeat("_", len(name))
+	}
+	return name
+}
+
+// printableName escapes the control characters of a candidate name (a
+// newline would forge lines on stderr and in the table) as Go string
+// escapes: "a\nb" is shown as a\nb.
+func printableName(name string) string {
+	if !strings.ContainsFunc(name, unicode.IsControl) {
+		return name
+	}
+	q := strconv.Quote(name)
+	return q[1 : len(q)-1]
 }
 
 func checkFormat(f string) error {
@@ -361,12 +379,25 @@ func (p paths) resolve(dir string) []string {
 // readManifest parses and checks a manifest, resolving paths against its
 // folder.
 func readManifest(path string) ([]otce.Candidate, []error, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
 	}
+	defer f.Close()
+	// Read at most one byte past the bound: an endless stream (a FIFO, a
+	// device) or a wrong file costs maxManifest bytes, not all memory.
+	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
+	}
+	if len(b) > maxManifest {
+		return nil, nil, fmt.Errorf("%s: larger than %d MiB: not a manifest (a manifest of 10⁴ candidates takes about 5 MB)", path, maxManifest>>20)
+	}
 	return parseManifest(b, path)
 }
+
+// maxManifest bounds the size of a manifest.
+const maxManifest = 16 << 20
 
 // parseManifest parses and checks the manifest b read from path.
 func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
@@ -390,6 +421,7 @@ func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
 		if mc.Name == "" {
 			mc.Name = fmt.Sprintf("candidate %d", i+1)
 		}
+		mc.Name = printableName(mc.Name)
 		if seen[mc.Name] {
 			return nil, nil, fmt.Errorf("%s: two candidates named %q", path, mc.Name)
 		}

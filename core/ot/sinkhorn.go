@@ -209,7 +209,7 @@ func (s *solver) costStats() error {
 	// costs are float32), so that cost-norm max divides by the exact value.
 	mx = PlanCost(s.p, []int32{int32(at / s.p.M)}, []int32{int32(at % s.p.M)}, []float64{1})
 	s.sol.CostMax, s.sol.CostMean, s.sol.CostMedian = mx, sum/float64(total), med
-	if math.IsInf(mx, 0) || math.IsNaN(sum) {
+	if mx > math.MaxFloat32 || math.IsInf(sum, 0) || math.IsNaN(sum) {
 		return errors.New("ot: the cost overflows float32 (features too large)")
 	}
 	switch s.prm.CostNorm {

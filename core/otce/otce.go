@@ -54,6 +54,13 @@ func DefaultSettings() report.Settings {
 	}
 }
 
+// MinEps is the smallest ε accepted: the smallest normal float64, below
+// which 1/ε is +Inf.
+const MinEps = 0x1p-1022
+
+// MaxK is the largest number of repetitions accepted (the paper uses 10).
+const MaxK = 10000
+
 // CheckSettings reports the first invalid setting.
 func CheckSettings(s report.Settings) error {
 	switch {
@@ -63,6 +70,8 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("-k must be positive, got %d", s.K)
 	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
 		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
+	case s.Eps < MinEps:
+		return fmt.Errorf("--eps %v is below %v, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)", s.Eps, MinEps)
 	case !slices.Contains(CostNorms, s.CostNorm):
 		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
 	case !slices.Contains(Transforms, s.Transform):
@@ -85,6 +94,8 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
 	case s.N > 1<<20:
 		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
+	case s.K > MaxK:
+		return fmt.Errorf("-k %d is larger than this tool handles (%d)", s.K, MaxK)
 	}
 	return nil
 }
@@ -146,11 +157,15 @@ type Sample struct {
 func (j *Job) Sample(rep int) (*Sample, error) {
 	s := j.Settings
 	smp := &Sample{Rep: rep}
-	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	so := sample.Options{DropNonFinite: s.DropNonFinite, PerClass: s.Sampling == "per-class"}
+	if s.Transform == "none" {
+		so.MaxSquaredNorm = sample.SafeSquaredNorm
+	}
+	src, err := sample.DrawWith(j.Source, s.N, s.Seed, uint64(2*rep), so)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	tgt, err := sample.DrawWith(j.Target, s.N, s.Seed, uint64(2*rep+1), so)
 	if err != nil {
 		return nil, err
 	}
