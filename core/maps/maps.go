@@ -50,7 +50,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/ot"
@@ -280,23 +279,4 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 	for a := range q {
 		q[a] /= total
 	}
-}
-
-// targetClass returns the class index of a label value, or −1.
-func (r *Rep) targetClass(label int) int {
-	if b, ok := r.tclass[label]; ok {
-		return b
-	}
-	return -1
-}
-
-// sourceIndex returns the positions of the source label values of reps in
-// their sorted union.
-func sourceUnion(reps []*Rep) []int {
-	var all []int
-	for _, r := range reps {
-		all = append(all, r.SourceClasses...)
-	}
-	slices.Sort(all)
-	return slices.Compact(all)
 }
