@@ -248,21 +248,22 @@ func (m *Map) Score(stem string, index int) ImageScore {
 	return ImageScore{Stem: stem, Index: index, Valid: m.Valid, Defined: m.Defined, Unseen: m.Unseen, NonFinite: m.NonFinite, MeanH: h, OTCE: -h}
 }
 
-// WorstFirst sorts the per-image table by OTCE, lowest (worst) first;
-// images without a defined pixel last; ties by index.
-func WorstFirst(s []ImageScore) {
-	slices.SortStableFunc(s, func(a, b ImageScore) int {
-		an, bn := math.IsNaN(a.OTCE), math.IsNaN(b.OTCE)
-		switch {
-		case an && !bn:
-			return 1
-		case bn && !an:
-			return -1
-		case !an && a.OTCE != b.OTCE:
-			return cmp.Compare(a.OTCE, b.OTCE)
-		}
-		return cmp.Compare(a.Index, b.Index)
-	})
+// WorstFirst sorts the per-image table worst first (CompareWorst).
+func WorstFirst(s []ImageScore) { slices.SortStableFunc(s, CompareWorst) }
+
+// CompareWorst orders image scores by OTCE, lowest (worst) first; images
+// without a defined pixel last; ties by index.
+func CompareWorst(a, b ImageScore) int {
+	an, bn := math.IsNaN(a.OTCE), math.IsNaN(b.OTCE)
+	switch {
+	case an && !bn:
+		return 1
+	case bn && !an:
+		return -1
+	case !an && a.OTCE != b.OTCE:
+		return cmp.Compare(a.OTCE, b.OTCE)
+	}
+	return cmp.Compare(a.Index, b.Index)
 }
 
 // Stems names the images of a domain: the pairing stem of the feature file
