@@ -4,6 +4,7 @@
 //	otce score --source-features F --source-labels F --target-features F --target-labels F [flags]
 //	otce rank --manifest M.json [flags]
 //	otce demo [--volumes] [flags]
+//	otce map (score's inputs | --demo NAME) --out DIR [--image STEM]… [--patch S] [--target-images DIR] [flags]
 //
 // Run "otce help" for the flags. Bad input ends with a one-line message
 // naming the file and the problem, and exit status 2.
@@ -37,6 +38,10 @@ usage:
   otce score --source-features PATH --source-labels PATH --target-features PATH --target-labels PATH [flags]
   otce rank --manifest M.json [flags]
   otce demo [--volumes] [flags]
+  otce map (score's inputs | --demo NAME [--volumes]) --out DIR [--image STEM]... [--patch S]
+           [--target-images DIR] [--max-h H] [--zoom Z] [flags]
+      where in the target images transfer fails: per-pixel maps (<stem>.npy, .png;
+      NIfTI for volumes), per-image and per-class tables (maps.json)
 
 PATH is a file (.npy, .npz, .safetensors; .png, .nii, .nii.gz labels) or a folder
 of per-image (per-volume) files paired by stem; flags may be repeated. A bundle
@@ -145,8 +150,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdRank(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "map":
+		return cmdMap(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q (score, rank, demo, help)", args[0])
+	return fmt.Errorf("unknown command %q (score, rank, demo, map, help)", args[0])
 }
 
 // parse parses the flags and checks the output format and the settings.

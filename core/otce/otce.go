@@ -316,10 +316,16 @@ func Transform(name string, x []float32, d int) error {
 
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+	return ot.Solve(ctx, bs, smp.Problem, SolveParams(s, progress))
+}
+
+// SolveParams are the solver parameters of the settings (SolveSample's);
+// set Potentials on them to solve for a transferability map (package maps).
+func SolveParams(s report.Settings, progress func(ot.Progress)) ot.Params {
+	return ot.Params{
 		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
 		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
-	})
+	}
 }
 
 // Summary collects the repetitions of one candidate.
