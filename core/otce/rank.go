@@ -11,7 +11,7 @@ import (
 // Rank orders candidates by OTCE, best first (failed candidates last, in
 // their given order), and, when at least three scored candidates have a
 // known accuracy, adds Pearson's r, Spearman's ρ and Kendall's τ between
-// OTCE and accuracy.
+// OTCE and accuracy. Each candidate's Rank is its 1-based place.
 func Rank(cands []report.Candidate, s report.Settings) report.Ranking {
 	out := make([]report.Candidate, len(cands))
 	copy(out, cands)
@@ -25,6 +25,9 @@ func Rank(cands []report.Candidate, s report.Settings) report.Ranking {
 		}
 		return out[a].OTCEMean > out[b].OTCEMean
 	})
+	for i := range out {
+		out[i].Rank = i + 1 // as the table's and the CSV's rank column
+	}
 	r := report.Ranking{Candidates: out, Settings: s}
 	var x, y []float64
 	for _, c := range out {
