@@ -54,7 +54,7 @@ func wantOneLine(t *testing.T, args []string, want ...string) string {
 	return errs
 }
 
-func writeNPY(t *testing.T, path string, shape []int, descr string, data any) string {
+func writeTestNPY(t *testing.T, path string, shape []int, descr string, data any) string {
 	t.Helper()
 	b, err := arrays.EncodeNPY(shape, descr, data)
 	if err != nil {
@@ -78,8 +78,8 @@ func TestHostileInstanceIDs(t *testing.T) {
 	for i := range ids {
 		ids[i] = uint16(24000 + i%3000) // Cityscapes-style instance ids
 	}
-	f := writeNPY(t, filepath.Join(dir, "f.npy"), []int{n, 6}, "<f4", feats)
-	l := writeNPY(t, filepath.Join(dir, "inst_instanceIds.npy"), []int{n}, "<u2", ids)
+	f := writeTestNPY(t, filepath.Join(dir, "f.npy"), []int{n, 6}, "<f4", feats)
+	l := writeTestNPY(t, filepath.Join(dir, "inst_instanceIds.npy"), []int{n}, "<u2", ids)
 	wantOneLine(t, scoreArgs("--source-features", f, "--source-labels", l), "inst_instanceIds.npy: more than 1024 distinct label values", "instance-id")
 }
 

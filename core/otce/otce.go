@@ -26,6 +26,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
@@ -506,7 +507,13 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	d.TargetEntropy = targetEntropy(p)
 	if ht := d.TargetEntropy; ht > 0 && sol.CE >= 0.99*ht {
-		sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates", sol.CE, ht, d.EpsOverMedian))
+		if r.Settings.Solver == "emd" {
+			// The exact plan has no ε: the features themselves pair the
+			// classes no better than chance.
+			sm.warn(fmt.Sprintf("the exact coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): these features pair the source and target classes little better than chance", sol.CE, ht))
+		} else {
+			sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates; %s", sol.CE, ht, d.EpsOverMedian, EpsAdvice(r.Settings, d.EpsOverMedian)))
+		}
 	}
 	r.Warnings = sm.res.Warnings
 	r.Joint = &report.Joint{SourceLabels: smp.SourceClasses, TargetLabels: smp.TargetClasses}
@@ -515,6 +522,23 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	r.Seconds = time.Since(sm.start).Seconds()
 	return r
+}
+
+// EpsAdvice says which setting to try when ε is too large for the cost
+// spread (ε/median(C) = epsOverMedian under the settings s), and what each
+// changes. ε is in units of the normalised cost C' = C/scale, so
+// ε/median(C) = ε·scale/median(C). With --cost-norm median (scale =
+// median(C)) the ratio becomes ε itself, whatever the features' spread:
+// the advice when that is smaller than now. Otherwise a smaller --eps,
+// scaled so that ε/median(C) ≈ 0.05. And always --solver emd, which drops
+// ε altogether (the exact plan, the limit ε → 0, the authors' default).
+func EpsAdvice(s report.Settings, epsOverMedian float64) string {
+	emd := "or --solver emd, the exact plan, which has no ε (the limit ε → 0; the authors' default solver)"
+	if s.CostNorm != ot.NormMedian && s.Eps < epsOverMedian {
+		return fmt.Sprintf("try --cost-norm median, which measures ε in units of the median cost (ε/median(C) becomes %g instead of %.3g: a sharper coupling that follows the features), %s", s.Eps, epsOverMedian, emd)
+	}
+	eps, _ := strconv.ParseFloat(fmt.Sprintf("%.1g", s.Eps*0.05/epsOverMedian), 64)
+	return fmt.Sprintf("try --eps %g (ε/median(C) ≈ 0.05 instead of %.3g: a sharper coupling that follows the features; more iterations), %s", eps, epsOverMedian, emd)
 }
 
 // SetError records a failure of the candidate.
@@ -539,8 +563,22 @@ func targetEntropy(p *ot.Problem) float64 {
 type Progress struct {
 	Candidate string
 	Rep, K    int // current repetition (0-based) and total
+	// Phase is what runs: PhaseReading, PhaseSampling, PhaseSolving (the
+	// cost matrix and, for --solver emd or a warm start, the exact plan;
+	// no iteration yet), PhaseIterations (ot.Progress is set) or PhaseDone
+	// (repetition Rep is finished).
+	Phase string
 	ot.Progress
 }
+
+// The phases of Progress.
+const (
+	PhaseReading    = "reading"
+	PhaseSampling   = "sampling"
+	PhaseSolving    = "cost and plan"
+	PhaseIterations = "iterations"
+	PhaseDone       = "repetition done"
+)
 
 // Score computes one candidate's score in this process, with the blocks on
 // the given number of goroutines (0: all cores). A failure is reported in
@@ -552,7 +590,7 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 // Options are the knobs of ScoreWith.
 type Options struct {
 	Workers  int            // goroutines solving the blocks (0: all cores)
-	Progress func(Progress) // called after every iteration, when set
+	Progress func(Progress) // called at each phase and after every iteration, when set
 	// OnSample, when set, sees each repetition's sample before it is
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
@@ -560,6 +598,12 @@ type Options struct {
 
 // ScoreWith is Score with options.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
+	phase := func(rep int, ph string) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: ph})
+		}
+	}
+	phase(0, PhaseReading)
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
 	if err != nil {
@@ -567,6 +611,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		return sm.Result()
 	}
 	for rep := 0; rep < s.K; rep++ {
+		phase(rep, PhaseSampling)
 		smp, err := j.Sample(rep)
 		if err == nil && opt.OnSample != nil {
 			err = opt.OnSample(smp)
@@ -578,12 +623,14 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		if rep > 0 && smp.AllPixels && sm.last != nil {
 			// Same pixels, same problem: the solve would repeat itself.
 			sm.Add(smp, sm.last)
+			phase(rep, PhaseDone)
 			continue
 		}
+		phase(rep, PhaseSolving)
 		bs := ot.NewLocalBlocks(smp.Problem, opt.Workers)
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			if opt.Progress != nil {
-				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
+				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
 		if err != nil {
@@ -595,6 +642,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			return sm.Result()
 		}
 		sm.Add(smp, sol)
+		phase(rep, PhaseDone)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).
