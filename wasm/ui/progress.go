@@ -22,10 +22,16 @@ type progressView struct {
 	mu    sync.Mutex
 	st    progressState
 	start time.Time
+	// doneAt is the start of the run whose final word (draw(true)) is on
+	// the view: a tick of the same run that comes later draws nothing, so
+	// that "All N candidate(s) done." is never replaced by a running text.
+	doneAt time.Time
 }
 
 type progressState struct {
 	cands, k  int
+	solver    string // the settings' solver: names the phase before the first iteration
+	maxIter   int
 	repsDone  int     // repetitions finished over the whole run
 	repIters  float64 // mean iterations of the finished repetitions
 	itersSeen int
@@ -48,8 +54,8 @@ type candProgress struct {
 
 func newProgressView() *progressView {
 	p := &progressView{}
-	p.bar = el("progress", attrs{"id": "overall", "max": "1", "value": "0"})
-	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text"})
+	p.bar = el("progress", attrs{"id": "overall", "max": "1", "value": "0", "aria-label": "share of the run done"})
+	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text", "aria-live": "polite"})
 	p.timer = el("p", attrs{"id": "progress-time", "class": "progress-text"})
 	p.root = el("div", attrs{"class": "progress", "hidden": ""}, p.bar, p.text, p.timer)
 	return p
@@ -103,6 +109,13 @@ func clock(d time.Duration) string {
 
 func (p *progressView) draw(done bool) {
 	p.mu.Lock()
+	if !done && p.doneAt.Equal(p.start) {
+		p.mu.Unlock()
+		return
+	}
+	if done {
+		p.doneAt = p.start
+	}
 	st := p.st
 	st.slots = append([]candProgress(nil), p.st.slots...)
 	p.mu.Unlock()
@@ -110,7 +123,13 @@ func (p *progressView) draw(done bool) {
 	if done {
 		f = 1
 	}
-	setProp(p.bar, "value", f)
+	if f == 0 {
+		// Nothing measurable yet (the files open, the cost is built): an
+		// indeterminate bar, which moves, instead of a still 0.
+		p.bar.RemoveAttribute("value")
+	} else {
+		setProp(p.bar, "value", f)
+	}
 	var parts []string
 	for _, c := range st.slots {
 		if !c.active {
@@ -121,11 +140,19 @@ func (p *progressView) draw(done bool) {
 		if st.k > 0 && c.rep > 0 {
 			fmt.Fprintf(&b, " · repetition %d of %d", c.rep, st.k)
 		}
-		if c.phase != "" {
+		switch {
+		case c.phase != "":
 			b.WriteString(" · " + c.phase)
-		} else if c.ot.Stages > 0 {
-			fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
-				c.ot.Stage, c.ot.Stages, c.ot.Eps, c.ot.Iteration, c.ot.Error)
+		case c.ot.Stages > 0:
+			fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d", c.ot.Stage, c.ot.Stages, c.ot.Eps, c.ot.Iteration)
+			if st.maxIter > 0 {
+				fmt.Fprintf(&b, " of at most %d", st.maxIter)
+			}
+			fmt.Fprintf(&b, " · marginal error %.2g", c.ot.Error)
+		case st.solver == "emd":
+			b.WriteString(" · computing the cost and the exact plan")
+		default:
+			b.WriteString(" · computing the cost and the kernel")
 		}
 		parts = append(parts, b.String())
 	}
@@ -136,7 +163,12 @@ func (p *progressView) draw(done bool) {
 	}
 	el := time.Since(p.start)
 	t := "Elapsed " + clock(el)
-	if !done && f > 0.02 && el > 2*time.Second {
+	switch {
+	case done:
+	case st.repsDone == 0:
+		// Before a repetition has finished the share done is a guess.
+		t += " · estimating the time left after the first repetition"
+	case f > 0.02 && el > 2*time.Second:
 		t += " · about " + clock(time.Duration(float64(el)*(1-f)/f)) + " left"
 	}
 	p.timer.SetTextContent(t)

@@ -29,6 +29,7 @@ func (a *app) start() {
 		a.setErr.SetTextContent(err.Error())
 		show(a.setErr, true)
 		a.status.SetTextContent("Fix the settings first.")
+		a.results.markStale("the settings on the page have an error (" + err.Error() + "); these results were made by the settings below.")
 		return
 	}
 	workers := a.workerCount()
@@ -99,7 +100,7 @@ func (a *app) start() {
 	for w := 0; w < workers; w++ {
 		teams[w%conc] = append(teams[w%conc], w)
 	}
-	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
+	pv.st = progressState{cands: len(jobs), k: s.K, solver: s.Solver, maxIter: s.MaxIter, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
 	show(pv.root, true)
@@ -236,6 +237,7 @@ func failed(f *proto.Files, s report.Settings, err error) report.Candidate {
 // showCandidateError puts the core's message next to the file it names, or
 // under the candidate.
 func (a *app) showCandidateError(c *candidate, msg string) {
+	msg += leftoverHint(msg, c.tf.files, a.target.files)
 	shown := false
 	for _, fl := range []*fileList{c.sf, c.sl, c.tf, a.target} {
 		if fl.showError(msg) {
