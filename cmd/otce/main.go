@@ -213,6 +213,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if res.Error != "" {
 		return errors.New(res.Error)
 	}
+	res.Rank = 1 // a ranking of one, as its table and the page say
 	if err := writePlot(o.plot, report.Ranking{Candidates: []report.Candidate{res}, Settings: o.s}); err != nil {
 		return err
 	}
