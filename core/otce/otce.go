@@ -26,6 +26,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
@@ -56,6 +57,13 @@ func DefaultSettings() report.Settings {
 	}
 }
 
+// MinEps is the smallest ε accepted: the smallest normal float64, below
+// which 1/ε is +Inf.
+const MinEps = 0x1p-1022
+
+// MaxK is the largest number of repetitions accepted (the paper uses 10).
+const MaxK = 10000
+
 // CheckSettings reports the first invalid setting.
 func CheckSettings(s report.Settings) error {
 	switch {
@@ -65,6 +73,8 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("-k must be positive, got %d", s.K)
 	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
 		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
+	case s.Eps < MinEps:
+		return fmt.Errorf("--eps %v is below %v, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)", s.Eps, MinEps)
 	case !slices.Contains(CostNorms, s.CostNorm):
 		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
 	case !slices.Contains(Transforms, s.Transform):
@@ -87,6 +97,8 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
 	case s.N > 1<<20:
 		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
+	case s.K > MaxK:
+		return fmt.Errorf("-k %d is larger than this tool handles (%d)", s.K, MaxK)
 	}
 	_, _, err := metrics.Select(s.Metrics, s.SharedClasses)
 	return err
@@ -154,11 +166,15 @@ type Sample struct {
 func (j *Job) Sample(rep int) (*Sample, error) {
 	s := j.Settings
 	smp := &Sample{Rep: rep}
-	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	so := sample.Options{DropNonFinite: s.DropNonFinite, PerClass: s.Sampling == "per-class"}
+	if s.Transform == "none" {
+		so.MaxSquaredNorm = sample.SafeSquaredNorm
+	}
+	src, err := sample.DrawWith(j.Source, s.N, s.Seed, uint64(2*rep), so)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	tgt, err := sample.DrawWith(j.Target, s.N, s.Seed, uint64(2*rep+1), so)
 	if err != nil {
 		return nil, err
 	}
@@ -301,10 +317,16 @@ func Transform(name string, x []float32, d int) error {
 
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+	return ot.Solve(ctx, bs, smp.Problem, SolveParams(s, progress))
+}
+
+// SolveParams are the solver parameters of the settings (SolveSample's);
+// set Potentials on them to solve for a transferability map (package maps).
+func SolveParams(s report.Settings, progress func(ot.Progress)) ot.Params {
+	return ot.Params{
 		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
 		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
-	})
+	}
 }
 
 // Summary collects the repetitions of one candidate.
@@ -485,7 +507,13 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	d.TargetEntropy = targetEntropy(p)
 	if ht := d.TargetEntropy; ht > 0 && sol.CE >= 0.99*ht {
-		sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates", sol.CE, ht, d.EpsOverMedian))
+		if r.Settings.Solver == "emd" {
+			// The exact plan has no ε: the features themselves pair the
+			// classes no better than chance.
+			sm.warn(fmt.Sprintf("the exact coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): these features pair the source and target classes little better than chance", sol.CE, ht))
+		} else {
+			sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates; %s", sol.CE, ht, d.EpsOverMedian, EpsAdvice(r.Settings, d.EpsOverMedian)))
+		}
 	}
 	r.Warnings = sm.res.Warnings
 	r.Joint = &report.Joint{SourceLabels: smp.SourceClasses, TargetLabels: smp.TargetClasses}
@@ -494,6 +522,23 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	r.Seconds = time.Since(sm.start).Seconds()
 	return r
+}
+
+// EpsAdvice says which setting to try when ε is too large for the cost
+// spread (ε/median(C) = epsOverMedian under the settings s), and what each
+// changes. ε is in units of the normalised cost C' = C/scale, so
+// ε/median(C) = ε·scale/median(C). With --cost-norm median (scale =
+// median(C)) the ratio becomes ε itself, whatever the features' spread:
+// the advice when that is smaller than now. Otherwise a smaller --eps,
+// scaled so that ε/median(C) ≈ 0.05. And always --solver emd, which drops
+// ε altogether (the exact plan, the limit ε → 0, the authors' default).
+func EpsAdvice(s report.Settings, epsOverMedian float64) string {
+	emd := "or --solver emd, the exact plan, which has no ε (the limit ε → 0; the authors' default solver)"
+	if s.CostNorm != ot.NormMedian && s.Eps < epsOverMedian {
+		return fmt.Sprintf("try --cost-norm median, which measures ε in units of the median cost (ε/median(C) becomes %g instead of %.3g: a sharper coupling that follows the features), %s", s.Eps, epsOverMedian, emd)
+	}
+	eps, _ := strconv.ParseFloat(fmt.Sprintf("%.1g", s.Eps*0.05/epsOverMedian), 64)
+	return fmt.Sprintf("try --eps %g (ε/median(C) ≈ 0.05 instead of %.3g: a sharper coupling that follows the features; more iterations), %s", eps, epsOverMedian, emd)
 }
 
 // SetError records a failure of the candidate.
@@ -518,8 +563,22 @@ func targetEntropy(p *ot.Problem) float64 {
 type Progress struct {
 	Candidate string
 	Rep, K    int // current repetition (0-based) and total
+	// Phase is what runs: PhaseReading, PhaseSampling, PhaseSolving (the
+	// cost matrix and, for --solver emd or a warm start, the exact plan;
+	// no iteration yet), PhaseIterations (ot.Progress is set) or PhaseDone
+	// (repetition Rep is finished).
+	Phase string
 	ot.Progress
 }
+
+// The phases of Progress.
+const (
+	PhaseReading    = "reading"
+	PhaseSampling   = "sampling"
+	PhaseSolving    = "cost and plan"
+	PhaseIterations = "iterations"
+	PhaseDone       = "repetition done"
+)
 
 // Score computes one candidate's score in this process, with the blocks on
 // the given number of goroutines (0: all cores). A failure is reported in
@@ -531,7 +590,7 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 // Options are the knobs of ScoreWith.
 type Options struct {
 	Workers  int            // goroutines solving the blocks (0: all cores)
-	Progress func(Progress) // called after every iteration, when set
+	Progress func(Progress) // called at each phase and after every iteration, when set
 	// OnSample, when set, sees each repetition's sample before it is
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
@@ -539,6 +598,12 @@ type Options struct {
 
 // ScoreWith is Score with options.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
+	phase := func(rep int, ph string) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: ph})
+		}
+	}
+	phase(0, PhaseReading)
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
 	if err != nil {
@@ -546,6 +611,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		return sm.Result()
 	}
 	for rep := 0; rep < s.K; rep++ {
+		phase(rep, PhaseSampling)
 		smp, err := j.Sample(rep)
 		if err == nil && opt.OnSample != nil {
 			err = opt.OnSample(smp)
@@ -557,12 +623,14 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		if rep > 0 && smp.AllPixels && sm.last != nil {
 			// Same pixels, same problem: the solve would repeat itself.
 			sm.Add(smp, sm.last)
+			phase(rep, PhaseDone)
 			continue
 		}
+		phase(rep, PhaseSolving)
 		bs := ot.NewLocalBlocks(smp.Problem, opt.Workers)
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			if opt.Progress != nil {
-				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
+				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
 		if err != nil {
@@ -574,6 +642,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			return sm.Result()
 		}
 		sm.Add(smp, sol)
+		phase(rep, PhaseDone)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).

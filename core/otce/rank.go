@@ -15,7 +15,8 @@ import (
 // Rank orders candidates by OTCE, best first (failed candidates last, in
 // their given order), and, when at least three scored candidates have a
 // known accuracy, adds Pearson's r, Spearman's ρ and Kendall's τ between
-// OTCE and accuracy, and those of every other score.
+// OTCE and accuracy, and those of every other score. Each candidate's Rank
+// is its 1-based place.
 func Rank(cands []report.Candidate, s report.Settings) report.Ranking {
 	r, _ := RankBy(cands, s, "otce")
 	return r
@@ -94,6 +95,9 @@ func RankBy(cands []report.Candidate, s report.Settings, by string) (report.Rank
 		vb, _ := ScoreOf(out[b], key)
 		return va > vb
 	})
+	for i := range out {
+		out[i].Rank = i + 1 // as the table's and the CSV's rank column
+	}
 	r := report.Ranking{Candidates: out, Settings: s}
 	if key != "otce" {
 		r.By = key

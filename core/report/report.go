@@ -45,6 +45,9 @@ type Joint struct {
 
 // Candidate is the score of one candidate source model.
 type Candidate struct {
+	// Rank is the 1-based place in a Ranking, best first (`otce score`'s one
+	// candidate is 1; 0 outside a ranking).
+	Rank          int         `json:"rank,omitempty"`
 	Name          string      `json:"name,omitempty"`
 	OTCEMean      float64     `json:"otce_mean"`
 	OTCEStd       float64     `json:"otce_std"`
