@@ -27,11 +27,11 @@ type Map struct {
 	Labels []int32
 	// Valid counts the pixels with a valid label; Defined those with h in
 	// at least one repetition, Partial those among them undefined in some
-	// repetition; Unseen the valid pixels undefined in every repetition
+	// repetition; Undefined the valid pixels undefined in every repetition
 	// (their class never occurs in a target sample, or P(b|a) = 0 for a
 	// source class they are coupled with); NonFinite the valid pixels with
 	// NaN or infinite features (undefined too).
-	Valid, Defined, Partial, Unseen, NonFinite int
+	Valid, Defined, Partial, Undefined, NonFinite int
 	// Sum is Σ h over the defined pixels, in pixel order.
 	Sum float64
 }
@@ -160,7 +160,7 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 		case bad[k]:
 			m.NonFinite++
 		case cnt[k] == 0:
-			m.Unseen++
+			m.Undefined++
 		default:
 			h := sum[k] / float64(cnt[k])
 			m.Values[p] = float32(h)
@@ -236,7 +236,7 @@ type ImageScore struct {
 	Index     int     `json:"index"` // position in the target domain
 	Valid     int     `json:"valid"`
 	Defined   int     `json:"defined"`
-	Unseen    int     `json:"unseen"`
+	Undefined int     `json:"undefined"`
 	NonFinite int     `json:"non_finite"`
 	MeanH     float64 `json:"mean_h"` // mean h over the defined pixels
 	OTCE      float64 `json:"otce"`   // −MeanH: the image's own score, higher is better
@@ -245,7 +245,7 @@ type ImageScore struct {
 // Score returns the map's line of the per-image table.
 func (m *Map) Score(stem string, index int) ImageScore {
 	h := m.Mean()
-	return ImageScore{Stem: stem, Index: index, Valid: m.Valid, Defined: m.Defined, Unseen: m.Unseen, NonFinite: m.NonFinite, MeanH: h, OTCE: -h}
+	return ImageScore{Stem: stem, Index: index, Valid: m.Valid, Defined: m.Defined, Undefined: m.Undefined, NonFinite: m.NonFinite, MeanH: h, OTCE: -h}
 }
 
 // WorstFirst sorts the per-image table worst first (CompareWorst).

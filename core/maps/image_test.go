@@ -30,15 +30,15 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 				t.Fatalf("the fixture samples %d of %d target pixels", res.Diagnostics.TargetPixels, j.Target.Valid)
 			}
 			var sum float64
-			var n, unseen int
+			var n, undefined int
 			var scores []ImageScore
 			for k, im := range j.Target.Images {
 				m, err := ImageMap(context.Background(), im, reps, Options{Transform: s.Transform, Workers: 2})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if m.Valid != im.Valid || m.Defined+m.Unseen+m.NonFinite != m.Valid {
-					t.Fatalf("image %d: %d valid, %d defined, %d unseen, %d non-finite (image: %d valid)", k, m.Valid, m.Defined, m.Unseen, m.NonFinite, im.Valid)
+				if m.Valid != im.Valid || m.Defined+m.Undefined+m.NonFinite != m.Valid {
+					t.Fatalf("image %d: %d valid, %d defined, %d unseen, %d non-finite (image: %d valid)", k, m.Valid, m.Defined, m.Undefined, m.NonFinite, im.Valid)
 				}
 				for p, v := range m.Values {
 					if (m.Labels[p] < 0) != math.IsNaN(float64(v)) {
@@ -47,7 +47,7 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 				}
 				sum += m.Sum
 				n += m.Defined
-				unseen += m.Unseen
+				undefined += m.Undefined
 				scores = append(scores, m.Score("", k))
 			}
 			mean := sum / float64(n)
@@ -56,8 +56,8 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 			if solver == "emd" {
 				tol = 0.01
 			}
-			if unseen != 0 || math.Abs(mean+res.OTCEMean) > tol {
-				t.Errorf("mean of the maps %.9f over %d pixels (%d unseen), −OTCE %.9f", mean, n, unseen, -res.OTCEMean)
+			if undefined != 0 || math.Abs(mean+res.OTCEMean) > tol {
+				t.Errorf("mean of the maps %.9f over %d pixels (%d undefined), −OTCE %.9f", mean, n, undefined, -res.OTCEMean)
 			}
 			WorstFirst(scores)
 			for k := 1; k < len(scores); k++ {

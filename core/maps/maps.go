@@ -247,16 +247,14 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 			}
 		}
 		ties := 0
-		for _, v := range t {
+		for i, v := range t {
 			if v <= best+r.tie {
+				q[r.ys[i]]++
 				ties++
 			}
 		}
-		w := 1 / float64(ties)
-		for i, v := range t {
-			if v <= best+r.tie {
-				q[r.ys[i]] += w
-			}
+		for a := range q {
+			q[a] /= float64(ties)
 		}
 		return
 	}
