@@ -98,6 +98,11 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if *patch > 0 {
+		if _, _, err := maps.PatchGrid(j.Source, j.Target); err != nil {
+			return err
+		}
+	}
 	names := maps.Stems(j.Target)
 	selected, err := selectImages(names, stems)
 	if err != nil {
