@@ -85,14 +85,17 @@ type Rep struct {
 // NewRep builds a repetition's map model from its problem (the solver's
 // order of target points), the label values of its classes, its normalised
 // joint table (La×Lb) and the potentials of its solution (solved with
-// ot.Params.Potentials).
+// ot.Params.Potentials). Dense maps read the problem's Xs and Ys and the
+// potentials' F, Eps, Scale, Exact and Tie only: a worker that builds a
+// Rep for maps alone may pass pot.Columns nil (and p.Xt nil), and then
+// SampledMixture and Sampled are not available.
 func NewRep(p *ot.Problem, sourceClasses, targetClasses []int, joint []float64, pot *ot.Potentials) (*Rep, error) {
 	switch {
 	case pot == nil:
 		return nil, errors.New("maps: the solution carries no potentials (solve with Potentials set)")
 	case len(sourceClasses) != p.La || len(targetClasses) != p.Lb || len(joint) != p.La*p.Lb:
 		return nil, fmt.Errorf("maps: %d source and %d target class labels and a joint table of %d entries for %d×%d classes", len(sourceClasses), len(targetClasses), len(joint), p.La, p.Lb)
-	case len(pot.F) != p.N || len(pot.Columns) != p.La*p.M:
+	case len(pot.F) != p.N || (pot.Columns != nil && len(pot.Columns) != p.La*p.M):
 		return nil, fmt.Errorf("maps: %d row potentials and %d class column sums for %d source points, %d target points and %d source classes", len(pot.F), len(pot.Columns), p.N, p.M, p.La)
 	case len(p.Xs) != p.N*p.D || len(p.Ys) != p.N || len(p.Yt) != p.M:
 		return nil, errors.New("maps: the problem's source features or labels are missing")
@@ -171,7 +174,8 @@ func (r *Rep) Entropy(q []float64, label int) (float64, Status) {
 }
 
 // SampledMixture writes q_j(a) = M·Σ_i π_ij [a_i = a] of sampled target
-// point j (the solver's order) into q (length La).
+// point j (the solver's order) into q (length La). The Rep must have the
+// potentials' Columns.
 func (r *Rep) SampledMixture(j int, q []float64) {
 	for a := range r.La {
 		q[a] = float64(r.M) * r.columns[a*r.M+j]
@@ -179,8 +183,12 @@ func (r *Rep) SampledMixture(j int, q []float64) {
 }
 
 // Sampled returns h_j of every sampled target point, in the solver's order;
-// their mean is the repetition's H(Y_t|Y_s).
+// their mean is the repetition's H(Y_t|Y_s). It returns nil when the Rep
+// was built without the potentials' Columns.
 func (r *Rep) Sampled() []float64 {
+	if r.columns == nil {
+		return nil
+	}
 	h := make([]float64, r.M)
 	q := make([]float64, r.La)
 	for j := range h {

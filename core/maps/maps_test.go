@@ -211,3 +211,34 @@ func TestMixtureAtSampled(t *testing.T) {
 		})
 	}
 }
+
+// TestRepFromParts builds a Rep as a worker would, from the sample's source
+// side, F and the joint table only: the same mixtures.
+func TestRepFromParts(t *testing.T) {
+	p, sc, tc := problem(11, 120, 120, 4, 3, 4)
+	sol := solve(t, p, ot.Params{Eps: 0.05, CostNorm: ot.NormMax})
+	full, err := NewRep(p, sc, tc, sol.Joint, sol.Potentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := *p
+	lean.Xt = nil
+	pot := &ot.Potentials{F: sol.Potentials.F, Eps: sol.Potentials.Eps, Scale: sol.Potentials.Scale}
+	part, err := NewRep(&lean, sc, tc, sol.Joint, pot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.Sampled() != nil {
+		t.Error("Sampled without the columns")
+	}
+	x := make([]float64, len(p.Xt))
+	for k, v := range p.Xt {
+		x[k] = float64(v)
+	}
+	a, b := make([]float64, p.M*p.La), make([]float64, p.M*p.La)
+	full.Mixtures(x, p.M, a, nil)
+	part.Mixtures(x, p.M, b, nil)
+	if !slices.Equal(a, b) {
+		t.Error("a Rep from parts gives other mixtures")
+	}
+}
