@@ -57,16 +57,18 @@ func solve(t *testing.T, p *ot.Problem, prm ot.Params) *ot.Solution {
 	return sol
 }
 
+// cases are the solves the tests map; slow ones are left out with -short.
 var cases = []struct {
 	name string
 	n, m int
 	prm  ot.Params
+	slow bool
 }{
-	{"entropic-max", 150, 150, ot.Params{Eps: 0.05, CostNorm: ot.NormMax}},
-	{"entropic-none-nm", 130, 170, ot.Params{Eps: 0.5, CostNorm: ot.NormNone}},
-	{"entropic-median-small", 200, 200, ot.Params{Eps: 0.005, CostNorm: ot.NormMedian, WarmStart: true}},
-	{"exact-auction", 150, 150, ot.Params{Exact: true, CostNorm: ot.NormMean}},
-	{"exact-simplex", 120, 90, ot.Params{Exact: true}},
+	{"entropic-max", 150, 150, ot.Params{Eps: 0.05, CostNorm: ot.NormMax}, false},
+	{"entropic-none-nm", 130, 170, ot.Params{Eps: 0.5, CostNorm: ot.NormNone}, false},
+	{"entropic-median-small", 200, 200, ot.Params{Eps: 0.005, CostNorm: ot.NormMedian, WarmStart: true}, true},
+	{"exact-auction", 150, 150, ot.Params{Exact: true, CostNorm: ot.NormMean}, false},
+	{"exact-simplex", 120, 90, ot.Params{Exact: true}, false},
 }
 
 // TestMeanEqualsCE checks the decomposition: the mean of h_j over the sampled
@@ -74,6 +76,9 @@ var cases = []struct {
 func TestMeanEqualsCE(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.slow && testing.Short() {
+				t.Skip("slow solve (-short)")
+			}
 			p, sc, tc := problem(3, c.n, c.m, 5, 4, 5)
 			sol := solve(t, p, c.prm)
 			r, err := NewRep(p, sc, tc, sol.Joint, sol.Potentials)
@@ -103,6 +108,9 @@ func TestMeanEqualsCE(t *testing.T) {
 // score bit for bit as it was.
 func TestScoreUnchanged(t *testing.T) {
 	for _, c := range cases {
+		if c.slow && testing.Short() {
+			continue
+		}
 		p, _, _ := problem(5, c.n, c.m, 4, 3, 4)
 		prm := c.prm
 		prm.Tol, prm.MaxIter = 1e-7, 100000
@@ -130,6 +138,9 @@ func TestScoreUnchanged(t *testing.T) {
 func TestMixtureAtSampled(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.slow && testing.Short() {
+				t.Skip("slow solve (-short)")
+			}
 			p, sc, tc := problem(7, c.n, c.m, 6, 4, 3)
 			sol := solve(t, p, c.prm)
 			pot := sol.Potentials
