@@ -18,6 +18,9 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 			c := otce.DemoCandidates()[1]
 			s := otce.DefaultSettings()
 			s.K, s.Solver, s.CostNorm, s.Eps = 2, solver, "max", 0.05
+			if solver == "sinkhorn" {
+				s.Transform = "l2" // the maps must transform the pixels as the sampler does
+			}
 			j, err := otce.Prepare(c, s)
 			if err != nil {
 				t.Fatal(err)
