@@ -117,10 +117,13 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("%s: %v", *out, errText(err))
 	}
-	reps, res := maps.Repetitions(ctx, j, o.workers, progressPrinter(stderr, o.quiet))
-	if pp := progressPrinter(stderr, o.quiet); pp != nil {
-		fmt.Fprint(stderr, "\r\033[K")
+	prog := newProgress(stderr, o.quiet, 1, o.s)
+	var update func(otce.Progress)
+	if prog != nil {
+		update = prog.update
 	}
+	reps, res := maps.Repetitions(ctx, j, o.workers, update)
+	prog.done()
 	if res.Error != "" {
 		return errors.New(res.Error)
 	}

@@ -241,7 +241,7 @@ func (s *solver) costStats() error {
 	// costs are float32), so that cost-norm max divides by the exact value.
 	mx = PlanCost(s.p, []int32{int32(at / s.p.M)}, []int32{int32(at % s.p.M)}, []float64{1})
 	s.sol.CostMax, s.sol.CostMean, s.sol.CostMedian = mx, sum/float64(total), med
-	if math.IsInf(mx, 0) || math.IsNaN(sum) {
+	if mx > math.MaxFloat32 || math.IsInf(sum, 0) || math.IsNaN(sum) {
 		return errors.New("ot: the cost overflows float32 (features too large)")
 	}
 	switch s.prm.CostNorm {
@@ -527,7 +527,7 @@ func (s *solver) run() (*Solution, error) {
 				break
 			}
 			if math.Max(maxLogU, maxLogV) > absorbLog {
-				if err := s.absorb(false, maxLogV); err != nil {
+				if err := s.absorb(false); err != nil {
 					return nil, err
 				}
 			}
@@ -535,7 +535,7 @@ func (s *solver) run() (*Solution, error) {
 		if final {
 			break
 		}
-		if err := s.absorb(true, 0); err != nil {
+		if err := s.absorb(true); err != nil {
 			return nil, err
 		}
 	}
@@ -702,7 +702,9 @@ func (s *solver) relaxation(omega float64, errs []float64) float64 {
 }
 
 // absorb moves the scalings into the potentials (and, with square, halves ε).
-func (s *solver) absorb(square bool, maxLogV float64) error {
+// The largest log-scalings it subtracts from the zero level are the ones it
+// absorbs: max log u from the blocks' replies and max log v from s.v itself.
+func (s *solver) absorb(square bool) error {
 	reps, err := s.do(&Op{Kind: OpAbsorb, V: s.v, Square: square})
 	if err != nil {
 		return err
@@ -711,7 +713,7 @@ func (s *solver) absorb(square bool, maxLogV float64) error {
 	for _, r := range reps {
 		maxLogU = math.Max(maxLogU, r.MaxLogU)
 	}
-	maxLogV = 0
+	maxLogV := 0.0
 	for j, vj := range s.v {
 		l := detmath.Log(vj)
 		maxLogV = math.Max(maxLogV, l)

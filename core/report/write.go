@@ -48,6 +48,21 @@ func WriteCSV(w io.Writer, cands []Candidate) error {
 	return cw.Error()
 }
 
+// WriteCSVCorrelation writes, after WriteCSV's rows, the correlation with
+// the accuracies as one trailing comment row (nothing when c is nil):
+//
+//	# correlation with accuracy: count=5 pearson=0.97 spearman=1 kendall=1
+//
+// CSV readers skip it with their comment option (Go's csv.Reader.Comment,
+// pandas' comment="#"); a spreadsheet shows it as a last line.
+func WriteCSVCorrelation(w io.Writer, c *Correlation) error {
+	if c == nil {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "# correlation with accuracy: count=%d pearson=%s spearman=%s kendall=%s\n", c.Count, num(c.Pearson), num(c.Spearman), num(c.Kendall))
+	return err
+}
+
 // WriteTable writes a human-readable table of the candidates and, when
 // given, their correlation with the accuracies.
 func WriteTable(w io.Writer, r Ranking) error {
@@ -74,7 +89,7 @@ func WriteTable(w io.Writer, r Ranking) error {
 	s := r.Settings
 	fmt.Fprintf(w, "\nsettings: N = %d, K = %d, ε = %g, cost-norm %s, transform %s, solver %s, seed %d\n", s.N, s.K, s.Eps, s.CostNorm, s.Transform, s.Solver, s.Seed)
 	for _, c := range r.Candidates {
-		if c.Error == "" {
+		if c.Error == "" && s.Solver != "emd" { // the exact plan has no ε
 			fmt.Fprintf(w, "%s: ε/median(C) = %.3g\n", c.Name, c.Diagnostics.EpsOverMedian)
 		}
 		for _, wn := range c.Warnings {
