@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -251,5 +252,19 @@ func TestRepFromParts(t *testing.T) {
 	part.Mixtures(x, p.M, b, nil)
 	if !slices.Equal(a, b) {
 		t.Error("a Rep from parts gives other mixtures")
+	}
+}
+
+// TestExpNear: expNear is detmath.Exp bit for bit on (−flush, 0].
+func TestExpNear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	xs := []float64{0, -0.0, -1e-300, -1.0 / (1 << 28), -1.0/(1<<28) - 1e-20, -1e-9, -0.5, -1, -math.Ln2, -79.999999, math.Nextafter(-flush, 0)}
+	for range 200000 {
+		xs = append(xs, -flush*rng.Float64())
+	}
+	for _, x := range xs {
+		if a, b := expNear(x), detmath.Exp(x); math.Float64bits(a) != math.Float64bits(b) {
+			t.Fatalf("expNear(%v) = %v, detmath.Exp %v", x, a, b)
+		}
 	}
 }
