@@ -86,3 +86,45 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseenClassMarked: pixels whose class is in no repetition's target
+// sample are NaN and counted, not +Inf.
+func TestUnseenClassMarked(t *testing.T) {
+	s := otce.DefaultSettings()
+	s.K = 1
+	j, err := otce.Prepare(otce.DemoCandidates()[0], s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, res := Repetitions(context.Background(), j, 1, nil)
+	if res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	// The repetition as if its target sample had missed class 3.
+	r := *reps[0]
+	r.tclass = map[int]int{}
+	for l, b := range reps[0].tclass {
+		if l != 3 {
+			r.tclass[l] = b
+		}
+	}
+	im := j.Target.Images[0]
+	m, err := ImageMap(context.Background(), im, []*Rep{&r}, Options{Transform: s.Transform})
+	if err != nil {
+		t.Fatal(err)
+	}
+	class3 := 0
+	for p, l := range m.Labels {
+		if l == 3 {
+			class3++
+			if !math.IsNaN(float64(m.Values[p])) {
+				t.Fatalf("pixel %d of the missing class has h = %v", p, m.Values[p])
+			}
+		} else if l >= 0 && math.IsInf(float64(m.Values[p]), 0) {
+			t.Fatalf("pixel %d: h = %v", p, m.Values[p])
+		}
+	}
+	if class3 == 0 || m.Unseen != class3 || m.Undefined < class3 || m.Score("", 0).Unseen != class3 {
+		t.Errorf("%d pixels of class 3; unseen %d, undefined %d", class3, m.Unseen, m.Undefined)
+	}
+}
