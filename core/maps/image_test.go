@@ -128,3 +128,34 @@ func TestUnseenClassMarked(t *testing.T) {
 		t.Errorf("%d pixels of class 3; unseen %d, undefined %d", class3, m.Unseen, m.Undefined)
 	}
 }
+
+// TestImageMapWorkers: the map does not depend on the number of goroutines.
+func TestImageMapWorkers(t *testing.T) {
+	s := otce.DefaultSettings()
+	s.K, s.N = 2, 600
+	j, err := otce.Prepare(otce.DemoCandidates()[2], s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, res := Repetitions(context.Background(), j, 1, nil)
+	if res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	im := j.Target.Images[3]
+	a, err := ImageMap(context.Background(), im, reps, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ImageMap(context.Background(), im, reps, Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range a.Values {
+		if math.Float32bits(a.Values[p]) != math.Float32bits(b.Values[p]) {
+			t.Fatalf("pixel %d: %v with 1 goroutine, %v with 3", p, a.Values[p], b.Values[p])
+		}
+	}
+	if a.Sum != b.Sum || a.Defined != b.Defined || a.Partial != b.Partial {
+		t.Errorf("sums %v and %v", a.Sum, b.Sum)
+	}
+}
