@@ -98,6 +98,11 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if *patch > 0 {
+		if _, _, err := maps.PatchGrid(j.Source, j.Target); err != nil {
+			return err
+		}
+	}
 	names := maps.Stems(j.Target)
 	selected, err := selectImages(names, stems)
 	if err != nil {
@@ -189,9 +194,9 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(stdout, "%s  OTCE %.4f ± %.4f  (%d repetitions); maps in %s\n\n", nameOr(c.Name), res.OTCEMean, res.OTCEStd, len(reps), *out)
-	fmt.Fprintf(stdout, "%-32s %10s %10s %8s %8s\n", "image (worst first)", "OTCE_img", "mean h", "pixels", "unseen")
+	fmt.Fprintf(stdout, "%-32s %10s %10s %8s %9s\n", "image (worst first)", "OTCE_img", "mean h", "pixels", "undefined")
 	for _, im := range rep.Images {
-		fmt.Fprintf(stdout, "%-32s %10.4f %10.4f %8d %8d\n", im.Stem, im.OTCE, im.MeanH, im.Defined, im.Unseen)
+		fmt.Fprintf(stdout, "%-32s %10.4f %10.4f %8d %9d\n", im.Stem, im.OTCE, im.MeanH, im.Defined, im.Undefined)
 	}
 	fmt.Fprintf(stdout, "\n%-8s %8s %8s %8s  %s\n", "class", "share", "P(b)", "mean h", "its mass went to (source class: P(a|b))")
 	for _, row := range rep.Classes {

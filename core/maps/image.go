@@ -27,11 +27,12 @@ type Map struct {
 	Labels []int32
 	// Valid counts the pixels with a valid label; Defined those with h in
 	// at least one repetition, Partial those among them undefined in some
-	// repetition; Unseen the valid pixels undefined in every repetition
+	// repetition; Undefined the valid pixels undefined in every repetition
 	// (their class never occurs in a target sample, or P(b|a) = 0 for a
-	// source class they are coupled with); NonFinite the valid pixels with
-	// NaN or infinite features (undefined too).
-	Valid, Defined, Partial, Unseen, NonFinite int
+	// source class they are coupled with), Unseen those among them whose
+	// class occurs in no repetition's target sample; NonFinite the valid
+	// pixels with NaN or infinite features (undefined too).
+	Valid, Defined, Partial, Undefined, Unseen, NonFinite int
 	// Sum is Σ h over the defined pixels, in pixel order.
 	Sum float64
 }
@@ -92,6 +93,7 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 	sum := make([]float64, len(valid))
 	cnt := make([]int32, len(valid))
 	bad := make([]bool, len(valid))
+	seen := make([]bool, len(valid)) // the class occurs in some repetition's sample
 	dim := im.C
 	// Read workers chunks at a time (the file is read in one goroutine),
 	// then compute them in parallel: each pixel's sums are its own.
@@ -149,6 +151,9 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 							sum[lo+i] += h
 							cnt[lo+i]++
 						}
+						if st != UnseenClass {
+							seen[lo+i] = true
+						}
 					}
 				}
 			}()
@@ -160,7 +165,10 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 		case bad[k]:
 			m.NonFinite++
 		case cnt[k] == 0:
-			m.Unseen++
+			m.Undefined++
+			if !seen[k] {
+				m.Unseen++
+			}
 		default:
 			h := sum[k] / float64(cnt[k])
 			m.Values[p] = float32(h)
@@ -236,7 +244,8 @@ type ImageScore struct {
 	Index     int     `json:"index"` // position in the target domain
 	Valid     int     `json:"valid"`
 	Defined   int     `json:"defined"`
-	Unseen    int     `json:"unseen"`
+	Undefined int     `json:"undefined"`
+	Unseen    int     `json:"unseen_class"` // of Undefined: class in no target sample
 	NonFinite int     `json:"non_finite"`
 	MeanH     float64 `json:"mean_h"` // mean h over the defined pixels
 	OTCE      float64 `json:"otce"`   // −MeanH: the image's own score, higher is better
@@ -245,7 +254,7 @@ type ImageScore struct {
 // Score returns the map's line of the per-image table.
 func (m *Map) Score(stem string, index int) ImageScore {
 	h := m.Mean()
-	return ImageScore{Stem: stem, Index: index, Valid: m.Valid, Defined: m.Defined, Unseen: m.Unseen, NonFinite: m.NonFinite, MeanH: h, OTCE: -h}
+	return ImageScore{Stem: stem, Index: index, Valid: m.Valid, Defined: m.Defined, Undefined: m.Undefined, Unseen: m.Unseen, NonFinite: m.NonFinite, MeanH: h, OTCE: -h}
 }
 
 // WorstFirst sorts the per-image table worst first (CompareWorst).

@@ -85,14 +85,17 @@ type Rep struct {
 // NewRep builds a repetition's map model from its problem (the solver's
 // order of target points), the label values of its classes, its normalised
 // joint table (La×Lb) and the potentials of its solution (solved with
-// ot.Params.Potentials).
+// ot.Params.Potentials). Dense maps read the problem's Xs and Ys and the
+// potentials' F, Eps, Scale, Exact and Tie only: a worker that builds a
+// Rep for maps alone may pass pot.Columns nil (and p.Xt nil), and then
+// SampledMixture and Sampled are not available.
 func NewRep(p *ot.Problem, sourceClasses, targetClasses []int, joint []float64, pot *ot.Potentials) (*Rep, error) {
 	switch {
 	case pot == nil:
 		return nil, errors.New("maps: the solution carries no potentials (solve with Potentials set)")
 	case len(sourceClasses) != p.La || len(targetClasses) != p.Lb || len(joint) != p.La*p.Lb:
 		return nil, fmt.Errorf("maps: %d source and %d target class labels and a joint table of %d entries for %d×%d classes", len(sourceClasses), len(targetClasses), len(joint), p.La, p.Lb)
-	case len(pot.F) != p.N || len(pot.Columns) != p.La*p.M:
+	case len(pot.F) != p.N || (pot.Columns != nil && len(pot.Columns) != p.La*p.M):
 		return nil, fmt.Errorf("maps: %d row potentials and %d class column sums for %d source points, %d target points and %d source classes", len(pot.F), len(pot.Columns), p.N, p.M, p.La)
 	case len(p.Xs) != p.N*p.D || len(p.Ys) != p.N || len(p.Yt) != p.M:
 		return nil, errors.New("maps: the problem's source features or labels are missing")
@@ -171,7 +174,8 @@ func (r *Rep) Entropy(q []float64, label int) (float64, Status) {
 }
 
 // SampledMixture writes q_j(a) = M·Σ_i π_ij [a_i = a] of sampled target
-// point j (the solver's order) into q (length La).
+// point j (the solver's order) into q (length La). The Rep must have the
+// potentials' Columns.
 func (r *Rep) SampledMixture(j int, q []float64) {
 	for a := range r.La {
 		q[a] = float64(r.M) * r.columns[a*r.M+j]
@@ -179,8 +183,12 @@ func (r *Rep) SampledMixture(j int, q []float64) {
 }
 
 // Sampled returns h_j of every sampled target point, in the solver's order;
-// their mean is the repetition's H(Y_t|Y_s).
+// their mean is the repetition's H(Y_t|Y_s). It returns nil when the Rep
+// was built without the potentials' Columns.
 func (r *Rep) Sampled() []float64 {
+	if r.columns == nil {
+		return nil
+	}
 	h := make([]float64, r.M)
 	q := make([]float64, r.La)
 	for j := range h {
@@ -247,16 +255,14 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 			}
 		}
 		ties := 0
-		for _, v := range t {
+		for i, v := range t {
 			if v <= best+r.tie {
+				q[r.ys[i]]++
 				ties++
 			}
 		}
-		w := 1 / float64(ties)
-		for i, v := range t {
-			if v <= best+r.tie {
-				q[r.ys[i]] += w
-			}
+		for a := range q {
+			q[a] /= float64(ties)
 		}
 		return
 	}
@@ -271,7 +277,7 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 	total := 0.0
 	for i, v := range t {
 		if e := v - top; e > -flush {
-			w := detmath.Exp(e)
+			w := expNear(e)
 			q[r.ys[i]] += w
 			total += w
 		}
@@ -279,4 +285,32 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 	for a := range q {
 		q[a] /= total
 	}
+}
+
+// expNear is detmath.Exp for x in (−flush, 0], bit for bit: the same
+// reduction and polynomial, with the final scaling by 2^k (|k| ≤ 116, a
+// normal result, so exact) as a multiplication instead of math.Ldexp.
+func expNear(x float64) float64 {
+	const (
+		ln2Hi    = 6.93147180369123816490e-01
+		ln2Lo    = 1.90821492927058770002e-10
+		log2e    = 1.44269504088896338700e+00
+		nearZero = 1.0 / (1 << 28)
+		p1       = 1.66666666666666657415e-01
+		p2       = -2.77777777770155933842e-03
+		p3       = 6.61375632143793436117e-05
+		p4       = -1.65339022054652515390e-06
+		p5       = 4.13813679705723846039e-08
+	)
+	if x > -nearZero {
+		return 1 + x
+	}
+	k := int(log2e*x - 0.5)
+	hi := x - float64(k)*ln2Hi
+	lo := float64(k) * ln2Lo
+	r := hi - lo
+	t := r * r
+	c := r - t*(p1+t*(p2+t*(p3+t*(p4+t*p5))))
+	y := 1 - ((lo - (r*c)/(2-c)) - hi)
+	return y * math.Float64frombits(uint64(k+1023)<<52)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -57,16 +58,18 @@ func solve(t *testing.T, p *ot.Problem, prm ot.Params) *ot.Solution {
 	return sol
 }
 
+// cases are the solves the tests map; slow ones are left out with -short.
 var cases = []struct {
 	name string
 	n, m int
 	prm  ot.Params
+	slow bool
 }{
-	{"entropic-max", 150, 150, ot.Params{Eps: 0.05, CostNorm: ot.NormMax}},
-	{"entropic-none-nm", 130, 170, ot.Params{Eps: 0.5, CostNorm: ot.NormNone}},
-	{"entropic-median-small", 200, 200, ot.Params{Eps: 0.005, CostNorm: ot.NormMedian, WarmStart: true}},
-	{"exact-auction", 150, 150, ot.Params{Exact: true, CostNorm: ot.NormMean}},
-	{"exact-simplex", 120, 90, ot.Params{Exact: true}},
+	{"entropic-max", 150, 150, ot.Params{Eps: 0.05, CostNorm: ot.NormMax}, false},
+	{"entropic-none-nm", 130, 170, ot.Params{Eps: 0.5, CostNorm: ot.NormNone}, false},
+	{"entropic-median-small", 200, 200, ot.Params{Eps: 0.005, CostNorm: ot.NormMedian, WarmStart: true}, true},
+	{"exact-auction", 150, 150, ot.Params{Exact: true, CostNorm: ot.NormMean}, false},
+	{"exact-simplex", 120, 90, ot.Params{Exact: true}, false},
 }
 
 // TestMeanEqualsCE checks the decomposition: the mean of h_j over the sampled
@@ -74,6 +77,9 @@ var cases = []struct {
 func TestMeanEqualsCE(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.slow && testing.Short() {
+				t.Skip("slow solve (-short)")
+			}
 			p, sc, tc := problem(3, c.n, c.m, 5, 4, 5)
 			sol := solve(t, p, c.prm)
 			r, err := NewRep(p, sc, tc, sol.Joint, sol.Potentials)
@@ -103,6 +109,9 @@ func TestMeanEqualsCE(t *testing.T) {
 // score bit for bit as it was.
 func TestScoreUnchanged(t *testing.T) {
 	for _, c := range cases {
+		if c.slow && testing.Short() {
+			continue
+		}
 		p, _, _ := problem(5, c.n, c.m, 4, 3, 4)
 		prm := c.prm
 		prm.Tol, prm.MaxIter = 1e-7, 100000
@@ -130,6 +139,9 @@ func TestScoreUnchanged(t *testing.T) {
 func TestMixtureAtSampled(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.slow && testing.Short() {
+				t.Skip("slow solve (-short)")
+			}
 			p, sc, tc := problem(7, c.n, c.m, 6, 4, 3)
 			sol := solve(t, p, c.prm)
 			pot := sol.Potentials
@@ -209,5 +221,50 @@ func TestMixtureAtSampled(t *testing.T) {
 				t.Errorf("q_x differs from the solver's plan column by %.2g", worstSolver)
 			}
 		})
+	}
+}
+
+// TestRepFromParts builds a Rep as a worker would, from the sample's source
+// side, F and the joint table only: the same mixtures.
+func TestRepFromParts(t *testing.T) {
+	p, sc, tc := problem(11, 120, 120, 4, 3, 4)
+	sol := solve(t, p, ot.Params{Eps: 0.05, CostNorm: ot.NormMax})
+	full, err := NewRep(p, sc, tc, sol.Joint, sol.Potentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := *p
+	lean.Xt = nil
+	pot := &ot.Potentials{F: sol.Potentials.F, Eps: sol.Potentials.Eps, Scale: sol.Potentials.Scale}
+	part, err := NewRep(&lean, sc, tc, sol.Joint, pot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.Sampled() != nil {
+		t.Error("Sampled without the columns")
+	}
+	x := make([]float64, len(p.Xt))
+	for k, v := range p.Xt {
+		x[k] = float64(v)
+	}
+	a, b := make([]float64, p.M*p.La), make([]float64, p.M*p.La)
+	full.Mixtures(x, p.M, a, nil)
+	part.Mixtures(x, p.M, b, nil)
+	if !slices.Equal(a, b) {
+		t.Error("a Rep from parts gives other mixtures")
+	}
+}
+
+// TestExpNear: expNear is detmath.Exp bit for bit on (−flush, 0].
+func TestExpNear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	xs := []float64{0, -0.0, -1e-300, -1.0 / (1 << 28), -1.0/(1<<28) - 1e-20, -1e-9, -0.5, -1, -math.Ln2, -79.999999, math.Nextafter(-flush, 0)}
+	for range 200000 {
+		xs = append(xs, -flush*rng.Float64())
+	}
+	for _, x := range xs {
+		if a, b := expNear(x), detmath.Exp(x); math.Float64bits(a) != math.Float64bits(b) {
+			t.Fatalf("expNear(%v) = %v, detmath.Exp %v", x, a, b)
+		}
 	}
 }

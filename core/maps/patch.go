@@ -41,22 +41,9 @@ func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform str
 	if s <= 0 {
 		return nil, fmt.Errorf("maps: the patch stride must be positive, got %d", s)
 	}
-	h, w := -1, -1
-	for _, d := range []*dataset.Domain{src, tgt} {
-		for _, im := range d.Images {
-			if im.D > 1 || im.Layout == "nc" {
-				return nil, fmt.Errorf("maps: patch maps need 2-D feature maps; %s is %s", im.Features.Name, im.Layout)
-			}
-			if h < 0 {
-				h, w = im.H, im.W
-			}
-			if im.H != h || im.W != w {
-				return nil, fmt.Errorf("maps: patch maps need feature maps of one size; %s is %d×%d, another %d×%d", im.Features.Name, im.H, im.W, h, w)
-			}
-		}
-	}
-	if src.Dim != tgt.Dim {
-		return nil, fmt.Errorf("maps: source features have %d channels, target %d", src.Dim, tgt.Dim)
+	h, w, err := PatchGrid(src, tgt)
+	if err != nil {
+		return nil, err
 	}
 	pm := &PatchMap{Stride: s, Rows: (h + s - 1) / s, Cols: (w + s - 1) / s}
 	n := pm.Rows * pm.Cols
@@ -97,6 +84,29 @@ func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform str
 		}
 	}
 	return pm, nil
+}
+
+// PatchGrid checks that the domains' feature maps suit patch maps (2-D, one
+// size, the same channels) and returns their size.
+func PatchGrid(src, tgt *dataset.Domain) (h, w int, err error) {
+	h, w = -1, -1
+	for _, d := range []*dataset.Domain{src, tgt} {
+		for _, im := range d.Images {
+			if im.D > 1 || im.Layout == "nc" {
+				return 0, 0, fmt.Errorf("maps: patch maps need 2-D feature maps; %s is %s", im.Features.Name, im.Layout)
+			}
+			if h < 0 {
+				h, w = im.H, im.W
+			}
+			if im.H != h || im.W != w {
+				return 0, 0, fmt.Errorf("maps: patch maps need feature maps of one size; %s is %d×%d, another %d×%d", im.Features.Name, im.H, im.W, h, w)
+			}
+		}
+	}
+	if src.Dim != tgt.Dim {
+		return 0, 0, fmt.Errorf("maps: source features have %d channels, target %d", src.Dim, tgt.Dim)
+	}
+	return h, w, nil
 }
 
 // patchPixels gathers the valid pixels at the given positions of every

@@ -18,9 +18,15 @@ import (
 func Repetitions(ctx context.Context, j *otce.Job, workers int, progress func(otce.Progress)) ([]*Rep, report.Candidate) {
 	s := j.Settings
 	sm := otce.NewSummary(j.Candidate, j, s)
+	phase := func(rep int, ph string) {
+		if progress != nil {
+			progress(otce.Progress{Candidate: j.Candidate.Name, Rep: rep, K: s.K, Phase: ph})
+		}
+	}
 	var reps []*Rep
 	var last *ot.Solution
 	for rep := 0; rep < s.K; rep++ {
+		phase(rep, otce.PhaseSampling)
 		smp, err := j.Sample(rep)
 		if err != nil {
 			sm.SetError(err)
@@ -30,12 +36,14 @@ func Repetitions(ctx context.Context, j *otce.Job, workers int, progress func(ot
 			// Same pixels, same problem: the same solution.
 			sm.Add(smp, last)
 			reps = append(reps, reps[len(reps)-1])
+			phase(rep, otce.PhaseDone)
 			continue
 		}
+		phase(rep, otce.PhaseSolving)
 		bs := ot.NewLocalBlocks(smp.Problem, workers)
 		prm := otce.SolveParams(s, func(pr ot.Progress) {
 			if progress != nil {
-				progress(otce.Progress{Candidate: j.Candidate.Name, Rep: rep, K: s.K, Progress: pr})
+				progress(otce.Progress{Candidate: j.Candidate.Name, Rep: rep, K: s.K, Phase: otce.PhaseIterations, Progress: pr})
 			}
 		})
 		prm.Potentials = true
@@ -54,6 +62,7 @@ func Repetitions(ctx context.Context, j *otce.Job, workers int, progress func(ot
 			return nil, sm.Result()
 		}
 		sm.Add(smp, sol)
+		phase(rep, otce.PhaseDone)
 		last = sol
 		bs.Do(&ot.Op{Kind: ot.OpRelease})
 		runtime.GC()
