@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -276,4 +277,30 @@ func TestHostileNamesAndFlags(t *testing.T) {
 			t.Error("candidate .. dumped outside the folder")
 		}
 	})
+}
+
+// Class 4: a run that cannot fit in the memory left to the process is
+// refused before any sampling, naming the largest N that fits. The file is
+// (20000, 100, 100) float32, sparse (800 MB that take no disk), the process
+// capped at 3 GB of address space.
+func TestHostileTooWideForMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the CLI")
+	}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "wide.npy")
+	sparseNPY(t, f, "<f4", []int{20000, 100, 100}, 4)
+	l := writeTestNPY(t, filepath.Join(dir, "labels.npy"), []int{100, 100}, "|u1", make([]uint8, 10000))
+	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$@"`, "sh", builtCLI(t), "score", "-k", "1",
+		"--source-features", f, "--source-labels", l, "--target-features", f, "--target-labels", l)
+	out, err := cmd.CombinedOutput()
+	code := -1
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	msg := string(out)
+	if code != 2 || strings.Count(strings.TrimSpace(msg), "\n") != 0 ||
+		!strings.Contains(msg, "N = 10000 pixels of 20000 channels needs about") || !strings.Contains(msg, "the largest N that fits is") {
+		t.Fatalf("exit %d: %q", code, msg)
+	}
 }

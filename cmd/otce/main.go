@@ -259,7 +259,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // --dump-sample, repetition r of candidate NAME is written to
 // DIR/NAME/rep<r>/{xs,ys,xt,yt}.npy.
 func (o options) scoreOptions(name string, prog *progress) otce.Options {
-	opt := otce.Options{Workers: o.workers}
+	opt := otce.Options{Workers: o.workers, Check: checkMemory}
 	if prog != nil {
 		opt.Progress = prog.update
 	}

@@ -96,8 +96,15 @@ type Image struct {
 	Batch      int    // index along the batch axis of Features
 	D, H, W, C int    // feature grid (D = 1 for images) and channels
 	Valid      int    // number of valid pixels (voxels)
-	labels     []uint16
-	before     []int32 // valid pixels before each block of blockLen pixels
+	// The labels on the feature grid, one byte a pixel while the image
+	// has at most 255 distinct labels (codes into values, noCode for an
+	// invalid pixel), two bytes a pixel (labels, invalid) beyond.
+	labels8   []uint8
+	values    []uint16
+	lastValue uint16 // the label last encoded, and its code
+	lastCode  uint8
+	labels    []uint16
+	before    []int32 // valid pixels before each block of blockLen pixels
 }
 
 // Domain is the set of images of one domain.
@@ -283,16 +290,30 @@ func openArray(f File, key string) (*arrays.Array, error) {
 // openPair opens one feature file and its label file. It returns the
 // images, the layout chosen and a warning about that choice, if any.
 func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, string, error) {
-	fa, err := openArray(ff, opt.FeatureKey)
-	if err != nil {
-		return nil, "", "", err
+	var fa, la *arrays.Array
+	var err error
+	if ext := arrays.Extension(ff.Name()); ff.Name() == lf.Name() && (ext == ".npz" || ext == ".safetensors") {
+		// One bundle holds both: parse its directory or header once.
+		b, err := arrays.OpenBundle(ff, ff.Size(), ff.Name())
+		if err != nil {
+			return nil, "", "", err
+		}
+		if fa, err = b.Member(opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = b.Member(opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
+	} else {
+		if fa, err = openArray(ff, opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = openArray(lf, opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
 	}
 	if fa.DType.Kind == arrays.Bool {
 		return nil, "", "", fmt.Errorf("%s: features of dtype bool", fa.Name)
-	}
-	la, err := openArray(lf, opt.LabelKey)
-	if err != nil {
-		return nil, "", "", err
 	}
 	g, warning, err := chooseLayout(fa, la, opt.Layout)
 	if err != nil {
@@ -301,7 +322,7 @@ func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, str
 	out := make([]*Image, g.b)
 	for b := range out {
 		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
-			labels: make([]uint16, g.d*g.h*g.w)}
+			labels8: make([]uint8, g.d*g.h*g.w), lastValue: invalid, lastCode: noCode}
 	}
 	if err := readLabels(la, g, opt.IgnoreIndex, out, cc); err != nil {
 		return nil, "", "", err
@@ -324,7 +345,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 	if la.Fortran {
 		order = [4]int{3, 2, 1, 0}
 	}
-	chunk := 1 << 16
+	// Buffers of at most 2¹⁶ grid points (1.5 MB), and no larger than the
+	// grid: a folder of 10⁴ small images must not cost 1.5 MB an image.
+	chunk := min(1<<16, g.b*g.d*g.h*g.w)
 	if la.Fortran && g.layout == "nc" {
 		// The (1, 1, N, 1) view is not the array's shape: one Gather sorts
 		// all the positions.
@@ -342,7 +365,7 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 			im := imgs[dst[k]/npix]
 			p := dst[k] % npix
 			if v == float64(ignore) {
-				im.labels[p] = invalid
+				im.setLabel(p, invalid)
 				continue
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
@@ -351,7 +374,7 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 			if err := cc.add(uint16(v), la.Name); err != nil {
 				return err
 			}
-			im.labels[p] = uint16(v)
+			im.setLabel(p, uint16(v))
 			im.Valid++
 		}
 		idx, dst = idx[:0], dst[:0]
@@ -576,8 +599,81 @@ func labelGrid(shape []int, g grid) (b, d, h, w int, ok bool) {
 // Label returns the class label of feature pixel p of the image and whether
 // it is valid.
 func (im *Image) Label(p int) (int, bool) {
-	l := im.labels[p]
+	l := im.labelAt(p)
 	return int(l), l != invalid
+}
+
+// noCode is the one-byte code of an invalid pixel.
+const noCode = math.MaxUint8
+
+// setLabel stores label v (or invalid) of pixel p, promoting the image to
+// two bytes a pixel at its 256th distinct label.
+func (im *Image) setLabel(p int, v uint16) {
+	if im.labels8 == nil {
+		im.labels[p] = v
+		return
+	}
+	if v == im.lastValue {
+		im.labels8[p] = im.lastCode
+		return
+	}
+	code := uint8(noCode)
+	if v != invalid {
+		i := slices.Index(im.values, v)
+		if i < 0 {
+			if len(im.values) == noCode {
+				im.promote()
+				im.labels[p] = v
+				return
+			}
+			i = len(im.values)
+			im.values = append(im.values, v)
+		}
+		code = uint8(i)
+	}
+	im.lastValue, im.lastCode = v, code
+	im.labels8[p] = code
+}
+
+// promote moves the labels to two bytes a pixel.
+func (im *Image) promote() {
+	im.labels = make([]uint16, len(im.labels8))
+	for p, c := range im.labels8 {
+		if c == noCode {
+			im.labels[p] = invalid
+		} else {
+			im.labels[p] = im.values[c]
+		}
+	}
+	im.labels8, im.values = nil, nil
+}
+
+// pixels is the number of pixels of the image's grid.
+func (im *Image) pixels() int {
+	if im.labels8 != nil {
+		return len(im.labels8)
+	}
+	return len(im.labels)
+}
+
+// labelAt is the label of pixel p, or invalid.
+func (im *Image) labelAt(p int) uint16 {
+	if im.labels8 != nil {
+		c := im.labels8[p]
+		if c == noCode {
+			return invalid
+		}
+		return im.values[c]
+	}
+	return im.labels[p]
+}
+
+// valid reports whether pixel p is valid.
+func (im *Image) valid(p int) bool {
+	if im.labels8 != nil {
+		return im.labels8[p] != noCode
+	}
+	return im.labels[p] != invalid
 }
 
 // blockLen is the number of pixels of a block of the valid-pixel index.
@@ -586,12 +682,13 @@ const blockLen = 64
 // index builds the image's valid-pixel index: the number of valid pixels
 // before each block of blockLen pixels (4 bytes per 64 pixels).
 func (im *Image) index() {
-	im.before = make([]int32, (len(im.labels)+blockLen-1)/blockLen)
+	np := im.pixels()
+	im.before = make([]int32, (np+blockLen-1)/blockLen)
 	n := int32(0)
 	for b := range im.before {
 		im.before[b] = n
-		for _, l := range im.labels[b*blockLen : min((b+1)*blockLen, len(im.labels))] {
-			if l != invalid {
+		for p := b * blockLen; p < min((b+1)*blockLen, np); p++ {
+			if im.valid(p) {
 				n++
 			}
 		}
@@ -609,8 +706,8 @@ func (im *Image) ValidPixels(ranks []int) []int {
 		b, _ := slices.BinarySearch(im.before, int32(r)+1)
 		b--
 		k := int(im.before[b])
-		for p := b * blockLen; p < len(im.labels); p++ {
-			if im.labels[p] == invalid {
+		for p := b * blockLen; p < im.pixels(); p++ {
+			if !im.valid(p) {
 				continue
 			}
 			if k == r {
@@ -655,7 +752,8 @@ func (d *Domain) ClassRanks(want [][]int64) [][]int64 {
 		if left == 0 {
 			break
 		}
-		for _, l := range im.labels {
+		for p := range im.pixels() {
+			l := im.labelAt(p)
 			if l == invalid {
 				continue
 			}
@@ -705,4 +803,77 @@ func (im *Image) Gather(pix []int, dst []float64) error {
 		}
 	}
 	return im.Features.Gather(idx, dst)
+}
+
+// gatherChunk bounds the values Gather32 reads at once: 8 MB of float64
+// and as many int64 positions, whatever the number of pixels and channels.
+const gatherChunk = 1 << 20
+
+// Gather32 reads the features of the given pixels (positions (d·H + h)·W
+// + w, ascending) into dst as float32, pixel after pixel, C values each,
+// and sets bad[i] when a value of pixel i is NaN, infinite or beyond
+// float32's range. It reads in chunks of at most gatherChunk values — a
+// group of channels of all the pixels for channels-first layouts, so that
+// each pass over a channel plane goes forward once, a group of pixels
+// otherwise — so that its buffers have a fixed size.
+func (im *Image) Gather32(pix []int, dst []float32, bad []bool) error {
+	if len(pix) == 0 {
+		return nil
+	}
+	hw := int64(max(im.D, 1)) * int64(im.H) * int64(im.W)
+	base := int64(im.Batch) * hw * int64(im.C)
+	n := len(pix)
+	put := func(i, c int, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+			bad[i] = true
+		}
+		dst[i*im.C+c] = float32(v)
+	}
+	switch im.Layout {
+	case "nchw", "ncdhw":
+		g := max(gatherChunk/n, 1) // channels a chunk
+		idx := make([]int64, 0, min(g, im.C)*n)
+		vals := make([]float64, min(g, im.C)*n)
+		for c0 := 0; c0 < im.C; c0 += g {
+			c1 := min(c0+g, im.C)
+			idx = idx[:0]
+			for c := int64(c0); c < int64(c1); c++ {
+				for _, p := range pix {
+					idx = append(idx, base+c*hw+int64(p))
+				}
+			}
+			v := vals[:len(idx)]
+			if err := im.Features.Gather(idx, v); err != nil {
+				return err
+			}
+			for c := c0; c < c1; c++ {
+				for i, x := range v[(c-c0)*n : (c-c0+1)*n] {
+					put(i, c, x)
+				}
+			}
+		}
+		return nil
+	}
+	g := max(gatherChunk/im.C, 1) // pixels a chunk
+	idx := make([]int64, 0, min(g, n)*im.C)
+	vals := make([]float64, min(g, n)*im.C)
+	for i0 := 0; i0 < n; i0 += g { // nhwc, ndhwc, nc
+		i1 := min(i0+g, n)
+		idx = idx[:0]
+		for _, p := range pix[i0:i1] {
+			for c := 0; c < im.C; c++ {
+				idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
+			}
+		}
+		v := vals[:len(idx)]
+		if err := im.Features.Gather(idx, v); err != nil {
+			return err
+		}
+		for i := i0; i < i1; i++ {
+			for c := 0; c < im.C; c++ {
+				put(i, c, v[(i-i0)*im.C+c])
+			}
+		}
+	}
+	return nil
 }

@@ -594,6 +594,9 @@ type Options struct {
 	// OnSample, when set, sees each repetition's sample before it is
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
+	// Check, when set, sees the prepared job before any sampling (e.g. to
+	// refuse a run that cannot fit in memory).
+	Check func(*Job) error
 }
 
 // ScoreWith is Score with options.
@@ -606,6 +609,9 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 	phase(0, PhaseReading)
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
+	if err == nil && opt.Check != nil {
+		err = opt.Check(j)
+	}
 	if err != nil {
 		sm.SetError(err)
 		return sm.Result()

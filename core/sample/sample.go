@@ -150,6 +150,8 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 		y    int32
 	}
 	var keep []kept
+	var lastX []float32 // the last batch read
+	var lastY []int32
 	maxBatch := int64(max(maxBatchValues/max(d.Dim, 1), 1))
 	for {
 		for i := range capNow {
@@ -206,6 +208,7 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 		if err != nil {
 			return nil, err
 		}
+		lastX, lastY = x, y
 		if opt.MaxSquaredNorm > 0 {
 			if err := checkNorms(d, starts, ranks, x, badIdx, opt.MaxSquaredNorm); err != nil {
 				return nil, err
@@ -247,6 +250,12 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 		return nil, noFinite(d)
 	}
 	out.Exhausted = len(keep) < n
+	if out.rounds == 1 && out.Dropped == 0 && len(keep) == len(lastX)/max(d.Dim, 1) {
+		// One batch, every pixel kept: it is in canonical order already,
+		// and copying it would double the sample's memory.
+		out.X, out.Y, out.N = lastX, lastY, len(lastY)
+		return out, nil
+	}
 	slices.SortFunc(keep, func(a, b kept) int { return cmp64(a.rank, b.rank) })
 	out.X = make([]float32, 0, len(keep)*d.Dim)
 	out.Y = make([]int32, 0, len(keep))
@@ -356,11 +365,12 @@ func imageOf(starts []int64, r int64) int {
 
 // read gathers the features and labels of the pixels of the given sorted
 // ranks, and returns the indices (into ranks) of those with non-finite
-// features.
+// features. Beyond its N×C float32 result it allocates only the fixed
+// buffers of Image.Gather32, so that memory is O(N·C) plus a constant.
 func read(d *dataset.Domain, starts []int64, ranks []int64) ([]float32, []int32, []int, error) {
 	x := make([]float32, len(ranks)*d.Dim)
 	y := make([]int32, len(ranks))
-	var bad []int
+	isBad := make([]bool, len(ranks))
 	k := 0
 	for k < len(ranks) {
 		im := imageOf(starts, ranks[k])
@@ -372,24 +382,18 @@ func read(d *dataset.Domain, starts []int64, ranks []int64) ([]float32, []int32,
 			k++
 		}
 		pix := img.ValidPixels(local)
-		vals := make([]float64, len(pix)*d.Dim)
-		if err := img.Gather(pix, vals); err != nil {
+		if err := img.Gather32(pix, x[k0*d.Dim:k*d.Dim], isBad[k0:k]); err != nil {
 			return nil, nil, nil, err
 		}
 		for i, p := range pix {
 			l, _ := img.Label(p)
 			y[k0+i] = int32(l)
-			finite := true
-			for c := 0; c < d.Dim; c++ {
-				v := vals[i*d.Dim+c]
-				if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-					finite = false
-				}
-				x[(k0+i)*d.Dim+c] = float32(v)
-			}
-			if !finite {
-				bad = append(bad, k0+i)
-			}
+		}
+	}
+	var bad []int
+	for i, b := range isBad {
+		if b {
+			bad = append(bad, i)
 		}
 	}
 	return x, y, bad, nil
