@@ -7,7 +7,9 @@ import (
 	"encoding/xml"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -390,4 +392,67 @@ func TestProgressETAConverges(t *testing.T) {
 	if strings.Join(etas, ",") != strings.Join(want, ",") {
 		t.Errorf("ETAs after each repetition %q, want %q\n%s", etas, want, buf.String())
 	}
+}
+
+// TestGoLineAndPagesWorkflow (item 13): go.mod's go line is the lowest
+// that the required modules allow (the highest of their go lines: no
+// newer toolchain to fetch offline), the README asks for that version,
+// and the Pages workflow runs the tests before it builds and deploys.
+func TestGoLineAndPagesWorkflow(t *testing.T) {
+	root := filepath.Join("..", "..")
+	mod := string(mustRead(t, filepath.Join(root, "go.mod")))
+	goLine := ""
+	for _, l := range strings.Split(mod, "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			goLine = strings.TrimSpace(v)
+		}
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(gobin, "list", "-m", "-f", "{{if not .Main}}{{.GoVersion}}{{end}}", "all")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("go list -m all: %v (the module cache is needed)", err)
+	}
+	need := "1.0"
+	for _, v := range strings.Fields(string(out)) {
+		if semverLess(need, v) {
+			need = v
+		}
+	}
+	if semverLess(goLine, need) || semverLess(need, goLine) {
+		t.Errorf("go.mod says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", goLine, need, need)
+	}
+	readme := string(mustRead(t, filepath.Join(root, "README.md")))
+	short := strings.TrimSuffix(goLine, ".0")
+	if !strings.Contains(readme, "Go (≥ "+short) {
+		t.Errorf("the README does not ask for Go ≥ %s", short)
+	}
+	wf := string(mustRead(t, filepath.Join(root, ".github", "workflows", "pages.yml")))
+	test, build := strings.Index(wf, "run: make test"), strings.Index(wf, "run: make web")
+	if test < 0 || build < 0 || test > build {
+		t.Errorf("the Pages workflow does not run the tests before it builds the site (make test at %d, make web at %d)", test, build)
+	}
+}
+
+// semverLess compares Go versions such as 1.25, 1.25.0 and 1.26.8.
+func semverLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < 3; i++ {
+		x, y := 0, 0
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }
