@@ -480,6 +480,12 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 			break
 		}
 	}
+	if w := axisOrderWarning(fa, la, fits[0]); w != "" {
+		if warning != "" {
+			warning += "; "
+		}
+		warning += w
+	}
 	return fits[0], warning, nil
 }
 
