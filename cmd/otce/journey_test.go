@@ -456,3 +456,25 @@ func semverLess(a, b string) bool {
 	}
 	return false
 }
+
+// TestBundleWithLabelFolder (item 9): a features-only bundle beside a
+// shared folder of per-image label files says exactly how to give its
+// labels; the two ways it names both work.
+func TestBundleWithLabelFolder(t *testing.T) {
+	_, errs, code := runCLI(t, "score", "--source-features", td("src_bundle.npz"),
+		"--target-features", td("tgt_bundle.npz"), "--target-labels", td("tgt_images/labels"), "--quiet")
+	if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("exit %d, %q: want one line and exit 2", code, errs)
+	}
+	for _, want := range []string{"tgt_bundle.npz is one bundle of features", "one of 2 label files", `an array "labels" (B, H, W)`, "np.stack(maps)", "--out DIR writes per-image files"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("message %q lacks %q", errs, want)
+		}
+	}
+	// The bundle's own labels, and one (B, H, W) label file.
+	a := scoreJSON(t, "--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz"))
+	b := scoreJSON(t, "--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz"), "--target-labels", td("tgt_labels.npy"))
+	if a.CE[0] != b.CE[0] {
+		t.Errorf("CE %v with the bundle's labels, %v with tgt_labels.npy", a.CE[0], b.CE[0])
+	}
+}

@@ -139,6 +139,9 @@ func Pair(features, labels []File) ([][2]File, error) {
 	if len(features) == 1 && len(labels) == 1 {
 		return [][2]File{{features[0], labels[0]}}, nil
 	}
+	if err := bundleFolderError(features, labels); err != nil {
+		return nil, err
+	}
 	index := func(fs []File, what string) (map[string]File, []string, error) {
 		m := make(map[string]File, len(fs))
 		var stems []string
