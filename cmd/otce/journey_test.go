@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -476,5 +477,29 @@ func TestBundleWithLabelFolder(t *testing.T) {
 	b := scoreJSON(t, "--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz"), "--target-labels", td("tgt_labels.npy"))
 	if a.CE[0] != b.CE[0] {
 		t.Errorf("CE %v with the bundle's labels, %v with tgt_labels.npy", a.CE[0], b.CE[0])
+	}
+}
+
+// TestEpsAdviceZeroMedian: with a zero median cost (constant features)
+// no ε helps: the median warning alone, no advice of an infinite ε (seen
+// in the README walkthrough with a randomly initialised DeepLabV3).
+func TestEpsAdviceZeroMedian(t *testing.T) {
+	dir := t.TempDir()
+	feats := make([]float32, 2*4*4)
+	labels := []uint8{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0}
+	f := filepath.Join(dir, "f.npy")
+	l := filepath.Join(dir, "l.npy")
+	fb, _ := arrays.EncodeNPY([]int{2, 4, 4}, "<f4", feats)
+	lb, _ := arrays.EncodeNPY([]int{4, 4}, "|u1", labels)
+	os.WriteFile(f, fb, 0o644)
+	os.WriteFile(l, lb, 0o644)
+	out, errs, code := runCLI(t, "score", "--source-features", f, "--source-labels", l, "--target-features", f, "--target-labels", l, "-k", "1", "--format", "json")
+	var c report.Candidate
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil {
+		t.Fatalf("exit %d (%v): %s", code, err, errs)
+	}
+	w := strings.Join(c.Warnings, "\n")
+	if !strings.Contains(w, "the median cost is 0") || strings.Contains(w, "Inf") || strings.Contains(w, "try --eps") {
+		t.Errorf("warnings %q", c.Warnings)
 	}
 }
