@@ -152,6 +152,13 @@ def build_parser():
                         "which one is the default; then exit")
     g = p.add_argument_group("the data")
     g.add_argument("--images", metavar="DIR", help="folder of images (" + " ".join(IMAGE_EXTS) + ")")
+    g.add_argument("--volumes", metavar="DIR",
+                   help="instead of --images: a folder of 3-D volumes (.nii, .nii.gz read as nibabel does, (X, Y, Z); "
+                        ".npy (D, H, W) or (C, D, H, W)) for a 3-D model (--model-file): each goes in as (1, C, D, H, W) "
+                        "and its features come out as features/<stem>.npy (1, C, d, h, w); --labels DIR then holds "
+                        "label volumes (.nii, .nii.gz, .npy), copied unchanged to labels/; --out must be a folder")
+    g.add_argument("--volume-norm", choices=["none", "zscore"], default="none",
+                   help="intensities of --volumes: as stored (none, default) or per volume (x - mean) / std (zscore)")
     g.add_argument("--labels", metavar="DIR",
                    help="folder of label maps (.png gray or palette, .npy integer arrays), paired with the images by "
                         "stem as otce pairs files (aachen_000000_000019_leftImg8bit.png ↔ "
@@ -563,8 +570,8 @@ def write_safetensors(path, arrays):
 
 
 class Progress:
-    def __init__(self, total, quiet):
-        self.total, self.quiet, self.done, self.t0 = total, quiet, 0, time.time()
+    def __init__(self, total, quiet, unit="images"):
+        self.total, self.quiet, self.done, self.t0, self.unit = total, quiet, 0, time.time(), unit
         self.tty = sys.stderr.isatty()
 
     def step(self, n, note=""):
@@ -575,7 +582,7 @@ class Progress:
         bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
         el = time.time() - self.t0
         eta = el / frac - el if frac > 0 else 0
-        line = f"[{bar}] {self.done}/{self.total} images  {el:.0f}s elapsed, {eta:.0f}s left {note}"
+        line = f"[{bar}] {self.done}/{self.total} {self.unit}  {el:.0f}s elapsed, {eta:.0f}s left {note}"
         if self.tty:
             sys.stderr.write("\r" + line)
             if self.done >= self.total:
@@ -602,6 +609,9 @@ def export(args):
     except RuntimeError as e:
         raise UsageError(f"--device {args.device}: {full_text(e)}")
     model = load_model(args, torch).to(device)
+    if args.volumes:
+        export_volumes(args, model, torch, device)
+        return
     if args.list_layers:
         list_layers(model, args, torch, device)
         return
@@ -724,6 +734,158 @@ def export(args):
               file=sys.stderr)
     if not args.quiet:
         print(f"export_features: {len(stems)} images, layer {layer} ({side}), features {args.dtype} -> {out}",
+              file=sys.stderr)
+
+
+# ---------------------------------------------------------------- volumes
+
+VOLUME_EXTS = (".nii", ".nii.gz", ".npy")
+
+# NIfTI-1 datatype codes → NumPy types.
+NIFTI_DTYPES = {2: np.uint8, 4: np.int16, 8: np.int32, 16: np.float32, 64: np.float64, 256: np.int8,
+                512: np.uint16, 768: np.uint32, 1024: np.int64, 1280: np.uint64}
+
+
+def nifti_header(path):
+    """The NIfTI-1 header's dims, datatype, vox_offset, scl_slope and
+    scl_inter, and its byte order."""
+    import gzip
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            h = f.read(348)
+    except OSError as e:
+        raise UsageError(f"{path}: not a NIfTI file ({full_text(e)})")
+    if len(h) < 348:
+        raise UsageError(f"{path}: not a NIfTI file (shorter than a header)")
+    for bo in ("<", ">"):
+        if struct.unpack(bo + "i", h[:4])[0] == 348:
+            break
+    else:
+        raise UsageError(f"{path}: not a NIfTI-1 file (sizeof_hdr is not 348)")
+    dim = struct.unpack(bo + "8h", h[40:56])
+    if not 1 <= dim[0] <= 7:
+        raise UsageError(f"{path}: NIfTI dim[0] = {dim[0]}")
+    datatype = struct.unpack(bo + "h", h[70:72])[0]
+    vox_offset, slope, inter = struct.unpack(bo + "3f", h[108:120])
+    return list(dim[1:1 + dim[0]]), datatype, int(vox_offset), slope, inter, bo
+
+
+def read_nifti(path):
+    """A NIfTI-1 volume as nibabel's get_fdata() orders it, (X, Y, Z, ...),
+    scaled by scl_slope/scl_inter when set."""
+    import gzip
+    dims, datatype, off, slope, inter, bo = nifti_header(path)
+    if datatype not in NIFTI_DTYPES:
+        raise UsageError(f"{path}: NIfTI datatype {datatype} is not supported")
+    dt = np.dtype(NIFTI_DTYPES[datatype]).newbyteorder(bo)
+    n = int(np.prod(dims))
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        f.read(max(off, 352))
+        b = f.read(n * dt.itemsize)
+    if len(b) < n * dt.itemsize:
+        raise UsageError(f"{path}: truncated: {len(b)} bytes of voxel data, the header claims {n * dt.itemsize}")
+    a = np.frombuffer(b, dtype=dt).reshape(dims[::-1]).T  # Fortran order: X fastest
+    a = a.astype(np.float32)
+    if slope not in (0.0, 1.0) or inter != 0.0:
+        a = a * (slope if slope != 0 else 1.0) + inter
+    return a
+
+
+def read_volume(path):
+    """A volume as (C, D, H, W) float32."""
+    if path.lower().endswith(".npy"):
+        try:
+            a = np.load(path, allow_pickle=False).astype(np.float32)
+        except Exception as e:
+            raise UsageError(f"{path}: not a .npy array ({full_text(e)})")
+    else:
+        a = read_nifti(path)
+    if a.ndim == 3:
+        a = a[None]
+    elif a.ndim == 4 and not path.lower().endswith(".npy"):
+        a = np.moveaxis(a, 3, 0)  # NIfTI (X, Y, Z, C) → (C, X, Y, Z)
+    if a.ndim != 4:
+        raise UsageError(f"{path}: volume of shape {a.shape}, want (D, H, W) or (C, D, H, W)")
+    return np.ascontiguousarray(a)
+
+
+def label_volume_shape(path):
+    """The spatial shape of a label volume, from its header."""
+    if path.lower().endswith(".npy"):
+        try:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)
+        except Exception as e:
+            raise UsageError(f"{path}: not a .npy array ({full_text(e)})")
+        return tuple(d for d in a.shape if d != 1) if a.ndim > 3 else tuple(a.shape)
+    dims = nifti_header(path)[0]
+    while len(dims) > 3 and dims[-1] == 1:
+        dims = dims[:-1]
+    return tuple(dims)
+
+
+def export_volumes(args, model, torch, device):
+    """The 3-D path: each volume in as (1, C, D, H, W), its features out as
+    features/<stem>.npy (1, C, d, h, w) (layout NCDHW), the label volumes
+    copied unchanged (otce maps them onto the feature grid when each axis
+    is an integer multiple of it)."""
+    if args.list_layers:
+        raise UsageError("--list-layers shows 2-D image grids: name the layer of a 3-D model with --layer")
+    if not args.out or args.out.lower().endswith((".npz", ".safetensors")):
+        raise UsageError("--volumes writes per-volume files: --out must be a folder")
+    vols = list_files(args.volumes, VOLUME_EXTS, "volumes")
+    labels = None
+    if args.labels:
+        labels = list_files(args.labels, VOLUME_EXTS, "label volumes")
+        for s, p in vols.items():
+            if s not in labels:
+                raise UsageError(f"{p}: no label volume with stem {s!r} in {args.labels}")
+    layer = args.layer or classifier_group(model, torch, default_layer(model, torch))
+    side = args.hook if args.hook != "auto" else ("output" if args.layer else "input")
+    hook = Hook(model, layer, side, torch)
+    if isinstance(layer, list):
+        layer = "+".join(layer)
+    fdir, ldir = os.path.join(args.out, "features"), os.path.join(args.out, "labels")
+    os.makedirs(fdir, exist_ok=True)
+    if labels:
+        os.makedirs(ldir, exist_ok=True)
+    if not args.overwrite and any(n.endswith(".npy") for n in os.listdir(fdir)):
+        raise UsageError(f"{fdir}: holds features already (--overwrite replaces them)")
+    dtype = np.float16 if args.dtype == "float16" else np.float32
+    progress = Progress(len(vols), args.quiet, "volumes")
+    nonfinite = 0
+    for s, path in vols.items():
+        v = read_volume(path)
+        if args.volume_norm == "zscore":
+            sd = float(v.std())
+            v = (v - float(v.mean())) / (sd if sd > 0 else 1.0)
+        if labels:
+            ls = label_volume_shape(labels[s])
+            if tuple(ls) != tuple(v.shape[1:]):
+                raise UsageError(f"{labels[s]}: label volume of shape {tuple(ls)}, but {path} is {tuple(v.shape[1:])}")
+        with torch.no_grad():
+            f = hook.run(model, torch.from_numpy(v)[None].to(device))
+        if f.dim() != 5 or f.shape[0] != 1:
+            raise UsageError(f"layer {layer} ({side}) gives a tensor of shape {tuple(f.shape)}; want (1, C, d, h, w): "
+                             "pick a 3-D convolutional layer")
+        grid, full = tuple(f.shape[2:]), tuple(v.shape[1:])
+        if any(n % g for n, g in zip(full, grid)):
+            raise UsageError(f"{path}: the {'x'.join(map(str, grid))} feature grid of {layer} does not divide the "
+                             f"{'x'.join(map(str, full))} volume on every axis: crop or pad the volumes")
+        f = f.float().cpu().numpy().astype(dtype)
+        nonfinite += int(np.size(f) - np.count_nonzero(np.isfinite(f)))
+        np.save(os.path.join(fdir, s + ".npy"), f)
+        if labels:
+            src = labels[s]
+            ext = ".nii.gz" if src.lower().endswith(".nii.gz") else os.path.splitext(src)[1].lower()
+            with open(src, "rb") as fi, open(os.path.join(ldir, s + ext), "wb") as fo:
+                fo.write(fi.read())
+        progress.step(1, f"(features {f.shape[1]}x{'x'.join(map(str, grid))})")
+    if nonfinite:
+        print(f"export_features: warning: {nonfinite} feature values are not finite", file=sys.stderr)
+    if not args.quiet:
+        print(f"export_features: {len(vols)} volumes, layer {layer} ({side}), features {args.dtype} -> {args.out}",
               file=sys.stderr)
 
 

@@ -183,6 +183,67 @@ class ExporterTest(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("ValueError: the first line | the second line, which matters", err)
 
+    # Item 12: the 3-D path — volumes in ((D, H, W) .npy and a gzipped
+    # NIfTI read as nibabel orders it), (1, C, d, h, w) features out, the
+    # label volumes copied unchanged.
+    def test_volumes(self):
+        vdir, ldir, out = self.out("vols"), self.out("vlabels"), self.out("vfeats")
+        os.makedirs(vdir)
+        os.makedirs(ldir)
+        rng = np.random.default_rng(3)
+        v0 = rng.standard_normal((16, 12, 8)).astype(np.float32)
+        v1 = rng.standard_normal((16, 12, 8)).astype(np.float32)
+        np.save(os.path.join(vdir, "case0.npy"), v0)
+        write_nifti(os.path.join(vdir, "case1.nii.gz"), v1, 16)
+        np.save(os.path.join(ldir, "case0.npy"), (v0 > 0).astype(np.uint8))
+        write_nifti(os.path.join(ldir, "case1.nii.gz"), (v1 > 0).astype(np.uint8), 2)
+        py = self.out("net3d.py")
+        with open(py, "w") as f:
+            f.write("import torch\n"
+                    "def build_model():\n"
+                    "    return torch.nn.Sequential(torch.nn.Conv3d(1, 8, 3, stride=2, padding=1), torch.nn.ReLU(),\n"
+                    "                               torch.nn.Conv3d(8, 2, 1))\n")
+        spec = __import__("importlib.util").util.spec_from_file_location("net3d", py)
+        mod = __import__("importlib.util").util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        torch.manual_seed(0)
+        net = mod.build_model().eval()
+        ck = self.out("net3d.pth")
+        torch.save(net.state_dict(), ck)
+        code, err = run(["--model-file", py, "--checkpoint", ck, "--volumes", vdir, "--labels", ldir, "--out", out])
+        self.assertEqual(code, 0, err)
+        for name, v in (("case0", v0), ("case1", v1)):
+            f = np.load(os.path.join(out, "features", name + ".npy"))
+            self.assertEqual(f.shape, (1, 8, 8, 6, 4))
+            with torch.no_grad():
+                want = net[1](net[0](torch.from_numpy(v)[None, None])).numpy()
+            np.testing.assert_allclose(f, want, rtol=1e-5, atol=1e-5)
+        for name in ("case0.npy", "case1.nii.gz"):
+            with open(os.path.join(ldir, name), "rb") as a, open(os.path.join(out, "labels", name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+        # A label volume of another shape is named.
+        np.save(os.path.join(ldir, "case0.npy"), np.zeros((8, 12, 16), np.uint8))
+        code, err = run(["--model-file", py, "--checkpoint", ck, "--volumes", vdir, "--labels", ldir, "--out", out,
+                         "--overwrite"])
+        self.assertEqual(code, 2)
+        self.assertIn("case0.npy: label volume of shape (8, 12, 16), but", err)
+
+
+def write_nifti(path, a, datatype):
+    """A minimal NIfTI-1 file (gzipped), voxels in Fortran order as nibabel
+    writes them."""
+    import gzip
+    import struct
+    h = bytearray(348)
+    struct.pack_into("<i", h, 0, 348)
+    struct.pack_into("<8h", h, 40, a.ndim, *a.shape, *([1] * (7 - a.ndim)))
+    struct.pack_into("<hh", h, 70, datatype, a.dtype.itemsize * 8)
+    struct.pack_into("<8f", h, 76, 1, 1, 1, 1, 1, 1, 1, 1)
+    struct.pack_into("<3f", h, 108, 352, 1, 0)
+    h[344:348] = b"n+1\0"
+    with gzip.open(path, "wb") as f:
+        f.write(bytes(h) + b"\0\0\0\0" + np.asfortranarray(a).tobytes(order="F"))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -202,7 +202,7 @@ func TestExportFeaturesHelp(t *testing.T) {
 	}
 	for _, opt := range []string{"--model", "--weights", "--num-classes", "--model-file", "--factory", "--checkpoint",
 		"--layer", "--hook", "--list-layers", "--images", "--labels", "--size", "--multiple", "--mean", "--std",
-		"--out", "--dtype", "--overwrite", "--batch-size", "--device", "--threads", "--aux-loss", "--quiet"} {
+		"--out", "--dtype", "--overwrite", "--batch-size", "--device", "--threads", "--aux-loss", "--volumes", "--volume-norm", "--quiet"} {
 		if !strings.Contains(string(out), opt) {
 			t.Errorf("--help does not explain %s", opt)
 		}
