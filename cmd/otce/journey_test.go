@@ -7,12 +7,15 @@ import (
 	"encoding/xml"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -389,5 +392,114 @@ func TestProgressETAConverges(t *testing.T) {
 	}
 	if strings.Join(etas, ",") != strings.Join(want, ",") {
 		t.Errorf("ETAs after each repetition %q, want %q\n%s", etas, want, buf.String())
+	}
+}
+
+// TestGoLineAndPagesWorkflow (item 13): go.mod's go line is the lowest
+// that the required modules allow (the highest of their go lines: no
+// newer toolchain to fetch offline), the README asks for that version,
+// and the Pages workflow runs the tests before it builds and deploys.
+func TestGoLineAndPagesWorkflow(t *testing.T) {
+	root := filepath.Join("..", "..")
+	mod := string(mustRead(t, filepath.Join(root, "go.mod")))
+	goLine := ""
+	for _, l := range strings.Split(mod, "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			goLine = strings.TrimSpace(v)
+		}
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(gobin, "list", "-m", "-f", "{{if not .Main}}{{.GoVersion}}{{end}}", "all")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("go list -m all: %v (the module cache is needed)", err)
+	}
+	need := "1.0"
+	for _, v := range strings.Fields(string(out)) {
+		if semverLess(need, v) {
+			need = v
+		}
+	}
+	if semverLess(goLine, need) || semverLess(need, goLine) {
+		t.Errorf("go.mod says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", goLine, need, need)
+	}
+	readme := string(mustRead(t, filepath.Join(root, "README.md")))
+	short := strings.TrimSuffix(goLine, ".0")
+	if !strings.Contains(readme, "Go (≥ "+short) {
+		t.Errorf("the README does not ask for Go ≥ %s", short)
+	}
+	wf := string(mustRead(t, filepath.Join(root, ".github", "workflows", "pages.yml")))
+	test, build := strings.Index(wf, "run: make test"), strings.Index(wf, "run: make web")
+	if test < 0 || build < 0 || test > build {
+		t.Errorf("the Pages workflow does not run the tests before it builds the site (make test at %d, make web at %d)", test, build)
+	}
+}
+
+// semverLess compares Go versions such as 1.25, 1.25.0 and 1.26.8.
+func semverLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < 3; i++ {
+		x, y := 0, 0
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+// TestBundleWithLabelFolder (item 9): a features-only bundle beside a
+// shared folder of per-image label files says exactly how to give its
+// labels; the two ways it names both work.
+func TestBundleWithLabelFolder(t *testing.T) {
+	_, errs, code := runCLI(t, "score", "--source-features", td("src_bundle.npz"),
+		"--target-features", td("tgt_bundle.npz"), "--target-labels", td("tgt_images/labels"), "--quiet")
+	if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Fatalf("exit %d, %q: want one line and exit 2", code, errs)
+	}
+	for _, want := range []string{"tgt_bundle.npz is one bundle of features", "one of 2 label files", `an array "labels" (B, H, W)`, "np.stack(maps)", "--out DIR writes per-image files"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("message %q lacks %q", errs, want)
+		}
+	}
+	// The bundle's own labels, and one (B, H, W) label file.
+	a := scoreJSON(t, "--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz"))
+	b := scoreJSON(t, "--source-features", td("src_bundle.npz"), "--target-features", td("tgt_bundle.npz"), "--target-labels", td("tgt_labels.npy"))
+	if a.CE[0] != b.CE[0] {
+		t.Errorf("CE %v with the bundle's labels, %v with tgt_labels.npy", a.CE[0], b.CE[0])
+	}
+}
+
+// TestEpsAdviceZeroMedian: with a zero median cost (constant features)
+// no ε helps: the median warning alone, no advice of an infinite ε (seen
+// in the README walkthrough with a randomly initialised DeepLabV3).
+func TestEpsAdviceZeroMedian(t *testing.T) {
+	dir := t.TempDir()
+	feats := make([]float32, 2*4*4)
+	labels := []uint8{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0}
+	f := filepath.Join(dir, "f.npy")
+	l := filepath.Join(dir, "l.npy")
+	fb, _ := arrays.EncodeNPY([]int{2, 4, 4}, "<f4", feats)
+	lb, _ := arrays.EncodeNPY([]int{4, 4}, "|u1", labels)
+	os.WriteFile(f, fb, 0o644)
+	os.WriteFile(l, lb, 0o644)
+	out, errs, code := runCLI(t, "score", "--source-features", f, "--source-labels", l, "--target-features", f, "--target-labels", l, "-k", "1", "--format", "json")
+	var c report.Candidate
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil {
+		t.Fatalf("exit %d (%v): %s", code, err, errs)
+	}
+	w := strings.Join(c.Warnings, "\n")
+	if !strings.Contains(w, "the median cost is 0") || strings.Contains(w, "Inf") || strings.Contains(w, "try --eps") {
+		t.Errorf("warnings %q", c.Warnings)
 	}
 }

@@ -511,7 +511,7 @@ func (sm *Summary) Result() report.Candidate {
 			// The exact plan has no ε: the features themselves pair the
 			// classes no better than chance.
 			sm.warn(fmt.Sprintf("the exact coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): these features pair the source and target classes little better than chance", sol.CE, ht))
-		} else {
+		} else if d.EpsOverMedian > 0 { // (a zero median cost has its own warning above: no ε fits it)
 			sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates; %s", sol.CE, ht, d.EpsOverMedian, EpsAdvice(r.Settings, d.EpsOverMedian)))
 		}
 	}
