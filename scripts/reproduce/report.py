@@ -141,6 +141,7 @@ def sample_grid(src, tg, work, path, per=3):
 
 def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=False, skipped=None):
     S, T = list(src), list(tg)
+    _WORK[0] = work
     acc = {a: {t: [res[(s, t)][a + "_mean"] for s in S] for t in T} for a in ACC}
     zs = {t: [res[(s, t)]["zeroshot"] for s in S] for t in T}
     dist = {t: [-D.distance(src[s], tg[t]) for s in S] for t in T}
@@ -434,6 +435,23 @@ def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=Fa
     return out
 
 
+def work_of(scores):
+    """The cache folder, from a scored manifest's path (kept in the JSON's command)."""
+    return _WORK[0]
+
+
+_WORK = [None]
+
+
+def class_l1(work, s, t):
+    """L1 distance between the class shares of source s's and target t's training labels."""
+    if work is None:
+        return float("nan")
+    a = np.load(os.path.join(work, "data", f"{s}_train.npz"))["labels"]
+    b = np.load(os.path.join(work, "data", f"{t}_train.npz"))["labels"]
+    return float(np.abs(D.class_frequencies(a) - D.class_frequencies(b)).sum())
+
+
 H_, W_ = 64, 128
 
 
@@ -482,10 +500,18 @@ def discussion(headline, main, base, var_tables, T, S, res, fam, null1, nullT, v
                "them; frozen-head transfer keeps the backbone and spreads the sources further apart.")
     fams = sorted(set(fam.values()))
     if len(fams) > 1:
-        out.append("**Two families.** Family B's embeddings have 48 dimensions against family A's 32, so their "
-                   "unnormalised costs (squared Euclidean distances) have another scale; at a fixed ε = 0.1 the "
-                   "entropic plan of one family is sharper than the other's, which shifts OTCE between families "
-                   "independently of transfer. `--cost-norm median` removes that scale (the *median* variant).")
+        by = {}
+        for t in T:
+            for c in scores[("paper", t)].get("candidates", []):
+                r = (c.get("diagnostics") or {}).get("eps_over_median")
+                if r is not None and c.get("name") in fam:
+                    by.setdefault(fam[c["name"]], []).append(r)
+        rng = ", ".join(f"family {f} {min(v):.2g} … {max(v):.2g}" for f, v in sorted(by.items()))
+        out.append("**Two families.** Family B's embeddings have 48 dimensions against family A's 32, and each "
+                   "network its own feature scale, so the unnormalised costs (squared Euclidean distances) differ "
+                   f"in scale between candidates (ε ÷ median cost at the paper's setting: {rng}); at one fixed "
+                   "ε = 0.1 the candidates' couplings are not equally sharp, which moves OTCE independently of "
+                   "transfer. `--cost-norm median` removes that scale (the *median* variant).")
     ratios = [((c.get("diagnostics") or {}).get("eps_over_median")) for t in T
               for c in scores[("paper", t)].get("candidates", [])]
     ratios = [x for x in ratios if x is not None]
@@ -532,4 +558,35 @@ def discussion(headline, main, base, var_tables, T, S, res, fam, null1, nullT, v
         verdict = "helps" if va > rb else "does not help"
         out.append(f"**--sampling per-class.** Mean r {fmt(vf)} (frozen) / {fmt(va)} (fine-tuned), against "
                    f"{fmt(ra)} / {fmt(rb)} uniform: on fine-tuning it {verdict} here.")
+    # Which sources OTCE misjudged most, and what sets them apart.
+    if "OTCE" in main:
+        rows = []
+        for t in T:
+            x = np.asarray(main["OTCE"][t]["x"], float)
+            y = np.asarray([res[(s, t)]["finetune_mean"] for s in S], float)
+            ok = np.isfinite(x)
+            if ok.sum() < 3 or np.ptp(x[ok]) == 0:
+                continue
+            rx = stats.rankdata(-x)
+            ry = stats.rankdata(-y)
+            worst = np.argsort(-np.abs(rx - ry))[:2]
+            for i in worst:
+                s = S[i]
+                rows.append(f"{t}: {s} (family {fam[s]}, OTCE rank {rx[i]:.0f}, fine-tuned rank {ry[i]:.0f}, "
+                            f"zero-shot {res[(s, t)]['zeroshot']:.1f}, class-share L1 distance to the target "
+                            f"{class_l1(work_of(scores), s, t):.2f})")
+        if rows:
+            out.append("**The sources OTCE misjudged most** (largest gap between OTCE's rank and the fine-tuned "
+                       "rank, two per target): " + "; ".join(rows) + ".")
+        # Within one family.
+        fa = [s for s in S if fam[s] == "A"]
+        if len(fa) >= 4 and len(fa) < len(S):
+            idx = [S.index(s) for s in fa]
+            rr = []
+            for a in ACC:
+                v = [correlate(np.asarray(main["OTCE"][t]["x"])[idx], np.asarray(
+                    [res[(s, t)][a + "_mean"] for s in fa]))["pearson"] for t in T]
+                rr.append(float(np.nanmean(v)))
+            out.append(f"**Family A alone** ({len(fa)} sources, one architecture): OTCE's mean r is {fmt(rr[0])} "
+                       f"(frozen) / {fmt(rr[1])} (fine-tuned), against {fmt(ra)} / {fmt(rb)} over both families.")
     return out
