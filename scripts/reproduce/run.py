@@ -57,8 +57,8 @@ FULL = dict(
     ],
     n_src_train=192, n_src_feat=24, n_tgt_train=24, n_tgt_test=96,
     src_steps=400, src_batch=16, src_lr=3e-3,
-    head_steps=300, head_lr=1e-2,
-    ft_steps=100, ft_batch=8, ft_lr=2e-3,
+    head_steps=200, head_lr=1e-2,
+    ft_steps=60, ft_batch=8, ft_lr=2e-3,
     seeds=[0, 1],
     otce_n=2000, otce_k=3, emd_n=1000, emd_k=2,
 )
@@ -226,17 +226,31 @@ def load_source(torch, work, name, family):
     return m.eval()
 
 
-def transfer(torch, cfg, work, src, tg, fam):
-    """Zero-shot, frozen-head and fine-tuned target mIoU of each source, cached per pair."""
+def transfer(torch, cfg, work, src, tg, fam, reverse=False):
+    """Zero-shot, frozen-head and fine-tuned target mIoU of each source, cached per pair.
+
+    reverse takes the targets in the opposite order and waits for sources
+    still being trained: a second process started with --reverse --until
+    transfer shares the work with the first (each skips the pairs the other
+    has written; the results are deterministic and written atomically).
+    """
     import torch.nn.functional as F
     res = {}
-    for t, tdom in tg.items():
+    pairs = [(t, s) for t in (reversed(list(tg)) if reverse else tg) for s in src]
+    while pairs:
+        t, s = pairs.pop(0)
+        tdom = tg[t]
         xtr, ytr = domain_split(work, tdom, "train", cfg["n_tgt_train"], 2)
         xte, yte = domain_split(work, tdom, "test", cfg["n_tgt_test"], 3)
-        for s in src:
+        if True:
             path = os.path.join(work, "transfer", f"{s}__{t}.json")
             if os.path.exists(path):
                 res[(s, t)] = jload(path)
+                continue
+            if not os.path.exists(os.path.join(work, "models", f"{s}.json")):
+                pairs.append((t, s))  # its source is still being trained (by the other process)
+                time.sleep(10 if all(not os.path.exists(os.path.join(work, "models", f"{q}.json"))
+                                     for _, q in pairs) else 0)
                 continue
             t0 = time.time()
             r = dict(source=s, target=t, zeroshot=evaluate(torch, load_source(torch, work, s, fam[s]), xte, yte),
@@ -249,14 +263,15 @@ def transfer(torch, cfg, work, src, tg, fam):
                 with torch.no_grad():
                     emb = m.backbone(to_tensor(torch, xtr))
                     emb_f = emb.flip(-1)
-                yl = torch.from_numpy(ytr.astype(np.int64))
+                # The head learns on the embedding's grid, each cell labelled as the tool labels it: the
+                # label at (4h, 4w), nearest neighbour (16x fewer pixels than the image's).
+                yl = torch.from_numpy(ytr[:, ::4, ::4].astype(np.int64))
                 opt = torch.optim.Adam(m.head.parameters(), lr=cfg["head_lr"])
                 g = np.random.default_rng(seed)
                 for _ in range(cfg["head_steps"]):
                     flip = g.uniform() < 0.5
                     e, y = (emb_f, yl.flip(-1)) if flip else (emb, yl)
-                    logits = F.interpolate(m.head(e), size=(H, W), mode="bilinear", align_corners=False)
-                    loss = F.cross_entropy(logits, y)
+                    loss = F.cross_entropy(m.head(e), y)
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
@@ -401,9 +416,15 @@ def main(argv=None):
     ap.add_argument("--docs", default=os.path.join(ROOT, "docs"),
                     help="where REPRODUCTION.md and its figures go ('' for nowhere)")
     ap.add_argument("--rescore", action="store_true", help="drop the cached scores and score again")
+    ap.add_argument("--reverse", action="store_true",
+                    help="take the transfers in reverse order (a second process sharing the work)")
+    ap.add_argument("--until", choices=["sources", "transfer", "features"],
+                    help="stop after this stage (no report)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: on a loaded machine two OpenMP threads were 10-30x slower)")
     args = ap.parse_args(argv)
+    if args.reverse and not args.until:
+        args.until = "transfer"
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -419,13 +440,21 @@ def main(argv=None):
         dt = time.time() - t0
         timing.setdefault("first", {}).setdefault(name, dt)
         timing.setdefault("last", {})[name] = dt
-        jsave(timing_path, timing)
+        if not args.reverse:
+            jsave(timing_path, timing)
         return r
 
     src, tg, fam = build_domains(cfg)
-    meta = stage("sources", lambda: train_sources(torch, cfg, work, src, fam))
-    res = stage("transfer", lambda: transfer(torch, cfg, work, src, tg, fam))
+    if not args.reverse:
+        meta = stage("sources", lambda: train_sources(torch, cfg, work, src, fam))
+    if args.until == "sources":
+        return 0
+    res = stage("transfer", lambda: transfer(torch, cfg, work, src, tg, fam, args.reverse))
+    if args.until == "transfer":
+        return 0
     stage("features", lambda: export(work, src, tg, fam, cfg))
+    if args.until == "features":
+        return 0
     vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore))
     timing["load"] = os.getloadavg()
     jsave(timing_path, timing)
