@@ -88,7 +88,7 @@ def jload(path):
 
 def jsave(path, obj):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
         json.dump(obj, f, indent=1)
     os.replace(tmp, path)
@@ -294,8 +294,10 @@ def transfer(torch, cfg, work, src, tg, fam, reverse=False):
 
 # ---------------------------------------------------------------- features
 
-def export(work, src, tg, fam, cfg):
-    """Runs scripts/export_features.py (in this process, with the user's flags)."""
+def export(work, src, tg, fam, cfg, reverse=False):
+    """Runs scripts/export_features.py (in this process, with the user's flags).
+
+    reverse takes the bundles in the opposite order (a second process)."""
     import export_features as EF
     t0 = time.time()
     kinds = {"emb": [], "logits": ["--layer", "head", "--hook", "output"]}
@@ -315,10 +317,10 @@ def export(work, src, tg, fam, cfg):
                     jobs.append((os.path.join(work, "feats", s, f"{t}_{kind}{bn}.npz"),
                                  model + extra + ["--images", ti, "--labels", tl] + (["--adapt-bn"] if bn else [])))
     n = 0
-    for out, args in jobs:
+    for out, args in (reversed(jobs) if reverse else jobs):
         if os.path.exists(out):
             continue
-        tmp = out[:-4] + ".part.npz"
+        tmp = out[:-4] + f".part{os.getpid()}.npz"
         if os.path.exists(tmp):
             os.remove(tmp)
         rc = EF.main(args + ["--out", tmp])
@@ -351,13 +353,16 @@ def variants(cfg, otce, help_text):
     return v
 
 
-def score(work, otce, src, tg, res, cfg, rescore=False):
+def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
     help_text = subprocess.run([otce, "help"], capture_output=True, text=True).stdout + \
         subprocess.run([otce, "help"], capture_output=True, text=True).stderr
     vs = variants(cfg, otce, help_text)
     out = {}
     skipped = {}
-    for vname, (suffix, flags, _) in list(vs.items()):
+    todo = list(vs.items())
+    if reverse:  # a second process: the plain variants from the last, never the probes
+        todo = [kv for kv in reversed(todo) if kv[0] not in ("logits-zeroshot", "per-class", "adapt-bn+per-class")]
+    for vname, (suffix, flags, _) in todo:
         # Variants that only add what this build may lack are run on the first target, and dropped when
         # they give nothing new: --shared-classes without a "metrics" object, per-class sampling that gives
         # the uniform scores (a build that accepts the flag but does not implement it).
@@ -418,7 +423,7 @@ def main(argv=None):
     ap.add_argument("--rescore", action="store_true", help="drop the cached scores and score again")
     ap.add_argument("--reverse", action="store_true",
                     help="take the transfers in reverse order (a second process sharing the work)")
-    ap.add_argument("--until", choices=["sources", "transfer", "features"],
+    ap.add_argument("--until", choices=["sources", "transfer", "features", "scores"],
                     help="stop after this stage (no report)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: on a loaded machine two OpenMP threads were 10-30x slower)")
@@ -452,10 +457,12 @@ def main(argv=None):
     res = stage("transfer", lambda: transfer(torch, cfg, work, src, tg, fam, args.reverse))
     if args.until == "transfer":
         return 0
-    stage("features", lambda: export(work, src, tg, fam, cfg))
+    stage("features", lambda: export(work, src, tg, fam, cfg, args.reverse))
     if args.until == "features":
         return 0
-    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore))
+    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore, args.reverse))
+    if args.until == "scores":
+        return 0
     timing["load"] = os.getloadavg()
     jsave(timing_path, timing)
     import report
