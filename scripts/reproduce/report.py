@@ -139,7 +139,7 @@ def sample_grid(src, tg, work, path, per=3):
 
 # ---------------------------------------------------------------- the document
 
-def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=False, skipped=None):
+def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=False, skipped=None, note=""):
     S, T = list(src), list(tg)
     _WORK[0] = work
     acc = {a: {t: [res[(s, t)][a + "_mean"] for s in S] for t in T} for a in ACC}
@@ -413,6 +413,19 @@ def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=Fa
     tr_s = sum(meta[s].get("seconds", 0) for s in S)
     tf_s = sum(res[(s, t)].get("seconds", 0) for s in S for t in T)
     sc_s = sum(scores[k].get("wall_seconds", 0) for k in scores)
+    starts = [os.path.getmtime(os.path.join(work, "models", f"{s}.json")) - meta[s].get("seconds", 0) for s in S
+              if os.path.exists(os.path.join(work, "models", f"{s}.json"))]
+    if starts and not smoke:
+        if "first_end" not in timing:
+            timing["first_end"] = time.time()
+            with open(os.path.join(work, "timing.json"), "w") as f:
+                json.dump(timing, f, indent=1)
+        w(f"Wall clock of the first full run, from the first source's training to its report: "
+          f"{(timing['first_end'] - min(starts)) / 60:.0f} min (from the cached records' times).")
+        w("")
+    if note:
+        w(note)
+        w("")
     w(f"Summed from the cached records (which survive an interrupted run): training the {len(S)} sources "
       f"{tr_s:.0f} s, the {len(S) * len(T)} transfers {tf_s:.0f} s, the `otce rank` calls kept in the report "
       f"{sc_s:.0f} s.")

@@ -425,6 +425,7 @@ def main(argv=None):
                     help="take the transfers in reverse order (a second process sharing the work)")
     ap.add_argument("--until", choices=["sources", "transfer", "features", "scores"],
                     help="stop after this stage (no report)")
+    ap.add_argument("--note", default="", help="a sentence for the report's run-time section (how it was run)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: on a loaded machine two OpenMP threads were 10-30x slower)")
     args = ap.parse_args(argv)
@@ -467,7 +468,7 @@ def main(argv=None):
     jsave(timing_path, timing)
     import report
     rep = report.build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, args.docs, smoke=args.smoke,
-                       skipped=skipped)
+                       skipped=skipped, note=args.note)
     print(rep["summary"])
     return 0
 
