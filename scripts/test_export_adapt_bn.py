@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests of export_features.py --adapt-bn (AdaBN), against statistics computed by hand.
 
-  /usr/bin/python3 -m unittest scripts/test_export_adapt_bn.py
+  /usr/bin/python3 scripts/test_export_adapt_bn.py
 """
 
 import os
