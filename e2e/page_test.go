@@ -446,8 +446,9 @@ func (h *harness) labels() {
 }
 
 // screenshots: the page after a demo run at 1280×800 and at 420×900 (a
-// narrow window), for docs/ (set OTCE_E2E_DOCS=1 to write them there); at
-// both sizes nothing is wider than the window.
+// narrow window), scrolled to the run and its results, for docs/ (set
+// OTCE_E2E_DOCS=1 to write them there); at both sizes nothing is wider
+// than the window.
 func (h *harness) screenshots(root string) {
 	h.load()
 	h.setSetting("set-n", "300")
@@ -466,6 +467,9 @@ func (h *harness) screenshots(root string) {
 		if scroll > 1 {
 			h.t.Errorf("at %d×%d the page scrolls sideways by %.0f px", sz[0], sz[1], scroll)
 		}
+		// The run and its results in view.
+		eval[bool](h, `(document.getElementById("runbox").scrollIntoView(), true)`)
+		time.Sleep(200 * time.Millisecond)
 		name := fmt.Sprintf("page-%dx%d.png", sz[0], sz[1])
 		buf, err := chromedp.Run(h.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
