@@ -302,7 +302,18 @@ func (h *harness) progressPhases(fx fixture) {
 			return true;
 		})()`)
 		h.click("run")
+		if round == 0 {
+			// While the run goes, the files section is locked.
+			open := eval[[]string](h, `document.body.dataset.state !== "running" ? ["(not running)"] :
+				[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #settingsbox input, #settingsbox select")].filter(e => !e.disabled).map(e => e.id || e.outerHTML.slice(0, 60))`)
+			if len(open) > 0 {
+				h.t.Errorf("controls open while running: %v", open)
+			}
+		}
 		h.waitState(2*time.Minute, "done")
+		if n := eval[int](h, `[...document.querySelectorAll("#inputs input, #inputs button, #inputs select")].filter(e => e.disabled).length`); n > 0 {
+			h.t.Errorf("%d controls of the files section still disabled after the run", n)
+		}
 		time.Sleep(700 * time.Millisecond) // a late redraw would come within the 200 ms tick
 		seen := eval[[]string](h, `otceSeen`)
 		phase := regexp.MustCompile(`opening|reading|sampling|cost|kernel|iteration|exact|solving|summing`)
