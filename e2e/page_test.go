@@ -60,6 +60,7 @@ func TestPage(t *testing.T) {
 	t.Run("ChartsFit", func(t *testing.T) { h.t = t; h.chartsFit() })
 	t.Run("OneBarNotScaledUp", func(t *testing.T) { h.t = t; h.oneBar(good) })
 	t.Run("DemoAsksFirst", func(t *testing.T) { h.t = t; h.demoAsks(good) })
+	t.Run("RemoveAsks", func(t *testing.T) { h.t = t; h.removeAsks(good) })
 	t.Run("DemoLabelsDoNotLinger", func(t *testing.T) { h.t = t; h.demoLabels(good) })
 	t.Run("SettingsErrorMarksResults", func(t *testing.T) { h.t = t; h.settingsError(good) })
 	t.Run("ProgressPhaseAndLastWord", func(t *testing.T) { h.t = t; h.progressPhases(good) })
@@ -493,5 +494,27 @@ func (h *harness) screenshots(root string) {
 			}
 		}
 		h.t.Logf("screenshot %s", name)
+	}
+}
+
+// removeAsks: removing a candidate that holds the user's files asks first.
+func (h *harness) removeAsks(fx fixture) {
+	h.load()
+	h.setCandidate(1, "mine", fx)
+	rm := `document.querySelector("#cand-1 button[aria-label='remove candidate 1']").click()`
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	if !h.dialogOpen() {
+		h.t.Fatalf("removing a candidate with files did not ask (candidates left: %d)", eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
+	}
+	h.click("confirm-no")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 1 {
+		h.t.Errorf("after No, %d candidates", n)
+	}
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	h.click("confirm-yes")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 0 {
+		h.t.Errorf("after Yes, %d candidates", n)
 	}
 }

@@ -159,10 +159,7 @@ func (a *app) addCandidate() *candidate {
 			remove),
 		el("div", attrs{"class": "cand-files"}, c.sf.root, c.sl.root, c.tf.root),
 		c.msg, c.progress)
-	on(remove, "click", func(dom.Event) {
-		if a.running {
-			return
-		}
+	drop := func() {
 		c.root.Remove()
 		for i, x := range a.cands {
 			if x == c {
@@ -170,6 +167,24 @@ func (a *app) addCandidate() *candidate {
 				break
 			}
 		}
+	}
+	on(remove, "click", func(dom.Event) {
+		if a.running {
+			return
+		}
+		// A candidate with files of the user's is removed after a question.
+		n := 0
+		for _, fl := range []*fileList{c.sf, c.sl, c.tf} {
+			if !fl.demo {
+				n += len(fl.files)
+			}
+		}
+		if n == 0 {
+			drop()
+			return
+		}
+		a.confirm.ask(fmt.Sprintf("Remove the candidate %s and its %d file(s) from the page? (Your files on disk stay as they are.)", strings.TrimSpace(value(c.name)), n),
+			"Remove", drop)
 	})
 	a.candBox.AppendChild(c.root)
 	a.cands = append(a.cands, c)
