@@ -280,6 +280,25 @@ func (h *harness) settingsError(fx fixture) {
 	if cur["hidden"] != true && cur["stale"] != true {
 		h.t.Errorf("after the settings error %q the previous results are shown as current", cur["err"])
 	}
+	stale := func() bool {
+		return eval[bool](h, `!document.getElementById("results-stale").hidden`)
+	}
+	// The settings back as they were: current again; then other files: not.
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if stale() {
+		h.t.Errorf("with the results' own settings back, the results are still marked: %s", eval[string](h, `document.getElementById("results-stale").textContent`))
+	}
+	h.setFiles("target-labels-files", fx.tl[:1])
+	time.Sleep(300 * time.Millisecond)
+	if !stale() {
+		h.t.Error("after the files changed the results are shown as current")
+	}
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if !stale() {
+		h.t.Error("a change of settings made results of other files current again")
+	}
 }
 
 // progressPhases: while a run goes every progress text names its phase

@@ -191,8 +191,11 @@ func (a *app) addCandidate() *candidate {
 	return c
 }
 
-// changed is called when files change.
-func (a *app) changed() {}
+// changed is called when files change: results on the page are then of
+// other files.
+func (a *app) changed() {
+	a.results.markStaleFiles("the files have changed since this run; these results were made from the earlier ones, with the settings below.")
+}
 
 // ensurePool returns a pool of n workers, starting one if needed.
 func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
@@ -417,7 +420,7 @@ func (a *app) replaceWithDemo() {
 		}
 	}
 	a.target.setDemo(tl)
-	a.results.markStale("A new set of candidates: these results are of the previous one.")
+	a.results.markStaleFiles("the demo's candidates replaced the earlier ones; these results are of those, with the settings below.")
 	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
 	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")
 }
