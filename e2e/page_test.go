@@ -463,6 +463,21 @@ func (h *harness) labels() {
 	if len(live) > 0 {
 		h.t.Errorf("not live regions: %v", live)
 	}
+	// The results table sorts from the keyboard: Enter on a focused header.
+	sorted := eval[string](h, `(() => {
+		const th = document.querySelector("#results-table th[data-key=name]");
+		th.focus();
+		th.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+		const now = document.querySelector("#results-table th[data-key=name]");
+		return (now.getAttribute("aria-sort") || "none") + (document.activeElement === now ? ", focused" : ", focus lost");
+	})()`)
+	if sorted != "ascending, focused" {
+		h.t.Errorf("Enter on the Candidate header: %s, want ascending, focused", sorted)
+	}
+	// A file picker's label shows the focus of its hidden input.
+	if o := eval[string](h, `(() => { const i = document.getElementById("target-labels-files"); i.focus(); return getComputedStyle(i.closest("label")).outlineStyle; })()`); o == "none" {
+		h.t.Error("a focused file picker shows no outline")
+	}
 	// Tab order: the main controls in the page's order, none skipped.
 	order := eval[[]string](h, `(() => {
 		const seen = [];

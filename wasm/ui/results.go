@@ -334,13 +334,25 @@ func (r *resultsView) drawTable() {
 				th.SetAttribute("aria-sort", "ascending")
 			}
 		}
-		on(th, "click", func(dom.Event) {
+		sortBy := func() {
 			if r.sortKey == c.key {
 				r.desc = !r.desc
 			} else {
 				r.sortKey, r.desc = c.key, c.key == "otce" || c.key == "acc" || c.key == "conv"
 			}
 			r.drawTable()
+			// The header keeps the focus across the redraw (keyboard use).
+			if e := r.table.QuerySelector(`th[data-key="` + c.key + `"]`); e != nil {
+				e.(dom.HTMLElement).Focus()
+			}
+		}
+		on(th, "click", func(dom.Event) { sortBy() })
+		// Enter or Space sorts as a click does, for the keyboard.
+		on(th, "keydown", func(ev dom.Event) {
+			if k := ev.Underlying().Get("key").String(); k == "Enter" || k == " " {
+				ev.PreventDefault()
+				sortBy()
+			}
 		})
 		head.AppendChild(th)
 	}
