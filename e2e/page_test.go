@@ -459,9 +459,12 @@ func (h *harness) labels() {
 	for _, u := range unnamed {
 		h.t.Errorf("no label: %s", u)
 	}
-	live := eval[[]string](h, `["status", "progress-text"].filter(id => { const e = document.getElementById(id); return !e || !(e.getAttribute("aria-live") || e.getAttribute("role") === "status"); })`)
+	live := eval[[]string](h, `["status", "progress-live"].filter(id => { const e = document.getElementById(id); return !e || !(e.getAttribute("aria-live") || e.getAttribute("role") === "status"); })`)
 	if len(live) > 0 {
 		h.t.Errorf("not live regions: %v", live)
+	}
+	if said := eval[string](h, `(document.getElementById("progress-live")||{}).textContent||""`); said != "All 5 candidate(s) done." {
+		h.t.Errorf("the progress's live region says %q after the run", said)
 	}
 	// The results table sorts from the keyboard: Enter on a focused header.
 	sorted := eval[string](h, `(() => {
