@@ -229,6 +229,16 @@ func (h *harness) demoLabels(fx fixture) {
 	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != len(fx.tl) {
 		h.t.Errorf("the demo's %d target labels stayed: the list holds %d files after the user chose %d", demoLabels, n, len(fx.tl))
 	}
+	// The demo's candidates removed one by one: its target labels go with
+	// the last.
+	h.load()
+	h.loadDemo()
+	for i := 0; i < 5; i++ {
+		eval[bool](h, `(document.querySelector("#candidates .candidate button[aria-label^='remove candidate']").click(), true)`)
+	}
+	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != 0 || h.dialogOpen() {
+		h.t.Errorf("with the demo's candidates removed, %d of its target labels stay (asked: %v)", n, h.dialogOpen())
+	}
 	// Leftovers the user added by hand: one of the demo's label files next
 	// to the user's own, then the user's candidate alone.
 	h.load()

@@ -167,6 +167,16 @@ func (a *app) addCandidate() *candidate {
 				break
 			}
 		}
+		// The demo's target labels go with its last candidate: they would
+		// join the user's own and fail the pairing.
+		for _, x := range a.cands {
+			if x.demo {
+				return
+			}
+		}
+		if a.target.demo {
+			a.target.set(nil)
+		}
 	}
 	on(remove, "click", func(dom.Event) {
 		if a.running {
