@@ -60,6 +60,7 @@ func TestPage(t *testing.T) {
 	t.Run("ChartsFit", func(t *testing.T) { h.t = t; h.chartsFit() })
 	t.Run("OneBarNotScaledUp", func(t *testing.T) { h.t = t; h.oneBar(good) })
 	t.Run("DemoAsksFirst", func(t *testing.T) { h.t = t; h.demoAsks(good) })
+	t.Run("RemoveAsks", func(t *testing.T) { h.t = t; h.removeAsks(good) })
 	t.Run("DemoLabelsDoNotLinger", func(t *testing.T) { h.t = t; h.demoLabels(good) })
 	t.Run("SettingsErrorMarksResults", func(t *testing.T) { h.t = t; h.settingsError(good) })
 	t.Run("ProgressPhaseAndLastWord", func(t *testing.T) { h.t = t; h.progressPhases(good) })
@@ -228,6 +229,16 @@ func (h *harness) demoLabels(fx fixture) {
 	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != len(fx.tl) {
 		h.t.Errorf("the demo's %d target labels stayed: the list holds %d files after the user chose %d", demoLabels, n, len(fx.tl))
 	}
+	// The demo's candidates removed one by one: its target labels go with
+	// the last.
+	h.load()
+	h.loadDemo()
+	for i := 0; i < 5; i++ {
+		eval[bool](h, `(document.querySelector("#candidates .candidate button[aria-label^='remove candidate']").click(), true)`)
+	}
+	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != 0 || h.dialogOpen() {
+		h.t.Errorf("with the demo's candidates removed, %d of its target labels stay (asked: %v)", n, h.dialogOpen())
+	}
 	// Leftovers the user added by hand: one of the demo's label files next
 	// to the user's own, then the user's candidate alone.
 	h.load()
@@ -279,6 +290,25 @@ func (h *harness) settingsError(fx fixture) {
 	if cur["hidden"] != true && cur["stale"] != true {
 		h.t.Errorf("after the settings error %q the previous results are shown as current", cur["err"])
 	}
+	stale := func() bool {
+		return eval[bool](h, `!document.getElementById("results-stale").hidden`)
+	}
+	// The settings back as they were: current again; then other files: not.
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if stale() {
+		h.t.Errorf("with the results' own settings back, the results are still marked: %s", eval[string](h, `document.getElementById("results-stale").textContent`))
+	}
+	h.setFiles("target-labels-files", fx.tl[:1])
+	time.Sleep(300 * time.Millisecond)
+	if !stale() {
+		h.t.Error("after the files changed the results are shown as current")
+	}
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if !stale() {
+		h.t.Error("a change of settings made results of other files current again")
+	}
 }
 
 // progressPhases: while a run goes every progress text names its phase
@@ -302,7 +332,18 @@ func (h *harness) progressPhases(fx fixture) {
 			return true;
 		})()`)
 		h.click("run")
+		if round == 0 {
+			// While the run goes, the files section is locked.
+			open := eval[[]string](h, `document.body.dataset.state !== "running" ? ["(not running)"] :
+				[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #settingsbox input, #settingsbox select")].filter(e => !e.disabled).map(e => e.id || e.outerHTML.slice(0, 60))`)
+			if len(open) > 0 {
+				h.t.Errorf("controls open while running: %v", open)
+			}
+		}
 		h.waitState(2*time.Minute, "done")
+		if n := eval[int](h, `[...document.querySelectorAll("#inputs input, #inputs button, #inputs select")].filter(e => e.disabled).length`); n > 0 {
+			h.t.Errorf("%d controls of the files section still disabled after the run", n)
+		}
 		time.Sleep(700 * time.Millisecond) // a late redraw would come within the 200 ms tick
 		seen := eval[[]string](h, `otceSeen`)
 		phase := regexp.MustCompile(`opening|reading|sampling|cost|kernel|iteration|exact|solving|summing`)
@@ -428,9 +469,27 @@ func (h *harness) labels() {
 	for _, u := range unnamed {
 		h.t.Errorf("no label: %s", u)
 	}
-	live := eval[[]string](h, `["status", "progress-text"].filter(id => { const e = document.getElementById(id); return !e || !(e.getAttribute("aria-live") || e.getAttribute("role") === "status"); })`)
+	live := eval[[]string](h, `["status", "progress-live"].filter(id => { const e = document.getElementById(id); return !e || !(e.getAttribute("aria-live") || e.getAttribute("role") === "status"); })`)
 	if len(live) > 0 {
 		h.t.Errorf("not live regions: %v", live)
+	}
+	if said := eval[string](h, `(document.getElementById("progress-live")||{}).textContent||""`); said != "All 5 candidate(s) done." {
+		h.t.Errorf("the progress's live region says %q after the run", said)
+	}
+	// The results table sorts from the keyboard: Enter on a focused header.
+	sorted := eval[string](h, `(() => {
+		const th = document.querySelector("#results-table th[data-key=name]");
+		th.focus();
+		th.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+		const now = document.querySelector("#results-table th[data-key=name]");
+		return (now.getAttribute("aria-sort") || "none") + (document.activeElement === now ? ", focused" : ", focus lost");
+	})()`)
+	if sorted != "ascending, focused" {
+		h.t.Errorf("Enter on the Candidate header: %s, want ascending, focused", sorted)
+	}
+	// A file picker's label shows the focus of its hidden input.
+	if o := eval[string](h, `(() => { const i = document.getElementById("target-labels-files"); i.focus(); return getComputedStyle(i.closest("label")).outlineStyle; })()`); o == "none" {
+		h.t.Error("a focused file picker shows no outline")
 	}
 	// Tab order: the main controls in the page's order, none skipped.
 	order := eval[[]string](h, `(() => {
@@ -446,8 +505,9 @@ func (h *harness) labels() {
 }
 
 // screenshots: the page after a demo run at 1280×800 and at 420×900 (a
-// narrow window), for docs/ (set OTCE_E2E_DOCS=1 to write them there); at
-// both sizes nothing is wider than the window.
+// narrow window), scrolled to the run and its results, for docs/ (set
+// OTCE_E2E_DOCS=1 to write them there); at both sizes nothing is wider
+// than the window.
 func (h *harness) screenshots(root string) {
 	h.load()
 	h.setSetting("set-n", "300")
@@ -466,6 +526,9 @@ func (h *harness) screenshots(root string) {
 		if scroll > 1 {
 			h.t.Errorf("at %d×%d the page scrolls sideways by %.0f px", sz[0], sz[1], scroll)
 		}
+		// The run and its results in view.
+		eval[bool](h, `(document.getElementById("runbox").scrollIntoView(), true)`)
+		time.Sleep(200 * time.Millisecond)
 		name := fmt.Sprintf("page-%dx%d.png", sz[0], sz[1])
 		buf, err := chromedp.Run(h.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
@@ -478,5 +541,27 @@ func (h *harness) screenshots(root string) {
 			}
 		}
 		h.t.Logf("screenshot %s", name)
+	}
+}
+
+// removeAsks: removing a candidate that holds the user's files asks first.
+func (h *harness) removeAsks(fx fixture) {
+	h.load()
+	h.setCandidate(1, "mine", fx)
+	rm := `document.querySelector("#cand-1 button[aria-label='remove candidate 1']").click()`
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	if !h.dialogOpen() {
+		h.t.Fatalf("removing a candidate with files did not ask (candidates left: %d)", eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
+	}
+	h.click("confirm-no")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 1 {
+		h.t.Errorf("after No, %d candidates", n)
+	}
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	h.click("confirm-yes")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 0 {
+		h.t.Errorf("after Yes, %d candidates", n)
 	}
 }

@@ -175,6 +175,9 @@ func readEntry(ctx context.Context, e js.Value, dir string) ([]js.Value, error) 
 // add adds files, replacing any of the same name, and skipping types the core
 // does not read (a folder often holds other files).
 func (fl *fileList) add(fs []js.Value) {
+	if fl.app.running {
+		return // the inputs are locked while a run reads them
+	}
 	if fl.demo && len(fs) > 0 {
 		fl.files, fl.notes, fl.skipped, fl.demo = nil, map[string]note{}, 0, false
 	}

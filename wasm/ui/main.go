@@ -158,10 +158,7 @@ func (a *app) addCandidate() *candidate {
 			remove),
 		el("div", attrs{"class": "cand-files"}, c.sf.root, c.sl.root, c.tf.root),
 		c.msg, c.progress)
-	on(remove, "click", func(dom.Event) {
-		if a.running {
-			return
-		}
+	drop := func() {
 		c.root.Remove()
 		for i, x := range a.cands {
 			if x == c {
@@ -169,14 +166,45 @@ func (a *app) addCandidate() *candidate {
 				break
 			}
 		}
+		// The demo's target labels go with its last candidate: they would
+		// join the user's own and fail the pairing.
+		for _, x := range a.cands {
+			if x.demo {
+				return
+			}
+		}
+		if a.target.demo {
+			a.target.set(nil)
+		}
+	}
+	on(remove, "click", func(dom.Event) {
+		if a.running {
+			return
+		}
+		// A candidate with files of the user's is removed after a question.
+		n := 0
+		for _, fl := range []*fileList{c.sf, c.sl, c.tf} {
+			if !fl.demo {
+				n += len(fl.files)
+			}
+		}
+		if n == 0 {
+			drop()
+			return
+		}
+		a.confirm.ask(fmt.Sprintf("Remove the candidate %s and its %d file(s) from the page? (Your files on disk stay as they are.)", strings.TrimSpace(value(c.name)), n),
+			"Remove", drop)
 	})
 	a.candBox.AppendChild(c.root)
 	a.cands = append(a.cands, c)
 	return c
 }
 
-// changed is called when files change.
-func (a *app) changed() {}
+// changed is called when files change: results on the page are then of
+// other files.
+func (a *app) changed() {
+	a.results.markStaleFiles("the files have changed since this run; these results were made from the earlier ones, with the settings below.")
+}
 
 // ensurePool returns a pool of n workers, starting one if needed.
 func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
@@ -401,7 +429,7 @@ func (a *app) replaceWithDemo() {
 		}
 	}
 	a.target.setDemo(tl)
-	a.results.markStale("A new set of candidates: these results are of the previous one.")
+	a.results.markStaleFiles("the demo's candidates replaced the earlier ones; these results are of those, with the settings below.")
 	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
 	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")
 }

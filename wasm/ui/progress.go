@@ -18,6 +18,10 @@ type progressView struct {
 	bar   dom.Element
 	text  dom.Element
 	timer dom.Element
+	// live is read out by screen readers (aria-live): the candidate and the
+	// repetition, a change at a time, not the text redrawn five times a
+	// second.
+	live dom.Element
 
 	mu    sync.Mutex
 	st    progressState
@@ -55,9 +59,10 @@ type candProgress struct {
 func newProgressView() *progressView {
 	p := &progressView{}
 	p.bar = el("progress", attrs{"id": "overall", "max": "1", "value": "0", "aria-label": "share of the run done"})
-	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text", "aria-live": "polite"})
+	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text"})
+	p.live = el("p", attrs{"id": "progress-live", "class": "visually-hidden", "aria-live": "polite"})
 	p.timer = el("p", attrs{"id": "progress-time", "class": "progress-text"})
-	p.root = el("div", attrs{"class": "progress", "hidden": ""}, p.bar, p.text, p.timer)
+	p.root = el("div", attrs{"class": "progress", "hidden": ""}, p.bar, p.text, p.timer, p.live)
 	return p
 }
 
@@ -131,9 +136,16 @@ func (p *progressView) draw(done bool) {
 		setProp(p.bar, "value", f)
 	}
 	var parts []string
+	say := ""
 	for _, c := range st.slots {
 		if !c.active {
 			continue
+		}
+		if say == "" {
+			say = fmt.Sprintf("Candidate %d of %d, %s", c.cand, st.cands, c.name)
+			if st.k > 0 && c.rep > 0 {
+				say += fmt.Sprintf(", repetition %d of %d", c.rep, st.k)
+			}
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "Candidate %d of %d (%s)", c.cand, st.cands, c.name)
@@ -155,6 +167,12 @@ func (p *progressView) draw(done bool) {
 			b.WriteString(" · computing the cost and the kernel")
 		}
 		parts = append(parts, b.String())
+	}
+	if done {
+		say = fmt.Sprintf("All %d candidate(s) done.", st.cands)
+	}
+	if say != "" && p.live.TextContent() != say {
+		p.live.SetTextContent(say)
 	}
 	if done {
 		p.text.SetTextContent(fmt.Sprintf("All %d candidate(s) done.", st.cands))

@@ -28,9 +28,13 @@ type resultsView struct {
 	json    dom.Element
 	made    dom.Element // which settings made the results
 	stale   dom.Element // why they are not current, when they are not
-	ranking report.Ranking
-	sortKey string
-	desc    bool
+	// staleFiles is set when the files changed since the results: a
+	// return of the settings to the results' own does not make them
+	// current again.
+	staleFiles bool
+	ranking    report.Ranking
+	sortKey    string
+	desc       bool
 }
 
 func newResultsView() *resultsView {
@@ -87,6 +91,7 @@ func (r *resultsView) clear() {
 func (r *resultsView) show(cands []report.Candidate, s report.Settings) {
 	r.ranking = otce.Rank(cands, s)
 	show(r.stale, false)
+	r.staleFiles = false
 	r.root.Class().Remove("is-stale")
 	r.made.SetTextContent("Made by: " + settingsLine(s) + " · otceseg " + toolVersion() + ".")
 	var b bytes.Buffer
@@ -120,8 +125,22 @@ func (r *resultsView) markStale(why string) {
 	r.root.Class().Add("is-stale")
 }
 
-// unmarkStale takes back markStale (the settings are the results' again).
+// markStaleFiles marks the results as not current because the candidates
+// or their files changed.
+func (r *resultsView) markStaleFiles(why string) {
+	if prop(r.root, "hidden").Bool() || len(r.ranking.Candidates) == 0 {
+		return
+	}
+	r.markStale(why)
+	r.staleFiles = true
+}
+
+// unmarkStale takes back markStale when the settings are the results' again
+// and the files have not changed.
 func (r *resultsView) unmarkStale() {
+	if r.staleFiles {
+		return
+	}
 	show(r.stale, false)
 	r.root.Class().Remove("is-stale")
 }
@@ -146,11 +165,28 @@ func settingsLine(s report.Settings) string {
 }
 
 // toolVersion is the version control revision the page was built from
-// (with +dirty for uncommitted changes), or the module's version.
+// (with +dirty for uncommitted changes) when the build recorded it, else
+// the build's hash from build.json (webbuild's digest of the site's files)
+// and its Go version.
 func toolVersion() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown version)"
+	}
+	if b := js.Global().Get("otceBoot"); b.Truthy() && b.Get("build").Truthy() {
+		build := b.Get("build")
+		if h := build.Get("hash"); h.Type() == js.TypeString {
+			v := "build " + h.String()
+			if g := build.Get("go"); g.Type() == js.TypeString {
+				v += " (" + g.String() + ")"
+			}
+			for _, kv := range bi.Settings {
+				if kv.Key == "vcs.revision" && kv.Value != "" {
+					return kv.Value[:min(12, len(kv.Value))] + ", " + v
+				}
+			}
+			return v
+		}
 	}
 	rev, dirty := "", false
 	for _, kv := range bi.Settings {
@@ -298,13 +334,25 @@ func (r *resultsView) drawTable() {
 				th.SetAttribute("aria-sort", "ascending")
 			}
 		}
-		on(th, "click", func(dom.Event) {
+		sortBy := func() {
 			if r.sortKey == c.key {
 				r.desc = !r.desc
 			} else {
 				r.sortKey, r.desc = c.key, c.key == "otce" || c.key == "acc" || c.key == "conv"
 			}
 			r.drawTable()
+			// The header keeps the focus across the redraw (keyboard use).
+			if e := r.table.QuerySelector(`th[data-key="` + c.key + `"]`); e != nil {
+				e.(dom.HTMLElement).Focus()
+			}
+		}
+		on(th, "click", func(dom.Event) { sortBy() })
+		// Enter or Space sorts as a click does, for the keyboard.
+		on(th, "keydown", func(ev dom.Event) {
+			if k := ev.Underlying().Get("key").String(); k == "Enter" || k == " " {
+				ev.PreventDefault()
+				sortBy()
+			}
 		})
 		head.AppendChild(th)
 	}

@@ -193,6 +193,7 @@ func (a *app) readSettings() (report.Settings, error) {
 }
 
 func (a *app) lockSettings(b bool) {
+	a.lockInputs(b)
 	for _, f := range a.settings {
 		setDisabled(f.input, b)
 	}
