@@ -188,6 +188,10 @@ def build_parser():
                    help="CPU threads of PyTorch (default: all the cores this process may use; some builds start "
                         "with one)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--adapt-bn", action="store_true",
+                   help="re-estimate every BatchNorm layer's statistics on the images being exported (AdaBN: one "
+                        "pass over them in train mode, no gradients, momentum None, i.e. the average of the batches' "
+                        "statistics) before extracting; for target images whose statistics differ from the source's")
     return p
 
 
@@ -482,6 +486,33 @@ def list_layers(model, args, torch, device):
         print(f"{name:40s} {type(m).__name__:22s} {str(si):22s} -> {str(so)}{grid}{mark}")
 
 
+def adapt_bn(model, batches, torch):
+    """Re-estimates the statistics of every BatchNorm layer of model on batches.
+
+    AdaBN (Li et al., 2016): each BatchNorm layer's running mean and variance
+    are reset and replaced by the cumulative average over the batches of the
+    batch statistics, μ = (1/B) Σ_b mean_b(x), σ² = (1/B) Σ_b var_b(x)
+    (unbiased within a batch, as PyTorch keeps it): one forward pass in train
+    mode with momentum None and no gradients. The affine weights are kept;
+    the model is left in eval mode. Returns the number of layers re-estimated.
+    """
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    try:
+        with torch.no_grad():
+            for x in batches:
+                model(x)
+    finally:
+        for m, mom in zip(bns, saved):
+            m.momentum = mom
+        model.eval()
+    return len(bns)
+
+
 # ---------------------------------------------------------------- the data
 
 def read_image(path, size, multiple):
@@ -629,6 +660,25 @@ def export(args):
         for s, p in labels.items():
             if s not in images:
                 raise UsageError(f"{p}: no image with stem {s!r} in {args.images}")
+    if args.adapt_bn:
+        def batches():
+            mean = torch.tensor(args.mean, device=device).view(1, 3, 1, 1)
+            std = torch.tensor(args.std, device=device).view(1, 3, 1, 1)
+            stems, i = list(images), 0
+            while i < len(stems):
+                first, size = read_image(images[stems[i]], args.size, args.multiple)
+                batch, j = [first], i + 1
+                while j < len(stems) and len(batch) < args.batch_size:
+                    img, sz = read_image(images[stems[j]], args.size, args.multiple)
+                    if sz != size:
+                        break
+                    batch.append(img)
+                    j += 1
+                yield (torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).to(device) - mean) / std
+                i = j
+        if adapt_bn(model, batches(), torch) == 0:
+            print("export_features: warning: --adapt-bn: the model has no BatchNorm layer; nothing re-estimated",
+                  file=sys.stderr)
     layer = args.layer or classifier_group(model, torch, default_layer(model, torch))
     side = args.hook if args.hook != "auto" else ("output" if args.layer else "input")
     hook = Hook(model, layer, side, torch)

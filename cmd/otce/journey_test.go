@@ -395,23 +395,27 @@ func TestProgressETAConverges(t *testing.T) {
 	}
 }
 
-// TestGoLineAndPagesWorkflow (item 13): go.mod's go line is the lowest
-// that the required modules allow (the highest of their go lines: no
-// newer toolchain to fetch offline), the README asks for that version,
-// and the Pages workflow runs the tests before it builds and deploys.
+// TestGoLineAndPagesWorkflow (item 13): the go lines of go.mod, e2e/go.mod
+// and go.work are the lowest that the required modules allow (the highest
+// of their go lines: no newer toolchain to fetch offline), the README asks
+// for that version, and the Pages workflow runs the tests before it builds
+// and deploys.
 func TestGoLineAndPagesWorkflow(t *testing.T) {
 	root := filepath.Join("..", "..")
-	mod := string(mustRead(t, filepath.Join(root, "go.mod")))
-	goLine := ""
-	for _, l := range strings.Split(mod, "\n") {
-		if v, ok := strings.CutPrefix(l, "go "); ok {
-			goLine = strings.TrimSpace(v)
+	goLine := func(name string) string {
+		for _, l := range strings.Split(string(mustRead(t, filepath.Join(root, name))), "\n") {
+			if v, ok := strings.CutPrefix(l, "go "); ok {
+				return strings.TrimSpace(v)
+			}
 		}
+		t.Fatalf("%s: no go line", name)
+		return ""
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
+	// In the workspace (go.work): the modules of the product and of e2e.
 	cmd := exec.Command(gobin, "list", "-m", "-f", "{{if not .Main}}{{.GoVersion}}{{end}}", "all")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
@@ -425,11 +429,13 @@ func TestGoLineAndPagesWorkflow(t *testing.T) {
 			need = v
 		}
 	}
-	if semverLess(goLine, need) || semverLess(need, goLine) {
-		t.Errorf("go.mod says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", goLine, need, need)
+	for _, f := range []string{"go.mod", filepath.Join("e2e", "go.mod"), "go.work"} {
+		if v := goLine(f); semverLess(v, need) || semverLess(need, v) {
+			t.Errorf("%s says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", f, v, need, need)
+		}
 	}
 	readme := string(mustRead(t, filepath.Join(root, "README.md")))
-	short := strings.TrimSuffix(goLine, ".0")
+	short := strings.TrimSuffix(need, ".0")
 	if !strings.Contains(readme, "Go (≥ "+short) {
 		t.Errorf("the README does not ask for Go ≥ %s", short)
 	}

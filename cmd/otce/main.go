@@ -4,6 +4,7 @@
 //	otce score --source-features F --source-labels F --target-features F --target-labels F [flags]
 //	otce rank M.json [flags]   (or --manifest M.json)
 //	otce demo [--volumes] [flags]
+//	otce map (score's inputs | --demo NAME) --out DIR [--image STEM]… [--patch S] [--target-images DIR] [flags]
 //
 // Run "otce help" for the flags. Bad input ends with a one-line message
 // naming the file and the problem, and exit status 2.
@@ -21,7 +22,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/otce"
@@ -34,6 +37,10 @@ usage:
   otce score --source-features PATH --source-labels PATH --target-features PATH --target-labels PATH [flags]
   otce rank M.json [flags]            (or --manifest M.json)
   otce demo [--volumes] [flags]
+  otce map (score's inputs | --demo NAME [--volumes]) --out DIR [--image STEM]... [--patch S]
+           [--target-images DIR] [--max-h H] [--zoom Z] [flags]
+      where in the target images transfer fails: per-pixel maps (<stem>.npy, .png;
+      NIfTI for volumes), per-image and per-class tables (maps.json)
 
 PATH is a file (.npy, .npz, .safetensors; .png, .nii, .nii.gz labels) or a folder
 of per-image (per-volume) files paired by stem; flags may be repeated. A bundle
@@ -144,8 +151,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdRank(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "map":
+		return cmdMap(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q (score, rank, demo, help)", args[0])
+	return fmt.Errorf("unknown command %q (score, rank, demo, map, help)", args[0])
 }
 
 // parse parses the flags and checks the output format and the settings.
@@ -157,11 +166,10 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer, o *options) error 
 // parsePositional is parse allowing up to max positional arguments, which
 // may stand before, between or after the flags; it returns them.
 func parsePositional(fs *flag.FlagSet, args []string, stderr io.Writer, o *options, max int) ([]string, error) {
-	fs.SetOutput(stderr)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, exitError{2, errors.New("")}
+		if err := parseFlags(fs, args, stderr); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -205,6 +213,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if res.Error != "" {
 		return errors.New(res.Error)
 	}
+	res.Rank = 1 // a ranking of one, as its table and the page say
 	if err := writePlot(o.plot, report.Ranking{Candidates: []report.Candidate{res}, Settings: o.s}); err != nil {
 		return err
 	}
@@ -246,17 +255,34 @@ func (o options) scoreOptions(name string, prog *progress) otce.Options {
 	return opt
 }
 
-// safeName turns a candidate name into a folder name.
+// safeName turns a candidate name into a folder name: separators and
+// control characters become "_", and so do the dots of a name made only of
+// dots ("..", which would leave the --dump-sample folder).
 func safeName(name string) string {
 	if name == "" {
 		return "candidate"
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' || r == 0x7f {
 			return '_'
 		}
 		return r
 	}, name)
+	if strings.Trim(name, ".") == "" {
+		name = strings.Repeat("_", len(name))
+	}
+	return name
+}
+
+// printableName escapes the control characters of a candidate name (a
+// newline would forge lines on stderr and in the table) as Go string
+// escapes: "a\nb" is shown as a\nb.
+func printableName(name string) string {
+	if !strings.ContainsFunc(name, unicode.IsControl) {
+		return name
+	}
+	q := strconv.Quote(name)
+	return q[1 : len(q)-1]
 }
 
 func checkFormat(f string) error {
@@ -370,12 +396,25 @@ func (p paths) resolve(dir string) []string {
 // readManifest parses and checks a manifest, resolving paths against its
 // folder.
 func readManifest(path string) ([]otce.Candidate, []error, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
 	}
+	defer f.Close()
+	// Read at most one byte past the bound: an endless stream (a FIFO, a
+	// device) or a wrong file costs maxManifest bytes, not all memory.
+	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
+	}
+	if len(b) > maxManifest {
+		return nil, nil, fmt.Errorf("%s: larger than %d MiB: not a manifest (a manifest of 10⁴ candidates takes about 5 MB)", path, maxManifest>>20)
+	}
 	return parseManifest(b, path)
 }
+
+// maxManifest bounds the size of a manifest.
+const maxManifest = 16 << 20
 
 // parseManifest parses and checks the manifest b read from path.
 func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
@@ -399,6 +438,7 @@ func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
 		if mc.Name == "" {
 			mc.Name = fmt.Sprintf("candidate %d", i+1)
 		}
+		mc.Name = printableName(mc.Name)
 		if seen[mc.Name] {
 			return nil, nil, fmt.Errorf("%s: two candidates named %q", path, mc.Name)
 		}
@@ -454,7 +494,12 @@ func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o o
 		prog.candidateDone()
 		if r.Error != "" {
 			failed++
-			prog.println(fmt.Sprintf("otce: %s: %s", c.Name, oneLine(r.Error)))
+			msg := fmt.Sprintf("otce: %s: %s", printableName(c.Name), oneLine(r.Error))
+			if prog != nil {
+				prog.println(msg)
+			} else {
+				fmt.Fprintln(stderr, msg) // --quiet, or not a file: the failure is still said
+			}
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {

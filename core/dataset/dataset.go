@@ -41,6 +41,7 @@
 package dataset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -80,6 +81,13 @@ const MaxLabel = 65534
 
 const invalid = math.MaxUint16
 
+// MaxClasses is the largest number of distinct labels a domain may hold.
+// Class labels are few (Cityscapes 19, ADE20K 150, COCO-Stuff 171); a label
+// map with thousands of distinct values is an instance-id map or a depth
+// map given by mistake, and its joint table (classes² entries per row
+// block) would not fit in memory.
+const MaxClasses = 1024
+
 // Image is one image (or volume) of a domain: its features and its labels
 // mapped onto the feature grid.
 type Image struct {
@@ -89,6 +97,7 @@ type Image struct {
 	D, H, W, C int    // feature grid (D = 1 for images) and channels
 	Valid      int    // number of valid pixels (voxels)
 	labels     []uint16
+	before     []int32 // valid pixels before each block of blockLen pixels
 }
 
 // Domain is the set of images of one domain.
@@ -99,6 +108,30 @@ type Domain struct {
 	Valid    int64 // valid pixels in all images
 	Layout   string
 	Warnings []string
+	// Classes are the label values present among the valid pixels, in
+	// increasing order, and ClassPixels[k] the number of valid pixels of
+	// label Classes[k].
+	Classes     []int
+	ClassPixels []int64
+}
+
+// classCounter counts the valid pixels of each label value of a domain.
+type classCounter struct {
+	counts   []int64 // by label value, MaxLabel+1 entries
+	distinct int
+}
+
+// add counts a pixel of label v read from the file name, and refuses a
+// domain with more than MaxClasses distinct labels.
+func (cc *classCounter) add(v uint16, name string) error {
+	if cc.counts[v] == 0 {
+		cc.distinct++
+		if cc.distinct > MaxClasses {
+			return fmt.Errorf("%s: more than %d distinct label values in this domain (label %d is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?", name, MaxClasses, v)
+		}
+	}
+	cc.counts[v]++
+	return nil
 }
 
 // StemSuffixes are the trailing name parts that pairing by stem removes.
@@ -205,8 +238,9 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	d := &Domain{Name: name}
+	cc := &classCounter{counts: make([]int64, MaxLabel+1)}
 	for _, pr := range pairs {
-		imgs, layout, warning, err := openPair(pr[0], pr[1], opt)
+		imgs, layout, warning, err := openPair(pr[0], pr[1], opt, cc)
 		if err != nil {
 			return nil, err
 		}
@@ -214,6 +248,7 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 			d.Warnings = append(d.Warnings, warning) // the first such file stands for all
 		}
 		for _, im := range imgs {
+			im.index()
 			if d.Dim == 0 {
 				d.Dim = im.C
 			} else if im.C != d.Dim {
@@ -235,6 +270,12 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		}
 		return nil, fmt.Errorf("%s: no valid pixel: every label equals the ignore index %d", what, opt.IgnoreIndex)
 	}
+	for v, n := range cc.counts {
+		if n > 0 {
+			d.Classes = append(d.Classes, v)
+			d.ClassPixels = append(d.ClassPixels, n)
+		}
+	}
 	return d, nil
 }
 
@@ -244,7 +285,7 @@ func openArray(f File, key string) (*arrays.Array, error) {
 
 // openPair opens one feature file and its label file. It returns the
 // images, the layout chosen and a warning about that choice, if any.
-func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
+func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, string, error) {
 	fa, err := openArray(ff, opt.FeatureKey)
 	if err != nil {
 		return nil, "", "", err
@@ -265,7 +306,7 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
 			labels: make([]uint16, g.d*g.h*g.w)}
 	}
-	if err := readLabels(la, g, opt.IgnoreIndex, out); err != nil {
+	if err := readLabels(la, g, opt.IgnoreIndex, out, cc); err != nil {
 		return nil, "", "", err
 	}
 	return out, g.layout, warning, nil
@@ -273,8 +314,9 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 
 // readLabels maps the label array onto the feature grids of the images,
 // reading only the label voxels the grids use, in chunks whose positions in
-// the file go forward, so that a gzipped volume is inflated in one pass.
-func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
+// the file go forward, so that a gzipped volume is inflated in one pass; it
+// counts the valid pixels of each label in cc.
+func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCounter) error {
 	dims := [4]int{g.b, g.d, g.h, g.w}
 	step := [4]int64{1, int64(g.dl / g.d), int64(g.hl / g.h), int64(g.wl / g.w)}
 	// C-order strides of the label grid (B, DL, HL, WL).
@@ -308,6 +350,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
 				return labelError(la.Name, v)
+			}
+			if err := cc.add(uint16(v), la.Name); err != nil {
+				return err
 			}
 			im.labels[p] = uint16(v)
 			im.Valid++
@@ -544,23 +589,94 @@ func (im *Image) Label(p int) (int, bool) {
 	return int(l), l != invalid
 }
 
+// blockLen is the number of pixels of a block of the valid-pixel index.
+const blockLen = 64
+
+// index builds the image's valid-pixel index: the number of valid pixels
+// before each block of blockLen pixels (4 bytes per 64 pixels).
+func (im *Image) index() {
+	im.before = make([]int32, (len(im.labels)+blockLen-1)/blockLen)
+	n := int32(0)
+	for b := range im.before {
+		im.before[b] = n
+		for _, l := range im.labels[b*blockLen : min((b+1)*blockLen, len(im.labels))] {
+			if l != invalid {
+				n++
+			}
+		}
+	}
+}
+
 // ValidPixels returns the positions ((d·H + h)·W + w) of the image's valid pixels
-// whose ranks among the valid pixels are given (ascending).
+// whose ranks among the valid pixels are given (ascending). Each rank costs a
+// binary search of the block index and a scan of at most one block, so the
+// time is O(len(ranks)·(log(pixels) + 64)), whatever the image's size.
 func (im *Image) ValidPixels(ranks []int) []int {
 	out := make([]int, 0, len(ranks))
-	k, r := 0, 0
-	for p, l := range im.labels {
-		if r == len(ranks) {
+	for _, r := range ranks {
+		// The last block with at most r valid pixels before it holds rank r.
+		b, _ := slices.BinarySearch(im.before, int32(r)+1)
+		b--
+		k := int(im.before[b])
+		for p := b * blockLen; p < len(im.labels); p++ {
+			if im.labels[p] == invalid {
+				continue
+			}
+			if k == r {
+				out = append(out, p)
+				break
+			}
+			k++
+		}
+	}
+	return out
+}
+
+// ClassRanks converts ranks within classes into ranks among all the valid
+// pixels of the domain (images in order, then positions): want[k] are ranks
+// among the valid pixels of label d.Classes[k], in any order, and the
+// result's [k][i] is the domain rank of want[k][i]. One pass over the label
+// grids.
+func (d *Domain) ClassRanks(want [][]int64) [][]int64 {
+	index := make([]int32, MaxLabel+1)
+	for k, v := range d.Classes {
+		index[v] = int32(k)
+	}
+	// Each class's ranks in increasing order, and where each came from.
+	order := make([][]int, len(want))
+	out := make([][]int64, len(want))
+	for k, w := range want {
+		order[k] = make([]int, len(w))
+		for i := range order[k] {
+			order[k][i] = i
+		}
+		slices.SortFunc(order[k], func(a, b int) int { return cmp.Compare(w[a], w[b]) })
+		out[k] = make([]int64, len(w))
+	}
+	next := make([]int, len(want))         // next wanted rank of each class
+	count := make([]int64, len(d.Classes)) // valid pixels of each class so far
+	left := 0
+	for _, w := range want {
+		left += len(w)
+	}
+	var rank int64
+	for _, im := range d.Images {
+		if left == 0 {
 			break
 		}
-		if l == invalid {
-			continue
+		for _, l := range im.labels {
+			if l == invalid {
+				continue
+			}
+			k := index[l]
+			if k < int32(len(want)) && next[k] < len(order[k]) && want[k][order[k][next[k]]] == count[k] {
+				out[k][order[k][next[k]]] = rank
+				next[k]++
+				left--
+			}
+			count[k]++
+			rank++
 		}
-		for r < len(ranks) && ranks[r] == k {
-			out = append(out, p)
-			r++
-		}
-		k++
 	}
 	return out
 }

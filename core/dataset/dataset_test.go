@@ -152,3 +152,41 @@ func TestBadLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceIDsRefused: a label map of thousands of distinct values (an
+// instance-id or depth map given as labels) is refused at opening, naming
+// the file and the likely mistake, whatever the largest value; up to
+// MaxClasses distinct labels are counted per class.
+func TestInstanceIDsRefused(t *testing.T) {
+	open := func(labels []uint16) (*Domain, error) {
+		n := len(labels)
+		return Open("d", []File{NewMemFile("f.npy", npy([]int{n, 2}, "<f4", make([]float32, 2*n)))},
+			[]File{NewMemFile("ids.npy", npy([]int{n}, "<u2", labels))}, DefaultOptions())
+	}
+	ids := make([]uint16, 3000)
+	for i := range ids {
+		ids[i] = uint16(26000 + i) // Cityscapes instance ids: class·1000 + instance
+	}
+	_, err := open(ids)
+	if err == nil || !strings.HasPrefix(err.Error(), "ids.npy: more than 1024 distinct label values") || !strings.Contains(err.Error(), "instance-id") {
+		t.Fatalf("instance ids: %v", err)
+	}
+	ok := make([]uint16, 3000)
+	for i := range ok {
+		ok[i] = uint16(65534 - i%MaxClasses*7) // MaxClasses distinct, large values
+	}
+	d, err := open(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Classes) != MaxClasses || d.Classes[len(d.Classes)-1] != 65534 {
+		t.Fatalf("%d classes, last %v", len(d.Classes), d.Classes[len(d.Classes)-1])
+	}
+	var sum int64
+	for _, c := range d.ClassPixels {
+		sum += c
+	}
+	if sum != d.Valid || d.ClassPixels[len(d.ClassPixels)-1] != 3 {
+		t.Fatalf("class pixels sum %d (valid %d), last %d", sum, d.Valid, d.ClassPixels[len(d.ClassPixels)-1])
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/detmath"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -29,6 +30,7 @@ import (
 	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/metrics"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/sample"
@@ -55,6 +57,13 @@ func DefaultSettings() report.Settings {
 	}
 }
 
+// MinEps is the smallest ε accepted: the smallest normal float64, below
+// which 1/ε is +Inf.
+const MinEps = 0x1p-1022
+
+// MaxK is the largest number of repetitions accepted (the paper uses 10).
+const MaxK = 10000
+
 // CheckSettings reports the first invalid setting.
 func CheckSettings(s report.Settings) error {
 	switch {
@@ -64,6 +73,8 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("-k must be positive, got %d", s.K)
 	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
 		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
+	case s.Eps < MinEps:
+		return fmt.Errorf("--eps %v is below %v, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)", s.Eps, MinEps)
 	case !slices.Contains(CostNorms, s.CostNorm):
 		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
 	case !slices.Contains(Transforms, s.Transform):
@@ -86,8 +97,11 @@ func CheckSettings(s report.Settings) error {
 		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
 	case s.N > 1<<20:
 		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
+	case s.K > MaxK:
+		return fmt.Errorf("-k %d is larger than this tool handles (%d)", s.K, MaxK)
 	}
-	return nil
+	_, _, err := metrics.Select(s.Metrics, s.SharedClasses)
+	return err
 }
 
 // Candidate names the files of one candidate source model.
@@ -140,6 +154,11 @@ type Sample struct {
 	// AllPixels is set when both domains had at most N valid pixels: every
 	// repetition then draws the same pixels.
 	AllPixels bool
+	// Metrics are the other scores (core/metrics) of this repetition's
+	// target pixels, after the transform, by key; MetricErrors says why a
+	// score asked for could not be computed, by name. Brief keeps both.
+	Metrics      map[string]float64
+	MetricErrors map[string]string
 }
 
 // Sample draws repetition rep's pixels: a function of the seed, rep and the
@@ -147,11 +166,15 @@ type Sample struct {
 func (j *Job) Sample(rep int) (*Sample, error) {
 	s := j.Settings
 	smp := &Sample{Rep: rep}
-	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	so := sample.Options{DropNonFinite: s.DropNonFinite, PerClass: s.Sampling == "per-class"}
+	if s.Transform == "none" {
+		so.MaxSquaredNorm = sample.SafeSquaredNorm
+	}
+	src, err := sample.DrawWith(j.Source, s.N, s.Seed, uint64(2*rep), so)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	tgt, err := sample.DrawWith(j.Target, s.N, s.Seed, uint64(2*rep+1), so)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +197,7 @@ func (j *Job) Sample(rep int) (*Sample, error) {
 	if err := Transform(s.Transform, tgt.X, tgt.D); err != nil {
 		return nil, err
 	}
+	smp.Metrics, smp.MetricErrors = targetMetrics(s, tgt)
 	p := &ot.Problem{N: src.N, M: tgt.N, D: src.D}
 	var ys []int32
 	smp.SourceClasses, ys = classes(src.Y)
@@ -205,6 +229,26 @@ func (smp *Sample) Brief() *Sample {
 	p.Xs, p.Xt = nil, nil
 	b.Problem = &p
 	return &b
+}
+
+// targetMetrics computes the scores of s.Metrics on the target pixels
+// (already transformed), in float64.
+func targetMetrics(s report.Settings, tgt *sample.Pixels) (map[string]float64, map[string]string) {
+	names, _, err := metrics.Select(s.Metrics, s.SharedClasses)
+	if err != nil || len(names) == 0 {
+		return nil, nil
+	}
+	x := make([]float64, len(tgt.X))
+	for i, v := range tgt.X {
+		x[i] = float64(v)
+	}
+	vals, errs := metrics.Compute(names, x, tgt.D, tgt.Y, metrics.Options{
+		Probabilities: s.Transform == "softmax", HScoreRcond: s.HScoreRcond, GBCDiagonal: s.GBCGaussian == "diagonal",
+	})
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return vals, errs
 }
 
 // classes maps label values to dense class indices in increasing label order.
@@ -273,21 +317,29 @@ func Transform(name string, x []float32, d int) error {
 
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+	return ot.Solve(ctx, bs, smp.Problem, SolveParams(s, progress))
+}
+
+// SolveParams are the solver parameters of the settings (SolveSample's);
+// set Potentials on them to solve for a transferability map (package maps).
+func SolveParams(s report.Settings, progress func(ot.Progress)) ot.Params {
+	return ot.Params{
 		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
 		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
-	})
+	}
 }
 
 // Summary collects the repetitions of one candidate.
 type Summary struct {
-	res    report.Candidate
-	seen   map[string]bool
-	start  time.Time
-	job    *Job
-	last   *ot.Solution
-	smp    *Sample
-	phases map[string]float64
+	res     report.Candidate
+	metrics map[string][]float64 // each repetition's value, by key
+	failed  map[string]bool      // keys (or names) missing in some repetition
+	seen    map[string]bool
+	start   time.Time
+	job     *Job
+	last    *ot.Solution
+	smp     *Sample
+	phases  map[string]float64
 }
 
 // NewSummary starts the summary of a candidate.
@@ -328,6 +380,7 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 	for _, w := range smp.Warnings {
 		sm.warn(w)
 	}
+	sm.addMetrics(smp)
 	if !sol.Converged {
 		r.Converged = false
 		sm.warn(fmt.Sprintf("repetition %d did not converge: L1 marginal error %.2g after %d iterations (raise --max-iter, or see --solver emd)", smp.Rep+1, sol.MarginalError, sol.Iterations))
@@ -341,6 +394,60 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 		}
 	}
 	sm.last, sm.smp = sol, smp
+}
+
+// addMetrics records a repetition's other scores; a score that failed
+// gets a warning and is left out of the result.
+func (sm *Summary) addMetrics(smp *Sample) {
+	if sm.metrics == nil {
+		sm.metrics, sm.failed = map[string][]float64{}, map[string]bool{}
+	}
+	for k, v := range smp.Metrics {
+		sm.metrics[k] = append(sm.metrics[k], v)
+	}
+	for _, name := range slices.Sorted(maps.Keys(smp.MetricErrors)) {
+		sm.failed[name] = true
+		sm.warn(fmt.Sprintf("%s not computed: %s", name, smp.MetricErrors[name]))
+	}
+}
+
+// metricResults summarises the other scores computed in every one of the
+// k repetitions (mean, sample std, each value); the rest are left out.
+func (sm *Summary) metricResults(k int) map[string]report.Metric {
+	out := map[string]report.Metric{}
+	for key, each := range sm.metrics {
+		name := key
+		if key == metrics.ZeroShotAcc || key == metrics.ZeroShotMIoU {
+			name = "zeroshot"
+		}
+		if len(each) != k || sm.failed[name] {
+			continue
+		}
+		mean, std := meanStd(each)
+		out[key] = report.Metric{Mean: mean, Std: std, Each: slices.Clone(each)}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// meanStd returns the mean and the sample standard deviation (n − 1; 0 for
+// one value) of x.
+func meanStd(x []float64) (float64, float64) {
+	mean := 0.0
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	std := 0.0
+	if len(x) > 1 {
+		for _, v := range x {
+			std += (v - mean) * (v - mean)
+		}
+		std = math.Sqrt(std / float64(len(x)-1))
+	}
+	return mean, std
 }
 
 // Result returns the candidate's report.
@@ -366,6 +473,10 @@ func (sm *Summary) Result() report.Candidate {
 		std = math.Sqrt(std / float64(k-1))
 	}
 	r.OTCEMean, r.OTCEStd = mean, std
+	r.Metrics = sm.metricResults(k)
+	if _, na, err := metrics.Select(r.Settings.Metrics, r.Settings.SharedClasses); err == nil {
+		r.MetricsNotApplicable = na
+	}
 	sol, smp := sm.last, sm.smp
 	p := smp.Problem
 	d := &r.Diagnostics

@@ -24,7 +24,6 @@ import (
 )
 
 type app struct {
-	root     dom.Element
 	target   *fileList // target labels, shared
 	candBox  dom.Element
 	cands    []*candidate
@@ -39,6 +38,7 @@ type app struct {
 	status   dom.Element
 	progress *progressView
 	results  *resultsView
+	confirm  *confirmView
 
 	poolMu sync.Mutex
 	pool   *pool
@@ -50,6 +50,7 @@ type app struct {
 
 type candidate struct {
 	id       int
+	demo     bool // the demo's, as loaded
 	root     dom.Element
 	name     dom.Element
 	acc      dom.Element
@@ -96,6 +97,7 @@ func (a *app) build() {
 	a.progress = newProgressView()
 	a.results = newResultsView()
 	a.setErr = el("p", attrs{"class": "error", "id": "settings-error", "hidden": ""})
+	a.confirm = newConfirmView()
 
 	add(main,
 		el("section", attrs{"id": "inputs"},
@@ -116,7 +118,8 @@ func (a *app) build() {
 			el("div", attrs{"class": "row"}, a.runBtn, a.stopBtn),
 			a.status,
 			a.progress.root),
-		a.results.root)
+		a.results.root,
+		a.confirm.root)
 
 	a.addCandidate()
 	on(addBtn, "click", func(dom.Event) { a.addCandidate() })
@@ -147,7 +150,7 @@ func (a *app) addCandidate() *candidate {
 	c.tf = newFileList(a, pre+"-tf", "Target features", "The model's features of the target images.")
 	c.msg = el("p", attrs{"class": "error", "id": pre + "-error", "hidden": ""})
 	c.progress = el("div", attrs{"class": "cand-progress", "id": pre + "-progress"})
-	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate"}, "remove")
+	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate", "aria-label": fmt.Sprintf("remove candidate %d", id)}, "remove")
 	c.root = el("div", attrs{"class": "candidate", "id": pre},
 		el("div", attrs{"class": "cand-head"},
 			el("label", "Name ", c.name),
@@ -328,12 +331,51 @@ func (c *candidate) setError(msg string) {
 	show(c.msg, msg != "")
 }
 
-// loadDemo loads the built-in demo candidates as in-memory files and runs
-// them with the settings on the page.
+// hasWork reports whether the page holds files or entries of the user's
+// (not the demo's, which the demo can give back at any time).
+func (a *app) hasWork() bool {
+	lists := []*fileList{a.target}
+	for _, c := range a.cands {
+		lists = append(lists, c.sf, c.sl, c.tf)
+		if !c.demo && strings.TrimSpace(value(c.acc)) != "" {
+			return true
+		}
+	}
+	for _, fl := range lists {
+		if len(fl.files) > 0 && !fl.demo {
+			return true
+		}
+	}
+	return false
+}
+
+// loadDemo replaces the candidates and the target labels with the built-in
+// demo's, after asking when that would discard the user's files. It does
+// not run them: the user presses Run, with the settings on the page.
 func (a *app) loadDemo() {
 	if a.running {
 		return
 	}
+	if !a.hasWork() {
+		a.replaceWithDemo()
+		return
+	}
+	n := 0
+	for _, c := range a.cands {
+		if len(c.sf.files)+len(c.sl.files)+len(c.tf.files) > 0 && !c.sf.demo {
+			n++
+		}
+	}
+	a.confirm.ask(fmt.Sprintf("Load the demo? It replaces your %d candidate(s) with files and the %d target label file(s) on the page.",
+		n, len(a.target.files)), "Replace with the demo", func() { go a.replaceWithDemo() })
+}
+
+// replaceWithDemo puts the demo's candidates and target labels on the page.
+func (a *app) replaceWithDemo() {
+	if a.running {
+		return
+	}
+	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "")
 	demo, err := demoCandidates(value(a.demoKind) == "volumes")
 	if err != nil {
 		a.status.SetTextContent("Cannot build the demo: " + err.Error())
@@ -346,18 +388,20 @@ func (a *app) loadDemo() {
 	var tl []js.Value
 	for _, d := range demo {
 		c := a.addCandidate()
+		c.demo = true
 		setValue(c.name, d.name)
 		if d.accuracy != nil {
 			setValue(c.acc, strconv.FormatFloat(*d.accuracy, 'g', -1, 64))
 		}
-		c.sf.set(d.sf)
-		c.sl.set(d.sl)
-		c.tf.set(d.tf)
+		c.sf.setDemo(d.sf)
+		c.sl.setDemo(d.sl)
+		c.tf.setDemo(d.tf)
 		if tl == nil {
 			tl = d.tl
 		}
 	}
-	a.target.set(tl)
-	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Running it with the settings below.", len(demo)))
-	a.start()
+	a.target.setDemo(tl)
+	a.results.markStale("A new set of candidates: these results are of the previous one.")
+	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
+	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")
 }
