@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -265,7 +264,6 @@ func TestProgressNotTerminal(t *testing.T) {
 	p.now = clock.now
 	// Each repetition: reading/sampling, cost and plan, 20 iterations whose
 	// error falls from 1 to 1e-6 (--tol), done: 1 s per event.
-	var times []time.Time
 	for cand := 0; cand < 2; cand++ {
 		name := []string{"a", "b"}[cand]
 		p.update(otce.Progress{Candidate: name, K: 3, Phase: otce.PhaseReading})
@@ -280,7 +278,6 @@ func TestProgressNotTerminal(t *testing.T) {
 				p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseIterations, Progress: ot.Progress{Stage: 1, Stages: 1, Iteration: it, Error: e}})
 			}
 			p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseDone})
-			times = append(times, clock.t)
 		}
 		p.candidateDone()
 	}
@@ -411,10 +408,7 @@ func TestGoLineAndPagesWorkflow(t *testing.T) {
 		t.Fatalf("%s: no go line", name)
 		return ""
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
+	gobin := "go" // as go test finds it (hardening_test.go builds the CLI alike)
 	// In the workspace (go.work): the modules of the product and of e2e.
 	cmd := exec.Command(gobin, "list", "-m", "-f", "{{if not .Main}}{{.GoVersion}}{{end}}", "all")
 	cmd.Dir = root
