@@ -341,8 +341,9 @@ func TestProgressNotTerminal(t *testing.T) {
 	}
 }
 
-// TestProgressTerminal: on a terminal one line is rewritten in place, and
-// a phase change is shown at once.
+// TestProgressTerminal: on a terminal one line is rewritten in place, a
+// phase change is shown at once, and the ticker redraws the latest state
+// each second (until done).
 func TestProgressTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	clock := &fakeClock{t: time.Unix(0, 0), step: time.Millisecond}
@@ -353,9 +354,15 @@ func TestProgressTerminal(t *testing.T) {
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseSolving})
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseIterations, Progress: ot.Progress{Iteration: 1, Error: 0.5}})
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseIterations, Progress: ot.Progress{Iteration: 2, Error: 0.4}}) // within 200 ms: skipped
+	clock.step = 2 * time.Second
+	p.tick() // a second later on a terminal: the line again, the time moved on
 	p.done()
+	p.tick() // after done: nothing
 	got := buf.String()
-	if strings.Count(got, "\r\033[K") != 4 || !strings.Contains(got, "cost and plan") || !strings.Contains(got, "iteration 1 ") || strings.Contains(got, "iteration 2 ") || strings.Contains(got, "\n") {
+	// Iteration 2 is not drawn at once (within 200 ms of iteration 1) but by
+	// the tick, the latest state, 2 s on.
+	if strings.Count(got, "\r\033[K") != 5 || !strings.Contains(got, "cost and plan") || !strings.Contains(got, "iteration 1 ") ||
+		strings.Count(got, "iteration 2 ") != 1 || !strings.Contains(got, "marginal error 4.00e-01; 2 s elapsed") || strings.Contains(got, "\n") {
 		t.Errorf("terminal progress %q", got)
 	}
 }
