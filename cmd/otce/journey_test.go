@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -265,7 +264,6 @@ func TestProgressNotTerminal(t *testing.T) {
 	p.now = clock.now
 	// Each repetition: reading/sampling, cost and plan, 20 iterations whose
 	// error falls from 1 to 1e-6 (--tol), done: 1 s per event.
-	var times []time.Time
 	for cand := 0; cand < 2; cand++ {
 		name := []string{"a", "b"}[cand]
 		p.update(otce.Progress{Candidate: name, K: 3, Phase: otce.PhaseReading})
@@ -280,7 +278,6 @@ func TestProgressNotTerminal(t *testing.T) {
 				p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseIterations, Progress: ot.Progress{Stage: 1, Stages: 1, Iteration: it, Error: e}})
 			}
 			p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseDone})
-			times = append(times, clock.t)
 		}
 		p.candidateDone()
 	}
@@ -344,8 +341,9 @@ func TestProgressNotTerminal(t *testing.T) {
 	}
 }
 
-// TestProgressTerminal: on a terminal one line is rewritten in place, and
-// a phase change is shown at once.
+// TestProgressTerminal: on a terminal one line is rewritten in place, a
+// phase change is shown at once, and the ticker redraws the latest state
+// each second (until done).
 func TestProgressTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	clock := &fakeClock{t: time.Unix(0, 0), step: time.Millisecond}
@@ -356,9 +354,15 @@ func TestProgressTerminal(t *testing.T) {
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseSolving})
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseIterations, Progress: ot.Progress{Iteration: 1, Error: 0.5}})
 	p.update(otce.Progress{K: 10, Phase: otce.PhaseIterations, Progress: ot.Progress{Iteration: 2, Error: 0.4}}) // within 200 ms: skipped
+	clock.step = 2 * time.Second
+	p.tick() // a second later on a terminal: the line again, the time moved on
 	p.done()
+	p.tick() // after done: nothing
 	got := buf.String()
-	if strings.Count(got, "\r\033[K") != 4 || !strings.Contains(got, "cost and plan") || !strings.Contains(got, "iteration 1 ") || strings.Contains(got, "iteration 2 ") || strings.Contains(got, "\n") {
+	// Iteration 2 is not drawn at once (within 200 ms of iteration 1) but by
+	// the tick, the latest state, 2 s on.
+	if strings.Count(got, "\r\033[K") != 5 || !strings.Contains(got, "cost and plan") || !strings.Contains(got, "iteration 1 ") ||
+		strings.Count(got, "iteration 2 ") != 1 || !strings.Contains(got, "marginal error 4.00e-01; 2 s elapsed") || strings.Contains(got, "\n") {
 		t.Errorf("terminal progress %q", got)
 	}
 }
@@ -395,23 +399,24 @@ func TestProgressETAConverges(t *testing.T) {
 	}
 }
 
-// TestGoLineAndPagesWorkflow (item 13): go.mod's go line is the lowest
-// that the required modules allow (the highest of their go lines: no
-// newer toolchain to fetch offline), the README asks for that version,
-// and the Pages workflow runs the tests before it builds and deploys.
+// TestGoLineAndPagesWorkflow (item 13): the go lines of go.mod, e2e/go.mod
+// and go.work are the lowest that the required modules allow (the highest
+// of their go lines: no newer toolchain to fetch offline), the README asks
+// for that version, and the Pages workflow runs the tests before it builds
+// and deploys.
 func TestGoLineAndPagesWorkflow(t *testing.T) {
 	root := filepath.Join("..", "..")
-	mod := string(mustRead(t, filepath.Join(root, "go.mod")))
-	goLine := ""
-	for _, l := range strings.Split(mod, "\n") {
-		if v, ok := strings.CutPrefix(l, "go "); ok {
-			goLine = strings.TrimSpace(v)
+	goLine := func(name string) string {
+		for _, l := range strings.Split(string(mustRead(t, filepath.Join(root, name))), "\n") {
+			if v, ok := strings.CutPrefix(l, "go "); ok {
+				return strings.TrimSpace(v)
+			}
 		}
+		t.Fatalf("%s: no go line", name)
+		return ""
 	}
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
+	gobin := "go" // as go test finds it (hardening_test.go builds the CLI alike)
+	// In the workspace (go.work): the modules of the product and of e2e.
 	cmd := exec.Command(gobin, "list", "-m", "-f", "{{if not .Main}}{{.GoVersion}}{{end}}", "all")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
@@ -425,11 +430,13 @@ func TestGoLineAndPagesWorkflow(t *testing.T) {
 			need = v
 		}
 	}
-	if semverLess(goLine, need) || semverLess(need, goLine) {
-		t.Errorf("go.mod says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", goLine, need, need)
+	for _, f := range []string{"go.mod", filepath.Join("e2e", "go.mod"), "go.work"} {
+		if v := goLine(f); semverLess(v, need) || semverLess(need, v) {
+			t.Errorf("%s says go %s; the required modules need go %s, and nothing more is needed (go vet's stdversion check and a go%s build pass)", f, v, need, need)
+		}
 	}
 	readme := string(mustRead(t, filepath.Join(root, "README.md")))
-	short := strings.TrimSuffix(goLine, ".0")
+	short := strings.TrimSuffix(need, ".0")
 	if !strings.Contains(readme, "Go (≥ "+short) {
 		t.Errorf("the README does not ask for Go ≥ %s", short)
 	}

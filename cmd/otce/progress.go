@@ -45,7 +45,8 @@ type progress struct {
 	estimated bool
 	drawn     bool                   // a terminal line is on screen
 	state     func(time.Time) string // the last event's line, at a given time
-	stop      chan struct{}          // ends the ticker (not on a terminal)
+	stop      chan struct{}          // ends the ticker
+	finished  bool                   // done was called: no more ticks
 }
 
 // newProgress returns the progress of total candidates, or nil (which
@@ -63,21 +64,19 @@ func newProgress(stderr io.Writer, quiet bool, total int, s report.Settings) *pr
 		tty = true
 	}
 	p := startProgress(stderr, tty, total, s)
-	if !tty {
-		p.stop = make(chan struct{})
-		go func() {
-			tk := time.NewTicker(time.Second)
-			defer tk.Stop()
-			for {
-				select {
-				case <-p.stop:
-					return
-				case <-tk.C:
-					p.tick()
-				}
+	p.stop = make(chan struct{})
+	go func() {
+		tk := time.NewTicker(time.Second)
+		defer tk.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-tk.C:
+				p.tick()
 			}
-		}()
-	}
+		}
+	}()
 	return p
 }
 
@@ -151,13 +150,24 @@ func (p *progress) update(e otce.Progress) {
 }
 
 // tick writes the last state again, with the time elapsed now, when no
-// line was written for `every`: a long phase without events (an exact
-// plan, a big cost matrix) still shows a sign of life in a log.
+// line was written for `every` (on a terminal: for a second): a long phase
+// without events (reading big files, an exact plan, a big cost matrix)
+// still shows a sign of life.
 func (p *progress) tick() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := p.now()
-	if p.state != nil && !p.last.IsZero() && t.Sub(p.last) >= p.every {
+	if p.state == nil || p.last.IsZero() || p.finished {
+		return
+	}
+	if p.tty {
+		if t.Sub(p.last) >= time.Second { // the elapsed time moves on screen too
+			fmt.Fprintf(p.w, "\r\033[K%s", p.state(t))
+			p.drawn, p.last = true, t
+		}
+		return
+	}
+	if t.Sub(p.last) >= p.every {
 		p.line(t, p.state(t))
 	}
 }
@@ -197,13 +207,14 @@ func (p *progress) candidateDone() {
 	p.mu.Unlock()
 }
 
-// done erases the terminal's progress line, or ends the ticker.
+// done erases the terminal's progress line and ends the ticker.
 func (p *progress) done() {
 	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.finished = true
 	if p.stop != nil {
 		close(p.stop)
 		p.stop = nil
