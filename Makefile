@@ -2,7 +2,13 @@
 GO ?= go
 BIN := build/otce
 
-.PHONY: all build cli demo test test-core test-simd setup bench-go fixtures vet clean
+# staticcheck from the Go module proxy, pinned: 2026.2.2 (v0.8.2, the newest
+# `go list -m -versions honnef.co/go/tools` lists) type-checks Go 1.26.
+# Installed into build/tools on first use, outside the product's go.mod.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := build/tools/staticcheck-$(STATICCHECK_VERSION)
+
+.PHONY: all build cli demo test test-core test-simd setup bench-go fixtures check clean
 
 all: cli
 
@@ -20,12 +26,27 @@ demo: cli
 setup:
 	bash scripts/setup.sh
 
-## test: set up, then run every test (Go unit tests, CLI tests, browser end-to-end)
-test: setup
-	$(GO) vet ./core/... ./cmd/...
+## test: set up, check, then run every test (Go unit tests, CLI tests, browser end-to-end)
+test: setup check
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./core/...
 	$(MAKE) --no-print-directory test-simd
-	$(GO) test -count=1 -timeout 40m ./...
+	$(GO) test -count=1 -timeout 40m ./... ./e2e/
+
+## check: the hygiene CI holds the code to: gofmt, go mod tidy, go vet (natively and
+## for js/wasm) and staticcheck, over the product module and the e2e module alike
+check: $(STATICCHECK)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l lists:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+	cd e2e && $(GO) mod tidy -diff
+	$(GO) vet ./... ./e2e/
+	GOOS=js GOARCH=wasm $(GO) vet ./...
+	$(STATICCHECK) ./... ./e2e/
+	GOOS=js GOARCH=wasm $(STATICCHECK) ./...
+
+$(STATICCHECK):
+	@mkdir -p build/tools
+	GOBIN=$(CURDIR)/build/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv build/tools/staticcheck $@
 
 ## test-simd: the browser's SIMD kernels (wasm/simd) against the pure-Go ones, and the worker's own tests, in Node
 test-simd:
@@ -43,6 +64,8 @@ bench-go:
 fixtures:
 	/usr/bin/python3 scripts/make_array_fixtures.py
 	/usr/bin/python3 scripts/make_volume_fixtures.py
+	/usr/bin/python3 scripts/metrics_reference.py
+	/usr/bin/python3 scripts/maps_reference.py
 	/usr/bin/python3 scripts/pot_reference.py
 
 clean:

@@ -9,15 +9,14 @@ import (
 // input answered as the CLI answers it, faults survived, memory stable over
 // many candidates, and byte-identical results.
 func (h *harness) hardening(t *testing.T, root, work string, good fixture) {
-	t.Run("BadInputs", func(t *testing.T) { h.t = t; h.badInputs(root, filepath.Join(work, "bad"), good) })
-	t.Run("SameJSONAsCLI", func(t *testing.T) { h.t = t; h.sameJSONAsCLI(good) })
-	t.Run("WorkerKilled", func(t *testing.T) { h.t = t; h.workerKilled(good) })
-	t.Run("BigFileAndCancelWhileReading", func(t *testing.T) { h.t = t; h.bigFile(work) })
-	t.Run("TwentyCandidates", func(t *testing.T) {
-		h.t = t
+	h.subtest(t, "BadInputs", func() { h.badInputs(root, filepath.Join(work, "bad"), good) })
+	h.subtest(t, "SameJSONAsCLI", func() { h.sameJSONAsCLI(good) })
+	h.subtest(t, "WorkerKilled", func() { h.workerKilled(good) })
+	h.subtest(t, "BigFileAndCancelWhileReading", func() { h.bigFile(work) })
+	h.subtest(t, "TwentyCandidates", func() {
 		other, err := makeFixture(filepath.Join(work, "other20"), 2, 0.4)
 		must(h, err)
 		h.manyCandidates(good, other)
 	})
-	t.Run("IdleThenRun", func(t *testing.T) { h.t = t; h.idleThenRun(good) })
+	h.subtest(t, "IdleThenRun", func() { h.idleThenRun(good) })
 }

@@ -28,3 +28,5 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 go mod download
+# The browser tests are a module of their own (e2e/go.mod: chromedp).
+(cd e2e && go mod download)

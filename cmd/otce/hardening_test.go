@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/otceseg/otceseg/core/arrays"
@@ -57,8 +56,7 @@ func runMeasured(t *testing.T, args ...string) (string, string, int64) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("otce %s: %v\n%s", strings.Join(args, " "), err, errb.String())
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return out.String(), errb.String(), ru.Maxrss * 1024 // Linux: kilobytes
+	return out.String(), errb.String(), maxRSS(cmd.ProcessState)
 }
 
 // sparseNPY writes a .npy header for shape and extends the file to the

@@ -55,7 +55,7 @@ func wantOneLine(t *testing.T, args []string, want ...string) string {
 	return errs
 }
 
-func writeNPY(t *testing.T, path string, shape []int, descr string, data any) string {
+func writeTestNPY(t *testing.T, path string, shape []int, descr string, data any) string {
 	t.Helper()
 	b, err := arrays.EncodeNPY(shape, descr, data)
 	if err != nil {
@@ -79,8 +79,8 @@ func TestHostileInstanceIDs(t *testing.T) {
 	for i := range ids {
 		ids[i] = uint16(24000 + i%3000) // Cityscapes-style instance ids
 	}
-	f := writeNPY(t, filepath.Join(dir, "f.npy"), []int{n, 6}, "<f4", feats)
-	l := writeNPY(t, filepath.Join(dir, "inst_instanceIds.npy"), []int{n}, "<u2", ids)
+	f := writeTestNPY(t, filepath.Join(dir, "f.npy"), []int{n, 6}, "<f4", feats)
+	l := writeTestNPY(t, filepath.Join(dir, "inst_instanceIds.npy"), []int{n}, "<u2", ids)
 	wantOneLine(t, scoreArgs("--source-features", f, "--source-labels", l), "inst_instanceIds.npy: more than 1024 distinct label values", "instance-id")
 }
 
@@ -290,7 +290,7 @@ func TestHostileTooWideForMemory(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "wide.npy")
 	sparseNPY(t, f, "<f4", []int{20000, 100, 100}, 4)
-	l := writeNPY(t, filepath.Join(dir, "labels.npy"), []int{100, 100}, "|u1", make([]uint8, 10000))
+	l := writeTestNPY(t, filepath.Join(dir, "labels.npy"), []int{100, 100}, "|u1", make([]uint8, 10000))
 	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$@"`, "sh", builtCLI(t), "score", "-k", "1",
 		"--source-features", f, "--source-labels", l, "--target-features", f, "--target-labels", l)
 	out, err := cmd.CombinedOutput()

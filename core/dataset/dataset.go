@@ -179,6 +179,9 @@ func Pair(features, labels []File) ([][2]File, error) {
 	if len(features) == 1 && len(labels) == 1 {
 		return [][2]File{{features[0], labels[0]}}, nil
 	}
+	if err := bundleFolderError(features, labels); err != nil {
+		return nil, err
+	}
 	index := func(fs []File, what string) (map[string]File, []string, error) {
 		m := make(map[string]File, len(fs))
 		var stems []string
@@ -547,6 +550,12 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 				fa.Name, fs, la.Name, la.Shape, fits[0].layout, g.layout, fits[0].layout)
 			break
 		}
+	}
+	if w := axisOrderWarning(fa, la, fits[0]); w != "" {
+		if warning != "" {
+			warning += "; "
+		}
+		warning += w
 	}
 	return fits[0], warning, nil
 }

@@ -375,7 +375,6 @@ type denseRows struct {
 	blocks  []*RowBlock
 	bufs    [][]Bid
 	errs    []error
-	slack   []float64
 	worst   []float64
 }
 

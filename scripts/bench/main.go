@@ -75,10 +75,10 @@ type potRun struct {
 }
 
 type row struct {
-	S       setting
-	CLI     cliRun
-	Prof    profRun
-	POT     []potRun
+	S    setting
+	CLI  cliRun
+	Prof profRun
+	POT  []potRun
 	// Converged is POT's converged entropic reference of repetition 0
 	// (scripts/pot_converged.py), for the authors' setting up to -pot-emd-max.
 	Converged *potRun `json:",omitempty"`

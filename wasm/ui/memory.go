@@ -15,15 +15,6 @@ import (
 // data, so plan for half of it.
 const workerBudget = 2 << 30
 
-// workerBytes estimates the largest memory a worker needs to host its share
-// of the blocks of an n×m problem of dimension d: its rows of the float32
-// kernel and their vectors (ot.MemoryBytes), its copy of the sampled
-// features, and for the sampler the sample it keeps and, when the exact plan
-// is solved there (exactOnPool false), the cost rows of the other workers.
-func workerBytes(n, m, d, workers int) int64 {
-	return workerBytesExact(n, m, d, workers, false)
-}
-
 // exactOnPool reports whether the exact plan of an n×m problem (--solver
 // emd, or the warm start at a small ε) must run over the pool's row blocks
 // (ot.ExactOverBlocks) because the dense cost does not fit in the sampler
@@ -48,8 +39,11 @@ func splitMinRows() int {
 	return 0
 }
 
-// workerBytesExact is workerBytes with the exact plan on the pool (onPool)
-// or on the sampler.
+// workerBytesExact estimates the largest memory a worker needs to host its
+// share of the blocks of an n×m problem of dimension d: its rows of the
+// float32 kernel and their vectors (ot.MemoryBytes), its copy of the sampled
+// features, and for the sampler the sample it keeps and, when the exact plan
+// is solved there (onPool false), the cost rows of the other workers.
 func workerBytesExact(n, m, d, workers int, onPool bool) int64 {
 	part := ot.Partition(n)
 	if workers > len(part) {
@@ -109,6 +103,7 @@ func checkMemory(n, m, d, workers int) error {
 			msg += fmt.Sprintf("; with 8 workers, %d", best)
 		}
 	}
+	//lint:ignore ST1005 a sentence shown to the person as it is
 	return fmt.Errorf("%s.", msg)
 }
 

@@ -15,138 +15,7 @@ import (
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
-	"honnef.co/go/js/dom/v2"
 )
-
-// progressView shows where a run is and how long it may take.
-type progressView struct {
-	root  dom.Element
-	bar   dom.Element
-	text  dom.Element
-	timer dom.Element
-
-	mu    sync.Mutex
-	st    progressState
-	start time.Time
-}
-
-type progressState struct {
-	cands, k  int
-	repsDone  int     // repetitions finished over the whole run
-	repIters  float64 // mean iterations of the finished repetitions
-	itersSeen int
-	solved    int // repetitions solved (for repIters)
-	// slots are the candidates running at once, one a slot (several only
-	// when small problems run side by side in the workers).
-	slots []candProgress
-}
-
-// candProgress is where one running candidate is.
-type candProgress struct {
-	active bool
-	cand   int
-	name   string
-	rep    int
-	phase  string
-	ot     ot.Progress
-	done   int // this candidate's finished repetitions (counted in repsDone)
-}
-
-func newProgressView() *progressView {
-	p := &progressView{}
-	p.bar = el("progress", attrs{"id": "overall", "max": "1", "value": "0"})
-	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text"})
-	p.timer = el("p", attrs{"id": "progress-time", "class": "progress-text"})
-	p.root = el("div", attrs{"class": "progress", "hidden": ""}, p.bar, p.text, p.timer)
-	return p
-}
-
-// progressSlot is one running candidate's handle on the progress view.
-type progressSlot struct {
-	pv *progressView
-	i  int
-}
-
-// update changes the run's state and the slot's candidate under the lock.
-func (ps progressSlot) update(f func(g *progressState, c *candProgress)) {
-	ps.pv.mu.Lock()
-	f(&ps.pv.st, &ps.pv.st.slots[ps.i])
-	ps.pv.mu.Unlock()
-}
-
-// fraction estimates the share of the run done: finished repetitions, plus
-// each running one's iterations against the mean of the finished ones (or
-// its ε stage while none has finished).
-func (st *progressState) fraction() float64 {
-	total := float64(st.cands * st.k)
-	if total == 0 {
-		return 0
-	}
-	done := float64(st.repsDone)
-	for _, c := range st.slots {
-		if !c.active || c.ot.Stages == 0 {
-			continue
-		}
-		cur := 0.0
-		if st.repIters > 0 {
-			cur = float64(c.ot.Iteration) / st.repIters
-		} else {
-			cur = float64(c.ot.Stage-1) / float64(c.ot.Stages)
-		}
-		done += min(cur, 0.95)
-	}
-	return min(done/total, 1)
-}
-
-func clock(d time.Duration) string {
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d", m, s)
-}
-
-func (p *progressView) draw(done bool) {
-	p.mu.Lock()
-	st := p.st
-	st.slots = append([]candProgress(nil), p.st.slots...)
-	p.mu.Unlock()
-	f := st.fraction()
-	if done {
-		f = 1
-	}
-	setProp(p.bar, "value", f)
-	var parts []string
-	for _, c := range st.slots {
-		if !c.active {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Candidate %d of %d (%s)", c.cand, st.cands, c.name)
-		if st.k > 0 && c.rep > 0 {
-			fmt.Fprintf(&b, " · repetition %d of %d", c.rep, st.k)
-		}
-		if c.phase != "" {
-			b.WriteString(" · " + c.phase)
-		} else if c.ot.Stages > 0 {
-			fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
-				c.ot.Stage, c.ot.Stages, c.ot.Eps, c.ot.Iteration, c.ot.Error)
-		}
-		parts = append(parts, b.String())
-	}
-	if done {
-		p.text.SetTextContent(fmt.Sprintf("All %d candidate(s) done.", st.cands))
-	} else {
-		p.text.SetTextContent(strings.Join(parts, "; "))
-	}
-	el := time.Since(p.start)
-	t := "Elapsed " + clock(el)
-	if !done && f > 0.02 && el > 2*time.Second {
-		t += " · about " + clock(time.Duration(float64(el)*(1-f)/f)) + " left"
-	}
-	p.timer.SetTextContent(t)
-}
 
 // start begins a run of every candidate with the settings on the page.
 func (a *app) start() {
@@ -160,6 +29,7 @@ func (a *app) start() {
 		a.setErr.SetTextContent(err.Error())
 		show(a.setErr, true)
 		a.status.SetTextContent("Fix the settings first.")
+		a.results.markStale("the settings on the page have an error (" + err.Error() + "); these results were made by the settings below.")
 		return
 	}
 	workers := a.workerCount()
@@ -230,7 +100,7 @@ func (a *app) start() {
 	for w := 0; w < workers; w++ {
 		teams[w%conc] = append(teams[w%conc], w)
 	}
-	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
+	pv.st = progressState{cands: len(jobs), k: s.K, solver: s.Solver, maxIter: s.MaxIter, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
 	show(pv.root, true)
@@ -367,6 +237,7 @@ func failed(f *proto.Files, s report.Settings, err error) report.Candidate {
 // showCandidateError puts the core's message next to the file it names, or
 // under the candidate.
 func (a *app) showCandidateError(c *candidate, msg string) {
+	msg += leftoverHint(msg, c.tf.files, a.target.files)
 	shown := false
 	for _, fl := range []*fileList{c.sf, c.sl, c.tf, a.target} {
 		if fl.showError(msg) {

@@ -1,0 +1,14 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"syscall"
+)
+
+// maxRSS is the peak resident memory of a finished process in bytes
+// (getrusage's ru_maxrss, which Linux counts in kilobytes).
+func maxRSS(ps *os.ProcessState) int64 {
+	return ps.SysUsage().(*syscall.Rusage).Maxrss * 1024
+}
