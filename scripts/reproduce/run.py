@@ -236,7 +236,9 @@ def transfer(torch, cfg, work, src, tg, fam, reverse=False):
     """
     import torch.nn.functional as F
     res = {}
-    pairs = [(t, s) for t in (reversed(list(tg)) if reverse else tg) for s in src]
+    pairs = [(t, s) for t in tg for s in src]
+    if reverse:
+        pairs.reverse()
     while pairs:
         t, s = pairs.pop(0)
         tdom = tg[t]
