@@ -365,7 +365,11 @@ def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=Fa
         w("`--sampling per-class` is not in this build's `otce help`: that variant was not run.")
         w("")
     for vname, why in skipped.items():
-        w(f"Variant *{vname}* ({vs[vname][2].split(' — ')[0]}) was run on the first target only and dropped: {why}.")
+        if why.startswith("not scored"):
+            w(f"Variant *{vname}* ({vs[vname][2].split(' — ')[0]}): **{why}**.")
+        else:
+            w(f"Variant *{vname}* ({vs[vname][2].split(' — ')[0]}) was run on the first target only and dropped: "
+              f"{why}.")
         w("")
 
     # ---- ε regime

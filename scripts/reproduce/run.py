@@ -355,7 +355,7 @@ def variants(cfg, otce, help_text):
     return v
 
 
-def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
+def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False, cached_only=False):
     help_text = subprocess.run([otce, "help"], capture_output=True, text=True).stdout + \
         subprocess.run([otce, "help"], capture_output=True, text=True).stderr
     vs = variants(cfg, otce, help_text)
@@ -384,6 +384,9 @@ def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
             path = os.path.join(work, "scores", vname, f"{t}.json")
             if rescore and os.path.exists(path):
                 os.remove(path)
+            if cached_only and not os.path.exists(path):
+                skipped[vname] = "not scored (the run was stopped before it; --cached-only)"
+                break
             if not os.path.exists(path):
                 cands = []
                 for s in src:
@@ -427,6 +430,8 @@ def main(argv=None):
                     help="take the transfers in reverse order (a second process sharing the work)")
     ap.add_argument("--until", choices=["sources", "transfer", "features", "scores"],
                     help="stop after this stage (no report)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="report from the scores cached so far, run no otce (an interrupted run's partial report)")
     ap.add_argument("--note", default="", help="a sentence for the report's run-time section (how it was run)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: on a loaded machine two OpenMP threads were 10-30x slower)")
@@ -463,7 +468,8 @@ def main(argv=None):
     stage("features", lambda: export(work, src, tg, fam, cfg, args.reverse))
     if args.until == "features":
         return 0
-    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore, args.reverse))
+    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore, args.reverse,
+                                                                   args.cached_only))
     if args.until == "scores":
         return 0
     timing["load"] = os.getloadavg()
