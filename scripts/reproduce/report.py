@@ -367,6 +367,10 @@ def build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, docs, smoke=Fa
     for vname, why in skipped.items():
         if why.startswith("not scored"):
             w(f"Variant *{vname}* ({vs[vname][2].split(' — ')[0]}): **{why}**.")
+        elif why.startswith("a probe"):
+            w(f"Variant *{vname}* (`{vs[vname][2].split(' — ')[0]}`) was not run: {why}. A rescore after the "
+              "feature lands (`make reproduce-rescore`) adds it" + (" (and its combination with --adapt-bn)"
+                                                                    if vname == "per-class" else "") + ".")
         else:
             w(f"Variant *{vname}* ({vs[vname][2].split(' — ')[0]}) was run on the first target only and dropped: "
               f"{why}.")
