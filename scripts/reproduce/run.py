@@ -346,6 +346,8 @@ def variants(cfg, otce, help_text):
         "median": ("emb", base + ["--cost-norm", "median"], "embeddings, cost divided by its median (ε relative to the typical cost)"),
         "emd": ("emb", ["-n", str(cfg["emd_n"]), "-k", str(cfg["emd_k"]), "--solver", "emd", "--layout", "nchw"],
                 f"embeddings, exact OT (--solver emd, the ε → 0 limit) at N = {cfg['emd_n']}, K = {cfg['emd_k']}"),
+        "k5": ("emb", ["-n", n, "-k", str(5 * cfg["otce_k"]), "--layout", "nchw"],
+               f"the paper's setting with K = {5 * cfg['otce_k']} repetitions: how much one sample of N = {n} pixels moves the score"),
         "adapt-bn": ("emb_adabn", base, "embeddings, target features exported with --adapt-bn (BatchNorm statistics re-estimated on the target images)"),
     }
     if probe(otce, cfg, ["--shared-classes"], key="metrics"):
@@ -505,6 +507,8 @@ def main(argv=None):
     if args.until == "scores":
         return 0
     timing["load"] = os.getloadavg()
+    if args.note:
+        timing["note"] = args.note
     jsave(timing_path, timing)
     import report
     rep = report.build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, args.docs, smoke=args.smoke,
