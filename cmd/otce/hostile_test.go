@@ -1,3 +1,8 @@
+//go:build unix
+
+// The hostile inputs of issue 18 (symbolic links and named pipes among them:
+// Unix only).
+
 package main
 
 import (
