@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,15 +57,17 @@ def pot_child(dump):
 
 def run(cmd):
     """Runs cmd; returns its stdout, wall seconds and peak RSS in MB (wait4's ru_maxrss, KiB)."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = p.stdout.read()
-    err = p.stderr.read()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)}: exit status {p.returncode}: {err.decode(errors='replace').strip()}")
+    with tempfile.TemporaryFile() as errf:  # a file, so that a chatty stderr cannot block stdout
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
+        out = p.stdout.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            errf.seek(0)
+            err = errf.read().decode(errors="replace").strip()
+            sys.exit(f"{' '.join(cmd)}: exit status {p.returncode}: {err}")
     return out, wall, ru.ru_maxrss / 1024
 
 
@@ -82,6 +85,8 @@ def main():
         return pot_child(args.pot_child)
     if not args.data:
         ap.error("--data is required")
+    if not os.access(args.otce, os.X_OK):
+        sys.exit(f"{args.otce}: no otce binary there (make cli, or --otce PATH)")
     rows = []
     for data in args.data:
         files = ["--source-features", os.path.join(data, "src_features.npy"),

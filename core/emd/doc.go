@@ -123,7 +123,7 @@
 // repetition (cost included), against 28 480 rounds on the clustered
 // d = 19 data. 40 % of its bids (353 207 of 885 882) found their cache
 // undecided and scanned their row in full; those scans and their heaps are
-// 68 % of the CPU profile. They are bound by memory, not arithmetic: the
+// 68 % of the CPU profile. They seem bound by memory, not arithmetic: the
 // scan skipping four columns a step in SSE2 (the same heap, bit for bit)
 // took the same CPU time (7.3–7.4 s against 7.1–7.3 s, three interleaved
 // runs), and was not kept. logitFeatures imitates such logits (bilinear
