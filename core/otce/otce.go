@@ -31,63 +31,34 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/sample"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
-// Choices of the enumerated settings.
+// Choices of the enumerated settings (package settings has the typed ones).
 var (
-	CostNorms  = []string{ot.NormNone, ot.NormMax, ot.NormMean, ot.NormMedian}
-	Transforms = []string{"none", "softmax", "l2"}
-	Solvers    = []string{"sinkhorn", "emd"}
-	Layouts    = []string{"auto", "nchw", "nhwc", "ncdhw", "ndhwc", "nc"}
-	Samplings  = []string{"uniform", "per-class"}
-	Gaussians  = []string{"spherical", "diagonal"}
+	CostNorms  = settingNames(settings.CostNorms)
+	Transforms = settingNames(settings.Transforms)
+	Solvers    = settingNames(settings.Solvers)
+	Layouts    = settings.Layouts
+	Samplings  = settings.Samplings
+	Gaussians  = settings.Gaussians
 )
+
+func settingNames[E fmt.Stringer](es []E) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.String()
+	}
+	return out
+}
 
 // DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
-// K = 10 repetitions, ε = 0.1 on the raw squared distances.
-func DefaultSettings() report.Settings {
-	return report.Settings{
-		N: 10000, K: 10, Eps: 0.1, CostNorm: ot.NormNone, Transform: "none", Solver: "sinkhorn",
-		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, Seed: 0, IgnoreIndex: 255, Layout: "auto",
-		FeatureKey: "features", LabelKey: "labels",
-		Sampling: "uniform", Metrics: "all", HScoreRcond: 1e-15, GBCGaussian: "spherical",
-	}
-}
+// K = 10 repetitions, ε = 0.1 on the raw squared distances
+// (settings.Default).
+func DefaultSettings() report.Settings { return settings.Default() }
 
-// CheckSettings reports the first invalid setting.
-func CheckSettings(s report.Settings) error {
-	switch {
-	case s.N <= 0:
-		return fmt.Errorf("-n must be positive, got %d", s.N)
-	case s.K <= 0:
-		return fmt.Errorf("-k must be positive, got %d", s.K)
-	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
-		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
-	case !slices.Contains(CostNorms, s.CostNorm):
-		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
-	case !slices.Contains(Transforms, s.Transform):
-		return fmt.Errorf("--transform %q: want one of %v", s.Transform, Transforms)
-	case !slices.Contains(Solvers, s.Solver):
-		return fmt.Errorf("--solver %q: want one of %v", s.Solver, Solvers)
-	case !(s.Tol > 0) || math.IsInf(s.Tol, 0):
-		return fmt.Errorf("--tol must be positive, got %v", s.Tol)
-	case s.MaxIter <= 0:
-		return fmt.Errorf("--max-iter must be positive, got %d", s.MaxIter)
-	case !(s.ScoreTol >= 0) || math.IsInf(s.ScoreTol, 0):
-		return fmt.Errorf("--score-tol must be zero or positive, got %v", s.ScoreTol)
-	case !slices.Contains(Layouts, s.Layout):
-		return fmt.Errorf("--layout %q: want one of %v", s.Layout, Layouts)
-	case !slices.Contains(Samplings, s.Sampling):
-		return fmt.Errorf("--sampling %q: want one of %v", s.Sampling, Samplings)
-	case !slices.Contains(Gaussians, s.GBCGaussian):
-		return fmt.Errorf("--gbc-gaussian %q: want one of %v", s.GBCGaussian, Gaussians)
-	case !(s.HScoreRcond >= 0) || s.HScoreRcond >= 1:
-		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
-	case s.N > 1<<20:
-		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
-	}
-	return nil
-}
+// CheckSettings reports the first invalid setting (settings.Check).
+func CheckSettings(s report.Settings) error { return settings.Check(s) }
 
 // Candidate names the files of one candidate source model.
 type Candidate struct {
@@ -230,11 +201,11 @@ func classes(y []int32) ([]int, []int32) {
 
 // Transform applies a feature transform to the rows of x (n×d) in place:
 // "none", "softmax" (over the channels, for logits) or "l2" (unit-norm rows).
-func Transform(name string, x []float32, d int) error {
+func Transform(name settings.Transform, x []float32, d int) error {
 	switch name {
-	case "none", "":
+	case settings.TransformNone, "":
 		return nil
-	case "softmax":
+	case settings.TransformSoftmax:
 		for i := 0; i+d <= len(x); i += d {
 			row := x[i : i+d]
 			mx := math.Inf(-1)
@@ -250,7 +221,7 @@ func Transform(name string, x []float32, d int) error {
 			}
 		}
 		return nil
-	case "l2":
+	case settings.TransformL2:
 		for i := 0; i+d <= len(x); i += d {
 			row := x[i : i+d]
 			s := 0.0
@@ -273,8 +244,8 @@ func Transform(name string, x []float32, d int) error {
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
 	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
-		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
-		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
+		Eps: s.Eps, CostNorm: s.CostNorm.String(), Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
+		Exact: s.Solver == settings.SolverEMD, WarmStart: true, Progress: progress,
 	})
 }
 
@@ -386,7 +357,7 @@ func (sm *Summary) Result() report.Candidate {
 		// JSON holds no infinity: report 0 and say why.
 		d.EpsOverMedian = 0
 		sm.warn("the median cost is 0: at least half of the sampled source–target pixel pairs have identical features (constant, zeroed or duplicated features?); eps_over_median is reported as 0")
-	} else if r.Settings.Solver != "emd" && d.EpsOverMedian < 1e-3 {
+	} else if r.Settings.Solver != settings.SolverEMD && d.EpsOverMedian < 1e-3 {
 		note := fmt.Sprintf("ε/median(C) = %.2g: the coupling is nearly unregularised and the entropic score is close to the exact-OT limit", d.EpsOverMedian)
 		if sol.HasExact {
 			note += fmt.Sprintf(" (here within %.2g of it: exact-plan CE %.6g)", math.Abs(sol.CE-sol.ExactCE), sol.ExactCE)

@@ -29,6 +29,7 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
@@ -311,7 +312,7 @@ func (w *worker) do(req *proto.Request, resp *proto.Response) error {
 		// plan, sparse kernel) and at cost-norm max (dense kernel) runs
 		// every hot loop once, while the page waits for files.
 		c := otce.DemoCandidates()[0]
-		for _, norm := range []string{"none", "max"} {
+		for _, norm := range []settings.CostNorm{settings.NormNone, settings.NormMax} {
 			s := otce.DefaultSettings()
 			s.N, s.K, s.CostNorm = 600, 1, norm
 			if r := otce.Score(context.Background(), c, s, 1, nil); r.Error != "" {
