@@ -334,31 +334,6 @@ func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int)
 	return out, first
 }
 
-// assign gives each worker a contiguous run of the fixed blocks. The blocks,
-// not the workers, decide the arithmetic, so the result does not depend on
-// the number of workers. With several workers the sampler (worker 0) takes
-// one block more than an even share: it runs the solver over the pool, and
-// the other workers' part of each operation comes with a message each way
-// (at N = 10⁴, about 0.5 ms of an iteration's 5), so an even split left it
-// waiting for them.
-func assign(blocks, workers int) [][]int {
-	out := make([][]int, workers)
-	first := blocks / workers
-	if workers > 1 && blocks > workers {
-		first++
-	}
-	for b := 0; b < first; b++ {
-		out[0] = append(out[0], b)
-	}
-	for w := 1; w < workers; w++ {
-		rest := blocks - first
-		for b := first + (w-1)*rest/(workers-1); b < first+w*rest/(workers-1); b++ {
-			out[w] = append(out[w], b)
-		}
-	}
-	return out
-}
-
 // alive reports whether every worker is still running.
 func (p *pool) alive() bool {
 	for _, w := range p.workers {

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"syscall/js"
 	"time"
 
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"honnef.co/go/js/dom/v2"
 )
@@ -163,11 +163,6 @@ func (a *app) start() {
 		return
 	}
 	workers := a.workerCount()
-	if err := checkMemory(s.N, s.N, 1, workers); err != nil {
-		a.status.SetTextContent("Refused: " + err.Error())
-		setState("refused")
-		return
-	}
 	type job struct {
 		c     *candidate
 		files *proto.Files
@@ -218,18 +213,10 @@ func (a *app) start() {
 	a.results.clear()
 	a.status.SetTextContent(fmt.Sprintf("Scoring %d candidate(s) with %d worker(s)…", len(jobs), workers))
 	pv := a.progress
-	// Small problems run side by side, one candidate a team of workers
-	// (each repetition solved by one worker alone); large ones one at a
-	// time over the whole pool.
-	conc := 1
-	if int64(s.N)*int64(s.N) <= localLimit() {
-		conc = max(1, min(workers, len(jobs)))
-	}
-	// Slot i's team: the workers w with w mod conc = i, its sampler first.
-	teams := make([][]int, conc)
-	for w := 0; w < workers; w++ {
-		teams[w%conc] = append(teams[w%conc], w)
-	}
+	// Small problems run side by side, one candidate a team of workers;
+	// large ones one at a time over the whole pool (schedule.Teams).
+	teams := schedule.Teams(s.N, len(jobs), workers, localLimit())
+	conc := len(teams)
 	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
@@ -378,23 +365,6 @@ func (a *app) showCandidateError(c *candidate, msg string) {
 	}
 }
 
-// score runs one candidate: the sampler worker opens the files and draws each
-// repetition's pixels; every worker builds its blocks of the problem; the
-// solver runs here over the workers' blocks; the sampler keeps the summary.
-// This is otce.Score with the blocks in workers.
-// localLimit is localSolveMax, or globalThis.otceLocalSolveMax when a test
-// sets it (0 sends every problem to the pool).
-func localLimit() int64 {
-	if v := js.Global().Get("otceLocalSolveMax"); v.Type() == js.TypeNumber {
-		return int64(v.Float())
-	}
-	return localSolveMax
-}
-
-// localSolveMax is the largest problem (N·M kernel entries: 16 MB of
-// float32) that one worker solves alone instead of the pool.
-const localSolveMax = 4 << 20
-
 // score runs one candidate with p.workers[team[0]] as its sampler and, for a
 // small problem, the rest of the team solving repetitions beside it; ps
 // shows its progress.
@@ -439,17 +409,13 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		return failed(f, s, err)
 	}
 	info := resp.Job
-	n, m := s.N, s.N
-	if int64(n) > info.SourceValid {
-		n = int(info.SourceValid)
-	}
-	if int64(m) > info.TargetValid {
-		m = int(info.TargetValid)
-	}
-	if err := checkMemory(n, m, info.Dim, len(p.workers)); err != nil {
+	// The problem solved has the pixels present when fewer than N are
+	// valid: that, not N, must fit (issue 17).
+	n, m := schedule.Size(s.N, info.SourceValid, info.TargetValid)
+	if err := schedule.CheckMemory(n, m, info.Dim, len(p.workers)); err != nil {
 		return fail(err)
 	}
-	if len(team) > 1 && s.K > 1 && int64(n)*int64(m) <= localLimit() {
+	if schedule.SideBySide(len(team), s.K, n, m, localLimit()) {
 		if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
 			if errors.Is(err, context.Canceled) {
 				return fail(errors.New("cancelled"))
@@ -483,7 +449,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			continue
 		}
 		var sol *ot.Solution
-		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localLimit() {
+		if schedule.Local(smp.Problem.N, smp.Problem.M, localLimit()) {
 			ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
 			sol, err = solveAlone(ctx, sampler, s, func(pr ot.Progress) {
 				ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
@@ -535,7 +501,6 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 	for i := range out {
 		out[i] = make(chan solved, 1)
 	}
-	t := len(team)
 	for k, wi := range team {
 		w := p.workers[wi]
 		go func() {
@@ -547,7 +512,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 				_, err = w.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
 				benchAdd("job", t0)
 			}
-			for rep := k; rep < s.K; rep += t {
+			for _, rep := range schedule.Reps(k, len(team), s.K) {
 				if err != nil {
 					out[rep] <- solved{err: err}
 					continue
@@ -634,7 +599,7 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
 	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
 	nb := len(ot.Partition(smp.Problem.N))
-	asg := assign(nb, len(p.workers))
+	asg := schedule.Assign(nb, len(p.workers))
 	t0 := time.Now()
 	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
 		if i == 0 {
