@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Kind is the kind of a setting's value, which decides how it is parsed,
@@ -135,15 +134,9 @@ func Flags(fs *flag.FlagSet, s *Settings) {
 	}
 }
 
-// usage is the flag's line in the tool's help: the help, and the choices
-// of a Choice.
-func (f *Field) usage() string {
-	u := f.Label + ": " + f.Help
-	if f.Kind == Choice {
-		u += " (" + strings.Join(f.Choices, "|") + ")"
-	}
-	return u
-}
+// usage is the flag's line in the tool's help: the help text (the label is
+// the page's; the flag's name says it on the command line).
+func (f *Field) usage() string { return f.Help }
 
 // positive is the check of a count that must be at least 1.
 func positive(flag string, n int) error {
