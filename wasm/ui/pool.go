@@ -150,10 +150,10 @@ func (p *pool) connect(ctx context.Context) error {
 	mc := js.Global().Get("MessageChannel")
 	for i := 1; i < len(p.workers); i++ {
 		ch := mc.New()
-		if _, err := p.workers[i].call(ctx, &proto.Request{Kind: proto.KindPort, Ports: []js.Value{ch.Get("port2")}}); err != nil {
+		if _, err := p.workers[i].call(ctx, &proto.Port{Port: ch.Get("port2")}); err != nil {
 			return err
 		}
-		if _, err := p.workers[0].call(ctx, &proto.Request{Kind: proto.KindPort, Peer: i, Ports: []js.Value{ch.Get("port1")}}); err != nil {
+		if _, err := p.workers[0].call(ctx, &proto.Port{Peer: i, Port: ch.Get("port1")}); err != nil {
 			return err
 		}
 	}
@@ -246,12 +246,12 @@ func (w *worker) setProgress(f func(ot.Progress)) {
 }
 
 // call posts a request and waits for its response.
-func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response, error) {
+func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, error) {
 	w.mu.Lock()
 	w.next++
-	req.ID = w.next
+	id := w.next
 	ch := make(chan js.Value, 1)
-	w.pending[req.ID] = ch
+	w.pending[id] = ch
 	w.mu.Unlock()
 	select {
 	case <-w.lost:
@@ -261,8 +261,7 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 	default:
 	}
 	t0 := time.Now()
-	obj, transfer := wire.Encode(req)
-	transfer = append(transfer, req.Transfer()...)
+	obj, transfer := proto.EncodeRequest(id, req)
 	w.v.Call("postMessage", obj, wire.Transfer(transfer))
 	benchAdd("msg:post", t0)
 	select {
@@ -283,7 +282,7 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 		return nil, w.down.err
 	case <-ctx.Done():
 		w.mu.Lock()
-		delete(w.pending, req.ID)
+		delete(w.pending, id)
 		w.mu.Unlock()
 		return nil, ctx.Err()
 	}
@@ -303,7 +302,7 @@ func (p *pool) terminate() {
 
 // all sends a request built by mk to every worker i with include(i), in
 // parallel, and returns the responses by worker index.
-func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) *proto.Request) ([]*proto.Response, error) {
+func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) proto.Request) ([]*proto.Response, error) {
 	type res struct {
 		i    int
 		resp *proto.Response

@@ -390,14 +390,14 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
 			return lost(err)
 		}
-		resp, rerr := sampler.call(ctx, &proto.Request{Kind: proto.KindResult, Err: err.Error()})
+		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error()})
 		if rerr != nil || resp.Result == nil {
 			return failed(f, s, err)
 		}
 		return *resp.Result
 	}
 	t0 = time.Now()
-	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+	resp, err := sampler.call(ctx, &proto.Job{Settings: s, Files: f})
 	benchAdd("job", t0)
 	if err != nil {
 		if resp != nil && resp.Result != nil {
@@ -422,7 +422,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			}
 			return fail(err)
 		}
-		rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
+		rresp, err := sampler.call(ctx, &proto.Result{})
 		if err != nil {
 			return fail(err)
 		}
@@ -434,7 +434,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
 		})
 		t0 := time.Now()
-		sresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep})
+		sresp, err := sampler.call(ctx, &proto.Sample{Rep: rep})
 		benchAdd("sample", t0)
 		if err != nil {
 			return fail(err)
@@ -442,7 +442,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		smp := sresp.Sample
 		if rep > 0 && smp.AllPixels && last != nil {
 			// Same pixels, same problem: as the CLI, reuse the solution.
-			if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: last}); err != nil {
+			if _, err := sampler.call(ctx, &proto.Add{Solution: last}); err != nil {
 				return fail(err)
 			}
 			ps.update(func(g *progressState, c *candProgress) { g.repsDone++; c.done++ })
@@ -463,7 +463,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			}
 			return fail(err)
 		}
-		if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol}); err != nil {
+		if _, err := sampler.call(ctx, &proto.Add{Solution: sol}); err != nil {
 			return fail(err)
 		}
 		last = sol
@@ -475,7 +475,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			g.repIters = float64(g.itersSeen) / float64(g.solved)
 		})
 	}
-	rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
+	rresp, err := sampler.call(ctx, &proto.Result{})
 	if err != nil {
 		return fail(err)
 	}
@@ -509,7 +509,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 			var err error
 			if k > 0 {
 				t0 := time.Now()
-				_, err = w.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+				_, err = w.call(ctx, &proto.Job{Settings: s, Files: f})
 				benchAdd("job", t0)
 			}
 			for _, rep := range schedule.Reps(k, len(team), s.K) {
@@ -525,7 +525,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 				}
 				t0 := time.Now()
 				var resp *proto.Response
-				resp, err = w.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep, Brief: true})
+				resp, err = w.call(ctx, &proto.Sample{Rep: rep, Brief: true})
 				benchAdd("sample", t0)
 				if err == nil {
 					r.smp = resp.Sample
@@ -560,7 +560,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 		if sol == nil {
 			sol = last // same pixels, same problem: as the CLI, reuse the solution
 		}
-		if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol, Sample: r.smp}); err != nil {
+		if _, err := sampler.call(ctx, &proto.Add{Solution: sol, Sample: r.smp}); err != nil {
 			return err
 		}
 		reused := sol == last
@@ -584,7 +584,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
 	t0 := time.Now()
 	w.setProgress(progress)
-	resp, err := w.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
+	resp, err := w.call(ctx, &proto.Solve{Settings: s})
 	w.setProgress(nil)
 	benchAdd("solve", t0)
 	if err != nil {
@@ -595,18 +595,18 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 }
 
 // solveOnPool spreads the sample's row blocks over the pool and has the
-// sampler solve over them (proto.KindPool).
+// sampler solve over them (proto.Pool).
 func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
 	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
 	nb := len(ot.Partition(smp.Problem.N))
 	asg := schedule.Assign(nb, len(p.workers))
 	t0 := time.Now()
-	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
+	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) proto.Request {
 		if i == 0 {
 			// The sampler (worker 0, which drew smp) has the problem.
-			return &proto.Request{Kind: proto.KindBlocks, OwnSample: true, Blocks: asg[i]}
+			return &proto.Blocks{OwnSample: true, Blocks: asg[i]}
 		}
-		return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
+		return &proto.Blocks{Problem: smp.Problem, Blocks: asg[i]}
 	}); err != nil {
 		return nil, err
 	}
@@ -620,7 +620,7 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 	sampler.setProgress(func(pr ot.Progress) {
 		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
 	})
-	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindPool, Settings: &s, Assign: asg,
+	resp, err := sampler.call(ctx, &proto.Pool{Settings: s, Assign: asg,
 		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers)), SplitMinRows: splitMinRows()})
 	sampler.setProgress(nil)
 	benchAdd("solve", t0)
@@ -638,6 +638,6 @@ func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settin
 		benchSolution(sol)
 	}
 	// Free the kernel before anything else, whatever happened.
-	p.all(ctx, nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindRelease} })
+	p.all(ctx, nil, func(int) proto.Request { return &proto.Release{} })
 	return sol, err
 }
