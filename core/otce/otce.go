@@ -294,7 +294,7 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 	r.WD = append(r.WD, sol.WD)
 	r.Iterations = append(r.Iterations, sol.Iterations)
 	r.MarginalError = append(r.MarginalError, sol.MarginalError)
-	r.StopRule = append(r.StopRule, sol.StopRule)
+	r.StopRule = append(r.StopRule, sol.StopRule.String())
 	for _, w := range smp.Warnings {
 		sm.warn(w)
 	}

@@ -455,7 +455,7 @@ func profile(ds *benchData, s setting, path string) profRun {
 		pr.Err = err.Error()
 		return pr
 	}
-	pr.Iterations, pr.Seconds, pr.StopRule = sol.Iterations, sol.Seconds, sol.StopRule
+	pr.Iterations, pr.Seconds, pr.StopRule = sol.Iterations, sol.Seconds, sol.StopRule.String()
 	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=10", path).Output()
 	if err == nil {
 		lines := strings.Split(strings.TrimSpace(string(top)), "\n")
