@@ -416,17 +416,57 @@ type Options struct {
 	// OnSample, when set, sees each repetition's sample before it is
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
+	// Check, when set, sees the candidate once its files are open, before
+	// any pixel is drawn: an error fails the candidate (the browser's
+	// memory check, on the problem's size rather than N).
+	Check func(*Job) error
+	// Blocks, when set, makes the block set a repetition's sample is solved
+	// over and the function that frees it after the solve: the browser's
+	// factory puts the blocks in its web workers. Nil: ot.NewLocalBlocks on
+	// Workers goroutines, freed with ot.OpRelease. The blocks change where
+	// the work runs, never the score (ot.Partition fixes the arithmetic).
+	Blocks func(*Sample) (ot.BlockSet, func(), error)
+	// Phase, when set, hears where the candidate is (Event).
+	Phase func(Event)
 }
 
-// ScoreWith is Score with options.
+// The phases of a candidate reported to Options.Phase.
+const (
+	PhaseOpening  = "opening the files"          // Prepare
+	PhaseSampling = "sampling pixels"            // Job.Sample of Event.Rep
+	PhaseBlocks   = "building the kernel blocks" // Options.Blocks
+	PhaseSolving  = "solving"                    // SolveSample; Options.Progress follows it
+	PhaseDone     = "repetition done"            // Event.Iterations: the repetition's (0 when its solution was reused)
+)
+
+// Event is a step of ScoreWith: Phase of repetition Rep (0-based).
+type Event struct {
+	Rep        int
+	Phase      string
+	Iterations int
+}
+
+// ScoreWith is Score with options: the one loop over a candidate's
+// repetitions, run by the CLI (goroutine blocks) and by the browser's
+// sampler worker (blocks in the web workers, Options.Blocks) alike.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
+	phase := func(ev Event) {
+		if opt.Phase != nil {
+			opt.Phase(ev)
+		}
+	}
+	phase(Event{Phase: PhaseOpening})
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
+	if err == nil && opt.Check != nil {
+		err = opt.Check(j)
+	}
 	if err != nil {
 		sm.SetError(err)
 		return sm.Result()
 	}
 	for rep := 0; rep < s.K; rep++ {
+		phase(Event{Rep: rep, Phase: PhaseSampling})
 		smp, err := j.Sample(rep)
 		if err == nil && opt.OnSample != nil {
 			err = opt.OnSample(smp)
@@ -438,15 +478,30 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		if rep > 0 && smp.AllPixels && sm.last != nil {
 			// Same pixels, same problem: the solve would repeat itself.
 			sm.Add(smp, sm.last)
+			phase(Event{Rep: rep, Phase: PhaseDone})
 			continue
 		}
-		bs := ot.NewLocalBlocks(smp.Problem, opt.Workers)
+		phase(Event{Rep: rep, Phase: PhaseBlocks})
+		var bs ot.BlockSet
+		var free func()
+		if opt.Blocks != nil {
+			bs, free, err = opt.Blocks(smp)
+		} else {
+			lb := ot.NewLocalBlocks(smp.Problem, opt.Workers)
+			bs, free = lb, func() { lb.Do(&ot.Op{Kind: ot.OpRelease}) }
+		}
+		if err != nil {
+			sm.SetError(err)
+			return sm.Result()
+		}
+		phase(Event{Rep: rep, Phase: PhaseSolving})
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			if opt.Progress != nil {
 				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
 			}
 		})
 		if err != nil {
+			free()
 			if errors.Is(err, context.Canceled) {
 				sm.SetError(errors.New("cancelled"))
 			} else {
@@ -458,8 +513,9 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).
-		bs.Do(&ot.Op{Kind: ot.OpRelease})
+		free()
 		runtime.GC()
+		phase(Event{Rep: rep, Phase: PhaseDone, Iterations: sol.Iterations})
 	}
 	return sm.Result()
 }
