@@ -11,13 +11,15 @@ import (
 // The memory model and the scheduling are package schedule's; the page only
 // lets a test override two of its decisions.
 
-// exactOnPool is schedule.ExactOnPool, or globalThis.otceExactOnPool when a
-// test sets it (true forces the exact plan over the pool's blocks).
-func exactOnPool(n, m, d, workers int) bool {
+// exactOnPool is globalThis.otceExactOnPool when a test sets it (true
+// forces the exact plan over the pool's blocks, false keeps it in the
+// sampler), else nil: schedule.ExactOnPool decides in the worker.
+func exactOnPool() *bool {
 	if v := js.Global().Get("otceExactOnPool"); v.Type() == js.TypeBoolean {
-		return v.Bool()
+		b := v.Bool()
+		return &b
 	}
-	return schedule.ExactOnPool(n, m, d, workers)
+	return nil
 }
 
 // localLimit is schedule.LocalSolveMax, or globalThis.otceLocalSolveMax

@@ -10,7 +10,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -33,7 +32,7 @@ type worker struct {
 	ready   chan struct{}
 	funcs   []js.Func
 	// progress, when set, receives the worker's Progress messages.
-	progress func(ot.Progress)
+	progress func(proto.Progress)
 	// down is shared by the pool's workers: a call to any worker ends when
 	// any of them is lost, so that a worker dying while another one solves
 	// alone still ends the run (the pool must be restarted either way).
@@ -145,7 +144,7 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 }
 
 // connect gives the sampler (worker 0) a MessageChannel to each other
-// worker, through which it drives a solve over the pool (proto.KindPool).
+// worker, through which it drives a solve over the pool (proto.Score).
 func (p *pool) connect(ctx context.Context) error {
 	mc := js.Global().Get("MessageChannel")
 	for i := 1; i < len(p.workers); i++ {
@@ -208,7 +207,7 @@ func (w *worker) receive(data js.Value) {
 		f := w.progress
 		w.mu.Unlock()
 		if f != nil && wire.Decode(data, &msg) == nil && msg.Progress != nil {
-			go f(*msg.Progress)
+			go f(msg)
 		}
 		return
 	}
@@ -239,7 +238,7 @@ func (w *worker) fail(err error) {
 }
 
 // setProgress routes the worker's progress messages to f (nil: drop them).
-func (w *worker) setProgress(f func(ot.Progress)) {
+func (w *worker) setProgress(f func(proto.Progress)) {
 	w.mu.Lock()
 	w.progress = f
 	w.mu.Unlock()

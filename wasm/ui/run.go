@@ -365,11 +365,12 @@ func (a *app) showCandidateError(c *candidate, msg string) {
 	}
 }
 
-// score runs one candidate with p.workers[team[0]] as its sampler and, for a
-// small problem, the rest of the team solving repetitions beside it; ps
-// shows its progress.
+// score runs one candidate with p.workers[team[0]] as its sampler. The
+// sampler runs it end to end with the CLI's loop (proto.Score:
+// otce.ScoreWith, its blocks alone or over the pool); only a small problem
+// with a team of workers beside the sampler shares its repetitions out over
+// them (scoreSideBySide). ps shows its progress.
 func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, team []int, ps progressSlot) report.Candidate {
-	home := team[0]
 	t0 := time.Now()
 	p, err := a.ensurePool(ctx, workers)
 	benchAdd("pool", t0)
@@ -383,7 +384,61 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		a.dropPool()
 		return failed(f, s, fmt.Errorf("%v — the workers were restarted; if memory ran out, lower -n or raise --workers", err))
 	}
-	sampler := p.workers[home]
+	// A team of several exists only for problems small enough at N
+	// (schedule.Teams), hence at the pixels present.
+	if schedule.SideBySide(len(team), s.K, s.N, s.N, localLimit()) {
+		return a.scoreSideBySide(ctx, p, f, s, team, ps, lost)
+	}
+	sampler := p.workers[team[0]]
+	sampler.setProgress(func(m proto.Progress) {
+		ps.update(func(g *progressState, c *candProgress) {
+			ev := m.Event
+			switch {
+			case ev == nil:
+				c.phase, c.ot = "", *m.Progress
+			case ev.Phase == otce.PhaseDone:
+				if ev.Iterations > 0 {
+					g.itersSeen += ev.Iterations
+					g.solved++
+					g.repIters = float64(g.itersSeen) / float64(g.solved)
+				}
+				g.repsDone++
+				c.done++
+			case ev.Phase == otce.PhaseSolving:
+				c.rep, c.phase = ev.Rep+1, ""
+			case ev.Phase != "":
+				c.rep, c.phase, c.ot = ev.Rep+1, ev.Phase, ot.Progress{}
+				if ev.Phase == otce.PhaseOpening {
+					c.rep = 0
+				}
+			}
+		})
+	})
+	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()})
+	sampler.setProgress(nil)
+	if resp != nil {
+		for k, v := range resp.Bench {
+			benchSeconds(k, v)
+		}
+	}
+	if err != nil || resp.Result == nil {
+		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
+			return lost(err)
+		}
+		if err == nil {
+			err = errors.New("the sampler returned no report")
+		}
+		return failed(f, s, err)
+	}
+	benchReport(resp.Result)
+	return *resp.Result
+}
+
+// scoreSideBySide runs a small problem's repetitions on a team of workers
+// at once (repsSideBySide), the team's sampler keeping the summary.
+func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Settings, team []int, ps progressSlot, lost func(error) report.Candidate) report.Candidate {
+	sampler := p.workers[team[0]]
 	// fail records err in the sampler's summary, so that the report keeps the
 	// repetitions done, as the CLI's does.
 	fail := func(err error) report.Candidate {
@@ -396,7 +451,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		}
 		return *resp.Result
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	resp, err := sampler.call(ctx, &proto.Job{Settings: s, Files: f})
 	benchAdd("job", t0)
 	if err != nil {
@@ -415,65 +470,11 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	if err := schedule.CheckMemory(n, m, info.Dim, len(p.workers)); err != nil {
 		return fail(err)
 	}
-	if schedule.SideBySide(len(team), s.K, n, m, localLimit()) {
-		if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fail(errors.New("cancelled"))
-			}
-			return fail(err)
+	if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fail(errors.New("cancelled"))
 		}
-		rresp, err := sampler.call(ctx, &proto.Result{})
-		if err != nil {
-			return fail(err)
-		}
-		return *rresp.Result
-	}
-	var last *ot.Solution
-	for rep := 0; rep < s.K; rep++ {
-		ps.update(func(_ *progressState, c *candProgress) {
-			c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
-		})
-		t0 := time.Now()
-		sresp, err := sampler.call(ctx, &proto.Sample{Rep: rep})
-		benchAdd("sample", t0)
-		if err != nil {
-			return fail(err)
-		}
-		smp := sresp.Sample
-		if rep > 0 && smp.AllPixels && last != nil {
-			// Same pixels, same problem: as the CLI, reuse the solution.
-			if _, err := sampler.call(ctx, &proto.Add{Solution: last}); err != nil {
-				return fail(err)
-			}
-			ps.update(func(g *progressState, c *candProgress) { g.repsDone++; c.done++ })
-			continue
-		}
-		var sol *ot.Solution
-		if schedule.Local(smp.Problem.N, smp.Problem.M, localLimit()) {
-			ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
-			sol, err = solveAlone(ctx, sampler, s, func(pr ot.Progress) {
-				ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
-			})
-		} else {
-			sol, err = solveOnPool(ctx, p, smp, s, ps)
-		}
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fail(errors.New("cancelled"))
-			}
-			return fail(err)
-		}
-		if _, err := sampler.call(ctx, &proto.Add{Solution: sol}); err != nil {
-			return fail(err)
-		}
-		last = sol
-		ps.update(func(g *progressState, c *candProgress) {
-			g.itersSeen += sol.Iterations
-			g.solved++
-			g.repsDone++
-			c.done++
-			g.repIters = float64(g.itersSeen) / float64(g.solved)
-		})
+		return fail(err)
 	}
 	rresp, err := sampler.call(ctx, &proto.Result{})
 	if err != nil {
@@ -583,7 +584,9 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 // progress comes as messages, to progress when not nil.
 func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
 	t0 := time.Now()
-	w.setProgress(progress)
+	if progress != nil {
+		w.setProgress(func(m proto.Progress) { progress(*m.Progress) })
+	}
 	resp, err := w.call(ctx, &proto.Solve{Settings: s})
 	w.setProgress(nil)
 	benchAdd("solve", t0)
@@ -592,52 +595,4 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 	}
 	benchSolution(resp.Solution)
 	return resp.Solution, nil
-}
-
-// solveOnPool spreads the sample's row blocks over the pool and has the
-// sampler solve over them (proto.Pool).
-func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
-	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
-	nb := len(ot.Partition(smp.Problem.N))
-	asg := schedule.Assign(nb, len(p.workers))
-	t0 := time.Now()
-	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) proto.Request {
-		if i == 0 {
-			// The sampler (worker 0, which drew smp) has the problem.
-			return &proto.Blocks{OwnSample: true, Blocks: asg[i]}
-		}
-		return &proto.Blocks{Problem: smp.Problem, Blocks: asg[i]}
-	}); err != nil {
-		return nil, err
-	}
-	benchAdd("blocks", t0)
-	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
-	pr := smp.Problem
-	// The sampler runs the solver and drives the other workers through its
-	// ports to them: no round of messages passes through this thread.
-	sampler := p.workers[0]
-	t0 = time.Now()
-	sampler.setProgress(func(pr ot.Progress) {
-		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
-	})
-	resp, err := sampler.call(ctx, &proto.Pool{Settings: s, Assign: asg,
-		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers)), SplitMinRows: splitMinRows()})
-	sampler.setProgress(nil)
-	benchAdd("solve", t0)
-	var sol *ot.Solution
-	if resp != nil {
-		for k, v := range resp.Bench {
-			benchSeconds(k, v)
-		}
-		sol = resp.Solution
-	}
-	if err == nil && sol == nil {
-		err = errors.New("the sampler returned no solution")
-	}
-	if sol != nil {
-		benchSolution(sol)
-	}
-	// Free the kernel before anything else, whatever happened.
-	p.all(ctx, nil, func(int) proto.Request { return &proto.Release{} })
-	return sol, err
 }

@@ -3,13 +3,16 @@
 // Command worker is the Go program of each web worker of the browser app.
 //
 // It hosts row blocks of the current transport problem (ot.NewTarget,
-// ot.NewBlock for the block indices the page assigns to it) and answers the
-// solver's operations on them. The sampler worker also opens the candidate's
-// File objects through FileReaderSync (package blobfile), draws each
-// repetition's pixels, keeps the candidate's summary and, for a problem
-// solved over the pool, runs the solver, sending the operations to the
-// other workers through a MessagePort each (pool.go). All numerics are the
-// core's; this is glue.
+// ot.NewBlock for the block indices it is given) and answers the solver's
+// operations on them. The sampler worker scores a candidate end to end with
+// the CLI's loop, otce.ScoreWith (score.go): it opens the candidate's File
+// objects through FileReaderSync (package blobfile), draws each
+// repetition's pixels and, for a problem solved over the pool, hands out
+// the blocks and runs the solver, sending the operations to the other
+// workers through a MessagePort each (pool.go). For small problems whose
+// repetitions run side by side on a team of workers, the page drives the
+// steps (Job, Sample, Solve, Add, Result). Each request type has its handler
+// (handlers). All numerics are the core's; this is glue.
 package main
 
 import (
@@ -180,12 +183,24 @@ var handlers = map[proto.Kind]handler{
 	proto.KindBlocks:  handle((*worker).buildBlocks),
 	proto.KindOp:      handle((*worker).op),
 	proto.KindPort:    handle((*worker).port),
-	proto.KindPool:    handle((*worker).pool),
 	proto.KindSolve:   handle((*worker).solve),
 	proto.KindWarm:    handle((*worker).warm),
 	proto.KindGive:    handle((*worker).give),
 	proto.KindRelease: handle((*worker).releaseBlocks),
 	proto.KindInspect: handle((*worker).inspectFiles),
+	proto.KindScore:   handle((*worker).score),
+}
+
+// candidate is the candidate of the page's File objects.
+func candidate(f *proto.Files) otce.Candidate {
+	return otce.Candidate{
+		Name:           f.Name,
+		SourceFeatures: files(f.SourceFeatures),
+		SourceLabels:   files(f.SourceLabels),
+		TargetFeatures: files(f.TargetFeatures),
+		TargetLabels:   files(f.TargetLabels),
+		Accuracy:       f.Accuracy,
+	}
 }
 
 func files(vs []js.Value) []dataset.File {
@@ -201,15 +216,7 @@ func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error
 	if req.Files == nil {
 		return errors.New("job without files")
 	}
-	f := req.Files
-	c := otce.Candidate{
-		Name:           f.Name,
-		SourceFeatures: files(f.SourceFeatures),
-		SourceLabels:   files(f.SourceLabels),
-		TargetFeatures: files(f.TargetFeatures),
-		TargetLabels:   files(f.TargetLabels),
-		Accuracy:       f.Accuracy,
-	}
+	c := candidate(req.Files)
 	w.settings = req.Settings
 	w.sample = nil
 	j, err := otce.Prepare(c, w.settings)
@@ -326,16 +333,6 @@ func (w *worker) port(req *proto.Port, _ *proto.Response, _ js.Value) error {
 	}
 	w.connect(req.Peer, req.Port)
 	return nil
-}
-
-// pool solves the last sample over the pool's blocks (pool.go).
-func (w *worker) pool(req *proto.Pool, resp *proto.Response, reply js.Value) error {
-	if w.sample == nil {
-		return errors.New("pool solve asked before a sample was drawn")
-	}
-	sol, bench, err := w.solveOnPool(req, reply)
-	resp.Solution, resp.Bench = sol, bench
-	return err
 }
 
 // solve solves a small problem here, on this worker's own blocks: the same

@@ -13,12 +13,11 @@ import (
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
-	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
 
-// The sampler drives a solve over the pool (KindPool) itself: it runs the
+// The sampler drives a solve over the pool (Score, blockFactory) itself: it runs the
 // solver, hosts its own blocks, and sends each block operation to the other
 // workers through a MessagePort each (KindPort: the page makes a
 // MessageChannel per other worker when it starts the pool). A round of the
@@ -121,29 +120,6 @@ type poolBlocks struct {
 // N = 10⁴, the 138 of the 36 000 rounds with 200 pending rows or more hold
 // two thirds of the bidding time.
 const splitMinRows = 200
-
-// solveOnPool handles a Pool request: the blocks are built (Blocks, from the
-// page, to every worker); this runs the solver over them, its progress to
-// reply.
-func (w *worker) solveOnPool(req *proto.Pool, reply js.Value) (*ot.Solution, map[string]float64, error) {
-	nb := len(ot.Partition(w.sample.Problem.N))
-	pb := &poolBlocks{w: w, assign: req.Assign, nb: nb, exactPool: req.ExactPool, minRows: req.SplitMinRows, bench: map[string]float64{}}
-	if len(pb.assign) == 0 {
-		return nil, nil, errors.New("pool solve without an assignment of blocks")
-	}
-	count := 0
-	for i, idx := range pb.assign {
-		count += len(idx)
-		if i > 0 && len(idx) > 0 && (i >= len(w.peers) || w.peers[i] == nil) {
-			return nil, nil, fmt.Errorf("no port to worker %d", i+1)
-		}
-	}
-	if count != nb || len(pb.assign[0]) != len(w.blocks) {
-		return nil, nil, fmt.Errorf("the assignment holds %d of %d blocks, %d here for %d hosted", count, nb, len(pb.assign[0]), len(w.blocks))
-	}
-	sol, err := otce.SolveSample(context.Background(), pb, w.sample, req.Settings, progressTo(reply))
-	return sol, pb.bench, err
-}
 
 // Do implements ot.BlockSet: op goes to the other workers first, then runs
 // on the blocks here while they work.

@@ -40,7 +40,7 @@ const (
 	KindWarm    Kind = "warm"    // Warm
 	KindGive    Kind = "give"    // Give
 	KindPort    Kind = "port"    // Port
-	KindPool    Kind = "pool"    // Pool
+	KindScore   Kind = "score"   // Score
 )
 
 // Request is a message to a worker: one of the types below, each a kind of
@@ -136,21 +136,28 @@ type Port struct {
 	Peer int
 }
 
-// Pool asks the sampler to solve its last sample over the pool's blocks,
-// driving the other workers through their ports. Assign lists the blocks
-// each worker hosts (worker 0 is the sampler); ExactPool asks for the exact
-// plan over the pool's blocks rather than in the sampler alone (when the
-// cost does not fit in it); SplitMinRows is the fewest pending rows of the
-// other workers' blocks for which a bidding round of the sampler's exact
-// plan also runs there (ot.SplitBlocks; 0: the worker's default).
-type Pool struct {
+// Score asks the sampler to score a candidate end to end with the CLI's
+// loop (otce.ScoreWith): it opens the files, checks the memory, and for
+// each repetition draws the pixels and solves them alone or over the pool's
+// blocks (through its ports to the other workers), posting Progress with
+// the phases and iterations, and answers the report (Response.Result) and
+// the benchmark's phases (Response.Bench). Workers is the pool's size;
+// LocalMax the largest N·M solved alone (schedule.Local); ExactOnPool,
+// when set, overrides schedule.ExactOnPool, and SplitMinRows is the
+// fewest pending rows of the other workers' blocks for which a bidding
+// round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
+// worker's default). Tests set these.
+type Score struct {
 	Settings     settings.Settings
-	Assign       [][]int
-	ExactPool    bool
+	Files        *Files
+	Workers      int
+	LocalMax     int64
+	ExactOnPool  *bool
 	SplitMinRows int
 }
 
 // Kind implements Request.
+func (*Score) Kind() Kind   { return KindScore }
 func (*Job) Kind() Kind     { return KindJob }
 func (*Sample) Kind() Kind  { return KindSample }
 func (*Add) Kind() Kind     { return KindAdd }
@@ -163,7 +170,6 @@ func (*Solve) Kind() Kind   { return KindSolve }
 func (*Warm) Kind() Kind    { return KindWarm }
 func (*Give) Kind() Kind    { return KindGive }
 func (*Port) Kind() Kind    { return KindPort }
-func (*Pool) Kind() Kind    { return KindPool }
 
 // requests makes an empty request of each kind, for DecodeRequest.
 var requests = map[Kind]func() Request{
@@ -179,7 +185,7 @@ var requests = map[Kind]func() Request{
 	KindWarm:    func() Request { return new(Warm) },
 	KindGive:    func() Request { return new(Give) },
 	KindPort:    func() Request { return new(Port) },
-	KindPool:    func() Request { return new(Pool) },
+	KindScore:   func() Request { return new(Score) },
 }
 
 // The envelope's properties, set on the encoded request.
@@ -247,9 +253,9 @@ type Response struct {
 	Result  *report.Candidate
 	Files   []FileInfo
 	Plan    *emd.Plan
-	// Solution answers KindSolve and KindPool.
+	// Solution answers Solve.
 	Solution *ot.Solution
-	// Bench holds, for KindPool, the seconds of the benchmark's phases
+	// Bench holds, for Score, the seconds of the benchmark's phases
 	// that the sampler measured (give, busy:<op>, msg:post, msg:decode).
 	Bench map[string]float64
 	// Busy is the seconds the worker spent on the request, from its
@@ -272,10 +278,13 @@ func buffers(rows []js.Value) []any {
 	return out
 }
 
-// Progress is posted by a worker while it solves a sample alone (KindSolve),
+// Progress is posted by a worker while it solves (Solve, Pool, Score),
 // a few times a second, before the response.
 type Progress struct {
 	Progress *ot.Progress
+	// Event, when set, is a step of a Score request (otce.ScoreWith's
+	// phases); Progress is then the zero value.
+	Event *otce.Event
 }
 
 // Ready is the first message a worker posts, once its handler is installed.

@@ -32,7 +32,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Solve{Settings: s},
 		&Warm{},
 		&Give{Block: 4},
-		&Pool{Settings: s, Assign: [][]int{{0, 1}, {2}}, ExactPool: true, SplitMinRows: 9},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
 	}
 	seen := map[Kind]bool{}
 	for i, r := range reqs {
