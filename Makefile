@@ -64,6 +64,8 @@ bench-go:
 fixtures:
 	/usr/bin/python3 scripts/make_array_fixtures.py
 	/usr/bin/python3 scripts/make_volume_fixtures.py
+	/usr/bin/python3 scripts/metrics_reference.py
+	/usr/bin/python3 scripts/maps_reference.py
 	/usr/bin/python3 scripts/pot_reference.py
 
 clean:

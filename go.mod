@@ -1,6 +1,6 @@
 module github.com/otceseg/otceseg
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/norunners/vert v0.0.0-20221203075838-106a353d42dd

@@ -110,6 +110,8 @@ type zipEntry struct {
 	data []byte
 	// size, if set, is the uncompressed size the directory claims.
 	size uint64
+	// badCRC, if set, makes the directory's CRC-32 wrong.
+	badCRC bool
 }
 
 func makeNPZ(h *harness, entries ...zipEntry) []byte {
@@ -124,6 +126,9 @@ func makeNPZ(h *harness, entries ...zipEntry) []byte {
 			CompressedSize64: uint64(c.Len()), UncompressedSize64: uint64(len(e.data))}
 		if e.size != 0 {
 			fh.UncompressedSize64 = e.size
+		}
+		if e.badCRC {
+			fh.CRC32 ^= 0x10
 		}
 		w, err := zw.CreateRaw(fh)
 		must(h, err)
@@ -328,6 +333,50 @@ func badCases() []badCase {
 				"labels":   stEntry("U8", []int{20, 20}, len(fd), len(fd)+len(ld)),
 			}, append(append([]byte(nil), fd...), ld...))
 		})},
+		// Round two (issue 18).
+		{name: "instance ids as labels (1200 distinct values)", files: func(h *harness, dir string) {
+			writeFile(h, filepath.Join(dir, "sf", "src_2_features.npy"), readFile(h, sf0(dir)))
+			ids := make([]int32, 1200)
+			for i := range ids {
+				ids[i] = int32(24000 + i) // Cityscapes instance ids: class·1000 + instance
+			}
+			for i, p := range []string{sl0(dir), sl1(dir), filepath.Join(dir, "sl", "src_2_labels.npy")} {
+				writeFile(h, p, npyBytes(h, []int{20, 20}, "<i4", ids[400*i:400*(i+1)]))
+			}
+		}},
+		{name: "features at 1e20 (squared distances overflow float32), --cost-norm max", settings: [][2]string{{"--cost-norm", "max"}}, files: edit(sf0, func(h *harness, b []byte) []byte {
+			for i := 0; i < 8*400; i += 100 {
+				b = setFloat32(b, i, 1e20)
+			}
+			return b
+		})},
+		{name: "all features NaN, with --drop-nonfinite", settings: [][2]string{{"--drop-nonfinite", "true"}}, files: func(h *harness, dir string) {
+			for i := 0; i < 2; i++ {
+				p := filepath.Join(dir, "sf", fmt.Sprintf("src_%d_features.npy", i))
+				b := readFile(h, p)
+				for k := 0; k < 8*400; k++ {
+					b = setFloat32(b, k, float32(math.NaN()))
+				}
+				writeFile(h, p, b)
+			}
+		}},
+		{name: ".npz with two members named features", files: bundle("src.npz", func(h *harness, f, l []byte) []byte {
+			return makeNPZ(h, zipEntry{name: "features.npy", data: f}, zipEntry{name: "labels.npy", data: l}, zipEntry{name: "features.npy", data: f})
+		})},
+		{name: ".npz member with a bad CRC", files: bundle("src.npz", func(h *harness, f, l []byte) []byte {
+			return makeNPZ(h, zipEntry{name: "features.npy", data: f}, zipEntry{name: "labels.npy", data: l, badCRC: true})
+		})},
+		{name: "safetensors tensor named twice", files: bundle("src.safetensors", func(h *harness, f, l []byte) []byte {
+			fd, ld := npyData(f), npyData(l)
+			hb := fmt.Sprintf(`{"features":{"dtype":"F32","shape":[8,20,20],"data_offsets":[0,%d]},"labels":{"dtype":"U8","shape":[20,20],"data_offsets":[%d,%d]},"features":{"dtype":"F32","shape":[8,20,20],"data_offsets":[0,%d]}}`, len(fd), len(fd), len(fd)+len(ld), len(fd))
+			b := binary.LittleEndian.AppendUint64(nil, uint64(len(hb)))
+			return append(append(append(b, hb...), fd...), ld...)
+		})},
+		{name: "--sampling per-class (a good candidate)", settings: [][2]string{{"--sampling", "per-class"}}},
+		{name: "-k 100000", settings: [][2]string{{"-k", "100000"}}},
+		{name: "--eps 1e-310", settings: [][2]string{{"--eps", "1e-310"}}},
+		{name: "--eps 5e-324", settings: [][2]string{{"--eps", "5e-324"}}},
+		{name: "manifest candidate named .. with a newline in another's name", manifest: `{"target_labels": "tl", "candidates": [{"name": "..\nm", "source_features": "sf/nonesuch.npy", "source_labels": "sl", "target_features": "tf"}]}`},
 		{name: "-n 0", settings: [][2]string{{"-n", "0"}}},
 		{name: "-n -5", settings: [][2]string{{"-n", "-5"}}},
 		{name: "-k 0", settings: [][2]string{{"-k", "0"}}},
@@ -533,6 +582,7 @@ or the settings error. The test requires both to be the same.
 		}
 		fmt.Fprintf(&doc, "| %s | %s |\n", tc.name, cell)
 	}
+	doc.WriteString(badInputsBounds)
 	docPath := filepath.Join(root, "docs", "BAD_INPUTS.md")
 	if os.Getenv("OTCE_WRITE_DOCS") != "" {
 		must(h, os.MkdirAll(filepath.Dir(docPath), 0o755))
@@ -545,3 +595,29 @@ or the settings error. The test requires both to be the same.
 		h.t.Errorf("%s is not up to date (rewrite it with OTCE_WRITE_DOCS=1 go test -run TestBrowser/BadInputs ./e2e/)", docPath)
 	}
 }
+
+// badInputsBounds is the part of docs/BAD_INPUTS.md that no single small
+// case shows: the inputs tested by the CLI's own tests (cmd/otce
+// hostile_test.go, core/arrays, core/dataset, core/sample), and the bounds
+// that hold for memory and time.
+const badInputsBounds = `
+## Beyond the table: what the CLI's tests check, and the bounds that hold
+
+Tested in ` + "`cmd/otce/hostile_test.go`" + ` (each test failed before its fix) and the core packages' tests:
+
+| input | answer | bound |
+|---|---|---|
+| labels that are instance ids or a depth map (more than 1024 distinct values in a domain) | ` + "`FILE: more than 1024 distinct label values in this domain (label 25024 is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?`" + ` | classes are counted while the labels are read (a 512 KB table per domain, whatever the values); the joint table is at most 1024² entries per row block |
+| features whose squared distances overflow float32 (norm above 9.2·10¹⁸, e.g. values of 1e20), any --cost-norm | ` + "`FILE: features of norm 1e+20: their squared distances overflow float32 (at most 9.22e+18); …`" + ` | checked on the sampled pixels (with --transform none; l2 and softmax rescale them) |
+| a folder of symbolic links (Hugging Face caches, DVC, hand-made splits) | scored: links are followed | — |
+| a dangling link, a loop of links, a named pipe in a folder | ` + "`DIR/a_feat.npy: a symbolic link that leads to no file: too many levels of symbolic links`" + `, ` + "`… not a regular file but a named pipe`" + ` | no file is dropped in silence |
+| a run that cannot fit in the memory left (available memory, cgroup limit, address-space limit) | ` + "`N = 10000 pixels of 20000 channels needs about 5.6 GB, more than the 1.7 GB available: the largest N that fits is 3107 (-n 3107)`" + ` | checked before sampling; the sample costs 4·N·C bytes a domain plus read buffers of at most 2²⁰ values (24 MB), whatever the file's shape |
+| a large grid (e.g. 576 M pixels of one channel) | scored | the labels on the feature grid cost one byte a pixel while an image has at most 255 distinct labels (two beyond), plus 4 bytes per 64 pixels for the valid-pixel index |
+| a folder of 10⁴ tiny image pairs | scored | label-reading buffers no larger than each image's grid (they were 1.5 MB an image) |
+| --drop-nonfinite on features that are all NaN | ` + "`FILE (and 1 more feature files): no pixel with finite features: …`" + ` | redraws double their batch (up to 4·2²⁰ values), and a valid-pixel index (4 bytes per 64 pixels) finds a pixel without scanning its image: time linear in the pixels read |
+| a manifest that is an endless stream (a FIFO, a device) or a wrong huge file | ` + "`M: larger than 16 MiB: not a manifest …`" + ` | at most 16 MiB + 1 byte read |
+| a .safetensors header of up to 100 MB | parsed once per file (features and labels from one bundle share the parse), in one streaming pass | about 10 bytes of allocation per header byte |
+| an .npz member whose CRC-32 is wrong | ` + "`src.npz:labels: damaged: …`" + ` | checked for stored members of at most 16 MiB (read whole at opening) and for deflated members at the end of each pass over their data (at most 1 MiB inflated past it). A larger stored member is read only where sampled: a damaged byte that is never read cannot be detected |
+| a malformed number in a flag | ` + "`invalid value \"ten\" for flag -n: not a whole number (otce help lists the flags)`" + ` — one line; the usage only with -h | integer flags also take whole numbers written as floats (` + "`-n 1e4`" + `) |
+| a candidate named ` + "`..`" + ` with --dump-sample, control characters in a name | dumped under ` + "`DIR/__/`" + `; control characters shown escaped (` + "`a\\nb`" + `) on stderr and in the table | — |
+`

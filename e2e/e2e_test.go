@@ -608,8 +608,7 @@ func (h *harness) demo() {
 		h.t.Fatalf("-n default is %s, want the paper's 10000", n)
 	}
 	t0 := time.Now()
-	h.click("load-demo")
-	h.waitState(10*time.Second, "running", "done")
+	h.runDemo()
 	h.waitState(5*time.Minute, "done")
 	h.t.Logf("demo done in %s", time.Since(t0).Round(time.Millisecond))
 	sc := h.scores()

@@ -112,8 +112,7 @@ func TestOffline(t *testing.T) {
 	h.setSetting("set-n", "800")
 	h.setSetting("set-k", "2")
 	h.setSetting("set-workers", "2")
-	h.click("load-demo")
-	h.waitState(10*time.Second, "running", "done")
+	h.runDemo()
 	h.waitState(5*time.Minute, "done")
 	sc := h.scores()
 	if len(sc) < 3 {

@@ -16,6 +16,7 @@ FUZZ_TARGETS := \
 	./core/arrays:FuzzOpenSafetensors \
 	./core/arrays:FuzzDecodePNG \
 	./core/arrays:FuzzOpenNIfTI \
+	./core/dataset:FuzzPair \
 	./cmd/otce:FuzzManifest
 
 .PHONY: fuzz-short fuzz-long

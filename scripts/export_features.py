@@ -3,7 +3,9 @@
 
 Runs a folder of images through a model, catches the features of one layer
 with a forward hook (by default the input of the final classifier: the
-per-pixel embedding that the model classifies), and writes what `otce` and
+per-pixel embedding that the model classifies; for a head that adds the
+outputs of several classifiers, as LRASPP's low_classifier + high_classifier,
+their inputs concatenated at the finer grid), and writes what `otce` and
 the browser app read:
 
   --out DIR             DIR/features/<stem>.npy, one (1, C, h, w) array per
@@ -28,6 +30,11 @@ Examples:
   python3 scripts/export_features.py --model-file my_model.py --checkpoint best.pth \\
       --images src/images --out feats/mine_src.npz --size 512x1024 --dtype float16
   python3 scripts/export_features.py --model deeplabv3_resnet50 --list-layers
+
+Without --weights or --checkpoint the model has random weights: a warning
+says so. Offline, --weights needs the file in torch's hub cache
+($TORCH_HOME/hub/checkpoints, by default ~/.cache/torch/hub/checkpoints); the
+message names it. Errors are one line holding the whole message.
 
 Needs PyTorch, torchvision (for --model) and Pillow; NumPy.
 """
@@ -118,9 +125,12 @@ def build_parser():
                         "(any name of torchvision.models.get_model)")
     g.add_argument("--weights", metavar="W", default=None,
                    help="torchvision weights for --model, e.g. DEFAULT or COCO_WITH_VOC_LABELS_V1 (downloaded once by "
-                        "torchvision); default: none (random weights, for tests)")
+                        "torchvision into torch's hub cache, $TORCH_HOME/hub/checkpoints; offline, put the file there or "
+                        "use --checkpoint); default: none, i.e. random weights unless --checkpoint (a warning says so)")
     g.add_argument("--num-classes", type=int, metavar="K", default=None,
-                   help="number of classes of --model when built without weights")
+                   help="number of classes of --model (e.g. that of a --checkpoint trained on your classes)")
+    g.add_argument("--aux-loss", action="store_true",
+                   help="build --model with its auxiliary head (aux_classifier), as a --checkpoint saved with one has")
     g.add_argument("--model-file", metavar="PATH",
                    help="your own model: a .py file defining a function that returns the nn.Module (see --factory), "
                         "or a whole module saved with torch.save / torch.jit.save (.pt, .pth)")
@@ -137,10 +147,18 @@ def build_parser():
                    help="take the layer's input or its output (auto: the input of the default classifier, "
                         "the output of a --layer you name)")
     g.add_argument("--list-layers", action="store_true",
-                   help="print the model's layers with the shapes they give for one image (of --size, or 512x512) "
-                        "and which one is the default; then exit")
+                   help="print the model's layers with the shapes they give for one small image (of --size, or "
+                        "256x256: the grids, as fractions of the image, are the same at any multiple of 32) and "
+                        "which one is the default; then exit")
     g = p.add_argument_group("the data")
     g.add_argument("--images", metavar="DIR", help="folder of images (" + " ".join(IMAGE_EXTS) + ")")
+    g.add_argument("--volumes", metavar="DIR",
+                   help="instead of --images: a folder of 3-D volumes (.nii, .nii.gz read as nibabel does, (X, Y, Z); "
+                        ".npy (D, H, W) or (C, D, H, W)) for a 3-D model (--model-file): each goes in as (1, C, D, H, W) "
+                        "and its features come out as features/<stem>.npy (1, C, d, h, w); --labels DIR then holds "
+                        "label volumes (.nii, .nii.gz, .npy), copied unchanged to labels/; --out must be a folder")
+    g.add_argument("--volume-norm", choices=["none", "zscore"], default="none",
+                   help="intensities of --volumes: as stored (none, default) or per volume (x - mean) / std (zscore)")
     g.add_argument("--labels", metavar="DIR",
                    help="folder of label maps (.png gray or palette, .npy integer arrays), paired with the images by "
                         "stem as otce pairs files (aachen_000000_000019_leftImg8bit.png ↔ "
@@ -166,7 +184,14 @@ def build_parser():
                    help="images per forward pass (images of one size only are batched; default 4)")
     g.add_argument("--device", default=None, metavar="DEV",
                    help="torch device: cpu, cuda, cuda:1, mps (default: cuda when available, else cpu)")
+    g.add_argument("--threads", type=int, default=None, metavar="T",
+                   help="CPU threads of PyTorch (default: all the cores this process may use; some builds start "
+                        "with one)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--adapt-bn", action="store_true",
+                   help="re-estimate every BatchNorm layer's statistics on the images being exported (AdaBN: one "
+                        "pass over them in train mode, no gradients, momentum None, i.e. the average of the batches' "
+                        "statistics) before extracting; for target images whose statistics differ from the source's")
     return p
 
 
@@ -183,15 +208,22 @@ def load_model(args, torch):
         kw = {"weights": args.weights}
         if args.num_classes is not None:
             kw["num_classes"] = args.num_classes
+        if args.aux_loss:
+            kw["aux_loss"] = True
         if args.weights is None:
             kw["weights_backbone"] = None  # no download unless asked for
         try:
-            model = torchvision.models.get_model(args.model, **kw)
-        except TypeError:
-            kw.pop("weights_backbone", None)
-            model = torchvision.models.get_model(args.model, **kw)
+            try:
+                model = torchvision.models.get_model(args.model, **kw)
+            except TypeError:
+                kw.pop("weights_backbone", None)
+                model = torchvision.models.get_model(args.model, **kw)
         except (ValueError, KeyError) as e:
-            raise UsageError(f"--model {args.model}: {e}")
+            raise UsageError(f"--model {args.model}: {full_text(e)}")
+        except Exception as e:
+            if args.weights is not None:
+                raise UsageError(weights_unavailable(args, torch, torchvision, e))
+            raise
     else:
         path = args.model_file
         if not os.path.isfile(path):
@@ -221,15 +253,94 @@ def load_model(args, torch):
             raise UsageError(f"{path}: gives a {type(model).__name__}, not a torch.nn.Module "
                              "(a state_dict goes to --checkpoint, with the model from --model or a .py file)")
     if args.checkpoint:
-        state = torch.load(args.checkpoint, map_location="cpu")
+        if not os.path.isfile(args.checkpoint):
+            raise UsageError(f"{args.checkpoint}: no such file (--checkpoint)")
+        try:
+            state = torch.load(args.checkpoint, map_location="cpu")
+        except Exception as e:
+            raise UsageError(f"{args.checkpoint}: not a checkpoint torch.load reads: {full_text(e)}")
         for key in ("state_dict", "model", "model_state_dict"):
             if isinstance(state, dict) and key in state and isinstance(state[key], dict):
                 state = state[key]
+        if not isinstance(state, dict):
+            raise UsageError(f"{args.checkpoint}: holds a {type(state).__name__}, not a state_dict")
         try:
             model.load_state_dict(state)
         except Exception as e:
-            raise UsageError(f"{args.checkpoint}: does not fit the model: {str(e).splitlines()[0]}")
+            raise UsageError(checkpoint_mismatch(args, model, state, e))
+    elif args.weights is None and (args.model or (args.model_file or "").endswith(".py")) and not args.list_layers:
+        print("export_features: warning: the model has random weights (no --weights, no --checkpoint): its features "
+              "say nothing about a trained model's transferability; give --weights DEFAULT (torchvision) or "
+              "--checkpoint PATH", file=sys.stderr)
     return model.eval()
+
+
+def full_text(e):
+    """An exception's whole message on one line: its lines joined by ' | '."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return " | ".join(lines) if lines else type(e).__name__
+
+
+def weights_unavailable(args, torch, torchvision, e):
+    """The message when --weights could not be loaded: where the file must be."""
+    where = os.path.join(torch.hub.get_dir(), "checkpoints")
+    name = ""
+    try:
+        url = torchvision.models.get_model_weights(args.model)[args.weights].url
+        name = os.path.basename(url)
+        where = os.path.join(where, name)
+    except Exception:
+        url = ""
+    cause, seen = e, set()
+    while cause is not None and id(cause) not in seen:  # the root cause: URLError, HTTPError, ...
+        seen.add(id(cause))
+        if cause.__cause__ is None and cause.__context__ is None:
+            break
+        cause = cause.__cause__ or cause.__context__
+    what = f"{type(cause).__name__}: {full_text(cause)}"
+    if name and not os.path.exists(where):
+        return (f"--weights {args.weights}: the weights of {args.model} are not in torch's hub cache ({where}) and "
+                f"could not be downloaded from {url} ({what}): copy the file there (or set TORCH_HOME), or give a "
+                "state_dict with --checkpoint")
+    return f"--weights {args.weights}: cannot load the weights of {args.model} ({where}): {what}"
+
+
+def checkpoint_mismatch(args, model, state, e):
+    """The message when a state_dict does not fit the model: the lines that
+    matter (missing and unexpected keys, size mismatches, a few of each) and
+    what to try."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    sizes = [(k, tuple(state[k].shape), tuple(own[k].shape)) for k in own
+             if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(own[k].shape)]
+
+    def few(keys):
+        return ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+    parts = []
+    if sizes:
+        parts.append("size mismatch: " + "; ".join(f"{k} {a} in the checkpoint, {b} in the model" for k, a, b in sizes[:4])
+                     + (f"; and {len(sizes) - 4} more" if len(sizes) > 4 else ""))
+    if missing:
+        parts.append(f"missing from the checkpoint: {few(missing)}")
+    if unexpected:
+        parts.append(f"not in the model: {few(unexpected)}")
+    if not parts:
+        parts.append(full_text(e))
+    hints = []
+    # The classifier's output channels are the last dimension 0 that differs.
+    classes = [a[0] for k, a, b in sizes if len(a) >= 1 and len(b) >= 1 and a[0] != b[0] and k.endswith("weight")
+               and "aux" not in k]
+    if classes:
+        hints.append(f"the checkpoint has {classes[-1]} classes: --num-classes {classes[-1]}")
+    if any(k.startswith("aux_classifier.") for k in unexpected) and args.model:
+        hints.append("it holds an auxiliary head (aux_classifier.*, as torchvision's official weights do): --aux-loss")
+    if any(k.startswith("aux_classifier.") for k in missing) and args.model:
+        hints.append("it has no auxiliary head: drop --aux-loss")
+    if all(k.startswith("module.") for k in unexpected) and unexpected:
+        hints.append("its keys start with 'module.' (saved from DataParallel): strip that prefix")
+    return (f"{args.checkpoint}: does not fit the model: " + " | ".join(parts)
+            + (" | try: " + "; ".join(hints) if hints else ""))
 
 
 def default_layer(model, torch):
@@ -238,12 +349,39 @@ def default_layer(model, torch):
     for name, m in model.named_modules():
         if "aux" in name.lower():
             continue
-        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.Linear)):
             last = name
     if last is None:
-        raise UsageError("the model has no Conv2d/Linear layer to take as the classifier: name one with --layer "
+        raise UsageError("the model has no Conv2d/Conv3d/Linear layer to take as the classifier: name one with --layer "
                          "(see --list-layers)")
     return last
+
+
+def classifier_group(model, torch, last):
+    """The classifiers whose outputs the model adds up to its logits.
+
+    A head like LRASPP's returns low_classifier(low) + high_classifier(high):
+    two 1×1 convolutions with as many outputs (the classes) side by side in
+    one module. Its logits are then one linear map of the two inputs
+    concatenated (at the finer grid, where the coarser input is upsampled as
+    the head does), so that concatenation is the per-pixel representation
+    the model classifies from, and the default layer; the input of `last`
+    alone would be part of it. Returns the sibling 1×1 convolutions of
+    `last` with its number of outputs, in the model's order ([last] for
+    other heads)."""
+    if "." not in last:
+        return [last]
+    parent_name = last.rsplit(".", 1)[0]
+    modules = dict(model.named_modules())
+    m = modules[last]
+    if not isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d)) or any(k != 1 for k in m.kernel_size):
+        return [last]
+    group = []
+    for name, c in modules[parent_name].named_children():
+        if (isinstance(c, type(m)) and c.out_channels == m.out_channels and all(k == 1 for k in c.kernel_size)
+                and "aux" not in name.lower()):
+            group.append(parent_name + "." + name)
+    return group if last in group else [last]
 
 
 def first_tensor(x, torch):
@@ -264,41 +402,56 @@ class Stop(Exception):
 
 
 class Hook:
+    """Catches the input or output of one layer, or of several (a group from
+    classifier_group: their tensors are concatenated along the channels at
+    the finest grid, coarser ones upsampled bilinearly as such heads do)."""
+
     def __init__(self, model, layer, side, torch):
+        layers = layer if isinstance(layer, (list, tuple)) else [layer]
         modules = dict(model.named_modules())
-        if layer not in modules:
-            close = [n for n in modules if layer in n][:5]
-            raise UsageError(f"--layer {layer}: no such layer" + (f" (did you mean {', '.join(close)}?)" if close else "")
-                             + "; see --list-layers")
+        for ly in layers:
+            if ly not in modules:
+                close = [n for n in modules if ly in n][:5]
+                raise UsageError(f"--layer {ly}: no such layer" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                                 + "; see --list-layers")
         self.torch = torch
-        self.value = None
-        m = modules[layer]
-        if side == "input":
-            self.handle = m.register_forward_pre_hook(self._pre)
-        else:
-            self.handle = m.register_forward_hook(self._post)
+        self.layers = layers
+        self.values = {}
+        self.handles = []
+        for ly in layers:
+            m = modules[ly]
+            if side == "input":
+                self.handles.append(m.register_forward_pre_hook(lambda mod, args, ly=ly: self._got(ly, args)))
+            else:
+                self.handles.append(m.register_forward_hook(lambda mod, args, out, ly=ly: self._got(ly, out)))
 
-    def _pre(self, module, args):
-        self.value = first_tensor(args, self.torch)
-        raise Stop
-
-    def _post(self, module, args, out):
-        self.value = first_tensor(out, self.torch)
-        raise Stop
+    def _got(self, layer, x):
+        self.values[layer] = first_tensor(x, self.torch)
+        if len(self.values) == len(self.layers):
+            raise Stop
 
     def run(self, model, x):
-        self.value = None
+        self.values = {}
         try:
             model(x)
         except Stop:
             pass
-        if self.value is None:
+        vals = [self.values.get(ly) for ly in self.layers]
+        if any(v is None for v in vals):
             raise UsageError("the hooked layer did not run, or gave no tensor")
-        return self.value
+        if len(vals) == 1:
+            return vals[0]
+        size = max((v.shape[2:] for v in vals), key=lambda sh: math.prod(sh))
+        F = self.torch.nn.functional
+        mode = "bilinear" if len(size) == 2 else "trilinear"
+        vals = [v if v.shape[2:] == size else F.interpolate(v, size=size, mode=mode, align_corners=False) for v in vals]
+        return self.torch.cat(vals, dim=1)
 
 
 def list_layers(model, args, torch, device):
-    h, w = args.size or (512, 512)
+    # A small image is enough: a layer's grid, as a fraction of the image, is
+    # the same for every size that is a multiple of the backbone's stride.
+    h, w = args.size or (256, 256)
     shapes = {}
     handles = []
     for name, m in model.named_modules():
@@ -313,18 +466,51 @@ def list_layers(model, args, torch, device):
         model(torch.zeros(1, 3, h, w, device=device))
     for hd in handles:
         hd.remove()
-    default = default_layer(model, torch)
+    group = classifier_group(model, torch, default_layer(model, torch))
+    default = " + ".join(group)
     print(f"layers of the model for one {h}x{w} image (input shape -> output shape); "
-          f"default: the input of {default}")
+          f"default: the input of {default}" + (" (concatenated)" if len(group) > 1 else ""))
     for name, m in model.named_modules():
         if not name or name not in shapes:
             continue
         si, so = shapes[name]
         grid = ""
         if so is not None and len(so) == 4:
-            grid = f"  grid 1/{h // so[2]}" if so[2] and h % so[2] == 0 and w % so[3] == 0 and h // so[2] == w // so[3] else "  grid does not divide the image"
-        mark = "   <- default (its input)" if name == default else ""
+            if so[2] == 1 and so[3] == 1 and h > 1 and w > 1:
+                grid = "  1x1: pooled, no grid"
+            elif so[2] and h % so[2] == 0 and w % so[3] == 0 and h // so[2] == w // so[3]:
+                grid = f"  grid 1/{h // so[2]}"
+            else:
+                grid = "  grid does not divide the image"
+        mark = "   <- default (its input)" if name in group else ""
         print(f"{name:40s} {type(m).__name__:22s} {str(si):22s} -> {str(so)}{grid}{mark}")
+
+
+def adapt_bn(model, batches, torch):
+    """Re-estimates the statistics of every BatchNorm layer of model on batches.
+
+    AdaBN (Li et al., 2016): each BatchNorm layer's running mean and variance
+    are reset and replaced by the cumulative average over the batches of the
+    batch statistics, μ = (1/B) Σ_b mean_b(x), σ² = (1/B) Σ_b var_b(x)
+    (unbiased within a batch, as PyTorch keeps it): one forward pass in train
+    mode with momentum None and no gradients. The affine weights are kept;
+    the model is left in eval mode. Returns the number of layers re-estimated.
+    """
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    try:
+        with torch.no_grad():
+            for x in batches:
+                model(x)
+    finally:
+        for m, mom in zip(bns, saved):
+            m.momentum = mom
+        model.eval()
+    return len(bns)
 
 
 # ---------------------------------------------------------------- the data
@@ -335,7 +521,7 @@ def read_image(path, size, multiple):
         im = Image.open(path)
         im.load()
     except Exception as e:
-        raise UsageError(f"{path}: not an image ({e})")
+        raise UsageError(f"{path}: not an image ({full_text(e)})")
     im = im.convert("RGB")
     target = size or fit_multiple(im.height, im.width, multiple)
     if target != (im.height, im.width):
@@ -354,7 +540,7 @@ def read_label(path):
         try:
             a = np.load(path, allow_pickle=False)
         except Exception as e:
-            raise UsageError(f"{path}: not a .npy array ({e})")
+            raise UsageError(f"{path}: not a .npy array ({full_text(e)})")
         a = np.squeeze(a)
     else:
         from PIL import Image
@@ -362,7 +548,7 @@ def read_label(path):
             im = Image.open(path)
             im.load()
         except Exception as e:
-            raise UsageError(f"{path}: not an image ({e})")
+            raise UsageError(f"{path}: not an image ({full_text(e)})")
         if im.mode not in ("L", "P", "I", "I;16", "I;16B", "I;16L", "1"):
             raise UsageError(f"{path}: a {im.mode} image; label maps must be gray or palette images (class index per pixel)")
         a = np.asarray(im)
@@ -415,8 +601,8 @@ def write_safetensors(path, arrays):
 
 
 class Progress:
-    def __init__(self, total, quiet):
-        self.total, self.quiet, self.done, self.t0 = total, quiet, 0, time.time()
+    def __init__(self, total, quiet, unit="images"):
+        self.total, self.quiet, self.done, self.t0, self.unit = total, quiet, 0, time.time(), unit
         self.tty = sys.stderr.isatty()
 
     def step(self, n, note=""):
@@ -427,7 +613,7 @@ class Progress:
         bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
         el = time.time() - self.t0
         eta = el / frac - el if frac > 0 else 0
-        line = f"[{bar}] {self.done}/{self.total} images  {el:.0f}s elapsed, {eta:.0f}s left {note}"
+        line = f"[{bar}] {self.done}/{self.total} {self.unit}  {el:.0f}s elapsed, {eta:.0f}s left {note}"
         if self.tty:
             sys.stderr.write("\r" + line)
             if self.done >= self.total:
@@ -442,12 +628,21 @@ def export(args):
         import torch
     except ImportError:
         raise UsageError("PyTorch is not installed (Debian: apt-get install python3-torch python3-torchvision python3-pil)")
+    threads = args.threads
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if threads < 1:
+        raise UsageError("--threads must be at least 1")
+    torch.set_num_threads(threads)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(device)
     except RuntimeError as e:
-        raise UsageError(f"--device {args.device}: {e}")
+        raise UsageError(f"--device {args.device}: {full_text(e)}")
     model = load_model(args, torch).to(device)
+    if args.volumes:
+        export_volumes(args, model, torch, device)
+        return
     if args.list_layers:
         list_layers(model, args, torch, device)
         return
@@ -465,9 +660,34 @@ def export(args):
         for s, p in labels.items():
             if s not in images:
                 raise UsageError(f"{p}: no image with stem {s!r} in {args.images}")
-    layer = args.layer or default_layer(model, torch)
+    if args.adapt_bn:
+        def batches():
+            mean = torch.tensor(args.mean, device=device).view(1, 3, 1, 1)
+            std = torch.tensor(args.std, device=device).view(1, 3, 1, 1)
+            stems, i = list(images), 0
+            while i < len(stems):
+                first, size = read_image(images[stems[i]], args.size, args.multiple)
+                batch, j = [first], i + 1
+                while j < len(stems) and len(batch) < args.batch_size:
+                    img, sz = read_image(images[stems[j]], args.size, args.multiple)
+                    if sz != size:
+                        break
+                    batch.append(img)
+                    j += 1
+                yield (torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).to(device) - mean) / std
+                i = j
+        if adapt_bn(model, batches(), torch) == 0:
+            print("export_features: warning: --adapt-bn: the model has no BatchNorm layer; nothing re-estimated",
+                  file=sys.stderr)
+    layer = args.layer or classifier_group(model, torch, default_layer(model, torch))
     side = args.hook if args.hook != "auto" else ("output" if args.layer else "input")
     hook = Hook(model, layer, side, torch)
+    if isinstance(layer, list):
+        if len(layer) > 1 and not args.quiet:
+            print(f"export_features: the model adds the outputs of {' and '.join(layer)}: exporting their inputs "
+                  "concatenated (at the finer grid), the whole per-pixel representation it classifies from",
+                  file=sys.stderr)
+        layer = "+".join(layer)
 
     out = args.out
     bundle = out.lower().endswith((".npz", ".safetensors"))
@@ -567,6 +787,158 @@ def export(args):
               file=sys.stderr)
 
 
+# ---------------------------------------------------------------- volumes
+
+VOLUME_EXTS = (".nii", ".nii.gz", ".npy")
+
+# NIfTI-1 datatype codes → NumPy types.
+NIFTI_DTYPES = {2: np.uint8, 4: np.int16, 8: np.int32, 16: np.float32, 64: np.float64, 256: np.int8,
+                512: np.uint16, 768: np.uint32, 1024: np.int64, 1280: np.uint64}
+
+
+def nifti_header(path):
+    """The NIfTI-1 header's dims, datatype, vox_offset, scl_slope and
+    scl_inter, and its byte order."""
+    import gzip
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            h = f.read(348)
+    except OSError as e:
+        raise UsageError(f"{path}: not a NIfTI file ({full_text(e)})")
+    if len(h) < 348:
+        raise UsageError(f"{path}: not a NIfTI file (shorter than a header)")
+    for bo in ("<", ">"):
+        if struct.unpack(bo + "i", h[:4])[0] == 348:
+            break
+    else:
+        raise UsageError(f"{path}: not a NIfTI-1 file (sizeof_hdr is not 348)")
+    dim = struct.unpack(bo + "8h", h[40:56])
+    if not 1 <= dim[0] <= 7:
+        raise UsageError(f"{path}: NIfTI dim[0] = {dim[0]}")
+    datatype = struct.unpack(bo + "h", h[70:72])[0]
+    vox_offset, slope, inter = struct.unpack(bo + "3f", h[108:120])
+    return list(dim[1:1 + dim[0]]), datatype, int(vox_offset), slope, inter, bo
+
+
+def read_nifti(path):
+    """A NIfTI-1 volume as nibabel's get_fdata() orders it, (X, Y, Z, ...),
+    scaled by scl_slope/scl_inter when set."""
+    import gzip
+    dims, datatype, off, slope, inter, bo = nifti_header(path)
+    if datatype not in NIFTI_DTYPES:
+        raise UsageError(f"{path}: NIfTI datatype {datatype} is not supported")
+    dt = np.dtype(NIFTI_DTYPES[datatype]).newbyteorder(bo)
+    n = int(np.prod(dims))
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        f.read(max(off, 352))
+        b = f.read(n * dt.itemsize)
+    if len(b) < n * dt.itemsize:
+        raise UsageError(f"{path}: truncated: {len(b)} bytes of voxel data, the header claims {n * dt.itemsize}")
+    a = np.frombuffer(b, dtype=dt).reshape(dims[::-1]).T  # Fortran order: X fastest
+    a = a.astype(np.float32)
+    if slope not in (0.0, 1.0) or inter != 0.0:
+        a = a * (slope if slope != 0 else 1.0) + inter
+    return a
+
+
+def read_volume(path):
+    """A volume as (C, D, H, W) float32."""
+    if path.lower().endswith(".npy"):
+        try:
+            a = np.load(path, allow_pickle=False).astype(np.float32)
+        except Exception as e:
+            raise UsageError(f"{path}: not a .npy array ({full_text(e)})")
+    else:
+        a = read_nifti(path)
+    if a.ndim == 3:
+        a = a[None]
+    elif a.ndim == 4 and not path.lower().endswith(".npy"):
+        a = np.moveaxis(a, 3, 0)  # NIfTI (X, Y, Z, C) → (C, X, Y, Z)
+    if a.ndim != 4:
+        raise UsageError(f"{path}: volume of shape {a.shape}, want (D, H, W) or (C, D, H, W)")
+    return np.ascontiguousarray(a)
+
+
+def label_volume_shape(path):
+    """The spatial shape of a label volume, from its header."""
+    if path.lower().endswith(".npy"):
+        try:
+            a = np.load(path, mmap_mode="r", allow_pickle=False)
+        except Exception as e:
+            raise UsageError(f"{path}: not a .npy array ({full_text(e)})")
+        return tuple(d for d in a.shape if d != 1) if a.ndim > 3 else tuple(a.shape)
+    dims = nifti_header(path)[0]
+    while len(dims) > 3 and dims[-1] == 1:
+        dims = dims[:-1]
+    return tuple(dims)
+
+
+def export_volumes(args, model, torch, device):
+    """The 3-D path: each volume in as (1, C, D, H, W), its features out as
+    features/<stem>.npy (1, C, d, h, w) (layout NCDHW), the label volumes
+    copied unchanged (otce maps them onto the feature grid when each axis
+    is an integer multiple of it)."""
+    if args.list_layers:
+        raise UsageError("--list-layers shows 2-D image grids: name the layer of a 3-D model with --layer")
+    if not args.out or args.out.lower().endswith((".npz", ".safetensors")):
+        raise UsageError("--volumes writes per-volume files: --out must be a folder")
+    vols = list_files(args.volumes, VOLUME_EXTS, "volumes")
+    labels = None
+    if args.labels:
+        labels = list_files(args.labels, VOLUME_EXTS, "label volumes")
+        for s, p in vols.items():
+            if s not in labels:
+                raise UsageError(f"{p}: no label volume with stem {s!r} in {args.labels}")
+    layer = args.layer or classifier_group(model, torch, default_layer(model, torch))
+    side = args.hook if args.hook != "auto" else ("output" if args.layer else "input")
+    hook = Hook(model, layer, side, torch)
+    if isinstance(layer, list):
+        layer = "+".join(layer)
+    fdir, ldir = os.path.join(args.out, "features"), os.path.join(args.out, "labels")
+    os.makedirs(fdir, exist_ok=True)
+    if labels:
+        os.makedirs(ldir, exist_ok=True)
+    if not args.overwrite and any(n.endswith(".npy") for n in os.listdir(fdir)):
+        raise UsageError(f"{fdir}: holds features already (--overwrite replaces them)")
+    dtype = np.float16 if args.dtype == "float16" else np.float32
+    progress = Progress(len(vols), args.quiet, "volumes")
+    nonfinite = 0
+    for s, path in vols.items():
+        v = read_volume(path)
+        if args.volume_norm == "zscore":
+            sd = float(v.std())
+            v = (v - float(v.mean())) / (sd if sd > 0 else 1.0)
+        if labels:
+            ls = label_volume_shape(labels[s])
+            if tuple(ls) != tuple(v.shape[1:]):
+                raise UsageError(f"{labels[s]}: label volume of shape {tuple(ls)}, but {path} is {tuple(v.shape[1:])}")
+        with torch.no_grad():
+            f = hook.run(model, torch.from_numpy(v)[None].to(device))
+        if f.dim() != 5 or f.shape[0] != 1:
+            raise UsageError(f"layer {layer} ({side}) gives a tensor of shape {tuple(f.shape)}; want (1, C, d, h, w): "
+                             "pick a 3-D convolutional layer")
+        grid, full = tuple(f.shape[2:]), tuple(v.shape[1:])
+        if any(n % g for n, g in zip(full, grid)):
+            raise UsageError(f"{path}: the {'x'.join(map(str, grid))} feature grid of {layer} does not divide the "
+                             f"{'x'.join(map(str, full))} volume on every axis: crop or pad the volumes")
+        f = f.float().cpu().numpy().astype(dtype)
+        nonfinite += int(np.size(f) - np.count_nonzero(np.isfinite(f)))
+        np.save(os.path.join(fdir, s + ".npy"), f)
+        if labels:
+            src = labels[s]
+            ext = ".nii.gz" if src.lower().endswith(".nii.gz") else os.path.splitext(src)[1].lower()
+            with open(src, "rb") as fi, open(os.path.join(ldir, s + ext), "wb") as fo:
+                fo.write(fi.read())
+        progress.step(1, f"(features {f.shape[1]}x{'x'.join(map(str, grid))})")
+    if nonfinite:
+        print(f"export_features: warning: {nonfinite} feature values are not finite", file=sys.stderr)
+    if not args.quiet:
+        print(f"export_features: {len(vols)} volumes, layer {layer} ({side}), features {args.dtype} -> {args.out}",
+              file=sys.stderr)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
@@ -576,8 +948,8 @@ def main(argv=None):
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as e:  # a user's model or file: one line, no traceback
-        print(f"export_features: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}", file=sys.stderr)
+    except Exception as e:  # a user's model or file: the whole message on one line, no traceback
+        print(f"export_features: {type(e).__name__}: {full_text(e)}", file=sys.stderr)
         return 1
     return 0
 

@@ -202,9 +202,27 @@ func TestExportFeaturesHelp(t *testing.T) {
 	}
 	for _, opt := range []string{"--model", "--weights", "--num-classes", "--model-file", "--factory", "--checkpoint",
 		"--layer", "--hook", "--list-layers", "--images", "--labels", "--size", "--multiple", "--mean", "--std",
-		"--out", "--dtype", "--overwrite", "--batch-size", "--device", "--quiet"} {
+		"--out", "--dtype", "--overwrite", "--batch-size", "--device", "--threads", "--aux-loss", "--volumes", "--volume-norm", "--quiet"} {
 		if !strings.Contains(string(out), opt) {
 			t.Errorf("--help does not explain %s", opt)
 		}
 	}
+}
+
+// TestExportFeaturesUnittest runs the exporter's own tests
+// (scripts/test_export_features.py: Python's unittest, with Debian's
+// python3-torch), so that `make test` runs them.
+func TestExportFeaturesUnittest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("exporter: skipped under -short (it starts PyTorch)")
+	}
+	if err := exec.Command(exportPython, "-c", "import torch, torchvision, PIL").Run(); err != nil {
+		t.Fatalf("%s cannot import torch, torchvision and PIL (%v): run scripts/setup.sh, or use go test -short", exportPython, err)
+	}
+	cmd := exec.Command(exportPython, "-m", "unittest", "discover", "-s", filepath.Join("..", "..", "scripts"), "-p", "test_export_features.py")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 -m unittest test_export_features.py: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"container/list"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +17,11 @@ import (
 var inputExts = []string{".npy", ".npz", ".safetensors", ".png", ".nii", ".nii.gz"}
 
 // expand turns paths (files or directories) into files, directories listed
-// in name order with only the supported extensions kept.
+// in name order with only the supported extensions kept. Symbolic links are
+// followed (Hugging Face caches, DVC and hand-made splits are folders of
+// links); an entry with a supported extension that is not a readable file
+// — a dangling link, a loop of links, a named pipe — is an error naming it,
+// never dropped in silence.
 func expand(paths []string) ([]dataset.File, error) {
 	var out []dataset.File
 	for _, p := range paths {
@@ -38,14 +43,21 @@ func expand(paths []string) ([]dataset.File, error) {
 			if e.IsDir() || !slices.Contains(inputExts, ext) {
 				continue
 			}
-			info, err := e.Info()
+			full := filepath.Join(p, e.Name())
+			info, err := os.Stat(full) // follows links
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", filepath.Join(p, e.Name()), errText(err))
+				if e.Type()&fs.ModeSymlink != 0 {
+					return nil, fmt.Errorf("%s: a symbolic link that leads to no file: %v", full, errText(err))
+				}
+				return nil, fmt.Errorf("%s: %v", full, errText(err))
+			}
+			if info.IsDir() {
+				continue // a folder (or a link to one) named like a file
 			}
 			if !info.Mode().IsRegular() {
-				continue
+				return nil, fmt.Errorf("%s: not a regular file but %s", full, fileKind(info.Mode()))
 			}
-			out = append(out, newLazyFile(filepath.Join(p, e.Name()), info.Size()))
+			out = append(out, newLazyFile(full, info.Size()))
 			n++
 		}
 		if n == 0 {
@@ -53,6 +65,19 @@ func expand(paths []string) ([]dataset.File, error) {
 		}
 	}
 	return out, nil
+}
+
+// fileKind names a file mode that is not a regular file's.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 func errText(err error) string {

@@ -2,8 +2,9 @@
 // transfer to a target segmentation task, with the OTCE score.
 //
 //	otce score --source-features F --source-labels F --target-features F --target-labels F [flags]
-//	otce rank --manifest M.json [flags]
+//	otce rank M.json [flags]   (or --manifest M.json)
 //	otce demo [--volumes] [flags]
+//	otce map (score's inputs | --demo NAME) --out DIR [--image STEM]… [--patch S] [--target-images DIR] [flags]
 //
 // Run "otce help" for the flags. Bad input ends with a one-line message
 // naming the file and the problem, and exit status 2.
@@ -21,8 +22,9 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
-	"time"
+	"unicode"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/otce"
@@ -34,8 +36,12 @@ const usage = `otce: which pretrained segmentation model will transfer best to a
 
 usage:
   otce score --source-features PATH --source-labels PATH --target-features PATH --target-labels PATH [flags]
-  otce rank --manifest M.json [flags]
+  otce rank M.json [flags]            (or --manifest M.json)
   otce demo [--volumes] [flags]
+  otce map (score's inputs | --demo NAME [--volumes]) --out DIR [--image STEM]... [--patch S]
+           [--target-images DIR] [--max-h H] [--zoom Z] [flags]
+      where in the target images transfer fails: per-pixel maps (<stem>.npy, .png;
+      NIfTI for volumes), per-image and per-class tables (maps.json)
 
 PATH is a file (.npy, .npz, .safetensors; .png, .nii, .nii.gz labels) or a folder
 of per-image (per-volume) files paired by stem; flags may be repeated. A bundle
@@ -50,6 +56,36 @@ type options struct {
 	format  string
 	quiet   bool
 	dump    string
+	plot    string
+}
+
+// rankOptions are the options of the ranking itself (not settings of a
+// score): the score to order by and the accuracy fit.
+type rankOptions struct {
+	by        string
+	fit       bool
+	fitScores string
+}
+
+func rankFlags(fs *flag.FlagSet, r *rankOptions) {
+	fs.StringVar(&r.by, "by", "otce", "order the ranking by this score: otce, logme, leep, nce, hscore, gbc, zeroshot_acc, zeroshot_miou (or zeroshot), wd, wt")
+	fs.BoolVar(&r.fit, "fit", false, "fit accuracy ≈ λ·scores + b on the candidates with a known accuracy and predict the others")
+	fs.StringVar(&r.fitScores, "fit-scores", otce.DefaultFitScores, "the scores of --fit: wd,wt (the OTCE paper's W_D and W_T = CE) or any list of the --by scores")
+}
+
+// check validates the options before any scoring.
+func (r rankOptions) check() error {
+	if _, err := otce.ScoreKey(r.by); err != nil {
+		return fmt.Errorf("--by: %v", err)
+	}
+	if r.fit {
+		for _, f := range strings.Split(r.fitScores, ",") {
+			if _, err := otce.ScoreKey(f); err != nil {
+				return fmt.Errorf("--fit-scores: %v", err)
+			}
+		}
+	}
+	return nil
 }
 
 type multi []string
@@ -66,6 +102,7 @@ func settingsFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.format, "format", "table", "output: table|json|csv")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	fs.StringVar(&o.dump, "dump-sample", "", "write each repetition's sampled pixels as .npy files under this folder (for a reference solver)")
+	fs.StringVar(&o.plot, "plot", "", "also draw the ranking (OTCE ± std per candidate, best first, with the accuracies) as an SVG file")
 }
 
 // exitError carries an exit status.
@@ -126,23 +163,42 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return cmdRank(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "map":
+		return cmdMap(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("unknown command %q (score, rank, demo, help)", args[0])
+	return fmt.Errorf("unknown command %q (score, rank, demo, map, help)", args[0])
 }
 
 // parse parses the flags and checks the output format and the settings.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer, o *options) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitError{2, errors.New("")}
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	_, err := parsePositional(fs, args, stderr, o, 0)
+	return err
+}
+
+// parsePositional is parse allowing up to max positional arguments, which
+// may stand before, between or after the flags; it returns them.
+func parsePositional(fs *flag.FlagSet, args []string, stderr io.Writer, o *options, max int) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, stderr); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		if len(pos) == max {
+			return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	if err := checkFormat(o.format); err != nil {
-		return err
+		return nil, err
 	}
-	return otce.CheckSettings(o.s)
+	if err := checkPlot(o.plot); err != nil {
+		return nil, err
+	}
+	return pos, otce.CheckSettings(o.s)
 }
 
 func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -150,6 +206,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var o options
 	settingsFlags(fs, &o)
 	var sf, sl, tf, tl multi
+	name := fs.String("name", "", "the candidate's name in the result")
 	fs.Var(&sf, "source-features", "source-domain features (file or folder; repeatable)")
 	fs.Var(&sl, "source-labels", "source-domain labels")
 	fs.Var(&tf, "target-features", "target-domain features extracted by the same model")
@@ -158,13 +215,19 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args, stderr, &o); err != nil {
 		return err
 	}
-	c, err := candidateFiles("", sf, sl, tf, tl)
+	c, err := candidateFiles(*name, sf, sl, tf, tl)
 	if err != nil {
 		return err
 	}
-	res := otce.ScoreWith(ctx, c, o.s, o.scoreOptions("", stderr))
+	prog := newProgress(stderr, o.quiet, 1, o.s)
+	res := otce.ScoreWith(ctx, c, o.s, o.scoreOptions(c.Name, prog))
+	prog.done()
 	if res.Error != "" {
 		return errors.New(res.Error)
+	}
+	res.Rank = 1 // a ranking of one, as its table and the page say
+	if err := writePlot(o.plot, report.Ranking{Candidates: []report.Candidate{res}, Settings: o.s}); err != nil {
+		return err
 	}
 	switch o.format {
 	case "json":
@@ -178,8 +241,11 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // scoreOptions are the options of otce.ScoreWith for one candidate; with
 // --dump-sample, repetition r of candidate NAME is written to
 // DIR/NAME/rep<r>/{xs,ys,xt,yt}.npy.
-func (o options) scoreOptions(name string, stderr io.Writer) otce.Options {
-	opt := otce.Options{Workers: o.workers, Progress: progressPrinter(stderr, o.quiet)}
+func (o options) scoreOptions(name string, prog *progress) otce.Options {
+	opt := otce.Options{Workers: o.workers, Check: checkMemory}
+	if prog != nil {
+		opt.Progress = prog.update
+	}
 	if o.dump != "" {
 		opt.OnSample = func(smp *otce.Sample) error {
 			dir := filepath.Join(o.dump, safeName(name), fmt.Sprintf("rep%d", smp.Rep))
@@ -201,17 +267,34 @@ func (o options) scoreOptions(name string, stderr io.Writer) otce.Options {
 	return opt
 }
 
-// safeName turns a candidate name into a folder name.
+// safeName turns a candidate name into a folder name: separators and
+// control characters become "_", and so do the dots of a name made only of
+// dots ("..", which would leave the --dump-sample folder).
 func safeName(name string) string {
 	if name == "" {
 		return "candidate"
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' || r == 0x7f {
 			return '_'
 		}
 		return r
 	}, name)
+	if strings.Trim(name, ".") == "" {
+		name = strings.Repeat("_", len(name))
+	}
+	return name
+}
+
+// printableName escapes the control characters of a candidate name (a
+// newline would forge lines on stderr and in the table) as Go string
+// escapes: "a\nb" is shown as a\nb.
+func printableName(name string) string {
+	if !strings.ContainsFunc(name, unicode.IsControl) {
+		return name
+	}
+	q := strconv.Quote(name)
+	return q[1 : len(q)-1]
 }
 
 func checkFormat(f string) error {
@@ -278,25 +361,6 @@ func bundleLabels(paths []string) []string {
 	return paths
 }
 
-func progressPrinter(stderr io.Writer, quiet bool) func(otce.Progress) {
-	f, ok := stderr.(*os.File)
-	if quiet || !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	var last time.Time
-	return func(p otce.Progress) {
-		if time.Since(last) < 200*time.Millisecond {
-			return
-		}
-		last = time.Now()
-		fmt.Fprintf(stderr, "\r\033[K%s repetition %d/%d  ε stage %d/%d  iteration %d  marginal error %.2e",
-			p.Candidate, p.Rep+1, p.K, p.Stage, p.Stages, p.Iteration, p.Error)
-	}
-}
-
 // Manifest is the JSON file of `otce rank`.
 type Manifest struct {
 	TargetLabels paths          `json:"target_labels"`
@@ -344,12 +408,25 @@ func (p paths) resolve(dir string) []string {
 // readManifest parses and checks a manifest, resolving paths against its
 // folder.
 func readManifest(path string) ([]otce.Candidate, []error, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
 	}
+	defer f.Close()
+	// Read at most one byte past the bound: an endless stream (a FIFO, a
+	// device) or a wrong file costs maxManifest bytes, not all memory.
+	b, err := io.ReadAll(io.LimitReader(f, maxManifest+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", path, errText(err))
+	}
+	if len(b) > maxManifest {
+		return nil, nil, fmt.Errorf("%s: larger than %d MiB: not a manifest (a manifest of 10⁴ candidates takes about 5 MB)", path, maxManifest>>20)
+	}
 	return parseManifest(b, path)
 }
+
+// maxManifest bounds the size of a manifest.
+const maxManifest = 16 << 20
 
 // parseManifest parses and checks the manifest b read from path.
 func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
@@ -373,6 +450,7 @@ func parseManifest(b []byte, path string) ([]otce.Candidate, []error, error) {
 		if mc.Name == "" {
 			mc.Name = fmt.Sprintf("candidate %d", i+1)
 		}
+		mc.Name = printableName(mc.Name)
 		if seen[mc.Name] {
 			return nil, nil, fmt.Errorf("%s: two candidates named %q", path, mc.Name)
 		}
@@ -393,53 +471,79 @@ func cmdRank(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("otce rank", flag.ContinueOnError)
 	var o options
 	settingsFlags(fs, &o)
-	manifest := fs.String("manifest", "", "JSON manifest of the candidates")
-	if err := parse(fs, args, stderr, &o); err != nil {
+	manifest := fs.String("manifest", "", "JSON manifest of the candidates (or give it as the argument: otce rank M.json)")
+	var ro rankOptions
+	rankFlags(fs, &ro)
+	pos, err := parsePositional(fs, args, stderr, &o, 1)
+	if err != nil {
 		return err
 	}
+	if err := ro.check(); err != nil {
+		return err
+	}
+	if len(pos) == 1 {
+		if *manifest != "" && *manifest != pos[0] {
+			return fmt.Errorf("two manifests: --manifest %s and %s", *manifest, pos[0])
+		}
+		*manifest = pos[0]
+	}
 	if *manifest == "" {
-		return errors.New("missing --manifest")
+		return errors.New("missing the manifest: otce rank M.json (or --manifest M.json)")
 	}
 	cands, errs, err := readManifest(*manifest)
 	if err != nil {
 		return err
 	}
-	return rankAndWrite(ctx, cands, errs, o, stdout, stderr)
+	return rankAndWrite(ctx, cands, errs, o, ro, stdout, stderr)
 }
 
-func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, stdout, stderr io.Writer) error {
+func rankAndWrite(ctx context.Context, cands []otce.Candidate, errs []error, o options, ro rankOptions, stdout, stderr io.Writer) error {
 	var results []report.Candidate
 	failed := 0
-	clearLine := "" // erases the progress line, when there is one
-	if progressPrinter(stderr, o.quiet) != nil {
-		clearLine = "\r\033[K"
-	}
+	prog := newProgress(stderr, o.quiet, len(cands), o.s)
 	for i, c := range cands {
 		var r report.Candidate
 		if errs != nil && errs[i] != nil {
 			r = report.Candidate{Name: c.Name, Accuracy: c.Accuracy, Error: errs[i].Error(), Settings: o.s, Warnings: []string{}}
 		} else {
-			r = otce.ScoreWith(ctx, c, o.s, o.scoreOptions(c.Name, stderr))
+			r = otce.ScoreWith(ctx, c, o.s, o.scoreOptions(c.Name, prog))
 		}
+		prog.candidateDone()
 		if r.Error != "" {
 			failed++
-			fmt.Fprintf(stderr, "%sotce: %s: %s\n", clearLine, c.Name, oneLine(r.Error))
+			msg := fmt.Sprintf("otce: %s: %s", printableName(c.Name), oneLine(r.Error))
+			if prog != nil {
+				prog.println(msg)
+			} else {
+				fmt.Fprintln(stderr, msg) // --quiet, or not a file: the failure is still said
+			}
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	if pp := progressPrinter(stderr, o.quiet); pp != nil {
-		fmt.Fprint(stderr, "\r\033[K")
+	prog.done()
+	rk, err := otce.RankBy(results, o.s, ro.by)
+	if err != nil {
+		return err
 	}
-	rk := otce.Rank(results, o.s)
+	if ro.fit {
+		if rk.Fit, err = otce.FitAccuracy(rk, ro.fitScores); err != nil {
+			return err
+		}
+	}
+	if err := writePlot(o.plot, rk); err != nil {
+		return err
+	}
 	var werr error
 	switch o.format {
 	case "json":
 		werr = report.WriteJSON(stdout, rk)
 	case "csv":
-		werr = report.WriteCSV(stdout, rk.Candidates)
+		if werr = report.WriteCSV(stdout, rk.Candidates); werr == nil {
+			werr = report.WriteCSVCorrelation(stdout, rk.Correlation)
+		}
 	default:
 		werr = report.WriteTable(stdout, rk)
 	}
@@ -457,7 +561,12 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var o options
 	settingsFlags(fs, &o)
 	volumes := fs.Bool("volumes", false, "the volumetric demo: 3-D feature maps and NIfTI label volumes")
+	var ro rankOptions
+	rankFlags(fs, &ro)
 	if err := parse(fs, args, stderr, &o); err != nil {
+		return err
+	}
+	if err := ro.check(); err != nil {
 		return err
 	}
 	cands, what := otce.DemoCandidates(), "five synthetic candidates"
@@ -468,7 +577,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "Built-in demo: %s of known quality, scored with the paper's settings.\n", what)
 		fmt.Fprintln(stdout)
 	}
-	return rankAndWrite(ctx, cands, nil, o, stdout, stderr)
+	return rankAndWrite(ctx, cands, nil, o, ro, stdout, stderr)
 }
 
 var _ dataset.File = (*lazyFile)(nil)

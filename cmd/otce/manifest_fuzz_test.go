@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // FuzzManifest feeds arbitrary bytes to the manifest parser of `otce rank`:
@@ -21,6 +22,7 @@ func FuzzManifest(f *testing.F) {
 		`{"candidates": [{"name": "a", "source_features": 3}]}`,
 		`{"candidates": [{"name": "a", "extra": 1}]}`,
 		`{"candidates": [{"name": "a", "source_features": ["/", "..", "src_images"]}]} {}`,
+		`{"candidates": [{"name": "a\nb"}, {"name": "a\\nb"}, {"name": ".."}]}`,
 		`[]`, `null`, ``,
 	} {
 		f.Add([]byte(s))
@@ -45,6 +47,9 @@ func FuzzManifest(f *testing.F) {
 		for i, c := range cands {
 			if c.Name == "" || seen[c.Name] {
 				t.Fatalf("candidate %d: empty or repeated name %q", i, c.Name)
+			}
+			if strings.ContainsFunc(c.Name, unicode.IsControl) {
+				t.Fatalf("candidate %d: name %q holds a control character", i, c.Name)
 			}
 			seen[c.Name] = true
 			if errs[i] != nil {

@@ -78,7 +78,7 @@ func TestDemoVolumes(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if !strings.Contains(out, "swinunetr-synthetic") || strings.Count(strings.TrimSpace(out), "\n") != 5 {
+	if !strings.Contains(out, "swinunetr-synthetic") || strings.Count(strings.TrimSpace(out), "\n") != 6 || !strings.Contains(out, "\n# correlation with accuracy: count=5 ") {
 		t.Errorf("output:\n%s", out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"slices"
 	"strings"
@@ -81,6 +82,14 @@ func listNames(names []string) string {
 // of Gather or ReadRange. No member is ever inflated past the length its
 // .npy header implies, and a member whose header claims more data than the
 // zip directory says the member holds is an error.
+//
+// Two members of the same name (or "x" and "x.npy") are an error: NumPy
+// reads the last, and two tools would disagree in silence. CRC-32s are
+// checked where the member is read whole: a stored member of at most 16 MiB
+// when it is opened, a deflated member at the end of every pass that reaches
+// the end of its data (inflating at most 1 MiB more to reach the member's
+// end). A larger stored member is read only where sampled, and a damaged
+// byte outside what is read cannot be detected.
 func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("%s: negative file size %d", name, size)
@@ -96,8 +105,10 @@ func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 			continue // a directory
 		}
 		key := strings.TrimSuffix(f.Name, ".npy")
-		if _, dup := b.zip[key]; dup {
-			continue
+		if g, dup := b.zip[key]; dup {
+			// np.load keeps the last, a reader of the first would
+			// disagree with it in silence.
+			return nil, fmt.Errorf("%s: two members named %s (%s and %s): NumPy reads the last, other tools the first; write the file again", name, quote(key), quote(g.Name), quote(f.Name))
 		}
 		b.zip[key] = f
 		b.names = append(b.names, key)
@@ -118,6 +129,16 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 		n := f.CompressedSize64
 		if off < 0 || off > b.size || n > uint64(b.size-off) {
 			return nil, fmt.Errorf("%s: truncated: member of %d bytes at offset %d runs past the end of the file (%d bytes)", name, n, off, b.size)
+		}
+		if n <= maxCheckedMember {
+			// A small member is read whole once to check its CRC.
+			crc := crc32.NewIEEE()
+			if _, err := io.Copy(crc, io.NewSectionReader(b.r, off, int64(n))); err != nil {
+				return nil, fmt.Errorf("%s: reading: %v", name, err)
+			}
+			if crc.Sum32() != f.CRC32 {
+				return nil, fmt.Errorf("%s: damaged: CRC-32 of the member is %08x, the zip directory says %08x", name, crc.Sum32(), f.CRC32)
+			}
 		}
 		h, err := readNPYHeader(io.NewSectionReader(b.r, off, int64(n)), int64(n), name, "member")
 		if err != nil {
@@ -149,12 +170,51 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 				}
 				return nil, nil, err
 			}
-			return io.LimitReader(rc, data), rc, nil
+			return newCRCAtEnd(rc, data, usize-h.dataOff-data), rc, nil
 		}
-		src := &streamSource{open: open, r: io.LimitReader(rc, data), c: rc}
+		src := &streamSource{open: open, r: newCRCAtEnd(rc, data, usize-h.dataOff-data), c: rc}
 		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
 	}
 	return nil, fmt.Errorf("%s: unsupported zip compression method %d", name, f.Method)
+}
+
+// maxCheckedMember is the size up to which a stored (uncompressed) .npz
+// member is read whole at opening to check its CRC-32; a larger one is read
+// only where sampled, and its CRC cannot be checked.
+const maxCheckedMember = 16 << 20
+
+// maxCheckedTail bounds what is inflated past a deflated member's data to
+// reach the end of the member, where archive/zip checks its CRC-32.
+const maxCheckedTail = 1 << 20
+
+// crcAtEnd reads a deflated member's data; when a pass reaches the data's
+// end it inflates the rest of the member (normally nothing, at most
+// maxCheckedTail bytes), so that archive/zip checks the member's CRC-32 and
+// size, and a damaged member is an error rather than a score.
+type crcAtEnd struct {
+	lim  io.LimitedReader
+	rc   io.Reader
+	tail int64 // bytes of the member after the data
+	done bool
+}
+
+func newCRCAtEnd(rc io.Reader, data, tail int64) *crcAtEnd {
+	return &crcAtEnd{lim: io.LimitedReader{R: rc, N: data}, rc: rc, tail: tail}
+}
+
+func (c *crcAtEnd) Read(p []byte) (int, error) {
+	n, err := c.lim.Read(p)
+	if c.lim.N == 0 && !c.done {
+		c.done = true
+		if err == nil && c.tail <= maxCheckedTail {
+			_, err = io.Copy(io.Discard, c.rc)
+		}
+		if err != nil && err != io.EOF {
+			// Without its bytes, so that io.ReadFull reports the error.
+			return 0, fmt.Errorf("damaged member: %v", err)
+		}
+	}
+	return n, err
 }
 
 // inflateBuffer is the size of the reads of compressed data. The flate

@@ -3,6 +3,7 @@ package arrays
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,14 @@ func FuzzOpenSafetensors(f *testing.F) {
 		"c": stEntry{"BOOL", []int64{}, []int64{4, 5}},
 		"d": stEntry{"BF16", []int64{1, 2}, []int64{5, 9}},
 	}, []byte{1, 2, 3, 4, 7, 0x80, 0x3f, 0xc0, 0x7f}))
+	for _, h := range []string{
+		`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}`,
+		`{"__metadata__":{"k":"v"},"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}   `,
+		`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}} {}`,
+		`{"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2],"extra":[1,[2,{}]]}}`,
+	} {
+		f.Add(append(append(binary.LittleEndian.AppendUint64(nil, uint64(len(h))), h...), 1, 2))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.safetensors"
 		b, err := OpenSafetensors(bytes.NewReader(data), int64(len(data)), name)

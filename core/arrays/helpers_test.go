@@ -76,6 +76,8 @@ type zipMember struct {
 	// If lie is set, the zip directory says the member holds lie bytes
 	// uncompressed, whatever data holds.
 	lie uint64
+	// If badCRC is set, the directory's CRC-32 is wrong.
+	badCRC bool
 }
 
 // makeZip builds a zip file. Deflated members are compressed here so that
@@ -95,6 +97,9 @@ func makeZip(t testing.TB, members ...zipMember) []byte {
 			raw = c.Bytes()
 		}
 		fh.CRC32 = crc32.ChecksumIEEE(m.data)
+		if m.badCRC {
+			fh.CRC32 ^= 0x10
+		}
 		fh.CompressedSize64 = uint64(len(raw))
 		fh.UncompressedSize64 = uint64(len(m.data))
 		if m.lie != 0 {

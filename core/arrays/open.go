@@ -36,9 +36,28 @@ func Open(r io.ReaderAt, size int64, name, member string) (*Array, error) {
 	if err != nil {
 		return nil, err
 	}
+	return b.Member(member)
+}
+
+// OpenBundle opens an .npz or .safetensors file of the given size read
+// through r, so that several of its arrays can be taken from one parse of
+// its directory or header.
+func OpenBundle(r io.ReaderAt, size int64, name string) (*Bundle, error) {
+	switch extension(name) {
+	case ".npz":
+		return OpenNPZ(r, size, name)
+	case ".safetensors":
+		return OpenSafetensors(r, size, name)
+	}
+	return nil, fmt.Errorf("%s: not a bundle (.npz or .safetensors)", name)
+}
+
+// Member returns the array member as [Open] does: by name, or the only
+// array when member is empty.
+func (b *Bundle) Member(member string) (*Array, error) {
 	if member == "" {
 		if len(b.names) != 1 {
-			return nil, fmt.Errorf("%s: holds %d arrays, name one (has: %s)", name, len(b.names), listNames(b.names))
+			return nil, fmt.Errorf("%s: holds %d arrays, name one (has: %s)", b.name, len(b.names), listNames(b.names))
 		}
 		member = b.names[0]
 	}

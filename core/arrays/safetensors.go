@@ -39,8 +39,10 @@ var safetensorsDTypes = map[string]DType{
 //
 // The dtypes F16, BF16, F32, F64, I8, I16, I32, I64, U8, U16, U32, U64 and
 // BOOL are supported. OpenSafetensors rejects a header longer than the file
-// or than 100 MB, and tensors whose data_offsets overlap, run past the end
-// of the file, or do not span shape × itemsize bytes.
+// or than 100 MB, a tensor named twice, and tensors whose data_offsets
+// overlap, run past the end of the file, or do not span shape × itemsize
+// bytes. The header is parsed in one pass, entry by entry, in time linear
+// in its length.
 func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	fail := func(format string, args ...any) (*Bundle, error) {
 		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
@@ -69,28 +71,51 @@ func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	if t := bytes.TrimLeft(text, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return fail("not a .safetensors file: header is not a JSON object")
 	}
-	var entries map[string]json.RawMessage
-	if err := json.Unmarshal(text, &entries); err != nil {
-		return fail("malformed header: %v", err)
-	}
 	dataStart := 8 + int64(hlen)
 	dataLen := size - dataStart
-	b := &Bundle{name: name, st: make(map[string]*Array, len(entries)), r: r, size: size}
+	b := &Bundle{name: name, st: make(map[string]*Array), r: r, size: size}
 	type span struct {
 		name       string
 		begin, end int64
 	}
 	var spans []span
-	for key, raw := range entries {
+	// One pass over the header, entry by entry: no copy of the text per
+	// entry, memory a small multiple of the header's length.
+	dec := json.NewDecoder(bytes.NewReader(text))
+	malformed := func(err error) (*Bundle, error) {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fail("malformed header: %v", err)
+	}
+	if _, err := dec.Token(); err != nil { // the '{' checked above
+		return malformed(err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed(err)
+		}
+		key, _ := tok.(string) // object keys are strings
 		if key == "__metadata__" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return malformed(err)
+			}
 			continue
+		}
+		if _, dup := b.st[key]; dup {
+			return fail("tensor %s appears twice in the header (readers disagree on which one counts)", quote(key))
 		}
 		var t struct {
 			DType   *string  `json:"dtype"`
 			Shape   *[]int64 `json:"shape"`
 			Offsets *[]int64 `json:"data_offsets"`
 		}
-		if err := json.Unmarshal(raw, &t); err != nil {
+		if err := dec.Decode(&t); err != nil {
+			if _, syntax := err.(*json.SyntaxError); syntax || err == io.EOF || err == io.ErrUnexpectedEOF {
+				return malformed(err)
+			}
 			return fail("tensor %s: malformed entry: %v", quote(key), err)
 		}
 		if t.DType == nil || t.Shape == nil || t.Offsets == nil {
@@ -129,6 +154,12 @@ func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 		src := &atSource{r: r, base: dataStart + begin}
 		b.st[key] = newArray(name+":"+key, shape, dt, false, n, src)
 		b.names = append(b.names, key)
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return malformed(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fail("malformed header: data after the JSON object")
 	}
 	slices.SortFunc(spans, func(x, y span) int {
 		return cmp.Or(cmp.Compare(x.begin, y.begin), cmp.Compare(x.end, y.end), cmp.Compare(x.name, y.name))

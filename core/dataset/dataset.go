@@ -41,6 +41,7 @@
 package dataset
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -80,6 +81,13 @@ const MaxLabel = 65534
 
 const invalid = math.MaxUint16
 
+// MaxClasses is the largest number of distinct labels a domain may hold.
+// Class labels are few (Cityscapes 19, ADE20K 150, COCO-Stuff 171); a label
+// map with thousands of distinct values is an instance-id map or a depth
+// map given by mistake, and its joint table (classes² entries per row
+// block) would not fit in memory.
+const MaxClasses = 1024
+
 // Image is one image (or volume) of a domain: its features and its labels
 // mapped onto the feature grid.
 type Image struct {
@@ -88,7 +96,15 @@ type Image struct {
 	Batch      int    // index along the batch axis of Features
 	D, H, W, C int    // feature grid (D = 1 for images) and channels
 	Valid      int    // number of valid pixels (voxels)
-	labels     []uint16
+	// The labels on the feature grid, one byte a pixel while the image
+	// has at most 255 distinct labels (codes into values, noCode for an
+	// invalid pixel), two bytes a pixel (labels, invalid) beyond.
+	labels8   []uint8
+	values    []uint16
+	lastValue uint16 // the label last encoded, and its code
+	lastCode  uint8
+	labels    []uint16
+	before    []int32 // valid pixels before each block of blockLen pixels
 }
 
 // Domain is the set of images of one domain.
@@ -99,6 +115,30 @@ type Domain struct {
 	Valid    int64 // valid pixels in all images
 	Layout   string
 	Warnings []string
+	// Classes are the label values present among the valid pixels, in
+	// increasing order, and ClassPixels[k] the number of valid pixels of
+	// label Classes[k].
+	Classes     []int
+	ClassPixels []int64
+}
+
+// classCounter counts the valid pixels of each label value of a domain.
+type classCounter struct {
+	counts   []int64 // by label value, MaxLabel+1 entries
+	distinct int
+}
+
+// add counts a pixel of label v read from the file name, and refuses a
+// domain with more than MaxClasses distinct labels.
+func (cc *classCounter) add(v uint16, name string) error {
+	if cc.counts[v] == 0 {
+		cc.distinct++
+		if cc.distinct > MaxClasses {
+			return fmt.Errorf("%s: more than %d distinct label values in this domain (label %d is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?", name, MaxClasses, v)
+		}
+	}
+	cc.counts[v]++
+	return nil
 }
 
 // StemSuffixes are the trailing name parts that pairing by stem removes.
@@ -138,6 +178,9 @@ func Pair(features, labels []File) ([][2]File, error) {
 	}
 	if len(features) == 1 && len(labels) == 1 {
 		return [][2]File{{features[0], labels[0]}}, nil
+	}
+	if err := bundleFolderError(features, labels); err != nil {
+		return nil, err
 	}
 	index := func(fs []File, what string) (map[string]File, []string, error) {
 		m := make(map[string]File, len(fs))
@@ -202,8 +245,9 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	d := &Domain{Name: name}
+	cc := &classCounter{counts: make([]int64, MaxLabel+1)}
 	for _, pr := range pairs {
-		imgs, layout, warning, err := openPair(pr[0], pr[1], opt)
+		imgs, layout, warning, err := openPair(pr[0], pr[1], opt, cc)
 		if err != nil {
 			return nil, err
 		}
@@ -211,6 +255,7 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 			d.Warnings = append(d.Warnings, warning) // the first such file stands for all
 		}
 		for _, im := range imgs {
+			im.index()
 			if d.Dim == 0 {
 				d.Dim = im.C
 			} else if im.C != d.Dim {
@@ -232,6 +277,12 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 		}
 		return nil, fmt.Errorf("%s: no valid pixel: every label equals the ignore index %d", what, opt.IgnoreIndex)
 	}
+	for v, n := range cc.counts {
+		if n > 0 {
+			d.Classes = append(d.Classes, v)
+			d.ClassPixels = append(d.ClassPixels, n)
+		}
+	}
 	return d, nil
 }
 
@@ -241,17 +292,31 @@ func openArray(f File, key string) (*arrays.Array, error) {
 
 // openPair opens one feature file and its label file. It returns the
 // images, the layout chosen and a warning about that choice, if any.
-func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
-	fa, err := openArray(ff, opt.FeatureKey)
-	if err != nil {
-		return nil, "", "", err
+func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, string, error) {
+	var fa, la *arrays.Array
+	var err error
+	if ext := arrays.Extension(ff.Name()); ff.Name() == lf.Name() && (ext == ".npz" || ext == ".safetensors") {
+		// One bundle holds both: parse its directory or header once.
+		b, err := arrays.OpenBundle(ff, ff.Size(), ff.Name())
+		if err != nil {
+			return nil, "", "", err
+		}
+		if fa, err = b.Member(opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = b.Member(opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
+	} else {
+		if fa, err = openArray(ff, opt.FeatureKey); err != nil {
+			return nil, "", "", err
+		}
+		if la, err = openArray(lf, opt.LabelKey); err != nil {
+			return nil, "", "", err
+		}
 	}
 	if fa.DType.Kind == arrays.Bool {
 		return nil, "", "", fmt.Errorf("%s: features of dtype bool", fa.Name)
-	}
-	la, err := openArray(lf, opt.LabelKey)
-	if err != nil {
-		return nil, "", "", err
 	}
 	g, warning, err := chooseLayout(fa, la, opt.Layout)
 	if err != nil {
@@ -260,9 +325,9 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 	out := make([]*Image, g.b)
 	for b := range out {
 		out[b] = &Image{Features: fa, Layout: g.layout, Batch: b, D: g.d, H: g.h, W: g.w, C: g.c,
-			labels: make([]uint16, g.d*g.h*g.w)}
+			labels8: make([]uint8, g.d*g.h*g.w), lastValue: invalid, lastCode: noCode}
 	}
-	if err := readLabels(la, g, opt.IgnoreIndex, out); err != nil {
+	if err := readLabels(la, g, opt.IgnoreIndex, out, cc); err != nil {
 		return nil, "", "", err
 	}
 	return out, g.layout, warning, nil
@@ -270,8 +335,9 @@ func openPair(ff, lf File, opt Options) ([]*Image, string, string, error) {
 
 // readLabels maps the label array onto the feature grids of the images,
 // reading only the label voxels the grids use, in chunks whose positions in
-// the file go forward, so that a gzipped volume is inflated in one pass.
-func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
+// the file go forward, so that a gzipped volume is inflated in one pass; it
+// counts the valid pixels of each label in cc.
+func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCounter) error {
 	dims := [4]int{g.b, g.d, g.h, g.w}
 	step := [4]int64{1, int64(g.dl / g.d), int64(g.hl / g.h), int64(g.wl / g.w)}
 	// C-order strides of the label grid (B, DL, HL, WL).
@@ -282,7 +348,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
 	if la.Fortran {
 		order = [4]int{3, 2, 1, 0}
 	}
-	chunk := 1 << 16
+	// Buffers of at most 2¹⁶ grid points (1.5 MB), and no larger than the
+	// grid: a folder of 10⁴ small images must not cost 1.5 MB an image.
+	chunk := min(1<<16, g.b*g.d*g.h*g.w)
 	if la.Fortran && g.layout == "nc" {
 		// The (1, 1, N, 1) view is not the array's shape: one Gather sorts
 		// all the positions.
@@ -300,13 +368,16 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image) error {
 			im := imgs[dst[k]/npix]
 			p := dst[k] % npix
 			if v == float64(ignore) {
-				im.labels[p] = invalid
+				im.setLabel(p, invalid)
 				continue
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
 				return labelError(la.Name, v)
 			}
-			im.labels[p] = uint16(v)
+			if err := cc.add(uint16(v), la.Name); err != nil {
+				return err
+			}
+			im.setLabel(p, uint16(v))
 			im.Valid++
 		}
 		idx, dst = idx[:0], dst[:0]
@@ -480,6 +551,12 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 			break
 		}
 	}
+	if w := axisOrderWarning(fa, la, fits[0]); w != "" {
+		if warning != "" {
+			warning += "; "
+		}
+		warning += w
+	}
 	return fits[0], warning, nil
 }
 
@@ -531,27 +608,173 @@ func labelGrid(shape []int, g grid) (b, d, h, w int, ok bool) {
 // Label returns the class label of feature pixel p of the image and whether
 // it is valid.
 func (im *Image) Label(p int) (int, bool) {
-	l := im.labels[p]
+	l := im.labelAt(p)
 	return int(l), l != invalid
 }
 
+// noCode is the one-byte code of an invalid pixel.
+const noCode = math.MaxUint8
+
+// setLabel stores label v (or invalid) of pixel p, promoting the image to
+// two bytes a pixel at its 256th distinct label.
+func (im *Image) setLabel(p int, v uint16) {
+	if im.labels8 == nil {
+		im.labels[p] = v
+		return
+	}
+	if v == im.lastValue {
+		im.labels8[p] = im.lastCode
+		return
+	}
+	code := uint8(noCode)
+	if v != invalid {
+		i := slices.Index(im.values, v)
+		if i < 0 {
+			if len(im.values) == noCode {
+				im.promote()
+				im.labels[p] = v
+				return
+			}
+			i = len(im.values)
+			im.values = append(im.values, v)
+		}
+		code = uint8(i)
+	}
+	im.lastValue, im.lastCode = v, code
+	im.labels8[p] = code
+}
+
+// promote moves the labels to two bytes a pixel.
+func (im *Image) promote() {
+	im.labels = make([]uint16, len(im.labels8))
+	for p, c := range im.labels8 {
+		if c == noCode {
+			im.labels[p] = invalid
+		} else {
+			im.labels[p] = im.values[c]
+		}
+	}
+	im.labels8, im.values = nil, nil
+}
+
+// pixels is the number of pixels of the image's grid.
+func (im *Image) pixels() int {
+	if im.labels8 != nil {
+		return len(im.labels8)
+	}
+	return len(im.labels)
+}
+
+// labelAt is the label of pixel p, or invalid.
+func (im *Image) labelAt(p int) uint16 {
+	if im.labels8 != nil {
+		c := im.labels8[p]
+		if c == noCode {
+			return invalid
+		}
+		return im.values[c]
+	}
+	return im.labels[p]
+}
+
+// valid reports whether pixel p is valid.
+func (im *Image) valid(p int) bool {
+	if im.labels8 != nil {
+		return im.labels8[p] != noCode
+	}
+	return im.labels[p] != invalid
+}
+
+// blockLen is the number of pixels of a block of the valid-pixel index.
+const blockLen = 64
+
+// index builds the image's valid-pixel index: the number of valid pixels
+// before each block of blockLen pixels (4 bytes per 64 pixels).
+func (im *Image) index() {
+	np := im.pixels()
+	im.before = make([]int32, (np+blockLen-1)/blockLen)
+	n := int32(0)
+	for b := range im.before {
+		im.before[b] = n
+		for p := b * blockLen; p < min((b+1)*blockLen, np); p++ {
+			if im.valid(p) {
+				n++
+			}
+		}
+	}
+}
+
 // ValidPixels returns the positions ((d·H + h)·W + w) of the image's valid pixels
-// whose ranks among the valid pixels are given (ascending).
+// whose ranks among the valid pixels are given (ascending). Each rank costs a
+// binary search of the block index and a scan of at most one block, so the
+// time is O(len(ranks)·(log(pixels) + 64)), whatever the image's size.
 func (im *Image) ValidPixels(ranks []int) []int {
 	out := make([]int, 0, len(ranks))
-	k, r := 0, 0
-	for p, l := range im.labels {
-		if r == len(ranks) {
+	for _, r := range ranks {
+		// The last block with at most r valid pixels before it holds rank r.
+		b, _ := slices.BinarySearch(im.before, int32(r)+1)
+		b--
+		k := int(im.before[b])
+		for p := b * blockLen; p < im.pixels(); p++ {
+			if !im.valid(p) {
+				continue
+			}
+			if k == r {
+				out = append(out, p)
+				break
+			}
+			k++
+		}
+	}
+	return out
+}
+
+// ClassRanks converts ranks within classes into ranks among all the valid
+// pixels of the domain (images in order, then positions): want[k] are ranks
+// among the valid pixels of label d.Classes[k], in any order, and the
+// result's [k][i] is the domain rank of want[k][i]. One pass over the label
+// grids.
+func (d *Domain) ClassRanks(want [][]int64) [][]int64 {
+	index := make([]int32, MaxLabel+1)
+	for k, v := range d.Classes {
+		index[v] = int32(k)
+	}
+	// Each class's ranks in increasing order, and where each came from.
+	order := make([][]int, len(want))
+	out := make([][]int64, len(want))
+	for k, w := range want {
+		order[k] = make([]int, len(w))
+		for i := range order[k] {
+			order[k][i] = i
+		}
+		slices.SortFunc(order[k], func(a, b int) int { return cmp.Compare(w[a], w[b]) })
+		out[k] = make([]int64, len(w))
+	}
+	next := make([]int, len(want))         // next wanted rank of each class
+	count := make([]int64, len(d.Classes)) // valid pixels of each class so far
+	left := 0
+	for _, w := range want {
+		left += len(w)
+	}
+	var rank int64
+	for _, im := range d.Images {
+		if left == 0 {
 			break
 		}
-		if l == invalid {
-			continue
+		for p := range im.pixels() {
+			l := im.labelAt(p)
+			if l == invalid {
+				continue
+			}
+			k := index[l]
+			if k < int32(len(want)) && next[k] < len(order[k]) && want[k][order[k][next[k]]] == count[k] {
+				out[k][order[k][next[k]]] = rank
+				next[k]++
+				left--
+			}
+			count[k]++
+			rank++
 		}
-		for r < len(ranks) && ranks[r] == k {
-			out = append(out, p)
-			r++
-		}
-		k++
 	}
 	return out
 }
@@ -589,4 +812,77 @@ func (im *Image) Gather(pix []int, dst []float64) error {
 		}
 	}
 	return im.Features.Gather(idx, dst)
+}
+
+// gatherChunk bounds the values Gather32 reads at once: 8 MB of float64
+// and as many int64 positions, whatever the number of pixels and channels.
+const gatherChunk = 1 << 20
+
+// Gather32 reads the features of the given pixels (positions (d·H + h)·W
+// + w, ascending) into dst as float32, pixel after pixel, C values each,
+// and sets bad[i] when a value of pixel i is NaN, infinite or beyond
+// float32's range. It reads in chunks of at most gatherChunk values — a
+// group of channels of all the pixels for channels-first layouts, so that
+// each pass over a channel plane goes forward once, a group of pixels
+// otherwise — so that its buffers have a fixed size.
+func (im *Image) Gather32(pix []int, dst []float32, bad []bool) error {
+	if len(pix) == 0 {
+		return nil
+	}
+	hw := int64(max(im.D, 1)) * int64(im.H) * int64(im.W)
+	base := int64(im.Batch) * hw * int64(im.C)
+	n := len(pix)
+	put := func(i, c int, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+			bad[i] = true
+		}
+		dst[i*im.C+c] = float32(v)
+	}
+	switch im.Layout {
+	case "nchw", "ncdhw":
+		g := max(gatherChunk/n, 1) // channels a chunk
+		idx := make([]int64, 0, min(g, im.C)*n)
+		vals := make([]float64, min(g, im.C)*n)
+		for c0 := 0; c0 < im.C; c0 += g {
+			c1 := min(c0+g, im.C)
+			idx = idx[:0]
+			for c := int64(c0); c < int64(c1); c++ {
+				for _, p := range pix {
+					idx = append(idx, base+c*hw+int64(p))
+				}
+			}
+			v := vals[:len(idx)]
+			if err := im.Features.Gather(idx, v); err != nil {
+				return err
+			}
+			for c := c0; c < c1; c++ {
+				for i, x := range v[(c-c0)*n : (c-c0+1)*n] {
+					put(i, c, x)
+				}
+			}
+		}
+		return nil
+	}
+	g := max(gatherChunk/im.C, 1) // pixels a chunk
+	idx := make([]int64, 0, min(g, n)*im.C)
+	vals := make([]float64, min(g, n)*im.C)
+	for i0 := 0; i0 < n; i0 += g { // nhwc, ndhwc, nc
+		i1 := min(i0+g, n)
+		idx = idx[:0]
+		for _, p := range pix[i0:i1] {
+			for c := 0; c < im.C; c++ {
+				idx = append(idx, base+int64(p)*int64(im.C)+int64(c))
+			}
+		}
+		v := vals[:len(idx)]
+		if err := im.Features.Gather(idx, v); err != nil {
+			return err
+		}
+		for i := i0; i < i1; i++ {
+			for c := 0; c < im.C; c++ {
+				put(i, c, v[(i-i0)*im.C+c])
+			}
+		}
+	}
+	return nil
 }

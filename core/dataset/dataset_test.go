@@ -1,6 +1,9 @@
 package dataset
 
 import (
+	"encoding/binary"
+	"fmt"
+
 	"github.com/otceseg/otceseg/core/arrays"
 	"strings"
 	"testing"
@@ -149,6 +152,123 @@ func TestBadLabels(t *testing.T) {
 		_, err := Open("t", []File{feat}, []File{NewMemFile("bad.npy", npy([]int{4}, "<f4", tc.vals))}, DefaultOptions())
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "bad.npy") {
 			t.Errorf("%v: %v, want %q", tc.vals, err, tc.want)
+		}
+	}
+}
+
+// TestInstanceIDsRefused: a label map of thousands of distinct values (an
+// instance-id or depth map given as labels) is refused at opening, naming
+// the file and the likely mistake, whatever the largest value; up to
+// MaxClasses distinct labels are counted per class.
+func TestInstanceIDsRefused(t *testing.T) {
+	open := func(labels []uint16) (*Domain, error) {
+		n := len(labels)
+		return Open("d", []File{NewMemFile("f.npy", npy([]int{n, 2}, "<f4", make([]float32, 2*n)))},
+			[]File{NewMemFile("ids.npy", npy([]int{n}, "<u2", labels))}, DefaultOptions())
+	}
+	ids := make([]uint16, 3000)
+	for i := range ids {
+		ids[i] = uint16(26000 + i) // Cityscapes instance ids: class·1000 + instance
+	}
+	_, err := open(ids)
+	if err == nil || !strings.HasPrefix(err.Error(), "ids.npy: more than 1024 distinct label values") || !strings.Contains(err.Error(), "instance-id") {
+		t.Fatalf("instance ids: %v", err)
+	}
+	ok := make([]uint16, 3000)
+	for i := range ok {
+		ok[i] = uint16(65534 - i%MaxClasses*7) // MaxClasses distinct, large values
+	}
+	d, err := open(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Classes) != MaxClasses || d.Classes[len(d.Classes)-1] != 65534 {
+		t.Fatalf("%d classes, last %v", len(d.Classes), d.Classes[len(d.Classes)-1])
+	}
+	var sum int64
+	for _, c := range d.ClassPixels {
+		sum += c
+	}
+	if sum != d.Valid || d.ClassPixels[len(d.ClassPixels)-1] != 3 {
+		t.Fatalf("class pixels sum %d (valid %d), last %d", sum, d.Valid, d.ClassPixels[len(d.ClassPixels)-1])
+	}
+}
+
+// headerCountingFile counts the reads of the first 8 bytes of a file (where a
+// .safetensors header's length is).
+type headerCountingFile struct {
+	File
+	starts *int
+}
+
+func (c headerCountingFile) ReadAt(p []byte, off int64) (int, error) {
+	if off == 0 {
+		*c.starts++
+	}
+	return c.File.ReadAt(p, off)
+}
+
+// TestBundleParsedOnce: a bundle given as both features and labels has its
+// header parsed once, not once per array.
+func TestBundleParsedOnce(t *testing.T) {
+	feats := npy([]int{4, 2}, "<f4", []float32{0, 1, 2, 3, 4, 5, 6, 7})
+	hdr := `{"features":{"dtype":"F32","shape":[4,2],"data_offsets":[0,32]},"labels":{"dtype":"U8","shape":[4],"data_offsets":[32,36]}}`
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(hdr)))
+	b = append(b, hdr...)
+	b = append(b, feats[len(feats)-32:]...)
+	b = append(b, 0, 1, 1, 0)
+	n := 0
+	f := headerCountingFile{NewMemFile("b.safetensors", b), &n}
+	d, err := Open("d", []File{f}, []File{f}, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Valid != 4 || fmt.Sprint(d.Classes) != "[0 1]" {
+		t.Fatalf("valid %d classes %v", d.Valid, d.Classes)
+	}
+	if n != 1 {
+		t.Errorf("header read %d times, want 1", n)
+	}
+}
+
+// TestLabelsOneByte: labels are kept in one byte a pixel while an image has
+// at most 255 distinct labels, two bytes beyond, and read back the same
+// either way (with ignored pixels among them).
+func TestLabelsOneByte(t *testing.T) {
+	for _, distinct := range []int{3, 255, 256, 701} {
+		n := 2000
+		labels := make([]uint16, n)
+		for i := range labels {
+			labels[i] = uint16(1000 + (i*7)%distinct)
+			if i%13 == 0 {
+				labels[i] = 255
+			}
+		}
+		d, err := Open("d", []File{NewMemFile("f.npy", npy([]int{n, 1}, "<f4", make([]float32, n)))},
+			[]File{NewMemFile("l.npy", npy([]int{n}, "<u2", labels))}, DefaultOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := d.Images[0]
+		if oneByte := im.labels8 != nil; oneByte != (distinct <= 255) {
+			t.Errorf("%d distinct labels: one byte a pixel %v", distinct, oneByte)
+		}
+		var valid []int
+		for p, want := range labels {
+			got, ok := im.Label(p)
+			if ok != (want != 255) || ok && got != int(want) {
+				t.Fatalf("%d distinct: pixel %d: label %d %v, want %d", distinct, p, got, ok, want)
+			}
+			if ok {
+				valid = append(valid, p)
+			}
+		}
+		ranks := make([]int, len(valid))
+		for i := range ranks {
+			ranks[i] = i
+		}
+		if fmt.Sprint(im.ValidPixels(ranks)) != fmt.Sprint(valid) {
+			t.Errorf("%d distinct: valid pixels differ", distinct)
 		}
 	}
 }

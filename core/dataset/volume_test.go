@@ -163,10 +163,11 @@ func TestVolumeLayouts(t *testing.T) {
 		{feat: []int{8, 4, 5, 6}, lname: "l.npy", lab: []int{4, 5, 6}, layout: "ncdhw", d: 4, h: 5, w: 6},
 		{feat: []int{4, 5, 6, 8}, lname: "l.npy", lab: []int{1, 4, 5, 6}, layout: "ndhwc", d: 4, h: 5, w: 6},
 		{feat: []int{4, 5, 6, 8}, lname: "l.nii", lab: []int{4, 5, 6}, layout: "ndhwc", d: 4, h: 5, w: 6, warn: true},
-		{feat: []int{2, 8, 4, 5, 6}, lname: "l.npy", lab: []int{2, 8, 20, 12}, layout: "ncdhw", d: 4, h: 5, w: 6},
+		// Unequal label/feature ratios per axis (2, 4, 2), (3, 2, 2): a warning (axisOrderWarning).
+		{feat: []int{2, 8, 4, 5, 6}, lname: "l.npy", lab: []int{2, 8, 20, 12}, layout: "ncdhw", d: 4, h: 5, w: 6, warn: true},
 		{feat: []int{2, 4, 5, 6, 8}, lname: "l.npy", lab: []int{2, 1, 4, 5, 6}, layout: "ndhwc", d: 4, h: 5, w: 6},
 		{feat: []int{8, 4, 5, 6}, lname: "l.nii", lab: []int{8, 10, 12}, layout: "ncdhw", d: 4, h: 5, w: 6, warn: true},
-		{feat: []int{8, 4, 5, 6}, lname: "l.nii", lab: []int{12, 10, 12}, layout: "ncdhw", d: 4, h: 5, w: 6},
+		{feat: []int{8, 4, 5, 6}, lname: "l.nii", lab: []int{12, 10, 12}, layout: "ncdhw", d: 4, h: 5, w: 6, warn: true},
 		{feat: []int{8, 4, 5, 1}, lname: "l.nii", lab: []int{4, 5, 1}, layout: "ncdhw", d: 4, h: 5, w: 1},
 		{feat: []int{8, 4, 5}, lname: "l.nii", lab: []int{4, 5, 1}, layout: "nchw", d: 1, h: 4, w: 5},
 		{feat: []int{8, 1, 4, 5}, lname: "l.npy", lab: []int{4, 5}, layout: "ncdhw", d: 1, h: 4, w: 5},

@@ -133,6 +133,8 @@ func (b *Block) Do(op *Op) (*Reply, error) {
 		return b.absorb(op.V, op.Square)
 	case OpFinish:
 		return b.finish(op.V, op.G)
+	case OpPotentials:
+		return b.potentials(op.V)
 	case OpRelease:
 		b.buf, b.ex, b.bids = nil, nil, nil
 		b.colSum, b.joint, b.sums = nil, nil, nil
@@ -561,6 +563,39 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 		}
 		rep.Mass += ui * s
 		rep.Sum += ui * rowCost
+	}
+	return rep, nil
+}
+
+// potentials returns the block's row potentials of the coupling u_i K_ij v_j
+// and its source-class column sums (OpPotentials).
+func (b *Block) potentials(v []float64) (*Reply, error) {
+	if b.eps == 0 {
+		return nil, errors.New("ot: potentials asked before the kernel was built")
+	}
+	p := b.p
+	m := p.M
+	if len(v) != m {
+		return nil, fmt.Errorf("ot: potentials asked with %d column scalings, want %d", len(v), m)
+	}
+	rep := &Reply{Values: make([]float64, b.rows()), ColSum: make([]float64, p.La*m)}
+	for r := 0; r < b.rows(); r++ {
+		ui := b.u[r]
+		rep.Values[r] = b.f[r] + b.eps*detmath.Log(ui)
+		col := rep.ColSum[int(p.Ys[b.Lo+r])*m:][:m]
+		if b.sparse {
+			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+			sv = sv[:len(sc)]
+			for k, j := range sc {
+				col[j] += ui * float64(sv[k]) * v[j]
+			}
+		} else {
+			for j, kv := range b.buf[r*m : (r+1)*m] {
+				if kv != 0 {
+					col[j] += ui * float64(kv) * v[j]
+				}
+			}
+		}
 	}
 	return rep, nil
 }

@@ -552,3 +552,14 @@ func absorbEntry(y, lo float64, square bool) float32 {
 	}
 	return float32(y)
 }
+
+// CostRows writes the squared Euclidean costs ‖x_i‖² + ‖y_j‖² − 2·x_i·y_j
+// between n points x (row-major n×d, float64 values of float32 features,
+// squared norms nx) and m points y (m×d float32, squared norms ny) into out
+// (n×m, float32), with the arithmetic of the blocks' OpCost (the dot
+// product summed in channel order, in float64, rounded once): the cost of a
+// pair is the blocks' cost of the same pair, bit for bit, whichever side
+// either point is on. A norm is Σ_k x_k² in channel order, in float64.
+func CostRows(out []float32, x, nx []float64, y []float32, ny []float64, n, m, d int) {
+	sqDist(out[:n*m], x[:n*d], nx[:n], y[:m*d], ny[:m], n, m, d)
+}

@@ -68,13 +68,22 @@ const (
 	// OpInfeasibility replies with max U_i + V_j − C_ij over the block's
 	// rows (Max), for the dual potentials U = F and V = G.
 	OpInfeasibility
+
+	// OpPotentials replies with the row potentials of the coupling
+	// π_ij = u_i K_ij v_j for the column scalings V: F_i = f_i + ε·log u_i
+	// for the block's rows (Values, normalised cost units), so that
+	// π_ij = exp((F_i + G_j − C_ij/Scale)/ε) with G_j = g_j + ε·log v_j;
+	// and its partial source-class column sums Σ_{i: class a} π_ij (ColSum,
+	// La×M, class after class). Only a map of the coupling asks for it
+	// (Params.Potentials), after OpFinish.
+	OpPotentials
 )
 
 var opNames = map[OpKind]string{
 	OpCost: "cost", OpCostHistogram: "cost-histogram", OpColMin: "column-minima", OpKernel: "kernel",
 	OpIterate: "iterate", OpAbsorb: "absorb", OpFinish: "finish", OpRelease: "release",
 	OpExactStart: "exact-start", OpBid: "bid", OpSlack: "slack", OpCached: "cached", OpRows: "rows",
-	OpInfeasibility: "infeasibility",
+	OpInfeasibility: "infeasibility", OpPotentials: "potentials",
 }
 
 // String returns the operation's name.
@@ -92,7 +101,7 @@ type Op struct {
 	Eps    float64   // current ε, in normalised cost units
 	Scale  float64   // the cost normaliser: C' = C / Scale
 	Omega  float64   // over-relaxation factor of OpIterate (1 = plain Sinkhorn)
-	V      []float64 // column scalings (OpIterate, OpAbsorb, OpFinish)
+	V      []float64 // column scalings (OpIterate, OpAbsorb, OpFinish, OpPotentials)
 	G      []float64 // column potentials (OpKernel, OpFinish, OpInfeasibility)
 	F      []float64 // OpKernel: when set, the row potentials (full length N) to start from; OpInfeasibility: the row potentials
 	Bucket int       // OpCostHistogram: the top 16 bits selected
@@ -122,7 +131,7 @@ type Op struct {
 // its next OpIterate overwrites: consume them (ReduceIterate,
 // CombineIterate, or a copy) before.
 type Reply struct {
-	ColSum  []float64 // OpIterate: Σ_i u_i K_ij; OpColMin: column minima
+	ColSum  []float64 // OpIterate: Σ_i u_i K_ij; OpColMin: column minima; OpPotentials: La×M class column sums
 	Joint   []float64 // La×Lb partial joint label table (OpIterate, OpFinish)
 	Hist    []uint32  // OpCost (with Stats), OpCostHistogram
 	Max     float64   // OpCost: largest cost
@@ -140,7 +149,7 @@ type Reply struct {
 	// OpInfeasibility).
 	Min          float64   // OpExactStart: smallest cost
 	Rows, Cols   []int32   // OpBid: the bids' rows and columns; OpCached: the cached columns
-	Values       []float64 // OpBid: the bids' prices; OpSlack: the slacks; OpCached: the cache bounds
+	Values       []float64 // OpBid: the bids' prices; OpSlack: the slacks; OpCached: the cache bounds; OpPotentials: the row potentials
 	Costs        []float32 // OpCached: the costs of the cached columns; OpRows: the rows
 	AssignedCost []float32 // OpCached: C_{i,x_i} for each row (0 if unassigned)
 	// CacheCols and CacheBound: the bid caches of the block's rows of

@@ -57,6 +57,36 @@ type Params struct {
 	WarmStart bool
 	// Progress, when set, is called after every iteration.
 	Progress func(Progress)
+	// Potentials asks for the coupling's potentials and source-class
+	// column sums in Solution.Potentials (for transferability maps): one
+	// more pass over the kernel at the end (OpPotentials), or a pass over
+	// the exact plan. The score is the same with or without.
+	Potentials bool
+}
+
+// Potentials describe the reported coupling in a form that extends to
+// points outside the sample (package maps).
+//
+// Entropic (Exact false): π_ij = exp((F_i + G_j − C_ij/Scale)/Eps), up to the
+// float32 rounding of the stored kernel, with C_ij the squared Euclidean
+// cost, Scale the solution's cost normaliser and Eps the target ε.
+//
+// Exact: F and G are the exact plan's dual potentials divided by Scale
+// (F_i + G_j ≤ C_ij/Scale + Tie, with |F_i + G_j − C_ij/Scale| ≤ Tie on the
+// plan's support: Tie is the certificate's tolerance emd.CertTol·max C over
+// Scale), Eps is 0. Several rows i can then be within Tie of the least
+// C_ij/Scale − F_i of a column j, the plan's row among them.
+//
+// Columns[a·M + j] is Σ_{i: Ys_i = a} π_ij / Σ π, the mass of target column j
+// coming from source class a in the normalised coupling whose joint table
+// is Solution.Joint: Σ_j Columns[a·M + j] [Yt_j = b] = Joint[a·Lb + b].
+type Potentials struct {
+	F, G    []float64 // row (N) and column (M) potentials, normalised cost units
+	Eps     float64
+	Scale   float64
+	Exact   bool
+	Tie     float64
+	Columns []float64 // La×M
 }
 
 // WarmStartBelow is the ε/median(C') under which Sinkhorn starts from the
@@ -108,6 +138,8 @@ type Solution struct {
 	CostMax    float64 // raw cost statistics
 	CostMean   float64
 	CostMedian float64
+	// Potentials is set when Params.Potentials asked for it.
+	Potentials *Potentials
 }
 
 // ConditionalEntropy returns H(Y_t|Y_s) = −Σ P(a,b) log(P(a,b)/P(a)) of the
@@ -216,7 +248,7 @@ func (s *solver) costStats() error {
 	// costs are float32), so that cost-norm max divides by the exact value.
 	mx = PlanCost(s.p, []int32{int32(at / s.p.M)}, []int32{int32(at % s.p.M)}, []float64{1})
 	s.sol.CostMax, s.sol.CostMean, s.sol.CostMedian = mx, sum/float64(total), med
-	if math.IsInf(mx, 0) || math.IsNaN(sum) {
+	if mx > math.MaxFloat32 || math.IsInf(sum, 0) || math.IsNaN(sum) {
 		return errors.New("ot: the cost overflows float32 (features too large)")
 	}
 	switch s.prm.CostNorm {
@@ -345,6 +377,10 @@ func (s *solver) exact(ex Exact) (*Solution, error) {
 	sol.Exact, sol.StopRule, sol.Converged = true, StopExact, true
 	sol.Joint, sol.CE, sol.WD, sol.Mass = joint, sol.ExactCE, sol.ExactWD, 1
 	sol.Iterations = plan.Iterations
+	if s.prm.Potentials {
+		sol.Potentials = exactPotentials(s.p, plan, s.scale)
+		sol.Potentials.Tie = emd.CertTol * sol.CostMax / s.scale
+	}
 	if _, err := s.do(&Op{Kind: OpRelease}); err != nil {
 		return nil, err
 	}
@@ -542,7 +578,60 @@ func (s *solver) run() (*Solution, error) {
 	if math.IsNaN(sol.CE) || math.IsInf(sol.CE, 0) || math.IsNaN(sol.WD) || math.IsInf(sol.WD, 0) {
 		return nil, errors.New("ot: the solve produced a non-finite score")
 	}
+	if prm.Potentials {
+		if err := s.potentials(vPrev, mass); err != nil {
+			return nil, err
+		}
+	}
 	return sol, nil
+}
+
+// potentials fills Solution.Potentials for the coupling u K v (OpPotentials):
+// the row potentials from the blocks, the column potentials
+// G_j = g_j + ε log v_j here, and the class column sums over the mass.
+func (s *solver) potentials(v []float64, mass float64) error {
+	p := s.p
+	reps, err := s.do(&Op{Kind: OpPotentials, V: v})
+	if err != nil {
+		return err
+	}
+	pt := &Potentials{F: make([]float64, 0, p.N), G: make([]float64, p.M), Eps: s.eps, Scale: s.scale, Columns: make([]float64, p.La*p.M)}
+	for _, r := range reps {
+		if len(r.ColSum) != len(pt.Columns) {
+			return fmt.Errorf("ot: a block replied with %d class column sums, want %d", len(r.ColSum), len(pt.Columns))
+		}
+		pt.F = append(pt.F, r.Values...)
+		for k, x := range r.ColSum {
+			pt.Columns[k] += x
+		}
+	}
+	if len(pt.F) != p.N {
+		return fmt.Errorf("ot: the blocks replied with %d row potentials, want %d", len(pt.F), p.N)
+	}
+	for k := range pt.Columns {
+		pt.Columns[k] /= mass
+	}
+	for j, vj := range v {
+		pt.G[j] = s.g[j] + s.eps*detmath.Log(vj)
+	}
+	s.sol.Potentials = pt
+	return nil
+}
+
+// exactPotentials returns the exact plan's duals (over scale) and its class
+// column sums.
+func exactPotentials(p *Problem, plan *emd.Plan, scale float64) *Potentials {
+	pt := &Potentials{F: make([]float64, len(plan.U)), G: make([]float64, len(plan.V)), Scale: scale, Exact: true, Columns: make([]float64, p.La*p.M)}
+	for i, u := range plan.U {
+		pt.F[i] = u / scale
+	}
+	for j, v := range plan.V {
+		pt.G[j] = v / scale
+	}
+	for k := range plan.Rows {
+		pt.Columns[int(p.Ys[plan.Rows[k]])*p.M+int(plan.Cols[k])] += plan.Mass[k]
+	}
+	return pt
 }
 
 const (

@@ -22,12 +22,15 @@ import (
 	"fmt"
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/detmath"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/metrics"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/sample"
@@ -57,8 +60,21 @@ func settingNames[E fmt.Stringer](es []E) []string {
 // (settings.Default).
 func DefaultSettings() report.Settings { return settings.Default() }
 
-// CheckSettings reports the first invalid setting (settings.Check).
-func CheckSettings(s report.Settings) error { return settings.Check(s) }
+// MinEps is the smallest ε accepted (settings.MinEps).
+const MinEps = settings.MinEps
+
+// MaxK is the largest number of repetitions accepted (settings.MaxK).
+const MaxK = settings.MaxK
+
+// CheckSettings reports the first invalid setting: settings.Check, then
+// whether the metrics asked for exist (metrics.Select).
+func CheckSettings(s report.Settings) error {
+	if err := settings.Check(s); err != nil {
+		return err
+	}
+	_, _, err := metrics.Select(s.Metrics, s.SharedClasses)
+	return err
+}
 
 // Candidate names the files of one candidate source model.
 type Candidate struct {
@@ -110,6 +126,11 @@ type Sample struct {
 	// AllPixels is set when both domains had at most N valid pixels: every
 	// repetition then draws the same pixels.
 	AllPixels bool
+	// Metrics are the other scores (core/metrics) of this repetition's
+	// target pixels, after the transform, by key; MetricErrors says why a
+	// score asked for could not be computed, by name. Brief keeps both.
+	Metrics      map[string]float64
+	MetricErrors map[string]string
 }
 
 // Sample draws repetition rep's pixels: a function of the seed, rep and the
@@ -117,11 +138,15 @@ type Sample struct {
 func (j *Job) Sample(rep int) (*Sample, error) {
 	s := j.Settings
 	smp := &Sample{Rep: rep}
-	src, err := sample.Draw(j.Source, s.N, s.Seed, uint64(2*rep), s.DropNonFinite)
+	so := sample.Options{DropNonFinite: s.DropNonFinite, PerClass: s.Sampling == "per-class"}
+	if s.Transform == "none" {
+		so.MaxSquaredNorm = sample.SafeSquaredNorm
+	}
+	src, err := sample.DrawWith(j.Source, s.N, s.Seed, uint64(2*rep), so)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := sample.Draw(j.Target, s.N, s.Seed, uint64(2*rep+1), s.DropNonFinite)
+	tgt, err := sample.DrawWith(j.Target, s.N, s.Seed, uint64(2*rep+1), so)
 	if err != nil {
 		return nil, err
 	}
@@ -138,12 +163,13 @@ func (j *Job) Sample(rep int) (*Sample, error) {
 		}
 	}
 	smp.AllPixels = src.Exhausted && tgt.Exhausted && src.Dropped == 0 && tgt.Dropped == 0
-	if err := Transform(s.Transform, src.X, src.D); err != nil {
+	if err := Transform(s.Transform.String(), src.X, src.D); err != nil {
 		return nil, err
 	}
-	if err := Transform(s.Transform, tgt.X, tgt.D); err != nil {
+	if err := Transform(s.Transform.String(), tgt.X, tgt.D); err != nil {
 		return nil, err
 	}
+	smp.Metrics, smp.MetricErrors = targetMetrics(s, tgt)
 	p := &ot.Problem{N: src.N, M: tgt.N, D: src.D}
 	var ys []int32
 	smp.SourceClasses, ys = classes(src.Y)
@@ -177,6 +203,26 @@ func (smp *Sample) Brief() *Sample {
 	return &b
 }
 
+// targetMetrics computes the scores of s.Metrics on the target pixels
+// (already transformed), in float64.
+func targetMetrics(s report.Settings, tgt *sample.Pixels) (map[string]float64, map[string]string) {
+	names, _, err := metrics.Select(s.Metrics, s.SharedClasses)
+	if err != nil || len(names) == 0 {
+		return nil, nil
+	}
+	x := make([]float64, len(tgt.X))
+	for i, v := range tgt.X {
+		x[i] = float64(v)
+	}
+	vals, errs := metrics.Compute(names, x, tgt.D, tgt.Y, metrics.Options{
+		Probabilities: s.Transform == "softmax", HScoreRcond: s.HScoreRcond, GBCDiagonal: s.GBCGaussian == "diagonal",
+	})
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return vals, errs
+}
+
 // classes maps label values to dense class indices in increasing label order.
 func classes(y []int32) ([]int, []int32) {
 	seen := map[int32]bool{}
@@ -201,8 +247,8 @@ func classes(y []int32) ([]int, []int32) {
 
 // Transform applies a feature transform to the rows of x (n×d) in place:
 // "none", "softmax" (over the channels, for logits) or "l2" (unit-norm rows).
-func Transform(name settings.Transform, x []float32, d int) error {
-	switch name {
+func Transform(name string, x []float32, d int) error {
+	switch settings.Transform(name) {
 	case settings.TransformNone, "":
 		return nil
 	case settings.TransformSoftmax:
@@ -243,21 +289,29 @@ func Transform(name settings.Transform, x []float32, d int) error {
 
 // SolveSample solves one repetition over the blocks.
 func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	return ot.Solve(ctx, bs, smp.Problem, ot.Params{
+	return ot.Solve(ctx, bs, smp.Problem, SolveParams(s, progress))
+}
+
+// SolveParams are the solver parameters of the settings (SolveSample's);
+// set Potentials on them to solve for a transferability map (package maps).
+func SolveParams(s report.Settings, progress func(ot.Progress)) ot.Params {
+	return ot.Params{
 		Eps: s.Eps, CostNorm: s.CostNorm.String(), Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
 		Exact: s.Solver == settings.SolverEMD, WarmStart: true, Progress: progress,
-	})
+	}
 }
 
 // Summary collects the repetitions of one candidate.
 type Summary struct {
-	res    report.Candidate
-	seen   map[string]bool
-	start  time.Time
-	job    *Job
-	last   *ot.Solution
-	smp    *Sample
-	phases map[string]float64
+	res     report.Candidate
+	metrics map[string][]float64 // each repetition's value, by key
+	failed  map[string]bool      // keys (or names) missing in some repetition
+	seen    map[string]bool
+	start   time.Time
+	job     *Job
+	last    *ot.Solution
+	smp     *Sample
+	phases  map[string]float64
 }
 
 // NewSummary starts the summary of a candidate.
@@ -298,6 +352,7 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 	for _, w := range smp.Warnings {
 		sm.warn(w)
 	}
+	sm.addMetrics(smp)
 	if !sol.Converged {
 		r.Converged = false
 		sm.warn(fmt.Sprintf("repetition %d did not converge: L1 marginal error %.2g after %d iterations (raise --max-iter, or see --solver emd)", smp.Rep+1, sol.MarginalError, sol.Iterations))
@@ -311,6 +366,60 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 		}
 	}
 	sm.last, sm.smp = sol, smp
+}
+
+// addMetrics records a repetition's other scores; a score that failed
+// gets a warning and is left out of the result.
+func (sm *Summary) addMetrics(smp *Sample) {
+	if sm.metrics == nil {
+		sm.metrics, sm.failed = map[string][]float64{}, map[string]bool{}
+	}
+	for k, v := range smp.Metrics {
+		sm.metrics[k] = append(sm.metrics[k], v)
+	}
+	for _, name := range slices.Sorted(maps.Keys(smp.MetricErrors)) {
+		sm.failed[name] = true
+		sm.warn(fmt.Sprintf("%s not computed: %s", name, smp.MetricErrors[name]))
+	}
+}
+
+// metricResults summarises the other scores computed in every one of the
+// k repetitions (mean, sample std, each value); the rest are left out.
+func (sm *Summary) metricResults(k int) map[string]report.Metric {
+	out := map[string]report.Metric{}
+	for key, each := range sm.metrics {
+		name := key
+		if key == metrics.ZeroShotAcc || key == metrics.ZeroShotMIoU {
+			name = "zeroshot"
+		}
+		if len(each) != k || sm.failed[name] {
+			continue
+		}
+		mean, std := meanStd(each)
+		out[key] = report.Metric{Mean: mean, Std: std, Each: slices.Clone(each)}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// meanStd returns the mean and the sample standard deviation (n − 1; 0 for
+// one value) of x.
+func meanStd(x []float64) (float64, float64) {
+	mean := 0.0
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	std := 0.0
+	if len(x) > 1 {
+		for _, v := range x {
+			std += (v - mean) * (v - mean)
+		}
+		std = math.Sqrt(std / float64(len(x)-1))
+	}
+	return mean, std
 }
 
 // Result returns the candidate's report.
@@ -336,6 +445,10 @@ func (sm *Summary) Result() report.Candidate {
 		std = math.Sqrt(std / float64(k-1))
 	}
 	r.OTCEMean, r.OTCEStd = mean, std
+	r.Metrics = sm.metricResults(k)
+	if _, na, err := metrics.Select(r.Settings.Metrics, r.Settings.SharedClasses); err == nil {
+		r.MetricsNotApplicable = na
+	}
 	sol, smp := sm.last, sm.smp
 	p := smp.Problem
 	d := &r.Diagnostics
@@ -366,7 +479,13 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	d.TargetEntropy = targetEntropy(p)
 	if ht := d.TargetEntropy; ht > 0 && sol.CE >= 0.99*ht {
-		sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates", sol.CE, ht, d.EpsOverMedian))
+		if r.Settings.Solver == "emd" {
+			// The exact plan has no ε: the features themselves pair the
+			// classes no better than chance.
+			sm.warn(fmt.Sprintf("the exact coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): these features pair the source and target classes little better than chance", sol.CE, ht))
+		} else if d.EpsOverMedian > 0 { // (a zero median cost has its own warning above: no ε fits it)
+			sm.warn(fmt.Sprintf("the coupling is close to independence (H(Yt|Ys) = %.4g, H(Yt) = %.4g): ε is large for this cost spread (ε/median(C) = %.3g) and the scores will barely separate candidates; %s", sol.CE, ht, d.EpsOverMedian, EpsAdvice(r.Settings, d.EpsOverMedian)))
+		}
 	}
 	r.Warnings = sm.res.Warnings
 	r.Joint = &report.Joint{SourceLabels: smp.SourceClasses, TargetLabels: smp.TargetClasses}
@@ -375,6 +494,23 @@ func (sm *Summary) Result() report.Candidate {
 	}
 	r.Seconds = time.Since(sm.start).Seconds()
 	return r
+}
+
+// EpsAdvice says which setting to try when ε is too large for the cost
+// spread (ε/median(C) = epsOverMedian under the settings s), and what each
+// changes. ε is in units of the normalised cost C' = C/scale, so
+// ε/median(C) = ε·scale/median(C). With --cost-norm median (scale =
+// median(C)) the ratio becomes ε itself, whatever the features' spread:
+// the advice when that is smaller than now. Otherwise a smaller --eps,
+// scaled so that ε/median(C) ≈ 0.05. And always --solver emd, which drops
+// ε altogether (the exact plan, the limit ε → 0, the authors' default).
+func EpsAdvice(s report.Settings, epsOverMedian float64) string {
+	emd := "or --solver emd, the exact plan, which has no ε (the limit ε → 0; the authors' default solver)"
+	if s.CostNorm != ot.NormMedian && s.Eps < epsOverMedian {
+		return fmt.Sprintf("try --cost-norm median, which measures ε in units of the median cost (ε/median(C) becomes %g instead of %.3g: a sharper coupling that follows the features), %s", s.Eps, epsOverMedian, emd)
+	}
+	eps, _ := strconv.ParseFloat(fmt.Sprintf("%.1g", s.Eps*0.05/epsOverMedian), 64)
+	return fmt.Sprintf("try --eps %g (ε/median(C) ≈ 0.05 instead of %.3g: a sharper coupling that follows the features; more iterations), %s", eps, epsOverMedian, emd)
 }
 
 // SetError records a failure of the candidate.
@@ -399,8 +535,22 @@ func targetEntropy(p *ot.Problem) float64 {
 type Progress struct {
 	Candidate string
 	Rep, K    int // current repetition (0-based) and total
+	// Phase is what runs: PhaseReading, PhaseSampling, PhaseSolving (the
+	// cost matrix and, for --solver emd or a warm start, the exact plan;
+	// no iteration yet), PhaseIterations (ot.Progress is set) or PhaseDone
+	// (repetition Rep is finished).
+	Phase string
 	ot.Progress
 }
+
+// The phases of Progress.
+const (
+	PhaseReading    = "reading"
+	PhaseSampling   = "sampling"
+	PhaseSolving    = "cost and plan"
+	PhaseIterations = "iterations"
+	PhaseDone       = "repetition done"
+)
 
 // Score computes one candidate's score in this process, with the blocks on
 // the given number of goroutines (0: all cores). A failure is reported in
@@ -412,13 +562,13 @@ func Score(ctx context.Context, c Candidate, s report.Settings, workers int, pro
 // Options are the knobs of ScoreWith.
 type Options struct {
 	Workers  int            // goroutines solving the blocks (0: all cores)
-	Progress func(Progress) // called after every iteration, when set
+	Progress func(Progress) // called at each phase and after every iteration, when set
 	// OnSample, when set, sees each repetition's sample before it is
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
-	// Check, when set, sees the candidate once its files are open, before
-	// any pixel is drawn: an error fails the candidate (the browser's
-	// memory check, on the problem's size rather than N).
+	// Check, when set, sees the prepared job before any sampling (e.g. to
+	// refuse a run that cannot fit in memory: the browser's memory check,
+	// on the problem's size rather than N).
 	Check func(*Job) error
 	// Blocks, when set, makes the block set a repetition's sample is solved
 	// over and the function that frees it after the solve: the browser's
@@ -426,36 +576,18 @@ type Options struct {
 	// Workers goroutines, freed with ot.OpRelease. The blocks change where
 	// the work runs, never the score (ot.Partition fixes the arithmetic).
 	Blocks func(*Sample) (ot.BlockSet, func(), error)
-	// Phase, when set, hears where the candidate is (Event).
-	Phase func(Event)
-}
-
-// The phases of a candidate reported to Options.Phase.
-const (
-	PhaseOpening  = "opening the files"          // Prepare
-	PhaseSampling = "sampling pixels"            // Job.Sample of Event.Rep
-	PhaseBlocks   = "building the kernel blocks" // Options.Blocks
-	PhaseSolving  = "solving"                    // SolveSample; Options.Progress follows it
-	PhaseDone     = "repetition done"            // Event.Iterations: the repetition's (0 when its solution was reused)
-)
-
-// Event is a step of ScoreWith: Phase of repetition Rep (0-based).
-type Event struct {
-	Rep        int
-	Phase      string
-	Iterations int
 }
 
 // ScoreWith is Score with options: the one loop over a candidate's
 // repetitions, run by the CLI (goroutine blocks) and by the browser's
 // sampler worker (blocks in the web workers, Options.Blocks) alike.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
-	phase := func(ev Event) {
-		if opt.Phase != nil {
-			opt.Phase(ev)
+	phase := func(rep int, ph string) {
+		if opt.Progress != nil {
+			opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: ph})
 		}
 	}
-	phase(Event{Phase: PhaseOpening})
+	phase(0, PhaseReading)
 	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
 	if err == nil && opt.Check != nil {
@@ -466,7 +598,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		return sm.Result()
 	}
 	for rep := 0; rep < s.K; rep++ {
-		phase(Event{Rep: rep, Phase: PhaseSampling})
+		phase(rep, PhaseSampling)
 		smp, err := j.Sample(rep)
 		if err == nil && opt.OnSample != nil {
 			err = opt.OnSample(smp)
@@ -478,10 +610,10 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		if rep > 0 && smp.AllPixels && sm.last != nil {
 			// Same pixels, same problem: the solve would repeat itself.
 			sm.Add(smp, sm.last)
-			phase(Event{Rep: rep, Phase: PhaseDone})
+			phase(rep, PhaseDone)
 			continue
 		}
-		phase(Event{Rep: rep, Phase: PhaseBlocks})
+		phase(rep, PhaseSolving)
 		var bs ot.BlockSet
 		var free func()
 		if opt.Blocks != nil {
@@ -494,10 +626,9 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			sm.SetError(err)
 			return sm.Result()
 		}
-		phase(Event{Rep: rep, Phase: PhaseSolving})
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			if opt.Progress != nil {
-				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Progress: pr})
+				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
 		if err != nil {
@@ -510,12 +641,12 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			return sm.Result()
 		}
 		sm.Add(smp, sol)
+		phase(rep, PhaseDone)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).
 		free()
 		runtime.GC()
-		phase(Event{Rep: rep, Phase: PhaseDone, Iterations: sol.Iterations})
 	}
 	return sm.Result()
 }

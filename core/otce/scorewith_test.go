@@ -29,7 +29,11 @@ func TestScoreWithFactory(t *testing.T) {
 			lb := ot.NewLocalBlocks(smp.Problem, 1)
 			return lb, func() { freed++; lb.Do(&ot.Op{Kind: ot.OpRelease}) }, nil
 		},
-		Phase: func(ev Event) { phases = append(phases, ev.Phase) },
+		Progress: func(pr Progress) {
+			if pr.Phase != PhaseIterations {
+				phases = append(phases, pr.Phase)
+			}
+		},
 	})
 	if got.Error != "" {
 		t.Fatal(got.Error)
@@ -40,9 +44,9 @@ func TestScoreWithFactory(t *testing.T) {
 	if made != s.K || freed != s.K {
 		t.Errorf("factory called %d times, freed %d, for K = %d", made, freed, s.K)
 	}
-	wantPhases := []string{PhaseOpening}
+	wantPhases := []string{PhaseReading}
 	for range s.K {
-		wantPhases = append(wantPhases, PhaseSampling, PhaseBlocks, PhaseSolving, PhaseDone)
+		wantPhases = append(wantPhases, PhaseSampling, PhaseSolving, PhaseDone)
 	}
 	if !reflect.DeepEqual(phases, wantPhases) {
 		t.Errorf("phases %v, want %v", phases, wantPhases)

@@ -18,6 +18,9 @@ type Joint struct {
 
 // Candidate is the score of one candidate source model.
 type Candidate struct {
+	// Rank is the 1-based place in a Ranking, best first (`otce score`'s one
+	// candidate is 1; 0 outside a ranking).
+	Rank          int         `json:"rank,omitempty"`
 	Name          string      `json:"name,omitempty"`
 	OTCEMean      float64     `json:"otce_mean"`
 	OTCEStd       float64     `json:"otce_std"`
@@ -32,8 +35,24 @@ type Candidate struct {
 	Settings      Settings    `json:"settings"`
 	Diagnostics   Diagnostics `json:"diagnostics"`
 	Joint         *Joint      `json:"joint,omitempty"`
-	Error         string      `json:"error,omitempty"`
-	Seconds       float64     `json:"seconds"`
+	// Metrics are the other transferability scores of the target pixels
+	// (core/metrics), by key: logme, leep, nce, hscore, gbc, zeroshot_acc,
+	// zeroshot_miou. A score that could not be computed in every
+	// repetition is left out (a warning says why).
+	Metrics map[string]Metric `json:"metrics,omitempty"`
+	// MetricsNotApplicable lists the scores asked for that do not apply
+	// to this run (zeroshot without --shared-classes).
+	MetricsNotApplicable []string `json:"metrics_not_applicable,omitempty"`
+	Error                string   `json:"error,omitempty"`
+	Seconds              float64  `json:"seconds"`
+}
+
+// Metric is one score over the K repetitions: mean, sample standard
+// deviation (n − 1) and each repetition's value. Higher is better.
+type Metric struct {
+	Mean float64   `json:"mean"`
+	Std  float64   `json:"std"`
+	Each []float64 `json:"each"`
 }
 
 // Diagnostics describe the cost and the samples of a score.
@@ -74,7 +93,46 @@ type Correlation struct {
 
 // Ranking is the result of scoring several candidates, best first.
 type Ranking struct {
-	Candidates  []Candidate  `json:"candidates"`
+	Candidates []Candidate `json:"candidates"`
+	// Correlation is OTCE's with the known accuracies.
 	Correlation *Correlation `json:"correlation,omitempty"`
-	Settings    Settings     `json:"settings"`
+	// Correlations are every score's (otce and the keys of
+	// Candidate.Metrics) with the known accuracies, over the candidates
+	// that have both (at least 3).
+	Correlations map[string]Correlation `json:"correlations,omitempty"`
+	// BestMetric is the score whose Spearman ρ with the accuracies is
+	// highest (then Pearson's r).
+	BestMetric string `json:"best_metric,omitempty"`
+	// By is the score the candidates are ordered by ("otce" unless asked).
+	By       string   `json:"by,omitempty"`
+	Fit      *Fit     `json:"fit,omitempty"`
+	Settings Settings `json:"settings"`
+}
+
+// Fit is the least-squares predictor accuracy ≈ λ·scores + b fitted on the
+// candidates with a known accuracy.
+type Fit struct {
+	Scores      []string  `json:"scores"` // the scores' keys, in λ's order
+	Lambda      []float64 `json:"lambda"`
+	B           float64   `json:"b"`
+	Count       int       `json:"count"`        // candidates fitted
+	ResidualStd float64   `json:"residual_std"` // √(RSS/(n − p − 1))
+	LOORMSE     float64   `json:"loo_rmse"`     // leave-one-out prediction error
+	// LOOPearson is Pearson's r of the leave-one-out predictions and the
+	// accuracies (absent when either is constant).
+	LOOPearson  *float64     `json:"loo_pearson,omitempty"`
+	Predictions []Prediction `json:"predictions"`
+}
+
+// Prediction is the fit's accuracy for one candidate: for a candidate with a
+// known accuracy the leave-one-out prediction, for the others the
+// prediction and its 95 % prediction interval [Low, High].
+type Prediction struct {
+	Name      string   `json:"name"`
+	Accuracy  *float64 `json:"accuracy,omitempty"`
+	LOO       *float64 `json:"loo,omitempty"`
+	Predicted *float64 `json:"predicted,omitempty"`
+	Low       *float64 `json:"low,omitempty"`
+	High      *float64 `json:"high,omitempty"`
+	Error     string   `json:"error,omitempty"` // why there is no prediction
 }

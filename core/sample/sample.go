@@ -25,6 +25,7 @@ type Pixels struct {
 	Y         []int32   // labels
 	Dropped   int       // pixels skipped for non-finite features
 	Exhausted bool      // fewer valid pixels than asked: all were taken
+	rounds    int       // batches read
 }
 
 // Rand is the deterministic generator used for sampling: PCG-DXSM with a
@@ -76,88 +77,275 @@ func (s *shuffle) draw() int64 {
 	return vr
 }
 
-// Draw samples n valid pixels of d with the generator of (seed, stream).
-// With dropNonFinite, pixels whose features hold NaN or Inf are skipped and
-// replaced by further draws; without it they are an error naming the file.
+// Options choose how Draw samples.
+type Options struct {
+	// DropNonFinite skips pixels whose features hold NaN or Inf and
+	// replaces them by further draws; without it they are an error naming
+	// the file.
+	DropNonFinite bool
+	// PerClass draws evenly over the classes present (see Quotas) instead
+	// of uniformly over all valid pixels.
+	PerClass bool
+	// MaxSquaredNorm, when positive, refuses a pixel whose features'
+	// squared norm ‖x‖² (in float64) exceeds it, naming its file: with
+	// MaxFloat32/4 every squared distance ‖xs − xt‖² ≤ (‖xs‖ + ‖xt‖)² of
+	// the sample is finite in float32.
+	MaxSquaredNorm float64
+}
+
+// SafeSquaredNorm is the MaxSquaredNorm under which squared distances of
+// the raw features cannot overflow float32.
+const SafeSquaredNorm = math.MaxFloat32 / 4
+
+// maxBatchValues bounds the feature values read in one batch (float64, so
+// 32 MB): redraws after skipped pixels double the batch up to this, so that
+// a domain of non-finite features is read in a number of batches
+// logarithmic in its size while the buffers stay fixed.
+const maxBatchValues = 1 << 22
+
+// Draw samples n valid pixels of d uniformly with the generator of (seed,
+// stream); dropNonFinite is Options.DropNonFinite.
 func Draw(d *dataset.Domain, n int, seed, stream uint64, dropNonFinite bool) (*Pixels, error) {
+	return DrawWith(d, n, seed, stream, Options{DropNonFinite: dropNonFinite})
+}
+
+// DrawWith samples n valid pixels of d with the generator of (seed, stream).
+//
+// The valid pixels are split into strata — one for uniform sampling, one per
+// class with PerClass — and stratum k of c_k pixels is given a quota q_k by
+// Quotas. Each stratum's pixels are drawn in the order of a Fisher–Yates
+// shuffle of its ranks, the strata taking turns in increasing label order
+// from the one generator, and the first q_k drawn with finite features are
+// kept. With DropNonFinite a skipped pixel lowers its stratum's capacity and
+// the quotas are recomputed, so that a class whose pixels run out gives its
+// share to the others. The result depends on the seed, the stream and the
+// domain only.
+func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixels, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("sample size must be positive, got %d", n)
 	}
 	out := &Pixels{D: d.Dim}
-	sh := &shuffle{n: d.Valid, swap: make(map[int64]int64), rng: NewRand(seed, stream)}
+	rng := NewRand(seed, stream)
+	sizes := []int64{d.Valid}
+	if opt.PerClass {
+		sizes = d.ClassPixels
+	}
+	k := len(sizes)
+	sh := make([]*shuffle, k)
+	for i, c := range sizes {
+		sh[i] = &shuffle{n: c, swap: make(map[int64]int64), rng: rng}
+	}
 	// Start of each image's ranks.
 	starts := make([]int64, len(d.Images)+1)
 	for i, im := range d.Images {
 		starts[i+1] = starts[i] + int64(im.Valid)
 	}
-	var ranks []int64
-	want := n
-	for want > 0 {
-		batch := make([]int64, 0, want)
-		for len(batch) < want {
-			r := sh.draw()
-			if r < 0 {
-				break
-			}
-			batch = append(batch, r)
+	good := make([]int64, k)   // pixels kept of each stratum
+	last := make([]int64, k)   // size of each stratum's last batch
+	bad := make([]int64, k)    // pixels skipped (not redrawn) of each stratum
+	capNow := make([]int64, k) // pixels each stratum can still give
+	type kept struct {
+		rank int64
+		x    []float32
+		y    int32
+	}
+	var keep []kept
+	var lastX []float32 // the last batch read
+	var lastY []int32
+	maxBatch := int64(max(maxBatchValues/max(d.Dim, 1), 1))
+	for {
+		for i := range capNow {
+			capNow[i] = sizes[i] - bad[i]
 		}
-		if len(batch) == 0 {
-			out.Exhausted = true
+		quota := Quotas(capNow, int64(n))
+		batches := make([][]int64, k)
+		drawn := 0
+		for i := range k {
+			want := quota[i] - good[i]
+			if want <= 0 {
+				continue
+			}
+			size := want
+			if last[i] > 0 {
+				size = max(want, min(2*last[i], maxBatch))
+			}
+			last[i] = size
+			for int64(len(batches[i])) < size {
+				r := sh[i].draw()
+				if r < 0 {
+					break
+				}
+				batches[i] = append(batches[i], r)
+			}
+			drawn += len(batches[i])
+		}
+		if drawn == 0 {
 			break
 		}
-		slices.Sort(batch)
-		x, y, bad, err := read(d, starts, batch)
+		out.rounds++
+		glob := batches
+		if opt.PerClass {
+			glob = d.ClassRanks(batches)
+		}
+		// Read the batch in canonical order.
+		type ref struct {
+			rank      int64
+			stratum   int
+			drawOrder int
+		}
+		refs := make([]ref, 0, drawn)
+		for i, b := range glob {
+			for j, r := range b {
+				refs = append(refs, ref{r, i, j})
+			}
+		}
+		slices.SortFunc(refs, func(a, b ref) int { return cmp64(a.rank, b.rank) })
+		ranks := make([]int64, len(refs))
+		for i, r := range refs {
+			ranks[i] = r.rank
+		}
+		x, y, badIdx, err := read(d, starts, ranks)
 		if err != nil {
 			return nil, err
 		}
-		if len(bad) > 0 && !dropNonFinite {
-			im := imageOf(starts, batch[bad[0]])
-			return nil, fmt.Errorf("%s: %d of %d sampled pixels have NaN or Inf features (--drop-nonfinite skips them)", d.Images[im].Features.Name, len(bad), len(batch))
-		}
-		isBad := make([]bool, len(batch))
-		for _, k := range bad {
-			isBad[k] = true
-		}
-		keep := 0
-		for k := range batch {
-			if isBad[k] {
-				continue
+		lastX, lastY = x, y
+		if opt.MaxSquaredNorm > 0 {
+			if err := checkNorms(d, starts, ranks, x, badIdx, opt.MaxSquaredNorm); err != nil {
+				return nil, err
 			}
-			batch[keep] = batch[k]
-			copy(x[keep*d.Dim:(keep+1)*d.Dim], x[k*d.Dim:(k+1)*d.Dim])
-			y[keep] = y[k]
-			keep++
 		}
-		out.Dropped += len(bad)
-		ranks = append(ranks, batch[:keep]...)
-		out.X = append(out.X, x[:keep*d.Dim]...)
-		out.Y = append(out.Y, y[:keep]...)
-		want -= keep
-		if sh.next >= sh.n && want > 0 {
-			out.Exhausted = true
-			break
+		if len(badIdx) > 0 && !opt.DropNonFinite {
+			im := imageOf(starts, ranks[badIdx[0]])
+			return nil, fmt.Errorf("%s: %d of %d sampled pixels have NaN or Inf features (--drop-nonfinite skips them)", d.Images[im].Features.Name, len(badIdx), len(ranks))
+		}
+		isBad := make([]bool, len(ranks))
+		for _, b := range badIdx {
+			isBad[b] = true
+		}
+		// Back to draw order within each stratum: keep the first good
+		// pixels up to the quota.
+		pos := make([][]int, k)
+		for i, b := range glob {
+			pos[i] = make([]int, len(b))
+		}
+		for i, r := range refs {
+			pos[r.stratum][r.drawOrder] = i
+		}
+		for i := range k {
+			for _, at := range pos[i] {
+				if good[i] >= quota[i] {
+					break
+				}
+				if isBad[at] {
+					bad[i]++
+					out.Dropped++
+					continue
+				}
+				good[i]++
+				keep = append(keep, kept{ranks[at], x[at*d.Dim : (at+1)*d.Dim], y[at]})
+			}
 		}
 	}
-	if len(ranks) == 0 {
-		return nil, fmt.Errorf("%s: no pixel with finite features", d.Name)
+	if len(keep) == 0 {
+		return nil, noFinite(d)
 	}
-	// Batches after the first were drawn later: restore canonical order.
-	if out.Dropped > 0 {
-		order := make([]int, len(ranks))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int { return cmp64(ranks[a], ranks[b]) })
-		x := make([]float32, len(out.X))
-		y := make([]int32, len(out.Y))
-		for k, o := range order {
-			copy(x[k*d.Dim:(k+1)*d.Dim], out.X[o*d.Dim:(o+1)*d.Dim])
-			y[k] = out.Y[o]
-		}
-		out.X, out.Y = x, y
+	out.Exhausted = len(keep) < n
+	if out.rounds == 1 && out.Dropped == 0 && len(keep) == len(lastX)/max(d.Dim, 1) {
+		// One batch, every pixel kept: it is in canonical order already,
+		// and copying it would double the sample's memory.
+		out.X, out.Y, out.N = lastX, lastY, len(lastY)
+		return out, nil
+	}
+	slices.SortFunc(keep, func(a, b kept) int { return cmp64(a.rank, b.rank) })
+	out.X = make([]float32, 0, len(keep)*d.Dim)
+	out.Y = make([]int32, 0, len(keep))
+	for _, kp := range keep {
+		out.X = append(out.X, kp.x...)
+		out.Y = append(out.Y, kp.y)
 	}
 	out.N = len(out.Y)
 	return out, nil
+}
+
+// checkNorms refuses the first pixel of finite features whose squared norm
+// exceeds max2.
+func checkNorms(d *dataset.Domain, starts, ranks []int64, x []float32, bad []int, max2 float64) error {
+	b := 0
+	for i := range ranks {
+		if b < len(bad) && bad[b] == i {
+			b++
+			continue
+		}
+		s := 0.0
+		for _, v := range x[i*d.Dim : (i+1)*d.Dim] {
+			s += float64(v) * float64(v)
+		}
+		if s > max2 {
+			im := imageOf(starts, ranks[i])
+			return fmt.Errorf("%s: features of norm %.3g: their squared distances overflow float32 (at most %.3g); wrongly scaled or overflowed features? (--transform l2 or softmax would rescale them)", d.Images[im].Features.Name, math.Sqrt(s), math.Sqrt(max2))
+		}
+	}
+	return nil
+}
+
+// noFinite is the error of a domain without a pixel of finite features.
+func noFinite(d *dataset.Domain) error {
+	var names []string
+	for _, im := range d.Images {
+		if n := im.Features.Name; len(names) == 0 || names[len(names)-1] != n {
+			names = append(names, n)
+		}
+	}
+	what := names[0]
+	if len(names) > 1 {
+		what = fmt.Sprintf("%s (and %d more feature files)", what, len(names)-1)
+	}
+	return fmt.Errorf("%s: no pixel with finite features: every value read is NaN or Inf (a diverged or overflowed float16 export?)", what)
+}
+
+// Quotas shares n pixels among strata of the given sizes as evenly as they
+// allow (water-filling): every stratum gets min(size, L) for the largest
+// level L with Σ min(size_k, L) ≤ n, and the r pixels still missing go one
+// each to the first r strata (in order) larger than L. A stratum with fewer
+// pixels than its share gives all of them and the rest is spread over the
+// others; with Σ size_k ≤ n every stratum gives all.
+func Quotas(sizes []int64, n int64) []int64 {
+	q := make([]int64, len(sizes))
+	var total int64
+	for _, s := range sizes {
+		total += max(s, 0)
+	}
+	if total <= n {
+		for i, s := range sizes {
+			q[i] = max(s, 0)
+		}
+		return q
+	}
+	fill := func(level int64) int64 {
+		var sum int64
+		for _, s := range sizes {
+			sum += min(max(s, 0), level)
+		}
+		return sum
+	}
+	lo, hi := int64(0), n // fill(lo) ≤ n < fill(hi+1) somewhere in [0, n]
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if fill(mid) <= n {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	rest := n - fill(lo)
+	for i, s := range sizes {
+		q[i] = min(max(s, 0), lo)
+		if rest > 0 && s > lo {
+			q[i]++
+			rest--
+		}
+	}
+	return q
 }
 
 func cmp64(a, b int64) int {
@@ -177,11 +365,12 @@ func imageOf(starts []int64, r int64) int {
 
 // read gathers the features and labels of the pixels of the given sorted
 // ranks, and returns the indices (into ranks) of those with non-finite
-// features.
+// features. Beyond its N×C float32 result it allocates only the fixed
+// buffers of Image.Gather32, so that memory is O(N·C) plus a constant.
 func read(d *dataset.Domain, starts []int64, ranks []int64) ([]float32, []int32, []int, error) {
 	x := make([]float32, len(ranks)*d.Dim)
 	y := make([]int32, len(ranks))
-	var bad []int
+	isBad := make([]bool, len(ranks))
 	k := 0
 	for k < len(ranks) {
 		im := imageOf(starts, ranks[k])
@@ -193,24 +382,18 @@ func read(d *dataset.Domain, starts []int64, ranks []int64) ([]float32, []int32,
 			k++
 		}
 		pix := img.ValidPixels(local)
-		vals := make([]float64, len(pix)*d.Dim)
-		if err := img.Gather(pix, vals); err != nil {
+		if err := img.Gather32(pix, x[k0*d.Dim:k*d.Dim], isBad[k0:k]); err != nil {
 			return nil, nil, nil, err
 		}
 		for i, p := range pix {
 			l, _ := img.Label(p)
 			y[k0+i] = int32(l)
-			finite := true
-			for c := 0; c < d.Dim; c++ {
-				v := vals[i*d.Dim+c]
-				if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
-					finite = false
-				}
-				x[(k0+i)*d.Dim+c] = float32(v)
-			}
-			if !finite {
-				bad = append(bad, k0+i)
-			}
+		}
+	}
+	var bad []int
+	for i, b := range isBad {
+		if b {
+			bad = append(bad, i)
 		}
 	}
 	return x, y, bad, nil

@@ -48,6 +48,13 @@ type Settings struct {
 // MaxN is the largest N this tool handles (2²⁰ pixels per domain).
 const MaxN = 1 << 20
 
+// MinEps is the smallest ε accepted: the smallest normal float64, below
+// which 1/ε is +Inf.
+const MinEps = 0x1p-1022
+
+// MaxK is the largest number of repetitions accepted (the paper uses 10).
+const MaxK = 10000
+
 // Default returns the paper's settings: N = 10⁴ pixels per domain, K = 10
 // repetitions, ε = 0.1 on the raw squared distances.
 func Default() Settings {

@@ -110,6 +110,8 @@ func TestCheck(t *testing.T) {
 		{func(s *Settings) { s.N = 0 }, "-n must be positive, got 0"},
 		{func(s *Settings) { s.N = MaxN + 1 }, "-n 1048577 is larger than this tool handles (1048576)"},
 		{func(s *Settings) { s.K = -1 }, "-k must be positive, got -1"},
+		{func(s *Settings) { s.K = MaxK + 1 }, "-k 10001 is larger than this tool handles (10000)"},
+		{func(s *Settings) { s.Eps = 1e-310 }, "--eps 1e-310 is below 2.2250738585072014e-308, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)"},
 		{func(s *Settings) { s.Eps = 0 }, "--eps must be positive and finite, got 0"},
 		{func(s *Settings) { s.CostNorm = "sum" }, `--cost-norm "sum": want one of [none max mean median]`},
 		{func(s *Settings) { s.Transform = "log" }, `--transform "log": want one of [none softmax l2]`},

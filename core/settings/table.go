@@ -159,15 +159,23 @@ var Table = []Field{
 			return positive("-n", s.N)
 		}},
 	{Name: "k", Label: "Repetitions (K)", Kind: Int,
-		Help:  "repetitions with fresh samples; the score is their mean ± std",
-		ptr:   func(s *Settings) any { return &s.K },
-		check: func(s *Settings) error { return positive("-k", s.K) }},
-	{Name: "eps", Label: "Entropic regularisation (ε)", Kind: Float,
+		Help: "repetitions with fresh samples; the score is their mean ± std",
+		ptr:  func(s *Settings) any { return &s.K },
+		check: func(s *Settings) error {
+			if s.K > MaxK {
+				return fmt.Errorf("-k %d is larger than this tool handles (%d)", s.K, MaxK)
+			}
+			return positive("-k", s.K)
+		}},
+	{Name: "eps", Label: "Regularisation ε", Kind: Float,
 		Help: "entropic regularisation ε, in units of the normalised cost",
 		ptr:  func(s *Settings) any { return &s.Eps },
 		check: func(s *Settings) error {
 			if !(s.Eps > 0) || math.IsInf(s.Eps, 0) {
 				return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
+			}
+			if s.Eps < MinEps {
+				return fmt.Errorf("--eps %v is below %v, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)", s.Eps, MinEps)
 			}
 			return nil
 		}},
@@ -205,7 +213,7 @@ var Table = []Field{
 			}
 			return nil
 		}},
-	{Name: "seed", Label: "Seed", Kind: Uint,
+	{Name: "seed", Label: "Random seed", Kind: Uint,
 		Help: "seed of the pixel sampling: the same seed gives the same score in the tool and the page",
 		ptr:  func(s *Settings) any { return &s.Seed }},
 	{Name: "ignore-index", Label: "Ignored label", Kind: Int,
@@ -215,13 +223,13 @@ var Table = []Field{
 		Help:  "auto, nchw (channels first), nhwc (channels last), ncdhw and ndhwc (volumes) or nc (pixel rows)",
 		ptr:   func(s *Settings) any { return &s.Layout },
 		check: func(s *Settings) error { return oneOf("--layout", s.Layout, Layouts) }},
-	{Name: "drop-nonfinite", Label: "Skip NaN and Inf", Kind: Bool,
+	{Name: "drop-nonfinite", Label: "Skip NaN/Inf pixels", Kind: Bool,
 		Help: "skip sampled pixels whose features hold NaN or Inf instead of failing",
 		ptr:  func(s *Settings) any { return &s.DropNonFinite }},
-	{Name: "feature-key", Label: "Features' array name", Kind: String,
+	{Name: "feature-key", Label: "Feature array name", Kind: String,
 		Help: "array name of the features inside .npz/.safetensors bundles",
 		ptr:  func(s *Settings) any { return &s.FeatureKey }},
-	{Name: "label-key", Label: "Labels' array name", Kind: String,
+	{Name: "label-key", Label: "Label array name", Kind: String,
 		Help: "array name of the labels inside .npz/.safetensors bundles",
 		ptr:  func(s *Settings) any { return &s.LabelKey }},
 	{Name: "sampling", Label: "Pixel sampling", Kind: Choice, Choices: Samplings,
@@ -240,11 +248,11 @@ var Table = []Field{
 			}
 			return nil
 		}},
-	{Name: "gbc-gaussian", Label: "GBC's Gaussians", Kind: Choice, Choices: Gaussians,
+	{Name: "gbc-gaussian", Label: "GBC Gaussians", Kind: Choice, Choices: Gaussians,
 		Help:  "GBC's per-class Gaussians: spherical or diagonal",
 		ptr:   func(s *Settings) any { return &s.GBCGaussian },
 		check: func(s *Settings) error { return oneOf("--gbc-gaussian", s.GBCGaussian, Gaussians) }},
-	{Name: "shared-classes", Label: "Logits over the target's classes", Kind: Bool,
+	{Name: "shared-classes", Label: "Shared classes", Kind: Bool,
 		Help: "the features are logits over the target's own classes (channel c = label c): also report the zero-shot accuracy",
 		ptr:  func(s *Settings) any { return &s.SharedClasses }},
 }

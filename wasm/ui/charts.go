@@ -18,6 +18,47 @@ import (
 
 func esc(s string) string { return html.EscapeString(s) }
 
+// svgSize is a chart's viewBox with the same width and height in CSS
+// pixels: with style.css's max-width: 100% and height: auto a chart shrinks
+// to a narrow figure but is never drawn above its size, so that its text
+// stays the page's size (one candidate's bar chart in a wide figure was
+// drawn at 1.7×).
+func svgSize(w, h float64) string {
+	return fmt.Sprintf(`viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f"`, w, h, w, h)
+}
+
+// clipLine clips the segment (x0, y0)–(x1, y1) to the rectangle [l, r] ×
+// [t, b] (Liang–Barsky: the segment is p + u·d, u ∈ [0, 1]; each edge
+// bounds u from one side). ok is false when no part of it is inside.
+func clipLine(x0, y0, x1, y1, l, t, r, b float64) (cx0, cy0, cx1, cy1 float64, ok bool) {
+	dx, dy := x1-x0, y1-y0
+	u0, u1 := 0.0, 1.0
+	for _, e := range [4][2]float64{{-dx, x0 - l}, {dx, r - x0}, {-dy, y0 - t}, {dy, b - y0}} {
+		p, q := e[0], e[1]
+		if p == 0 {
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+			continue
+		}
+		u := q / p
+		if p < 0 {
+			u0 = math.Max(u0, u)
+		} else {
+			u1 = math.Min(u1, u)
+		}
+	}
+	if u0 > u1 {
+		return 0, 0, 0, 0, false
+	}
+	return x0 + u0*dx, y0 + u0*dy, x0 + u1*dx, y0 + u1*dy, true
+}
+
+// textWidth is an upper estimate of the width of s in the charts' 11 px
+// label font (0.65 em a character: wider than the average of system-ui's
+// letters).
+func textWidth(s string) float64 { return 11 * 0.65 * float64(len([]rune(s))) }
+
 // niceTicks returns about n round tick values covering [lo, hi].
 func niceTicks(lo, hi float64, n int) []float64 {
 	if !(hi > lo) {
@@ -62,7 +103,7 @@ func barChart(r report.Ranking) string {
 	lo = math.Min(lo, ticks[0])
 	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*(width-left-right) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="OTCE per candidate">`, width, h)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="OTCE per candidate">`, svgSize(width, h))
 	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">OTCE per candidate (mean ± std over the repetitions)</text>`, left)
 	axisY := top + rowH*float64(len(cs)) + 4
 	for _, t := range ticks {
@@ -129,7 +170,7 @@ func scatterPlot(r report.Ranking) string {
 	px := func(v float64) float64 { return left + (v-xlo)/(xhi-xlo)*(w-left-right) }
 	py := func(v float64) float64 { return h - bottom - (v-ylo)/(yhi-ylo)*(h-top-bottom) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="OTCE against accuracy">`, w, h)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="OTCE against accuracy">`, svgSize(w, h))
 	cr := r.Correlation
 	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">OTCE against accuracy: r = %.3f, ρ = %.3f, τ = %.3f (%d candidates)</text>`,
 		left, cr.Pearson, cr.Spearman, cr.Kendall, cr.Count)
@@ -159,13 +200,27 @@ func scatterPlot(r report.Ranking) string {
 	if sxx > 0 {
 		slope := sxy / sxx
 		a := my - slope*mx
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="fit"/>`, px(xlo), py(a+slope*xlo), px(xhi), py(a+slope*xhi))
+		// Drawn within the plot area only: a steep line leaves it above or
+		// below the points' range.
+		if x0, y0, x1, y1, ok := clipLine(px(xlo), py(a+slope*xlo), px(xhi), py(a+slope*xhi), left, top, w-right, h-bottom); ok {
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="fit"/>`, x0, y0, x1, y1)
+		}
 	}
-	b.WriteString(`<g class="clip">`)
+	b.WriteString(`<g>`)
 	for i := range xs {
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="5" class="point"><title>%s: OTCE %.4f, accuracy %g</title></circle>`,
 			px(xs[i]), py(ys[i]), esc(names[i]), xs[i], ys[i])
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="plabel">%s</text>`, px(xs[i])+8, py(ys[i])-6, esc(names[i]))
+		// The label right of its point, or left of it when it would pass the
+		// plot area's right edge; kept between its top and bottom.
+		lx, anchor := px(xs[i])+8, "start"
+		if lx+textWidth(names[i]) > w-right {
+			lx, anchor = px(xs[i])-8, "end"
+			if lx-textWidth(names[i]) < left {
+				lx, anchor = left+2, "start"
+			}
+		}
+		ly := math.Min(math.Max(py(ys[i])-6, top+12), h-bottom-4)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="plabel" text-anchor="%s">%s</text>`, lx, ly, anchor, esc(names[i]))
 	}
 	b.WriteString(`</g></svg>`)
 	return b.String()
@@ -192,7 +247,7 @@ func heatmap(c report.Candidate) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="joint label table of %s">`, math.Max(w, 260), h, esc(c.Name))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="joint label table of %s">`, svgSize(math.Max(w, 260), h), esc(c.Name))
 	fmt.Fprintf(&b, `<text x="4" y="16" class="title">%s</text>`, esc(c.Name))
 	fmt.Fprintf(&b, `<text x="%.1f" y="34" class="axis-title">target class →</text>`, left)
 	fmt.Fprintf(&b, `<text x="4" y="%.1f" class="axis-title">source ↓</text>`, top-6)

@@ -15,9 +15,16 @@ var doc = dom.GetWindow().Document()
 type attrs map[string]string
 
 // el builds an element: each argument after the tag is an attrs map, a
-// string (text), a dom.Node, or nil.
+// string (text), a dom.Node, or nil. Inputs and selects get
+// autocomplete="off" unless the attrs say otherwise: the browser offers no
+// remembered entries for them. (It does not stop Chromium's Autofill from
+// asking its server about the fields: measured, it still does for any
+// <input>, <select> or <textarea>, marked off or not, in a <form> or not.)
 func el(tag string, parts ...any) dom.Element {
 	e := doc.CreateElement(tag)
+	if tag == "input" || tag == "select" {
+		e.SetAttribute("autocomplete", "off")
+	}
 	add(e, parts...)
 	return e
 }

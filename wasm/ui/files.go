@@ -28,6 +28,9 @@ type fileList struct {
 	files   []js.Value
 	notes   map[string]note // by file name
 	skipped int
+	// demo is set while the list holds the demo's files: files the user
+	// adds replace them instead of joining them.
+	demo bool
 }
 
 type note struct {
@@ -44,9 +47,9 @@ func fileName(f js.Value) string {
 
 func newFileList(a *app, id, title, hint string) *fileList {
 	fl := &fileList{app: a, id: id, notes: map[string]note{}}
-	files := el("input", attrs{"type": "file", "multiple": "", "id": id + "-files", "class": "visually-hidden"})
-	folder := el("input", attrs{"type": "file", "webkitdirectory": "", "id": id + "-folder", "class": "visually-hidden"})
-	clearBtn := el("button", attrs{"type": "button", "class": "link"}, "clear")
+	files := el("input", attrs{"type": "file", "multiple": "", "id": id + "-files", "class": "visually-hidden", "aria-label": title + ": choose files"})
+	folder := el("input", attrs{"type": "file", "webkitdirectory": "", "id": id + "-folder", "class": "visually-hidden", "aria-label": title + ": choose a folder"})
+	clearBtn := el("button", attrs{"type": "button", "class": "link", "aria-label": "clear " + title}, "clear")
 	fl.list = el("ul", attrs{"class": "files"})
 	fl.root = el("div", attrs{"class": "drop", "id": id},
 		el("div", attrs{"class": "drop-head"},
@@ -162,6 +165,12 @@ func readEntry(ctx context.Context, e js.Value, dir string) ([]js.Value, error) 
 // add adds files, replacing any of the same name, and skipping types the core
 // does not read (a folder often holds other files).
 func (fl *fileList) add(fs []js.Value) {
+	if fl.app.running {
+		return // the inputs are locked while a run reads them
+	}
+	if fl.demo && len(fs) > 0 {
+		fl.files, fl.notes, fl.skipped, fl.demo = nil, map[string]note{}, 0, false
+	}
 	byName := map[string]int{}
 	for i, f := range fl.files {
 		byName[fileName(f)] = i
@@ -190,7 +199,14 @@ func (fl *fileList) add(fs []js.Value) {
 	}
 }
 
+// setDemo puts the demo's files in the list.
+func (fl *fileList) setDemo(fs []js.Value) {
+	fl.set(fs)
+	fl.demo = true
+}
+
 func (fl *fileList) set(fs []js.Value) {
+	fl.demo = false
 	fl.files = nil
 	fl.notes = map[string]note{}
 	fl.skipped = 0

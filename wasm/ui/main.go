@@ -38,6 +38,7 @@ type app struct {
 	status   dom.Element
 	progress *progressView
 	results  *resultsView
+	confirm  *confirmView
 
 	poolMu sync.Mutex
 	pool   *pool
@@ -49,6 +50,7 @@ type app struct {
 
 type candidate struct {
 	id       int
+	demo     bool // the demo's, as loaded
 	root     dom.Element
 	name     dom.Element
 	acc      dom.Element
@@ -95,6 +97,7 @@ func (a *app) build() {
 	a.progress = newProgressView()
 	a.results = newResultsView()
 	a.setErr = el("p", attrs{"class": "error", "id": "settings-error", "hidden": ""})
+	a.confirm = newConfirmView()
 
 	add(main,
 		el("section", attrs{"id": "inputs"},
@@ -115,7 +118,8 @@ func (a *app) build() {
 			el("div", attrs{"class": "row"}, a.runBtn, a.stopBtn),
 			a.status,
 			a.progress.root),
-		a.results.root)
+		a.results.root,
+		a.confirm.root)
 
 	a.addCandidate()
 	on(addBtn, "click", func(dom.Event) { a.addCandidate() })
@@ -146,7 +150,7 @@ func (a *app) addCandidate() *candidate {
 	c.tf = newFileList(a, pre+"-tf", "Target features", "The model's features of the target images.")
 	c.msg = el("p", attrs{"class": "error", "id": pre + "-error", "hidden": ""})
 	c.progress = el("div", attrs{"class": "cand-progress", "id": pre + "-progress"})
-	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate"}, "remove")
+	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate", "aria-label": fmt.Sprintf("remove candidate %d", id)}, "remove")
 	c.root = el("div", attrs{"class": "candidate", "id": pre},
 		el("div", attrs{"class": "cand-head"},
 			el("label", "Name ", c.name),
@@ -154,10 +158,7 @@ func (a *app) addCandidate() *candidate {
 			remove),
 		el("div", attrs{"class": "cand-files"}, c.sf.root, c.sl.root, c.tf.root),
 		c.msg, c.progress)
-	on(remove, "click", func(dom.Event) {
-		if a.running {
-			return
-		}
+	drop := func() {
 		c.root.Remove()
 		for i, x := range a.cands {
 			if x == c {
@@ -165,14 +166,45 @@ func (a *app) addCandidate() *candidate {
 				break
 			}
 		}
+		// The demo's target labels go with its last candidate: they would
+		// join the user's own and fail the pairing.
+		for _, x := range a.cands {
+			if x.demo {
+				return
+			}
+		}
+		if a.target.demo {
+			a.target.set(nil)
+		}
+	}
+	on(remove, "click", func(dom.Event) {
+		if a.running {
+			return
+		}
+		// A candidate with files of the user's is removed after a question.
+		n := 0
+		for _, fl := range []*fileList{c.sf, c.sl, c.tf} {
+			if !fl.demo {
+				n += len(fl.files)
+			}
+		}
+		if n == 0 {
+			drop()
+			return
+		}
+		a.confirm.ask(fmt.Sprintf("Remove the candidate %s and its %d file(s) from the page? (Your files on disk stay as they are.)", strings.TrimSpace(value(c.name)), n),
+			"Remove", drop)
 	})
 	a.candBox.AppendChild(c.root)
 	a.cands = append(a.cands, c)
 	return c
 }
 
-// changed is called when files change.
-func (a *app) changed() {}
+// changed is called when files change: results on the page are then of
+// other files.
+func (a *app) changed() {
+	a.results.markStaleFiles("the files have changed since this run; these results were made from the earlier ones, with the settings below.")
+}
 
 // ensurePool returns a pool of n workers, starting one if needed.
 func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
@@ -327,12 +359,51 @@ func (c *candidate) setError(msg string) {
 	show(c.msg, msg != "")
 }
 
-// loadDemo loads the built-in demo candidates as in-memory files and runs
-// them with the settings on the page.
+// hasWork reports whether the page holds files or entries of the user's
+// (not the demo's, which the demo can give back at any time).
+func (a *app) hasWork() bool {
+	lists := []*fileList{a.target}
+	for _, c := range a.cands {
+		lists = append(lists, c.sf, c.sl, c.tf)
+		if !c.demo && strings.TrimSpace(value(c.acc)) != "" {
+			return true
+		}
+	}
+	for _, fl := range lists {
+		if len(fl.files) > 0 && !fl.demo {
+			return true
+		}
+	}
+	return false
+}
+
+// loadDemo replaces the candidates and the target labels with the built-in
+// demo's, after asking when that would discard the user's files. It does
+// not run them: the user presses Run, with the settings on the page.
 func (a *app) loadDemo() {
 	if a.running {
 		return
 	}
+	if !a.hasWork() {
+		a.replaceWithDemo()
+		return
+	}
+	n := 0
+	for _, c := range a.cands {
+		if len(c.sf.files)+len(c.sl.files)+len(c.tf.files) > 0 && !c.sf.demo {
+			n++
+		}
+	}
+	a.confirm.ask(fmt.Sprintf("Load the demo? It replaces your %d candidate(s) with files and the %d target label file(s) on the page.",
+		n, len(a.target.files)), "Replace with the demo", func() { go a.replaceWithDemo() })
+}
+
+// replaceWithDemo puts the demo's candidates and target labels on the page.
+func (a *app) replaceWithDemo() {
+	if a.running {
+		return
+	}
+	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "")
 	demo, err := demoCandidates(value(a.demoKind) == "volumes")
 	if err != nil {
 		a.status.SetTextContent("Cannot build the demo: " + err.Error())
@@ -345,18 +416,20 @@ func (a *app) loadDemo() {
 	var tl []js.Value
 	for _, d := range demo {
 		c := a.addCandidate()
+		c.demo = true
 		setValue(c.name, d.name)
 		if d.accuracy != nil {
 			setValue(c.acc, strconv.FormatFloat(*d.accuracy, 'g', -1, 64))
 		}
-		c.sf.set(d.sf)
-		c.sl.set(d.sl)
-		c.tf.set(d.tf)
+		c.sf.setDemo(d.sf)
+		c.sl.setDemo(d.sl)
+		c.tf.setDemo(d.tf)
 		if tl == nil {
 			tl = d.tl
 		}
 	}
-	a.target.set(tl)
-	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Running it with the settings below.", len(demo)))
-	a.start()
+	a.target.setDemo(tl)
+	a.results.markStaleFiles("the demo's candidates replaced the earlier ones; these results are of those, with the settings below.")
+	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
+	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")
 }

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"gonum.org/v1/gonum/stat"
 	"math"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall/js"
+	"time"
 
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
 	"honnef.co/go/js/dom/v2"
 )
 
@@ -24,9 +27,15 @@ type resultsView struct {
 	scatter dom.Element
 	heat    dom.Element
 	json    dom.Element
-	ranking report.Ranking
-	sortKey string
-	desc    bool
+	made    dom.Element // which settings made the results
+	stale   dom.Element // why they are not current, when they are not
+	// staleFiles is set when the files changed since the results: a
+	// return of the settings to the results' own does not make them
+	// current again.
+	staleFiles bool
+	ranking    report.Ranking
+	sortKey    string
+	desc       bool
 }
 
 func newResultsView() *resultsView {
@@ -36,8 +45,14 @@ func newResultsView() *resultsView {
 	r.scatter = el("figure", attrs{"id": "chart-scatter", "class": "chart"})
 	r.heat = el("div", attrs{"id": "heatmaps"})
 	r.json = el("pre", attrs{"id": "results-json"})
+	r.made = el("p", attrs{"id": "results-settings", "class": "note"})
+	r.stale = el("p", attrs{"id": "results-stale", "class": "stale", "role": "status", "hidden": ""})
 	dlJSON := el("button", attrs{"type": "button", "id": "download-json"}, "Download JSON")
 	dlCSV := el("button", attrs{"type": "button", "id": "download-csv"}, "Download CSV")
+	dlHTML := el("button", attrs{"type": "button", "id": "download-html"}, "Download report (HTML)")
+	on(dlHTML, "click", func(dom.Event) {
+		download("otce-report.html", "text/html", []byte(htmlReport(r.ranking, toolVersion(), time.Now())))
+	})
 	on(dlJSON, "click", func(dom.Event) {
 		var b bytes.Buffer
 		report.WriteJSON(&b, r.ranking)
@@ -50,9 +65,11 @@ func newResultsView() *resultsView {
 	})
 	r.root = el("section", attrs{"id": "results", "hidden": ""},
 		el("h2", "4. Results"),
+		r.stale,
+		r.made,
 		el("p", attrs{"class": "note"}, "Higher OTCE (closer to 0) predicts better transfer. Click a column to sort."),
 		r.table,
-		el("div", attrs{"class": "row"}, dlJSON, dlCSV),
+		el("div", attrs{"class": "row"}, dlJSON, dlCSV, dlHTML),
 		el("div", attrs{"class": "charts"}, r.bars, r.scatter),
 		el("h3", "Joint label distributions"),
 		el("p", attrs{"class": "note"}, "P(source class, target class) read off the optimal coupling, last repetition: a candidate whose source classes each map to few target classes transfers well."),
@@ -63,8 +80,10 @@ func newResultsView() *resultsView {
 
 func (r *resultsView) clear() {
 	show(r.root, false)
+	show(r.stale, false)
+	r.root.Class().Remove("is-stale")
 	r.ranking = report.Ranking{}
-	for _, e := range []dom.Element{r.table, r.bars, r.scatter, r.heat, r.json} {
+	for _, e := range []dom.Element{r.table, r.bars, r.scatter, r.heat, r.json, r.made} {
 		clear(e)
 	}
 }
@@ -72,6 +91,10 @@ func (r *resultsView) clear() {
 // show ranks the candidates scored so far and draws them.
 func (r *resultsView) show(cands []report.Candidate, s report.Settings) {
 	r.ranking = otce.Rank(cands, s)
+	show(r.stale, false)
+	r.staleFiles = false
+	r.root.Class().Remove("is-stale")
+	r.made.SetTextContent("Made by: " + settingsLine(s) + " · otceseg " + toolVersion() + ".")
 	var b bytes.Buffer
 	report.WriteJSON(&b, r.ranking)
 	r.json.SetTextContent(b.String())
@@ -88,6 +111,104 @@ func (r *resultsView) show(cands []report.Candidate, s report.Settings) {
 		}
 	}
 	show(r.root, true)
+}
+
+// markStale keeps the results on the page but says, first, why they are no
+// longer current (the settings on the page changed or do not parse, or the
+// candidates were replaced); the line under it says which settings made
+// them. Nothing happens when no results are shown.
+func (r *resultsView) markStale(why string) {
+	if prop(r.root, "hidden").Bool() || len(r.ranking.Candidates) == 0 {
+		return
+	}
+	r.stale.SetTextContent("Not current: " + why)
+	show(r.stale, true)
+	r.root.Class().Add("is-stale")
+}
+
+// markStaleFiles marks the results as not current because the candidates
+// or their files changed.
+func (r *resultsView) markStaleFiles(why string) {
+	if prop(r.root, "hidden").Bool() || len(r.ranking.Candidates) == 0 {
+		return
+	}
+	r.markStale(why)
+	r.staleFiles = true
+}
+
+// unmarkStale takes back markStale when the settings are the results' again
+// and the files have not changed.
+func (r *resultsView) unmarkStale() {
+	if r.staleFiles {
+		return
+	}
+	show(r.stale, false)
+	r.root.Class().Remove("is-stale")
+}
+
+// settingsLine writes the settings as the command-line tool's flags, in the
+// form's order (a boolean flag only when set).
+func settingsLine(s report.Settings) string {
+	var parts []string
+	for i := range settings.Table {
+		f := &settings.Table[i]
+		v := f.Get(&s)
+		switch {
+		case f.Kind == settings.Bool && v == "true":
+			parts = append(parts, f.Flag())
+		case f.Kind == settings.Bool:
+		case v == "":
+			parts = append(parts, f.Flag()+" ''")
+		default:
+			parts = append(parts, f.Flag()+" "+v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// toolVersion is the version control revision the page was built from
+// (with +dirty for uncommitted changes) when the build recorded it, else
+// the build's hash from build.json (webbuild's digest of the site's files)
+// and its Go version.
+func toolVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown version)"
+	}
+	if b := js.Global().Get("otceBoot"); b.Truthy() && b.Get("build").Truthy() {
+		build := b.Get("build")
+		if h := build.Get("hash"); h.Type() == js.TypeString {
+			v := "build " + h.String()
+			if g := build.Get("go"); g.Type() == js.TypeString {
+				v += " (" + g.String() + ")"
+			}
+			for _, kv := range bi.Settings {
+				if kv.Key == "vcs.revision" && kv.Value != "" {
+					return kv.Value[:min(12, len(kv.Value))] + ", " + v
+				}
+			}
+			return v
+		}
+	}
+	rev, dirty := "", false
+	for _, kv := range bi.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.modified":
+			dirty = kv.Value == "true"
+		}
+	}
+	if rev == "" {
+		return bi.Main.Version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
 }
 
 type column struct {
@@ -215,13 +336,25 @@ func (r *resultsView) drawTable() {
 				th.SetAttribute("aria-sort", "ascending")
 			}
 		}
-		on(th, "click", func(dom.Event) {
+		sortBy := func() {
 			if r.sortKey == c.key {
 				r.desc = !r.desc
 			} else {
 				r.sortKey, r.desc = c.key, c.key == "otce" || c.key == "acc" || c.key == "conv"
 			}
 			r.drawTable()
+			// The header keeps the focus across the redraw (keyboard use).
+			if e := r.table.QuerySelector(`th[data-key="` + c.key + `"]`); e != nil {
+				e.(dom.HTMLElement).Focus()
+			}
+		}
+		on(th, "click", func(dom.Event) { sortBy() })
+		// Enter or Space sorts as a click does, for the keyboard.
+		on(th, "keydown", func(ev dom.Event) {
+			if k := ev.Underlying().Get("key").String(); k == "Enter" || k == " " {
+				ev.PreventDefault()
+				sortBy()
+			}
 		})
 		head.AppendChild(th)
 	}

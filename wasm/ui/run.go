@@ -15,138 +15,7 @@ import (
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
-	"honnef.co/go/js/dom/v2"
 )
-
-// progressView shows where a run is and how long it may take.
-type progressView struct {
-	root  dom.Element
-	bar   dom.Element
-	text  dom.Element
-	timer dom.Element
-
-	mu    sync.Mutex
-	st    progressState
-	start time.Time
-}
-
-type progressState struct {
-	cands, k  int
-	repsDone  int     // repetitions finished over the whole run
-	repIters  float64 // mean iterations of the finished repetitions
-	itersSeen int
-	solved    int // repetitions solved (for repIters)
-	// slots are the candidates running at once, one a slot (several only
-	// when small problems run side by side in the workers).
-	slots []candProgress
-}
-
-// candProgress is where one running candidate is.
-type candProgress struct {
-	active bool
-	cand   int
-	name   string
-	rep    int
-	phase  string
-	ot     ot.Progress
-	done   int // this candidate's finished repetitions (counted in repsDone)
-}
-
-func newProgressView() *progressView {
-	p := &progressView{}
-	p.bar = el("progress", attrs{"id": "overall", "max": "1", "value": "0"})
-	p.text = el("p", attrs{"id": "progress-text", "class": "progress-text"})
-	p.timer = el("p", attrs{"id": "progress-time", "class": "progress-text"})
-	p.root = el("div", attrs{"class": "progress", "hidden": ""}, p.bar, p.text, p.timer)
-	return p
-}
-
-// progressSlot is one running candidate's handle on the progress view.
-type progressSlot struct {
-	pv *progressView
-	i  int
-}
-
-// update changes the run's state and the slot's candidate under the lock.
-func (ps progressSlot) update(f func(g *progressState, c *candProgress)) {
-	ps.pv.mu.Lock()
-	f(&ps.pv.st, &ps.pv.st.slots[ps.i])
-	ps.pv.mu.Unlock()
-}
-
-// fraction estimates the share of the run done: finished repetitions, plus
-// each running one's iterations against the mean of the finished ones (or
-// its ε stage while none has finished).
-func (st *progressState) fraction() float64 {
-	total := float64(st.cands * st.k)
-	if total == 0 {
-		return 0
-	}
-	done := float64(st.repsDone)
-	for _, c := range st.slots {
-		if !c.active || c.ot.Stages == 0 {
-			continue
-		}
-		cur := 0.0
-		if st.repIters > 0 {
-			cur = float64(c.ot.Iteration) / st.repIters
-		} else {
-			cur = float64(c.ot.Stage-1) / float64(c.ot.Stages)
-		}
-		done += min(cur, 0.95)
-	}
-	return min(done/total, 1)
-}
-
-func clock(d time.Duration) string {
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d", m, s)
-}
-
-func (p *progressView) draw(done bool) {
-	p.mu.Lock()
-	st := p.st
-	st.slots = append([]candProgress(nil), p.st.slots...)
-	p.mu.Unlock()
-	f := st.fraction()
-	if done {
-		f = 1
-	}
-	setProp(p.bar, "value", f)
-	var parts []string
-	for _, c := range st.slots {
-		if !c.active {
-			continue
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Candidate %d of %d (%s)", c.cand, st.cands, c.name)
-		if st.k > 0 && c.rep > 0 {
-			fmt.Fprintf(&b, " · repetition %d of %d", c.rep, st.k)
-		}
-		if c.phase != "" {
-			b.WriteString(" · " + c.phase)
-		} else if c.ot.Stages > 0 {
-			fmt.Fprintf(&b, " · ε stage %d of %d (ε = %.3g) · iteration %d · marginal error %.2g",
-				c.ot.Stage, c.ot.Stages, c.ot.Eps, c.ot.Iteration, c.ot.Error)
-		}
-		parts = append(parts, b.String())
-	}
-	if done {
-		p.text.SetTextContent(fmt.Sprintf("All %d candidate(s) done.", st.cands))
-	} else {
-		p.text.SetTextContent(strings.Join(parts, "; "))
-	}
-	el := time.Since(p.start)
-	t := "Elapsed " + clock(el)
-	if !done && f > 0.02 && el > 2*time.Second {
-		t += " · about " + clock(time.Duration(float64(el)*(1-f)/f)) + " left"
-	}
-	p.timer.SetTextContent(t)
-}
 
 // start begins a run of every candidate with the settings on the page.
 func (a *app) start() {
@@ -160,6 +29,7 @@ func (a *app) start() {
 		a.setErr.SetTextContent(err.Error())
 		show(a.setErr, true)
 		a.status.SetTextContent("Fix the settings first.")
+		a.results.markStale("the settings on the page have an error (" + err.Error() + "); these results were made by the settings below.")
 		return
 	}
 	workers := a.workerCount()
@@ -217,7 +87,7 @@ func (a *app) start() {
 	// large ones one at a time over the whole pool (schedule.Teams).
 	teams := schedule.Teams(s.N, len(jobs), workers, localLimit())
 	conc := len(teams)
-	pv.st = progressState{cands: len(jobs), k: s.K, slots: make([]candProgress, conc)}
+	pv.st = progressState{cands: len(jobs), k: s.K, solver: s.Solver.String(), maxIter: s.MaxIter, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
 	show(pv.root, true)
@@ -354,6 +224,7 @@ func failed(f *proto.Files, s report.Settings, err error) report.Candidate {
 // showCandidateError puts the core's message next to the file it names, or
 // under the candidate.
 func (a *app) showCandidateError(c *candidate, msg string) {
+	msg += leftoverHint(msg, c.tf.files, a.target.files)
 	shown := false
 	for _, fl := range []*fileList{c.sf, c.sl, c.tf, a.target} {
 		if fl.showError(msg) {
@@ -392,25 +263,24 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 	sampler := p.workers[team[0]]
 	sampler.setProgress(func(m proto.Progress) {
 		ps.update(func(g *progressState, c *candProgress) {
-			ev := m.Event
-			switch {
-			case ev == nil:
-				c.phase, c.ot = "", *m.Progress
-			case ev.Phase == otce.PhaseDone:
-				if ev.Iterations > 0 {
-					g.itersSeen += ev.Iterations
+			switch m.Phase {
+			case otce.PhaseReading:
+				c.rep, c.phase, c.ot = 0, "opening the files", ot.Progress{}
+			case otce.PhaseSampling:
+				c.rep, c.phase, c.ot = m.Rep+1, "sampling pixels", ot.Progress{}
+			case otce.PhaseSolving:
+				c.rep, c.phase, c.ot = m.Rep+1, "", ot.Progress{}
+			case otce.PhaseIterations:
+				c.rep, c.phase, c.ot = m.Rep+1, "", *m.Progress
+			case otce.PhaseDone:
+				// The iterations of the last progress seen (a few a second).
+				if it := c.ot.Iteration; it > 0 {
+					g.itersSeen += it
 					g.solved++
 					g.repIters = float64(g.itersSeen) / float64(g.solved)
 				}
 				g.repsDone++
 				c.done++
-			case ev.Phase == otce.PhaseSolving:
-				c.rep, c.phase = ev.Rep+1, ""
-			case ev.Phase != "":
-				c.rep, c.phase, c.ot = ev.Rep+1, ev.Phase, ot.Progress{}
-				if ev.Phase == otce.PhaseOpening {
-					c.rep = 0
-				}
 			}
 		})
 	})

@@ -39,7 +39,7 @@ func (a *app) buildSettings() dom.Element {
 	grid := el("div", attrs{"class": "settings"})
 	row := func(label, flag string, input dom.Element, help string) {
 		add(grid,
-			el("label", attrs{"for": input.ID(), "class": "flag"}, label+" ", el("code", flag)),
+			el("label", attrs{"for": input.ID()}, label+" ", el("code", attrs{"class": "flag"}, flag)),
 			input,
 			el("span", attrs{"class": "help"}, help))
 	}
@@ -63,13 +63,33 @@ func (a *app) buildSettings() dom.Element {
 		row(f.Label, f.Flag(), f.input, sentence(f.Help))
 	}
 	a.workers = el("input", attrs{"type": "text", "id": "set-workers", "value": "0", "size": "10"})
-	row("Workers", "--workers", a.workers, "Web workers solving in parallel (0: this machine's processors, at most 8). Changes speed, never the score.")
+	row("Web workers", "--workers", a.workers, "Web workers solving in parallel (0: this machine's processors, at most 8). Changes speed, never the score.")
 	reset := el("button", attrs{"type": "button", "class": "link", "id": "reset-settings"}, "reset to the defaults (the paper's)")
-	on(reset, "click", func(dom.Event) { a.resetSettings() })
+	on(reset, "click", func(dom.Event) { a.resetSettings(); a.settingsChanged() })
+	on(grid, "input", func(dom.Event) { a.settingsChanged() })
+	on(grid, "change", func(dom.Event) { a.settingsChanged() })
 	return el("section", attrs{"id": "settingsbox"},
 		el("h2", "2. Settings"),
 		el("p", attrs{"class": "note"}, "The command-line tool's flags, with its defaults. ", reset),
 		grid, a.setErr)
+}
+
+// settingsChanged marks the results as not current when the settings on
+// the page no longer are the ones that made them (--workers aside: it never
+// changes a score).
+func (a *app) settingsChanged() {
+	if a.running {
+		return
+	}
+	s, err := a.readSettings()
+	switch {
+	case err != nil:
+		a.results.markStale("the settings on the page have an error (" + err.Error() + "); these results were made by the settings below.")
+	case settingsLine(s) != settingsLine(a.results.ranking.Settings):
+		a.results.markStale("the settings have changed since this run; these results were made by the settings below.")
+	default:
+		a.results.unmarkStale()
+	}
 }
 
 func (a *app) resetSettings() {
@@ -105,6 +125,7 @@ func (a *app) readSettings() (report.Settings, error) {
 }
 
 func (a *app) lockSettings(b bool) {
+	a.lockInputs(b)
 	for _, f := range a.settings {
 		setDisabled(f.input, b)
 	}

@@ -27,27 +27,35 @@ func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) e
 	w.job, w.summary, w.sample = nil, nil, nil
 	bench := map[string]float64{}
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
-	names := map[string]string{otce.PhaseOpening: "job", otce.PhaseSampling: "sample", otce.PhaseBlocks: "blocks", otce.PhaseSolving: "solve"}
+	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()
-	phase := func(ev otce.Event) {
-		if n := names[last]; n != "" {
-			bench[n] += time.Since(since).Seconds()
+	var lastIter time.Time
+	progress := func(pr otce.Progress) {
+		if pr.Phase == otce.PhaseIterations && pr.Phase == last {
+			// The iterations a few times a second.
+			if time.Since(lastIter) < 100*time.Millisecond {
+				return
+			}
+			lastIter = time.Now()
+		} else {
+			if n := names[last]; n != "" {
+				bench[n] += time.Since(since).Seconds()
+			}
+			last, since = pr.Phase, time.Now()
 		}
-		last, since = ev.Phase, time.Now()
-		postTo(reply, &proto.Progress{Progress: &ot.Progress{}, Event: &ev})
+		op := pr.Progress
+		postTo(reply, &proto.Progress{Progress: &op, Phase: pr.Phase, Rep: pr.Rep})
 	}
-	solving := progressTo(reply)
 	opt := otce.Options{
 		Check: func(j *otce.Job) error {
 			n, m := schedule.Size(req.Settings.N, j.Source.Valid, j.Target.Valid)
 			return schedule.CheckMemory(n, m, j.Source.Dim, req.Workers)
 		},
 		Blocks:   w.blockFactory(req, bench),
-		Phase:    phase,
-		Progress: func(pr otce.Progress) { solving(pr.Progress) },
+		Progress: progress,
 	}
 	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
-	phase(otce.Event{})
+	progress(otce.Progress{}) // the last phase's seconds
 	w.release()
 	w.sample = nil
 	resp.Result, resp.Bench = &r, bench
@@ -62,6 +70,7 @@ func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) e
 // its port, with this worker running the solver (poolBlocks).
 func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*otce.Sample) (ot.BlockSet, func(), error) {
 	return func(smp *otce.Sample) (ot.BlockSet, func(), error) {
+		defer func(t0 time.Time) { bench["blocks"] += time.Since(t0).Seconds() }(time.Now())
 		w.release()
 		w.sample = smp // the exact plan and the own blocks read it
 		p := smp.Problem

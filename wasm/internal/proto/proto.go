@@ -282,9 +282,10 @@ func buffers(rows []js.Value) []any {
 // a few times a second, before the response.
 type Progress struct {
 	Progress *ot.Progress
-	// Event, when set, is a step of a Score request (otce.ScoreWith's
-	// phases); Progress is then the zero value.
-	Event *otce.Event
+	// Phase and Rep are, for a Score request, otce.Progress's: the phase of
+	// repetition Rep (0-based); Progress is set in PhaseIterations only.
+	Phase string
+	Rep   int
 }
 
 // Ready is the first message a worker posts, once its handler is installed.

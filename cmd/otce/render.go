@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/jpeg" // target RGB images may be JPEG
+	"image/png"
+	"math"
+	"os"
+	"strconv"
+)
+
+// render draws the PNG heat maps of `otce map`.
+type render struct {
+	maxH    float64 // h at the top of the colour scale
+	zoom    int
+	opacity float64 // of the map over an RGB image
+}
+
+// viridisAnchors are nine evenly spaced colours of the viridis colormap
+// (van der Walt and Smith, CC0; the hex values of its 9-class palette),
+// between which colourmap interpolates linearly: perceptually ordered from
+// dark blue (h = 0, well predicted) to yellow (h large, badly predicted),
+// readable in greyscale and by colour-blind readers.
+var viridisAnchors = [9][3]uint8{
+	{0x44, 0x01, 0x54}, {0x47, 0x2d, 0x7b}, {0x3b, 0x52, 0x8b}, {0x2c, 0x72, 0x8e}, {0x21, 0x91, 0x8c},
+	{0x28, 0xae, 0x80}, {0x5e, 0xc9, 0x62}, {0xad, 0xdc, 0x30}, {0xfd, 0xe7, 0x25},
+}
+
+// colourmap returns the colour of t in [0, 1] (clamped).
+func colourmap(t float64) color.RGBA {
+	t = math.Max(0, math.Min(1, t))
+	x := t * float64(len(viridisAnchors)-1)
+	k := min(int(x), len(viridisAnchors)-2)
+	f := x - float64(k)
+	a, b := viridisAnchors[k], viridisAnchors[k+1]
+	var c [3]uint8
+	for i := range c {
+		c[i] = uint8(math.Round(float64(a[i])*(1-f) + float64(b[i])*f))
+	}
+	return color.RGBA{c[0], c[1], c[2], 255}
+}
+
+var (
+	ignoredColour   = color.RGBA{0x1e, 0x1e, 0x1e, 255} // label = ignore index
+	undefinedColour = color.RGBA{0xb0, 0xb0, 0xb0, 255} // valid label, h undefined
+)
+
+// heat draws an h×w map, each cell sh×sw pixels (times the zoom): values
+// (NaN: ignored when labels says −1 or labels is nil, else undefined), over
+// photo when given (resampled to the map's size by nearest neighbour).
+func (rd render) heat(h, w, sh, sw int, values []float32, labels []int32, photo image.Image) *image.RGBA {
+	ph, pw := h*sh*rd.zoom, w*sw*rd.zoom
+	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
+	var pb image.Rectangle
+	if photo != nil {
+		pb = photo.Bounds()
+	}
+	for y := 0; y < ph; y++ {
+		for x := 0; x < pw; x++ {
+			k := (y/(sh*rd.zoom))*w + x/(sw*rd.zoom)
+			v := float64(values[k])
+			var c color.RGBA
+			alpha := 1.0
+			switch {
+			case math.IsNaN(v) && (labels == nil || labels[k] < 0):
+				c = ignoredColour
+				if photo != nil {
+					alpha = 0
+				}
+			case math.IsNaN(v):
+				c = undefinedColour
+			default:
+				c = colourmap(v / rd.maxH)
+			}
+			if photo != nil {
+				alpha *= rd.opacity
+				pr, pg, pbl, _ := photo.At(pb.Min.X+x*pb.Dx()/pw, pb.Min.Y+y*pb.Dy()/ph).RGBA()
+				mix := func(a uint8, b uint32) uint8 {
+					return uint8(math.Round(alpha*float64(a) + (1-alpha)*float64(b>>8)))
+				}
+				c = color.RGBA{mix(c.R, pr), mix(c.G, pg), mix(c.B, pbl), 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// image draws a 2-D map, over the RGB image photo (its file's bytes) when
+// given, at the photo's size then.
+func (rd render) image(h, w, sh, sw int, values []float32, labels []int32, photo []byte, name string) (*image.RGBA, error) {
+	if photo == nil {
+		return rd.heat(h, w, sh, sw, values, labels, nil), nil
+	}
+	p, _, err := image.Decode(bytes.NewReader(photo))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a PNG or JPEG image: %v", name, err)
+	}
+	b := p.Bounds()
+	// The photo's size, rounded to whole feature cells of the zoomed map.
+	zw, zh := max(1, b.Dx()*rd.zoom/w), max(1, b.Dy()*rd.zoom/h)
+	r := render{maxH: rd.maxH, zoom: 1, opacity: rd.opacity}
+	return r.heat(h, w, zh, zw, values, labels, p), nil
+}
+
+// withBar adds the colour bar at the right of img: the scale from 0
+// (bottom) to maxH (top), labelled, the top marked "≥" by a bar above.
+func (rd render) withBar(img *image.RGBA) *image.RGBA {
+	const gap, barW, scale = 6, 14, 2
+	label := strconv.FormatFloat(rd.maxH, 'f', 2, 64)
+	textW := (4*len(label) - 1) * scale
+	b := img.Bounds()
+	h := max(b.Dy(), 60)
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx()+gap+barW+4+textW+4, h))
+	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(out, b, img, b.Min, draw.Src)
+	x0 := b.Dx() + gap
+	top, bottom := 2, h-3
+	for y := top; y <= bottom; y++ {
+		c := colourmap(float64(bottom-y) / float64(bottom-top))
+		for x := x0; x < x0+barW; x++ {
+			out.SetRGBA(x, y, c)
+		}
+	}
+	ink := color.RGBA{0, 0, 0, 255}
+	drawText(out, x0+barW+4, top, scale, label, ink)
+	drawText(out, x0+barW+4, bottom-5*scale+1, scale, "0", ink)
+	mid := (top + bottom) / 2
+	drawText(out, x0+barW+4, mid-5*scale/2, scale, "h", ink)
+	return out
+}
+
+// glyphs is a 3×5 bitmap font for the colour bar's labels: five rows of
+// three bits each, top row first.
+var glyphs = map[rune][5]uint8{
+	'0': {7, 5, 5, 5, 7}, '1': {2, 6, 2, 2, 7}, '2': {7, 1, 7, 4, 7}, '3': {7, 1, 7, 1, 7},
+	'4': {5, 5, 7, 1, 1}, '5': {7, 4, 7, 1, 7}, '6': {7, 4, 7, 5, 7}, '7': {7, 1, 1, 1, 1},
+	'8': {7, 5, 7, 5, 7}, '9': {7, 5, 7, 1, 7}, '.': {0, 0, 0, 0, 2}, '-': {0, 0, 7, 0, 0},
+	'h': {4, 4, 7, 5, 5},
+}
+
+func drawText(img *image.RGBA, x, y, scale int, s string, c color.RGBA) {
+	for _, r := range s {
+		g := glyphs[r]
+		for row := 0; row < 5; row++ {
+			for col := 0; col < 3; col++ {
+				if g[row]&(4>>col) == 0 {
+					continue
+				}
+				for dy := 0; dy < scale; dy++ {
+					for dx := 0; dx < scale; dx++ {
+						img.SetRGBA(x+col*scale+dx, y+row*scale+dy, c)
+					}
+				}
+			}
+		}
+		x += 4 * scale
+	}
+}
+
+func writePNG(path string, img image.Image) error {
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("%s: %v", path, errText(err))
+	}
+	return nil
+}

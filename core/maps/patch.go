@@ -1,0 +1,186 @@
+package maps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+)
+
+// PatchMap is the patch-wise transferability map of "Transferability
+// Estimation for Semantic Segmentation Task" (Tan, Li, Huang): the feature
+// grid (H×W, the same in every image of both domains) is cut into s×s
+// patches, patch (r, c) covering rows [r·s, min(r·s+s, H)) and columns
+// [c·s, min(c·s+s, W)), ⌈H/s⌉×⌈W/s⌉ of them. For each patch, the valid
+// pixels of all target images in it are scored against the valid pixels of
+// all source images in the same patch by OTCE with the exact plan (uniform
+// weights, squared Euclidean cost; the plan does not depend on the cost's
+// normalisation): OTCE = Σ_ab P(a, b) log P(b|a).
+type PatchMap struct {
+	Stride, Rows, Cols int
+	// OTCE is the Rows×Cols map, NaN where a side has no valid pixel.
+	OTCE []float64
+	// Source and Target count the valid pixels of each patch.
+	Source, Target []int
+}
+
+// MaxPatchCosts bounds the number of costs (source × target pixels) of one
+// patch: the exact solver of unequal sides holds them densely (4 bytes
+// each, 100 MB here).
+const MaxPatchCosts = 25_000_000
+
+// Patches computes the patch-wise map of the two domains with stride s,
+// the features transformed as the sampler transforms them. Pixels with
+// non-finite features are left out.
+func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform string) (*PatchMap, error) {
+	if s <= 0 {
+		return nil, fmt.Errorf("maps: the patch stride must be positive, got %d", s)
+	}
+	h, w, err := PatchGrid(src, tgt)
+	if err != nil {
+		return nil, err
+	}
+	pm := &PatchMap{Stride: s, Rows: (h + s - 1) / s, Cols: (w + s - 1) / s}
+	n := pm.Rows * pm.Cols
+	pm.OTCE, pm.Source, pm.Target = make([]float64, n), make([]int, n), make([]int, n)
+	for r := 0; r < pm.Rows; r++ {
+		for c := 0; c < pm.Cols; c++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			var pos []int
+			for y := r * s; y < min(r*s+s, h); y++ {
+				for x := c * s; x < min(c*s+s, w); x++ {
+					pos = append(pos, y*w+x)
+				}
+			}
+			xs, ys, err := patchPixels(src, pos, transform)
+			if err != nil {
+				return nil, err
+			}
+			xt, yt, err := patchPixels(tgt, pos, transform)
+			if err != nil {
+				return nil, err
+			}
+			k := r*pm.Cols + c
+			pm.Source[k], pm.Target[k] = len(ys), len(yt)
+			if len(ys) == 0 || len(yt) == 0 {
+				pm.OTCE[k] = math.NaN()
+				continue
+			}
+			if int64(len(ys))*int64(len(yt)) > MaxPatchCosts {
+				return nil, fmt.Errorf("maps: patch (%d, %d) holds %d source and %d target pixels, more than the %d costs an exact patch solve may hold: use fewer images or a smaller --patch", r, c, len(ys), len(yt), MaxPatchCosts)
+			}
+			ce, err := exactCE(ctx, xs, ys, xt, yt, src.Dim)
+			if err != nil {
+				return nil, fmt.Errorf("maps: patch (%d, %d): %w", r, c, err)
+			}
+			pm.OTCE[k] = -ce
+		}
+	}
+	return pm, nil
+}
+
+// PatchGrid checks that the domains' feature maps suit patch maps (2-D, one
+// size, the same channels) and returns their size.
+func PatchGrid(src, tgt *dataset.Domain) (h, w int, err error) {
+	h, w = -1, -1
+	for _, d := range []*dataset.Domain{src, tgt} {
+		for _, im := range d.Images {
+			if im.D > 1 || im.Layout == "nc" {
+				return 0, 0, fmt.Errorf("maps: patch maps need 2-D feature maps; %s is %s", im.Features.Name, im.Layout)
+			}
+			if h < 0 {
+				h, w = im.H, im.W
+			}
+			if im.H != h || im.W != w {
+				return 0, 0, fmt.Errorf("maps: patch maps need feature maps of one size; %s is %d×%d, another %d×%d", im.Features.Name, im.H, im.W, h, w)
+			}
+		}
+	}
+	if src.Dim != tgt.Dim {
+		return 0, 0, fmt.Errorf("maps: source features have %d channels, target %d", src.Dim, tgt.Dim)
+	}
+	return h, w, nil
+}
+
+// patchPixels gathers the valid pixels at the given positions of every
+// image of the domain (image after image, positions ascending): their
+// transformed features and label values.
+func patchPixels(d *dataset.Domain, pos []int, transform string) ([]float32, []int, error) {
+	var xs []float32
+	var ys []int
+	dim := d.Dim
+	for _, im := range d.Images {
+		var pix []int
+		for _, p := range pos {
+			if _, ok := im.Label(p); ok {
+				pix = append(pix, p)
+			}
+		}
+		if len(pix) == 0 {
+			continue
+		}
+		raw := make([]float64, len(pix)*dim)
+		if err := im.Gather(pix, raw); err != nil {
+			return nil, nil, err
+		}
+		for i, p := range pix {
+			row := raw[i*dim : (i+1)*dim]
+			if slices.ContainsFunc(row, func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 }) {
+				continue
+			}
+			l, _ := im.Label(p)
+			ys = append(ys, l)
+			for _, v := range row {
+				xs = append(xs, float32(v))
+			}
+		}
+	}
+	return xs, ys, otce.Transform(transform, xs, dim)
+}
+
+// exactCE returns H(Y_t|Y_s) of the exact plan between two point sets.
+func exactCE(ctx context.Context, xs []float32, ys []int, xt []float32, yt []int, dim int) (float64, error) {
+	dense := func(y []int) ([]int32, int) {
+		vals := slices.Clone(y)
+		slices.Sort(vals)
+		vals = slices.Compact(vals)
+		out := make([]int32, len(y))
+		for i, v := range y {
+			k, _ := slices.BinarySearch(vals, v)
+			out[i] = int32(k)
+		}
+		return out, len(vals)
+	}
+	p := &ot.Problem{N: len(ys), M: len(yt), D: dim, Xs: xs}
+	p.Ys, p.La = dense(ys)
+	cls, lb := dense(yt)
+	p.Lb = lb
+	order := make([]int, len(yt))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(cls[a]) - int(cls[b]) })
+	p.Xt, p.Yt = make([]float32, len(xt)), make([]int32, len(yt))
+	for k, o := range order {
+		copy(p.Xt[k*dim:(k+1)*dim], xt[o*dim:(o+1)*dim])
+		p.Yt[k] = cls[o]
+	}
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	sol, err := ot.Solve(ctx, ot.NewLocalBlocks(p, 1), p, ot.Params{Exact: true, CostNorm: ot.NormNone, Tol: 1, MaxIter: 1})
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(sol.CE) {
+		return 0, errors.New("the exact plan has no mass")
+	}
+	return sol.CE, nil
+}

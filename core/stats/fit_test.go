@@ -1,0 +1,80 @@
+package stats
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestFitAgainstNumPy checks the fit against testdata/fit.json, written by
+// scripts/metrics_reference.py with np.linalg.lstsq, explicit
+// leave-one-out refits and a Student-t quantile from numerical
+// integration of the density.
+func TestFitAgainstNumPy(t *testing.T) {
+	b, err := os.ReadFile("testdata/fit.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		X        [][]float64 `json:"x"`
+		Y        []float64   `json:"y"`
+		XNew     [][]float64 `json:"x_new"`
+		Expected struct {
+			Lambda      []float64 `json:"lambda"`
+			B           float64   `json:"b"`
+			ResidualStd float64   `json:"residual_std"`
+			T975        float64   `json:"t975"`
+			LOOPred     []float64 `json:"loo_pred"`
+			LOORMSE     float64   `json:"loo_rmse"`
+			LOOPearson  float64   `json:"loo_pearson"`
+			Pred        []float64 `json:"pred"`
+			HalfWidth   []float64 `json:"half_width"`
+		} `json:"expected"`
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Fit(fx.X, fx.Y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := fx.Expected
+	check := func(what string, got, want, tol float64) {
+		t.Helper()
+		if math.Abs(got-want) > tol*math.Abs(want) {
+			t.Errorf("%s = %.15g, NumPy %.15g", what, got, want)
+		}
+	}
+	for i := range e.Lambda {
+		check("λ", f.Lambda[i], e.Lambda[i], 1e-9)
+	}
+	check("b", f.B, e.B, 1e-9)
+	check("residual std", f.ResidualStd, e.ResidualStd, 1e-9)
+	check("t₀.₉₇₅", f.T975, e.T975, 1e-9)
+	for i := range e.LOOPred {
+		check("LOO", f.LOO[i], e.LOOPred[i], 1e-9)
+	}
+	check("LOO RMSE", f.LOORMSE, e.LOORMSE, 1e-9)
+	check("LOO Pearson", f.LOOPearson, e.LOOPearson, 1e-9)
+	for i, x := range fx.XNew {
+		check("prediction", f.Predict(x), e.Pred[i], 1e-9)
+		check("interval", f.Interval(x), e.HalfWidth[i], 1e-9)
+	}
+}
+
+func TestFitRefuses(t *testing.T) {
+	if _, err := Fit([][]float64{{1}, {2}}, []float64{1, 2}); err == nil || !strings.Contains(err.Error(), "needs at least 3") {
+		t.Errorf("2 points: %v", err)
+	}
+	if _, err := Fit([][]float64{{1, 2}, {2, 1}, {3, 3}}, []float64{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "needs at least 4") {
+		t.Errorf("3 points, 2 scores: %v", err)
+	}
+	if _, err := Fit([][]float64{{1, 2}, {2, 4}, {3, 6}, {4, 8}}, []float64{1, 2, 3, 5}); err == nil || !strings.Contains(err.Error(), "collinear") {
+		t.Errorf("collinear scores: %v", err)
+	}
+	if _, err := Fit([][]float64{{1}, {1}, {1}}, []float64{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "collinear") {
+		t.Errorf("constant score: %v", err)
+	}
+}

@@ -1,0 +1,565 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/chromedp"
+)
+
+// TestPage checks the page as a person meets it (issue 17): charts that fit
+// their figures, a demo that asks before it replaces the user's files and
+// waits for Run, results that say which settings made them and turn stale
+// when those settings no longer hold, progress that always names its phase
+// and keeps its last word, a label on every control, and the report a user
+// downloads. It does not compare numbers with the CLI (TestBrowser does).
+func TestPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("e2e: skipped under -short (it builds the app and drives headless Chromium)")
+	}
+	root, chrome, tmp, www := buildSite(t)
+	fs := http.FileServer(http.Dir(www))
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		fs.ServeHTTP(w, r)
+	}))
+	defer site.Close()
+	out := filepath.Join(root, "build", "e2e")
+	os.MkdirAll(out, 0o755)
+	dl := filepath.Join(tmp, "downloads")
+	os.MkdirAll(dl, 0o755)
+
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), chromeOptions(chrome, filepath.Join(tmp, "profile"))...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs, msgMu := collectConsole(ctx)
+	// Each subtest has its own deadline from ctx (harness.subtest).
+	h := &harness{t: t, ctx: ctx, base: ctx, url: site.URL + "/", out: out, msgs: msgs, msgMu: msgMu}
+
+	fixDir := filepath.Join(tmp, "fixtures")
+	good, err := makeFixture(filepath.Join(fixDir, "good"), 1, 0.8)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	h.subtest(t, "ChartsFit", func() { h.chartsFit() })
+	h.subtest(t, "OneBarNotScaledUp", func() { h.oneBar(good) })
+	h.subtest(t, "DemoAsksFirst", func() { h.demoAsks(good) })
+	h.subtest(t, "RemoveAsks", func() { h.removeAsks(good) })
+	h.subtest(t, "DemoLabelsDoNotLinger", func() { h.demoLabels(good) })
+	h.subtest(t, "SettingsErrorMarksResults", func() { h.settingsError(good) })
+	h.subtest(t, "ProgressPhaseAndLastWord", func() { h.progressPhases(good) })
+	h.subtest(t, "Report", func() { h.htmlReport() })
+	h.subtest(t, "Labels", func() { h.labels() })
+	h.subtest(t, "Screenshots", func() { h.screenshots(root) })
+	h.subtest(t, "NoConsoleErrors", func() { h.noConsoleErrors() })
+}
+
+// loadDemo presses Load demo on a page with no work of the user's (no
+// question asked) and waits until its candidates are on the page.
+func (h *harness) loadDemo() {
+	h.t.Helper()
+	h.click("load-demo")
+	deadline := time.Now().Add(20 * time.Second)
+	// (A page that starts the demo's run by itself is caught by the callers.)
+	for eval[string](h, `document.body.dataset.demo || ""`) != "loaded" && h.state() != "running" && h.state() != "done" {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the demo's candidates did not appear (status: %s)", eval[string](h, `document.getElementById("status").textContent`))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// runDemo loads the demo and runs it with the settings on the page.
+func (h *harness) runDemo() {
+	h.t.Helper()
+	h.loadDemo()
+	if s := h.state(); s != "running" && s != "done" {
+		h.click("run")
+	}
+	h.waitState(10*time.Second, "running", "done")
+}
+
+// chartsFit: the scatter plot's point labels lie inside its plot area (the
+// rectangle its grid lines span) and the fitted line does not leave it.
+func (h *harness) chartsFit() {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "2")
+	h.runDemo()
+	h.waitState(3*time.Minute, "done")
+	got := eval[map[string]any](h, `(() => {
+		const svg = document.querySelector("#chart-scatter svg");
+		if (!svg) return {error: "no scatter plot"};
+		let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+		for (const l of svg.querySelectorAll("line.grid")) {
+			const b = l.getBBox();
+			x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.width); y1 = Math.max(y1, b.y + b.height);
+		}
+		const bad = [];
+		for (const t of svg.querySelectorAll("text.plabel")) {
+			const b = t.getBBox();
+			if (b.x < x0 - 0.5 || b.x + b.width > x1 + 0.5 || b.y < y0 - 0.5 || b.y + b.height > y1 + 0.5)
+				bad.push(t.textContent + " at [" + [b.x, b.y, b.x + b.width, b.y + b.height].map(v => v.toFixed(1)) + "]");
+		}
+		for (const l of svg.querySelectorAll("line.fit")) {
+			for (const [x, y] of [[l.x1, l.y1], [l.x2, l.y2]]) {
+				const px = x.baseVal.value, py = y.baseVal.value;
+				if (px < x0 - 0.5 || px > x1 + 0.5 || py < y0 - 0.5 || py > y1 + 0.5)
+					bad.push("fitted line end (" + px.toFixed(1) + ", " + py.toFixed(1) + ")");
+			}
+		}
+		return {plot: [x0, y0, x1, y1].map(v => v.toFixed(1)).join(" "), labels: svg.querySelectorAll("text.plabel").length, bad: bad};
+	})()`)
+	if e, ok := got["error"]; ok {
+		h.t.Fatal(e)
+	}
+	h.t.Logf("scatter plot area %v, %v point labels", got["plot"], got["labels"])
+	if bad, _ := got["bad"].([]any); len(bad) > 0 {
+		h.t.Errorf("outside the scatter plot's area %v: %v", got["plot"], bad)
+	}
+	h.screenshot("charts-fit.png")
+}
+
+// oneBar: with one candidate the bar chart is not scaled above its own
+// size, so that its text stays the page's size.
+func (h *harness) oneBar(fx fixture) {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "1")
+	h.setCandidate(1, "one", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("run")
+	h.waitState(2*time.Minute, "done")
+	got := eval[map[string]float64](h, `(() => {
+		const out = {};
+		const svg = document.querySelector("#chart-bars svg");
+		if (!svg) return out;
+		out.scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+		const t = svg.querySelector("text.title");
+		out.title = t.getBoundingClientRect().height;
+		out.body = parseFloat(getComputedStyle(document.body).fontSize);
+		return out;
+	})()`)
+	if len(got) == 0 {
+		h.t.Fatal("no bar chart")
+	}
+	h.t.Logf("one bar: chart drawn at %.2f× its size, title %.1f px high, page text %.0f px", got["scale"], got["title"], got["body"])
+	if got["scale"] > 1.001 {
+		h.t.Errorf("the bar chart is drawn at %.2f× its size", got["scale"])
+	}
+	if got["title"] > 1.5*got["body"] {
+		h.t.Errorf("the bar chart's title is %.1f px high, the page's text %.0f px", got["title"], got["body"])
+	}
+}
+
+// dialogOpen reports whether the page's confirmation dialog is open.
+func (h *harness) dialogOpen() bool {
+	return eval[bool](h, `!!(document.getElementById("confirm") && document.getElementById("confirm").open)`)
+}
+
+// demoAsks: Load demo asks before it replaces the user's candidates and
+// labels, keeps them when told no, and never starts a run by itself.
+func (h *harness) demoAsks(fx fixture) {
+	h.load()
+	h.setCandidate(1, "mine", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("load-demo")
+	time.Sleep(500 * time.Millisecond)
+	if !h.dialogOpen() {
+		h.t.Errorf("Load demo did not ask before replacing the user's candidate (state %s, candidates %d)",
+			h.state(), eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
+		return
+	}
+	q := eval[string](h, `document.getElementById("confirm").textContent`)
+	h.t.Logf("asked: %s", strings.Join(strings.Fields(q), " "))
+	h.click("confirm-no")
+	time.Sleep(300 * time.Millisecond)
+	if n := eval[string](h, `(document.getElementById("cand-1-name")||{}).value||""`); n != "mine" {
+		h.t.Errorf("after No, the user's candidate is %q", n)
+	}
+	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != len(fx.tl) {
+		h.t.Errorf("after No, the target labels list %d files, want the user's %d", n, len(fx.tl))
+	}
+	h.click("load-demo")
+	time.Sleep(300 * time.Millisecond)
+	if !h.dialogOpen() {
+		h.t.Fatal("the second Load demo did not ask")
+	}
+	h.click("confirm-yes")
+	time.Sleep(2 * time.Second)
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 5 {
+		h.t.Errorf("after Yes, %d candidates, want the demo's 5", n)
+	}
+	if s := h.state(); s != "idle" {
+		h.t.Errorf("the demo started a run by itself: state %q", s)
+	}
+	h.t.Logf("status after the demo loaded: %s", eval[string](h, `document.getElementById("status").textContent`))
+}
+
+// demoLabels: files added to target labels that hold the demo's replace
+// them, and when a run fails because target labels have no features of the
+// same stem, the message names the files left over.
+func (h *harness) demoLabels(fx fixture) {
+	h.load()
+	h.loadDemo()
+	demoLabels := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`)
+	h.setFiles("target-labels-files", fx.tl)
+	time.Sleep(300 * time.Millisecond)
+	if h.dialogOpen() {
+		h.click("confirm-yes")
+		time.Sleep(300 * time.Millisecond)
+	}
+	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != len(fx.tl) {
+		h.t.Errorf("the demo's %d target labels stayed: the list holds %d files after the user chose %d", demoLabels, n, len(fx.tl))
+	}
+	// The demo's candidates removed one by one: its target labels go with
+	// the last.
+	h.load()
+	h.loadDemo()
+	for i := 0; i < 5; i++ {
+		eval[bool](h, `(document.querySelector("#candidates .candidate button[aria-label^='remove candidate']").click(), true)`)
+	}
+	if n := eval[int](h, `document.querySelectorAll("#target-labels li[data-file]").length`); n != 0 || h.dialogOpen() {
+		h.t.Errorf("with the demo's candidates removed, %d of its target labels stay (asked: %v)", n, h.dialogOpen())
+	}
+	// Leftovers the user added by hand: one of the demo's label files next
+	// to the user's own, then the user's candidate alone.
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "1")
+	h.setCandidate(1, "mine", fx)
+	extra := filepath.Join(filepath.Dir(fx.tl[0]), "..", "img00_labels.npy")
+	if err := copyFile(fx.tl[0], extra); err != nil {
+		h.t.Fatal(err)
+	}
+	h.setFiles("target-labels-files", append(append([]string(nil), fx.tl...), extra))
+	h.click("run")
+	h.waitState(2*time.Minute, "done", "failed")
+	msg := eval[string](h, `[...document.querySelectorAll("#cand-1-error, #target-labels .ferror, #cand-1 .ferror")].map(e => e.textContent).join(" | ")`)
+	h.t.Logf("message: %s", msg)
+	if !strings.Contains(msg, "no label file with the same stem") && !strings.Contains(msg, "img00_labels.npy") {
+		h.t.Fatalf("no message about the leftover label file: %q", msg)
+	}
+	if !strings.Contains(msg, "left over") || !strings.Contains(msg, "img00_labels.npy") {
+		h.t.Errorf("the message does not say that img00_labels.npy is left over: %q", msg)
+	}
+}
+
+// settingsError: results stay but are marked as not current once the
+// settings on the page do not parse; the results say which settings made
+// them.
+func (h *harness) settingsError(fx fixture) {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "1")
+	h.setCandidate(1, "one", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("run")
+	h.waitState(2*time.Minute, "done")
+	made := eval[string](h, `(document.getElementById("results-settings")||{}).textContent||""`)
+	h.t.Logf("results made by: %s", made)
+	if !regexp.MustCompile(`-n 300\b`).MatchString(made) || !strings.Contains(made, "-k 1") || !strings.Contains(made, "--seed") {
+		h.t.Errorf("the results do not say which settings made them: %q", made)
+	}
+	h.setSetting("set-n", "abc")
+	h.click("run")
+	time.Sleep(300 * time.Millisecond)
+	cur := eval[map[string]any](h, `({
+		hidden: document.getElementById("results").hidden,
+		stale: !!document.getElementById("results-stale") && !document.getElementById("results-stale").hidden,
+		text: (document.getElementById("results-stale")||{}).textContent||"",
+		err: document.getElementById("settings-error").textContent})`)
+	h.t.Logf("after a settings error: %v", cur)
+	if cur["hidden"] != true && cur["stale"] != true {
+		h.t.Errorf("after the settings error %q the previous results are shown as current", cur["err"])
+	}
+	stale := func() bool {
+		return eval[bool](h, `!document.getElementById("results-stale").hidden`)
+	}
+	// The settings back as they were: current again; then other files: not.
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if stale() {
+		h.t.Errorf("with the results' own settings back, the results are still marked: %s", eval[string](h, `document.getElementById("results-stale").textContent`))
+	}
+	h.setFiles("target-labels-files", fx.tl[:1])
+	time.Sleep(300 * time.Millisecond)
+	if !stale() {
+		h.t.Error("after the files changed the results are shown as current")
+	}
+	h.setSetting("set-n", "300")
+	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
+	if !stale() {
+		h.t.Error("a change of settings made results of other files current again")
+	}
+}
+
+// progressPhases: while a run goes every progress text names its phase
+// (never a bare "repetition 1 of 2"), the bar is never a still 0, and once
+// the run is done "All 1 candidate(s) done." stays, with no time left.
+func (h *harness) progressPhases(fx fixture) {
+	h.load()
+	h.setSetting("set-n", "600")
+	h.setSetting("set-k", "3")
+	h.setSetting("set-workers", "1")
+	h.setCandidate(1, "one", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	for round := 0; round < 3; round++ {
+		eval[bool](h, `(() => {
+			globalThis.otceSeen = [];
+			const t = document.getElementById("progress-text");
+			const o = new MutationObserver(() => {
+				if (document.body.dataset.state === "running") otceSeen.push(t.textContent + " | bar " + (document.getElementById("overall").hasAttribute("value") ? document.getElementById("overall").value : "busy"));
+			});
+			o.observe(t, {childList: true, characterData: true, subtree: true});
+			return true;
+		})()`)
+		h.click("run")
+		if round == 0 {
+			// While the run goes, the files section is locked.
+			open := eval[[]string](h, `document.body.dataset.state !== "running" ? ["(not running)"] :
+				[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #settingsbox input, #settingsbox select")].filter(e => !e.disabled).map(e => e.id || e.outerHTML.slice(0, 60))`)
+			if len(open) > 0 {
+				h.t.Errorf("controls open while running: %v", open)
+			}
+		}
+		h.waitState(2*time.Minute, "done")
+		if n := eval[int](h, `[...document.querySelectorAll("#inputs input, #inputs button, #inputs select")].filter(e => e.disabled).length`); n > 0 {
+			h.t.Errorf("%d controls of the files section still disabled after the run", n)
+		}
+		time.Sleep(700 * time.Millisecond) // a late redraw would come within the 200 ms tick
+		seen := eval[[]string](h, `otceSeen`)
+		phase := regexp.MustCompile(`opening|reading|sampling|cost|kernel|iteration|exact|solving|summing`)
+		for _, s := range seen {
+			if !phase.MatchString(s) {
+				h.t.Errorf("round %d: progress without a phase: %q", round+1, s)
+				break
+			}
+		}
+		text := eval[string](h, `document.getElementById("progress-text").textContent`)
+		timer := eval[string](h, `document.getElementById("progress-time").textContent`)
+		if text != "All 1 candidate(s) done." || strings.Contains(timer, "left") {
+			h.t.Errorf("round %d: after the run the progress reads %q, %q", round+1, text, timer)
+		}
+		h.t.Logf("round %d: %d progress texts while running, last %q; then %q, %q", round+1, len(seen), last(seen), text, timer)
+	}
+}
+
+func last(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[len(s)-1]
+}
+
+// htmlReport: after the demo, Download report (HTML) saves one file that
+// holds the scores shown in the table, the settings with the seed, the
+// version, the charts as inline SVG, and nothing that loads from elsewhere.
+func (h *harness) htmlReport() {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "2")
+	h.setSetting("set-seed", "7")
+	h.runDemo()
+	h.waitState(3*time.Minute, "done")
+	eval[bool](h, `(() => {
+		const orig = URL.createObjectURL;
+		URL.createObjectURL = b => { globalThis.otceLastBlob = b; return orig.call(URL, b); };
+		return true;
+	})()`)
+	h.click("download-html")
+	doc := eval[string](h, `globalThis.otceLastBlob ? otceLastBlob.text() : ""`)
+	if doc == "" {
+		h.t.Fatal("Download report (HTML) saved nothing")
+	}
+	if err := os.WriteFile(filepath.Join(h.out, "report.html"), []byte(doc), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Logf("report: %d bytes, %s", len(doc), filepath.Join(h.out, "report.html"))
+	for name, v := range h.scores() {
+		want := fmt.Sprintf(`data-name="%s"`, name)
+		i := strings.Index(doc, want)
+		if i < 0 {
+			h.t.Errorf("the report has no row for %s", name)
+			continue
+		}
+		if !strings.Contains(doc[i:], fmt.Sprintf(`data-value="%.17g"`, v)) {
+			h.t.Errorf("the report's OTCE of %s is not the page's %.17g", name, v)
+		}
+	}
+	for _, want := range []string{"--seed 7", "-n 300", "-k 2", "otceseg ", "<svg", "Pearson r", "Content-Security-Policy"} {
+		if !strings.Contains(doc, want) {
+			h.t.Errorf("the report does not hold %q", want)
+		}
+	}
+	if n := strings.Count(doc, "<svg"); n < 3 {
+		h.t.Errorf("the report holds %d charts", n)
+	}
+	// Nothing that loads: no script, no link, no external URL but the SVG
+	// namespace.
+	ext := regexp.MustCompile(`(?i)<script|<link|<img|<iframe|@import|url\(|(src|href)=`)
+	if m := ext.FindString(doc); m != "" {
+		h.t.Errorf("the report loads something: %q", m)
+	}
+	if n := strings.Count(doc, "://"); n != strings.Count(doc, "http://www.w3.org/2000/svg") {
+		h.t.Errorf("the report names %d URLs beside the SVG namespace", n-strings.Count(doc, "http://www.w3.org/2000/svg"))
+	}
+}
+
+// labels: every control of the page (with the demo's candidates and a
+// run's results on it) has an accessible name as Chromium computes it for
+// screen readers (the accessibility tree), the progress and status are
+// live regions, and the tab order reaches the main controls in the order
+// of the page.
+func (h *harness) labels() {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "1")
+	h.runDemo()
+	h.waitState(3*time.Minute, "done")
+	tree, err := chromedp.Call(h.ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	controls := map[string]bool{"textbox": true, "combobox": true, "button": true, "checkbox": true, "spinbutton": true,
+		"listbox": true, "slider": true, "radio": true, "searchbox": true, "progressbar": true, "columnheader": true}
+	str := func(v *accessibility.Value) string {
+		if v == nil {
+			return ""
+		}
+		var s string
+		json.Unmarshal(v.Value, &s)
+		return s
+	}
+	count := map[string]int{}
+	for _, n := range tree.Nodes {
+		role := str(n.Role)
+		if n.Ignored || !controls[role] {
+			continue
+		}
+		count[role]++
+		if strings.TrimSpace(str(n.Name)) == "" {
+			id := ""
+			if n.BackendDOMNodeID != 0 {
+				id = fmt.Sprintf(" (DOM node %d)", n.BackendDOMNodeID)
+			}
+			h.t.Errorf("a %s has no accessible name%s", role, id)
+		}
+	}
+	h.t.Logf("controls in the accessibility tree: %v", count)
+	unnamed := eval[[]string](h, `[...document.querySelectorAll("input, select, textarea, button")].filter(e =>
+		!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby") && !(e.tagName === "BUTTON" && e.textContent.trim())).map(e => e.outerHTML.slice(0, 80))`)
+	for _, u := range unnamed {
+		h.t.Errorf("no label: %s", u)
+	}
+	live := eval[[]string](h, `["status", "progress-live"].filter(id => { const e = document.getElementById(id); return !e || !(e.getAttribute("aria-live") || e.getAttribute("role") === "status"); })`)
+	if len(live) > 0 {
+		h.t.Errorf("not live regions: %v", live)
+	}
+	if said := eval[string](h, `(document.getElementById("progress-live")||{}).textContent||""`); said != "All 5 candidate(s) done." {
+		h.t.Errorf("the progress's live region says %q after the run", said)
+	}
+	// The results table sorts from the keyboard: Enter on a focused header.
+	sorted := eval[string](h, `(() => {
+		const th = document.querySelector("#results-table th[data-key=name]");
+		th.focus();
+		th.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+		const now = document.querySelector("#results-table th[data-key=name]");
+		return (now.getAttribute("aria-sort") || "none") + (document.activeElement === now ? ", focused" : ", focus lost");
+	})()`)
+	if sorted != "ascending, focused" {
+		h.t.Errorf("Enter on the Candidate header: %s, want ascending, focused", sorted)
+	}
+	// A file picker's label shows the focus of its hidden input.
+	if o := eval[string](h, `(() => { const i = document.getElementById("target-labels-files"); i.focus(); return getComputedStyle(i.closest("label")).outlineStyle; })()`); o == "none" {
+		h.t.Error("a focused file picker shows no outline")
+	}
+	// Tab order: the main controls in the page's order, none skipped.
+	order := eval[[]string](h, `(() => {
+		const seen = [];
+		document.activeElement && document.activeElement.blur();
+		const all = [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")].filter(e => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null || (e.tagName === "INPUT" && e.type === "file"));
+		return all.map(e => e.id).filter(id => ["add-candidate", "load-demo", "demo-kind", "set-n", "set-k", "run", "download-html"].includes(id));
+	})()`)
+	want := []string{"add-candidate", "load-demo", "demo-kind", "set-n", "set-k", "run", "download-html"}
+	if strings.Join(order, " ") != strings.Join(want, " ") {
+		h.t.Errorf("focusable main controls in document order: %v, want %v", order, want)
+	}
+}
+
+// screenshots: the page after a demo run at 1280×800 and at 420×900 (a
+// narrow window), scrolled to the run and its results, for docs/ (set
+// OTCE_E2E_DOCS=1 to write them there); at both sizes nothing is wider
+// than the window.
+func (h *harness) screenshots(root string) {
+	h.load()
+	h.setSetting("set-n", "300")
+	h.setSetting("set-k", "2")
+	h.runDemo()
+	h.waitState(3*time.Minute, "done")
+	defer h.do(chromedp.EmulateViewport(1280, 1800))
+	for _, sz := range [][2]int64{{1280, 800}, {420, 900}} {
+		h.do(chromedp.EmulateViewport(sz[0], sz[1]))
+		time.Sleep(300 * time.Millisecond)
+		wide := eval[[]string](h, `[...document.querySelectorAll("body *")].filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest("pre, .visually-hidden, table.results")).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).slice(0, 8)`)
+		if len(wide) > 0 {
+			h.t.Errorf("at %d×%d wider than the window: %v", sz[0], sz[1], wide)
+		}
+		scroll := eval[float64](h, `document.documentElement.scrollWidth - document.documentElement.clientWidth`)
+		if scroll > 1 {
+			h.t.Errorf("at %d×%d the page scrolls sideways by %.0f px", sz[0], sz[1], scroll)
+		}
+		// The run and its results in view.
+		eval[bool](h, `(document.getElementById("runbox").scrollIntoView(), true)`)
+		time.Sleep(200 * time.Millisecond)
+		name := fmt.Sprintf("page-%dx%d.png", sz[0], sz[1])
+		buf, err := chromedp.Run(h.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(h.out, name), buf, 0o644)
+		if os.Getenv("OTCE_E2E_DOCS") != "" {
+			if err := os.WriteFile(filepath.Join(root, "docs", name), buf, 0o644); err != nil {
+				h.t.Error(err)
+			}
+		}
+		h.t.Logf("screenshot %s", name)
+	}
+}
+
+// removeAsks: removing a candidate that holds the user's files asks first.
+func (h *harness) removeAsks(fx fixture) {
+	h.load()
+	h.setCandidate(1, "mine", fx)
+	rm := `document.querySelector("#cand-1 button[aria-label='remove candidate 1']").click()`
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	if !h.dialogOpen() {
+		h.t.Fatalf("removing a candidate with files did not ask (candidates left: %d)", eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
+	}
+	h.click("confirm-no")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 1 {
+		h.t.Errorf("after No, %d candidates", n)
+	}
+	eval[any](h, rm)
+	time.Sleep(300 * time.Millisecond)
+	h.click("confirm-yes")
+	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 0 {
+		h.t.Errorf("after Yes, %d candidates", n)
+	}
+}
