@@ -43,13 +43,12 @@ func TestPage(t *testing.T) {
 	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 15*time.Minute)
-	defer cancelT()
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
 	msgs, msgMu := collectConsole(ctx)
-	h := &harness{t: t, ctx: ctx, url: site.URL + "/", out: out, msgs: msgs, msgMu: msgMu}
+	// Each subtest has its own deadline from ctx (harness.subtest).
+	h := &harness{t: t, ctx: ctx, base: ctx, url: site.URL + "/", out: out, msgs: msgs, msgMu: msgMu}
 
 	fixDir := filepath.Join(tmp, "fixtures")
 	good, err := makeFixture(filepath.Join(fixDir, "good"), 1, 0.8)
@@ -57,17 +56,17 @@ func TestPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("ChartsFit", func(t *testing.T) { h.t = t; h.chartsFit() })
-	t.Run("OneBarNotScaledUp", func(t *testing.T) { h.t = t; h.oneBar(good) })
-	t.Run("DemoAsksFirst", func(t *testing.T) { h.t = t; h.demoAsks(good) })
-	t.Run("RemoveAsks", func(t *testing.T) { h.t = t; h.removeAsks(good) })
-	t.Run("DemoLabelsDoNotLinger", func(t *testing.T) { h.t = t; h.demoLabels(good) })
-	t.Run("SettingsErrorMarksResults", func(t *testing.T) { h.t = t; h.settingsError(good) })
-	t.Run("ProgressPhaseAndLastWord", func(t *testing.T) { h.t = t; h.progressPhases(good) })
-	t.Run("Report", func(t *testing.T) { h.t = t; h.htmlReport() })
-	t.Run("Labels", func(t *testing.T) { h.t = t; h.labels() })
-	t.Run("Screenshots", func(t *testing.T) { h.t = t; h.screenshots(root) })
-	t.Run("NoConsoleErrors", func(t *testing.T) { h.t = t; h.noConsoleErrors() })
+	h.subtest(t, "ChartsFit", func() { h.chartsFit() })
+	h.subtest(t, "OneBarNotScaledUp", func() { h.oneBar(good) })
+	h.subtest(t, "DemoAsksFirst", func() { h.demoAsks(good) })
+	h.subtest(t, "RemoveAsks", func() { h.removeAsks(good) })
+	h.subtest(t, "DemoLabelsDoNotLinger", func() { h.demoLabels(good) })
+	h.subtest(t, "SettingsErrorMarksResults", func() { h.settingsError(good) })
+	h.subtest(t, "ProgressPhaseAndLastWord", func() { h.progressPhases(good) })
+	h.subtest(t, "Report", func() { h.htmlReport() })
+	h.subtest(t, "Labels", func() { h.labels() })
+	h.subtest(t, "Screenshots", func() { h.screenshots(root) })
+	h.subtest(t, "NoConsoleErrors", func() { h.noConsoleErrors() })
 }
 
 // loadDemo presses Load demo on a page with no work of the user's (no

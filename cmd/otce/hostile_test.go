@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/otceseg/otceseg/core/arrays"
@@ -183,7 +182,7 @@ func TestHostileSymlinks(t *testing.T) {
 	wantOneLine(t, scoreArgs("--source-features", f), "b_feat.npy: a symbolic link that leads to no file: too many levels of symbolic links")
 	os.Remove(filepath.Join(f, "b_feat.npy"))
 	os.Remove(filepath.Join(f, "c_feat.npy"))
-	if err := syscall.Mkfifo(filepath.Join(f, "p_feat.npy"), 0o644); err != nil {
+	if err := mkfifo(filepath.Join(f, "p_feat.npy"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	wantOneLine(t, scoreArgs("--source-features", f), "p_feat.npy: not a regular file but a named pipe")
@@ -206,7 +205,7 @@ func TestHostileAllNaN(t *testing.T) {
 // Class 6: a manifest is read with a bound: an endless stream stops there.
 func TestHostileEndlessManifest(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "endless.json")
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
+	if err := mkfifo(p, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})

@@ -29,6 +29,7 @@ import (
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 const usage = `otce: which pretrained segmentation model will transfer best to a target task?
@@ -92,29 +93,11 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
+// settingsFlags defines the settings' flags (settings.Table: the page's form
+// is built from the same table) and the tool's own.
 func settingsFlags(fs *flag.FlagSet, o *options) {
-	s := &o.s
-	*s = otce.DefaultSettings()
-	fs.IntVar(&s.N, "n", s.N, "pixels sampled per domain and repetition")
-	fs.IntVar(&s.K, "k", s.K, "repetitions with fresh samples")
-	fs.Float64Var(&s.Eps, "eps", s.Eps, "entropic regularisation ε (in units of the normalised cost)")
-	fs.StringVar(&s.CostNorm, "cost-norm", s.CostNorm, "divide the cost by its none|max|mean|median first")
-	fs.StringVar(&s.Transform, "transform", s.Transform, "feature transform before the cost: none|softmax|l2")
-	fs.StringVar(&s.Solver, "solver", s.Solver, "sinkhorn (entropic OT) or emd (exact OT)")
-	fs.Float64Var(&s.Tol, "tol", s.Tol, "stop when the L1 marginal violation is at most this")
-	fs.IntVar(&s.MaxIter, "max-iter", s.MaxIter, "Sinkhorn iteration budget per repetition")
-	fs.Float64Var(&s.ScoreTol, "score-tol", s.ScoreTol, "also stop once the score has settled to this (0: marginals only)")
-	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of the pixel sampling")
-	fs.IntVar(&s.IgnoreIndex, "ignore-index", s.IgnoreIndex, "label of pixels never sampled")
-	fs.StringVar(&s.Layout, "layout", s.Layout, "feature layout: auto|nchw|nhwc|ncdhw|ndhwc|nc")
-	fs.BoolVar(&s.DropNonFinite, "drop-nonfinite", false, "skip pixels whose features hold NaN or Inf instead of failing")
-	fs.StringVar(&s.FeatureKey, "feature-key", s.FeatureKey, "array name of the features in .npz/.safetensors bundles")
-	fs.StringVar(&s.LabelKey, "label-key", s.LabelKey, "array name of the labels in .npz/.safetensors bundles")
-	fs.StringVar(&s.Sampling, "sampling", s.Sampling, "pixel sampling: uniform (the paper) or per-class (evenly over the classes present)")
-	fs.StringVar(&s.Metrics, "metrics", s.Metrics, "scores beside OTCE: all, or a list of otce,logme,leep,nce,hscore,gbc,zeroshot")
-	fs.Float64Var(&s.HScoreRcond, "hscore-rcond", s.HScoreRcond, "relative cutoff of H-score's pseudo-inverse (the authors' scripts: 1e-5)")
-	fs.StringVar(&s.GBCGaussian, "gbc-gaussian", s.GBCGaussian, "GBC's per-class Gaussians: spherical or diagonal")
-	fs.BoolVar(&s.SharedClasses, "shared-classes", false, "the features are logits over the target's own classes: also report the zero-shot accuracy")
+	o.s = otce.DefaultSettings()
+	settings.Flags(fs, &o.s)
 	fs.IntVar(&o.workers, "workers", 0, "goroutines solving in parallel (0: all cores)")
 	fs.StringVar(&o.format, "format", "table", "output: table|json|csv")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")

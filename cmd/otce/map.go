@@ -140,7 +140,7 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rd := render{maxH: rep.MaxH, zoom: *zoom, opacity: *opacity}
 	for _, k := range selected {
 		im, stem := j.Target.Images[k], names[k]
-		m, err := maps.ImageMap(ctx, im, reps, maps.Options{Transform: o.s.Transform, Workers: o.workers})
+		m, err := maps.ImageMap(ctx, im, reps, maps.Options{Transform: o.s.Transform.String(), Workers: o.workers})
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	slices.SortStableFunc(rep.Images, func(a, b mapImage) int { return maps.CompareWorst(a.ImageScore, b.ImageScore) })
 	if *patch > 0 {
-		pm, err := maps.Patches(ctx, j.Source, j.Target, *patch, o.s.Transform)
+		pm, err := maps.Patches(ctx, j.Source, j.Target, *patch, o.s.Transform.String())
 		if err != nil {
 			return err
 		}

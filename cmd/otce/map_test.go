@@ -83,7 +83,7 @@ func TestMapDemo(t *testing.T) {
 	}
 	stems := maps.Stems(j.Target)
 	for k, im := range j.Target.Images {
-		m, err := maps.ImageMap(context.Background(), im, reps, maps.Options{Transform: s.Transform, Workers: 1})
+		m, err := maps.ImageMap(context.Background(), im, reps, maps.Options{Transform: s.Transform.String(), Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestMapDemo(t *testing.T) {
 			t.Errorf("%s.png is %d×%d, want 128 high and 128 + a colour bar wide", stems[k], cfg.Width, cfg.Height)
 		}
 	}
-	pm, err := maps.Patches(context.Background(), j.Source, j.Target, 4, s.Transform)
+	pm, err := maps.Patches(context.Background(), j.Source, j.Target, 4, s.Transform.String())
 	if err != nil {
 		t.Fatal(err)
 	}

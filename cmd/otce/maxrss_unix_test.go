@@ -12,3 +12,6 @@ import (
 func maxRSS(ps *os.ProcessState) int64 {
 	return ps.SysUsage().(*syscall.Rusage).Maxrss * 1024
 }
+
+// mkfifo makes a named pipe (syscall.Mkfifo).
+func mkfifo(path string, mode uint32) error { return syscall.Mkfifo(path, mode) }

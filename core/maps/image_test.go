@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // TestDemoMapsMeanIsScore maps every target image of a demo candidate whose
@@ -17,7 +18,7 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 		t.Run(solver, func(t *testing.T) {
 			c := otce.DemoCandidates()[1]
 			s := otce.DefaultSettings()
-			s.K, s.Solver, s.CostNorm, s.Eps = 2, solver, "max", 0.05
+			s.K, s.Solver, s.CostNorm, s.Eps = 2, settings.Solver(solver), "max", 0.05
 			if solver == "sinkhorn" {
 				s.Transform = "l2" // the maps must transform the pixels as the sampler does
 			}
@@ -36,7 +37,7 @@ func TestDemoMapsMeanIsScore(t *testing.T) {
 			var n, undefined int
 			var scores []ImageScore
 			for k, im := range j.Target.Images {
-				m, err := ImageMap(context.Background(), im, reps, Options{Transform: s.Transform, Workers: 2})
+				m, err := ImageMap(context.Background(), im, reps, Options{Transform: s.Transform.String(), Workers: 2})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -109,7 +110,7 @@ func TestUnseenClassMarked(t *testing.T) {
 		}
 	}
 	im := j.Target.Images[0]
-	m, err := ImageMap(context.Background(), im, []*Rep{&r}, Options{Transform: s.Transform})
+	m, err := ImageMap(context.Background(), im, []*Rep{&r}, Options{Transform: s.Transform.String()})
 	if err != nil {
 		t.Fatal(err)
 	}

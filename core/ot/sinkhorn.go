@@ -20,13 +20,20 @@ const (
 	NormMedian = "median"
 )
 
+// StopRule says why a solve stopped (Solution.StopRule). It is a string
+// type: its JSON, and the report's stop_rule, is its String().
+type StopRule string
+
 // Stop rules reported in Solution.StopRule.
 const (
-	StopMarginal = "marginal" // the L1 marginal violation reached Tol
-	StopScore    = "score"    // the score had settled (see Params.ScoreTol)
-	StopMaxIter  = "max-iter" // the iteration budget ran out
-	StopExact    = "exact"    // the exact solver finished (Params.Exact)
+	StopMarginal StopRule = "marginal" // the L1 marginal violation reached Tol
+	StopScore    StopRule = "score"    // the score had settled (see Params.ScoreTol)
+	StopMaxIter  StopRule = "max-iter" // the iteration budget ran out
+	StopExact    StopRule = "exact"    // the exact solver finished (Params.Exact)
 )
+
+// String returns the stop rule's name as the report spells it.
+func (r StopRule) String() string { return string(r) }
 
 // Params are the solver settings.
 type Params struct {
@@ -113,7 +120,7 @@ type Solution struct {
 	Iterations    int
 	MarginalError float64 // L1 violation of both marginals by the coupling
 	Converged     bool
-	StopRule      string
+	StopRule      StopRule
 	CEChange      float64 // |ΔCE| over the last ScoreWindow iterations
 	CERest        float64 // the score rule's estimate of the change still to come
 	Omega         float64 // over-relaxation of the final stage

@@ -34,71 +34,43 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/sample"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
-// Choices of the enumerated settings.
+// Choices of the enumerated settings (package settings has the typed ones).
 var (
-	CostNorms  = []string{ot.NormNone, ot.NormMax, ot.NormMean, ot.NormMedian}
-	Transforms = []string{"none", "softmax", "l2"}
-	Solvers    = []string{"sinkhorn", "emd"}
-	Layouts    = []string{"auto", "nchw", "nhwc", "ncdhw", "ndhwc", "nc"}
-	Samplings  = []string{"uniform", "per-class"}
-	Gaussians  = []string{"spherical", "diagonal"}
+	CostNorms  = settingNames(settings.CostNorms)
+	Transforms = settingNames(settings.Transforms)
+	Solvers    = settingNames(settings.Solvers)
+	Layouts    = settings.Layouts
+	Samplings  = settings.Samplings
+	Gaussians  = settings.Gaussians
 )
 
-// DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
-// K = 10 repetitions, ε = 0.1 on the raw squared distances.
-func DefaultSettings() report.Settings {
-	return report.Settings{
-		N: 10000, K: 10, Eps: 0.1, CostNorm: ot.NormNone, Transform: "none", Solver: "sinkhorn",
-		Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, Seed: 0, IgnoreIndex: 255, Layout: "auto",
-		FeatureKey: "features", LabelKey: "labels",
-		Sampling: "uniform", Metrics: "all", HScoreRcond: 1e-15, GBCGaussian: "spherical",
+func settingNames[E fmt.Stringer](es []E) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.String()
 	}
+	return out
 }
 
-// MinEps is the smallest ε accepted: the smallest normal float64, below
-// which 1/ε is +Inf.
-const MinEps = 0x1p-1022
+// DefaultSettings are the paper's settings: N = 10⁴ pixels per domain,
+// K = 10 repetitions, ε = 0.1 on the raw squared distances
+// (settings.Default).
+func DefaultSettings() report.Settings { return settings.Default() }
 
-// MaxK is the largest number of repetitions accepted (the paper uses 10).
-const MaxK = 10000
+// MinEps is the smallest ε accepted (settings.MinEps).
+const MinEps = settings.MinEps
 
-// CheckSettings reports the first invalid setting.
+// MaxK is the largest number of repetitions accepted (settings.MaxK).
+const MaxK = settings.MaxK
+
+// CheckSettings reports the first invalid setting: settings.Check, then
+// whether the metrics asked for exist (metrics.Select).
 func CheckSettings(s report.Settings) error {
-	switch {
-	case s.N <= 0:
-		return fmt.Errorf("-n must be positive, got %d", s.N)
-	case s.K <= 0:
-		return fmt.Errorf("-k must be positive, got %d", s.K)
-	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
-		return fmt.Errorf("--eps must be positive and finite, got %v", s.Eps)
-	case s.Eps < MinEps:
-		return fmt.Errorf("--eps %v is below %v, the smallest normal float64, where 1/ε overflows (for the unregularised limit use --solver emd)", s.Eps, MinEps)
-	case !slices.Contains(CostNorms, s.CostNorm):
-		return fmt.Errorf("--cost-norm %q: want one of %v", s.CostNorm, CostNorms)
-	case !slices.Contains(Transforms, s.Transform):
-		return fmt.Errorf("--transform %q: want one of %v", s.Transform, Transforms)
-	case !slices.Contains(Solvers, s.Solver):
-		return fmt.Errorf("--solver %q: want one of %v", s.Solver, Solvers)
-	case !(s.Tol > 0) || math.IsInf(s.Tol, 0):
-		return fmt.Errorf("--tol must be positive, got %v", s.Tol)
-	case s.MaxIter <= 0:
-		return fmt.Errorf("--max-iter must be positive, got %d", s.MaxIter)
-	case !(s.ScoreTol >= 0) || math.IsInf(s.ScoreTol, 0):
-		return fmt.Errorf("--score-tol must be zero or positive, got %v", s.ScoreTol)
-	case !slices.Contains(Layouts, s.Layout):
-		return fmt.Errorf("--layout %q: want one of %v", s.Layout, Layouts)
-	case !slices.Contains(Samplings, s.Sampling):
-		return fmt.Errorf("--sampling %q: want one of %v", s.Sampling, Samplings)
-	case !slices.Contains(Gaussians, s.GBCGaussian):
-		return fmt.Errorf("--gbc-gaussian %q: want one of %v", s.GBCGaussian, Gaussians)
-	case !(s.HScoreRcond >= 0) || s.HScoreRcond >= 1:
-		return fmt.Errorf("--hscore-rcond must be in [0, 1), got %v", s.HScoreRcond)
-	case s.N > 1<<20:
-		return fmt.Errorf("-n %d is larger than this tool handles (%d)", s.N, 1<<20)
-	case s.K > MaxK:
-		return fmt.Errorf("-k %d is larger than this tool handles (%d)", s.K, MaxK)
+	if err := settings.Check(s); err != nil {
+		return err
 	}
 	_, _, err := metrics.Select(s.Metrics, s.SharedClasses)
 	return err
@@ -191,10 +163,10 @@ func (j *Job) Sample(rep int) (*Sample, error) {
 		}
 	}
 	smp.AllPixels = src.Exhausted && tgt.Exhausted && src.Dropped == 0 && tgt.Dropped == 0
-	if err := Transform(s.Transform, src.X, src.D); err != nil {
+	if err := Transform(s.Transform.String(), src.X, src.D); err != nil {
 		return nil, err
 	}
-	if err := Transform(s.Transform, tgt.X, tgt.D); err != nil {
+	if err := Transform(s.Transform.String(), tgt.X, tgt.D); err != nil {
 		return nil, err
 	}
 	smp.Metrics, smp.MetricErrors = targetMetrics(s, tgt)
@@ -276,10 +248,10 @@ func classes(y []int32) ([]int, []int32) {
 // Transform applies a feature transform to the rows of x (n×d) in place:
 // "none", "softmax" (over the channels, for logits) or "l2" (unit-norm rows).
 func Transform(name string, x []float32, d int) error {
-	switch name {
-	case "none", "":
+	switch settings.Transform(name) {
+	case settings.TransformNone, "":
 		return nil
-	case "softmax":
+	case settings.TransformSoftmax:
 		for i := 0; i+d <= len(x); i += d {
 			row := x[i : i+d]
 			mx := math.Inf(-1)
@@ -295,7 +267,7 @@ func Transform(name string, x []float32, d int) error {
 			}
 		}
 		return nil
-	case "l2":
+	case settings.TransformL2:
 		for i := 0; i+d <= len(x); i += d {
 			row := x[i : i+d]
 			s := 0.0
@@ -324,8 +296,8 @@ func SolveSample(ctx context.Context, bs ot.BlockSet, smp *Sample, s report.Sett
 // set Potentials on them to solve for a transferability map (package maps).
 func SolveParams(s report.Settings, progress func(ot.Progress)) ot.Params {
 	return ot.Params{
-		Eps: s.Eps, CostNorm: s.CostNorm, Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
-		Exact: s.Solver == "emd", WarmStart: true, Progress: progress,
+		Eps: s.Eps, CostNorm: s.CostNorm.String(), Tol: s.Tol, MaxIter: s.MaxIter, ScoreTol: s.ScoreTol,
+		Exact: s.Solver == settings.SolverEMD, WarmStart: true, Progress: progress,
 	}
 }
 
@@ -376,7 +348,7 @@ func (sm *Summary) Add(smp *Sample, sol *ot.Solution) {
 	r.WD = append(r.WD, sol.WD)
 	r.Iterations = append(r.Iterations, sol.Iterations)
 	r.MarginalError = append(r.MarginalError, sol.MarginalError)
-	r.StopRule = append(r.StopRule, sol.StopRule)
+	r.StopRule = append(r.StopRule, sol.StopRule.String())
 	for _, w := range smp.Warnings {
 		sm.warn(w)
 	}
@@ -498,7 +470,7 @@ func (sm *Summary) Result() report.Candidate {
 		// JSON holds no infinity: report 0 and say why.
 		d.EpsOverMedian = 0
 		sm.warn("the median cost is 0: at least half of the sampled source–target pixel pairs have identical features (constant, zeroed or duplicated features?); eps_over_median is reported as 0")
-	} else if r.Settings.Solver != "emd" && d.EpsOverMedian < 1e-3 {
+	} else if r.Settings.Solver != settings.SolverEMD && d.EpsOverMedian < 1e-3 {
 		note := fmt.Sprintf("ε/median(C) = %.2g: the coupling is nearly unregularised and the entropic score is close to the exact-OT limit", d.EpsOverMedian)
 		if sol.HasExact {
 			note += fmt.Sprintf(" (here within %.2g of it: exact-plan CE %.6g)", math.Abs(sol.CE-sol.ExactCE), sol.ExactCE)
@@ -595,11 +567,20 @@ type Options struct {
 	// solved (e.g. to write it out for a reference solver).
 	OnSample func(*Sample) error
 	// Check, when set, sees the prepared job before any sampling (e.g. to
-	// refuse a run that cannot fit in memory).
+	// refuse a run that cannot fit in memory: the browser's memory check,
+	// on the problem's size rather than N).
 	Check func(*Job) error
+	// Blocks, when set, makes the block set a repetition's sample is solved
+	// over and the function that frees it after the solve: the browser's
+	// factory puts the blocks in its web workers. Nil: ot.NewLocalBlocks on
+	// Workers goroutines, freed with ot.OpRelease. The blocks change where
+	// the work runs, never the score (ot.Partition fixes the arithmetic).
+	Blocks func(*Sample) (ot.BlockSet, func(), error)
 }
 
-// ScoreWith is Score with options.
+// ScoreWith is Score with options: the one loop over a candidate's
+// repetitions, run by the CLI (goroutine blocks) and by the browser's
+// sampler worker (blocks in the web workers, Options.Blocks) alike.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
 	phase := func(rep int, ph string) {
 		if opt.Progress != nil {
@@ -633,13 +614,25 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			continue
 		}
 		phase(rep, PhaseSolving)
-		bs := ot.NewLocalBlocks(smp.Problem, opt.Workers)
+		var bs ot.BlockSet
+		var free func()
+		if opt.Blocks != nil {
+			bs, free, err = opt.Blocks(smp)
+		} else {
+			lb := ot.NewLocalBlocks(smp.Problem, opt.Workers)
+			bs, free = lb, func() { lb.Do(&ot.Op{Kind: ot.OpRelease}) }
+		}
+		if err != nil {
+			sm.SetError(err)
+			return sm.Result()
+		}
 		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
 			if opt.Progress != nil {
 				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
 		if err != nil {
+			free()
 			if errors.Is(err, context.Canceled) {
 				sm.SetError(errors.New("cancelled"))
 			} else {
@@ -652,7 +645,7 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).
-		bs.Do(&ot.Op{Kind: ot.OpRelease})
+		free()
 		runtime.GC()
 	}
 	return sm.Result()

@@ -2,39 +2,12 @@
 // and the browser app, and writes it as JSON, CSV or a text table.
 package report
 
-// Settings are all the settings needed to reproduce a score.
-type Settings struct {
-	N             int     `json:"n"`
-	K             int     `json:"k"`
-	Eps           float64 `json:"eps"`
-	CostNorm      string  `json:"cost_norm"`
-	Transform     string  `json:"transform"`
-	Solver        string  `json:"solver"`
-	Tol           float64 `json:"tol"`
-	MaxIter       int     `json:"max_iter"`
-	ScoreTol      float64 `json:"score_tol"`
-	Seed          uint64  `json:"seed"`
-	IgnoreIndex   int     `json:"ignore_index"`
-	Layout        string  `json:"layout"`
-	DropNonFinite bool    `json:"drop_nonfinite"`
-	FeatureKey    string  `json:"feature_key"`
-	LabelKey      string  `json:"label_key"`
-	// Sampling is how pixels are drawn: "uniform" over the valid pixels
-	// (the paper) or "per-class", evenly over the classes present.
-	Sampling string `json:"sampling"`
-	// Metrics lists the scores computed beside OTCE, comma-separated
-	// (otce,logme,leep,nce,hscore,gbc,zeroshot), or "all": every one that
-	// applies.
-	Metrics string `json:"metrics"`
-	// HScoreRcond is the relative cutoff of H-score's pseudo-inverse.
-	HScoreRcond float64 `json:"hscore_rcond"`
-	// GBCGaussian is GBC's class model: "spherical" or "diagonal".
-	GBCGaussian string `json:"gbc_gaussian"`
-	// SharedClasses says the features are the source model's logits over
-	// the target's own classes (channel c = label c), which makes the
-	// zero-shot accuracy meaningful.
-	SharedClasses bool `json:"shared_classes"`
-}
+import "github.com/otceseg/otceseg/core/settings"
+
+// Settings are all the settings needed to reproduce a score: the
+// "settings" object of a Candidate and a Ranking. They live in package
+// settings, with the table that builds the tool's flags and the page's form.
+type Settings = settings.Settings
 
 // Joint is a joint label table P(source class, target class).
 type Joint struct {

@@ -39,6 +39,7 @@ import (
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/scripts/bench/internal/stream"
 )
 
@@ -422,7 +423,7 @@ func open(paths []string) []dataset.File {
 func profile(ds *benchData, s setting, path string) profRun {
 	os.MkdirAll(filepath.Dir(path), 0o755)
 	st := otce.DefaultSettings()
-	st.N, st.K, st.Eps, st.CostNorm = s.N, 1, s.Eps, s.CostNorm
+	st.N, st.K, st.Eps, st.CostNorm = s.N, 1, s.Eps, settings.CostNorm(s.CostNorm)
 	c := otce.Candidate{Name: s.Name, SourceFeatures: open(ds.Source.Features), SourceLabels: open(ds.Source.Labels),
 		TargetFeatures: open(ds.Target.Features), TargetLabels: open(ds.Target.Labels)}
 	var pr profRun
@@ -454,7 +455,7 @@ func profile(ds *benchData, s setting, path string) profRun {
 		pr.Err = err.Error()
 		return pr
 	}
-	pr.Iterations, pr.Seconds, pr.StopRule = sol.Iterations, sol.Seconds, sol.StopRule
+	pr.Iterations, pr.Seconds, pr.StopRule = sol.Iterations, sol.Seconds, sol.StopRule.String()
 	top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=10", path).Output()
 	if err == nil {
 		lines := strings.Split(strings.TrimSpace(string(top)), "\n")

@@ -234,11 +234,33 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
+// reportWriter writes BENCHMARKS.md from a run: one method a section.
+type reportWriter struct {
+	sv *saved
+	ds []derived // derived numbers of each row
+	b  strings.Builder
+}
+
+func (rp *reportWriter) p(f string, a ...any) { fmt.Fprintf(&rp.b, f, a...) }
+
+// writeReport returns the report of a run (BENCHMARKS.md).
 func writeReport(sv *saved) string {
-	rows, streams, br := sv.Rows, sv.NativeStream, sv.Browser
-	took := time.Duration(sv.Seconds * float64(time.Second))
-	var b strings.Builder
-	p := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
+	rp := &reportWriter{sv: sv, ds: make([]derived, len(sv.Rows))}
+	for i, r := range sv.Rows {
+		rp.ds[i] = derive(r, sv.NativeStream, sv.Browser)
+	}
+	for _, section := range []func(){rp.header, rp.machine, rp.commands, rp.timePerRep, rp.accuracy,
+		rp.memory, rp.streaming, rp.targets, rp.timeGoes} {
+		section()
+	}
+	return rp.b.String()
+}
+
+// header: the title, when and how the run was made, the checkout.
+func (rp *reportWriter) header() {
+	p := rp.p
+	sv := rp.sv
+	took := time.Duration(rp.sv.Seconds * float64(time.Second))
 	mode := "make bench"
 	if *quick {
 		mode = "make bench-quick"
@@ -262,6 +284,13 @@ func writeReport(sv *saved) string {
 		}
 		p(".\n\n")
 	}
+}
+
+// machine: the CPU, memory, Go, Chromium and POT.
+func (rp *reportWriter) machine() {
+	p := rp.p
+	rows := rp.sv.Rows
+	br := rp.sv.Browser
 	p("## Machine\n\n")
 	gv, _ := exec.Command("go", "version").Output()
 	chromium := "–"
@@ -278,7 +307,12 @@ func writeReport(sv *saved) string {
 	}
 	p("- CPU: %s, %d cores (runtime.NumCPU), memory %s\n", cpuModel(), runtime.NumCPU(), memTotal())
 	p("- %s; %s; %s (Debian's /usr/bin/python3)\n\n", strings.TrimSpace(string(gv)), chromium, potv)
+}
 
+// commands: the command line and what each step measures.
+func (rp *reportWriter) commands() {
+	p := rp.p
+	sv := rp.sv
 	p("## Commands\n\n```sh\n")
 	switch {
 	case len(sv.Args) > 0:
@@ -296,12 +330,13 @@ func writeReport(sv *saved) string {
 		"%d workers, timed inside the page from the last file chosen to the scores shown). Datasets: %d images per domain of %d×%d feature pixels (labels at 4× that, "+
 		"paired by stem), 19 classes with skewed frequencies, ~8%% ignored regions, d = 19 (logit-like) and d = 256; the target domain moves the class centres. "+
 		"Raw results: build/bench/results.json.\n\n", *workers, images, imgH, imgW)
+}
 
-	ds := make([]derived, len(rows))
-	for i, r := range rows {
-		ds[i] = derive(r, streams, br)
-	}
-
+// timePerRep: the table of time per repetition.
+func (rp *reportWriter) timePerRep() {
+	p := rp.p
+	rows := rp.sv.Rows
+	ds := rp.ds
 	p("## Time per repetition\n\n")
 	p("Native and browser: the whole run ÷ K. POT: `ot.dist` + `ot.sinkhorn` + the joint table, mean over the repetitions it solved (np.load and imports excluded); " +
 		"`≥` marks a solve stopped at the time cap (the ratio is then an upper bound for us).\n\n")
@@ -317,6 +352,13 @@ func writeReport(sv *saved) string {
 		}
 		p("| %s | %d | %s | %s | %s | %s | %s |\n", r.S.Name, r.S.K, fs(d.nativeRep), fs(d.browserRep), pot, fs(ratio(d.browserRep, d.potRep)), fs(ratio(d.browserRep, d.nativeRep)))
 	}
+}
+
+// accuracy: iterations, marginal errors and |ΔCE| against POT, the exact plan and the converged reference.
+func (rp *reportWriter) accuracy() {
+	p := rp.p
+	rows := rp.sv.Rows
+	ds := rp.ds
 	p("\n## Accuracy and iterations\n\n")
 	p("Iterations: mean over the repetitions (ours: over all ε stages; POT: at its stop or at the cap). Marginal error: L1 violation of both marginals, the largest over the repetitions. "+
 		"|ΔCE|: the largest over the repetitions POT solved; *exact* is `ot.emd`'s plan on the same cost (computed for cost-norm none up to N = %d).\n\n", *emdMax)
@@ -340,6 +382,13 @@ func writeReport(sv *saved) string {
 				fs(*convCap), strings.Join(parts, "; "))
 		}
 	}
+}
+
+// memory: the peak memories against the bound.
+func (rp *reportWriter) memory() {
+	p := rp.p
+	rows := rp.sv.Rows
+	ds := rp.ds
 	p("\n## Memory\n\n")
 	p("Native: the CLI process's peak resident memory (VmHWM, polled every 20 ms). Browser: the sum of the workers' wasm memories at the end of the run (wasm memory never shrinks: the peak; the page's own is not counted). " +
 		"Bound: 1.5 × (4·N² bytes + the sampled features, 2·4·N·d bytes).\n\n")
@@ -348,6 +397,15 @@ func writeReport(sv *saved) string {
 		d := ds[i]
 		p("| %s | %s | %s | %s | %s |\n", r.S.Name, mb(r.CLI.MaxRSS), mb(d.browserMem), mb(d.potRSS), mb(d.bound))
 	}
+}
+
+// streaming: one iteration against the streaming limit.
+func (rp *reportWriter) streaming() {
+	p := rp.p
+	rows := rp.sv.Rows
+	streams := rp.sv.NativeStream
+	br := rp.sv.Browser
+	ds := rp.ds
 	p("\n## One Sinkhorn iteration against the streaming limit\n\n")
 	p("The limit: the time to read a float32 N×N array (4·N² bytes) twice, summing it (scripts/bench/internal/stream), best of 3. Native: %d goroutines over the rows, "+
 		"as the CLI's blocks; browser: the same loop compiled to WebAssembly in %d web workers at once (each over its share of the rows). One iteration: the `iterate` operation's "+
@@ -372,7 +430,13 @@ func writeReport(sv *saved) string {
 		d := ds[i]
 		p("| %s | %s | %s | %s | %s |\n", r.S.Name, fs(d.nativeIter), fs(ratio(d.nativeIter, d.streamNative)), fs(d.browserIter), fs(ratio(d.browserIter, d.streamBrowser)))
 	}
+}
 
+// targets: issue 5's targets, met or not.
+func (rp *reportWriter) targets() {
+	p := rp.p
+	rows := rp.sv.Rows
+	ds := rp.ds
 	// Targets.
 	p("\n## Targets\n\n")
 	find := func(name string) (int, bool) {
@@ -477,6 +541,13 @@ func writeReport(sv *saved) string {
 		p("\nAt N = 2000 the kernel (16 MB) is small against a process's fixed memory (the Go runtime, the wasm module, the file readers' buffers), so the memory target " +
 			"is only meaningful at N = 10⁴; and the 16 MB array fits in this CPU's last-level cache, so the N = 2000 streaming limit is the cache's, not DRAM's.\n")
 	}
+}
+
+// timeGoes: where the time goes, natively and in the browser, and pprof's top.
+func (rp *reportWriter) timeGoes() {
+	p := rp.p
+	rows := rp.sv.Rows
+	ds := rp.ds
 	p("\n## Where the time goes\n\n")
 	{
 		tn, tb := map[string]float64{}, map[string]float64{}
@@ -545,7 +616,6 @@ func writeReport(sv *saved) string {
 		}
 		p("\npprof top, %s (repetition 0, in-process):\n\n```\n%s\n```\n", r.S.Name, r.Prof.Top)
 	}
-	return b.String()
 }
 
 func r0(rows []*row, i int) setting { return rows[i].S }

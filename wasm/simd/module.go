@@ -14,6 +14,11 @@
 // zero) is the same. The results are therefore bit-identical to the CLI's;
 // simd_test.go checks it on random inputs of awkward sizes.
 //
+// The kernels are declared once, in kernels.go (name, signature, body), from
+// which Module lays out the module's types, functions, exports and code;
+// assembler.go holds the binary encoding and the instruction writer; the
+// exact plan's kernels are in kernels_emd.go, the others below.
+//
 // The module's functions are reached from Go through //go:wasmimport
 // functions of the import module "otcesimd", which the JavaScript host
 // (www/worker.js, or testdata/exec.js under Node) resolves to trampolines
@@ -22,10 +27,7 @@
 // SIMD128, installs the kernels into core/ot.
 package simd
 
-import (
-	"encoding/binary"
-	"math"
-)
+import "math"
 
 // Module returns the SIMD module's binary. It imports env.mem (the Go
 // module's memory) and exports
@@ -52,32 +54,15 @@ import (
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
 func Module() []byte {
+	ks := kernels()
 	var m []byte
 	m = append(m, 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00)
 
-	// Types: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin, 15 rowtop, 16 compactrow, 17 rowstats.
-	types := []byte{18}
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, f64, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, i32, i32, f64, f64, f64, f64}, []byte{i32})...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, f64, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, f64, f64, i32}, []byte{i32})...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32}, []byte{i32})...)
-	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, i32, i32, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, f64, i32}, nil)...)
-	types = append(types, functype([]byte{i32, i32, i32, f64}, []byte{f64})...)
-	types = append(types, functype([]byte{i32, i32, i32, i32, i32}, []byte{i32})...)
-	types = append(types, functype([]byte{i32, i32, i32, i32}, []byte{f64})...)
+	// Types: one for each kernel, in the list's order.
+	types := uleb(nil, uint32(len(ks)))
+	for _, k := range ks {
+		types = append(types, functype(k.params, k.results)...)
+	}
 	m = section(m, 1, types)
 
 	// Import: env.mem, a memory of at least 0 pages, no maximum.
@@ -87,261 +72,24 @@ func Module() []byte {
 	imp = append(imp, 0x02, 0x00, 0x00)
 	m = section(m, 2, imp)
 
-	// Functions: 0 sqdist, 1 dot32, 2 axpy32, 3 segdot32, 4 kernelrow,
-	// 5 segdotsparse, 6 scattersparse, 7 absorbrow, 8 segdotsparserows,
-	// 9 scattersparserows, 10 scan, 11 minmax32, 12 maxslack, 13 hist16,
-	// 14 siftin, 15 rowtop, 16 compactrow, 17 rowstats (function i has type i).
-	m = section(m, 3, []byte{18, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17})
-
-	exp := []byte{18}
-	for i, name := range []string{"sqdist", "dot32", "axpy32", "segdot32", "kernelrow", "segdotsparse", "scattersparse", "absorbrow", "segdotsparserows", "scattersparserows", "scan", "minmax32", "maxslack", "hist16", "siftin", "rowtop", "compactrow", "rowstats"} {
-		exp = appendName(exp, name)
-		exp = append(exp, 0x00, byte(i))
-	}
-	m = section(m, 7, exp)
-
-	bodies := [][]byte{sqdistBody(), dot32Body(), axpy32Body(), segdot32Body(), kernelrowBody(), segdotsparseBody(), scattersparseBody(), absorbrowBody(), segdotsparserowsBody(), scattersparserowsBody(), scanBody(), minmax32Body(), maxslackBody(), hist16Body(), siftinBody(), rowtopBody(), compactrowBody(), rowstatsBody()}
-	code := uleb(nil, uint32(len(bodies)))
-	for _, b := range bodies {
+	// Functions: function i has type i, and is exported by its name.
+	fns := uleb(nil, uint32(len(ks)))
+	exp := uleb(nil, uint32(len(ks)))
+	code := uleb(nil, uint32(len(ks)))
+	for i, k := range ks {
+		fns = uleb(fns, uint32(i))
+		exp = appendName(exp, k.name)
+		exp = append(exp, 0x00)
+		exp = uleb(exp, uint32(i))
+		b := k.body()
 		code = uleb(code, uint32(len(b)))
 		code = append(code, b...)
 	}
+	m = section(m, 3, fns)
+	m = section(m, 7, exp)
 	m = section(m, 10, code)
 	return m
 }
-
-// Value types.
-const (
-	i32  = 0x7f
-	i64  = 0x7e
-	f64  = 0x7c
-	f32  = 0x7d
-	v128 = 0x7b
-)
-
-func functype(params, results []byte) []byte {
-	b := []byte{0x60, byte(len(params))}
-	b = append(b, params...)
-	b = append(b, byte(len(results)))
-	return append(b, results...)
-}
-
-func section(m []byte, id byte, content []byte) []byte {
-	m = append(m, id)
-	m = uleb(m, uint32(len(content)))
-	return append(m, content...)
-}
-
-func appendName(b []byte, s string) []byte {
-	b = uleb(b, uint32(len(s)))
-	return append(b, s...)
-}
-
-func uleb(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
-
-func sleb(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-// fn assembles one function body.
-type fn struct {
-	locals []byte // types of the locals after the parameters, one entry each
-	nparam int
-	b      []byte
-}
-
-// local declares a local of type t and returns its index.
-func (f *fn) local(t byte) uint32 {
-	f.locals = append(f.locals, t)
-	return uint32(f.nparam + len(f.locals) - 1)
-}
-
-func (f *fn) body() []byte {
-	// Locals as runs of equal types.
-	var groups [][2]int
-	for _, t := range f.locals {
-		if n := len(groups); n > 0 && groups[n-1][1] == int(t) {
-			groups[n-1][0]++
-		} else {
-			groups = append(groups, [2]int{1, int(t)})
-		}
-	}
-	out := uleb(nil, uint32(len(groups)))
-	for _, g := range groups {
-		out = uleb(out, uint32(g[0]))
-		out = append(out, byte(g[1]))
-	}
-	out = append(out, f.b...)
-	return append(out, 0x0b)
-}
-
-func (f *fn) op(b ...byte)      { f.b = append(f.b, b...) }
-func (f *fn) get(i uint32)      { f.op(0x20); f.b = uleb(f.b, i) }
-func (f *fn) set(i uint32)      { f.op(0x21); f.b = uleb(f.b, i) }
-func (f *fn) tee(i uint32)      { f.op(0x22); f.b = uleb(f.b, i) }
-func (f *fn) i32c(v int32)      { f.op(0x41); f.b = sleb(f.b, int64(v)) }
-func (f *fn) call(i uint32)     { f.op(0x10); f.b = uleb(f.b, i) }
-func (f *fn) br(depth uint32)   { f.op(0x0c); f.b = uleb(f.b, depth) }
-func (f *fn) brIf(depth uint32) { f.op(0x0d); f.b = uleb(f.b, depth) }
-func (f *fn) block()            { f.op(0x02, 0x40) }
-func (f *fn) loop()             { f.op(0x03, 0x40) }
-func (f *fn) end()              { f.op(0x0b) }
-func (f *fn) memarg(align, off uint32) {
-	f.b = uleb(f.b, align)
-	f.b = uleb(f.b, off)
-}
-
-func (f *fn) f64c(v float64) {
-	f.op(0x44)
-	f.b = binary.LittleEndian.AppendUint64(f.b, math.Float64bits(v))
-}
-
-// Scalar opcodes.
-const (
-	opI32Add     = 0x6a
-	opI32Sub     = 0x6b
-	opI32Mul     = 0x6c
-	opI32And     = 0x71
-	opI32Shl     = 0x74
-	opI32GeU     = 0x4f
-	opI32GeS     = 0x4e
-	opI32Load    = 0x28
-	opI32WrapI64 = 0xa7
-	opF64Add     = 0xa0
-	opF64Ne      = 0x62
-	opF64Lt      = 0x63
-	opF64Gt      = 0x64
-	opF64Le      = 0x65
-	opF64Sub     = 0xa1
-	opF32Lt      = 0x5d
-	opF32Gt      = 0x5e
-	opF32Ne      = 0x5c
-	opF32Store   = 0x38
-	opI32Or      = 0x72
-	opSelect     = 0x1b
-	opI32ShrU    = 0x76
-	opI32Eq      = 0x46
-	opI32Store   = 0x36
-	opF64Mul     = 0xa2
-	opF64Promote = 0xbb
-	opF32Load    = 0x2a
-	opF64Load    = 0x2b
-	opI64Load    = 0x29
-	opF64Store   = 0x39
-	opI64Store   = 0x37
-)
-
-// SIMD opcodes (after the 0xfd prefix).
-const (
-	simdV128Load     = 0x00
-	simdV128Const    = 0x0c
-	simdV128Store    = 0x0b
-	simdShuffle      = 0x0d
-	simdLoad64Splat  = 0x0a
-	simdF64x2Splat   = 0x14
-	simdF64x2Extract = 0x21
-	simdF64x2Lt      = 0x49
-	simdV128AndNot   = 0x4f
-	simdLoad64Lane   = 0x57
-	simdStore64Lane  = 0x5b
-	simdLoad64Zero   = 0x5d
-	simdF32x4Demote  = 0x5e
-	simdF64x2Promote = 0x5f
-	simdLoad32Zero   = 0x5c
-	simdStore32Lane  = 0x5a
-	simdBitselect    = 0x52
-	simdV128Or       = 0x50
-	simdI64x2Splat   = 0x12
-	simdI64x2Extend  = 0xc7 // i64x2.extend_low_i32x4_s
-	simdI64x2Shl     = 0xcb
-	simdI64x2Add     = 0xce
-	simdI64x2Sub     = 0xd1
-	simdI64x2Extract = 0x1d
-	simdAnyTrue      = 0x53 // v128.any_true
-	simdF32x4Splat   = 0x13
-	simdF32x4Extract = 0x1f
-	simdF32x4Ne      = 0x42
-	simdF32x4Pmin    = 0xea
-	simdF32x4Pmax    = 0xeb
-	simdF64x2Pmax    = 0xf7
-	simdI32x4Splat   = 0x11
-	simdI32x4Extract = 0x1b
-	simdI32x4Eq      = 0x37
-	simdI32x4ShrU    = 0xad
-	simdF64x2Eq      = 0x47
-	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
-	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
-	simdF64x2Div     = 0xf3
-	simdF64x2Add     = 0xf0
-	simdF64x2Sub     = 0xf1
-	simdF64x2Mul     = 0xf2
-	simdV128And      = 0x4e
-	simdI32x4Sub     = 0xb1
-	simdI64x2AllTrue = 0xc3
-)
-
-func (f *fn) simd(op uint32) { f.op(0xfd); f.b = uleb(f.b, op) }
-
-// load/store helpers: address on the stack.
-func (f *fn) scalar(op byte, align, off uint32) { f.op(op); f.memarg(align, off) }
-func (f *fn) vload(off uint32)                  { f.simd(simdV128Load); f.memarg(3, off) }
-func (f *fn) vstore(off uint32)                 { f.simd(simdV128Store); f.memarg(3, off) }
-func (f *fn) zero128() {
-	f.simd(simdV128Const)
-	f.op(make([]byte, 16)...)
-}
-
-// bump adds by to the i32 local p.
-func (f *fn) bump(p uint32, by int32) {
-	f.get(p)
-	f.i32c(by)
-	f.op(opI32Add)
-	f.set(p)
-}
-
-// exitIfGeU leaves the loop (the block around it) when a ≥ b, unsigned.
-func (f *fn) exitIfGeU(a, b uint32) {
-	f.get(a)
-	f.get(b)
-	f.op(opI32GeU)
-	f.brIf(1)
-}
-
-// accumulate adds a·float64(x) to the float64 at the address in local at,
-// for the f64 local a and the float32 at the address in local x (axpy32's
-// tail and scattersparse's entries).
-func (f *fn) accumulate(at, a, x uint32) {
-	f.get(at)
-	f.get(at)
-	f.scalar(opF64Load, 3, 0)
-	f.get(a)
-	f.get(x)
-	f.scalar(opF32Load, 2, 0)
-	f.op(opF64Promote)
-	f.op(opF64Mul)
-	f.op(opF64Add)
-	f.scalar(opF64Store, 3, 0)
-}
-
-// addr pushes base + off (i32 locals/constant).
-func (f *fn) addLocals(a, b uint32) { f.get(a); f.get(b); f.op(opI32Add) }
 
 // sqdistBody: params out, x, nx, y, ny, n, m, d (i32). For every tile of rows
 // i..i+3 < n&^3 and columns j..j+3 < m&^3, the 16 dot products are summed
@@ -1293,13 +1041,6 @@ func segdotsparseBody() []byte {
 	return f.body()
 }
 
-// Function indices of the module (for calls between its functions).
-const (
-	fnSegdotsparse  = 5
-	fnScattersparse = 6
-	fnSiftin        = 14
-)
-
 // rowRange sets lo and hi to the int64 row pointers sp[r], sp[r+1] (sp is
 // a byte offset, advanced by 8 for the next row).
 func (f *fn) rowRange(pSp, lo, hi uint32) {
@@ -1408,374 +1149,6 @@ func scattersparserowsBody() []byte {
 	return f.body()
 }
 
-// scanBody: params vals, idx, size, row, prices, n. core/emd's ScanGo: for
-// j < n in order, val = float64(row_j) + prices_j (row float32, prices
-// float64) is offered to the max-heap (vals float64, idx int32, of size
-// entries): when val < vals[0], siftin(vals, idx, size, val, j). Two
-// columns a step are compared in f64x2 lanes with the root, then, where one
-// is below, each lane in order against the root as it is then.
-func scanBody() []byte {
-	f := &fn{nparam: 6}
-	const pVals, pIdx, pSize, pRow, pPrices, pN = 0, 1, 2, 3, 4, 5
-	j := f.local(i32)
-	n2 := f.local(i32)
-	thr := f.local(f64)
-	val := f.local(f64)
-	thrv := f.local(v128)
-	v := f.local(v128)
-	// offer: if val < thr { siftin(val, j + lane); thr = vals[0] }
-	offer := func(lane int32) {
-		f.get(val)
-		f.get(thr)
-		f.op(opF64Lt)
-		f.op(0x04, 0x40)
-		f.get(pVals)
-		f.get(pIdx)
-		f.get(pSize)
-		f.get(val)
-		f.get(j)
-		if lane != 0 {
-			f.i32c(lane)
-			f.op(opI32Add)
-		}
-		f.call(fnSiftin)
-		f.get(pVals)
-		f.scalar(opF64Load, 3, 0)
-		f.set(thr)
-		f.end()
-	}
-	f.get(pVals)
-	f.scalar(opF64Load, 3, 0)
-	f.tee(thr)
-	f.simd(simdF64x2Splat)
-	f.set(thrv)
-	f.get(pN)
-	f.i32c(-2)
-	f.op(opI32And)
-	f.set(n2)
-	f.block()
-	f.loop()
-	{
-		f.get(j)
-		f.get(n2)
-		f.op(opI32GeS)
-		f.brIf(1)
-		f.elemAt(pRow, j, 2)
-		f.simd(simdLoad64Zero)
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
-		f.elemAt(pPrices, j, 3)
-		f.vload(0)
-		f.simd(simdF64x2Add)
-		f.tee(v)
-		f.get(thrv)
-		f.simd(simdF64x2Lt)
-		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // a lane is below the root
-		for lane := int32(0); lane < 2; lane++ {
-			f.get(v)
-			f.simd(simdF64x2Extract)
-			f.op(byte(lane))
-			f.set(val)
-			offer(lane)
-		}
-		f.get(thr)
-		f.simd(simdF64x2Splat)
-		f.set(thrv)
-		f.end()
-		f.bump(j, 2)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	// The last column of an odd n.
-	f.get(j)
-	f.get(pN)
-	f.op(0x48) // i32.lt_s
-	f.op(0x04, 0x40)
-	{
-		f.elemAt(pRow, j, 2)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.elemAt(pPrices, j, 3)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Add)
-		f.set(val)
-		offer(0)
-	}
-	f.end()
-	return f.body()
-}
-
-// siftinBody: params vals, idx, size, val, j. core/emd's SiftIn on the
-// max-heap (vals float64, idx int32, of size entries): from the root s =
-// 0, while s has a child l (the larger of two, the left on a tie) with
-// vals[l] > val, the child moves up to s and s = l; then vals[s] = val,
-// idx[s] = j.
-func siftinBody() []byte {
-	f := &fn{nparam: 5}
-	const pVals, pIdx, pSize, pVal, pJ = 0, 1, 2, 3, 4
-	s := f.local(i32)
-	l := f.local(i32)
-	r := f.local(i32)
-	valAt := func(i uint32) {
-		f.elemAt(pVals, i, 3)
-		f.scalar(opF64Load, 3, 0)
-	}
-	f.block()
-	f.loop()
-	{
-		// l = 2s + 1; stop when l >= size
-		f.get(s)
-		f.i32c(1)
-		f.op(opI32Shl)
-		f.i32c(1)
-		f.op(opI32Add)
-		f.tee(l)
-		f.get(pSize)
-		f.op(opI32GeS)
-		f.brIf(1)
-		// r = l + 1; if r < size && vals[r] > vals[l] { l = r }
-		f.get(l)
-		f.i32c(1)
-		f.op(opI32Add)
-		f.tee(r)
-		f.get(pSize)
-		f.op(0x48) // i32.lt_s
-		f.op(0x04, 0x40)
-		valAt(r)
-		valAt(l)
-		f.op(opF64Gt)
-		f.op(0x04, 0x40)
-		f.get(r)
-		f.set(l)
-		f.end()
-		f.end()
-		// if vals[l] <= val: stop
-		valAt(l)
-		f.get(pVal)
-		f.op(opF64Le)
-		f.brIf(1)
-		// vals[s] = vals[l]; idx[s] = idx[l]; s = l
-		f.elemAt(pVals, s, 3)
-		valAt(l)
-		f.scalar(opF64Store, 3, 0)
-		f.elemAt(pIdx, s, 2)
-		f.elemAt(pIdx, l, 2)
-		f.scalar(opI32Load, 2, 0)
-		f.scalar(opI32Store, 2, 0)
-		f.get(l)
-		f.set(s)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.elemAt(pVals, s, 3)
-	f.get(pVal)
-	f.scalar(opF64Store, 3, 0)
-	f.elemAt(pIdx, s, 2)
-	f.get(pJ)
-	f.scalar(opI32Store, 2, 0)
-	return f.body()
-}
-
-// minmax32Body: params x, n, out. The smallest and the largest of x[:n]
-// (float32) by the comparisons of core/emd's Go loop (x < lo, x > hi: a NaN
-// never wins), four lanes at a time (pmin and pmax are exactly those
-// comparisons), then the lanes and the tail in order; out[0] = lo, out[1] =
-// hi (+Inf and −Inf when n = 0); returns 1 if an entry is NaN.
-func minmax32Body() []byte {
-	f := &fn{nparam: 3}
-	const pX, pN, pOut = 0, 1, 2
-	end4 := f.local(i32)
-	end := f.local(i32)
-	nan := f.local(i32)
-	lo := f.local(f32)
-	hi := f.local(f32)
-	c := f.local(f32)
-	lo4 := f.local(v128)
-	hi4 := f.local(v128)
-	nan4 := f.local(v128)
-	x := f.local(v128)
-	f.elemAt(pX, pN, 2)
-	f.set(end)
-	f.get(pX)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.f32c(float32(math.Inf(1)))
-	f.simd(simdF32x4Splat)
-	f.set(lo4)
-	f.f32c(float32(math.Inf(-1)))
-	f.simd(simdF32x4Splat)
-	f.set(hi4)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end4)
-		f.get(pX)
-		f.vload(0)
-		f.set(x)
-		f.get(lo4)
-		f.get(x)
-		f.simd(simdF32x4Pmin)
-		f.set(lo4)
-		f.get(hi4)
-		f.get(x)
-		f.simd(simdF32x4Pmax)
-		f.set(hi4)
-		f.get(nan4)
-		f.get(x)
-		f.get(x)
-		f.simd(simdF32x4Ne)
-		f.simd(simdV128Or)
-		f.set(nan4)
-		f.bump(pX, 16)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.get(nan4)
-	f.simd(simdAnyTrue)
-	f.set(nan)
-	// step folds the f32 on the stack into lo, hi and nan.
-	step := func() {
-		f.set(c)
-		f.get(c)
-		f.get(lo)
-		f.get(c)
-		f.get(lo)
-		f.op(opF32Lt)
-		f.op(opSelect)
-		f.set(lo)
-		f.get(c)
-		f.get(hi)
-		f.get(c)
-		f.get(hi)
-		f.op(opF32Gt)
-		f.op(opSelect)
-		f.set(hi)
-		f.get(nan)
-		f.get(c)
-		f.get(c)
-		f.op(opF32Ne)
-		f.op(opI32Or)
-		f.set(nan)
-	}
-	f.get(lo4)
-	f.simd(simdF32x4Extract)
-	f.op(0)
-	f.set(lo)
-	f.get(hi4)
-	f.simd(simdF32x4Extract)
-	f.op(0)
-	f.set(hi)
-	for lane := byte(1); lane < 4; lane++ {
-		f.get(lo4)
-		f.simd(simdF32x4Extract)
-		f.op(lane)
-		f.set(c)
-		f.get(c)
-		f.get(lo)
-		f.get(c)
-		f.get(lo)
-		f.op(opF32Lt)
-		f.op(opSelect)
-		f.set(lo)
-		f.get(hi4)
-		f.simd(simdF32x4Extract)
-		f.op(lane)
-		f.set(c)
-		f.get(c)
-		f.get(hi)
-		f.get(c)
-		f.get(hi)
-		f.op(opF32Gt)
-		f.op(opSelect)
-		f.set(hi)
-	}
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end)
-		f.get(pX)
-		f.scalar(opF32Load, 2, 0)
-		step()
-		f.bump(pX, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.get(pOut)
-	f.get(lo)
-	f.scalar(opF32Store, 2, 0)
-	f.get(pOut)
-	f.get(hi)
-	f.scalar(opF32Store, 2, 4)
-	f.get(nan)
-	return f.body()
-}
-
-// maxslackBody: params row, v, n, ui. The largest (ui + v_j) − float64(row_j)
-// over j < n (row float32, v float64), by core/emd's comparison (d > worst:
-// a NaN never wins), two columns a step in f64x2 lanes (pmax is that
-// comparison), then the lanes and the last column in order; −Inf if n = 0.
-func maxslackBody() []byte {
-	f := &fn{nparam: 4}
-	const pRow, pV, pN, pUi = 0, 1, 2, 3
-	end2, endR := f.ends2(pRow, pN)
-	w := f.local(f64)
-	d := f.local(f64)
-	ui2 := f.local(v128)
-	w2 := f.local(v128)
-	f.get(pUi)
-	f.simd(simdF64x2Splat)
-	f.set(ui2)
-	f.maxOfPairs(pRow, pV, end2, w2, func() {
-		// (ui + v) − promote(row)
-		f.get(ui2)
-		f.get(pV)
-		f.vload(0)
-		f.simd(simdF64x2Add)
-		f.get(pRow)
-		f.simd(simdLoad64Zero)
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
-		f.simd(simdF64x2Sub)
-	})
-	f.get(w2)
-	f.simd(simdF64x2Extract)
-	f.op(0)
-	f.set(w)
-	f.get(w2)
-	f.simd(simdF64x2Extract)
-	f.op(1)
-	f.foldMax(w, d)
-	// The last column of an odd n.
-	f.get(pRow)
-	f.get(endR)
-	f.op(0x49) // i32.lt_u
-	f.op(0x04, 0x40)
-	{
-		f.get(pUi)
-		f.get(pV)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Add)
-		f.get(pRow)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.op(opF64Sub)
-		f.foldMax(w, d)
-	}
-	f.end()
-	f.get(w)
-	return f.body()
-}
-
 // hist16Body: params x, n, bucket, h. For j < n, with bits the float32
 // bits of x_j: if bits >> 16 == bucket, h[bits & 0xffff]++ (uint32). Four
 // entries a step are compared in i32x4 lanes; the few in the bucket are
@@ -1872,12 +1245,6 @@ func hist16Body() []byte {
 	f.end()
 	f.end()
 	return f.body()
-}
-
-// f32c pushes a float32 constant.
-func (f *fn) f32c(v float32) {
-	f.op(0x43)
-	f.b = binary.LittleEndian.AppendUint32(f.b, math.Float32bits(v))
 }
 
 // scattersparseBody: params col, a, sv, sc, nnz; col[sc_k] += a·float64(sv_k)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/report"
 )
 
 // The benchmark hook: where a run's time went, for the benchmark harness
@@ -74,6 +75,25 @@ func benchSolution(sol *ot.Solution) {
 	}
 	bench.iterations += sol.Iterations
 	bench.repetitions++
+	benchPublish()
+}
+
+// benchReport adds a candidate's report scored in a worker (proto.Score):
+// the solver's per-operation seconds, summed over its repetitions
+// (diagnostics.phase_seconds), its iterations and repetitions.
+func benchReport(r *report.Candidate) {
+	bench.mu.Lock()
+	defer bench.mu.Unlock()
+	if bench.phases == nil {
+		bench.phases = map[string]float64{}
+	}
+	for k, v := range r.Diagnostics.Phases {
+		bench.phases["op:"+k] += v
+	}
+	for _, it := range r.Iterations {
+		bench.iterations += it
+	}
+	bench.repetitions += len(r.Iterations)
 	benchPublish()
 }
 

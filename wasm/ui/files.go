@@ -14,18 +14,8 @@ import (
 	"honnef.co/go/js/dom/v2"
 )
 
-// supported are the file types the core reads.
-var supported = []string{".npy", ".npz", ".safetensors", ".png", ".nii", ".nii.gz"}
-
-func isSupported(name string) bool {
-	ext := arrays.Extension(name)
-	for _, s := range supported {
-		if ext == s {
-			return true
-		}
-	}
-	return false
-}
+// isSupported reports whether the core reads the file (arrays.Extensions).
+func isSupported(name string) bool { return arrays.IsSupported(name) }
 
 // fileList is one input of a candidate (or the shared target labels): a file
 // picker, a folder picker and a drop zone, with the chosen files listed and,
@@ -294,7 +284,7 @@ func (fl *fileList) render() {
 		add(fl.list, el("li", attrs{"class": "more"}, fmt.Sprintf("%d file(s), %s", len(fl.files), size(total))))
 	}
 	if fl.skipped > 0 {
-		add(fl.list, el("li", attrs{"class": "more"}, fmt.Sprintf("%d file(s) of other types skipped (reads %s)", fl.skipped, strings.Join(supported, ", "))))
+		add(fl.list, el("li", attrs{"class": "more"}, fmt.Sprintf("%d file(s) of other types skipped (reads %s)", fl.skipped, arrays.Supported)))
 	}
 	fl.root.Class().Remove("empty")
 	if len(fl.files) == 0 {
@@ -321,8 +311,7 @@ func isBundle(fs []js.Value) bool {
 		return false
 	}
 	for _, f := range fs {
-		ext := strings.ToLower(path.Ext(fileName(f)))
-		if ext != ".npz" && ext != ".safetensors" {
+		if !arrays.IsBundle(fileName(f)) {
 			return false
 		}
 	}

@@ -227,12 +227,12 @@ func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
 }
 
 // warm has every worker of a new pool score the built-in demo once (see
-// proto.KindWarm), in the background: a request that comes meanwhile waits
+// proto.Warm), in the background: a request that comes meanwhile waits
 // behind it. The body's data-warm attribute counts the pools warmed.
 func warm(p *pool) {
 	go func() {
 		t0 := time.Now()
-		p.all(context.Background(), nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindWarm} })
+		p.all(context.Background(), nil, func(int) proto.Request { return &proto.Warm{} })
 		body := doc.(dom.HTMLDocument).Body()
 		n, _ := strconv.Atoi(body.GetAttribute("data-warm"))
 		body.SetAttribute("data-warm", strconv.Itoa(n+1))
@@ -262,7 +262,7 @@ func (a *app) inspect(fs []js.Value) ([]proto.FileInfo, error) {
 		}
 	}
 	w := p.workers[len(p.workers)-1]
-	resp, err := w.call(context.Background(), &proto.Request{Kind: proto.KindInspect, Inspect: fs})
+	resp, err := w.call(context.Background(), &proto.Inspect{Files: fs})
 	if err != nil {
 		return nil, err
 	}

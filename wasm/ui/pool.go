@@ -10,7 +10,6 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -33,7 +32,7 @@ type worker struct {
 	ready   chan struct{}
 	funcs   []js.Func
 	// progress, when set, receives the worker's Progress messages.
-	progress func(ot.Progress)
+	progress func(proto.Progress)
 	// down is shared by the pool's workers: a call to any worker ends when
 	// any of them is lost, so that a worker dying while another one solves
 	// alone still ends the run (the pool must be restarted either way).
@@ -145,15 +144,15 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 }
 
 // connect gives the sampler (worker 0) a MessageChannel to each other
-// worker, through which it drives a solve over the pool (proto.KindPool).
+// worker, through which it drives a solve over the pool (proto.Score).
 func (p *pool) connect(ctx context.Context) error {
 	mc := js.Global().Get("MessageChannel")
 	for i := 1; i < len(p.workers); i++ {
 		ch := mc.New()
-		if _, err := p.workers[i].call(ctx, &proto.Request{Kind: proto.KindPort, Ports: []js.Value{ch.Get("port2")}}); err != nil {
+		if _, err := p.workers[i].call(ctx, &proto.Port{Port: ch.Get("port2")}); err != nil {
 			return err
 		}
-		if _, err := p.workers[0].call(ctx, &proto.Request{Kind: proto.KindPort, Peer: i, Ports: []js.Value{ch.Get("port1")}}); err != nil {
+		if _, err := p.workers[0].call(ctx, &proto.Port{Peer: i, Port: ch.Get("port1")}); err != nil {
 			return err
 		}
 	}
@@ -208,7 +207,7 @@ func (w *worker) receive(data js.Value) {
 		f := w.progress
 		w.mu.Unlock()
 		if f != nil && wire.Decode(data, &msg) == nil && msg.Progress != nil {
-			go f(*msg.Progress)
+			go f(msg)
 		}
 		return
 	}
@@ -239,19 +238,19 @@ func (w *worker) fail(err error) {
 }
 
 // setProgress routes the worker's progress messages to f (nil: drop them).
-func (w *worker) setProgress(f func(ot.Progress)) {
+func (w *worker) setProgress(f func(proto.Progress)) {
 	w.mu.Lock()
 	w.progress = f
 	w.mu.Unlock()
 }
 
 // call posts a request and waits for its response.
-func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response, error) {
+func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, error) {
 	w.mu.Lock()
 	w.next++
-	req.ID = w.next
+	id := w.next
 	ch := make(chan js.Value, 1)
-	w.pending[req.ID] = ch
+	w.pending[id] = ch
 	w.mu.Unlock()
 	select {
 	case <-w.lost:
@@ -261,8 +260,7 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 	default:
 	}
 	t0 := time.Now()
-	obj, transfer := wire.Encode(req)
-	transfer = append(transfer, req.Transfer()...)
+	obj, transfer := proto.EncodeRequest(id, req)
 	w.v.Call("postMessage", obj, wire.Transfer(transfer))
 	benchAdd("msg:post", t0)
 	select {
@@ -283,7 +281,7 @@ func (w *worker) call(ctx context.Context, req *proto.Request) (*proto.Response,
 		return nil, w.down.err
 	case <-ctx.Done():
 		w.mu.Lock()
-		delete(w.pending, req.ID)
+		delete(w.pending, id)
 		w.mu.Unlock()
 		return nil, ctx.Err()
 	}
@@ -303,7 +301,7 @@ func (p *pool) terminate() {
 
 // all sends a request built by mk to every worker i with include(i), in
 // parallel, and returns the responses by worker index.
-func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) *proto.Request) ([]*proto.Response, error) {
+func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) proto.Request) ([]*proto.Response, error) {
 	type res struct {
 		i    int
 		resp *proto.Response
@@ -332,31 +330,6 @@ func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int)
 		}
 	}
 	return out, first
-}
-
-// assign gives each worker a contiguous run of the fixed blocks. The blocks,
-// not the workers, decide the arithmetic, so the result does not depend on
-// the number of workers. With several workers the sampler (worker 0) takes
-// one block more than an even share: it runs the solver over the pool, and
-// the other workers' part of each operation comes with a message each way
-// (at N = 10⁴, about 0.5 ms of an iteration's 5), so an even split left it
-// waiting for them.
-func assign(blocks, workers int) [][]int {
-	out := make([][]int, workers)
-	first := blocks / workers
-	if workers > 1 && blocks > workers {
-		first++
-	}
-	for b := 0; b < first; b++ {
-		out[0] = append(out[0], b)
-	}
-	for w := 1; w < workers; w++ {
-		rest := blocks - first
-		for b := first + (w-1)*rest/(workers-1); b < first+w*rest/(workers-1); b++ {
-			out[w] = append(out[w], b)
-		}
-	}
-	return out
 }
 
 // alive reports whether every worker is still running.

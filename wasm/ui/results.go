@@ -15,6 +15,7 @@ import (
 
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
 	"honnef.co/go/js/dom/v2"
 )
 
@@ -149,16 +150,17 @@ func (r *resultsView) unmarkStale() {
 // form's order (a boolean flag only when set).
 func settingsLine(s report.Settings) string {
 	var parts []string
-	for _, f := range settingFields() {
-		v := f.get(&s)
+	for i := range settings.Table {
+		f := &settings.Table[i]
+		v := f.Get(&s)
 		switch {
-		case f.bool && v == "true":
-			parts = append(parts, f.flag)
-		case f.bool:
+		case f.Kind == settings.Bool && v == "true":
+			parts = append(parts, f.Flag())
+		case f.Kind == settings.Bool:
 		case v == "":
-			parts = append(parts, f.flag+" ''")
+			parts = append(parts, f.Flag()+" ''")
 		default:
-			parts = append(parts, f.flag+" "+v)
+			parts = append(parts, f.Flag()+" "+v)
 		}
 	}
 	return strings.Join(parts, " ")

@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"syscall/js"
 	"time"
 
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 )
 
@@ -33,11 +33,6 @@ func (a *app) start() {
 		return
 	}
 	workers := a.workerCount()
-	if err := checkMemory(s.N, s.N, 1, workers); err != nil {
-		a.status.SetTextContent("Refused: " + err.Error())
-		setState("refused")
-		return
-	}
 	type job struct {
 		c     *candidate
 		files *proto.Files
@@ -88,19 +83,11 @@ func (a *app) start() {
 	a.results.clear()
 	a.status.SetTextContent(fmt.Sprintf("Scoring %d candidate(s) with %d worker(s)…", len(jobs), workers))
 	pv := a.progress
-	// Small problems run side by side, one candidate a team of workers
-	// (each repetition solved by one worker alone); large ones one at a
-	// time over the whole pool.
-	conc := 1
-	if int64(s.N)*int64(s.N) <= localLimit() {
-		conc = max(1, min(workers, len(jobs)))
-	}
-	// Slot i's team: the workers w with w mod conc = i, its sampler first.
-	teams := make([][]int, conc)
-	for w := 0; w < workers; w++ {
-		teams[w%conc] = append(teams[w%conc], w)
-	}
-	pv.st = progressState{cands: len(jobs), k: s.K, solver: s.Solver, maxIter: s.MaxIter, slots: make([]candProgress, conc)}
+	// Small problems run side by side, one candidate a team of workers;
+	// large ones one at a time over the whole pool (schedule.Teams).
+	teams := schedule.Teams(s.N, len(jobs), workers, localLimit())
+	conc := len(teams)
+	pv.st = progressState{cands: len(jobs), k: s.K, solver: s.Solver.String(), maxIter: s.MaxIter, slots: make([]candProgress, conc)}
 	pv.start = time.Now()
 	benchReset()
 	show(pv.root, true)
@@ -249,28 +236,12 @@ func (a *app) showCandidateError(c *candidate, msg string) {
 	}
 }
 
-// score runs one candidate: the sampler worker opens the files and draws each
-// repetition's pixels; every worker builds its blocks of the problem; the
-// solver runs here over the workers' blocks; the sampler keeps the summary.
-// This is otce.Score with the blocks in workers.
-// localLimit is localSolveMax, or globalThis.otceLocalSolveMax when a test
-// sets it (0 sends every problem to the pool).
-func localLimit() int64 {
-	if v := js.Global().Get("otceLocalSolveMax"); v.Type() == js.TypeNumber {
-		return int64(v.Float())
-	}
-	return localSolveMax
-}
-
-// localSolveMax is the largest problem (N·M kernel entries: 16 MB of
-// float32) that one worker solves alone instead of the pool.
-const localSolveMax = 4 << 20
-
-// score runs one candidate with p.workers[team[0]] as its sampler and, for a
-// small problem, the rest of the team solving repetitions beside it; ps
-// shows its progress.
+// score runs one candidate with p.workers[team[0]] as its sampler. The
+// sampler runs it end to end with the CLI's loop (proto.Score:
+// otce.ScoreWith, its blocks alone or over the pool); only a small problem
+// with a team of workers beside the sampler shares its repetitions out over
+// them (scoreSideBySide). ps shows its progress.
 func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, team []int, ps progressSlot) report.Candidate {
-	home := team[0]
 	t0 := time.Now()
 	p, err := a.ensurePool(ctx, workers)
 	benchAdd("pool", t0)
@@ -284,21 +255,74 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		a.dropPool()
 		return failed(f, s, fmt.Errorf("%v — the workers were restarted; if memory ran out, lower -n or raise --workers", err))
 	}
-	sampler := p.workers[home]
+	// A team of several exists only for problems small enough at N
+	// (schedule.Teams), hence at the pixels present.
+	if schedule.SideBySide(len(team), s.K, s.N, s.N, localLimit()) {
+		return a.scoreSideBySide(ctx, p, f, s, team, ps, lost)
+	}
+	sampler := p.workers[team[0]]
+	sampler.setProgress(func(m proto.Progress) {
+		ps.update(func(g *progressState, c *candProgress) {
+			switch m.Phase {
+			case otce.PhaseReading:
+				c.rep, c.phase, c.ot = 0, "opening the files", ot.Progress{}
+			case otce.PhaseSampling:
+				c.rep, c.phase, c.ot = m.Rep+1, "sampling pixels", ot.Progress{}
+			case otce.PhaseSolving:
+				c.rep, c.phase, c.ot = m.Rep+1, "", ot.Progress{}
+			case otce.PhaseIterations:
+				c.rep, c.phase, c.ot = m.Rep+1, "", *m.Progress
+			case otce.PhaseDone:
+				// The iterations of the last progress seen (a few a second).
+				if it := c.ot.Iteration; it > 0 {
+					g.itersSeen += it
+					g.solved++
+					g.repIters = float64(g.itersSeen) / float64(g.solved)
+				}
+				g.repsDone++
+				c.done++
+			}
+		})
+	})
+	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()})
+	sampler.setProgress(nil)
+	if resp != nil {
+		for k, v := range resp.Bench {
+			benchSeconds(k, v)
+		}
+	}
+	if err != nil || resp.Result == nil {
+		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
+			return lost(err)
+		}
+		if err == nil {
+			err = errors.New("the sampler returned no report")
+		}
+		return failed(f, s, err)
+	}
+	benchReport(resp.Result)
+	return *resp.Result
+}
+
+// scoreSideBySide runs a small problem's repetitions on a team of workers
+// at once (repsSideBySide), the team's sampler keeping the summary.
+func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Settings, team []int, ps progressSlot, lost func(error) report.Candidate) report.Candidate {
+	sampler := p.workers[team[0]]
 	// fail records err in the sampler's summary, so that the report keeps the
 	// repetitions done, as the CLI's does.
 	fail := func(err error) report.Candidate {
 		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
 			return lost(err)
 		}
-		resp, rerr := sampler.call(ctx, &proto.Request{Kind: proto.KindResult, Err: err.Error()})
+		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error()})
 		if rerr != nil || resp.Result == nil {
 			return failed(f, s, err)
 		}
 		return *resp.Result
 	}
-	t0 = time.Now()
-	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+	t0 := time.Now()
+	resp, err := sampler.call(ctx, &proto.Job{Settings: s, Files: f})
 	benchAdd("job", t0)
 	if err != nil {
 		if resp != nil && resp.Result != nil {
@@ -310,77 +334,19 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		return failed(f, s, err)
 	}
 	info := resp.Job
-	n, m := s.N, s.N
-	if int64(n) > info.SourceValid {
-		n = int(info.SourceValid)
-	}
-	if int64(m) > info.TargetValid {
-		m = int(info.TargetValid)
-	}
-	if err := checkMemory(n, m, info.Dim, len(p.workers)); err != nil {
+	// The problem solved has the pixels present when fewer than N are
+	// valid: that, not N, must fit (issue 17).
+	n, m := schedule.Size(s.N, info.SourceValid, info.TargetValid)
+	if err := schedule.CheckMemory(n, m, info.Dim, len(p.workers)); err != nil {
 		return fail(err)
 	}
-	if len(team) > 1 && s.K > 1 && int64(n)*int64(m) <= localLimit() {
-		if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fail(errors.New("cancelled"))
-			}
-			return fail(err)
+	if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fail(errors.New("cancelled"))
 		}
-		rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
-		if err != nil {
-			return fail(err)
-		}
-		return *rresp.Result
+		return fail(err)
 	}
-	var last *ot.Solution
-	for rep := 0; rep < s.K; rep++ {
-		ps.update(func(_ *progressState, c *candProgress) {
-			c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
-		})
-		t0 := time.Now()
-		sresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep})
-		benchAdd("sample", t0)
-		if err != nil {
-			return fail(err)
-		}
-		smp := sresp.Sample
-		if rep > 0 && smp.AllPixels && last != nil {
-			// Same pixels, same problem: as the CLI, reuse the solution.
-			if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: last}); err != nil {
-				return fail(err)
-			}
-			ps.update(func(g *progressState, c *candProgress) { g.repsDone++; c.done++ })
-			continue
-		}
-		var sol *ot.Solution
-		if int64(smp.Problem.N)*int64(smp.Problem.M) <= localLimit() {
-			ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
-			sol, err = solveAlone(ctx, sampler, s, func(pr ot.Progress) {
-				ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
-			})
-		} else {
-			sol, err = solveOnPool(ctx, p, smp, s, ps)
-		}
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return fail(errors.New("cancelled"))
-			}
-			return fail(err)
-		}
-		if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol}); err != nil {
-			return fail(err)
-		}
-		last = sol
-		ps.update(func(g *progressState, c *candProgress) {
-			g.itersSeen += sol.Iterations
-			g.solved++
-			g.repsDone++
-			c.done++
-			g.repIters = float64(g.itersSeen) / float64(g.solved)
-		})
-	}
-	rresp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindResult})
+	rresp, err := sampler.call(ctx, &proto.Result{})
 	if err != nil {
 		return fail(err)
 	}
@@ -406,7 +372,6 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 	for i := range out {
 		out[i] = make(chan solved, 1)
 	}
-	t := len(team)
 	for k, wi := range team {
 		w := p.workers[wi]
 		go func() {
@@ -415,10 +380,10 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 			var err error
 			if k > 0 {
 				t0 := time.Now()
-				_, err = w.call(ctx, &proto.Request{Kind: proto.KindJob, Settings: &s, Files: f})
+				_, err = w.call(ctx, &proto.Job{Settings: s, Files: f})
 				benchAdd("job", t0)
 			}
-			for rep := k; rep < s.K; rep += t {
+			for _, rep := range schedule.Reps(k, len(team), s.K) {
 				if err != nil {
 					out[rep] <- solved{err: err}
 					continue
@@ -431,7 +396,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 				}
 				t0 := time.Now()
 				var resp *proto.Response
-				resp, err = w.call(ctx, &proto.Request{Kind: proto.KindSample, Rep: rep, Brief: true})
+				resp, err = w.call(ctx, &proto.Sample{Rep: rep, Brief: true})
 				benchAdd("sample", t0)
 				if err == nil {
 					r.smp = resp.Sample
@@ -466,7 +431,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 		if sol == nil {
 			sol = last // same pixels, same problem: as the CLI, reuse the solution
 		}
-		if _, err := sampler.call(ctx, &proto.Request{Kind: proto.KindAdd, Solution: sol, Sample: r.smp}); err != nil {
+		if _, err := sampler.call(ctx, &proto.Add{Solution: sol, Sample: r.smp}); err != nil {
 			return err
 		}
 		reused := sol == last
@@ -489,8 +454,10 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 // progress comes as messages, to progress when not nil.
 func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
 	t0 := time.Now()
-	w.setProgress(progress)
-	resp, err := w.call(ctx, &proto.Request{Kind: proto.KindSolve, Settings: &s})
+	if progress != nil {
+		w.setProgress(func(m proto.Progress) { progress(*m.Progress) })
+	}
+	resp, err := w.call(ctx, &proto.Solve{Settings: s})
 	w.setProgress(nil)
 	benchAdd("solve", t0)
 	if err != nil {
@@ -498,52 +465,4 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 	}
 	benchSolution(resp.Solution)
 	return resp.Solution, nil
-}
-
-// solveOnPool spreads the sample's row blocks over the pool and has the
-// sampler solve over them (proto.KindPool).
-func solveOnPool(ctx context.Context, p *pool, smp *otce.Sample, s report.Settings, ps progressSlot) (*ot.Solution, error) {
-	ps.update(func(_ *progressState, c *candProgress) { c.phase = "building the kernel blocks" })
-	nb := len(ot.Partition(smp.Problem.N))
-	asg := assign(nb, len(p.workers))
-	t0 := time.Now()
-	if _, err := p.all(ctx, func(i int) bool { return len(asg[i]) > 0 }, func(i int) *proto.Request {
-		if i == 0 {
-			// The sampler (worker 0, which drew smp) has the problem.
-			return &proto.Request{Kind: proto.KindBlocks, OwnSample: true, Blocks: asg[i]}
-		}
-		return &proto.Request{Kind: proto.KindBlocks, Problem: smp.Problem, Blocks: asg[i]}
-	}); err != nil {
-		return nil, err
-	}
-	benchAdd("blocks", t0)
-	ps.update(func(_ *progressState, c *candProgress) { c.phase = "" })
-	pr := smp.Problem
-	// The sampler runs the solver and drives the other workers through its
-	// ports to them: no round of messages passes through this thread.
-	sampler := p.workers[0]
-	t0 = time.Now()
-	sampler.setProgress(func(pr ot.Progress) {
-		ps.update(func(_ *progressState, c *candProgress) { c.ot = pr })
-	})
-	resp, err := sampler.call(ctx, &proto.Request{Kind: proto.KindPool, Settings: &s, Assign: asg,
-		ExactPool: exactOnPool(pr.N, pr.M, pr.D, len(p.workers)), SplitMinRows: splitMinRows()})
-	sampler.setProgress(nil)
-	benchAdd("solve", t0)
-	var sol *ot.Solution
-	if resp != nil {
-		for k, v := range resp.Bench {
-			benchSeconds(k, v)
-		}
-		sol = resp.Solution
-	}
-	if err == nil && sol == nil {
-		err = errors.New("the sampler returned no solution")
-	}
-	if sol != nil {
-		benchSolution(sol)
-	}
-	// Free the kernel before anything else, whatever happened.
-	p.all(ctx, nil, func(int) *proto.Request { return &proto.Request{Kind: proto.KindRelease} })
-	return sol, err
 }

@@ -3,13 +3,16 @@
 // Command worker is the Go program of each web worker of the browser app.
 //
 // It hosts row blocks of the current transport problem (ot.NewTarget,
-// ot.NewBlock for the block indices the page assigns to it) and answers the
-// solver's operations on them. The sampler worker also opens the candidate's
-// File objects through FileReaderSync (package blobfile), draws each
-// repetition's pixels, keeps the candidate's summary and, for a problem
-// solved over the pool, runs the solver, sending the operations to the
-// other workers through a MessagePort each (pool.go). All numerics are the
-// core's; this is glue.
+// ot.NewBlock for the block indices it is given) and answers the solver's
+// operations on them. The sampler worker scores a candidate end to end with
+// the CLI's loop, otce.ScoreWith (score.go): it opens the candidate's File
+// objects through FileReaderSync (package blobfile), draws each
+// repetition's pixels and, for a problem solved over the pool, hands out
+// the blocks and runs the solver, sending the operations to the other
+// workers through a MessagePort each (pool.go). For small problems whose
+// repetitions run side by side on a team of workers, the page drives the
+// steps (Job, Sample, Solve, Add, Result). Each request type has its handler
+// (handlers). All numerics are the core's; this is glue.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
@@ -127,15 +131,15 @@ func postTo(to js.Value, v any) {
 // handle answers one request, to reply (a port, or undefined: the page).
 func (w *worker) handle(msg, reply js.Value) {
 	t0 := time.Now()
-	var req proto.Request
 	resp := &proto.Response{}
 	post := func(v any) { postTo(reply, v) }
-	if err := wire.Decode(msg, &req); err != nil {
+	id, req, err := proto.DecodeRequest(msg)
+	resp.ID = id
+	if err != nil {
 		resp.Err = err.Error()
 		post(resp)
 		return
 	}
-	resp.ID = req.ID
 	func() {
 		defer func() {
 			// A panic in the core must not kill the worker silently: report
@@ -145,12 +149,58 @@ func (w *worker) handle(msg, reply js.Value) {
 				w.release()
 			}
 		}()
-		if err := w.do(&req, resp); err != nil {
+		h := handlers[req.Kind()]
+		if h == nil {
+			err = fmt.Errorf("no handler for request %q", req.Kind())
+		} else {
+			err = h(w, req, resp, reply)
+		}
+		if err != nil {
 			resp.Err = err.Error()
 		}
 	}()
 	resp.Busy = time.Since(t0).Seconds()
 	post(resp)
+}
+
+// handler is a request's handler: it fills resp in; reply is where the
+// response and any progress go (a port, or undefined: the page).
+type handler func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error
+
+// handle adapts a handler of one request type.
+func handle[R proto.Request](f func(w *worker, req R, resp *proto.Response, reply js.Value) error) handler {
+	return func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error {
+		return f(w, req.(R), resp, reply)
+	}
+}
+
+// handlers answer the requests, one for each kind.
+var handlers = map[proto.Kind]handler{
+	proto.KindJob:     handle((*worker).openJob),
+	proto.KindSample:  handle((*worker).drawSample),
+	proto.KindAdd:     handle((*worker).add),
+	proto.KindResult:  handle((*worker).result),
+	proto.KindBlocks:  handle((*worker).buildBlocks),
+	proto.KindOp:      handle((*worker).op),
+	proto.KindPort:    handle((*worker).port),
+	proto.KindSolve:   handle((*worker).solve),
+	proto.KindWarm:    handle((*worker).warm),
+	proto.KindGive:    handle((*worker).give),
+	proto.KindRelease: handle((*worker).releaseBlocks),
+	proto.KindInspect: handle((*worker).inspectFiles),
+	proto.KindScore:   handle((*worker).score),
+}
+
+// candidate is the candidate of the page's File objects.
+func candidate(f *proto.Files) otce.Candidate {
+	return otce.Candidate{
+		Name:           f.Name,
+		SourceFeatures: files(f.SourceFeatures),
+		SourceLabels:   files(f.SourceLabels),
+		TargetFeatures: files(f.TargetFeatures),
+		TargetLabels:   files(f.TargetLabels),
+		Accuracy:       f.Accuracy,
+	}
 }
 
 func files(vs []js.Value) []dataset.File {
@@ -161,189 +211,208 @@ func files(vs []js.Value) []dataset.File {
 	return out
 }
 
-func (w *worker) do(req *proto.Request, resp *proto.Response) error {
-	switch req.Kind {
-	case proto.KindJob:
-		if req.Settings == nil || req.Files == nil {
-			return errors.New("job without settings or files")
-		}
-		f := req.Files
-		c := otce.Candidate{
-			Name:           f.Name,
-			SourceFeatures: files(f.SourceFeatures),
-			SourceLabels:   files(f.SourceLabels),
-			TargetFeatures: files(f.TargetFeatures),
-			TargetLabels:   files(f.TargetLabels),
-			Accuracy:       f.Accuracy,
-		}
-		w.settings = *req.Settings
-		w.sample = nil
-		j, err := otce.Prepare(c, w.settings)
-		w.job = j
-		w.summary = otce.NewSummary(c, j, w.settings)
-		if err != nil {
-			w.summary.SetError(err)
-			r := w.summary.Result()
-			resp.Result = &r
-			w.job, w.summary = nil, nil
-			return err
-		}
-		resp.Job = &proto.Job{
-			Dim:          j.Source.Dim,
-			SourceValid:  j.Source.Valid,
-			TargetValid:  j.Target.Valid,
-			SourceImages: len(j.Source.Images),
-			TargetImages: len(j.Target.Images),
-		}
-		resp.Job.Warnings = append(append(resp.Job.Warnings, j.Source.Warnings...), j.Target.Warnings...)
-		return nil
-	case proto.KindSample:
-		if w.job == nil {
-			return errors.New("sample asked before a job was opened")
-		}
-		w.sample, w.given = nil, nil
-		smp, err := w.job.Sample(req.Rep)
-		if err != nil {
-			return err
-		}
-		w.sample = smp
-		resp.Sample = smp
-		if req.Brief {
-			resp.Sample = smp.Brief()
-		}
-		return nil
-	case proto.KindAdd:
-		smp := w.sample
-		if req.Sample != nil {
-			smp = req.Sample
-		}
-		if w.summary == nil || smp == nil || req.Solution == nil {
-			return errors.New("add asked without a job, a sample or a solution")
-		}
-		w.summary.Add(smp, req.Solution)
-		return nil
-	case proto.KindResult:
-		if w.summary == nil {
-			return errors.New("result asked before a job was opened")
-		}
-		if req.Err != "" {
-			w.summary.SetError(errors.New(req.Err))
-		}
+// openJob opens a candidate's files (otce.Prepare) and starts its summary.
+func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error {
+	if req.Files == nil {
+		return errors.New("job without files")
+	}
+	c := candidate(req.Files)
+	w.settings = req.Settings
+	w.sample = nil
+	j, err := otce.Prepare(c, w.settings)
+	w.job = j
+	w.summary = otce.NewSummary(c, j, w.settings)
+	if err != nil {
+		w.summary.SetError(err)
 		r := w.summary.Result()
 		resp.Result = &r
-		w.job, w.summary, w.sample = nil, nil, nil
-		return nil
-	case proto.KindBlocks:
-		w.release()
-		p := req.Problem
-		if req.OwnSample {
-			// The sampler's own sample: a copy of its problem from the page
-			// would be the features again (20 MB at d = 256, N = 10⁴).
-			if w.sample == nil || p != nil {
-				return errors.New("blocks of the own sample asked without a sample, or with a problem")
-			}
-			p = w.sample.Problem
-		}
-		if p == nil {
-			return errors.New("blocks asked without a problem")
-		}
-		part := ot.Partition(p.N)
-		t := ot.NewTarget(p)
-		for _, i := range req.Blocks {
-			if i < 0 || i >= len(part) {
-				return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
-			}
-			w.blocks = append(w.blocks, ot.NewBlock(p, t, part[i][0], part[i][1]))
-		}
-		w.problem = p
-		w.nb = 0
-		if n := len(req.Blocks); n > 0 && req.Blocks[n-1]-req.Blocks[0] == n-1 {
-			w.first, w.nb = req.Blocks[0], len(part)
-		}
-		return nil
-	case proto.KindOp:
-		if req.Op == nil {
-			return errors.New("op message without an operation")
-		}
-		replies, err := w.runOp(req.Op)
-		resp.Replies = replies
+		w.job, w.summary = nil, nil
 		return err
-	case proto.KindPort:
-		if len(req.Ports) != 1 {
-			return errors.New("port message without one port")
-		}
-		w.connect(req.Peer, req.Ports[0])
-		return nil
-	case proto.KindPool:
-		if w.sample == nil || req.Settings == nil {
-			return errors.New("pool solve asked before a sample was drawn")
-		}
-		sol, bench, err := w.solveOnPool(req)
-		resp.Solution, resp.Bench = sol, bench
-		return err
-	case proto.KindSolve:
-		// A small problem is solved here, on this worker's own blocks: the
-		// same partition and reduce order as on the pool, so the same bits,
-		// without a round of messages per iteration.
-		if w.sample == nil || req.Settings == nil {
-			return errors.New("solve asked before a sample was drawn")
-		}
-		w.release()
-		lb := ot.NewLocalBlocks(w.sample.Problem, 1)
-		var last time.Time
-		sol, err := otce.SolveSample(context.Background(), lb, w.sample, *req.Settings, func(pr ot.Progress) {
-			if time.Since(last) > 100*time.Millisecond {
-				last = time.Now()
-				post(&proto.Progress{Progress: &pr})
-			}
-		})
-		lb.Do(&ot.Op{Kind: ot.OpRelease})
-		if err != nil {
-			return err
-		}
-		resp.Solution = sol
-		return nil
-	case proto.KindWarm:
-		// The browser first runs WebAssembly from a quick baseline
-		// compilation and optimises the functions that turn out hot: the
-		// first run of the page took twice as long as the next (d = 19,
-		// N = 2000). A small demo scored at the authors' setting (exact
-		// plan, sparse kernel) and at cost-norm max (dense kernel) runs
-		// every hot loop once, while the page waits for files.
-		c := otce.DemoCandidates()[0]
-		for _, norm := range []string{"none", "max"} {
-			s := otce.DefaultSettings()
-			s.N, s.K, s.CostNorm = 600, 1, norm
-			if r := otce.Score(context.Background(), c, s, 1, nil); r.Error != "" {
-				return errors.New("warm-up: " + r.Error)
-			}
-		}
-		debug.FreeOSMemory()
-		return nil
-	case proto.KindGive:
-		b, err := w.hostedBlock(req.Blocks)
-		if err != nil {
-			return err
-		}
-		rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
-		if err != nil {
-			return err
-		}
-		// One copy out of the Go memory; postMessage then moves the buffer.
-		u8 := js.Global().Get("Uint8Array").New(4 * len(rep.Costs))
-		js.CopyBytesToJS(u8, float32Bytes(rep.Costs))
-		resp.Rows = []js.Value{u8}
-		return nil
-	case proto.KindRelease:
-		w.release()
-		return nil
-	case proto.KindInspect:
-		for _, v := range req.Inspect {
-			resp.Files = append(resp.Files, inspect(blobfile.New(v, "")))
-		}
-		return nil
 	}
-	return fmt.Errorf("unknown request %q", req.Kind)
+	resp.Job = &proto.JobInfo{
+		Dim:          j.Source.Dim,
+		SourceValid:  j.Source.Valid,
+		TargetValid:  j.Target.Valid,
+		SourceImages: len(j.Source.Images),
+		TargetImages: len(j.Target.Images),
+	}
+	resp.Job.Warnings = append(append(resp.Job.Warnings, j.Source.Warnings...), j.Target.Warnings...)
+	return nil
+}
+
+// drawSample draws a repetition's pixels (Job.Sample) and keeps them.
+func (w *worker) drawSample(req *proto.Sample, resp *proto.Response, _ js.Value) error {
+	if w.job == nil {
+		return errors.New("sample asked before a job was opened")
+	}
+	w.sample, w.given = nil, nil
+	smp, err := w.job.Sample(req.Rep)
+	if err != nil {
+		return err
+	}
+	w.sample = smp
+	resp.Sample = smp
+	if req.Brief {
+		resp.Sample = smp.Brief()
+	}
+	return nil
+}
+
+// add records a repetition's solution in the summary (Summary.Add).
+func (w *worker) add(req *proto.Add, _ *proto.Response, _ js.Value) error {
+	smp := w.sample
+	if req.Sample != nil {
+		smp = req.Sample
+	}
+	if w.summary == nil || smp == nil || req.Solution == nil {
+		return errors.New("add asked without a job, a sample or a solution")
+	}
+	w.summary.Add(smp, req.Solution)
+	return nil
+}
+
+// result answers the candidate's report (Summary.Result) and forgets it.
+func (w *worker) result(req *proto.Result, resp *proto.Response, _ js.Value) error {
+	if w.summary == nil {
+		return errors.New("result asked before a job was opened")
+	}
+	if req.Err != "" {
+		w.summary.SetError(errors.New(req.Err))
+	}
+	r := w.summary.Result()
+	resp.Result = &r
+	w.job, w.summary, w.sample = nil, nil, nil
+	return nil
+}
+
+// buildBlocks builds the hosted blocks of a problem.
+func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Response, _ js.Value) error {
+	w.release()
+	p := req.Problem
+	if req.OwnSample {
+		// The sampler's own sample: a copy of its problem from the page
+		// would be the features again (20 MB at d = 256, N = 10⁴).
+		if w.sample == nil || p != nil {
+			return errors.New("blocks of the own sample asked without a sample, or with a problem")
+		}
+		p = w.sample.Problem
+	}
+	if p == nil {
+		return errors.New("blocks asked without a problem")
+	}
+	part := ot.Partition(p.N)
+	t := ot.NewTarget(p)
+	for _, i := range req.Blocks {
+		if i < 0 || i >= len(part) {
+			return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
+		}
+		w.blocks = append(w.blocks, ot.NewBlock(p, t, part[i][0], part[i][1]))
+	}
+	w.problem = p
+	w.nb = 0
+	if n := len(req.Blocks); n > 0 && req.Blocks[n-1]-req.Blocks[0] == n-1 {
+		w.first, w.nb = req.Blocks[0], len(part)
+	}
+	return nil
+}
+
+// op runs a block operation on the hosted blocks.
+func (w *worker) op(req *proto.Op, resp *proto.Response, _ js.Value) error {
+	if req.Op == nil {
+		return errors.New("op message without an operation")
+	}
+	replies, err := w.runOp(req.Op)
+	resp.Replies = replies
+	return err
+}
+
+// port keeps one end of a MessageChannel (connect).
+func (w *worker) port(req *proto.Port, _ *proto.Response, _ js.Value) error {
+	if req.Port.Type() != js.TypeObject {
+		return errors.New("port message without a port")
+	}
+	w.connect(req.Peer, req.Port)
+	return nil
+}
+
+// solve solves a small problem here, on this worker's own blocks: the same
+// partition and reduce order as on the pool, so the same bits, without a
+// round of messages per iteration.
+func (w *worker) solve(req *proto.Solve, resp *proto.Response, reply js.Value) error {
+	if w.sample == nil {
+		return errors.New("solve asked before a sample was drawn")
+	}
+	w.release()
+	lb := ot.NewLocalBlocks(w.sample.Problem, 1)
+	sol, err := otce.SolveSample(context.Background(), lb, w.sample, req.Settings, progressTo(reply))
+	lb.Do(&ot.Op{Kind: ot.OpRelease})
+	if err != nil {
+		return err
+	}
+	resp.Solution = sol
+	return nil
+}
+
+// progressTo returns a solver's progress callback that posts a Progress
+// message to reply a few times a second.
+func progressTo(reply js.Value) func(ot.Progress) {
+	var last time.Time
+	return func(pr ot.Progress) {
+		if time.Since(last) > 100*time.Millisecond {
+			last = time.Now()
+			postTo(reply, &proto.Progress{Progress: &pr})
+		}
+	}
+}
+
+// warm scores a small demo so that the browser compiles the hot code. The
+// browser first runs WebAssembly from a quick baseline compilation and
+// optimises the functions that turn out hot: the first run of the page took
+// twice as long as the next (d = 19, N = 2000). A small demo scored at the
+// authors' setting (exact plan, sparse kernel) and at cost-norm max (dense
+// kernel) runs every hot loop once, while the page waits for files.
+func (w *worker) warm(*proto.Warm, *proto.Response, js.Value) error {
+	c := otce.DemoCandidates()[0]
+	for _, norm := range []settings.CostNorm{settings.NormNone, settings.NormMax} {
+		s := otce.DefaultSettings()
+		s.N, s.K, s.CostNorm = 600, 1, norm
+		if r := otce.Score(context.Background(), c, s, 1, nil); r.Error != "" {
+			return errors.New("warm-up: " + r.Error)
+		}
+	}
+	debug.FreeOSMemory()
+	return nil
+}
+
+// give moves the cost rows of a hosted block out to the sampler.
+func (w *worker) give(req *proto.Give, resp *proto.Response, _ js.Value) error {
+	b, err := w.hostedBlock(req.Block)
+	if err != nil {
+		return err
+	}
+	rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
+	if err != nil {
+		return err
+	}
+	// One copy out of the Go memory; postMessage then moves the buffer.
+	u8 := js.Global().Get("Uint8Array").New(4 * len(rep.Costs))
+	js.CopyBytesToJS(u8, float32Bytes(rep.Costs))
+	resp.Rows = []js.Value{u8}
+	return nil
+}
+
+// releaseBlocks drops the hosted blocks.
+func (w *worker) releaseBlocks(*proto.Release, *proto.Response, js.Value) error {
+	w.release()
+	return nil
+}
+
+// inspectFiles opens the headers of files and reports them.
+func (w *worker) inspectFiles(req *proto.Inspect, resp *proto.Response, _ js.Value) error {
+	for _, v := range req.Files {
+		resp.Files = append(resp.Files, inspect(blobfile.New(v, "")))
+	}
+	return nil
 }
 
 // runOp runs op on the hosted blocks and returns their replies; those of
@@ -368,21 +437,21 @@ func (w *worker) runOp(op *ot.Op) ([]*ot.Reply, error) {
 	return replies, nil
 }
 
-// hostedBlock returns the hosted block of index blocks[0] in the current
-// problem's partition.
-func (w *worker) hostedBlock(blocks []int) (*ot.Block, error) {
-	if w.problem == nil || len(blocks) != 1 {
-		return nil, errors.New("cost rows asked without a problem or a block")
+// hostedBlock returns the hosted block of index i in the current problem's
+// partition.
+func (w *worker) hostedBlock(i int) (*ot.Block, error) {
+	if w.problem == nil {
+		return nil, errors.New("cost rows asked without a problem")
 	}
 	part := ot.Partition(w.problem.N)
-	if i := blocks[0]; i >= 0 && i < len(part) {
+	if i >= 0 && i < len(part) {
 		for _, b := range w.blocks {
 			if b.Lo == part[i][0] && b.Hi == part[i][1] {
 				return b, nil
 			}
 		}
 	}
-	return nil, fmt.Errorf("block %d is not hosted here", blocks[0])
+	return nil, fmt.Errorf("block %d is not hosted here", i)
 }
 
 // take keeps the cost rows another worker computed for block i of the
@@ -488,11 +557,10 @@ func (w *worker) release() {
 // inspect opens a file's header: its arrays' shapes, or the reader's error.
 func inspect(f *blobfile.File) proto.FileInfo {
 	fi := proto.FileInfo{Name: f.Name()}
-	name := strings.ToLower(f.Name())
-	if strings.HasSuffix(name, ".npz") || strings.HasSuffix(name, ".safetensors") {
+	if arrays.IsBundle(f.Name()) {
 		var b *arrays.Bundle
 		var err error
-		if strings.HasSuffix(name, ".npz") {
+		if arrays.Extension(f.Name()) == ".npz" {
 			b, err = arrays.OpenNPZ(f, f.Size(), f.Name())
 		} else {
 			b, err = arrays.OpenSafetensors(f, f.Size(), f.Name())

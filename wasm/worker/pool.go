@@ -13,12 +13,11 @@ import (
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
-	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
 
-// The sampler drives a solve over the pool (KindPool) itself: it runs the
+// The sampler drives a solve over the pool (Score, blockFactory) itself: it runs the
 // solver, hosts its own blocks, and sends each block operation to the other
 // workers through a MessagePort each (KindPort: the page makes a
 // MessageChannel per other worker when it starts the pool). A round of the
@@ -73,11 +72,9 @@ func (w *worker) connect(index int, port js.Value) {
 }
 
 // send posts req to the peer; wait then returns its response.
-func (p *peer) send(req *proto.Request) {
+func (p *peer) send(req proto.Request) {
 	p.next++
-	req.ID = p.next
-	obj, transfer := wire.Encode(req)
-	transfer = append(transfer, req.Transfer()...)
+	obj, transfer := proto.EncodeRequest(p.next, req)
 	p.port.Call("postMessage", obj, wire.Transfer(transfer))
 }
 
@@ -100,7 +97,7 @@ func (p *peer) wait(bench map[string]float64) (*proto.Response, error) {
 }
 
 // call sends req to the peer and waits for its response.
-func (p *peer) call(req *proto.Request, bench map[string]float64) (*proto.Response, error) {
+func (p *peer) call(req proto.Request, bench map[string]float64) (*proto.Response, error) {
 	p.send(req)
 	return p.wait(bench)
 }
@@ -123,34 +120,6 @@ type poolBlocks struct {
 // N = 10⁴, the 138 of the 36 000 rounds with 200 pending rows or more hold
 // two thirds of the bidding time.
 const splitMinRows = 200
-
-// solveOnPool handles KindPool: the blocks are built (KindBlocks, from the
-// page, to every worker); this runs the solver over them.
-func (w *worker) solveOnPool(req *proto.Request) (*ot.Solution, map[string]float64, error) {
-	nb := len(ot.Partition(w.sample.Problem.N))
-	pb := &poolBlocks{w: w, assign: req.Assign, nb: nb, exactPool: req.ExactPool, minRows: req.SplitMinRows, bench: map[string]float64{}}
-	if len(pb.assign) == 0 {
-		return nil, nil, errors.New("pool solve without an assignment of blocks")
-	}
-	count := 0
-	for i, idx := range pb.assign {
-		count += len(idx)
-		if i > 0 && len(idx) > 0 && (i >= len(w.peers) || w.peers[i] == nil) {
-			return nil, nil, fmt.Errorf("no port to worker %d", i+1)
-		}
-	}
-	if count != nb || len(pb.assign[0]) != len(w.blocks) {
-		return nil, nil, fmt.Errorf("the assignment holds %d of %d blocks, %d here for %d hosted", count, nb, len(pb.assign[0]), len(w.blocks))
-	}
-	var last time.Time
-	sol, err := otce.SolveSample(context.Background(), pb, w.sample, *req.Settings, func(pr ot.Progress) {
-		if time.Since(last) > 100*time.Millisecond {
-			last = time.Now()
-			post(&proto.Progress{Progress: &pr})
-		}
-	})
-	return sol, pb.bench, err
-}
 
 // Do implements ot.BlockSet: op goes to the other workers first, then runs
 // on the blocks here while they work.
@@ -221,7 +190,7 @@ func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, 
 	t0 := time.Now()
 	for i := 1; i < len(pb.assign); i++ {
 		for _, bi := range pb.assign[i] {
-			resp, err := pb.w.peers[i].call(&proto.Request{Kind: proto.KindGive, Blocks: []int{bi}}, pb.bench)
+			resp, err := pb.w.peers[i].call(&proto.Give{Block: bi}, pb.bench)
 			if err != nil {
 				return nil, fmt.Errorf("worker %d: %w", i+1, err)
 			}
@@ -279,7 +248,7 @@ func (pb *poolBlocks) sendAll(op *ot.Op) []int {
 	var sent []int
 	for i := 1; i < len(pb.assign); i++ {
 		if len(pb.assign[i]) > 0 {
-			pb.w.peers[i].send(&proto.Request{Kind: proto.KindOp, Op: op})
+			pb.w.peers[i].send(&proto.Op{Op: op})
 			sent = append(sent, i)
 		}
 	}

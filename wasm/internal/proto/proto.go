@@ -1,7 +1,8 @@
 //go:build js && wasm
 
 // Package proto defines the messages between the page (wasm/ui) and its web
-// workers (wasm/worker). Both sides encode them with package wire.
+// workers (wasm/worker): one Go type per kind of request, with one codec
+// (EncodeRequest, DecodeRequest) over package wire, and the Response.
 //
 // One worker, the sampler (worker 0), also opens the candidate's files and
 // draws each repetition's pixels; every worker hosts some of the fixed row
@@ -10,30 +11,43 @@
 package proto
 
 import (
+	"errors"
+	"fmt"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/settings"
+	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
 
-// Request kinds.
+// Kind names a request's type on the wire.
+type Kind string
+
+// Request kinds, one for each request type below.
 const (
-	KindJob     = "job"     // sampler: open the candidate's files (otce.Prepare)
-	KindSample  = "sample"  // sampler: draw repetition Rep (Job.Sample)
-	KindAdd     = "add"     // sampler: record the solution of Sample, or of the last sample (Summary.Add)
-	KindResult  = "result"  // sampler: the candidate's report (Summary.Result), Err recorded first
-	KindBlocks  = "blocks"  // every worker: build blocks Blocks of Problem
-	KindOp      = "op"      // every worker: run Op on its blocks
-	KindRelease = "release" // every worker: drop its blocks and free their memory
-	KindInspect = "inspect" // any worker: open the headers of Files, report shapes or errors
-	KindSolve   = "solve"   // sampler: solve the last sample in this worker alone (small problems)
-	KindWarm    = "warm"    // any worker: score the built-in demo once, so that the browser compiles the hot code before a run
-	KindGive    = "give"    // a worker other than the sampler, from the sampler: the cost rows of its hosted block Blocks[0] (after OpCost), moved out in Rows
-	KindPort    = "port"    // every worker but the sampler: answer the requests that come on Ports[0]; the sampler: Ports[0] leads to worker Peer
-	KindPool    = "pool"    // sampler: solve the last sample over the pool's blocks (Assign), driving the other workers through their ports
+	KindJob     Kind = "job"     // Job
+	KindSample  Kind = "sample"  // Sample
+	KindAdd     Kind = "add"     // Add
+	KindResult  Kind = "result"  // Result
+	KindBlocks  Kind = "blocks"  // Blocks
+	KindOp      Kind = "op"      // Op
+	KindRelease Kind = "release" // Release
+	KindInspect Kind = "inspect" // Inspect
+	KindSolve   Kind = "solve"   // Solve
+	KindWarm    Kind = "warm"    // Warm
+	KindGive    Kind = "give"    // Give
+	KindPort    Kind = "port"    // Port
+	KindScore   Kind = "score"   // Score
 )
+
+// Request is a message to a worker: one of the types below, each a kind of
+// its own. EncodeRequest and DecodeRequest are their one codec.
+type Request interface {
+	Kind() Kind
+}
 
 // Files are the JS File or Blob objects of one candidate.
 type Files struct {
@@ -45,55 +59,176 @@ type Files struct {
 	Accuracy       *float64
 }
 
-// Request is a message from the page to a worker.
-type Request struct {
-	ID       int
-	Kind     string
-	Settings *report.Settings
+// Job asks the sampler to open a candidate's files (otce.Prepare) with the
+// settings; the response's Job describes them.
+type Job struct {
+	Settings settings.Settings
 	Files    *Files
-	Rep      int
-	Problem  *ot.Problem
-	Blocks   []int
-	Op       *ot.Op
-	Solution *ot.Solution
-	Err      string
-	Inspect  []js.Value
-	// Brief asks KindSample to answer without the sampled features (the
-	// page does not need them when a worker solves the sample alone).
+}
+
+// Sample asks the sampler to draw repetition Rep (Job.Sample). Brief asks
+// for the answer without the sampled features (the page does not need them
+// when a worker solves the sample alone).
+type Sample struct {
+	Rep   int
 	Brief bool
-	// Sample is, for KindAdd, the sample Solution solves when another
-	// worker drew it (its features may be left out).
-	Sample *otce.Sample
-	// Ports holds, for KindPort, one end of a MessageChannel between the
-	// sampler and worker Peer (transferred).
-	Ports []js.Value
-	Peer  int
-	// Assign lists, for KindPool, the blocks each worker hosts (worker 0
-	// is the sampler); ExactPool asks for the exact plan over the pool's
-	// blocks rather than in the sampler alone (when the cost does not fit
-	// in it).
-	Assign    [][]int
-	ExactPool bool
-	// SplitMinRows is, for KindPool, the fewest pending rows of the other
-	// workers' blocks for which a bidding round of the sampler's exact
-	// plan also runs there (ot.SplitBlocks; 0: the worker's default).
-	SplitMinRows int
-	// OwnSample asks KindBlocks for blocks of the problem of the sample
-	// this worker drew (the sampler's), instead of a copy in Problem.
+}
+
+// Add asks the sampler to record Solution (Summary.Add) as the solution of
+// Sample, or of its own last sample when Sample is nil (Sample is the one
+// another worker drew; its features may be left out).
+type Add struct {
+	Solution *ot.Solution
+	Sample   *otce.Sample
+}
+
+// Result asks the sampler for the candidate's report (Summary.Result), with
+// Err recorded first when not empty.
+type Result struct {
+	Err string
+}
+
+// Blocks asks a worker to build blocks Blocks (indices in ot.Partition) of
+// Problem, or of the problem of the sample it drew itself (OwnSample: the
+// sampler's; a copy of it from the page would be the features again).
+type Blocks struct {
+	Problem   *ot.Problem
+	Blocks    []int
 	OwnSample bool
 }
 
-// Transfer returns r's Ports, which postMessage moves to the receiver.
-func (r *Request) Transfer() []any {
-	var out []any
-	for _, p := range r.Ports {
-		out = append(out, p)
-	}
-	return out
+// Op asks a worker to run Op on its blocks.
+type Op struct {
+	Op *ot.Op
 }
 
-// Job describes an opened candidate.
-type Job struct {
+// Release asks a worker to drop its blocks and free their memory.
+type Release struct{}
+
+// Inspect asks any worker to open the headers of Files and report their
+// shapes or errors.
+type Inspect struct {
+	Files []js.Value
+}
+
+// Solve asks the sampler to solve its last sample alone, with the settings
+// (small problems).
+type Solve struct {
+	Settings settings.Settings
+}
+
+// Warm asks any worker to score the built-in demo once, so that the browser
+// compiles the hot code before a run.
+type Warm struct{}
+
+// Give asks a worker other than the sampler, from the sampler, for the cost
+// rows of its hosted block Block (after OpCost), moved out in the
+// response's Rows.
+type Give struct {
+	Block int
+}
+
+// Port gives a worker one end of a MessageChannel (transferred): a worker
+// other than the sampler answers the requests that come on it; the sampler
+// (Peer > 0) reaches worker Peer through it.
+type Port struct {
+	Port js.Value
+	Peer int
+}
+
+// Score asks the sampler to score a candidate end to end with the CLI's
+// loop (otce.ScoreWith): it opens the files, checks the memory, and for
+// each repetition draws the pixels and solves them alone or over the pool's
+// blocks (through its ports to the other workers), posting Progress with
+// the phases and iterations, and answers the report (Response.Result) and
+// the benchmark's phases (Response.Bench). Workers is the pool's size;
+// LocalMax the largest N·M solved alone (schedule.Local); ExactOnPool,
+// when set, overrides schedule.ExactOnPool, and SplitMinRows is the
+// fewest pending rows of the other workers' blocks for which a bidding
+// round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
+// worker's default). Tests set these.
+type Score struct {
+	Settings     settings.Settings
+	Files        *Files
+	Workers      int
+	LocalMax     int64
+	ExactOnPool  *bool
+	SplitMinRows int
+}
+
+// Kind implements Request.
+func (*Score) Kind() Kind   { return KindScore }
+func (*Job) Kind() Kind     { return KindJob }
+func (*Sample) Kind() Kind  { return KindSample }
+func (*Add) Kind() Kind     { return KindAdd }
+func (*Result) Kind() Kind  { return KindResult }
+func (*Blocks) Kind() Kind  { return KindBlocks }
+func (*Op) Kind() Kind      { return KindOp }
+func (*Release) Kind() Kind { return KindRelease }
+func (*Inspect) Kind() Kind { return KindInspect }
+func (*Solve) Kind() Kind   { return KindSolve }
+func (*Warm) Kind() Kind    { return KindWarm }
+func (*Give) Kind() Kind    { return KindGive }
+func (*Port) Kind() Kind    { return KindPort }
+
+// requests makes an empty request of each kind, for DecodeRequest.
+var requests = map[Kind]func() Request{
+	KindJob:     func() Request { return new(Job) },
+	KindSample:  func() Request { return new(Sample) },
+	KindAdd:     func() Request { return new(Add) },
+	KindResult:  func() Request { return new(Result) },
+	KindBlocks:  func() Request { return new(Blocks) },
+	KindOp:      func() Request { return new(Op) },
+	KindRelease: func() Request { return new(Release) },
+	KindInspect: func() Request { return new(Inspect) },
+	KindSolve:   func() Request { return new(Solve) },
+	KindWarm:    func() Request { return new(Warm) },
+	KindGive:    func() Request { return new(Give) },
+	KindPort:    func() Request { return new(Port) },
+	KindScore:   func() Request { return new(Score) },
+}
+
+// The envelope's properties, set on the encoded request.
+const (
+	idKey   = "$id"
+	kindKey = "$kind"
+)
+
+// EncodeRequest returns request r, numbered id, as the JS value to post and
+// the objects to transfer with it (ArrayBuffers, and a Port's port).
+func EncodeRequest(id int, r Request) (js.Value, []any) {
+	obj, transfer := wire.Encode(r)
+	obj.Set(idKey, id)
+	obj.Set(kindKey, string(r.Kind()))
+	if p, ok := r.(*Port); ok {
+		transfer = append(transfer, p.Port)
+	}
+	return obj, transfer
+}
+
+// DecodeRequest is the inverse of EncodeRequest: the request's number and
+// the request, of the type its kind names.
+func DecodeRequest(v js.Value) (int, Request, error) {
+	if v.Type() != js.TypeObject {
+		return 0, nil, errors.New("a request that is not an object")
+	}
+	id, kind := v.Get(idKey), v.Get(kindKey)
+	if id.Type() != js.TypeNumber || kind.Type() != js.TypeString {
+		return 0, nil, errors.New("a request without a number or a kind")
+	}
+	mk, ok := requests[Kind(kind.String())]
+	if !ok {
+		return id.Int(), nil, fmt.Errorf("unknown request %q", kind.String())
+	}
+	r := mk()
+	if err := wire.Decode(v, r); err != nil {
+		return id.Int(), nil, err
+	}
+	return id.Int(), r, nil
+}
+
+// JobInfo describes an opened candidate (the answer to Job).
+type JobInfo struct {
 	Dim                      int
 	SourceValid, TargetValid int64
 	SourceImages             int
@@ -112,15 +247,15 @@ type FileInfo struct {
 type Response struct {
 	ID      int
 	Err     string
-	Job     *Job
+	Job     *JobInfo
 	Sample  *otce.Sample
 	Replies []*ot.Reply
 	Result  *report.Candidate
 	Files   []FileInfo
 	Plan    *emd.Plan
-	// Solution answers KindSolve and KindPool.
+	// Solution answers Solve.
 	Solution *ot.Solution
-	// Bench holds, for KindPool, the seconds of the benchmark's phases
+	// Bench holds, for Score, the seconds of the benchmark's phases
 	// that the sampler measured (give, busy:<op>, msg:post, msg:decode).
 	Bench map[string]float64
 	// Busy is the seconds the worker spent on the request, from its
@@ -143,10 +278,14 @@ func buffers(rows []js.Value) []any {
 	return out
 }
 
-// Progress is posted by a worker while it solves a sample alone (KindSolve),
+// Progress is posted by a worker while it solves (Solve, Pool, Score),
 // a few times a second, before the response.
 type Progress struct {
 	Progress *ot.Progress
+	// Phase and Rep are, for a Score request, otce.Progress's: the phase of
+	// repetition Rep (0-based); Progress is set in PhaseIterations only.
+	Phase string
+	Rep   int
 }
 
 // Ready is the first message a worker posts, once its handler is installed.

@@ -1,0 +1,195 @@
+// Package schedule decides how the browser's web workers share a run: which
+// row blocks each worker hosts (Assign), whether a problem is solved by one
+// worker alone or over the pool (Local), how many candidates run side by
+// side and on which workers (Teams), which repetitions each worker of a
+// team draws and solves (Reps), and whether a problem fits in the workers'
+// memory at all (CheckMemory).
+//
+// None of it changes a score: the blocks (ot.Partition) decide the
+// arithmetic, whichever worker hosts them. It is here, in pure Go with unit
+// tests, rather than in the page, which only applies it.
+package schedule
+
+import (
+	"fmt"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+// WorkerBudget is the memory one worker may plan to use. A Go wasm instance
+// has a 32-bit heap that ends near 4 GB, and dies for good when it runs out;
+// the garbage collector and the message buffers need room beyond the live
+// data, so plan for half of it.
+const WorkerBudget = 2 << 30
+
+// LocalSolveMax is the largest problem (N·M kernel entries: 16 MB of
+// float32) that one worker solves alone instead of the pool: below it, a
+// round of messages per iteration costs more than the iteration.
+const LocalSolveMax = 4 << 20
+
+// MaxWorkers is the most workers a page starts.
+const MaxWorkers = 8
+
+// Size returns the problem's size for a candidate: N pixels per domain, or
+// all the valid pixels of a domain that has fewer (the sampler then uses
+// them all, as the CLI does). The memory check must use these, not N.
+func Size(n int, sourceValid, targetValid int64) (ns, nt int) {
+	ns, nt = n, n
+	if int64(ns) > sourceValid {
+		ns = int(max(sourceValid, 0))
+	}
+	if int64(nt) > targetValid {
+		nt = int(max(targetValid, 0))
+	}
+	return ns, nt
+}
+
+// Local reports whether an n×m problem is solved by one worker alone
+// (limit: LocalSolveMax, or a test's value; 0 sends every problem to the
+// pool).
+func Local(n, m int, limit int64) bool { return int64(n)*int64(m) <= limit }
+
+// Assign gives each of workers a contiguous run of the blocks fixed blocks
+// (ot.Partition), in order. With several workers the sampler (worker 0)
+// takes one block more than an even share: it runs the solver over the
+// pool, and the other workers' part of each operation comes with a message
+// each way (at N = 10⁴, about 0.5 ms of an iteration's 5), so an even split
+// left it waiting for them.
+func Assign(blocks, workers int) [][]int {
+	out := make([][]int, workers)
+	first := blocks / workers
+	if workers > 1 && blocks > workers {
+		first++
+	}
+	for b := 0; b < first; b++ {
+		out[0] = append(out[0], b)
+	}
+	for w := 1; w < workers; w++ {
+		rest := blocks - first
+		for b := first + (w-1)*rest/(workers-1); b < first+w*rest/(workers-1); b++ {
+			out[w] = append(out[w], b)
+		}
+	}
+	return out
+}
+
+// Teams plans a run of candidates on workers: how many candidates run at
+// once and the workers of each, the team's sampler first. Small problems
+// (Local at N×N) run side by side, one candidate a team (team i: the
+// workers w with w mod len(teams) = i), each repetition solved by one worker
+// alone; large ones one at a time over the whole pool.
+func Teams(n, candidates, workers int, limit int64) [][]int {
+	conc := 1
+	if Local(n, n, limit) {
+		conc = max(1, min(workers, candidates))
+	}
+	teams := make([][]int, conc)
+	for w := 0; w < workers; w++ {
+		teams[w%conc] = append(teams[w%conc], w)
+	}
+	return teams
+}
+
+// SideBySide reports whether a candidate's k repetitions of an n×m problem
+// are shared out over its team of size team (Reps) rather than run one
+// after the other by the sampler.
+func SideBySide(team, k, n, m int, limit int64) bool {
+	return team > 1 && k > 1 && Local(n, m, limit)
+}
+
+// Reps returns the repetitions that member i of a team of size team draws
+// and solves when the k repetitions run side by side: i, i+team, … A
+// repetition's pixels are a function of the seed and its index only, so the
+// report is the same bit for bit as from one worker.
+func Reps(i, team, k int) []int {
+	var out []int
+	for rep := i; rep < k; rep += team {
+		out = append(out, rep)
+	}
+	return out
+}
+
+// WorkerBytes estimates the largest memory a worker needs to host its share
+// of the blocks of an n×m problem of dimension d: its rows of the float32
+// kernel and their vectors (ot.MemoryBytes), its copy of the sampled
+// features, and for the sampler the sample it keeps and, when the exact
+// plan is solved there (exactOnPool false), the cost rows of the other
+// workers.
+func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
+	part := ot.Partition(n)
+	if workers > len(part) {
+		workers = len(part)
+	}
+	var most int64
+	for w, idx := range Assign(len(part), workers) {
+		rows := 0
+		for _, b := range idx {
+			rows += part[b][1] - part[b][0]
+		}
+		est := ot.MemoryBytes(rows, m, d)
+		if w == 0 && !exactOnPool {
+			// For the exact plan (--solver emd, or the warm start at a
+			// small ε) the sampler also builds the cost rows the other
+			// workers host, with its own copy of the target features, and
+			// the exact solver's arrays.
+			est += 4*int64(n-rows)*int64(m) + 8*int64(m)*int64(d) + 64*int64(n+m)
+		}
+		most = max(most, est)
+	}
+	features := 4 * int64(n+m) * int64(d)
+	return most + 2*features + 64<<20 // + the Go runtime and the module
+}
+
+// ExactOnPool reports whether the exact plan of an n×m problem (--solver
+// emd, or the warm start at a small ε) must run over the pool's row blocks
+// (ot.ExactOverBlocks) because the dense cost does not fit in the sampler
+// next to its blocks. On the pool each round of the auction is a round of
+// messages, so it is much slower than the sampler alone: it is the way to
+// solve what one worker cannot hold, not the default.
+func ExactOnPool(n, m, d, workers int) bool {
+	return WorkerBytes(n, m, d, workers, false) > WorkerBudget
+}
+
+// LargestN is the largest n ≤ limit whose n×n problem of dimension d fits
+// in the workers (the exact plan on the pool), or 0.
+func LargestN(d, workers, limit int) int {
+	lo, hi := 0, limit
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if WorkerBytes(mid, mid, d, workers, true) <= WorkerBudget {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// CheckMemory refuses an n×m problem of dimension d that would not fit in
+// the workers, with the largest N that fits. n and m are the sizes of the
+// problem solved (Size), not the N asked for.
+func CheckMemory(n, m, d, workers int) error {
+	need := WorkerBytes(n, m, d, workers, true)
+	if need <= WorkerBudget {
+		return nil
+	}
+	msg := fmt.Sprintf("N = %d needs about %s per worker with %d worker(s), more than a browser worker can safely hold (%s). ",
+		n, gb(need), workers, gb(WorkerBudget))
+	if best := LargestN(d, workers, n); best > 0 {
+		msg += fmt.Sprintf("The largest N that fits with %d worker(s) is %d", workers, best)
+	}
+	if workers < MaxWorkers {
+		if best := LargestN(d, MaxWorkers, n); best > 0 {
+			msg += fmt.Sprintf("; with %d workers, %d", MaxWorkers, best)
+		}
+	}
+	//lint:ignore ST1005 a sentence shown to the person as it is
+	return fmt.Errorf("%s.", msg)
+}
+
+func gb(b int64) string {
+	if b >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	}
+	return fmt.Sprintf("%d MB", b>>20)
+}

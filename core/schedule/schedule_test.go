@@ -1,0 +1,143 @@
+package schedule
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/otceseg/otceseg/core/ot"
+)
+
+// TestAssign checks that every block is hosted once, in contiguous runs in
+// worker order, and that the sampler takes one block more than an even
+// share when there are more blocks than workers.
+func TestAssign(t *testing.T) {
+	for blocks := 1; blocks <= 40; blocks++ {
+		for workers := 1; workers <= 8; workers++ {
+			a := Assign(blocks, workers)
+			if len(a) != workers {
+				t.Fatalf("Assign(%d, %d): %d workers", blocks, workers, len(a))
+			}
+			next := 0
+			for _, idx := range a {
+				for _, b := range idx {
+					if b != next {
+						t.Fatalf("Assign(%d, %d) = %v: not contiguous in order", blocks, workers, a)
+					}
+					next++
+				}
+			}
+			if next != blocks {
+				t.Fatalf("Assign(%d, %d) = %v: %d blocks hosted", blocks, workers, a, next)
+			}
+			if workers > 1 && blocks > workers && len(a[0]) != blocks/workers+1 {
+				t.Errorf("Assign(%d, %d): the sampler hosts %d", blocks, workers, len(a[0]))
+			}
+		}
+	}
+	if got, want := Assign(10, 3), [][]int{{0, 1, 2, 3}, {4, 5, 6}, {7, 8, 9}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Assign(10, 3) = %v, want %v", got, want)
+	}
+}
+
+func TestTeamsAndReps(t *testing.T) {
+	// Small problems: one candidate a team, workers dealt round the teams.
+	if got, want := Teams(1000, 2, 5, LocalSolveMax), [][]int{{0, 2, 4}, {1, 3}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Teams small = %v, want %v", got, want)
+	}
+	// More teams than candidates is never planned.
+	if got := Teams(1000, 1, 4, LocalSolveMax); len(got) != 1 || len(got[0]) != 4 {
+		t.Errorf("Teams one candidate = %v", got)
+	}
+	// Large problems: the whole pool, one candidate at a time.
+	if got := Teams(10000, 5, 4, LocalSolveMax); len(got) != 1 || len(got[0]) != 4 {
+		t.Errorf("Teams large = %v", got)
+	}
+	if got := Teams(1000, 5, 4, 0); len(got) != 1 {
+		t.Errorf("Teams with the local limit 0 = %v", got)
+	}
+	// Every repetition once, over the team.
+	seen := map[int]int{}
+	for i := range 3 {
+		for _, r := range Reps(i, 3, 10) {
+			seen[r]++
+			if r%3 != i {
+				t.Errorf("member %d draws repetition %d", i, r)
+			}
+		}
+	}
+	if len(seen) != 10 {
+		t.Errorf("repetitions drawn: %v", seen)
+	}
+	if !SideBySide(2, 10, 2000, 2000, LocalSolveMax) || SideBySide(1, 10, 2000, 2000, LocalSolveMax) ||
+		SideBySide(2, 1, 2000, 2000, LocalSolveMax) || SideBySide(2, 10, 10000, 10000, LocalSolveMax) {
+		t.Error("SideBySide")
+	}
+}
+
+// TestWorkerBytes checks the estimate against its parts for one worker:
+// ot.MemoryBytes of the whole problem, twice the float32 features, 64 MB,
+// and, with the exact plan in the sampler, nothing more (it hosts every
+// row already) but the target copy and the solver's arrays.
+func TestWorkerBytes(t *testing.T) {
+	n, m, d := 2000, 1500, 19
+	base := ot.MemoryBytes(n, m, d) + 2*4*int64(n+m)*int64(d) + 64<<20
+	if got := WorkerBytes(n, m, d, 1, true); got != base {
+		t.Errorf("WorkerBytes on the pool = %d, want %d", got, base)
+	}
+	if got, want := WorkerBytes(n, m, d, 1, false), base+8*int64(m)*int64(d)+64*int64(n+m); got != want {
+		t.Errorf("WorkerBytes in the sampler = %d, want %d", got, want)
+	}
+	// More workers: less each, never more.
+	prev := WorkerBytes(10000, 10000, 256, 1, true)
+	for w := 2; w <= 8; w++ {
+		b := WorkerBytes(10000, 10000, 256, w, true)
+		if b > prev {
+			t.Errorf("%d workers need %d, more than %d workers' %d", w, b, w-1, prev)
+		}
+		prev = b
+	}
+}
+
+func TestLargestN(t *testing.T) {
+	for _, c := range []struct{ d, workers int }{{19, 1}, {19, 4}, {256, 2}} {
+		best := LargestN(c.d, c.workers, 1<<20)
+		if best <= 0 || best >= 1<<20 {
+			t.Fatalf("LargestN(%d, %d) = %d", c.d, c.workers, best)
+		}
+		if WorkerBytes(best, best, c.d, c.workers, true) > WorkerBudget {
+			t.Errorf("LargestN(%d, %d) = %d does not fit", c.d, c.workers, best)
+		}
+		if WorkerBytes(best+1, best+1, c.d, c.workers, true) <= WorkerBudget {
+			t.Errorf("LargestN(%d, %d) = %d, but %d fits too", c.d, c.workers, best, best+1)
+		}
+		if CheckMemory(best, best, c.d, c.workers) != nil || CheckMemory(best+1, best+1, c.d, c.workers) == nil {
+			t.Errorf("CheckMemory disagrees with LargestN(%d, %d) = %d", c.d, c.workers, best)
+		}
+	}
+}
+
+// TestCheckMemoryUsesPixelsPresent is issue 17's case: -n 100000 on a
+// candidate with 1500 valid pixels is a 1500×1200 problem, which fits; only
+// N itself would not.
+func TestCheckMemoryUsesPixelsPresent(t *testing.T) {
+	n, m := Size(100000, 1500, 1200)
+	if n != 1500 || m != 1200 {
+		t.Fatalf("Size = %d, %d", n, m)
+	}
+	if err := CheckMemory(n, m, 19, 2); err != nil {
+		t.Errorf("1500×1200 refused: %v", err)
+	}
+	err := CheckMemory(100000, 100000, 19, 2)
+	if err == nil {
+		t.Fatal("N = 10⁵ with every pixel valid was not refused")
+	}
+	for _, want := range []string{"N = 100000 needs about", "The largest N that fits with 2 worker(s) is", "; with 8 workers, "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	if n, m := Size(500, 1500, 1200); n != 500 || m != 500 {
+		t.Errorf("Size(500, …) = %d, %d", n, m)
+	}
+}

@@ -1,0 +1,84 @@
+//go:build js && wasm
+
+package proto
+
+import (
+	"reflect"
+	"syscall/js"
+	"testing"
+
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/settings"
+)
+
+// TestRequestRoundTrip sends one request of each kind through the codec and
+// checks that the same type and content come back, with the number.
+func TestRequestRoundTrip(t *testing.T) {
+	s := settings.Default()
+	s.Solver, s.N = settings.SolverEMD, 300
+	acc := 0.5
+	blob := js.Global().Get("Object").New()
+	blob.Set("name", "a.npy")
+	reqs := []Request{
+		&Job{Settings: s, Files: &Files{Name: "m", SourceFeatures: []js.Value{blob}, Accuracy: &acc}},
+		&Sample{Rep: 3, Brief: true},
+		&Add{Solution: &ot.Solution{CE: 0.25, Iterations: 7, StopRule: ot.StopMarginal}},
+		&Result{Err: "cancelled"},
+		&Blocks{Problem: &ot.Problem{N: 2, M: 1, D: 1, Xs: []float32{1, 2}, Ys: []int32{0, 0}, Xt: []float32{3}, Yt: []int32{0}, La: 1, Lb: 1}, Blocks: []int{0}},
+		&Blocks{OwnSample: true, Blocks: []int{1, 2}},
+		&Op{Op: &ot.Op{Kind: ot.OpIterate, V: []float64{1, 2}}},
+		&Release{},
+		&Inspect{Files: []js.Value{blob}},
+		&Solve{Settings: s},
+		&Warm{},
+		&Give{Block: 4},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
+	}
+	seen := map[Kind]bool{}
+	for i, r := range reqs {
+		seen[r.Kind()] = true
+		v, _ := EncodeRequest(i+1, r)
+		id, back, err := DecodeRequest(v)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Kind(), err)
+		}
+		if id != i+1 || back.Kind() != r.Kind() {
+			t.Errorf("%s: back as %s number %d", r.Kind(), back.Kind(), id)
+		}
+		switch r := r.(type) {
+		case *Job:
+			b := back.(*Job)
+			if b.Settings != r.Settings || b.Files.Name != "m" || *b.Files.Accuracy != acc || !b.Files.SourceFeatures[0].Equal(blob) {
+				t.Errorf("job: %+v", b)
+			}
+		case *Inspect:
+			if b := back.(*Inspect); len(b.Files) != 1 || !b.Files[0].Equal(blob) {
+				t.Errorf("inspect: %+v", b)
+			}
+		default:
+			if !reflect.DeepEqual(back, r) {
+				t.Errorf("%s: %+v, want %+v", r.Kind(), back, r)
+			}
+		}
+	}
+	// A port travels as itself, in the transfer list.
+	ch := js.Global().Get("MessageChannel").New()
+	v, transfer := EncodeRequest(1, &Port{Peer: 2, Port: ch.Get("port1")})
+	if len(transfer) != 1 || !transfer[0].(js.Value).Equal(ch.Get("port1")) {
+		t.Errorf("a port request transfers %v", transfer)
+	}
+	if _, back, err := DecodeRequest(v); err != nil || back.(*Port).Peer != 2 || !back.(*Port).Port.Equal(ch.Get("port1")) {
+		t.Errorf("port: %+v, %v", back, err)
+	}
+	ch.Get("port1").Call("close")
+	seen[KindPort] = true
+	if len(seen) != len(requests) {
+		t.Errorf("the test sends %d kinds of %d", len(seen), len(requests))
+	}
+	if _, _, err := DecodeRequest(js.ValueOf(map[string]any{"$id": 1, "$kind": "nope"})); err == nil {
+		t.Error("an unknown kind was decoded")
+	}
+	if _, _, err := DecodeRequest(js.ValueOf("x")); err == nil {
+		t.Error("a string was decoded as a request")
+	}
+}

@@ -1,0 +1,250 @@
+package simd
+
+// The assembler: the WebAssembly binary encoding (sections, LEB128), and fn,
+// a function body written one instruction at a time, with the few idioms
+// the kernels share. The kernels themselves are in module.go, the list of
+// them in kernels.go.
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Value types.
+const (
+	i32  = 0x7f
+	i64  = 0x7e
+	f64  = 0x7c
+	f32  = 0x7d
+	v128 = 0x7b
+)
+
+func functype(params, results []byte) []byte {
+	b := []byte{0x60, byte(len(params))}
+	b = append(b, params...)
+	b = append(b, byte(len(results)))
+	return append(b, results...)
+}
+
+func section(m []byte, id byte, content []byte) []byte {
+	m = append(m, id)
+	m = uleb(m, uint32(len(content)))
+	return append(m, content...)
+}
+
+func appendName(b []byte, s string) []byte {
+	b = uleb(b, uint32(len(s)))
+	return append(b, s...)
+}
+
+func uleb(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v != 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
+	}
+}
+
+func sleb(b []byte, v int64) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
+
+// fn assembles one function body.
+type fn struct {
+	locals []byte // types of the locals after the parameters, one entry each
+	nparam int
+	b      []byte
+}
+
+// local declares a local of type t and returns its index.
+func (f *fn) local(t byte) uint32 {
+	f.locals = append(f.locals, t)
+	return uint32(f.nparam + len(f.locals) - 1)
+}
+
+func (f *fn) body() []byte {
+	// Locals as runs of equal types.
+	var groups [][2]int
+	for _, t := range f.locals {
+		if n := len(groups); n > 0 && groups[n-1][1] == int(t) {
+			groups[n-1][0]++
+		} else {
+			groups = append(groups, [2]int{1, int(t)})
+		}
+	}
+	out := uleb(nil, uint32(len(groups)))
+	for _, g := range groups {
+		out = uleb(out, uint32(g[0]))
+		out = append(out, byte(g[1]))
+	}
+	out = append(out, f.b...)
+	return append(out, 0x0b)
+}
+
+func (f *fn) op(b ...byte)      { f.b = append(f.b, b...) }
+func (f *fn) get(i uint32)      { f.op(0x20); f.b = uleb(f.b, i) }
+func (f *fn) set(i uint32)      { f.op(0x21); f.b = uleb(f.b, i) }
+func (f *fn) tee(i uint32)      { f.op(0x22); f.b = uleb(f.b, i) }
+func (f *fn) i32c(v int32)      { f.op(0x41); f.b = sleb(f.b, int64(v)) }
+func (f *fn) call(i uint32)     { f.op(0x10); f.b = uleb(f.b, i) }
+func (f *fn) br(depth uint32)   { f.op(0x0c); f.b = uleb(f.b, depth) }
+func (f *fn) brIf(depth uint32) { f.op(0x0d); f.b = uleb(f.b, depth) }
+func (f *fn) block()            { f.op(0x02, 0x40) }
+func (f *fn) loop()             { f.op(0x03, 0x40) }
+func (f *fn) end()              { f.op(0x0b) }
+func (f *fn) memarg(align, off uint32) {
+	f.b = uleb(f.b, align)
+	f.b = uleb(f.b, off)
+}
+
+func (f *fn) f64c(v float64) {
+	f.op(0x44)
+	f.b = binary.LittleEndian.AppendUint64(f.b, math.Float64bits(v))
+}
+
+// Scalar opcodes.
+const (
+	opI32Add     = 0x6a
+	opI32Sub     = 0x6b
+	opI32Mul     = 0x6c
+	opI32And     = 0x71
+	opI32Shl     = 0x74
+	opI32GeU     = 0x4f
+	opI32GeS     = 0x4e
+	opI32Load    = 0x28
+	opI32WrapI64 = 0xa7
+	opF64Add     = 0xa0
+	opF64Ne      = 0x62
+	opF64Lt      = 0x63
+	opF64Gt      = 0x64
+	opF64Le      = 0x65
+	opF64Sub     = 0xa1
+	opF32Lt      = 0x5d
+	opF32Gt      = 0x5e
+	opF32Ne      = 0x5c
+	opF32Store   = 0x38
+	opI32Or      = 0x72
+	opSelect     = 0x1b
+	opI32ShrU    = 0x76
+	opI32Eq      = 0x46
+	opI32Store   = 0x36
+	opF64Mul     = 0xa2
+	opF64Promote = 0xbb
+	opF32Load    = 0x2a
+	opF64Load    = 0x2b
+	opI64Load    = 0x29
+	opF64Store   = 0x39
+	opI64Store   = 0x37
+)
+
+// SIMD opcodes (after the 0xfd prefix).
+const (
+	simdV128Load     = 0x00
+	simdV128Const    = 0x0c
+	simdV128Store    = 0x0b
+	simdShuffle      = 0x0d
+	simdLoad64Splat  = 0x0a
+	simdF64x2Splat   = 0x14
+	simdF64x2Extract = 0x21
+	simdF64x2Lt      = 0x49
+	simdV128AndNot   = 0x4f
+	simdLoad64Lane   = 0x57
+	simdStore64Lane  = 0x5b
+	simdLoad64Zero   = 0x5d
+	simdF32x4Demote  = 0x5e
+	simdF64x2Promote = 0x5f
+	simdLoad32Zero   = 0x5c
+	simdStore32Lane  = 0x5a
+	simdBitselect    = 0x52
+	simdV128Or       = 0x50
+	simdI64x2Splat   = 0x12
+	simdI64x2Extend  = 0xc7 // i64x2.extend_low_i32x4_s
+	simdI64x2Shl     = 0xcb
+	simdI64x2Add     = 0xce
+	simdI64x2Sub     = 0xd1
+	simdI64x2Extract = 0x1d
+	simdAnyTrue      = 0x53 // v128.any_true
+	simdF32x4Splat   = 0x13
+	simdF32x4Extract = 0x1f
+	simdF32x4Ne      = 0x42
+	simdF32x4Pmin    = 0xea
+	simdF32x4Pmax    = 0xeb
+	simdF64x2Pmax    = 0xf7
+	simdI32x4Splat   = 0x11
+	simdI32x4Extract = 0x1b
+	simdI32x4Eq      = 0x37
+	simdI32x4ShrU    = 0xad
+	simdF64x2Eq      = 0x47
+	simdTruncSatZero = 0xfc // i32x4.trunc_sat_f64x2_s_zero
+	simdConvertLow   = 0xfe // f64x2.convert_low_i32x4_s
+	simdF64x2Div     = 0xf3
+	simdF64x2Add     = 0xf0
+	simdF64x2Sub     = 0xf1
+	simdF64x2Mul     = 0xf2
+	simdV128And      = 0x4e
+	simdI32x4Sub     = 0xb1
+	simdI64x2AllTrue = 0xc3
+)
+
+func (f *fn) simd(op uint32) { f.op(0xfd); f.b = uleb(f.b, op) }
+
+// load/store helpers: address on the stack.
+func (f *fn) scalar(op byte, align, off uint32) { f.op(op); f.memarg(align, off) }
+func (f *fn) vload(off uint32)                  { f.simd(simdV128Load); f.memarg(3, off) }
+func (f *fn) vstore(off uint32)                 { f.simd(simdV128Store); f.memarg(3, off) }
+func (f *fn) zero128() {
+	f.simd(simdV128Const)
+	f.op(make([]byte, 16)...)
+}
+
+// bump adds by to the i32 local p.
+func (f *fn) bump(p uint32, by int32) {
+	f.get(p)
+	f.i32c(by)
+	f.op(opI32Add)
+	f.set(p)
+}
+
+// exitIfGeU leaves the loop (the block around it) when a ≥ b, unsigned.
+func (f *fn) exitIfGeU(a, b uint32) {
+	f.get(a)
+	f.get(b)
+	f.op(opI32GeU)
+	f.brIf(1)
+}
+
+// accumulate adds a·float64(x) to the float64 at the address in local at,
+// for the f64 local a and the float32 at the address in local x (axpy32's
+// tail and scattersparse's entries).
+func (f *fn) accumulate(at, a, x uint32) {
+	f.get(at)
+	f.get(at)
+	f.scalar(opF64Load, 3, 0)
+	f.get(a)
+	f.get(x)
+	f.scalar(opF32Load, 2, 0)
+	f.op(opF64Promote)
+	f.op(opF64Mul)
+	f.op(opF64Add)
+	f.scalar(opF64Store, 3, 0)
+}
+
+// addr pushes base + off (i32 locals/constant).
+func (f *fn) addLocals(a, b uint32) { f.get(a); f.get(b); f.op(opI32Add) }
+
+// f32c pushes a float32 constant.
+func (f *fn) f32c(v float32) {
+	f.op(0x43)
+	f.b = binary.LittleEndian.AppendUint32(f.b, math.Float32bits(v))
+}

@@ -1,0 +1,117 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/schedule"
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+)
+
+// score runs a candidate end to end with the CLI's loop, otce.ScoreWith:
+// the blocks of each repetition are this worker's alone for a small problem
+// (schedule.Local) and otherwise spread over the pool (blockFactory). The
+// report, errors included, is the response's Result; the phases' seconds
+// its Bench.
+func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) error {
+	if req.Files == nil || req.Workers < 1 {
+		return errors.New("score asked without files or workers")
+	}
+	w.job, w.summary, w.sample = nil, nil, nil
+	bench := map[string]float64{}
+	// The page's phase names for the benchmark (wasm/ui/bench.go).
+	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseIterations: "solve"}
+	last, since := "", time.Now()
+	var lastIter time.Time
+	progress := func(pr otce.Progress) {
+		if pr.Phase == otce.PhaseIterations && pr.Phase == last {
+			// The iterations a few times a second.
+			if time.Since(lastIter) < 100*time.Millisecond {
+				return
+			}
+			lastIter = time.Now()
+		} else {
+			if n := names[last]; n != "" {
+				bench[n] += time.Since(since).Seconds()
+			}
+			last, since = pr.Phase, time.Now()
+		}
+		op := pr.Progress
+		postTo(reply, &proto.Progress{Progress: &op, Phase: pr.Phase, Rep: pr.Rep})
+	}
+	opt := otce.Options{
+		Check: func(j *otce.Job) error {
+			n, m := schedule.Size(req.Settings.N, j.Source.Valid, j.Target.Valid)
+			return schedule.CheckMemory(n, m, j.Source.Dim, req.Workers)
+		},
+		Blocks:   w.blockFactory(req, bench),
+		Progress: progress,
+	}
+	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
+	progress(otce.Progress{}) // the last phase's seconds
+	w.release()
+	w.sample = nil
+	resp.Result, resp.Bench = &r, bench
+	return nil
+}
+
+// blockFactory returns the otce.Options.Blocks of a Score request: a small
+// problem on this worker's own blocks (the same partition and reduce order
+// as on the pool, so the same bits, without a round of messages per
+// iteration); a large one over the pool, each worker hosting the blocks
+// schedule.Assign gives it, built from a copy of the sample sent through
+// its port, with this worker running the solver (poolBlocks).
+func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*otce.Sample) (ot.BlockSet, func(), error) {
+	return func(smp *otce.Sample) (ot.BlockSet, func(), error) {
+		defer func(t0 time.Time) { bench["blocks"] += time.Since(t0).Seconds() }(time.Now())
+		w.release()
+		w.sample = smp // the exact plan and the own blocks read it
+		p := smp.Problem
+		if schedule.Local(p.N, p.M, req.LocalMax) {
+			lb := ot.NewLocalBlocks(p, 1)
+			return lb, func() { lb.Do(&ot.Op{Kind: ot.OpRelease}) }, nil
+		}
+		nb := len(ot.Partition(p.N))
+		asg := schedule.Assign(nb, req.Workers)
+		var sent []int
+		for i := 1; i < len(asg); i++ {
+			if len(asg[i]) == 0 {
+				continue
+			}
+			if i >= len(w.peers) || w.peers[i] == nil {
+				return nil, nil, fmt.Errorf("no port to worker %d", i+1)
+			}
+			w.peers[i].send(&proto.Blocks{Problem: p, Blocks: asg[i]})
+			sent = append(sent, i)
+		}
+		err := w.buildBlocks(&proto.Blocks{OwnSample: true, Blocks: asg[0]}, nil, js.Undefined())
+		for _, i := range sent {
+			if _, perr := w.peers[i].wait(bench); perr != nil && err == nil {
+				err = fmt.Errorf("worker %d: %w", i+1, perr)
+			}
+		}
+		free := func() {
+			for _, i := range sent {
+				w.peers[i].call(&proto.Release{}, bench)
+			}
+			w.release()
+		}
+		if err != nil {
+			free()
+			return nil, nil, err
+		}
+		exact := schedule.ExactOnPool(p.N, p.M, p.D, req.Workers)
+		if req.ExactOnPool != nil {
+			exact = *req.ExactOnPool
+		}
+		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact}
+		return pb, free, nil
+	}
+}
