@@ -1,8 +1,3 @@
-//go:build unix
-
-// The hostile inputs of issue 18 (symbolic links and named pipes among them:
-// Unix only).
-
 package main
 
 import (
