@@ -576,26 +576,47 @@ type Options struct {
 	// Workers goroutines, freed with ot.OpRelease. The blocks change where
 	// the work runs, never the score (ot.Partition fixes the arithmetic).
 	Blocks func(*Sample) (ot.BlockSet, func(), error)
+	// Potentials asks the solver for the coupling's potentials
+	// (ot.Solution.Potentials), which a transferability map needs (package
+	// maps); the scores are the same bits either way.
+	Potentials bool
+	// OnSolution, when set, sees each repetition's sample and solution
+	// (the reused one too, when every repetition draws all pixels) before
+	// its blocks are freed; an error fails the candidate.
+	OnSolution func(*Sample, *ot.Solution) error
 }
 
 // ScoreWith is Score with options: the one loop over a candidate's
-// repetitions, run by the CLI (goroutine blocks) and by the browser's
-// sampler worker (blocks in the web workers, Options.Blocks) alike.
+// repetitions, run by the CLI (goroutine blocks), by the browser's sampler
+// worker (blocks in the web workers, Options.Blocks) and by the
+// transferability maps (Options.Potentials, Options.OnSolution) alike.
 func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options) report.Candidate {
+	if opt.Progress != nil {
+		opt.Progress(Progress{Candidate: c.Name, Rep: 0, K: s.K, Phase: PhaseReading})
+	}
+	j, err := Prepare(c, s)
+	if err != nil {
+		sm := NewSummary(c, j, s)
+		sm.SetError(err)
+		return sm.Result()
+	}
+	return j.ScoreWith(ctx, opt)
+}
+
+// ScoreWith is the package's ScoreWith for a job whose files are open.
+func (j *Job) ScoreWith(ctx context.Context, opt Options) report.Candidate {
+	c, s := j.Candidate, j.Settings
 	phase := func(rep int, ph string) {
 		if opt.Progress != nil {
 			opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: ph})
 		}
 	}
-	phase(0, PhaseReading)
-	j, err := Prepare(c, s)
 	sm := NewSummary(c, j, s)
-	if err == nil && opt.Check != nil {
-		err = opt.Check(j)
-	}
-	if err != nil {
-		sm.SetError(err)
-		return sm.Result()
+	if opt.Check != nil {
+		if err := opt.Check(j); err != nil {
+			sm.SetError(err)
+			return sm.Result()
+		}
 	}
 	for rep := 0; rep < s.K; rep++ {
 		phase(rep, PhaseSampling)
@@ -609,6 +630,12 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 		}
 		if rep > 0 && smp.AllPixels && sm.last != nil {
 			// Same pixels, same problem: the solve would repeat itself.
+			if opt.OnSolution != nil {
+				if err := opt.OnSolution(smp, sm.last); err != nil {
+					sm.SetError(err)
+					return sm.Result()
+				}
+			}
 			sm.Add(smp, sm.last)
 			phase(rep, PhaseDone)
 			continue
@@ -626,11 +653,16 @@ func ScoreWith(ctx context.Context, c Candidate, s report.Settings, opt Options)
 			sm.SetError(err)
 			return sm.Result()
 		}
-		sol, err := SolveSample(ctx, bs, smp, s, func(pr ot.Progress) {
+		prm := SolveParams(s, func(pr ot.Progress) {
 			if opt.Progress != nil {
 				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
+		prm.Potentials = opt.Potentials
+		sol, err := ot.Solve(ctx, bs, smp.Problem, prm)
+		if err == nil && opt.OnSolution != nil {
+			err = opt.OnSolution(smp, sol)
+		}
 		if err != nil {
 			free()
 			if errors.Is(err, context.Canceled) {
