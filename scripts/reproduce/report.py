@@ -628,9 +628,13 @@ def discussion(headline, main, base, var_tables, T, S, res, fam, null1, nullT, v
     if "per-class" in var_tables and "OTCE" in var_tables["per-class"]:
         va = np.mean([var_tables["per-class"]["OTCE"][t]["finetune"]["pearson"] for t in T])
         vf = np.mean([var_tables["per-class"]["OTCE"][t]["frozen"]["pearson"] for t in T])
-        verdict = "helps" if va > rb else "does not help"
+        verdict = ("helps on both" if va > rb and vf > ra else "does not help on either" if va <= rb and vf <= ra
+                   else "helps on fine-tuning only" if va > rb else "helps on frozen-head transfer only")
+        rec = ("not a recommended setting on this evidence" if verdict == "does not help on either" else
+               "worth trying where the source's and the target's class frequencies differ, on this evidence "
+               f"(with {len(T)} targets a difference of this size is weak evidence)")
         out.append(f"**--sampling per-class.** Mean r {fmt(vf)} (frozen) / {fmt(va)} (fine-tuned), against "
-                   f"{fmt(ra)} / {fmt(rb)} uniform: on fine-tuning it {verdict} here.")
+                   f"{fmt(ra)} / {fmt(rb)} uniform: it {verdict} here ({rec}).")
     # Which sources OTCE misjudged most, and what sets them apart.
     if "OTCE" in main:
         rows = []
