@@ -11,6 +11,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"github.com/otceseg/otceseg/core/heat"
 )
 
 // render draws the PNG heat maps of `otce map`.
@@ -19,35 +21,6 @@ type render struct {
 	zoom    int
 	opacity float64 // of the map over an RGB image
 }
-
-// viridisAnchors are nine evenly spaced colours of the viridis colormap
-// (van der Walt and Smith, CC0; the hex values of its 9-class palette),
-// between which colourmap interpolates linearly: perceptually ordered from
-// dark blue (h = 0, well predicted) to yellow (h large, badly predicted),
-// readable in greyscale and by colour-blind readers.
-var viridisAnchors = [9][3]uint8{
-	{0x44, 0x01, 0x54}, {0x47, 0x2d, 0x7b}, {0x3b, 0x52, 0x8b}, {0x2c, 0x72, 0x8e}, {0x21, 0x91, 0x8c},
-	{0x28, 0xae, 0x80}, {0x5e, 0xc9, 0x62}, {0xad, 0xdc, 0x30}, {0xfd, 0xe7, 0x25},
-}
-
-// colourmap returns the colour of t in [0, 1] (clamped).
-func colourmap(t float64) color.RGBA {
-	t = math.Max(0, math.Min(1, t))
-	x := t * float64(len(viridisAnchors)-1)
-	k := min(int(x), len(viridisAnchors)-2)
-	f := x - float64(k)
-	a, b := viridisAnchors[k], viridisAnchors[k+1]
-	var c [3]uint8
-	for i := range c {
-		c[i] = uint8(math.Round(float64(a[i])*(1-f) + float64(b[i])*f))
-	}
-	return color.RGBA{c[0], c[1], c[2], 255}
-}
-
-var (
-	ignoredColour   = color.RGBA{0x1e, 0x1e, 0x1e, 255} // label = ignore index
-	undefinedColour = color.RGBA{0xb0, 0xb0, 0xb0, 255} // valid label, h undefined
-)
 
 // heat draws an h×w map, each cell sh×sw pixels (times the zoom): values
 // (NaN: ignored when labels says −1 or labels is nil, else undefined), over
@@ -62,19 +35,14 @@ func (rd render) heat(h, w, sh, sw int, values []float32, labels []int32, photo 
 	for y := 0; y < ph; y++ {
 		for x := 0; x < pw; x++ {
 			k := (y/(sh*rd.zoom))*w + x/(sw*rd.zoom)
-			v := float64(values[k])
-			var c color.RGBA
 			alpha := 1.0
-			switch {
-			case math.IsNaN(v) && (labels == nil || labels[k] < 0):
-				c = ignoredColour
-				if photo != nil {
-					alpha = 0
-				}
-			case math.IsNaN(v):
-				c = undefinedColour
-			default:
-				c = colourmap(v / rd.maxH)
+			label := int32(-1)
+			if labels != nil {
+				label = labels[k]
+			}
+			c := heat.Cell(values[k], label, rd.maxH)
+			if photo != nil && heat.IsIgnored(values[k], label) {
+				alpha = 0
 			}
 			if photo != nil {
 				alpha *= rd.opacity
@@ -121,7 +89,7 @@ func (rd render) withBar(img *image.RGBA) *image.RGBA {
 	x0 := b.Dx() + gap
 	top, bottom := 2, h-3
 	for y := top; y <= bottom; y++ {
-		c := colourmap(float64(bottom-y) / float64(bottom-top))
+		c := heat.Colour(float64(bottom-y) / float64(bottom-top))
 		for x := x0; x < x0+barW; x++ {
 			out.SetRGBA(x, y, c)
 		}
