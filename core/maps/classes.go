@@ -68,10 +68,8 @@ func Classes(reps []*Rep) []ClassRow {
 			row.Reps++
 		}
 	}
-	total := 0.0
 	out := make([]ClassRow, 0, len(rows))
 	for lb, row := range rows {
-		total += row.CE
 		for la, p := range src[lb] {
 			row.Sources = append(row.Sources, SourceMass{Label: la, P: p / float64(row.Reps)})
 		}
@@ -83,13 +81,19 @@ func Classes(reps []*Rep) []ClassRow {
 		}
 		out = append(out, *row)
 	}
+	slices.SortFunc(out, func(x, y ClassRow) int {
+		return cmp.Or(cmp.Compare(y.CE, x.CE), cmp.Compare(x.Label, y.Label))
+	})
+	// The total in the table's order, not the map's (which varies from
+	// run to run, and with it the last bit of every share).
+	total := 0.0
+	for _, row := range out {
+		total += row.CE
+	}
 	for i := range out {
 		if total > 0 {
 			out[i].Share = out[i].CE / total
 		}
 	}
-	slices.SortFunc(out, func(x, y ClassRow) int {
-		return cmp.Or(cmp.Compare(y.CE, x.CE), cmp.Compare(x.Label, y.Label))
-	})
 	return out
 }
