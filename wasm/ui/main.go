@@ -38,6 +38,7 @@ type app struct {
 	status   dom.Element
 	progress *progressView
 	results  *resultsView
+	maps     *mapsView
 	confirm  *confirmView
 
 	poolMu sync.Mutex
@@ -96,6 +97,7 @@ func (a *app) build() {
 	a.stopBtn = el("button", attrs{"type": "button", "id": "cancel", "disabled": ""}, "Cancel")
 	a.progress = newProgressView()
 	a.results = newResultsView()
+	a.maps = newMapsView(a)
 	a.setErr = el("p", attrs{"class": "error", "id": "settings-error", "hidden": ""})
 	a.confirm = newConfirmView()
 
@@ -119,6 +121,7 @@ func (a *app) build() {
 			a.status,
 			a.progress.root),
 		a.results.root,
+		a.maps.root,
 		a.confirm.root)
 
 	a.addCandidate()

@@ -19,7 +19,7 @@ import (
 
 // start begins a run of every candidate with the settings on the page.
 func (a *app) start() {
-	if a.running {
+	if a.running || a.maps.busy {
 		return
 	}
 	s, err := a.readSettings()
@@ -81,6 +81,7 @@ func (a *app) start() {
 	setDisabled(a.stopBtn, false)
 	setState("running")
 	a.results.clear()
+	a.maps.clear()
 	a.status.SetTextContent(fmt.Sprintf("Scoring %d candidate(s) with %d worker(s)…", len(jobs), workers))
 	pv := a.progress
 	// Small problems run side by side, one candidate a team of workers;
@@ -196,6 +197,13 @@ func (a *app) start() {
 				nerr++
 			}
 		}
+		var scored []*proto.Files
+		for i, j := range jobs {
+			if out[i] != nil && out[i].Error == "" {
+				scored = append(scored, j.files)
+			}
+		}
+		a.maps.offer(scored, s)
 		msg := fmt.Sprintf("Done in %s: %d candidate(s) scored", clock(time.Since(pv.start)), len(results)-nerr)
 		if nerr > 0 {
 			msg += fmt.Sprintf(", %d failed (see the messages above)", nerr)

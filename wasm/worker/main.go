@@ -44,6 +44,8 @@ type worker struct {
 	summary  *otce.Summary
 	settings report.Settings
 	sample   *otce.Sample
+	// mapped: the last Maps request's repetitions (maps.go).
+	mapped *mapped
 
 	// block state
 	problem *ot.Problem
@@ -189,6 +191,9 @@ var handlers = map[proto.Kind]handler{
 	proto.KindRelease: handle((*worker).releaseBlocks),
 	proto.KindInspect: handle((*worker).inspectFiles),
 	proto.KindScore:   handle((*worker).score),
+	proto.KindMaps:    handle((*worker).transferMaps),
+	proto.KindMap:     handle((*worker).mapOf),
+	proto.KindPixel:   handle((*worker).pixel),
 }
 
 // candidate is the candidate of the page's File objects.
@@ -218,7 +223,7 @@ func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error
 	}
 	c := candidate(req.Files)
 	w.settings = req.Settings
-	w.sample = nil
+	w.sample, w.mapped = nil, nil
 	j, err := otce.Prepare(c, w.settings)
 	w.job = j
 	w.summary = otce.NewSummary(c, j, w.settings)

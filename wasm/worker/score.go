@@ -24,8 +24,21 @@ func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) e
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("score asked without files or workers")
 	}
-	w.job, w.summary, w.sample = nil, nil, nil
+	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
 	bench := map[string]float64{}
+	opt, done := w.loopOptions(req, reply, bench)
+	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
+	done()
+	w.release()
+	w.sample = nil
+	resp.Result, resp.Bench = &r, bench
+	return nil
+}
+
+// loopOptions returns the options of otce's loop for a Score request (its
+// memory check, block-set factory and progress posted to reply, the
+// phases' seconds added to bench) and the function to call after the loop.
+func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]float64) (otce.Options, func()) {
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
 	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()
@@ -54,12 +67,7 @@ func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) e
 		Blocks:   w.blockFactory(req, bench),
 		Progress: progress,
 	}
-	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
-	progress(otce.Progress{}) // the last phase's seconds
-	w.release()
-	w.sample = nil
-	resp.Result, resp.Bench = &r, bench
-	return nil
+	return opt, func() { progress(otce.Progress{}) } // the last phase's seconds
 }
 
 // blockFactory returns the otce.Options.Blocks of a Score request: a small

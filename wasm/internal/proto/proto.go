@@ -16,6 +16,7 @@ import (
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -41,6 +42,9 @@ const (
 	KindGive    Kind = "give"    // Give
 	KindPort    Kind = "port"    // Port
 	KindScore   Kind = "score"   // Score
+	KindMaps    Kind = "maps"    // Maps
+	KindMap     Kind = "map"     // Map
+	KindPixel   Kind = "pixel"   // Pixel
 )
 
 // Request is a message to a worker: one of the types below, each a kind of
@@ -156,8 +160,35 @@ type Score struct {
 	SplitMinRows int
 }
 
+// Maps asks the sampler for a candidate's transferability maps (package
+// maps): it scores the candidate as Score does (the same fields, the same
+// loop, asking the solver for the potentials), keeps the repetitions'
+// maps.Rep until the next Maps, Score or Job, and answers MapsInfo: the
+// per-image table over every target image (their dense maps computed one
+// at a time, only the table kept), the per-class table, and the map of
+// target image Image (−1: the worst).
+type Maps struct {
+	Score
+	Image int
+}
+
+// Map asks the sampler for the dense map of target image Image (an index
+// in the target domain) from the repetitions of the last Maps.
+type Map struct {
+	Image int
+}
+
+// Pixel asks the sampler what the last Maps' repetitions say about
+// feature pixel Pixel of target image Image (maps.PixelAt).
+type Pixel struct {
+	Image, Pixel int
+}
+
 // Kind implements Request.
 func (*Score) Kind() Kind   { return KindScore }
+func (*Maps) Kind() Kind    { return KindMaps }
+func (*Map) Kind() Kind     { return KindMap }
+func (*Pixel) Kind() Kind   { return KindPixel }
 func (*Job) Kind() Kind     { return KindJob }
 func (*Sample) Kind() Kind  { return KindSample }
 func (*Add) Kind() Kind     { return KindAdd }
@@ -186,6 +217,9 @@ var requests = map[Kind]func() Request{
 	KindGive:    func() Request { return new(Give) },
 	KindPort:    func() Request { return new(Port) },
 	KindScore:   func() Request { return new(Score) },
+	KindMaps:    func() Request { return new(Maps) },
+	KindMap:     func() Request { return new(Map) },
+	KindPixel:   func() Request { return new(Pixel) },
 }
 
 // The envelope's properties, set on the encoded request.
@@ -264,6 +298,24 @@ type Response struct {
 	// Rows answers KindGive: a block's cost rows as a Uint8Array of their
 	// float32 bytes (little endian, row-major), transferred, not copied.
 	Rows []js.Value
+	// Maps answers Maps; its Map alone answers Map.
+	Maps *MapsInfo
+	// Pixel answers Pixel.
+	Pixel *maps.Pixel
+}
+
+// MapsInfo is the answer to Maps (and, with only Map set, to Map).
+type MapsInfo struct {
+	// MaxH is the top of the colour scale, log of the most target classes
+	// of a repetition (as `otce map` without --max-h).
+	MaxH float64
+	// Images is the per-image table, worst first (maps.WorstFirst).
+	Images []maps.ImageScore
+	// Classes is the per-class table (maps.Classes).
+	Classes []maps.ClassRow
+	// Image is the index of Map's image; Map its dense map.
+	Image int
+	Map   *maps.Map
 }
 
 // Transfer returns the ArrayBuffers of r's Rows, which postMessage moves

@@ -33,6 +33,9 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Warm{},
 		&Give{Block: 4},
 		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
+		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
+		&Map{Image: 4},
+		&Pixel{Image: 1, Pixel: 33},
 	}
 	seen := map[Kind]bool{}
 	for i, r := range reqs {

@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// mapsSameAsCLI (issue 15, "the page's map of an image equals the CLI's
+// .npy, whatever the number of workers"): the page's "Where it fails"
+// view, computed in the sampler worker, against `otce map` on the same
+// files and settings. The per-image and per-class tables equal maps.json's
+// (the same float64 values), and each target image's map equals the CLI's
+// <stem>.npy bit for bit (float32; NaN where the CLI's is NaN), with one
+// worker solving alone and with two whose row blocks are spread over the
+// pool (otceLocalSolveMax = 0, so the potentials come through OpPotentials
+// on the other worker's blocks).
+func (h *harness) mapsSameAsCLI(fx fixture) {
+	const n, k = 500, 3
+	dir := h.t.TempDir()
+	args := []string{"map", "--quiet", "--out", dir, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k)}
+	for flag, fs := range map[string][]string{"--source-features": fx.sf, "--source-labels": fx.sl, "--target-features": fx.tf, "--target-labels": fx.tl} {
+		for _, f := range fs {
+			args = append(args, flag, f)
+		}
+	}
+	if out, err := exec.Command(h.cli, args...).CombinedOutput(); err != nil {
+		h.t.Fatalf("otce %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "maps.json"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	type image struct {
+		Stem      string   `json:"stem"`
+		Index     int      `json:"index"`
+		Valid     int      `json:"valid"`
+		Defined   int      `json:"defined"`
+		Undefined int      `json:"undefined"`
+		MeanH     *float64 `json:"mean_h"`
+		OTCE      *float64 `json:"otce"`
+	}
+	type class struct {
+		Label int     `json:"label"`
+		Mass  float64 `json:"mass"`
+		CE    float64 `json:"ce"`
+		Share float64 `json:"share"`
+		Reps  int     `json:"repetitions"`
+	}
+	type tables struct {
+		MaxH    float64 `json:"colour_scale_max_h"`
+		Images  []image `json:"images"`
+		Classes []class `json:"classes"`
+	}
+	var cli tables
+	if err := json.Unmarshal(raw, &cli); err != nil {
+		h.t.Fatalf("maps.json: %v", err)
+	}
+	if len(cli.Images) != 2 || len(cli.Classes) == 0 {
+		h.t.Fatalf("maps.json has %d images and %d classes, want 2 and some", len(cli.Images), len(cli.Classes))
+	}
+	show := func(x *float64) string {
+		if x == nil {
+			return "null"
+		}
+		return fmt.Sprintf("%.17g", *x)
+	}
+
+	h.load()
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	for _, w := range []int{1, 2} {
+		if w == 2 {
+			eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+		}
+		h.setSetting("set-workers", fmt.Sprint(w))
+		h.click("run")
+		h.waitState(3*time.Minute, "done")
+		h.click("maps-run")
+		h.waitMaps()
+		var page tables
+		if err := json.Unmarshal([]byte(eval[string](h, `document.getElementById("maps-json").textContent`)), &page); err != nil {
+			h.t.Fatalf("%d worker(s): the page's tables: %v", w, err)
+		}
+		if page.MaxH != cli.MaxH || len(page.Images) != len(cli.Images) || len(page.Classes) != len(cli.Classes) {
+			h.t.Fatalf("%d worker(s): page tables %+v, CLI %+v", w, page, cli)
+		}
+		for i, c := range cli.Images {
+			p := page.Images[i]
+			if p.Stem != c.Stem || p.Index != c.Index || p.Valid != c.Valid || p.Defined != c.Defined || p.Undefined != c.Undefined ||
+				show(p.MeanH) != show(c.MeanH) || show(p.OTCE) != show(c.OTCE) {
+				h.t.Errorf("%d worker(s): image %d (worst first): page %+v mean h %s, CLI %+v mean h %s", w, i, p, show(p.MeanH), c, show(c.MeanH))
+			}
+		}
+		for i, c := range cli.Classes {
+			if p := page.Classes[i]; p != c {
+				h.t.Errorf("%d worker(s): class row %d: page %+v, CLI %+v", w, i, p, c)
+			}
+		}
+		for _, im := range cli.Images {
+			want := readNPYBits(h, filepath.Join(dir, im.Stem+".npy"))
+			eval[bool](h, `(delete globalThis.otceMap, true)`)
+			h.click(fmt.Sprintf("maps-img-%d", im.Index))
+			deadline := time.Now().Add(time.Minute)
+			for eval[int](h, `globalThis.otceMap ? otceMap.image : -1`) != im.Index || eval[string](h, `document.getElementById("maps").dataset.state`) != "ready" {
+				if time.Now().After(deadline) {
+					h.t.Fatalf("%d worker(s): the map of %s was not shown (%s)", w, im.Stem, eval[string](h, `document.getElementById("maps-status").textContent`))
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			got := eval[[]uint32](h, `Array.from(otceMap.bits)`)
+			if len(got) != len(want) {
+				h.t.Fatalf("%d worker(s): %s: the page's map has %d values, the CLI's %d", w, im.Stem, len(got), len(want))
+			}
+			diff, nans := 0, 0
+			for p := range want {
+				gn, wn := math.IsNaN(float64(math.Float32frombits(got[p]))), math.IsNaN(float64(math.Float32frombits(want[p])))
+				if gn && wn {
+					nans++
+					continue
+				}
+				if got[p] != want[p] {
+					if diff == 0 {
+						h.t.Errorf("%d worker(s): %s pixel %d: page %v, CLI %v", w, im.Stem, p, math.Float32frombits(got[p]), math.Float32frombits(want[p]))
+					}
+					diff++
+				}
+			}
+			if diff > 0 {
+				h.t.Errorf("%d worker(s): %s: %d of %d pixels differ from the CLI's .npy", w, im.Stem, diff, len(want))
+			}
+			if nans == 0 || nans == len(want) {
+				h.t.Errorf("%d worker(s): %s: %d NaN pixels of %d (the fixture ignores its first row)", w, im.Stem, nans, len(want))
+			}
+			h.t.Logf("%d worker(s): %s: %d pixels the same bits as the CLI's .npy (%d NaN)", w, im.Stem, len(want)-diff, nans)
+		}
+	}
+	// Pointing at the map explains the pixel (maps.PixelAt in the sampler).
+	eval[bool](h, `(() => { const c = document.getElementById("maps-heat"), r = c.getBoundingClientRect();
+		c.dispatchEvent(new MouseEvent("mousemove", {bubbles: true, clientX: r.left + r.width*10.5/20, clientY: r.top + r.height*10.5/20})); return true; })()`)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		txt := eval[string](h, `document.getElementById("maps-hover").textContent`)
+		if strings.HasPrefix(txt, "Pixel (row 10, column 10): class ") && strings.Contains(txt, "h = ") && strings.Contains(txt, "coupled with source classes") {
+			h.t.Logf("hover: %s", txt)
+			break
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("pointing at the map: %q", txt)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
+	h.screenshot("maps.png")
+}
+
+// waitMaps waits until the maps view has its tables and a map.
+func (h *harness) waitMaps() {
+	h.t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		switch eval[string](h, `document.getElementById("maps").dataset.state || ""`) {
+		case "ready":
+			return
+		case "error":
+			h.t.Fatalf("maps: %s", eval[string](h, `document.getElementById("maps-status").textContent`))
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the maps did not come (%s)", eval[string](h, `document.getElementById("maps-status").textContent`))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// readNPYBits reads a little-endian float32 .npy file (version 1 or 2) as
+// the bits of its values.
+func readNPYBits(h *harness, path string) []uint32 {
+	h.t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(b) < 12 || string(b[1:6]) != "NUMPY" {
+		h.t.Fatalf("%s: not a .npy file", path)
+	}
+	off := 10 + int(binary.LittleEndian.Uint16(b[8:]))
+	if b[6] >= 2 {
+		off = 12 + int(binary.LittleEndian.Uint32(b[8:]))
+	}
+	if !strings.Contains(string(b[:off]), "'<f4'") || (len(b)-off)%4 != 0 {
+		h.t.Fatalf("%s: not little-endian float32", path)
+	}
+	out := make([]uint32, (len(b)-off)/4)
+	for i := range out {
+		out[i] = binary.LittleEndian.Uint32(b[off+4*i:])
+	}
+	return out
+}

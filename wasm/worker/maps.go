@@ -1,0 +1,135 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"syscall/js"
+
+	"github.com/otceseg/otceseg/core/dataset"
+	"github.com/otceseg/otceseg/core/maps"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/wasm/internal/proto"
+)
+
+// mapped is what the sampler keeps of a Maps request for the Map and Pixel
+// requests that follow it: the open job (its target images are read again
+// a map at a time) and the repetitions' maps.Rep (K·N·D float32 of source
+// samples, shared between repetitions that draw every pixel). A Score,
+// Job or Maps request drops it.
+type mapped struct {
+	job       *otce.Job
+	reps      []*maps.Rep
+	transform string
+}
+
+// transferMaps scores a candidate as score does, through maps.RepetitionsWith
+// (otce's one loop, asking the solver for the potentials; the blocks alone
+// or over the pool as for Score), then computes the dense map of every
+// target image one at a time, keeping only its line of the per-image table
+// (maps.ImageMap's memory is one image's), and answers the report, the
+// per-image and per-class tables and the map of image req.Image (−1: the
+// worst).
+func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Value) error {
+	if req.Files == nil || req.Workers < 1 {
+		return errors.New("maps asked without files or workers")
+	}
+	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
+	bench := map[string]float64{}
+	opt, done := w.loopOptions(&req.Score, reply, bench)
+	opt.Progress(otce.Progress{Candidate: req.Files.Name, K: req.Settings.K, Phase: otce.PhaseReading})
+	c := candidate(req.Files)
+	j, err := otce.Prepare(c, req.Settings)
+	if err != nil {
+		done()
+		sm := otce.NewSummary(c, j, req.Settings)
+		sm.SetError(err)
+		r := sm.Result()
+		resp.Result = &r
+		return nil
+	}
+	ctx := context.Background()
+	reps, r := maps.RepetitionsWith(ctx, j, opt)
+	done()
+	w.release()
+	w.sample = nil
+	resp.Result, resp.Bench = &r, bench
+	if r.Error != "" {
+		return nil
+	}
+	m := &mapped{job: j, reps: reps, transform: req.Settings.Transform.String()}
+	info := &proto.MapsInfo{Classes: maps.Classes(reps), Image: req.Image}
+	lb := 0
+	for _, rp := range reps {
+		lb = max(lb, rp.Lb)
+	}
+	info.MaxH = math.Log(float64(max(lb, 2)))
+	stems := maps.Stems(j.Target)
+	if req.Image >= len(stems) {
+		return fmt.Errorf("maps: image %d of %d", req.Image, len(stems))
+	}
+	for k, im := range j.Target.Images {
+		mp, err := maps.ImageMap(ctx, im, reps, maps.Options{Transform: m.transform, Workers: 1})
+		if err != nil {
+			return err
+		}
+		info.Images = append(info.Images, mp.Score(stems[k], k))
+		if k == req.Image {
+			info.Map = mp
+		}
+		tightenGC()
+	}
+	maps.WorstFirst(info.Images)
+	if info.Map == nil && len(info.Images) > 0 {
+		info.Image = info.Images[0].Index
+		if info.Map, err = maps.ImageMap(ctx, j.Target.Images[info.Image], reps, maps.Options{Transform: m.transform, Workers: 1}); err != nil {
+			return err
+		}
+	}
+	w.mapped = m
+	resp.Maps = info
+	return nil
+}
+
+// mapOf answers the dense map of one target image from the last Maps.
+func (w *worker) mapOf(req *proto.Map, resp *proto.Response, _ js.Value) error {
+	im, err := w.mappedImage(req.Image)
+	if err != nil {
+		return err
+	}
+	mp, err := maps.ImageMap(context.Background(), im, w.mapped.reps, maps.Options{Transform: w.mapped.transform, Workers: 1})
+	if err != nil {
+		return err
+	}
+	resp.Maps = &proto.MapsInfo{Image: req.Image, Map: mp}
+	return nil
+}
+
+// pixel answers what the last Maps' repetitions say about one pixel of a
+// target image (maps.PixelAt).
+func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error {
+	im, err := w.mappedImage(req.Image)
+	if err != nil {
+		return err
+	}
+	px, err := maps.PixelAt(im, req.Pixel, w.mapped.reps, w.mapped.transform)
+	if err != nil {
+		return err
+	}
+	resp.Pixel = &px
+	return nil
+}
+
+func (w *worker) mappedImage(k int) (*dataset.Image, error) {
+	if w.mapped == nil {
+		return nil, errors.New("a map asked before the maps were computed (or after another run)")
+	}
+	imgs := w.mapped.job.Target.Images
+	if k < 0 || k >= len(imgs) {
+		return nil, fmt.Errorf("target image %d of %d", k, len(imgs))
+	}
+	return imgs[k], nil
+}
