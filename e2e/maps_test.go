@@ -143,20 +143,20 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 			h.t.Logf("%d worker(s): %s: %d pixels the same bits as the CLI's .npy (%d NaN)", w, im.Stem, len(want)-diff, nans)
 		}
 	}
-	// Pointing at the map explains the pixel (maps.PixelAt in the sampler).
+	// Pointing at the map explains the pixel (maps.PixelAt in the sampler),
+	// and so do the arrow keys on the focused map; its h is the map's.
 	eval[bool](h, `(() => { const c = document.getElementById("maps-heat"), r = c.getBoundingClientRect();
 		c.dispatchEvent(new MouseEvent("mousemove", {bubbles: true, clientX: r.left + r.width*10.5/20, clientY: r.top + r.height*10.5/20})); return true; })()`)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		txt := eval[string](h, `document.getElementById("maps-hover").textContent`)
-		if strings.HasPrefix(txt, "Pixel (row 10, column 10): class ") && strings.Contains(txt, "h = ") && strings.Contains(txt, "coupled with source classes") {
-			h.t.Logf("hover: %s", txt)
-			break
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("pointing at the map: %q", txt)
-		}
-		time.Sleep(100 * time.Millisecond)
+	h.pointedAt("Pixel (row 10, column 10): ", 10*20+10)
+	eval[bool](h, `(() => { const c = document.getElementById("maps-heat"); c.focus();
+		c.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true}));
+		c.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowDown", bubbles: true})); return true; })()`)
+	h.pointedAt("Pixel (row 11, column 11): ", 11*20+11)
+	// Every control of the view has a name.
+	unnamed := eval[[]string](h, `[...document.querySelectorAll("#maps input, #maps select, #maps button, #maps canvas[tabindex]")].filter(e =>
+		!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim())).map(e => e.outerHTML.slice(0, 80))`)
+	for _, u := range unnamed {
+		h.t.Errorf("no label: %s", u)
 	}
 	eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
 	h.screenshot("maps.png")
@@ -203,4 +203,29 @@ func readNPYBits(h *harness, path string) []uint32 {
 		out[i] = binary.LittleEndian.Uint32(b[off+4*i:])
 	}
 	return out
+}
+
+// pointedAt waits until the maps view explains the pixel named by prefix
+// (feature pixel p of the shown map) and checks its h against the map's.
+func (h *harness) pointedAt(prefix string, p int) {
+	h.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		txt := eval[string](h, `document.getElementById("maps-hover").textContent`)
+		if strings.HasPrefix(txt, prefix+"class ") && strings.Contains(txt, "coupled with source classes") {
+			want := float64(math.Float32frombits(eval[uint32](h, fmt.Sprintf(`otceMap.bits[%d]`, p))))
+			var got float64
+			if i := strings.Index(txt, "h = "); i < 0 {
+				h.t.Errorf("no h in %q", txt)
+			} else if _, err := fmt.Sscanf(txt[i+4:], "%f", &got); err != nil || math.Abs(got-want) > 1e-4 {
+				h.t.Errorf("%q: h %v, the map's %v (%v)", txt, got, want, err)
+			}
+			h.t.Logf("pointed at: %s (the map's h %.6f)", txt, want)
+			return
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("pointing at the map: %q, want %q…", txt, prefix)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

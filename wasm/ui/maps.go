@@ -58,6 +58,8 @@ type mapsView struct {
 	gen   int // bumped by a new run: older answers are dropped
 	want  int // the pixel asked for next (−1: none)
 	ask   bool
+	// cx, cy: the pixel last pointed at (mouse or arrow keys).
+	cx, cy int
 }
 
 func newMapsView(a *app) *mapsView {
@@ -69,11 +71,12 @@ func newMapsView(a *app) *mapsView {
 	v.classes = el("div", attrs{"id": "maps-classes"})
 	v.caption = el("figcaption", attrs{"id": "maps-caption"})
 	v.labels = el("canvas", attrs{"id": "maps-labels", "aria-hidden": "true"})
-	v.heat = el("canvas", attrs{"id": "maps-heat", "role": "img", "aria-label": "Map of h"})
+	v.heat = el("canvas", attrs{"id": "maps-heat", "role": "img", "tabindex": "0", "aria-label": "Map of h", "aria-describedby": "maps-keys"})
 	v.opacity = el("input", attrs{"type": "range", "id": "maps-opacity", "min": "0", "max": "100", "value": "70", "aria-label": "Opacity of the map over the label map"})
 	v.slice = el("input", attrs{"type": "range", "id": "maps-slice", "min": "0", "max": "0", "value": "0", "aria-label": "Slice of the volume"})
 	v.sliceLb = el("label", attrs{"hidden": ""}, "Slice ", v.slice)
 	v.hover = el("p", attrs{"id": "maps-hover", "class": "note", "aria-live": "polite"}, "Point at the map to see a pixel's class, h and the source classes it is coupled with.")
+	keys := el("p", attrs{"id": "maps-keys", "class": "hint"}, "Or focus the map and move over its pixels with the arrow keys.")
 	v.json = el("pre", attrs{"id": "maps-json"})
 	stack := el("div", attrs{"id": "maps-stack"}, v.labels, v.heat)
 	// Through the CSSOM: the page's Content-Security-Policy (style-src
@@ -89,7 +92,7 @@ func newMapsView(a *app) *mapsView {
 	v.figure = el("figure", attrs{"id": "maps-figure", "hidden": ""},
 		stack, v.caption,
 		el("div", attrs{"class": "row"}, el("label", "Map opacity ", v.opacity), v.sliceLb),
-		v.hover)
+		v.hover, keys)
 	v.root = el("section", attrs{"id": "maps", "hidden": ""},
 		el("h2", "5. Where it fails"),
 		el("p", attrs{"class": "note"},
@@ -111,6 +114,23 @@ func newMapsView(a *app) *mapsView {
 	on(v.heat, "mousemove", func(ev dom.Event) {
 		e := ev.Underlying()
 		v.point(e.Get("offsetX").Float(), e.Get("offsetY").Float())
+	})
+	on(v.heat, "keydown", func(ev dom.Event) {
+		dx, dy := 0, 0
+		switch ev.Underlying().Get("key").String() {
+		case "ArrowLeft":
+			dx = -1
+		case "ArrowRight":
+			dx = 1
+		case "ArrowUp":
+			dy = -1
+		case "ArrowDown":
+			dy = 1
+		default:
+			return
+		}
+		ev.PreventDefault()
+		v.step(dx, dy)
 	})
 	return v
 }
@@ -407,9 +427,36 @@ func (v *mapsView) point(x, y float64) {
 		v.mu.Unlock()
 		return
 	}
+	v.cx, v.cy = px, py
+	v.mu.Unlock()
+	v.explain()
+}
+
+// step moves the keyboard's cursor over the map's pixels by (dx, dy).
+func (v *mapsView) step(dx, dy int) {
+	v.mu.Lock()
+	info := v.info
+	if info == nil || info.Map == nil {
+		v.mu.Unlock()
+		return
+	}
+	v.cx = min(max(v.cx+dx, 0), info.Map.W-1)
+	v.cy = min(max(v.cy+dy, 0), info.Map.H-1)
+	v.mu.Unlock()
+	v.explain()
+}
+
+// explain asks about the pixel under the cursor (cx, cy) of the shown
+// slice.
+func (v *mapsView) explain() {
+	v.mu.Lock()
+	if v.info == nil || v.info.Map == nil {
+		v.mu.Unlock()
+		return
+	}
+	m := v.info.Map
 	z := min(max(atoiOr(value(v.slice), 0), 0), m.D-1)
-	p := (z*m.H+py)*m.W + px
-	v.want = p
+	v.want = (z*m.H+v.cy)*m.W + v.cx
 	start := !v.ask
 	v.ask = true
 	v.mu.Unlock()
