@@ -218,6 +218,7 @@ func TestBrowser(t *testing.T) {
 	h.subtest(t, "CancelThenRunAgain", func() { h.cancelThenRun(good) })
 	h.subtest(t, "Demo", func() { h.demo() })
 	h.subtest(t, "DemoVolumes", func() { h.demoVolumes() })
+	h.subtest(t, "MapsVolumesSameAsCLI", func() { h.mapsVolumesSameAsCLI() })
 	t.Run("Hardening", func(t *testing.T) { h.hardening(t, root, fixDir, good) })
 	h.subtest(t, "NoConsoleErrors", func() { h.noConsoleErrors() })
 	h.subtest(t, "NoOtherOrigin", func() { h.noOtherOrigin(site.URL) })

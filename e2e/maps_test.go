@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // mapsSameAsCLI (issue 15, "the page's map of an image equals the CLI's
@@ -23,55 +25,16 @@ import (
 // on the other worker's blocks).
 func (h *harness) mapsSameAsCLI(fx fixture) {
 	const n, k = 500, 3
-	dir := h.t.TempDir()
-	args := []string{"map", "--quiet", "--out", dir, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k)}
+	args := []string{"-n", fmt.Sprint(n), "-k", fmt.Sprint(k)}
 	for flag, fs := range map[string][]string{"--source-features": fx.sf, "--source-labels": fx.sl, "--target-features": fx.tf, "--target-labels": fx.tl} {
 		for _, f := range fs {
 			args = append(args, flag, f)
 		}
 	}
-	if out, err := exec.Command(h.cli, args...).CombinedOutput(); err != nil {
-		h.t.Fatalf("otce %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "maps.json"))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	type image struct {
-		Stem      string   `json:"stem"`
-		Index     int      `json:"index"`
-		Valid     int      `json:"valid"`
-		Defined   int      `json:"defined"`
-		Undefined int      `json:"undefined"`
-		MeanH     *float64 `json:"mean_h"`
-		OTCE      *float64 `json:"otce"`
-	}
-	type class struct {
-		Label int     `json:"label"`
-		Mass  float64 `json:"mass"`
-		CE    float64 `json:"ce"`
-		Share float64 `json:"share"`
-		Reps  int     `json:"repetitions"`
-	}
-	type tables struct {
-		MaxH    float64 `json:"colour_scale_max_h"`
-		Images  []image `json:"images"`
-		Classes []class `json:"classes"`
-	}
-	var cli tables
-	if err := json.Unmarshal(raw, &cli); err != nil {
-		h.t.Fatalf("maps.json: %v", err)
-	}
+	cli, dir := h.cliMaps(args...)
 	if len(cli.Images) != 2 || len(cli.Classes) == 0 {
 		h.t.Fatalf("maps.json has %d images and %d classes, want 2 and some", len(cli.Images), len(cli.Classes))
 	}
-	show := func(x *float64) string {
-		if x == nil {
-			return "null"
-		}
-		return fmt.Sprintf("%.17g", *x)
-	}
-
 	h.load()
 	h.setSetting("set-n", fmt.Sprint(n))
 	h.setSetting("set-k", fmt.Sprint(k))
@@ -86,62 +49,7 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 		h.waitState(3*time.Minute, "done")
 		h.click("maps-run")
 		h.waitMaps()
-		var page tables
-		if err := json.Unmarshal([]byte(eval[string](h, `document.getElementById("maps-json").textContent`)), &page); err != nil {
-			h.t.Fatalf("%d worker(s): the page's tables: %v", w, err)
-		}
-		if page.MaxH != cli.MaxH || len(page.Images) != len(cli.Images) || len(page.Classes) != len(cli.Classes) {
-			h.t.Fatalf("%d worker(s): page tables %+v, CLI %+v", w, page, cli)
-		}
-		for i, c := range cli.Images {
-			p := page.Images[i]
-			if p.Stem != c.Stem || p.Index != c.Index || p.Valid != c.Valid || p.Defined != c.Defined || p.Undefined != c.Undefined ||
-				show(p.MeanH) != show(c.MeanH) || show(p.OTCE) != show(c.OTCE) {
-				h.t.Errorf("%d worker(s): image %d (worst first): page %+v mean h %s, CLI %+v mean h %s", w, i, p, show(p.MeanH), c, show(c.MeanH))
-			}
-		}
-		for i, c := range cli.Classes {
-			if p := page.Classes[i]; p != c {
-				h.t.Errorf("%d worker(s): class row %d: page %+v, CLI %+v", w, i, p, c)
-			}
-		}
-		for _, im := range cli.Images {
-			want := readNPYBits(h, filepath.Join(dir, im.Stem+".npy"))
-			eval[bool](h, `(delete globalThis.otceMap, true)`)
-			h.click(fmt.Sprintf("maps-img-%d", im.Index))
-			deadline := time.Now().Add(time.Minute)
-			for eval[int](h, `globalThis.otceMap ? otceMap.image : -1`) != im.Index || eval[string](h, `document.getElementById("maps").dataset.state`) != "ready" {
-				if time.Now().After(deadline) {
-					h.t.Fatalf("%d worker(s): the map of %s was not shown (%s)", w, im.Stem, eval[string](h, `document.getElementById("maps-status").textContent`))
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-			got := eval[[]uint32](h, `Array.from(otceMap.bits)`)
-			if len(got) != len(want) {
-				h.t.Fatalf("%d worker(s): %s: the page's map has %d values, the CLI's %d", w, im.Stem, len(got), len(want))
-			}
-			diff, nans := 0, 0
-			for p := range want {
-				gn, wn := math.IsNaN(float64(math.Float32frombits(got[p]))), math.IsNaN(float64(math.Float32frombits(want[p])))
-				if gn && wn {
-					nans++
-					continue
-				}
-				if got[p] != want[p] {
-					if diff == 0 {
-						h.t.Errorf("%d worker(s): %s pixel %d: page %v, CLI %v", w, im.Stem, p, math.Float32frombits(got[p]), math.Float32frombits(want[p]))
-					}
-					diff++
-				}
-			}
-			if diff > 0 {
-				h.t.Errorf("%d worker(s): %s: %d of %d pixels differ from the CLI's .npy", w, im.Stem, diff, len(want))
-			}
-			if nans == 0 || nans == len(want) {
-				h.t.Errorf("%d worker(s): %s: %d NaN pixels of %d (the fixture ignores its first row)", w, im.Stem, nans, len(want))
-			}
-			h.t.Logf("%d worker(s): %s: %d pixels the same bits as the CLI's .npy (%d NaN)", w, im.Stem, len(want)-diff, nans)
-		}
+		h.pageMapsEqual(cli, dir, fmt.Sprintf("%d worker(s)", w))
 	}
 	// Pointing at the map explains the pixel (maps.PixelAt in the sampler),
 	// and so do the arrow keys on the focused map; its h is the map's.
@@ -160,6 +68,143 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 	}
 	eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
 	h.screenshot("maps.png")
+}
+
+// mapsVolumesSameAsCLI: the volumetric demo's first candidate mapped in
+// the page equals `otce map --demo 1 --volumes` (tables and every volume's
+// D×H×W map, bit for bit), and the slice slider walks the slices.
+func (h *harness) mapsVolumesSameAsCLI() {
+	const n, k = 400, 2
+	cli, dir := h.cliMaps("--demo", "1", "--volumes", "-n", fmt.Sprint(n), "-k", fmt.Sprint(k))
+	h.load()
+	h.do(chromedp.SetValue(chromedp.ID("demo-kind"), "volumes"))
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.runDemo()
+	h.waitState(5*time.Minute, "done")
+	h.do(chromedp.SetValue(chromedp.ID("maps-candidate"), "0"))
+	h.click("maps-run")
+	h.waitMaps()
+	h.pageMapsEqual(cli, dir, "volumes")
+	d := eval[int](h, `otceMap.d`)
+	if d < 2 || eval[bool](h, `document.getElementById("maps-slice").closest("label").hidden`) {
+		h.t.Fatalf("a volume of %d slices, and the slice slider is hidden", d)
+	}
+	caption := eval[string](h, `(() => { const s = document.getElementById("maps-slice"); s.value = "1"; s.dispatchEvent(new Event("input")); return document.getElementById("maps-caption").textContent; })()`)
+	if !strings.Contains(caption, fmt.Sprintf("slice 2 of %d", d)) {
+		h.t.Errorf("after moving the slider to the second slice the caption says %q", caption)
+	}
+	h.screenshot("maps-volumes.png")
+}
+
+// mapsTables is what the tests compare of maps.json and of the page's
+// copy of it (#maps-json).
+type mapsTables struct {
+	MaxH   float64 `json:"colour_scale_max_h"`
+	Images []struct {
+		Stem      string   `json:"stem"`
+		Index     int      `json:"index"`
+		Valid     int      `json:"valid"`
+		Defined   int      `json:"defined"`
+		Undefined int      `json:"undefined"`
+		MeanH     *float64 `json:"mean_h"`
+		OTCE      *float64 `json:"otce"`
+	} `json:"images"`
+	Classes []struct {
+		Label int     `json:"label"`
+		Mass  float64 `json:"mass"`
+		CE    float64 `json:"ce"`
+		Share float64 `json:"share"`
+		Reps  int     `json:"repetitions"`
+	} `json:"classes"`
+}
+
+// cliMaps runs `otce map` with args into a new folder and returns its
+// maps.json and the folder.
+func (h *harness) cliMaps(args ...string) (mapsTables, string) {
+	h.t.Helper()
+	dir := h.t.TempDir()
+	args = append([]string{"map", "--quiet", "--out", dir}, args...)
+	if out, err := exec.Command(h.cli, args...).CombinedOutput(); err != nil {
+		h.t.Fatalf("otce %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "maps.json"))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var cli mapsTables
+	if err := json.Unmarshal(raw, &cli); err != nil {
+		h.t.Fatalf("maps.json: %v", err)
+	}
+	return cli, dir
+}
+
+// pageMapsEqual checks the page's tables against the CLI's maps.json and
+// the page's map of every image against the CLI's <stem>.npy in dir.
+func (h *harness) pageMapsEqual(cli mapsTables, dir, label string) {
+	h.t.Helper()
+	show := func(x *float64) string {
+		if x == nil {
+			return "null"
+		}
+		return fmt.Sprintf("%.17g", *x)
+	}
+	var page mapsTables
+	if err := json.Unmarshal([]byte(eval[string](h, `document.getElementById("maps-json").textContent`)), &page); err != nil {
+		h.t.Fatalf("%s: the page's tables: %v", label, err)
+	}
+	if page.MaxH != cli.MaxH || len(page.Images) != len(cli.Images) || len(page.Classes) != len(cli.Classes) {
+		h.t.Fatalf("%s: page tables %+v, CLI %+v", label, page, cli)
+	}
+	for i, c := range cli.Images {
+		p := page.Images[i]
+		if p.Stem != c.Stem || p.Index != c.Index || p.Valid != c.Valid || p.Defined != c.Defined || p.Undefined != c.Undefined ||
+			show(p.MeanH) != show(c.MeanH) || show(p.OTCE) != show(c.OTCE) {
+			h.t.Errorf("%s: image %d (worst first): page %+v mean h %s, CLI %+v mean h %s", label, i, p, show(p.MeanH), c, show(c.MeanH))
+		}
+	}
+	for i, c := range cli.Classes {
+		if p := page.Classes[i]; p != c {
+			h.t.Errorf("%s: class row %d: page %+v, CLI %+v", label, i, p, c)
+		}
+	}
+	for _, im := range cli.Images {
+		want := readNPYBits(h, filepath.Join(dir, im.Stem+".npy"))
+		eval[bool](h, `(delete globalThis.otceMap, true)`)
+		h.click(fmt.Sprintf("maps-img-%d", im.Index))
+		deadline := time.Now().Add(time.Minute)
+		for eval[int](h, `globalThis.otceMap ? otceMap.image : -1`) != im.Index || eval[string](h, `document.getElementById("maps").dataset.state`) != "ready" {
+			if time.Now().After(deadline) {
+				h.t.Fatalf("%s: the map of %s was not shown (%s)", label, im.Stem, eval[string](h, `document.getElementById("maps-status").textContent`))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		got := eval[[]uint32](h, `Array.from(otceMap.bits)`)
+		if len(got) != len(want) {
+			h.t.Fatalf("%s: %s: the page's map has %d values, the CLI's %d", label, im.Stem, len(got), len(want))
+		}
+		diff, nans := 0, 0
+		for p := range want {
+			gn, wn := math.IsNaN(float64(math.Float32frombits(got[p]))), math.IsNaN(float64(math.Float32frombits(want[p])))
+			if gn && wn {
+				nans++
+				continue
+			}
+			if got[p] != want[p] {
+				if diff == 0 {
+					h.t.Errorf("%s: %s pixel %d: page %v, CLI %v", label, im.Stem, p, math.Float32frombits(got[p]), math.Float32frombits(want[p]))
+				}
+				diff++
+			}
+		}
+		if diff > 0 {
+			h.t.Errorf("%s: %s: %d of %d pixels differ from the CLI's .npy", label, im.Stem, diff, len(want))
+		}
+		if nans == len(want) {
+			h.t.Errorf("%s: %s: every pixel is NaN", label, im.Stem)
+		}
+		h.t.Logf("%s: %s: %d values the same bits as the CLI's .npy (%d NaN)", label, im.Stem, len(want)-diff, nans)
+	}
 }
 
 // waitMaps waits until the maps view has its tables and a map.
