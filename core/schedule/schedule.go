@@ -193,3 +193,29 @@ func gb(b int64) string {
 	}
 	return fmt.Sprintf("%d MB", b>>20)
 }
+
+// MapBytes estimates what the sampler keeps for transferability maps
+// (package maps) beside an n×m problem's solve: each of k repetitions'
+// source sample (n·d float32) with its potentials and squared norms (two
+// float64 a row), and the map of one image of pixels feature pixels
+// (float32 values, int32 labels, and float64 sums and counts a pixel
+// while it is computed).
+func MapBytes(n, d, k, pixels int) int64 {
+	return int64(k)*int64(n)*(4*int64(d)+16) + 24*int64(pixels)
+}
+
+// CheckMapMemory is CheckMemory for a map request: the sampler also keeps
+// MapBytes(n, d, k, pixels), so the problem's own estimate plus it must
+// fit in a worker.
+func CheckMapMemory(n, m, d, k, pixels, workers int) error {
+	if err := CheckMemory(n, m, d, workers); err != nil {
+		return err
+	}
+	solve, keep := WorkerBytes(n, m, d, workers, true), MapBytes(n, d, k, pixels)
+	if solve+keep <= WorkerBudget {
+		return nil
+	}
+	//lint:ignore ST1005 a sentence shown to the person as it is
+	return fmt.Errorf("The maps keep the %d repetitions' source samples and an image's map (about %s) beside the solve (%s), more than a browser worker can safely hold (%s): lower -k or -n for the maps.",
+		k, gb(keep), gb(solve), gb(WorkerBudget))
+}

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -139,5 +140,35 @@ func TestCheckMemoryUsesPixelsPresent(t *testing.T) {
 	}
 	if n, m := Size(500, 1500, 1200); n != 500 || m != 500 {
 		t.Errorf("Size(500, …) = %d, %d", n, m)
+	}
+}
+
+// TestCheckMapMemory: a problem that fits for its score is refused for its
+// maps only when the K kept samples push the sampler over the budget, and
+// the message says how much they need.
+func TestCheckMapMemory(t *testing.T) {
+	if got, want := MapBytes(10000, 256, 10, 128*256), int64(10*10000*(4*256+16)+24*128*256); got != want {
+		t.Errorf("MapBytes = %d, want %d", got, want)
+	}
+	if err := CheckMapMemory(2000, 2000, 19, 3, 400, 2); err != nil {
+		t.Errorf("a small map refused: %v", err)
+	}
+	// The largest N whose score fits with one worker, then a K whose
+	// samples do not fit beside it.
+	n := LargestN(256, 1, 20000)
+	if n == 0 {
+		t.Fatal("no N fits")
+	}
+	if err := CheckMemory(n, n, 256, 1); err != nil {
+		t.Fatalf("N = %d: %v", n, err)
+	}
+	spare := WorkerBudget - WorkerBytes(n, n, 256, 1, true)
+	k := int(spare/(int64(n)*(4*256+16))) + 1
+	err := CheckMapMemory(n, n, 256, k, 0, 1)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("The maps keep the %d repetitions' source samples", k)) {
+		t.Errorf("N = %d, K = %d: %v", n, k, err)
+	}
+	if err := CheckMapMemory(n, n, 256, k-1, 0, 1); err != nil {
+		t.Errorf("N = %d, K = %d: %v", n, k-1, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 )
 
@@ -40,6 +41,15 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
 	bench := map[string]float64{}
 	opt, done := w.loopOptions(&req.Score, reply, bench)
+	// The score's memory check, with what the maps keep beside the solve.
+	opt.Check = func(j *otce.Job) error {
+		n, m := schedule.Size(req.Settings.N, j.Source.Valid, j.Target.Valid)
+		pixels := 0
+		for _, im := range j.Target.Images {
+			pixels = max(pixels, max(im.D, 1)*im.H*im.W)
+		}
+		return schedule.CheckMapMemory(n, m, j.Source.Dim, req.Settings.K, pixels, req.Workers)
+	}
 	opt.Progress(otce.Progress{Candidate: req.Files.Name, K: req.Settings.K, Phase: otce.PhaseReading})
 	c := candidate(req.Files)
 	j, err := otce.Prepare(c, req.Settings)
