@@ -68,6 +68,15 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 	}
 	eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
 	h.screenshot("maps.png")
+	// Other files: the maps of the run's files are withdrawn.
+	h.setFiles("cand-1-tf-files", fx.tf[:1])
+	deadline := time.Now().Add(30 * time.Second)
+	for !eval[bool](h, `document.getElementById("maps").hidden`) {
+		if time.Now().After(deadline) {
+			h.t.Fatal("the maps stayed on the page after the files changed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // mapsVolumesSameAsCLI: the volumetric demo's first candidate mapped in

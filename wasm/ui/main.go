@@ -207,6 +207,10 @@ func (a *app) addCandidate() *candidate {
 // other files.
 func (a *app) changed() {
 	a.results.markStaleFiles("the files have changed since this run; these results were made from the earlier ones, with the settings below.")
+	// The maps are offered for the run's files: gone with them.
+	if !a.maps.busy {
+		a.maps.clear()
+	}
 }
 
 // ensurePool returns a pool of n workers, starting one if needed.

@@ -35,6 +35,7 @@ type mapsView struct {
 	root    dom.Element
 	pick    dom.Element // which candidate
 	runBtn  dom.Element
+	stopBtn dom.Element
 	status  dom.Element
 	images  dom.Element
 	classes dom.Element
@@ -66,6 +67,7 @@ func newMapsView(a *app) *mapsView {
 	v := &mapsView{a: a, want: -1}
 	v.pick = el("select", attrs{"id": "maps-candidate", "aria-label": "Candidate to map"})
 	v.runBtn = el("button", attrs{"type": "button", "id": "maps-run"}, "Compute the maps")
+	v.stopBtn = el("button", attrs{"type": "button", "id": "maps-cancel", "disabled": ""}, "Cancel the maps")
 	v.status = el("p", attrs{"id": "maps-status", "class": "status", "role": "status", "aria-live": "polite"})
 	v.images = el("div", attrs{"id": "maps-images"})
 	v.classes = el("div", attrs{"id": "maps-classes"})
@@ -98,7 +100,7 @@ func newMapsView(a *app) *mapsView {
 		el("p", attrs{"class": "note"},
 			"For one candidate: each target pixel's h, how badly its label is predicted by the source classes the coupling sends to it (the mean of h over the sampled pixels is the repetition's H(Yt|Ys) = −OTCE), averaged over the repetitions. ",
 			"The images are listed worst first (OTCE_img = −mean h); dark blue is well predicted, yellow badly, grey undefined (the pixel's class is in no target sample). Computed in the workers, as `otce map` does; nothing is uploaded."),
-		el("div", attrs{"class": "row"}, v.pick, v.runBtn),
+		el("div", attrs{"class": "row"}, v.pick, v.runBtn, v.stopBtn),
 		v.status,
 		v.images,
 		v.figure,
@@ -107,6 +109,18 @@ func newMapsView(a *app) *mapsView {
 		v.classes,
 		el("details", el("summary", "JSON (the per-image and per-class tables of `otce map`'s maps.json)"), v.json))
 	on(v.runBtn, "click", func(dom.Event) { go v.compute() })
+	// The workers are terminated, which stops even a long solve; the next
+	// run or map starts fresh ones.
+	on(v.stopBtn, "click", func(dom.Event) {
+		if v.busy {
+			v.mu.Lock()
+			v.gen++
+			v.info = nil // the sampler's repetitions go with it
+			v.mu.Unlock()
+			show(v.figure, false)
+			v.a.dropPool()
+		}
+	})
 	on(v.opacity, "input", func(dom.Event) {
 		setStyle(v.heat, "opacity", fmt.Sprintf("%.2f", float64(atoiOr(value(v.opacity), 70))/100))
 	})
@@ -172,6 +186,7 @@ func (v *mapsView) offer(files []*proto.Files, s report.Settings) {
 func (v *mapsView) setBusy(b bool) {
 	v.busy = b
 	setDisabled(v.runBtn, b)
+	setDisabled(v.stopBtn, !b)
 	setDisabled(v.pick, b)
 	setDisabled(v.a.runBtn, b)
 	setDisabled(v.a.demoBtn, b)
@@ -215,7 +230,14 @@ func (v *mapsView) compute() {
 	resp, err := sampler.call(ctx, &proto.Maps{Score: proto.Score{Settings: v.s, Files: f, Workers: len(p.workers),
 		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()}, Image: -1})
 	sampler.setProgress(nil)
+	v.mu.Lock()
+	cancelled := v.gen != gen
+	v.mu.Unlock()
 	switch {
+	case cancelled:
+		v.status.SetTextContent("The maps were cancelled.")
+		v.root.SetAttribute("data-state", "cancelled")
+		return
 	case err != nil:
 		if errors.Is(err, errWorkerLost) {
 			v.a.dropPool()
@@ -268,6 +290,14 @@ func (v *mapsView) showImage(k int) {
 	defer v.setBusy(false)
 	v.root.SetAttribute("data-state", "computing")
 	resp, err := p.workers[0].call(context.Background(), &proto.Map{Image: k})
+	v.mu.Lock()
+	cancelled := v.gen != gen
+	v.mu.Unlock()
+	if cancelled {
+		v.status.SetTextContent("Cancelled: compute the maps again to see them.")
+		v.root.SetAttribute("data-state", "cancelled")
+		return
+	}
 	if err != nil || resp.Maps == nil || resp.Maps.Map == nil {
 		v.fail(cmp.Or(err, errors.New("the sampler returned no map")))
 		return
@@ -366,7 +396,13 @@ func (v *mapsView) draw() {
 		copy(hp[4*k:], []byte{c.R, c.G, c.B, c.A})
 		copy(lp[4*k:], []byte{l.R, l.G, l.B, l.A})
 	}
-	zoom := max(1, min(512/max(m.W, 1), 384/max(m.H, 1)))
+	// As large as fits the section's width (a narrow window too), at most
+	// 512×384, in whole screen pixels per feature pixel.
+	avail := 512
+	if cw := v.root.Underlying().Get("clientWidth").Int(); cw > 0 {
+		avail = min(avail, cw)
+	}
+	zoom := max(1, min(avail/max(m.W, 1), 384/max(m.H, 1)))
 	putPixels(v.labels, m.W, m.H, zoom, lp)
 	putPixels(v.heat, m.W, m.H, zoom, hp)
 	stack := byID("maps-stack")
