@@ -4,6 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	imgpng "image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -65,6 +68,34 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 		!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !(e.tagName === "BUTTON" && e.textContent.trim())).map(e => e.outerHTML.slice(0, 80))`)
 	for _, u := range unnamed {
 		h.t.Errorf("no label: %s", u)
+	}
+	// An RGB image of the same stem goes under its map, in place of the
+	// label map; an image without one keeps its label map.
+	png := filepath.Join(h.t.TempDir(), "tgt_0.png")
+	writeRGB(h, png, 80, 80)
+	h.setFiles("maps-photos", []string{png})
+	for _, c := range []struct {
+		index int
+		photo bool
+	}{{1, false}, {0, true}} {
+		eval[bool](h, `(delete globalThis.otceMap, true)`)
+		h.click(fmt.Sprintf("maps-img-%d", c.index))
+		deadline := time.Now().Add(time.Minute)
+		for !eval[bool](h, fmt.Sprintf(`!!globalThis.otceMap && otceMap.image === %d && (document.getElementById("maps-photo").hidden || document.getElementById("maps-photo").complete)`, c.index)) {
+			if time.Now().After(deadline) {
+				h.t.Fatalf("image %d was not shown", c.index)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		got := eval[string](h, `(() => { const p = document.getElementById("maps-photo"), l = document.getElementById("maps-labels");
+			return (p.hidden ? "no photo" : "photo " + p.naturalWidth) + ", " + (l.hidden ? "no labels" : "labels") + ": " + document.getElementById("maps-caption").textContent; })()`)
+		want := "no photo, labels: "
+		if c.photo {
+			want = "photo 80, no labels: "
+		}
+		if !strings.HasPrefix(got, want) || c.photo != strings.Contains(got, "over the RGB image tgt_0.png") {
+			h.t.Errorf("image %d: %q, want %q… (the RGB image named %v)", c.index, got, want, c.photo)
+		}
 	}
 	eval[bool](h, `(delete globalThis.otceLocalSolveMax, true)`)
 	h.screenshot("maps.png")
@@ -281,5 +312,24 @@ func (h *harness) pointedAt(prefix string, p int) {
 			h.t.Fatalf("pointing at the map: %q, want %q…", txt, prefix)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// writeRGB writes a w×h PNG of a colour gradient.
+func writeRGB(h *harness, path string, w, ht int) {
+	h.t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, ht))
+	for y := 0; y < ht; y++ {
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(3 * x), uint8(3 * y), 128, 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer f.Close()
+	if err := imgpng.Encode(f, img); err != nil {
+		h.t.Fatal(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall/js"
 
+	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/heat"
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/otce"
@@ -42,6 +43,8 @@ type mapsView struct {
 	figure  dom.Element
 	caption dom.Element
 	labels  dom.Element // canvas: the label map
+	photo   dom.Element // img: the target's RGB image, when added
+	photoIn dom.Element
 	heat    dom.Element // canvas: the map of h, over it
 	opacity dom.Element
 	slice   dom.Element // volumes: which slice
@@ -49,9 +52,11 @@ type mapsView struct {
 	hover   dom.Element
 	json    dom.Element
 
-	files []*proto.Files
-	s     report.Settings
-	busy  bool
+	files  []*proto.Files
+	photos map[string]js.Value // the RGB images added, by stem
+	url    string              // the object URL shown in photo
+	s      report.Settings
+	busy   bool
 
 	mu    sync.Mutex
 	info  *proto.MapsInfo // the tables, and the shown map
@@ -80,11 +85,13 @@ func newMapsView(a *app) *mapsView {
 	v.hover = el("p", attrs{"id": "maps-hover", "class": "note", "aria-live": "polite"}, "Point at the map to see a pixel's class, h and the source classes it is coupled with.")
 	keys := el("p", attrs{"id": "maps-keys", "class": "hint"}, "Or focus the map and move over its pixels with the arrow keys.")
 	v.json = el("pre", attrs{"id": "maps-json"})
-	stack := el("div", attrs{"id": "maps-stack"}, v.labels, v.heat)
+	v.photo = el("img", attrs{"id": "maps-photo", "alt": "", "hidden": ""})
+	v.photoIn = el("input", attrs{"type": "file", "multiple": "", "accept": ".png,.jpg,.jpeg,image/png,image/jpeg", "id": "maps-photos", "class": "visually-hidden", "aria-label": "Target RGB images (optional): choose files"})
+	stack := el("div", attrs{"id": "maps-stack"}, v.labels, v.photo, v.heat)
 	// Through the CSSOM: the page's Content-Security-Policy (style-src
 	// 'self') refuses style attributes.
 	setStyle(stack, "position", "relative")
-	for _, c := range []dom.Element{v.labels, v.heat} {
+	for _, c := range []dom.Element{v.labels, v.photo, v.heat} {
 		setStyle(c, "position", "absolute")
 		setStyle(c, "left", "0")
 		setStyle(c, "top", "0")
@@ -100,7 +107,9 @@ func newMapsView(a *app) *mapsView {
 		el("p", attrs{"class": "note"},
 			"For one candidate: each target pixel's h, how badly its label is predicted by the source classes the coupling sends to it (the mean of h over the sampled pixels is the repetition's H(Yt|Ys) = −OTCE), averaged over the repetitions. ",
 			"The images are listed worst first (OTCE_img = −mean h); dark blue is well predicted, yellow badly, grey undefined (the pixel's class is in no target sample). Computed in the workers, as `otce map` does; nothing is uploaded."),
-		el("div", attrs{"class": "row"}, v.pick, v.runBtn, v.stopBtn),
+		el("div", attrs{"class": "row"}, v.pick, v.runBtn, v.stopBtn,
+			el("label", attrs{"class": "button"}, "Target RGB images…", v.photoIn),
+			el("span", attrs{"class": "hint"}, "Optional: the maps are drawn over them instead of the label maps (paired by stem; read here, not uploaded).")),
 		v.status,
 		v.images,
 		v.figure,
@@ -125,6 +134,15 @@ func newMapsView(a *app) *mapsView {
 		setStyle(v.heat, "opacity", fmt.Sprintf("%.2f", float64(atoiOr(value(v.opacity), 70))/100))
 	})
 	on(v.slice, "input", func(dom.Event) { v.draw() })
+	on(v.photoIn, "change", func(dom.Event) {
+		list := prop(v.photoIn, "files")
+		v.photos = map[string]js.Value{}
+		for i := 0; i < list.Length(); i++ {
+			f := list.Index(i)
+			v.photos[dataset.Stem(f.Get("name").String())] = f
+		}
+		v.draw()
+	})
 	on(v.heat, "mousemove", func(ev dom.Event) {
 		e := ev.Underlying()
 		v.point(e.Get("offsetX").Float(), e.Get("offsetY").Float())
@@ -388,10 +406,18 @@ func (v *mapsView) draw() {
 	show(v.sliceLb, m.D > 1)
 	v.slice.SetAttribute("max", strconv.Itoa(m.D-1))
 	z := min(max(atoiOr(value(v.slice), 0), 0), m.D-1)
+	stem := v.stems[info.Image]
+	// Over the RGB image of the same stem when the user added one (2-D
+	// maps), where ignored pixels are left clear, as in the CLI's PNGs.
+	photo, hasPhoto := v.photos[stem]
+	hasPhoto = hasPhoto && m.D <= 1
 	n := m.H * m.W
 	hp, lp := make([]byte, 4*n), make([]byte, 4*n)
 	for k := 0; k < n; k++ {
 		c := heat.Cell(m.Values[z*n+k], m.Labels[z*n+k], info.MaxH)
+		if hasPhoto && heat.IsIgnored(m.Values[z*n+k], m.Labels[z*n+k]) {
+			c.A = 0
+		}
 		l := heat.Label(m.Labels[z*n+k])
 		copy(hp[4*k:], []byte{c.R, c.G, c.B, c.A})
 		copy(lp[4*k:], []byte{l.R, l.G, l.B, l.A})
@@ -408,13 +434,27 @@ func (v *mapsView) draw() {
 	stack := byID("maps-stack")
 	setStyle(stack, "width", fmt.Sprintf("%dpx", m.W*zoom))
 	setStyle(stack, "height", fmt.Sprintf("%dpx", m.H*zoom))
-	stem := v.stems[info.Image]
+	urls := js.Global().Get("URL")
+	if v.url != "" {
+		urls.Call("revokeObjectURL", v.url)
+		v.url = ""
+	}
+	under := "its label map"
+	if hasPhoto {
+		v.url = urls.Call("createObjectURL", photo).String()
+		v.photo.SetAttribute("src", v.url)
+		setStyle(v.photo, "width", fmt.Sprintf("%dpx", m.W*zoom))
+		setStyle(v.photo, "height", fmt.Sprintf("%dpx", m.H*zoom))
+		under = "the RGB image " + photo.Get("name").String()
+	}
+	show(v.photo, hasPhoto)
+	show(v.labels, !hasPhoto)
 	where := ""
 	if m.D > 1 {
 		where = fmt.Sprintf(", slice %d of %d", z+1, m.D)
 	}
 	v.heat.SetAttribute("aria-label", fmt.Sprintf("Map of h over the target image %s%s (%d×%d feature pixels)", stem, where, m.H, m.W))
-	v.caption.SetTextContent(fmt.Sprintf("%s%s: h on the feature grid (%d×%d), colour scale 0 (dark blue) to %.2f (yellow) = log of the target classes; grey: undefined; black: ignored.", stem, where, m.H, m.W, info.MaxH))
+	v.caption.SetTextContent(fmt.Sprintf("%s%s: h on the feature grid (%d×%d) over %s, colour scale 0 (dark blue) to %.2f (yellow) = log of the target classes; grey: undefined; black: ignored.", stem, where, m.H, m.W, under, info.MaxH))
 	show(v.figure, true)
 	// For the browser tests: the shown map's values, as float32 bits.
 	bits := make([]byte, 4*len(m.Values))
