@@ -208,6 +208,10 @@ func (h *harness) pageMapsEqual(cli mapsTables, dir, label string) {
 			h.t.Errorf("%s: class row %d: page %+v, CLI %+v", label, i, p, c)
 		}
 	}
+	// The worst images (up to 12) have thumbnails in their rows.
+	if got, want := eval[int](h, `document.querySelectorAll("#maps-images-table button canvas.maps-thumb").length`), min(len(cli.Images), 12); got != want {
+		h.t.Errorf("%s: %d thumbnails, want %d", label, got, want)
+	}
 	for _, im := range cli.Images {
 		want := readNPYBits(h, filepath.Join(dir, im.Stem+".npy"))
 		eval[bool](h, `(delete globalThis.otceMap, true)`)

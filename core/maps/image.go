@@ -291,3 +291,25 @@ func Stems(d *dataset.Domain) []string {
 	}
 	return out
 }
+
+// Thumbnail returns a small copy of a map for a list of images: one slice
+// (the middle one of a volume), every s-th row and column of it with s the
+// least step that makes both sides at most size (nearest neighbour, no
+// averaging: each value is one of the map's). Its counts and Sum are the
+// map's.
+func (m *Map) Thumbnail(size int) *Map {
+	size = max(size, 1)
+	s := max((m.H+size-1)/size, (m.W+size-1)/size, 1)
+	z := m.D / 2
+	t := &Map{D: 1, H: (m.H + s - 1) / s, W: (m.W + s - 1) / s,
+		Valid: m.Valid, Defined: m.Defined, Partial: m.Partial, Undefined: m.Undefined, Unseen: m.Unseen, NonFinite: m.NonFinite, Sum: m.Sum}
+	t.Values = make([]float32, t.H*t.W)
+	t.Labels = make([]int32, t.H*t.W)
+	for y := 0; y < t.H; y++ {
+		for x := 0; x < t.W; x++ {
+			p := (z*m.H+y*s)*m.W + x*s
+			t.Values[y*t.W+x], t.Labels[y*t.W+x] = m.Values[p], m.Labels[p]
+		}
+	}
+	return t
+}

@@ -197,3 +197,29 @@ func TestClassesDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestThumbnail: every s-th row and column of the middle slice, s the least
+// step that fits the size.
+func TestThumbnail(t *testing.T) {
+	m := &Map{D: 3, H: 20, W: 10, Defined: 7, Sum: 1.5}
+	m.Values = make([]float32, 3*20*10)
+	m.Labels = make([]int32, 3*20*10)
+	for p := range m.Values {
+		m.Values[p], m.Labels[p] = float32(p), int32(p%7)
+	}
+	th := m.Thumbnail(8) // step 3: 7×4
+	if th.D != 1 || th.H != 7 || th.W != 4 || th.Defined != 7 || th.Sum != 1.5 {
+		t.Fatalf("thumbnail %d×%d×%d, %d defined, sum %v", th.D, th.H, th.W, th.Defined, th.Sum)
+	}
+	for y := 0; y < 7; y++ {
+		for x := 0; x < 4; x++ {
+			p := (1*20+3*y)*10 + 3*x
+			if th.Values[y*4+x] != float32(p) || th.Labels[y*4+x] != int32(p%7) {
+				t.Fatalf("(%d, %d): %v, want the map's pixel %d", y, x, th.Values[y*4+x], p)
+			}
+		}
+	}
+	if same := m.Thumbnail(64); same.H != 20 || same.W != 10 || same.Values[0] != float32(200) {
+		t.Errorf("a thumbnail larger than the map: %d×%d from %v", same.H, same.W, same.Values[0])
+	}
+}

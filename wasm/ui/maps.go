@@ -337,9 +337,22 @@ func (v *mapsView) drawTables() {
 	info := v.info
 	clear(v.images)
 	clear(v.classes)
+	thumbs := map[int]*maps.Map{}
+	for _, t := range info.Thumbs {
+		thumbs[t.Image] = t.Map
+	}
 	tb := el("tbody")
 	for rank, im := range info.Images {
-		btn := el("button", attrs{"type": "button", "class": "link", "id": fmt.Sprintf("maps-img-%d", im.Index), "aria-label": "Show the map of " + im.Stem}, im.Stem)
+		btn := el("button", attrs{"type": "button", "class": "link", "id": fmt.Sprintf("maps-img-%d", im.Index), "aria-label": "Show the map of " + im.Stem})
+		if t := thumbs[im.Index]; t != nil {
+			c := el("canvas", attrs{"class": "maps-thumb", "aria-hidden": "true"})
+			setStyle(c, "image-rendering", "pixelated")
+			setStyle(c, "vertical-align", "middle")
+			setStyle(c, "margin-right", "0.5em")
+			putPixels(c, t.W, t.H, max(1, 48/max(t.W, t.H)), heatPixels(t, 0, info.MaxH, false))
+			btn.AppendChild(c)
+		}
+		add(btn, im.Stem)
 		k := im.Index
 		on(btn, "click", func(dom.Event) { go v.showImage(k) })
 		tb.AppendChild(el("tr", attrs{"data-stem": im.Stem},
@@ -412,14 +425,9 @@ func (v *mapsView) draw() {
 	photo, hasPhoto := v.photos[stem]
 	hasPhoto = hasPhoto && m.D <= 1
 	n := m.H * m.W
-	hp, lp := make([]byte, 4*n), make([]byte, 4*n)
+	hp, lp := heatPixels(m, z, info.MaxH, hasPhoto), make([]byte, 4*n)
 	for k := 0; k < n; k++ {
-		c := heat.Cell(m.Values[z*n+k], m.Labels[z*n+k], info.MaxH)
-		if hasPhoto && heat.IsIgnored(m.Values[z*n+k], m.Labels[z*n+k]) {
-			c.A = 0
-		}
 		l := heat.Label(m.Labels[z*n+k])
-		copy(hp[4*k:], []byte{c.R, c.G, c.B, c.A})
 		copy(lp[4*k:], []byte{l.R, l.G, l.B, l.A})
 	}
 	// As large as fits the section's width (a narrow window too), at most
@@ -467,6 +475,22 @@ func (v *mapsView) draw() {
 		"image": info.Image, "stem": stem, "d": m.D, "h": m.H, "w": m.W,
 		"bits": js.Global().Get("Uint32Array").New(u8.Get("buffer")),
 	}))
+}
+
+// heatPixels returns the RGBA pixels of slice z of a map in the CLI's
+// colours (heat.Cell), ignored pixels clear when clearIgnored.
+func heatPixels(m *maps.Map, z int, maxH float64, clearIgnored bool) []byte {
+	n := m.H * m.W
+	px := make([]byte, 4*n)
+	for k := 0; k < n; k++ {
+		v, l := m.Values[z*n+k], m.Labels[z*n+k]
+		c := heat.Cell(v, l, maxH)
+		if clearIgnored && heat.IsIgnored(v, l) {
+			c.A = 0
+		}
+		copy(px[4*k:], []byte{c.R, c.G, c.B, c.A})
+	}
+	return px
 }
 
 // putPixels draws w×h RGBA pixels on a canvas shown zoom times larger.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/dataset"
@@ -26,6 +27,10 @@ type mapped struct {
 	reps      []*maps.Rep
 	transform string
 }
+
+// thumbs is the number of worst images whose thumbnails Maps answers, at
+// most thumbSize feature pixels a side.
+const thumbs, thumbSize = 12, 48
 
 // transferMaps scores a candidate as score does, through maps.RepetitionsWith
 // (otce's one loop, asking the solver for the potentials; the blocks alone
@@ -81,16 +86,30 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 	if req.Image >= len(stems) {
 		return fmt.Errorf("maps: image %d of %d", req.Image, len(stems))
 	}
+	// The thumbnails of the worst images so far, worst first: a few
+	// kilobytes each, at most thumbs of them whatever the image count.
+	type thumb struct {
+		score maps.ImageScore
+		t     *maps.Map
+	}
+	var worst []thumb
 	for k, im := range j.Target.Images {
 		mp, err := maps.ImageMap(ctx, im, reps, maps.Options{Transform: m.transform, Workers: 1})
 		if err != nil {
 			return err
 		}
-		info.Images = append(info.Images, mp.Score(stems[k], k))
+		sc := mp.Score(stems[k], k)
+		info.Images = append(info.Images, sc)
 		if k == req.Image {
 			info.Map = mp
 		}
+		worst = append(worst, thumb{sc, mp.Thumbnail(thumbSize)})
+		slices.SortStableFunc(worst, func(a, b thumb) int { return maps.CompareWorst(a.score, b.score) })
+		worst = worst[:min(len(worst), thumbs)]
 		tightenGC()
+	}
+	for _, t := range worst {
+		info.Thumbs = append(info.Thumbs, proto.Thumb{Image: t.score.Index, Map: t.t})
 	}
 	maps.WorstFirst(info.Images)
 	if info.Map == nil && len(info.Images) > 0 {

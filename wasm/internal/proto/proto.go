@@ -316,6 +316,15 @@ type MapsInfo struct {
 	// Image is the index of Map's image; Map its dense map.
 	Image int
 	Map   *maps.Map
+	// Thumbs are the worst images' thumbnails (maps.Map.Thumbnail), worst
+	// first.
+	Thumbs []Thumb
+}
+
+// Thumb is a target image's thumbnail map.
+type Thumb struct {
+	Image int
+	Map   *maps.Map
 }
 
 // Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
