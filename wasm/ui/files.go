@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/arrays"
@@ -230,13 +229,16 @@ func (fl *fileList) inspect(fs []js.Value) {
 	fl.render()
 }
 
-// showError puts a message of the core next to the file it names (messages
-// begin with the file name). It reports whether a file matched.
-func (fl *fileList) showError(msg string) bool {
+// showError puts a message of the core next to file, the file it is about
+// (report.Candidate's ErrorFile, from the core's arrays.FileError: the name
+// the worker's reader was given, which is fileName's). It reports whether
+// the list holds the file.
+func (fl *fileList) showError(file, msg string) bool {
+	if file == "" {
+		return false
+	}
 	for _, f := range fl.files {
-		n := fileName(f)
-		base := path.Base(n)
-		if strings.HasPrefix(msg, n) || strings.HasPrefix(msg, base+":") || strings.HasPrefix(msg, base+" ") {
+		if n := fileName(f); n == file {
 			fl.notes[n] = note{text: msg, bad: true}
 			fl.render()
 			return true
