@@ -19,6 +19,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"honnef.co/go/js/dom/v2"
 )
@@ -272,7 +273,8 @@ func (a *app) inspect(fs []js.Value) ([]proto.FileInfo, error) {
 // workerCount is the --workers setting: 0 means the number of logical
 // processors, capped at 8.
 func (a *app) workerCount() int {
-	n, err := strconv.Atoi(strings.TrimSpace(value(a.workers)))
+	w, err := settings.ParseWhole(strings.TrimSpace(value(a.workers))) // as readSettings
+	n := int(min(max(w, 0), 1<<20))
 	if err != nil || n <= 0 {
 		n = js.Global().Get("navigator").Get("hardwareConcurrency").Int()
 		if n <= 0 {
