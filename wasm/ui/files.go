@@ -213,7 +213,8 @@ func (fl *fileList) set(fs []js.Value) {
 }
 
 // inspect shows each file's arrays, or the reader's error, as soon as it is
-// chosen.
+// chosen. A run's error about the file, shown since (showError: a run
+// started at once can end before the inspection), stays.
 func (fl *fileList) inspect(fs []js.Value) {
 	infos, err := fl.app.inspect(fs)
 	if err != nil {
@@ -222,7 +223,7 @@ func (fl *fileList) inspect(fs []js.Value) {
 	for _, fi := range infos {
 		if fi.Error != "" {
 			fl.notes[fi.Name] = note{text: fi.Error, bad: true}
-		} else {
+		} else if !fl.notes[fi.Name].bad {
 			fl.notes[fi.Name] = note{text: fi.Info}
 		}
 	}
