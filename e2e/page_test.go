@@ -291,8 +291,9 @@ func (h *harness) settingsError(fx fixture) {
 	stale := func() bool {
 		return eval[bool](h, `!document.getElementById("results-stale").hidden`)
 	}
-	// The settings back as they were: current again; then other files: not.
-	h.setSetting("set-n", "300")
+	// The settings back as they were (written 3e2, which the page reads as
+	// the CLI's -n does: 300): current again; then other files: not.
+	h.setSetting("set-n", "3e2")
 	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
 	if stale() {
 		h.t.Errorf("with the results' own settings back, the results are still marked: %s", eval[string](h, `document.getElementById("results-stale").textContent`))
