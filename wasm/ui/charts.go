@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/otceseg/otceseg/core/chart"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -59,27 +60,6 @@ func clipLine(x0, y0, x1, y1, l, t, r, b float64) (cx0, cy0, cx1, cy1 float64, o
 // letters).
 func textWidth(s string) float64 { return 11 * 0.65 * float64(len([]rune(s))) }
 
-// niceTicks returns about n round tick values covering [lo, hi].
-func niceTicks(lo, hi float64, n int) []float64 {
-	if !(hi > lo) {
-		hi = lo + 1
-	}
-	raw := (hi - lo) / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var out []float64
-	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
-		out = append(out, math.Round(v/step)*step)
-	}
-	return out
-}
-
 // barChart draws OTCE mean ± std per candidate, best first.
 func barChart(r report.Ranking) string {
 	var cs []report.Candidate
@@ -99,7 +79,7 @@ func barChart(r report.Ranking) string {
 		hi = math.Max(hi, c.OTCEMean+c.OTCEStd)
 	}
 	lo -= 0.05 * (hi - lo + 1e-9)
-	ticks := niceTicks(lo, hi, 5)
+	ticks := chart.Ticks(lo, hi, 5)
 	lo = math.Min(lo, ticks[0])
 	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*(width-left-right) }
 	var b strings.Builder
@@ -174,14 +154,14 @@ func scatterPlot(r report.Ranking) string {
 	cr := r.Correlation
 	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">OTCE against accuracy: r = %.3f, ρ = %.3f, τ = %.3f (%d candidates)</text>`,
 		left, cr.Pearson, cr.Spearman, cr.Kendall, cr.Count)
-	for _, t := range niceTicks(xlo, xhi, 5) {
+	for _, t := range chart.Ticks(xlo, xhi, 5) {
 		if t < xlo || t > xhi {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, px(t), px(t), top, h-bottom)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, px(t), h-bottom+16, trimNum(t))
 	}
-	for _, t := range niceTicks(ylo, yhi, 5) {
+	for _, t := range chart.Ticks(ylo, yhi, 5) {
 		if t < ylo || t > yhi {
 			continue
 		}
