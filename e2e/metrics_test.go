@@ -100,6 +100,27 @@ func (h *harness) metricsSameAsCLI(fixDir string) {
 		h.sameRanking(fmt.Sprintf("%d worker(s)", w), got, want)
 	}
 
+	// The CSV download is the CLI's CSV (core/report's writer, with the
+	// trailing correlation row).
+	eval[bool](h, `(() => {
+		if (!globalThis.otceBlobHook) {
+			const orig = URL.createObjectURL;
+			URL.createObjectURL = b => { globalThis.otceLastBlob = b; return orig.call(URL, b); };
+			globalThis.otceBlobHook = true;
+		}
+		globalThis.otceLastBlob = null;
+		return true;
+	})()`)
+	h.click("download-csv")
+	csv := eval[string](h, `globalThis.otceLastBlob ? otceLastBlob.text() : ""`)
+	wantCSV, err := exec.Command(h.cli, "rank", mp, "--format", "csv", "--quiet", "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--shared-classes", "--transform", "softmax").Output()
+	if err != nil {
+		h.t.Fatalf("otce rank --format csv: %v", err)
+	}
+	if csv != string(wantCSV) || !strings.Contains(csv, "\n# correlation with accuracy: count=4 ") {
+		h.t.Errorf("the page's CSV is not otce rank's:\npage:\n%s\nCLI:\n%s", csv, wantCSV)
+	}
+
 	// The table's cells are the JSON's numbers.
 	got := h.ranking()
 	cells := eval[map[string]map[string]string](h, `Object.fromEntries([...document.querySelectorAll("#results-table tbody tr")].map(tr =>
