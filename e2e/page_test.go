@@ -107,7 +107,6 @@ func (h *harness) chartsFit() {
 	h.setSetting("set-k", "2")
 	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
-	type box struct{ X0, Y0, X1, Y1 float64 }
 	got := eval[map[string]any](h, `(() => {
 		const svg = document.querySelector("#chart-scatter svg");
 		if (!svg) return {error: "no scatter plot"};
