@@ -15,7 +15,7 @@ import (
 func wholeNumbers(fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		g, ok := f.Value.(flag.Getter)
-		if !ok {
+		if _, done := f.Value.(wholeNumber); !ok || done {
 			return
 		}
 		switch g.Get().(type) {

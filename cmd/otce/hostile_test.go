@@ -1,3 +1,8 @@
+//go:build unix
+
+// The hostile inputs of issue 18 (symbolic links and named pipes among them:
+// Unix only).
+
 package main
 
 import (
@@ -249,6 +254,12 @@ func TestHostileNamesAndFlags(t *testing.T) {
 			wantOneLine(t, scoreArgs("--eps", eps), "--eps "+eps+" is below 2.2250738585072014e-308, the smallest normal float64")
 		})
 	}
+	t.Run("score --name", func(t *testing.T) {
+		out, errs, code := runCLI(t, append(scoreArgs("--name", "evil\nrank 1 forged"), "--quiet")...)
+		if code != 0 || !strings.Contains(out, `evil\nrank 1 forged`) || strings.Contains(out, "\nrank 1 forged") {
+			t.Errorf("exit %d, table %q, stderr %q", code, out, errs)
+		}
+	})
 	t.Run("names", func(t *testing.T) {
 		dir := t.TempDir()
 		dump := filepath.Join(dir, "dump")
@@ -291,7 +302,7 @@ func TestHostileTooWideForMemory(t *testing.T) {
 	f := filepath.Join(dir, "wide.npy")
 	sparseNPY(t, f, "<f4", []int{20000, 100, 100}, 4)
 	l := writeTestNPY(t, filepath.Join(dir, "labels.npy"), []int{100, 100}, "|u1", make([]uint8, 10000))
-	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$@"`, "sh", builtCLI(t), "score", "-k", "1",
+	cmd := exec.Command("sh", "-c", `ulimit -v 3000000 && exec "$@"`, "sh", builtCLI(t), "score", "--quiet", "-k", "1",
 		"--source-features", f, "--source-labels", l, "--target-features", f, "--target-labels", l)
 	out, err := cmd.CombinedOutput()
 	code := -1

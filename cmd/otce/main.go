@@ -232,7 +232,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args, stderr, &o); err != nil {
 		return err
 	}
-	c, err := candidateFiles(*name, sf, sl, tf, tl)
+	c, err := candidateFiles(printableName(*name), sf, sl, tf, tl)
 	if err != nil {
 		return err
 	}

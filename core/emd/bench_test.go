@@ -67,3 +67,40 @@ func BenchmarkNetwork(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLogits solves, with the auction, the assignment problem of
+// logitFeatures (logits of a trained network on its own and a shifted
+// domain, d = 7) beside the clustered features of BenchmarkAssignment
+// (d = 19) at the same n: the ratio of their cpu-s/op and rounds (iters)
+// is what the logits cost more. Run several times (-count) on a loaded
+// machine:
+//
+//	go test -run '^$' -bench Logits -benchtime 1x -count 3 ./core/emd
+func BenchmarkLogits(b *testing.B) {
+	const n = 10000
+	for _, data := range []string{"clustered-d19", "logits-d7"} {
+		b.Run(fmt.Sprintf("n=%d/%s", n, data), func(b *testing.B) {
+			var cost []float32
+			if data == "clustered-d19" {
+				cost = benchCost(n, n, 19)
+			} else {
+				clear(benchCosts)
+				xs, xt := logitFeatures(n, n, 21)
+				cost = sqDistCost(xs, xt, n, n, 7)
+			}
+			b.ResetTimer()
+			var p *Plan
+			cpu0 := cpuTime()
+			for b.Loop() {
+				var err error
+				p, err = Solve(context.Background(), cost, n, n, Options{Method: MethodAuction})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric(float64(p.Iterations), "iters")
+			b.ReportMetric(p.Cost, "cost")
+		})
+	}
+}

@@ -116,6 +116,21 @@
 //	rank1       C_ij = a_i·b_j                  3.8    52        1.6
 //	sortedDup   (⌊i/10⌋ − ⌊j/10⌋)²              0.38   0.13      0.13
 //
+// Logits of trained networks are harder than the clustered data: on the
+// logits (d = 7) of a small network of scripts/reproduce on its own domain
+// and a shifted one, exported at N = 10⁴ (BenchmarkDumped in package ot),
+// the auction took 301 823 rounds and 7.1–7.4 CPU s for the whole
+// repetition (cost included), against 28 480 rounds on the clustered
+// d = 19 data. 40 % of its bids (353 207 of 885 882) found their cache
+// undecided and scanned their row in full; those scans and their heaps are
+// 68 % of the CPU profile. They seem bound by memory, not arithmetic: the
+// scan skipping four columns a step in SSE2 (the same heap, bit for bit)
+// took the same CPU time (7.3–7.4 s against 7.1–7.3 s, three interleaved
+// runs), and was not kept. logitFeatures imitates such logits (bilinear
+// mixes of a coarse grid, a drifted target): 59 404 rounds and 3.1 CPU s
+// against 1.3 s for the clustered data (BenchmarkLogits, two runs each on a
+// loaded machine).
+//
 // Many identical rows remain the auction's weak spot (sameRows): they
 // compete for the same columns from every block, so the first phase needs
 // several rounds of full-row scans. JV is unusable on some inputs (rank1,

@@ -258,7 +258,7 @@ func TestRepFromParts(t *testing.T) {
 // TestExpNear: expNear is detmath.Exp bit for bit on (−flush, 0].
 func TestExpNear(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	xs := []float64{0, -0.0, -1e-300, -1.0 / (1 << 28), -1.0/(1<<28) - 1e-20, -1e-9, -0.5, -1, -math.Ln2, -79.999999, math.Nextafter(-flush, 0)}
+	xs := []float64{0, math.Copysign(0, -1), -1e-300, -1.0 / (1 << 28), -1.0/(1<<28) - 1e-20, -1e-9, -0.5, -1, -math.Ln2, -79.999999, math.Nextafter(-flush, 0)}
 	for range 200000 {
 		xs = append(xs, -flush*rng.Float64())
 	}

@@ -575,7 +575,7 @@ func hScore(dt *data, mu []float64, mc [][]float64, g []float64, rcond float64) 
 	d := dt.d
 	lam, w, err := symEigen(g, d)
 	if err != nil {
-		return 0, fmt.Errorf("H-score: %v", err)
+		return 0, fmt.Errorf("the H-score's eigendecomposition: %v", err)
 	}
 	lmax := lam[d-1]
 	if !(lmax > 0) {

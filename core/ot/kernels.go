@@ -108,20 +108,36 @@ func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg [
 	return segDotSparseGo(segsum, sv, sc, v, seg)
 }
 
+// segDotSparseGo is segDotSparse in Go. The running sum of the current
+// class is kept in a register (acc) and stored when the columns leave the
+// class: the same additions in the same order as segsum[c] += x, but
+// without a load and a store of segsum[c] in the chain of dependent
+// additions, which made the loop three times slower (on logits of trained
+// networks, d = 7, N = 10⁴, ε/median 1e-3, it was 80 % of an iteration).
 func segDotSparseGo(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
 	for c := range segsum {
 		segsum[c] = 0
 	}
+	if len(sc) == 0 {
+		return 0
+	}
+	sv = sv[:len(sc)]
 	c := 0
-	total := 0.0
+	end := seg[1]
+	acc, total := 0.0, 0.0
 	for k, j := range sc {
-		for int(j) >= seg[c+1] {
-			c++
+		if int(j) >= end {
+			segsum[c] = acc
+			for int(j) >= seg[c+1] {
+				c++
+			}
+			end, acc = seg[c+1], 0
 		}
 		x := float64(sv[k]) * v[j]
-		segsum[c] += x
+		acc += x
 		total += x
 	}
+	segsum[c] = acc
 	return total
 }
 

@@ -60,7 +60,7 @@ FULL = dict(
     head_steps=200, head_lr=1e-2,
     ft_steps=60, ft_batch=8, ft_lr=2e-3,
     seeds=[0, 1],
-    otce_n=2000, otce_k=3, emd_n=1000, emd_k=2,
+    otce_n=1000, otce_k=1, emd_n=1000, emd_k=1,
 )
 
 SMOKE = dict(
@@ -236,7 +236,9 @@ def transfer(torch, cfg, work, src, tg, fam, reverse=False):
     """
     import torch.nn.functional as F
     res = {}
-    pairs = [(t, s) for t in (reversed(list(tg)) if reverse else tg) for s in src]
+    pairs = [(t, s) for t in tg for s in src]
+    if reverse:
+        pairs.reverse()
     while pairs:
         t, s = pairs.pop(0)
         tdom = tg[t]
@@ -344,18 +346,46 @@ def variants(cfg, otce, help_text):
         "median": ("emb", base + ["--cost-norm", "median"], "embeddings, cost divided by its median (ε relative to the typical cost)"),
         "emd": ("emb", ["-n", str(cfg["emd_n"]), "-k", str(cfg["emd_k"]), "--solver", "emd", "--layout", "nchw"],
                 f"embeddings, exact OT (--solver emd, the ε → 0 limit) at N = {cfg['emd_n']}, K = {cfg['emd_k']}"),
+        "k5": ("emb", ["-n", n, "-k", str(5 * cfg["otce_k"]), "--layout", "nchw"],
+               f"the paper's setting with K = {5 * cfg['otce_k']} repetitions: how much one sample of N = {n} pixels moves the score"),
         "adapt-bn": ("emb_adabn", base, "embeddings, target features exported with --adapt-bn (BatchNorm statistics re-estimated on the target images)"),
-        "logits-zeroshot": ("logits", base + ["--shared-classes"], "logits with --shared-classes (adds the zero-shot metric where the tool has it)"),
     }
-    if "per-class" in help_text:
+    if probe(otce, cfg, ["--shared-classes"], key="metrics"):
+        v["logits-zeroshot"] = ("logits", base + ["--shared-classes"], "logits with --shared-classes (adds the zero-shot metric)")
+    if "per-class" in help_text and probe(otce, cfg, ["--sampling", "per-class"]):
         v["per-class"] = ("emb", base + ["--sampling", "per-class"], "embeddings, --sampling per-class (pixels drawn evenly over the classes present)")
         v["adapt-bn+per-class"] = ("emb_adabn", base + ["--sampling", "per-class"], "both variants together")
     return v
 
 
-def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
+_PROBE = {}
+
+
+def probe(otce, cfg, flags, key=None):
+    """Whether this build implements flags: one small `otce score` (N = 300, K = 1) on the first
+    source and target, which must give another score than without them, or (key) a JSON object key.
+    A build may accept a flag before it implements it."""
+    work, (s, t) = _PROBE["work"], _PROBE["pair"]
+    f, sf = os.path.join(work, "feats", s, f"{t}_logits.npz"), os.path.join(work, "feats", s, "src_logits.npz")
+    cmd = [otce, "score", "--source-features", sf, "--source-labels", sf, "--target-features", f,
+           "--target-labels", f, "-n", "300", "-k", "1", "--layout", "nchw", "--format", "json", "--quiet"]
+    try:
+        a = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
+        b = json.loads(subprocess.run(cmd + flags, capture_output=True, text=True).stdout)
+    except ValueError:
+        return False
+    a = a["candidates"][0] if "candidates" in a else a
+    b = b["candidates"][0] if "candidates" in b else b
+    ok = bool(b.get(key)) if key else a.get("otce_mean") != b.get("otce_mean")
+    log(f"probe {' '.join(flags)}: {'implemented' if ok else 'not implemented in this build'}")
+    _PROBE.setdefault("results", {})[" ".join(flags)] = ok
+    return ok
+
+
+def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False, cached_only=False):
     help_text = subprocess.run([otce, "help"], capture_output=True, text=True).stdout + \
         subprocess.run([otce, "help"], capture_output=True, text=True).stderr
+    _PROBE.update(work=work, pair=(next(iter(src)), next(iter(tg))))
     vs = variants(cfg, otce, help_text)
     out = {}
     skipped = {}
@@ -382,6 +412,9 @@ def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
             path = os.path.join(work, "scores", vname, f"{t}.json")
             if rescore and os.path.exists(path):
                 os.remove(path)
+            if cached_only and not os.path.exists(path):
+                skipped[vname] = "not scored (the run was stopped before it; --cached-only)"
+                break
             if not os.path.exists(path):
                 cands = []
                 for s in src:
@@ -403,8 +436,14 @@ def score(work, otce, src, tg, res, cfg, rescore=False, reverse=False):
                 jsave(path, j)
                 log(f"scored {vname} {t} ({j['wall_seconds']:.0f}s)")
             out[(vname, t)] = jload(path)
+    for flags, ok in (_PROBE.get("results") or {}).items():
+        if not ok:
+            name = {"--sampling per-class": "per-class", "--shared-classes": "logits-zeroshot"}.get(flags, flags)
+            skipped[name] = (f"a probe (`otce score` at N = 300 on one pair, with and without `{flags}`) found it "
+                             "not implemented in this build (same score, or no metrics object)")
+            vs[name] = ("", [], flags)
     for vname, why in skipped.items():
-        log(f"variant {vname}: {why}; not run on the other targets")
+        log(f"variant {vname}: {why}")
         for t in tg:
             out.pop((vname, t), None)
         vs[vname] = vs[vname][:2] + (vs[vname][2] + f" — not run: {why}",)
@@ -425,6 +464,8 @@ def main(argv=None):
                     help="take the transfers in reverse order (a second process sharing the work)")
     ap.add_argument("--until", choices=["sources", "transfer", "features", "scores"],
                     help="stop after this stage (no report)")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="report from the scores cached so far, run no otce (an interrupted run's partial report)")
     ap.add_argument("--note", default="", help="a sentence for the report's run-time section (how it was run)")
     ap.add_argument("--threads", type=int, default=1,
                     help="PyTorch threads (default 1: on a loaded machine two OpenMP threads were 10-30x slower)")
@@ -461,10 +502,13 @@ def main(argv=None):
     stage("features", lambda: export(work, src, tg, fam, cfg, args.reverse))
     if args.until == "features":
         return 0
-    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore, args.reverse))
+    vs, scores, skipped = stage("scores", lambda: score(work, args.otce, src, tg, res, cfg, args.rescore, args.reverse,
+                                                                   args.cached_only))
     if args.until == "scores":
         return 0
     timing["load"] = os.getloadavg()
+    if args.note:
+        timing["note"] = args.note
     jsave(timing_path, timing)
     import report
     rep = report.build(cfg, src, tg, fam, meta, res, vs, scores, timing, work, args.docs, smoke=args.smoke,
