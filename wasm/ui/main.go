@@ -431,6 +431,7 @@ func (a *app) replaceWithDemo() {
 		}
 	}
 	a.target.setDemo(tl)
+	a.demoN()
 	a.results.markStaleFiles("the demo's candidates replaced the earlier ones; these results are of those, with the settings below.")
 	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
 	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")
