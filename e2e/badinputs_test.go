@@ -520,6 +520,7 @@ func (h *harness) pageAnswer(tc badCase, dir string) string {
 			OTCEMean float64  `json:"otce_mean"`
 			Warnings []string `json:"warnings"`
 			Error    string   `json:"error"`
+			File     string   `json:"error_file"`
 		} `json:"candidates"`
 	}
 	must(h, json.Unmarshal([]byte(eval[string](h, `document.getElementById("results-json").textContent`)), &r))
@@ -528,9 +529,40 @@ func (h *harness) pageAnswer(tc badCase, dir string) string {
 	}
 	c := r.Candidates[0]
 	if c.Error != "" {
+		h.checkShownAt(tc, fs, c.Error, c.File)
 		return c.Error
 	}
 	return scoredMessage(c.OTCEMean, c.Warnings)
+}
+
+// checkShownAt checks that the page put a message about one file of the
+// case ("FILE: …" or "FILE:MEMBER: …", after the domain's "source: " or
+// "target: ") next to that file, which the candidate's error_file names
+// (from the core's arrays.FileError), and that a message about no one file
+// names none.
+func (h *harness) checkShownAt(tc badCase, fs map[string][]string, msg, file string) {
+	h.t.Helper()
+	rest := strings.TrimPrefix(strings.TrimPrefix(msg, "source: "), "target: ")
+	want := ""
+	for _, s := range sides {
+		for _, f := range fs[s] {
+			if b := filepath.Base(f); strings.HasPrefix(rest, b+":") {
+				want = b
+			}
+		}
+	}
+	if file != want {
+		h.t.Errorf("%s: error_file %q, want %q (the message: %s)", tc.name, file, want, msg)
+		return
+	}
+	if want == "" {
+		return
+	}
+	shown := eval[string](h, fmt.Sprintf(`(() => { const e = document.querySelector('li.bad[data-file=%q] .ferror'); return e ? e.textContent : "" })()`, want))
+	if !strings.HasPrefix(shown, msg) {
+		lis := eval[string](h, fmt.Sprintf(`Array.from(document.querySelectorAll('li[data-file=%q]')).map(e => e.outerHTML).join(" ")`, want))
+		h.t.Errorf("%s: next to %s the page shows %q, want the message %q (its entries: %s)", tc.name, want, shown, msg, lis)
+	}
 }
 
 // badInputs runs every bad case through the CLI and the page and writes or

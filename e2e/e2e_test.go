@@ -214,6 +214,7 @@ func TestBrowser(t *testing.T) {
 	h.subtest(t, "SameScoreAsCLI", func() { h.sameAsCLI(good) })
 	h.subtest(t, "SameScoreAsCLIEmd", func() { h.sameAsCLIEmd(good) })
 	h.subtest(t, "MapsSameAsCLI", func() { h.mapsSameAsCLI(good) })
+	h.subtest(t, "MetricsSameAsCLI", func() { h.metricsSameAsCLI(fixDir) })
 	h.subtest(t, "BadFileAndOthers", func() { h.badFile(good, other, bad) })
 	h.subtest(t, "CancelThenRunAgain", func() { h.cancelThenRun(good) })
 	h.subtest(t, "Demo", func() { h.demo() })
@@ -603,16 +604,74 @@ func (h *harness) cancelThenRunOn(fx fixture, pool bool) {
 	}
 }
 
+// demo runs the demo as a user does (Load demo, then Run, after the
+// workers' warm-up) at its own N (otce.DemoN, which Load demo puts in the
+// settings with a note, and `otce demo` uses: fewer than the demo's valid
+// pixels), checks that its repetitions differ (std > 0) and that its scores
+// are `otce demo`'s, and logs a benchmark line: the page's
+// time from Run to the scores against the CLI's wall time for the same
+// demo, in the same invocation (not a timed test: the machine may be
+// loaded).
 func (h *harness) demo() {
 	h.load()
-	// The demo runs with the defaults on the page: the paper's settings.
+	// The page's default N is the paper's; the demo brings its own.
 	if n := eval[string](h, `document.getElementById("set-n").value`); n != "10000" {
 		h.t.Fatalf("-n default is %s, want the paper's 10000", n)
 	}
+	warmBy := time.Now().Add(time.Minute)
+	for eval[string](h, `document.body.dataset.warm || ""`) == "" && time.Now().Before(warmBy) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.loadDemo()
+	demoN, err := strconv.Atoi(eval[string](h, `document.getElementById("set-n").value`))
+	if err != nil || demoN >= 10000 {
+		h.t.Errorf("Load demo left -n at %d (%v), want the demo's own, smaller N", demoN, err)
+	}
+	note := eval[string](h, `(() => { const e = document.getElementById("demo-n-note"); return e && !e.hidden ? e.textContent : ""; })()`)
+	if !strings.Contains(note, fmt.Sprintf("N = %d", demoN)) || !strings.Contains(note, "N = 10⁴") {
+		h.t.Errorf("no visible note on the demo's N: %q", note)
+	}
+	eval[bool](h, `(() => {
+  window.demoRun = null; window.demoDone = null;
+  document.getElementById("run").addEventListener("click", () => { window.demoRun = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (document.body.dataset.state === "done" && window.demoDone === null) window.demoDone = performance.now();
+  }).observe(document.body, {attributes: true, attributeFilter: ["data-state"]});
+  return true;
+})()`)
 	t0 := time.Now()
-	h.runDemo()
+	h.click("run")
 	h.waitState(5*time.Minute, "done")
 	h.t.Logf("demo done in %s", time.Since(t0).Round(time.Millisecond))
+	page := eval[float64](h, `(window.demoDone - window.demoRun) / 1000`)
+	c0 := time.Now()
+	out, err := exec.Command(h.cli, "demo", "--format", "json", "--quiet").Output()
+	cliSec := time.Since(c0).Seconds()
+	if err != nil {
+		h.t.Fatalf("otce demo: %v", err)
+	}
+	workers := eval[int](h, `navigator.hardwareConcurrency || 0`)
+	h.t.Logf("benchmark: demo (5 candidates, N = %d, K = 10) in the page after warm-up %.2f s (Run → scores, %d processors), `otce demo` %.2f s wall, page/CLI %.2f", demoN, page, workers, cliSec, page/cliSec)
+	var cli map[string]any
+	if err := json.Unmarshal(out, &cli); err != nil {
+		h.t.Fatal(err)
+	}
+	r := h.ranking()
+	for who, x := range map[string]map[string]any{"page": r, "otce demo": cli} {
+		if s, _ := x["settings"].(map[string]any); s == nil || s["n"] != float64(demoN) {
+			h.t.Errorf("%s: the demo's settings are %v, want n = %d", who, x["settings"], demoN)
+		}
+	}
+	for _, c := range candidates(r) {
+		if std, _ := c["otce_std"].(float64); !(std > 0) {
+			h.t.Errorf("%v: OTCE std %v: the demo's repetitions do not differ", c["name"], c["otce_std"])
+		}
+		d, _ := c["diagnostics"].(map[string]any)
+		if d == nil || d["target_pixels"] != float64(demoN) || !(d["target_valid"].(float64) > float64(demoN)) {
+			h.t.Errorf("%v: diagnostics %v: want N = %d sampled of more valid pixels", c["name"], d, demoN)
+		}
+	}
+	h.sameRanking("demo", r, cli)
 	sc := h.scores()
 	if len(sc) < 3 {
 		h.t.Fatalf("demo scored %d candidates: %v", len(sc), sc)

@@ -118,9 +118,11 @@ func (h *harness) mapsVolumesSameAsCLI() {
 	cli, dir := h.cliMaps("--demo", "1", "--volumes", "-n", fmt.Sprint(n), "-k", fmt.Sprint(k))
 	h.load()
 	h.do(chromedp.SetValue(chromedp.ID("demo-kind"), "volumes"))
+	// Load demo puts the demo's own N in the settings: ours after it.
+	h.loadDemo()
 	h.setSetting("set-n", fmt.Sprint(n))
 	h.setSetting("set-k", fmt.Sprint(k))
-	h.runDemo()
+	h.click("run")
 	h.waitState(5*time.Minute, "done")
 	h.do(chromedp.SetValue(chromedp.ID("maps-candidate"), "0"))
 	h.click("maps-run")

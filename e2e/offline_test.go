@@ -109,10 +109,9 @@ func TestOffline(t *testing.T) {
 		t.Fatal("the reloaded page is not controlled by the service worker")
 	}
 	// The demo with the page's settings, made small.
-	h.setSetting("set-n", "800")
 	h.setSetting("set-k", "2")
 	h.setSetting("set-workers", "2")
-	h.runDemo()
+	h.runDemo("set-n", "800")
 	h.waitState(5*time.Minute, "done")
 	sc := h.scores()
 	if len(sc) < 3 {

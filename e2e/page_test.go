@@ -84,10 +84,15 @@ func (h *harness) loadDemo() {
 	}
 }
 
-// runDemo loads the demo and runs it with the settings on the page.
-func (h *harness) runDemo() {
+// runDemo loads the demo and runs it with the settings on the page, after
+// setting the id, value pairs given (Load demo puts the demo's own N in
+// the settings: a test that wants another sets it here).
+func (h *harness) runDemo(settings ...string) {
 	h.t.Helper()
 	h.loadDemo()
+	for i := 0; i+1 < len(settings); i += 2 {
+		h.setSetting(settings[i], settings[i+1])
+	}
 	if s := h.state(); s != "running" && s != "done" {
 		h.click("run")
 	}
@@ -98,9 +103,8 @@ func (h *harness) runDemo() {
 // rectangle its grid lines span) and the fitted line does not leave it.
 func (h *harness) chartsFit() {
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "2")
-	h.runDemo()
+	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
 	got := eval[map[string]any](h, `(() => {
 		const svg = document.querySelector("#chart-scatter svg");
@@ -139,7 +143,6 @@ func (h *harness) chartsFit() {
 // size, so that its text stays the page's size.
 func (h *harness) oneBar(fx fixture) {
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "1")
 	h.setCandidate(1, "one", fx)
 	h.setFiles("target-labels-files", fx.tl)
@@ -240,7 +243,6 @@ func (h *harness) demoLabels(fx fixture) {
 	// Leftovers the user added by hand: one of the demo's label files next
 	// to the user's own, then the user's candidate alone.
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "1")
 	h.setCandidate(1, "mine", fx)
 	extra := filepath.Join(filepath.Dir(fx.tl[0]), "..", "img00_labels.npy")
@@ -291,8 +293,9 @@ func (h *harness) settingsError(fx fixture) {
 	stale := func() bool {
 		return eval[bool](h, `!document.getElementById("results-stale").hidden`)
 	}
-	// The settings back as they were: current again; then other files: not.
-	h.setSetting("set-n", "300")
+	// The settings back as they were (written 3e2, which the page reads as
+	// the CLI's -n does: 300): current again; then other files: not.
+	h.setSetting("set-n", "3e2")
 	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
 	if stale() {
 		h.t.Errorf("with the results' own settings back, the results are still marked: %s", eval[string](h, `document.getElementById("results-stale").textContent`))
@@ -302,7 +305,6 @@ func (h *harness) settingsError(fx fixture) {
 	if !stale() {
 		h.t.Error("after the files changed the results are shown as current")
 	}
-	h.setSetting("set-n", "300")
 	eval[bool](h, `(document.getElementById("set-n").dispatchEvent(new Event("input", {bubbles: true})), true)`)
 	if !stale() {
 		h.t.Error("a change of settings made results of other files current again")
@@ -372,10 +374,9 @@ func last(s []string) string {
 // version, the charts as inline SVG, and nothing that loads from elsewhere.
 func (h *harness) htmlReport() {
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "2")
 	h.setSetting("set-seed", "7")
-	h.runDemo()
+	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
 	eval[bool](h, `(() => {
 		const orig = URL.createObjectURL;
@@ -402,7 +403,10 @@ func (h *harness) htmlReport() {
 			h.t.Errorf("the report's OTCE of %s is not the page's %.17g", name, v)
 		}
 	}
-	for _, want := range []string{"--seed 7", "-n 300", "-k 2", "otceseg ", "<svg", "Pearson r", "Content-Security-Policy"} {
+	// The other scores (issue 14) too: their table, the note on zeroshot,
+	// the agreement of each with the accuracies.
+	for _, want := range []string{"--seed 7", "-n 300", "-k 2", "otceseg ", "<svg", "Pearson r", "Content-Security-Policy",
+		"Other scores", "LogME (mean ± std)", "zeroshot: not applicable", `id="correlations"`, "Best agreement"} {
 		if !strings.Contains(doc, want) {
 			h.t.Errorf("the report does not hold %q", want)
 		}
@@ -428,9 +432,8 @@ func (h *harness) htmlReport() {
 // of the page.
 func (h *harness) labels() {
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "1")
-	h.runDemo()
+	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
 	tree, err := chromedp.Call(h.ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
 	if err != nil {
@@ -508,9 +511,8 @@ func (h *harness) labels() {
 // than the window.
 func (h *harness) screenshots(root string) {
 	h.load()
-	h.setSetting("set-n", "300")
 	h.setSetting("set-k", "2")
-	h.runDemo()
+	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
 	defer h.do(chromedp.EmulateViewport(1280, 1800))
 	for _, sz := range [][2]int64{{1280, 800}, {420, 900}} {

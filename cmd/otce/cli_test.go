@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/otceseg/otceseg/core/arrays"
+	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -228,11 +229,15 @@ func allIgnore(t *testing.T) []byte {
 	return out
 }
 
+// TestDemoRanksCandidates: the demo runs at its own N (otce.DemoN, fewer
+// than its 1350 valid pixels per domain), so that its repetitions sample
+// different pixels and differ (std > 0), and its ranking follows the known
+// accuracies; -n overrides the demo's N.
 func TestDemoRanksCandidates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes a while")
 	}
-	out, errs, code := runCLI(t, "demo", "-k", "1", "--format", "json")
+	out, errs, code := runCLI(t, "demo", "-k", "2", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -242,6 +247,21 @@ func TestDemoRanksCandidates(t *testing.T) {
 	}
 	if r.Correlation == nil || r.Correlation.Spearman < 0.99 {
 		t.Fatalf("demo ranking does not follow the known accuracies: %+v", r.Correlation)
+	}
+	if r.Settings.N != otce.DemoN {
+		t.Errorf("demo ran at N = %d, want the demo's %d", r.Settings.N, otce.DemoN)
+	}
+	for _, c := range r.Candidates {
+		if d := c.Diagnostics; d.SourcePixels != otce.DemoN || d.TargetPixels != otce.DemoN || !(c.OTCEStd > 0) {
+			t.Errorf("%s: %d/%d pixels, OTCE std %g: want %d pixels and repetitions that differ", c.Name, d.SourcePixels, d.TargetPixels, c.OTCEStd, otce.DemoN)
+		}
+	}
+	table, errs, code := runCLI(t, "demo", "-k", "1", "-n", "1200", "--metrics", "otce")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(table, "N = 1200.") || !strings.Contains(table, "N = 1200, K = 1") {
+		t.Errorf("-n does not override the demo's N:\n%s", table)
 	}
 }
 

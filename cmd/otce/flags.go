@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
+
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // wholeNumbers makes every integer flag of fs also accept a whole number
@@ -33,15 +34,12 @@ func (w wholeNumber) Set(s string) error {
 	if w.Getter.Set(s) == nil {
 		return nil
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v != math.Trunc(v) {
-		return errors.New("not a whole number")
+	v, err := settings.ParseWhole(s) // as the page's form reads it
+	if err != nil {
+		return err
 	}
-	if math.Abs(v) >= 1<<63 {
-		return errors.New("out of range")
-	}
-	if err := w.Getter.Set(strconv.FormatInt(int64(v), 10)); err != nil {
-		return errors.New("out of range")
+	if err := w.Getter.Set(strconv.FormatInt(v, 10)); err != nil {
+		return settings.ErrRange
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/otceseg/otceseg/core/chart"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -55,7 +56,7 @@ func rankingSVG(r report.Ranking) string {
 		hi = math.Max(hi, c.OTCEMean+c.OTCEStd)
 	}
 	lo -= 0.05 * (hi - lo + 1e-9)
-	ticks := plotTicks(lo, hi, 5)
+	ticks := chart.Ticks(lo, hi, 5)
 	lo = math.Min(lo, ticks[0])
 	if !(hi > lo) {
 		hi = lo + 1
@@ -104,28 +105,6 @@ func rankingSVG(r report.Ranking) string {
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
-}
-
-// plotTicks returns about n round values covering [lo, hi] (steps of 1, 2,
-// 2.5 or 5 times a power of ten), as the page's charts.
-func plotTicks(lo, hi float64, n int) []float64 {
-	if !(hi > lo) {
-		hi = lo + 1
-	}
-	raw := (hi - lo) / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var out []float64
-	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
-		out = append(out, math.Round(v/step)*step)
-	}
-	return out
 }
 
 func plotNum(v float64) string {

@@ -34,6 +34,7 @@ type Array struct {
 	DType   DType  // the type of the stored elements
 	Fortran bool   // column-major (Fortran) storage: the first index varies fastest
 
+	at  loc       // the file, and the member of a bundle: Name
 	n   int64     // number of elements
 	f64 []float64 // the elements, for NewMemory; otherwise nil
 	src source    // where the stored elements are, when f64 is nil
@@ -205,9 +206,10 @@ func NewMemory(name string, shape []int, data []float64) *Array {
 
 // newArray returns an array of the given shape and type stored in src.
 // The caller has checked the type, and that src holds all the elements.
-func newArray(name string, shape []int, dt DType, fortran bool, n int64, src source) *Array {
+func newArray(at loc, shape []int, dt DType, fortran bool, n int64, src source) *Array {
 	return &Array{
-		Name:    name,
+		Name:    at.String(),
+		at:      at,
 		Shape:   shape,
 		DType:   dt,
 		Fortran: fortran && len(shape) > 1,
@@ -242,17 +244,21 @@ const maxInt64 = 1<<63 - 1
 // Len returns the number of elements, the product of the dimensions.
 func (a *Array) Len() int64 { return a.n }
 
-// errorf returns an error whose message starts with the array's name.
-func (a *Array) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s: "+format, append([]any{a.Name}, args...)...)
+// Errorf returns a *FileError about the array: its message starts with the
+// array's name, and the problem is fmt.Errorf(format, args...).
+func (a *Array) Errorf(format string, args ...any) error {
+	if a.at.file == "" { // an array of NewMemory, named by its caller
+		return &FileError{File: a.Name, Err: fmt.Errorf(format, args...)}
+	}
+	return a.at.errorf(format, args...)
 }
 
 // readError describes a failed read of the array's data.
 func (a *Array) readError(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return a.errorf("truncated: data ends before the %d elements the header claims", a.n)
+		return a.Errorf("truncated: data ends before the %d elements the header claims", a.n)
 	}
-	return a.errorf("reading data: %w", err)
+	return a.Errorf("reading data: %w", err)
 }
 
 // storage returns the position in storage order of the element with
@@ -290,7 +296,7 @@ func (a *Array) storage(i int64) int64 {
 // do not run concurrently.
 func (a *Array) Gather(idx []int64, dst []float64) error {
 	if len(dst) != len(idx) {
-		return a.errorf("Gather: %d indices but room for %d values", len(idx), len(dst))
+		return a.Errorf("Gather: %d indices but room for %d values", len(idx), len(dst))
 	}
 	for _, i := range idx {
 		if i < 0 || i >= a.n {
@@ -388,7 +394,7 @@ func (a *Array) Gather(idx []int64, dst []float64) error {
 var float32LE = DType{Kind: Float, Size: 4}
 
 func (a *Array) indexError(i int64) error {
-	return a.errorf("index %d out of range [0, %d)", i, a.n)
+	return a.Errorf("index %d out of range [0, %d)", i, a.n)
 }
 
 // bitLen returns the number of bits needed to hold x.
@@ -434,7 +440,7 @@ func sortKeys(keys []uint64, lo, n int) []uint64 {
 func (a *Array) ReadRange(start int64, dst []float64) error {
 	n := int64(len(dst))
 	if start < 0 || start > a.n || n > a.n-start {
-		return a.errorf("ReadRange: elements [%d, %d) out of range [0, %d)", start, start+n, a.n)
+		return a.Errorf("ReadRange: elements [%d, %d) out of range [0, %d)", start, start+n, a.n)
 	}
 	if n == 0 {
 		return nil

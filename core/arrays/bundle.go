@@ -46,7 +46,7 @@ func (b *Bundle) Array(name string) (*Array, error) {
 		c.Shape = slices.Clone(a.Shape)
 		return &c, nil
 	}
-	return nil, fmt.Errorf("%s: no array %s (has: %s)", b.name, quote(name), listNames(b.names))
+	return nil, Errorf(b.name, "no array %s (has: %s)", quote(name), listNames(b.names))
 }
 
 // listNames lists names for a message, shortening a long list.
@@ -92,11 +92,11 @@ func listNames(names []string) string {
 // byte outside what is read cannot be detected.
 func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	if size < 0 {
-		return nil, fmt.Errorf("%s: negative file size %d", name, size)
+		return nil, Errorf(name, "negative file size %d", size)
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, fmt.Errorf("%s: not an .npz file: %v", name, err)
+		return nil, Errorf(name, "not an .npz file: %v", err)
 	}
 	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	b := &Bundle{name: name, zip: make(map[string]*zip.File), r: r, size: size}
@@ -108,7 +108,7 @@ func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 		if g, dup := b.zip[key]; dup {
 			// np.load keeps the last, a reader of the first would
 			// disagree with it in silence.
-			return nil, fmt.Errorf("%s: two members named %s (%s and %s): NumPy reads the last, other tools the first; write the file again", name, quote(key), quote(g.Name), quote(f.Name))
+			return nil, Errorf(name, "two members named %s (%s and %s): NumPy reads the last, other tools the first; write the file again", quote(key), quote(g.Name), quote(f.Name))
 		}
 		b.zip[key] = f
 		b.names = append(b.names, key)
@@ -119,40 +119,40 @@ func OpenNPZ(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 
 // openMember parses the .npy header of an .npz member.
 func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
-	name := b.name + ":" + key
+	at := loc{b.name, key}
 	switch f.Method {
 	case zip.Store:
 		off, err := f.DataOffset()
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad zip entry: %v", name, err)
+			return nil, at.errorf("bad zip entry: %v", err)
 		}
 		n := f.CompressedSize64
 		if off < 0 || off > b.size || n > uint64(b.size-off) {
-			return nil, fmt.Errorf("%s: truncated: member of %d bytes at offset %d runs past the end of the file (%d bytes)", name, n, off, b.size)
+			return nil, at.errorf("truncated: member of %d bytes at offset %d runs past the end of the file (%d bytes)", n, off, b.size)
 		}
 		if n <= maxCheckedMember {
 			// A small member is read whole once to check its CRC.
 			crc := crc32.NewIEEE()
 			if _, err := io.Copy(crc, io.NewSectionReader(b.r, off, int64(n))); err != nil {
-				return nil, fmt.Errorf("%s: reading: %v", name, err)
+				return nil, at.errorf("reading: %v", err)
 			}
 			if crc.Sum32() != f.CRC32 {
-				return nil, fmt.Errorf("%s: damaged: CRC-32 of the member is %08x, the zip directory says %08x", name, crc.Sum32(), f.CRC32)
+				return nil, at.errorf("damaged: CRC-32 of the member is %08x, the zip directory says %08x", crc.Sum32(), f.CRC32)
 			}
 		}
-		h, err := readNPYHeader(io.NewSectionReader(b.r, off, int64(n)), int64(n), name, "member")
+		h, err := readNPYHeader(io.NewSectionReader(b.r, off, int64(n)), int64(n), at, "member")
 		if err != nil {
 			return nil, err
 		}
 		src := &atSource{r: b.r, base: off + h.dataOff}
-		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
+		return newArray(at, h.shape, h.dtype, h.fortran, h.n, src), nil
 	case zip.Deflate:
 		usize := int64(min(f.UncompressedSize64, maxInt64))
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad zip entry: %v", name, err)
+			return nil, at.errorf("bad zip entry: %v", err)
 		}
-		h, err := readNPYHeader(rc, usize, name, "member")
+		h, err := readNPYHeader(rc, usize, at, "member")
 		if err != nil {
 			rc.Close()
 			return nil, err
@@ -173,9 +173,9 @@ func (b *Bundle) openMember(key string, f *zip.File) (*Array, error) {
 			return newCRCAtEnd(rc, data, usize-h.dataOff-data), rc, nil
 		}
 		src := &streamSource{open: open, r: newCRCAtEnd(rc, data, usize-h.dataOff-data), c: rc}
-		return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
+		return newArray(at, h.shape, h.dtype, h.fortran, h.n, src), nil
 	}
-	return nil, fmt.Errorf("%s: unsupported zip compression method %d", name, f.Method)
+	return nil, at.errorf("unsupported zip compression method %d", f.Method)
 }
 
 // maxCheckedMember is the size up to which a stored (uncompressed) .npz

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -84,7 +83,7 @@ type niftiHeader struct {
 // "truncated" error when the missing part is read.
 func OpenNIfTI(r io.ReaderAt, size int64, name string) (*Array, error) {
 	fail := func(format string, args ...any) (*Array, error) {
-		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+		return nil, Errorf(name, format, args...)
 	}
 	if size < 0 {
 		return fail("negative file size %d", size)
@@ -114,7 +113,7 @@ func OpenNIfTI(r io.ReaderAt, size int64, name string) (*Array, error) {
 func openNIfTIGzip(r io.ReaderAt, size int64, name string) (*Array, error) {
 	gz, err := newGunzip(io.NewSectionReader(r, 0, size))
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a gzip file: %v", name, shortRead(err))
+		return nil, Errorf(name, "not a gzip file: %v", shortRead(err))
 	}
 	h, err := readNIfTIHeader(gz, name, -1)
 	gz.Close()
@@ -141,7 +140,7 @@ func openNIfTIGzip(r io.ReaderAt, size int64, name string) (*Array, error) {
 
 // array returns the array the header describes, stored in src.
 func (h *niftiHeader) array(name string, src source) *Array {
-	a := newArray(name, h.shape, h.dtype, true, h.n, src)
+	a := newArray(loc{file: name}, h.shape, h.dtype, true, h.n, src)
 	if h.scaled {
 		dec, slope, inter := a.dec, h.slope, h.inter
 		a.dec = func(b []byte) float64 { return dec(b)*slope + inter }
@@ -153,7 +152,7 @@ func (h *niftiHeader) array(name string, src source) *Array {
 // start of r. size is the file's size, or -1 when unknown (gzipped).
 func readNIfTIHeader(r io.Reader, name string, size int64) (*niftiHeader, error) {
 	fail := func(format string, args ...any) (*niftiHeader, error) {
-		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+		return nil, Errorf(name, format, args...)
 	}
 	buf := make([]byte, nifti2HeaderSize)
 	n, err := io.ReadFull(r, buf[:4])

@@ -40,23 +40,23 @@ type npyHeader struct {
 // them, and any header whose shape needs more data than the file holds.
 func OpenNPY(r io.ReaderAt, size int64, name string) (*Array, error) {
 	if size < 0 {
-		return nil, fmt.Errorf("%s: negative file size %d", name, size)
+		return nil, Errorf(name, "negative file size %d", size)
 	}
-	h, err := readNPYHeader(io.NewSectionReader(r, 0, size), size, name, "file")
+	h, err := readNPYHeader(io.NewSectionReader(r, 0, size), size, loc{file: name}, "file")
 	if err != nil {
 		return nil, err
 	}
 	src := &atSource{r: r, base: h.dataOff}
-	return newArray(name, h.shape, h.dtype, h.fortran, h.n, src), nil
+	return newArray(loc{file: name}, h.shape, h.dtype, h.fortran, h.n, src), nil
 }
 
 // readNPYHeader reads an .npy header from the start of r, which holds size
 // bytes in all; what is the noun for r in messages ("file", "member").
 // It checks that the data the header describes fit in size.
-func readNPYHeader(r io.Reader, size int64, name, what string) (npyHeader, error) {
+func readNPYHeader(r io.Reader, size int64, at loc, what string) (npyHeader, error) {
 	var h npyHeader
 	fail := func(format string, args ...any) (npyHeader, error) {
-		return h, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+		return h, at.errorf(format, args...)
 	}
 	readFull := func(p []byte) error {
 		_, err := io.ReadFull(r, p)

@@ -1,7 +1,6 @@
 package arrays
 
 import (
-	"fmt"
 	"io"
 	"strings"
 )
@@ -29,9 +28,9 @@ func Open(r io.ReaderAt, size int64, name, member string) (*Array, error) {
 		b, err = OpenSafetensors(r, size, name)
 	default:
 		if ext == "" {
-			return nil, fmt.Errorf("%s: no file name extension (supported: "+Supported+")", name)
+			return nil, Errorf(name, "no file name extension (supported: "+Supported+")")
 		}
-		return nil, fmt.Errorf("%s: unsupported file type %s (supported: "+Supported+")", name, quote(ext))
+		return nil, Errorf(name, "unsupported file type %s (supported: "+Supported+")", quote(ext))
 	}
 	if err != nil {
 		return nil, err
@@ -49,7 +48,7 @@ func OpenBundle(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	case ".safetensors":
 		return OpenSafetensors(r, size, name)
 	}
-	return nil, fmt.Errorf("%s: not a bundle (.npz or .safetensors)", name)
+	return nil, Errorf(name, "not a bundle (.npz or .safetensors)")
 }
 
 // Member returns the array member as [Open] does: by name, or the only
@@ -57,7 +56,7 @@ func OpenBundle(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 func (b *Bundle) Member(member string) (*Array, error) {
 	if member == "" {
 		if len(b.names) != 1 {
-			return nil, fmt.Errorf("%s: holds %d arrays, name one (has: %s)", b.name, len(b.names), listNames(b.names))
+			return nil, Errorf(b.name, "holds %d arrays, name one (has: %s)", len(b.names), listNames(b.names))
 		}
 		member = b.names[0]
 	}

@@ -3,7 +3,6 @@ package arrays
 import (
 	"bufio"
 	"encoding/binary"
-	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -33,7 +32,7 @@ const (
 // pixels, and no more than the file's compressed data can hold.
 func DecodePNG(r io.ReaderAt, size int64, name string) (*Array, error) {
 	fail := func(format string, args ...any) (*Array, error) {
-		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+		return nil, Errorf(name, format, args...)
 	}
 	if size < 0 {
 		return fail("negative file size %d", size)
@@ -132,7 +131,7 @@ func DecodePNG(r io.ReaderAt, size int64, name string) (*Array, error) {
 		return fail("unexpected decoded image type %T", img)
 	}
 	shape := []int{H, W}
-	return newArray(name, shape, dt, false, int64(W*H), bytesSource(data)), nil
+	return newArray(loc{file: name}, shape, dt, false, int64(W*H), bytesSource(data)), nil
 }
 
 // pixels returns the rows of pix as one slice, copying only when the rows

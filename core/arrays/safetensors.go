@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -45,7 +44,7 @@ var safetensorsDTypes = map[string]DType{
 // in its length.
 func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 	fail := func(format string, args ...any) (*Bundle, error) {
-		return nil, fmt.Errorf("%s: "+format, append([]any{name}, args...)...)
+		return nil, Errorf(name, format, args...)
 	}
 	if size < 0 {
 		return fail("negative file size %d", size)
@@ -152,7 +151,7 @@ func OpenSafetensors(r io.ReaderAt, size int64, name string) (*Bundle, error) {
 		}
 		spans = append(spans, span{key, begin, end})
 		src := &atSource{r: r, base: dataStart + begin}
-		b.st[key] = newArray(name+":"+key, shape, dt, false, n, src)
+		b.st[key] = newArray(loc{name, key}, shape, dt, false, n, src)
 		b.names = append(b.names, key)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'

@@ -128,13 +128,13 @@ type classCounter struct {
 	distinct int
 }
 
-// add counts a pixel of label v read from the file name, and refuses a
+// add counts a pixel of label v read from the array la, and refuses a
 // domain with more than MaxClasses distinct labels.
-func (cc *classCounter) add(v uint16, name string) error {
+func (cc *classCounter) add(v uint16, la *arrays.Array) error {
 	if cc.counts[v] == 0 {
 		cc.distinct++
 		if cc.distinct > MaxClasses {
-			return fmt.Errorf("%s: more than %d distinct label values in this domain (label %d is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?", name, MaxClasses, v)
+			return la.Errorf("more than %d distinct label values in this domain (label %d is one): an instance-id map (such as *_instanceIds.png) or a depth map given as labels?", MaxClasses, v)
 		}
 	}
 	cc.counts[v]++
@@ -215,7 +215,7 @@ func Pair(features, labels []File) ([][2]File, error) {
 		out = append(out, [2]File{fm[s], l})
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s: no label file with the same stem%s", missing[0], more(len(missing)))
+		return nil, arrays.Errorf(missing[0], "no label file with the same stem%s", more(len(missing)))
 	}
 	var orphans []string
 	for _, s := range lstems {
@@ -224,7 +224,7 @@ func Pair(features, labels []File) ([][2]File, error) {
 		}
 	}
 	if len(orphans) > 0 {
-		return nil, fmt.Errorf("%s: no feature file with the same stem%s", orphans[0], more(len(orphans)))
+		return nil, arrays.Errorf(orphans[0], "no feature file with the same stem%s", more(len(orphans)))
 	}
 	return out, nil
 }
@@ -259,7 +259,7 @@ func Open(name string, features, labels []File, opt Options) (*Domain, error) {
 			if d.Dim == 0 {
 				d.Dim = im.C
 			} else if im.C != d.Dim {
-				return nil, fmt.Errorf("%s: %d channels, but %s has %d", pr[0].Name(), im.C, d.Images[0].Features.Name, d.Dim)
+				return nil, arrays.Errorf(pr[0].Name(), "%d channels, but %s has %d", im.C, d.Images[0].Features.Name, d.Dim)
 			}
 			d.Images = append(d.Images, im)
 			d.Valid += int64(im.Valid)
@@ -316,7 +316,7 @@ func openPair(ff, lf File, opt Options, cc *classCounter) ([]*Image, string, str
 		}
 	}
 	if fa.DType.Kind == arrays.Bool {
-		return nil, "", "", fmt.Errorf("%s: features of dtype bool", fa.Name)
+		return nil, "", "", fa.Errorf("features of dtype bool")
 	}
 	g, warning, err := chooseLayout(fa, la, opt.Layout)
 	if err != nil {
@@ -372,9 +372,9 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 				continue
 			}
 			if v != math.Trunc(v) || v < 0 || v > MaxLabel {
-				return labelError(la.Name, v)
+				return labelError(la, v)
 			}
-			if err := cc.add(uint16(v), la.Name); err != nil {
+			if err := cc.add(uint16(v), la); err != nil {
 				return err
 			}
 			im.setLabel(p, uint16(v))
@@ -411,16 +411,16 @@ func readLabels(la *arrays.Array, g grid, ignore int, imgs []*Image, cc *classCo
 	return nil
 }
 
-func labelError(name string, v float64) error {
+func labelError(la *arrays.Array, v float64) error {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		return fmt.Errorf("%s: label %v is not a class index", name, v)
+		return la.Errorf("label %v is not a class index", v)
 	case v != math.Trunc(v):
-		return fmt.Errorf("%s: label %v is not an integer", name, v)
+		return la.Errorf("label %v is not an integer", v)
 	case v < 0:
-		return fmt.Errorf("%s: negative label %v (set --ignore-index if it marks unlabelled pixels)", name, v)
+		return la.Errorf("negative label %v (set --ignore-index if it marks unlabelled pixels)", v)
 	}
-	return fmt.Errorf("%s: label %v is larger than %d", name, v, MaxLabel)
+	return la.Errorf("label %v is larger than %d", v, MaxLabel)
 }
 
 // grid is a resolved layout of a feature array against its labels.
@@ -466,7 +466,7 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 		add("ncdhw", fs[0], fs[1], fs[2], fs[3], fs[4])
 		add("ndhwc", fs[0], fs[4], fs[1], fs[2], fs[3])
 	default:
-		return grid{}, "", fmt.Errorf("%s: features of shape %v: want (N,C), (C,H,W), (H,W,C), (B,C,H,W), (B,H,W,C), (C,D,H,W), (D,H,W,C), (B,C,D,H,W) or (B,D,H,W,C)", fa.Name, fs)
+		return grid{}, "", fa.Errorf("features of shape %v: want (N,C), (C,H,W), (H,W,C), (B,C,H,W), (B,H,W,C), (C,D,H,W), (D,H,W,C), (B,C,D,H,W) or (B,D,H,W,C)", fs)
 	}
 	switch want {
 	case "", "auto":
@@ -478,7 +478,7 @@ func chooseLayout(fa, la *arrays.Array, want string) (grid, string, error) {
 			}
 		}
 		if len(keep) == 0 {
-			return grid{}, "", fmt.Errorf("%s: layout %s does not fit features of shape %v", fa.Name, want, fs)
+			return grid{}, "", fa.Errorf("layout %s does not fit features of shape %v", want, fs)
 		}
 		cands = keep
 	default:

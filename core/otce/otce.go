@@ -513,8 +513,17 @@ func EpsAdvice(s report.Settings, epsOverMedian float64) string {
 	return fmt.Sprintf("try --eps %g (ε/median(C) ≈ 0.05 instead of %.3g: a sharper coupling that follows the features; more iterations), %s", eps, epsOverMedian, emd)
 }
 
-// SetError records a failure of the candidate.
-func (sm *Summary) SetError(err error) { sm.res.Error = err.Error() }
+// SetError records a failure of the candidate: its message and, when the
+// error is about one file (an arrays.FileError, however wrapped), the
+// file's name.
+func (sm *Summary) SetError(err error) {
+	sm.res.Error = err.Error()
+	sm.res.ErrorFile = ""
+	var fe *arrays.FileError
+	if errors.As(err, &fe) {
+		sm.res.ErrorFile = fe.File
+	}
+}
 
 func targetEntropy(p *ot.Problem) float64 {
 	counts := make([]float64, p.Lb)

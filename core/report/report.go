@@ -44,7 +44,11 @@ type Candidate struct {
 	// to this run (zeroshot without --shared-classes).
 	MetricsNotApplicable []string `json:"metrics_not_applicable,omitempty"`
 	Error                string   `json:"error,omitempty"`
-	Seconds              float64  `json:"seconds"`
+	// ErrorFile is the file the error is about, as the reader was given
+	// it (an arrays.FileError's File: the page shows the error next to
+	// it), or "" when the error is about no one file.
+	ErrorFile string  `json:"error_file,omitempty"`
+	Seconds   float64 `json:"seconds"`
 }
 
 // Metric is one score over the K repetitions: mean, sample standard

@@ -216,7 +216,7 @@ func DrawWith(d *dataset.Domain, n int, seed, stream uint64, opt Options) (*Pixe
 		}
 		if len(badIdx) > 0 && !opt.DropNonFinite {
 			im := imageOf(starts, ranks[badIdx[0]])
-			return nil, fmt.Errorf("%s: %d of %d sampled pixels have NaN or Inf features (--drop-nonfinite skips them)", d.Images[im].Features.Name, len(badIdx), len(ranks))
+			return nil, d.Images[im].Features.Errorf("%d of %d sampled pixels have NaN or Inf features (--drop-nonfinite skips them)", len(badIdx), len(ranks))
 		}
 		isBad := make([]bool, len(ranks))
 		for _, b := range badIdx {
@@ -282,7 +282,7 @@ func checkNorms(d *dataset.Domain, starts, ranks []int64, x []float32, bad []int
 		}
 		if s > max2 {
 			im := imageOf(starts, ranks[i])
-			return fmt.Errorf("%s: features of norm %.3g: their squared distances overflow float32 (at most %.3g); wrongly scaled or overflowed features? (--transform l2 or softmax would rescale them)", d.Images[im].Features.Name, math.Sqrt(s), math.Sqrt(max2))
+			return d.Images[im].Features.Errorf("features of norm %.3g: their squared distances overflow float32 (at most %.3g); wrongly scaled or overflowed features? (--transform l2 or softmax would rescale them)", math.Sqrt(s), math.Sqrt(max2))
 		}
 	}
 	return nil

@@ -164,3 +164,53 @@ func TestCostNormsAreOT(t *testing.T) {
 		t.Errorf("CostNorms %v, core/ot's %v", got, want)
 	}
 }
+
+// TestParseWhole: integers, and whole numbers written as floats, as the
+// tool's flags and the page's form both take them; anything else is not a
+// whole number, and beyond ±2⁶³ out of range.
+func TestParseWhole(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		err  error
+	}{
+		{"10000", 10000, nil},
+		{"1e4", 10000, nil},
+		{"10000.0", 10000, nil},
+		{"-3", -3, nil},
+		{"2.5e1", 25, nil},
+		{"1.5", 0, ErrNotWhole},
+		{"ten", 0, ErrNotWhole},
+		{"", 0, ErrNotWhole},
+		{"NaN", 0, ErrNotWhole},
+		{"Inf", 0, ErrNotWhole},
+		{"9223372036854775807", 1<<63 - 1, nil},
+		{"9223372036854775808", 0, ErrRange},
+		{"9.3e18", 0, ErrRange},
+		{"1e400", 0, ErrRange},
+	} {
+		got, err := ParseWhole(c.in)
+		if got != c.want || err != c.err {
+			t.Errorf("ParseWhole(%q) = %d, %v; want %d, %v", c.in, got, err, c.want, c.err)
+		}
+	}
+	// The form's fields take them too, as the flags do.
+	s := Default()
+	for name, v := range map[string]string{"n": "1e4", "k": "2.0", "seed": "1e3", "max-iter": "5e3"} {
+		if err := Lookup(name).Set(&s, v); err != nil {
+			t.Errorf("Set %s %q: %v", name, v, err)
+		}
+	}
+	if s.N != 10000 || s.K != 2 || s.Seed != 1000 || s.MaxIter != 5000 {
+		t.Errorf("after 1e4, 2.0, 1e3, 5e3: N %d K %d seed %d max-iter %d", s.N, s.K, s.Seed, s.MaxIter)
+	}
+	for _, c := range []struct{ name, v, want string }{
+		{"n", "1.5", `-n: "1.5" is not an integer`},
+		{"n", "1e19", `-n: "1e19" is out of range`},
+		{"seed", "-1e3", `--seed: "-1e3" is not a non-negative integer`},
+	} {
+		if err := Lookup(c.name).Set(&s, c.v); err == nil || err.Error() != c.want {
+			t.Errorf("Set %s %q: %v, want %s", c.name, c.v, err, c.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -68,20 +69,32 @@ func (f *Field) Get(s *Settings) string {
 }
 
 // Set parses v into the setting in s; the error names the flag and the text
-// ("-n: \"x\" is not an integer"). A Choice takes any text here: Check
-// reports a value that is not one of the choices.
+// ("-n: \"x\" is not an integer"). An integer setting also takes a whole
+// number written as a float, as the tool's flags do (ParseWhole: "1e4"). A
+// Choice takes any text here: Check reports a value that is not one of the
+// choices.
 func (f *Field) Set(s *Settings, v string) error {
 	switch p := f.ptr(s).(type) {
 	case *int:
-		n, err := strconv.Atoi(v)
+		n, err := ParseWhole(v)
+		if err == nil && n != int64(int(n)) {
+			err = ErrRange
+		}
+		if errors.Is(err, ErrRange) {
+			return fmt.Errorf("%s: %q is out of range", f.Flag(), v)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %q is not an integer", f.Flag(), v)
 		}
-		*p = n
+		*p = int(n)
 	case *uint64:
-		n, err := strconv.ParseUint(v, 10, 64)
+		n, err := strconv.ParseUint(v, 10, 64) // the seed may be ≥ 2⁶³
 		if err != nil {
-			return fmt.Errorf("%s: %q is not a non-negative integer", f.Flag(), v)
+			w, werr := ParseWhole(v)
+			if werr != nil || w < 0 {
+				return fmt.Errorf("%s: %q is not a non-negative integer", f.Flag(), v)
+			}
+			n = uint64(w)
 		}
 		*p = n
 	case *float64:

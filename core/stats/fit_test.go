@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // TestFitAgainstNumPy checks the fit against testdata/fit.json, written by
@@ -76,5 +78,23 @@ func TestFitRefuses(t *testing.T) {
 	}
 	if _, err := Fit([][]float64{{1}, {1}, {1}}, []float64{1, 2, 3}); err == nil || !strings.Contains(err.Error(), "collinear") {
 		t.Errorf("constant score: %v", err)
+	}
+}
+
+// TestTQuantile975 checks the closed-form quantile against gonum's distuv
+// (regularised incomplete beta) and textbook values (t₀.₉₇₅ with 1, 2, 5,
+// 10 and 30 degrees of freedom: 12.7062, 4.3027, 2.5706, 2.2281, 2.0423).
+func TestTQuantile975(t *testing.T) {
+	for nu := 1; nu <= 300; nu++ {
+		got := tQuantile975(nu)
+		want := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(nu)}.Quantile(0.975)
+		if d := math.Abs(got-want) / want; d > 1e-12 {
+			t.Errorf("ν = %d: %.17g, distuv %.17g (relative %.3g)", nu, got, want, d)
+		}
+	}
+	for nu, want := range map[int]float64{1: 12.7062, 2: 4.3027, 5: 2.5706, 10: 2.2281, 30: 2.0423} {
+		if got := tQuantile975(nu); math.Abs(got-want) > 5e-5 {
+			t.Errorf("ν = %d: %.6f, tables %.4f", nu, got, want)
+		}
 	}
 }

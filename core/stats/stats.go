@@ -5,17 +5,43 @@ package stats
 import (
 	"math"
 	"sort"
-
-	gstat "gonum.org/v1/gonum/stat"
 )
 
 // Pearson returns the Pearson correlation of x and y (NaN when either is
-// constant or there are fewer than two points).
+// constant or there are fewer than two points):
+//
+//	r = s_xy / √(s_xx·s_yy),  s_xy = Σ (x_i − x̄)(y_i − ȳ) − (Σ (x_i − x̄))(Σ (y_i − ȳ))/n
+//
+// (the compensated two-pass sums of gonum's stat.Correlation), written here
+// in plain Go in a fixed order, each product rounded before it is added
+// (no fused multiply-add): gonum's means reach an assembly sum on amd64
+// that the WebAssembly build does not have, and the page's correlations
+// differed from the CLI's in the last bits.
 func Pearson(x, y []float64) float64 {
 	if len(x) < 2 || len(x) != len(y) {
 		return math.NaN()
 	}
-	return gstat.Correlation(x, y, nil)
+	n := float64(len(x))
+	mx, my := 0.0, 0.0
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= n
+	my /= n
+	var sxx, syy, sxy, cx, cy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxx += float64(dx * dx)
+		syy += float64(dy * dy)
+		sxy += float64(dx * dy)
+		cx += dx
+		cy += dy
+	}
+	sxx -= float64(cx*cx) / n
+	syy -= float64(cy*cy) / n
+	sxy -= float64(cx*cy) / n
+	return sxy / math.Sqrt(float64(sxx*syy))
 }
 
 // Ranks returns the fractional ranks (1-based, ties averaged) of x.

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/otceseg/otceseg/core/chart"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -59,52 +60,37 @@ func clipLine(x0, y0, x1, y1, l, t, r, b float64) (cx0, cy0, cx1, cy1 float64, o
 // letters).
 func textWidth(s string) float64 { return 11 * 0.65 * float64(len([]rune(s))) }
 
-// niceTicks returns about n round tick values covering [lo, hi].
-func niceTicks(lo, hi float64, n int) []float64 {
-	if !(hi > lo) {
-		hi = lo + 1
+// barChart draws the score key's (otce or a key of Candidate.Metrics)
+// mean ± std per candidate that has it, in the ranking's order.
+func barChart(r report.Ranking, key string) string {
+	type bar struct {
+		name      string
+		mean, std float64
 	}
-	raw := (hi - lo) / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var out []float64
-	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
-		out = append(out, math.Round(v/step)*step)
-	}
-	return out
-}
-
-// barChart draws OTCE mean ± std per candidate, best first.
-func barChart(r report.Ranking) string {
-	var cs []report.Candidate
+	var cs []bar
 	for _, c := range r.Candidates {
-		if c.Error == "" {
-			cs = append(cs, c)
+		if m, s, ok := scoreStat(c, key); ok {
+			cs = append(cs, bar{c.Name, m, s})
 		}
 	}
 	if len(cs) == 0 {
 		return ""
 	}
+	what := scoreName(key)
 	const left, right, top, rowH, width = 200.0, 30.0, 30.0, 28.0, 640.0
 	h := top + rowH*float64(len(cs)) + 40
 	lo, hi := 0.0, 0.0
 	for _, c := range cs {
-		lo = math.Min(lo, c.OTCEMean-c.OTCEStd)
-		hi = math.Max(hi, c.OTCEMean+c.OTCEStd)
+		lo = math.Min(lo, c.mean-c.std)
+		hi = math.Max(hi, c.mean+c.std)
 	}
 	lo -= 0.05 * (hi - lo + 1e-9)
-	ticks := niceTicks(lo, hi, 5)
+	ticks := chart.Ticks(lo, hi, 5)
 	lo = math.Min(lo, ticks[0])
 	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*(width-left-right) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="OTCE per candidate">`, svgSize(width, h))
-	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">OTCE per candidate (mean ± std over the repetitions)</text>`, left)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="%s per candidate" data-key="%s">`, svgSize(width, h), esc(what), esc(key))
+	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">%s per candidate (mean ± std over the repetitions)</text>`, left, esc(what))
 	axisY := top + rowH*float64(len(cs)) + 4
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, x(t), x(t), top-4, axisY)
@@ -112,14 +98,14 @@ func barChart(r report.Ranking) string {
 	}
 	for i, c := range cs {
 		y := top + rowH*float64(i)
-		x0, x1 := x(0), x(c.OTCEMean)
+		x0, x1 := x(0), x(c.mean)
 		if x1 < x0 {
 			x0, x1 = x1, x0
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="label" text-anchor="end">%s</text>`, left-8, y+rowH/2+4, esc(c.Name))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="label" text-anchor="end">%s</text>`, left-8, y+rowH/2+4, esc(c.name))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="bar"><title>%s: %.4f ± %.4f</title></rect>`,
-			x0, y+5, math.Max(x1-x0, 1), rowH-10, esc(c.Name), c.OTCEMean, c.OTCEStd)
-		ea, eb := x(c.OTCEMean-c.OTCEStd), x(c.OTCEMean+c.OTCEStd)
+			x0, y+5, math.Max(x1-x0, 1), rowH-10, esc(c.name), c.mean, c.std)
+		ea, eb := x(c.mean-c.std), x(c.mean+c.std)
 		cy := y + rowH/2
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="err"/>`, ea, eb, cy, cy)
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="err"/>`, ea, ea, cy-5, cy+5)
@@ -138,17 +124,21 @@ func trimNum(v float64) string {
 	return s
 }
 
-// scatterPlot draws OTCE against the known accuracy with the least-squares
-// line and the correlations (the paper's Figures 3–5).
-func scatterPlot(r report.Ranking) string {
-	if r.Correlation == nil {
+// scatterPlot draws the score key (otce or a key of Candidate.Metrics)
+// against the known accuracy with the least-squares line and the
+// correlations (the paper's Figures 3–5); "" when the ranking has no
+// correlation for key.
+func scatterPlot(r report.Ranking, key string) string {
+	cr := correlationOf(r, key)
+	if cr == nil {
 		return ""
 	}
+	what := scoreName(key)
 	var xs, ys []float64
 	var names []string
 	for _, c := range r.Candidates {
-		if c.Error == "" && c.Accuracy != nil {
-			xs = append(xs, c.OTCEMean)
+		if m, _, ok := scoreStat(c, key); ok && c.Accuracy != nil {
+			xs = append(xs, m)
 			ys = append(ys, *c.Accuracy)
 			names = append(names, c.Name)
 		}
@@ -170,27 +160,26 @@ func scatterPlot(r report.Ranking) string {
 	px := func(v float64) float64 { return left + (v-xlo)/(xhi-xlo)*(w-left-right) }
 	py := func(v float64) float64 { return h - bottom - (v-ylo)/(yhi-ylo)*(h-top-bottom) }
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="OTCE against accuracy">`, svgSize(w, h))
-	cr := r.Correlation
-	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">OTCE against accuracy: r = %.3f, ρ = %.3f, τ = %.3f (%d candidates)</text>`,
-		left, cr.Pearson, cr.Spearman, cr.Kendall, cr.Count)
-	for _, t := range niceTicks(xlo, xhi, 5) {
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="%s against accuracy" data-key="%s">`, svgSize(w, h), esc(what), esc(key))
+	fmt.Fprintf(&b, `<text x="%.1f" y="18" class="title">%s against accuracy: r = %.3f, ρ = %.3f, τ = %.3f (%d candidates)</text>`,
+		left, esc(what), cr.Pearson, cr.Spearman, cr.Kendall, cr.Count)
+	for _, t := range chart.Ticks(xlo, xhi, 5) {
 		if t < xlo || t > xhi {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, px(t), px(t), top, h-bottom)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, px(t), h-bottom+16, trimNum(t))
 	}
-	for _, t := range niceTicks(ylo, yhi, 5) {
+	for _, t := range chart.Ticks(ylo, yhi, 5) {
 		if t < ylo || t > yhi {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, left, w-right, py(t), py(t))
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="end">%s</text>`, left-6, py(t)+4, trimNum(t))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis-title" text-anchor="middle">OTCE</text>`, (left+w-right)/2, h-12)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis-title" text-anchor="middle">%s</text>`, (left+w-right)/2, h-12, esc(what))
 	fmt.Fprintf(&b, `<text x="14" y="%.1f" class="axis-title" text-anchor="middle" transform="rotate(-90 14 %.1f)">accuracy</text>`, (top+h-bottom)/2, (top+h-bottom)/2)
-	// Least-squares line accuracy = a + b·OTCE.
+	// Least-squares line accuracy = a + b·score.
 	mx, my := stat.Mean(xs, nil), stat.Mean(ys, nil)
 	sxx, sxy := 0.0, 0.0
 	for i := range xs {
@@ -208,8 +197,8 @@ func scatterPlot(r report.Ranking) string {
 	}
 	b.WriteString(`<g>`)
 	for i := range xs {
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="5" class="point"><title>%s: OTCE %.4f, accuracy %g</title></circle>`,
-			px(xs[i]), py(ys[i]), esc(names[i]), xs[i], ys[i])
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="5" class="point"><title>%s: %s %.4f, accuracy %g</title></circle>`,
+			px(xs[i]), py(ys[i]), esc(names[i]), esc(what), xs[i], ys[i])
 		// The label right of its point, or left of it when it would pass the
 		// plot area's right edge; kept between its top and bottom.
 		lx, anchor := px(xs[i])+8, "start"

@@ -3,11 +3,15 @@
 package main
 
 import (
+	"fmt"
 	"path"
+	"strconv"
+	"strings"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/otce"
+	"honnef.co/go/js/dom/v2"
 )
 
 type demoCandidate struct {
@@ -64,4 +68,33 @@ func demoCandidates(volumes bool) ([]demoCandidate, error) {
 		out = append(out, d)
 	}
 	return out, nil
+}
+
+// demoN puts the demo's own N (otce.DemoN, as `otce demo` uses) in the
+// settings when the demo is loaded, with a note under the settings that
+// says why; the note shows while N is the demo's.
+func (a *app) demoN() {
+	var n dom.Element
+	for _, f := range a.settings {
+		if f.Flag() == "-n" {
+			n = f.input
+		}
+	}
+	if n == nil {
+		return
+	}
+	setValue(n, strconv.Itoa(otce.DemoN))
+	note := byID("demo-n-note")
+	if note == nil {
+		note = el("p", attrs{"id": "demo-n-note", "class": "note", "role": "status"},
+			fmt.Sprintf("The demo uses N = %d so that it runs in seconds: it has some 1350 to 1500 valid pixels (voxels) per domain, and at the paper's N = 10⁴ every repetition would use all of them (identical repetitions, std 0). The paper's N = 10⁴ is the default for your own files: set -n back, or reset to the defaults.", otce.DemoN))
+		grid := n.ParentElement()
+		grid.ParentElement().InsertBefore(note, grid.NextSibling())
+		update := func(dom.Event) { show(note, strings.TrimSpace(value(n)) == strconv.Itoa(otce.DemoN)) }
+		for _, ev := range []string{"input", "change", "click"} {
+			on(grid.ParentElement(), ev, update)
+		}
+	}
+	show(note, true)
+	a.settingsChanged()
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"strings"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/arrays"
@@ -214,7 +213,8 @@ func (fl *fileList) set(fs []js.Value) {
 }
 
 // inspect shows each file's arrays, or the reader's error, as soon as it is
-// chosen.
+// chosen. A run's error about the file, shown since (showError: a run
+// started at once can end before the inspection), stays.
 func (fl *fileList) inspect(fs []js.Value) {
 	infos, err := fl.app.inspect(fs)
 	if err != nil {
@@ -223,20 +223,23 @@ func (fl *fileList) inspect(fs []js.Value) {
 	for _, fi := range infos {
 		if fi.Error != "" {
 			fl.notes[fi.Name] = note{text: fi.Error, bad: true}
-		} else {
+		} else if !fl.notes[fi.Name].bad {
 			fl.notes[fi.Name] = note{text: fi.Info}
 		}
 	}
 	fl.render()
 }
 
-// showError puts a message of the core next to the file it names (messages
-// begin with the file name). It reports whether a file matched.
-func (fl *fileList) showError(msg string) bool {
+// showError puts a message of the core next to file, the file it is about
+// (report.Candidate's ErrorFile, from the core's arrays.FileError: the name
+// the worker's reader was given, which is fileName's). It reports whether
+// the list holds the file.
+func (fl *fileList) showError(file, msg string) bool {
+	if file == "" {
+		return false
+	}
 	for _, f := range fl.files {
-		n := fileName(f)
-		base := path.Base(n)
-		if strings.HasPrefix(msg, n) || strings.HasPrefix(msg, base+":") || strings.HasPrefix(msg, base+" ") {
+		if n := fileName(f); n == file {
 			fl.notes[n] = note{text: msg, bad: true}
 			fl.render()
 			return true

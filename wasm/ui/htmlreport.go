@@ -25,9 +25,12 @@ svg .grid{stroke:#e6e9ed;stroke-width:1}svg .axis{stroke:#888;stroke-width:1}svg
 // colleague or a paper's supplement: the settings as the command-line
 // tool's flags (the seed among them, so that the run can be repeated), the
 // tool's version, the scores of every repetition, the correlations, and the
-// charts as inline SVG. It holds no script and loads nothing: its policy
+// charts as inline SVG (the bar chart and the scatter plot of OTCE and, when
+// the page's charts show another score, of that score too), the other
+// scores, each score's agreement with the accuracies and the fitted
+// accuracy predictor when the page has one. It holds no script and loads nothing: its policy
 // (default-src 'none') forbids it.
-func htmlReport(r report.Ranking, version string, when time.Time) string {
+func htmlReport(r report.Ranking, chartKey, version string, when time.Time) string {
 	var b strings.Builder
 	b.WriteString("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">` + "\n")
@@ -73,12 +76,31 @@ func htmlReport(r report.Ranking, version string, when time.Time) string {
 	if cr := r.Correlation; cr != nil {
 		fmt.Fprintf(&b, "<p>OTCE against the known accuracies of %d candidates: Pearson r = %.3f, Spearman ρ = %.3f, Kendall τ = %.3f.</p>\n", cr.Count, cr.Pearson, cr.Spearman, cr.Kendall)
 	}
-	b.WriteString("<h2>Charts</h2>\n")
-	if s := barChart(r); s != "" {
-		fmt.Fprintf(&b, "<figure>%s</figure>\n", s)
+	if t := metricsTableHTML(r); t != "" {
+		b.WriteString("<h2>Other scores</h2>\n<p class=\"note\">On the same sampled target pixels, mean ± std over the repetitions; higher is better.</p>\n")
+		b.WriteString(t)
 	}
-	if s := scatterPlot(r); s != "" {
-		fmt.Fprintf(&b, "<figure>%s</figure>\n", s)
+	if na := notApplicableText(r); na != "" {
+		fmt.Fprintf(&b, "<p class=\"note\" id=\"metrics-na\">%s</p>\n", esc(na))
+	}
+	if t := correlationsHTML(r); t != "" {
+		b.WriteString("<h2>Agreement with the accuracies</h2>\n" + t + "\n")
+	}
+	if r.Fit != nil {
+		b.WriteString("<h2>Accuracy predictor</h2>\n" + fitHTML(r.Fit) + "\n")
+	}
+	b.WriteString("<h2>Charts</h2>\n")
+	keys := []string{"otce"}
+	if chartKey != "otce" && chartKey != "" {
+		keys = append(keys, chartKey)
+	}
+	for _, k := range keys {
+		if s := barChart(r, k); s != "" {
+			fmt.Fprintf(&b, "<figure>%s</figure>\n", s)
+		}
+		if s := scatterPlot(r, k); s != "" {
+			fmt.Fprintf(&b, "<figure>%s</figure>\n", s)
+		}
 	}
 	b.WriteString("<h2>Joint label distributions</h2>\n<p class=\"note\">P(source class, target class) read off the coupling of the last repetition, source classes as rows.</p>\n<div class=\"heat\">\n")
 	for _, c := range r.Candidates {

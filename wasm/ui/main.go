@@ -19,6 +19,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"honnef.co/go/js/dom/v2"
 )
@@ -279,7 +280,8 @@ func (a *app) inspect(fs []js.Value) ([]proto.FileInfo, error) {
 // workerCount is the --workers setting: 0 means the number of logical
 // processors, capped at 8.
 func (a *app) workerCount() int {
-	n, err := strconv.Atoi(strings.TrimSpace(value(a.workers)))
+	w, err := settings.ParseWhole(strings.TrimSpace(value(a.workers))) // as readSettings
+	n := int(min(max(w, 0), 1<<20))
 	if err != nil || n <= 0 {
 		n = js.Global().Get("navigator").Get("hardwareConcurrency").Int()
 		if n <= 0 {
@@ -436,6 +438,7 @@ func (a *app) replaceWithDemo() {
 		}
 	}
 	a.target.setDemo(tl)
+	a.demoN()
 	a.results.markStaleFiles("the demo's candidates replaced the earlier ones; these results are of those, with the settings below.")
 	a.status.SetTextContent(fmt.Sprintf("Demo loaded: %d candidates with known accuracies. Press Run to score them with the settings below; files you add to a list replace the demo's.", len(demo)))
 	doc.(dom.HTMLDocument).Body().SetAttribute("data-demo", "loaded")

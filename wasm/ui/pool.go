@@ -271,8 +271,8 @@ func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, 
 			return nil, err
 		}
 		benchAdd("msg:decode", t1)
-		if resp.Err != "" {
-			return &resp, errors.New(resp.Err)
+		if err := resp.Error(); err != nil {
+			return &resp, err
 		}
 		return &resp, nil
 	case <-w.lost:

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"math"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"syscall/js"
@@ -36,22 +37,60 @@ type resultsView struct {
 	ranking    report.Ranking
 	sortKey    string
 	desc       bool
+	// cols are the table's columns: columns with one per other score the
+	// ranking has (metricColumns).
+	cols []column
+	// chartKey is the score the charts show (otce unless the selector says
+	// otherwise); picker is that selector.
+	chartKey string
+	picker   dom.Element
+	na       dom.Element // the scores that do not apply
+	corrs    dom.Element // each score's agreement with the accuracies
+	// fitOn asks for the fitted accuracy predictor (otce.FitAccuracy) of
+	// the scores in fitKeys; fitOut shows it or why it was refused.
+	fitOn, fitKeys, fitOut dom.Element
+	fitBox                 dom.Element
 }
 
 func newResultsView() *resultsView {
-	r := &resultsView{sortKey: "rank"}
+	r := &resultsView{sortKey: "rank", chartKey: "otce"}
 	r.table = el("div", attrs{"id": "results-table"})
 	r.bars = el("figure", attrs{"id": "chart-bars", "class": "chart"})
 	r.scatter = el("figure", attrs{"id": "chart-scatter", "class": "chart"})
 	r.heat = el("div", attrs{"id": "heatmaps"})
 	r.json = el("pre", attrs{"id": "results-json"})
+	r.picker = el("select", attrs{"id": "metric-select"})
+	on(r.picker, "change", func(dom.Event) {
+		r.chartKey = value(r.picker)
+		r.drawCharts()
+	})
+	r.na = el("p", attrs{"id": "metrics-na", "class": "note", "hidden": ""})
+	r.corrs = el("div", attrs{"id": "correlations-box"})
+	r.fitOn = el("input", attrs{"type": "checkbox", "id": "fit-toggle"})
+	r.fitKeys = el("input", attrs{"type": "text", "id": "fit-scores", "value": otce.DefaultFitScores, "spellcheck": "false", "size": "24"})
+	r.fitOut = el("div", attrs{"id": "fit", "aria-live": "polite"})
+	on(r.fitOn, "change", func(dom.Event) { r.applyFit() })
+	on(r.fitKeys, "change", func(dom.Event) { r.applyFit() })
+	useChart := el("button", attrs{"type": "button", "id": "fit-use-chart"}, "Use the charts' score")
+	on(useChart, "click", func(dom.Event) {
+		setValue(r.fitKeys, r.chartKey)
+		r.applyFit()
+	})
+	r.fitBox = el("div", attrs{"id": "fit-box", "hidden": ""},
+		el("h3", "Accuracy predictor"),
+		el("p", attrs{"class": "note"}, "Fits accuracy ≈ λ·scores + b by least squares on the candidates with a known accuracy (as ", el("code", "otce rank --fit"),
+			" does), with the leave-one-out error, and predicts the accuracy of the others with a 95 % prediction interval. The default scores are the OTCE paper's: W_D and W_T (wd,wt); any list of otce, logme, leep, nce, hscore, gbc, zeroshot, wd, wt."),
+		el("div", attrs{"class": "row"},
+			r.fitOn, el("label", attrs{"for": "fit-toggle"}, "Fit an accuracy predictor ", el("code", attrs{"class": "flag"}, "--fit")),
+			el("label", attrs{"for": "fit-scores"}, "Scores of the fit ", el("code", attrs{"class": "flag"}, "--fit-scores")), r.fitKeys, useChart),
+		r.fitOut)
 	r.made = el("p", attrs{"id": "results-settings", "class": "note"})
 	r.stale = el("p", attrs{"id": "results-stale", "class": "stale", "role": "status", "hidden": ""})
 	dlJSON := el("button", attrs{"type": "button", "id": "download-json"}, "Download JSON")
 	dlCSV := el("button", attrs{"type": "button", "id": "download-csv"}, "Download CSV")
 	dlHTML := el("button", attrs{"type": "button", "id": "download-html"}, "Download report (HTML)")
 	on(dlHTML, "click", func(dom.Event) {
-		download("otce-report.html", "text/html", []byte(htmlReport(r.ranking, toolVersion(), time.Now())))
+		download("otce-report.html", "text/html", []byte(htmlReport(r.ranking, r.chartKey, toolVersion(), time.Now())))
 	})
 	on(dlJSON, "click", func(dom.Event) {
 		var b bytes.Buffer
@@ -61,6 +100,7 @@ func newResultsView() *resultsView {
 	on(dlCSV, "click", func(dom.Event) {
 		var b bytes.Buffer
 		report.WriteCSV(&b, r.ranking.Candidates)
+		report.WriteCSVCorrelation(&b, r.ranking.Correlation)
 		download("otce.csv", "text/csv", b.Bytes())
 	})
 	r.root = el("section", attrs{"id": "results", "hidden": ""},
@@ -69,8 +109,12 @@ func newResultsView() *resultsView {
 		r.made,
 		el("p", attrs{"class": "note"}, "Higher OTCE (closer to 0) predicts better transfer. Click a column to sort."),
 		r.table,
+		r.na,
+		r.corrs,
 		el("div", attrs{"class": "row"}, dlJSON, dlCSV, dlHTML),
+		el("div", attrs{"class": "row"}, el("label", attrs{"for": "metric-select"}, "Score in the charts"), r.picker),
 		el("div", attrs{"class": "charts"}, r.bars, r.scatter),
+		r.fitBox,
 		el("h3", "Joint label distributions"),
 		el("p", attrs{"class": "note"}, "P(source class, target class) read off the optimal coupling, last repetition: a candidate whose source classes each map to few target classes transfers well."),
 		r.heat,
@@ -83,7 +127,7 @@ func (r *resultsView) clear() {
 	show(r.stale, false)
 	r.root.Class().Remove("is-stale")
 	r.ranking = report.Ranking{}
-	for _, e := range []dom.Element{r.table, r.bars, r.scatter, r.heat, r.json, r.made} {
+	for _, e := range []dom.Element{r.table, r.bars, r.scatter, r.heat, r.json, r.made, r.picker, r.na, r.corrs, r.fitOut} {
 		clear(e)
 	}
 }
@@ -95,13 +139,28 @@ func (r *resultsView) show(cands []report.Candidate, s report.Settings) {
 	r.staleFiles = false
 	r.root.Class().Remove("is-stale")
 	r.made.SetTextContent("Made by: " + settingsLine(s) + " · otceseg " + toolVersion() + ".")
-	var b bytes.Buffer
-	report.WriteJSON(&b, r.ranking)
-	r.json.SetTextContent(b.String())
+	r.cols = metricColumns(metricKeys(r.ranking))
+	if !slices.ContainsFunc(r.cols, func(c column) bool { return c.key == r.sortKey }) {
+		r.sortKey, r.desc = "rank", false
+	}
 	r.drawTable()
-	r.bars.SetInnerHTML(barChart(r.ranking))
-	r.scatter.SetInnerHTML(scatterPlot(r.ranking))
-	show(r.scatter, r.ranking.Correlation != nil)
+	na := notApplicableText(r.ranking)
+	r.na.SetTextContent(na)
+	show(r.na, na != "")
+	r.corrs.SetInnerHTML(correlationsHTML(r.ranking))
+	keys := chartKeys(r.ranking)
+	if !slices.Contains(keys, r.chartKey) {
+		r.chartKey = "otce"
+	}
+	clear(r.picker)
+	for _, k := range keys {
+		o := el("option", attrs{"value": k}, scoreName(k))
+		add(r.picker, o)
+	}
+	setValue(r.picker, r.chartKey)
+	r.drawCharts()
+	show(r.fitBox, r.ranking.Correlation != nil || hasAccuracy(r.ranking))
+	r.applyFit() // also writes the JSON
 	clear(r.heat)
 	for _, c := range r.ranking.Candidates {
 		if c.Joint != nil && c.Error == "" {
@@ -111,6 +170,46 @@ func (r *resultsView) show(cands []report.Candidate, s report.Settings) {
 		}
 	}
 	show(r.root, true)
+}
+
+// drawCharts draws the bar chart and the scatter plot of the score the
+// selector names.
+func (r *resultsView) drawCharts() {
+	r.bars.SetInnerHTML(barChart(r.ranking, r.chartKey))
+	sc := scatterPlot(r.ranking, r.chartKey)
+	r.scatter.SetInnerHTML(sc)
+	show(r.scatter, sc != "")
+}
+
+// applyFit sets the ranking's fitted accuracy predictor (otce.FitAccuracy
+// of the scores in the fit's field) when the toggle is on, shows it or the
+// command-line tool's message refusing it, and rewrites the JSON: the
+// downloads then carry the fit as `otce rank --fit` writes it.
+func (r *resultsView) applyFit() {
+	r.ranking.Fit = nil
+	clear(r.fitOut)
+	if prop(r.fitOn, "checked").Bool() && len(r.ranking.Candidates) > 0 {
+		f, err := otce.FitAccuracy(r.ranking, value(r.fitKeys))
+		if err != nil {
+			add(r.fitOut, el("p", attrs{"class": "error", "id": "fit-error", "role": "alert"}, err.Error()))
+		} else {
+			r.ranking.Fit = f
+			r.fitOut.SetInnerHTML(fitHTML(f))
+		}
+	}
+	var b bytes.Buffer
+	report.WriteJSON(&b, r.ranking)
+	r.json.SetTextContent(b.String())
+}
+
+// hasAccuracy says whether a candidate of r has a known accuracy.
+func hasAccuracy(r report.Ranking) bool {
+	for _, c := range r.Candidates {
+		if c.Accuracy != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // markStale keeps the results on the page but says, first, why they are no
@@ -283,6 +382,35 @@ var columns = []column{
 	}},
 }
 
+// metricColumns are columns with one column per score key after W_D: its
+// mean ± std over the repetitions, as the command-line tool's table.
+func metricColumns(keys []string) []column {
+	var out []column
+	for _, c := range columns {
+		out = append(out, c)
+		if c.key != "wd" {
+			continue
+		}
+		for _, k := range keys {
+			k := k
+			out = append(out, column{key: k, title: scoreName(k) + " (mean ± std)",
+				num: func(c report.Candidate, _ int) float64 {
+					if m, _, ok := scoreStat(c, k); ok {
+						return m
+					}
+					return math.NaN()
+				},
+				text: func(c report.Candidate, _ int) string {
+					if m, s, ok := scoreStat(c, k); ok {
+						return fmt.Sprintf("%.4g ± %.2g", m, s)
+					}
+					return "–"
+				}})
+		}
+	}
+	return out
+}
+
 func num4(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
@@ -299,8 +427,11 @@ func (r *resultsView) drawTable() {
 	for i, c := range r.ranking.Candidates {
 		rows[i] = row{c, i + 1}
 	}
+	if r.cols == nil {
+		r.cols = columns
+	}
 	var col column
-	for _, c := range columns {
+	for _, c := range r.cols {
 		if c.key == r.sortKey {
 			col = c
 		}
@@ -326,7 +457,7 @@ func (r *resultsView) drawTable() {
 		return less
 	})
 	head := el("tr")
-	for _, c := range columns {
+	for _, c := range r.cols {
 		c := c
 		th := el("th", attrs{"scope": "col", "data-key": c.key, "tabindex": "0"}, c.title)
 		if c.key == r.sortKey {
@@ -340,7 +471,7 @@ func (r *resultsView) drawTable() {
 			if r.sortKey == c.key {
 				r.desc = !r.desc
 			} else {
-				r.sortKey, r.desc = c.key, c.key == "otce" || c.key == "acc" || c.key == "conv"
+				r.sortKey, r.desc = c.key, c.key == "otce" || c.key == "acc" || c.key == "conv" || slices.Contains(report.MetricKeys, c.key)
 			}
 			r.drawTable()
 			// The header keeps the focus across the redraw (keyboard use).
@@ -364,10 +495,10 @@ func (r *resultsView) drawTable() {
 		if rw.c.Error != "" {
 			tr.Class().Add("failed")
 		}
-		for _, c := range columns {
+		for _, c := range r.cols {
 			td := el("td", attrs{"data-key": c.key}, c.text(rw.c, rw.rank))
-			if c.key == "otce" && rw.c.Error == "" {
-				td.SetAttribute("data-value", fmt.Sprintf("%.17g", rw.c.OTCEMean))
+			if m, _, ok := scoreStat(rw.c, c.key); ok {
+				td.SetAttribute("data-value", fmt.Sprintf("%.17g", m))
 			}
 			tr.AppendChild(td)
 		}

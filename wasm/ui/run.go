@@ -159,7 +159,7 @@ func (a *app) start() {
 					}
 					if res.Error != "" {
 						j.c.progress.SetTextContent("failed")
-						a.showCandidateError(j.c, res.Error)
+						a.showCandidateError(j.c, res)
 					} else {
 						j.c.progress.SetTextContent(fmt.Sprintf("done: OTCE = %.4f ± %.4f", res.OTCEMean, res.OTCEStd))
 					}
@@ -226,16 +226,20 @@ func (a *app) stop() {
 
 // failed is the report of a candidate that failed before its job opened.
 func failed(f *proto.Files, s report.Settings, err error) report.Candidate {
-	return report.Candidate{Name: f.Name, Accuracy: f.Accuracy, Settings: s, Warnings: []string{}, Error: err.Error()}
+	r := report.Candidate{Name: f.Name, Accuracy: f.Accuracy, Settings: s, Warnings: []string{}, Error: err.Error()}
+	if fe := proto.FileErrorOf(err); fe != nil {
+		r.ErrorFile = fe.File
+	}
+	return r
 }
 
-// showCandidateError puts the core's message next to the file it names, or
-// under the candidate.
-func (a *app) showCandidateError(c *candidate, msg string) {
-	msg += leftoverHint(msg, c.tf.files, a.target.files)
+// showCandidateError puts the core's message next to the file it is about
+// (res.ErrorFile), or under the candidate when it is about no one file.
+func (a *app) showCandidateError(c *candidate, res report.Candidate) {
+	msg := res.Error + leftoverHint(res.Error, c.tf.files, a.target.files)
 	shown := false
 	for _, fl := range []*fileList{c.sf, c.sl, c.tf, a.target} {
-		if fl.showError(msg) {
+		if fl.showError(res.ErrorFile, msg) {
 			shown = true
 		}
 	}
@@ -323,7 +327,7 @@ func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s re
 		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
 			return lost(err)
 		}
-		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error()})
+		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error(), ErrFile: proto.FileErrorOf(err)})
 		if rerr != nil || resp.Result == nil {
 			return failed(f, s, err)
 		}

@@ -117,7 +117,7 @@ func (a *app) readSettings() (report.Settings, error) {
 		}
 	}
 	if v := strings.TrimSpace(value(a.workers)); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+		if n, err := settings.ParseWhole(v); err != nil || n < 0 {
 			return s, fmt.Errorf("--workers: %q is not a non-negative integer", v)
 		}
 	}

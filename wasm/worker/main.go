@@ -158,7 +158,7 @@ func (w *worker) handle(msg, reply js.Value) {
 			err = h(w, req, resp, reply)
 		}
 		if err != nil {
-			resp.Err = err.Error()
+			resp.Err, resp.ErrFile = err.Error(), proto.FileErrorOf(err)
 		}
 	}()
 	resp.Busy = time.Since(t0).Seconds()
@@ -281,8 +281,8 @@ func (w *worker) result(req *proto.Result, resp *proto.Response, _ js.Value) err
 	if w.summary == nil {
 		return errors.New("result asked before a job was opened")
 	}
-	if req.Err != "" {
-		w.summary.SetError(errors.New(req.Err))
+	if err := req.Error(); err != nil {
+		w.summary.SetError(err)
 	}
 	r := w.summary.Result()
 	resp.Result = &r

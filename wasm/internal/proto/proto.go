@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"syscall/js"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
@@ -87,10 +88,57 @@ type Add struct {
 }
 
 // Result asks the sampler for the candidate's report (Summary.Result), with
-// Err recorded first when not empty.
+// Err recorded first when not empty (and ErrFile, when the error was about
+// one file).
 type Result struct {
-	Err string
+	Err     string
+	ErrFile *FileError
 }
+
+// Error returns the error to record, nil when Err is empty.
+func (r *Result) Error() error { return remoteError(r.Err, r.ErrFile) }
+
+// FileError is an arrays.FileError on the wire: the error's message goes as
+// a string, and this keeps the file it is about, so that the receiver gets
+// an *arrays.FileError back (errors.As finds the file, not a prefix of the
+// message).
+type FileError struct {
+	File, Member string
+	Problem      string // the FileError's Err, as text
+}
+
+// FileErrorOf returns the file error that err is or wraps, for the wire, or
+// nil if it is about no one file.
+func FileErrorOf(err error) *FileError {
+	var fe *arrays.FileError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	return &FileError{File: fe.File, Member: fe.Member, Problem: fe.Err.Error()}
+}
+
+// remoteError is the error of a message msg received with fe: an error
+// whose text is msg and which wraps an *arrays.FileError of the same file
+// when fe is set; nil when msg is empty.
+func remoteError(msg string, fe *FileError) error {
+	if msg == "" {
+		return nil
+	}
+	if fe == nil {
+		return errors.New(msg)
+	}
+	return &wrapped{msg, &arrays.FileError{File: fe.File, Member: fe.Member, Err: errors.New(fe.Problem)}}
+}
+
+// wrapped is an error of text msg wrapping err (its message may have added
+// to err's, as "source: …" does).
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (w *wrapped) Error() string { return w.msg }
+func (w *wrapped) Unwrap() error { return w.err }
 
 // Blocks asks a worker to build blocks Blocks (indices in ot.Partition) of
 // Problem, or of the problem of the sample it drew itself (OwnSample: the
@@ -279,8 +327,11 @@ type FileInfo struct {
 
 // Response is a worker's answer to the Request with the same ID.
 type Response struct {
-	ID      int
-	Err     string
+	ID  int
+	Err string
+	// ErrFile is the file Err is about, when it is about one
+	// (FileErrorOf).
+	ErrFile *FileError
 	Job     *JobInfo
 	Sample  *otce.Sample
 	Replies []*ot.Reply
@@ -326,6 +377,10 @@ type Thumb struct {
 	Image int
 	Map   *maps.Map
 }
+
+// Error returns the response's error (Err, wrapping an *arrays.FileError
+// when ErrFile is set), or nil.
+func (r *Response) Error() error { return remoteError(r.Err, r.ErrFile) }
 
 // Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
 // to the receiver instead of copying them.

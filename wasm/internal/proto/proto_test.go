@@ -3,12 +3,17 @@
 package proto
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"syscall/js"
 	"testing"
 
+	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/settings"
+	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
 
 // TestRequestRoundTrip sends one request of each kind through the codec and
@@ -24,6 +29,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Sample{Rep: 3, Brief: true},
 		&Add{Solution: &ot.Solution{CE: 0.25, Iterations: 7, StopRule: ot.StopMarginal}},
 		&Result{Err: "cancelled"},
+		&Result{Err: "source: s.npz:features: truncated", ErrFile: &FileError{File: "s.npz", Member: "features", Problem: "truncated"}},
 		&Blocks{Problem: &ot.Problem{N: 2, M: 1, D: 1, Xs: []float32{1, 2}, Ys: []int32{0, 0}, Xt: []float32{3}, Yt: []int32{0}, La: 1, Lb: 1}, Blocks: []int{0}},
 		&Blocks{OwnSample: true, Blocks: []int{1, 2}},
 		&Op{Op: &ot.Op{Kind: ot.OpIterate, V: []float64{1, 2}}},
@@ -83,5 +89,46 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 	if _, _, err := DecodeRequest(js.ValueOf("x")); err == nil {
 		t.Error("a string was decoded as a request")
+	}
+}
+
+// TestFileErrorRoundTrip: an error about one file crosses the wire (a
+// Response from the worker, a Result back to it) with its text unchanged and
+// its file found by errors.As on the other side; an error about no file
+// comes back as plain text, and no error as nil.
+func TestFileErrorRoundTrip(t *testing.T) {
+	orig := fmt.Errorf("source: %w", arrays.Errorf("dir/a_feat.npy", "no label file with the same stem"))
+	for _, c := range []struct {
+		err          error
+		file, member string
+	}{
+		{orig, "dir/a_feat.npy", ""},
+		{&arrays.FileError{File: "s.npz", Member: "labels", Err: errors.New("reading data: damaged member")}, "s.npz", "labels"},
+		{errors.New("cancelled"), "", ""},
+	} {
+		r := &Response{ID: 1, Err: c.err.Error(), ErrFile: FileErrorOf(c.err)}
+		obj, _ := wire.Encode(r)
+		var back Response
+		if err := wire.Decode(obj, &back); err != nil {
+			t.Fatal(err)
+		}
+		err := back.Error()
+		if err == nil || err.Error() != c.err.Error() {
+			t.Errorf("%v: back as %v", c.err, err)
+			continue
+		}
+		var fe *arrays.FileError
+		found := errors.As(err, &fe)
+		if found != (c.file != "") || found && (fe.File != c.file || fe.Member != c.member || !strings.HasSuffix(err.Error(), fe.Error())) {
+			t.Errorf("%v: file error %+v (found %v), want %q %q", c.err, fe, found, c.file, c.member)
+		}
+		// And back to the worker in a Result, as the page sends it.
+		res := &Result{Err: err.Error(), ErrFile: FileErrorOf(err)}
+		if e := res.Error(); e.Error() != c.err.Error() || (FileErrorOf(e) == nil) != (c.file == "") {
+			t.Errorf("%v: result's error %v", c.err, e)
+		}
+	}
+	if (&Response{}).Error() != nil || (&Result{}).Error() != nil {
+		t.Error("no error came back as an error")
 	}
 }
