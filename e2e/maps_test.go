@@ -339,3 +339,46 @@ func writeRGB(h *harness, path string, w, ht int) {
 		h.t.Fatal(err)
 	}
 }
+
+// mapsCancel: Cancel the maps stops the sampler mid-solve (the workers are
+// terminated, as the run's Cancel does), says so, and the next maps, on
+// fresh workers, come as usual.
+func (h *harness) mapsCancel(fx fixture) {
+	h.load()
+	h.setSetting("set-n", "500")
+	h.setSetting("set-k", "40")
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("run")
+	h.waitState(5*time.Minute, "done")
+	h.click("maps-run")
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(eval[string](h, `document.getElementById("maps-status").textContent`), "repetition") {
+		if eval[string](h, `document.getElementById("maps").dataset.state`) == "ready" {
+			h.t.Skip("the maps were done before they could be cancelled")
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the maps showed no progress: %q", eval[string](h, `document.getElementById("maps-status").textContent`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.click("maps-cancel")
+	deadline = time.Now().Add(time.Minute)
+	for eval[string](h, `document.getElementById("maps").dataset.state`) != "cancelled" {
+		if s := eval[string](h, `document.getElementById("maps").dataset.state`); s == "ready" || s == "error" || time.Now().After(deadline) {
+			h.t.Fatalf("after Cancel the maps are %q: %s", s, eval[string](h, `document.getElementById("maps-status").textContent`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := eval[string](h, `document.getElementById("maps-status").textContent`); st != "The maps were cancelled." {
+		h.t.Errorf("after Cancel the status says %q", st)
+	}
+	if eval[bool](h, `document.getElementById("maps-run").disabled || !document.getElementById("maps-cancel").disabled || document.getElementById("run").disabled`) {
+		h.t.Error("after Cancel the buttons are not back")
+	}
+	h.click("maps-run")
+	h.waitMaps()
+	if n := eval[int](h, `document.querySelectorAll("#maps-images-table tbody tr").length`); n != 2 {
+		h.t.Errorf("the maps after a cancelled one list %d images", n)
+	}
+}
