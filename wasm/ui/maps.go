@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/dataset"
@@ -240,13 +241,23 @@ func (v *mapsView) compute() {
 		return
 	}
 	sampler := p.workers[0]
+	// Progress messages are handled in goroutines of their own: one that
+	// runs after the answer must not overwrite the final status.
+	var finished atomic.Bool
 	sampler.setProgress(func(m proto.Progress) {
-		if m.Phase == otce.PhaseIterations || m.Phase == otce.PhaseSampling {
+		if finished.Load() {
+			return
+		}
+		switch m.Phase {
+		case otce.PhaseIterations, otce.PhaseSampling:
 			v.status.SetTextContent(fmt.Sprintf("Computing the maps of %s: repetition %d of %d…", f.Name, m.Rep+1, v.s.K))
+		case proto.PhaseMaps:
+			v.status.SetTextContent(fmt.Sprintf("Computing the maps of %s: target image %d of %d…", f.Name, m.Image+1, m.Images))
 		}
 	})
 	resp, err := sampler.call(ctx, &proto.Maps{Score: proto.Score{Settings: v.s, Files: f, Workers: len(p.workers),
 		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()}, Image: -1})
+	finished.Store(true)
 	sampler.setProgress(nil)
 	v.mu.Lock()
 	cancelled := v.gen != gen

@@ -9,9 +9,11 @@ import (
 	"math"
 	"slices"
 	"syscall/js"
+	"time"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/maps"
+	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
@@ -93,7 +95,12 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 		t     *maps.Map
 	}
 	var worst []thumb
+	var last time.Time
 	for k, im := range j.Target.Images {
+		if time.Since(last) > 200*time.Millisecond {
+			last = time.Now()
+			postTo(reply, &proto.Progress{Progress: &ot.Progress{}, Phase: proto.PhaseMaps, Image: k, Images: len(j.Target.Images)})
+		}
 		mp, err := maps.ImageMap(ctx, im, reps, maps.Options{Transform: m.transform, Workers: 1})
 		if err != nil {
 			return err

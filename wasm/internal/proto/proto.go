@@ -402,7 +402,14 @@ type Progress struct {
 	// repetition Rep (0-based); Progress is set in PhaseIterations only.
 	Phase string
 	Rep   int
+	// Image and Images are, for a Maps request in PhaseMaps, the target
+	// image being mapped (0-based) and their number.
+	Image, Images int
 }
+
+// PhaseMaps is the phase of a Maps request after its repetitions: the
+// target images' maps, one at a time.
+const PhaseMaps = "maps"
 
 // Ready is the first message a worker posts, once its handler is installed.
 type Ready struct {
