@@ -404,9 +404,9 @@ func (s *solver) warmStart(ex Exact) error {
 	}
 	s.warmStages = 0
 	if r := epsRatio(s); r < WarmStartRatio {
-		s.warmStages = int(math.Ceil(math.Log2(WarmStartRatio / r)))
+		s.warmStages = ceilLog2(WarmStartRatio / r)
 	}
-	s.eps = s.prm.Eps * math.Exp2(float64(s.warmStages))
+	s.eps = s.prm.Eps * math.Ldexp(1, s.warmStages)
 	s.sol.WarmStarted = true
 	if _, err := s.do(&Op{Kind: OpKernel, F: f, G: s.g, Eps: s.eps, Scale: s.scale}); err != nil {
 		return err
@@ -420,10 +420,10 @@ func (s *solver) run() (*Solution, error) {
 	stages := s.warmStages
 	if !sol.WarmStarted {
 		if med := sol.CostMedian / s.scale; med > prm.Eps {
-			stages = int(math.Ceil(math.Log2(med / prm.Eps)))
+			stages = ceilLog2(med / prm.Eps)
 		}
 		s.g = make([]float64, p.M)
-		s.eps = prm.Eps * math.Exp2(float64(stages))
+		s.eps = prm.Eps * math.Ldexp(1, stages)
 		if err := s.buildKernel(false); err != nil {
 			return nil, err
 		}
@@ -694,7 +694,11 @@ func (s *solver) relaxation(omega float64, errs []float64) float64 {
 	if s.relaxOff || n < 2*w || n%w != 0 {
 		return omega
 	}
-	theta := math.Pow(errs[n-1]/errs[n-1-w], 1/float64(w))
+	// θ = (e_n / e_{n−w})^{1/w} with detmath's log and exp: math.Pow runs
+	// math.Log and math.Exp, which are assembly on amd64 and portable Go in
+	// WebAssembly, and a last-bit difference in ω changes the iterations
+	// that follow (the page then differed from the CLI by an ulp of CE).
+	theta := detmath.Exp(detmath.Log(errs[n-1]/errs[n-1-w]) / float64(w))
 	if omega > 1 {
 		if !(theta < 1) {
 			s.relaxOff = true
@@ -779,4 +783,15 @@ func (s *solver) buildKernel(repairColumns bool) error {
 	}
 	s.zero = flushExp * s.eps
 	return nil
+}
+
+// ceilLog2 returns ⌈log₂ x⌉ for a positive finite x, exactly and on every
+// platform alike (from x's binary exponent: math.Log2 goes through
+// math.Log, whose last bits differ between amd64 and WebAssembly).
+func ceilLog2(x float64) int {
+	frac, e := math.Frexp(x) // x = frac·2^e, frac in [½, 1)
+	if frac == 0.5 {
+		return e - 1
+	}
+	return e
 }

@@ -192,3 +192,17 @@ func TestSparseRowKernelsSameBits(t *testing.T) {
 		}
 	}
 }
+
+func TestCeilLog2(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want int
+	}{{1, 0}, {2, 1}, {3, 2}, {4, 2}, {4.000000000000001, 3}, {0.5, -1}, {0.3, -1}, {0.25, -2}, {1e-300, -996}, {1e300, 997}} {
+		if got := ceilLog2(c.x); got != c.want {
+			t.Errorf("ceilLog2(%v) = %d, want %d", c.x, got, c.want)
+		}
+		if want := int(math.Ceil(math.Log2(c.x))); c.x != 4.000000000000001 && want != c.want {
+			t.Errorf("test case %v: math says %d", c.x, want)
+		}
+	}
+}
