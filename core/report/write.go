@@ -202,8 +202,10 @@ func writeCorrelations(w io.Writer, r Ranking) error {
 	return nil
 }
 
-// writeFit writes the fitted predictor and its predictions.
-func writeFit(w io.Writer, f *Fit) {
+// FitEquation writes the fitted predictor as "λ₁·score₁ + … + b", each
+// score named by name (the key itself when name is nil), coefficients to
+// four significant digits: the CLI's table and the page show the same.
+func FitEquation(f *Fit, name func(string) string) string {
 	eq := ""
 	term := func(v float64, what string) {
 		switch {
@@ -216,9 +218,18 @@ func writeFit(w io.Writer, f *Fit) {
 		}
 	}
 	for i, k := range f.Scores {
+		if name != nil {
+			k = name(k)
+		}
 		term(f.Lambda[i], "·"+k)
 	}
 	term(f.B, "")
+	return eq
+}
+
+// writeFit writes the fitted predictor and its predictions.
+func writeFit(w io.Writer, f *Fit) {
+	eq := FitEquation(f, nil)
 	fmt.Fprintf(w, "\nfit on %d candidates: accuracy ≈ %s\n", f.Count, eq)
 	loo := "-"
 	if f.LOOPearson != nil {

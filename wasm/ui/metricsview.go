@@ -139,21 +139,7 @@ func correlationsHTML(r report.Ranking) string {
 // or predicted accuracy with its 95 % prediction interval.
 func fitHTML(f *report.Fit) string {
 	var b strings.Builder
-	eq := ""
-	term := func(v float64, what string) {
-		switch {
-		case eq == "":
-			eq = fmt.Sprintf("%.4g%s", v, what)
-		case v < 0:
-			eq += fmt.Sprintf(" − %.4g%s", -v, what)
-		default:
-			eq += fmt.Sprintf(" + %.4g%s", v, what)
-		}
-	}
-	for i, k := range f.Scores {
-		term(f.Lambda[i], "·"+scoreName(k))
-	}
-	term(f.B, "")
+	eq := report.FitEquation(f, scoreName)
 	fmt.Fprintf(&b, `<p id="fit-equation">Fitted on %d candidates: accuracy ≈ %s.</p>`, f.Count, esc(eq))
 	b.WriteString(`<table class="results" id="fit-coefficients"><thead><tr><th scope="col">Term</th><th scope="col">Value</th></tr></thead><tbody>`)
 	for i, k := range f.Scores {
