@@ -147,31 +147,14 @@ func patchPixels(d *dataset.Domain, pos []int, transform string) ([]float32, []i
 
 // exactCE returns H(Y_t|Y_s) of the exact plan between two point sets.
 func exactCE(ctx context.Context, xs []float32, ys []int, xt []float32, yt []int, dim int) (float64, error) {
-	dense := func(y []int) ([]int32, int) {
-		vals := slices.Clone(y)
-		slices.Sort(vals)
-		vals = slices.Compact(vals)
+	toInt32 := func(y []int) []int32 {
 		out := make([]int32, len(y))
 		for i, v := range y {
-			k, _ := slices.BinarySearch(vals, v)
-			out[i] = int32(k)
+			out[i] = int32(v)
 		}
-		return out, len(vals)
+		return out
 	}
-	p := &ot.Problem{N: len(ys), M: len(yt), D: dim, Xs: xs}
-	p.Ys, p.La = dense(ys)
-	cls, lb := dense(yt)
-	p.Lb = lb
-	order := make([]int, len(yt))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(cls[a]) - int(cls[b]) })
-	p.Xt, p.Yt = make([]float32, len(xt)), make([]int32, len(yt))
-	for k, o := range order {
-		copy(p.Xt[k*dim:(k+1)*dim], xt[o*dim:(o+1)*dim])
-		p.Yt[k] = cls[o]
-	}
+	p, _, _ := ot.NewLabeledProblem(xs, toInt32(ys), xt, toInt32(yt), dim)
 	if err := p.Validate(); err != nil {
 		return 0, err
 	}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 )
 
@@ -43,41 +42,27 @@ func loadFixture(t testing.TB, name string) *potFixture {
 	return &f
 }
 
-// problem builds the OT problem of a fixture, ordering target points by
-// class as Problem requires (the order does not change the transport
-// problem).
+// problem builds the OT problem of a fixture (NewLabeledProblem: dense
+// classes, target points in class order, which does not change the
+// transport problem).
 func (f *potFixture) problem() *Problem {
-	p := &Problem{N: len(f.XsRaw), M: len(f.XtRaw), D: len(f.XsRaw[0])}
-	dense := func(y []int) ([]int32, int) {
-		vals := slices.Clone(y)
-		slices.Sort(vals)
-		vals = slices.Compact(vals)
+	flat := func(rows [][]float64) []float32 {
+		var out []float32
+		for _, row := range rows {
+			for _, x := range row {
+				out = append(out, float32(x))
+			}
+		}
+		return out
+	}
+	labels := func(y []int) []int32 {
 		out := make([]int32, len(y))
 		for i, v := range y {
-			k, _ := slices.BinarySearch(vals, v)
-			out[i] = int32(k)
+			out[i] = int32(v)
 		}
-		return out, len(vals)
+		return out
 	}
-	p.Ys, p.La = dense(f.Ys)
-	yt, lb := dense(f.Yt)
-	p.Lb = lb
-	for _, row := range f.XsRaw {
-		for _, x := range row {
-			p.Xs = append(p.Xs, float32(x))
-		}
-	}
-	order := make([]int, p.M)
-	for j := range order {
-		order[j] = j
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(yt[a]) - int(yt[b]) })
-	for _, j := range order {
-		for _, x := range f.XtRaw[j] {
-			p.Xt = append(p.Xt, float32(x))
-		}
-		p.Yt = append(p.Yt, yt[j])
-	}
+	p, _, _ := NewLabeledProblem(flat(f.XsRaw), labels(f.Ys), flat(f.XtRaw), labels(f.Yt), len(f.XsRaw[0]))
 	return p
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Problem is one transport problem: N source points and M target points in
@@ -107,4 +108,46 @@ func Partition(n int) [][2]int {
 // points of dimension d: the float32 kernel plus features and vectors.
 func MemoryBytes(n, m, d int) int64 {
 	return 4*int64(n)*int64(m) + 8*int64(n+m)*int64(d) + 8*int64(MaxBlocks+4)*int64(m) + 32*int64(n)
+}
+
+// NewLabeledProblem builds the problem of d-dimensional source points xs
+// with label values ys and target points xt with label values yt (any
+// integers, e.g. a dataset's): the label values become dense class indices
+// in increasing order of value (returned as the class → value tables), and
+// the target points are put in class order, stably, as Problem requires
+// (their order does not change the transport problem). xs is used as it
+// is; xt is copied.
+func NewLabeledProblem(xs []float32, ys []int32, xt []float32, yt []int32, d int) (p *Problem, sourceLabels, targetLabels []int) {
+	p = &Problem{N: len(ys), M: len(yt), D: d, Xs: xs}
+	sourceLabels, p.Ys = denseClasses(ys)
+	targetLabels, cls := denseClasses(yt)
+	p.La, p.Lb = len(sourceLabels), len(targetLabels)
+	order := make([]int, len(yt))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(cls[a]) - int(cls[b]) })
+	p.Xt, p.Yt = make([]float32, len(xt)), make([]int32, len(yt))
+	for k, o := range order {
+		copy(p.Xt[k*d:(k+1)*d], xt[o*d:(o+1)*d])
+		p.Yt[k] = cls[o]
+	}
+	return p, sourceLabels, targetLabels
+}
+
+// denseClasses maps label values to class indices in increasing order of
+// value, returning the class → value table and each point's class.
+func denseClasses(y []int32) ([]int, []int32) {
+	vals := make([]int, len(y))
+	for i, v := range y {
+		vals[i] = int(v)
+	}
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	out := make([]int32, len(y))
+	for i, v := range y {
+		k, _ := slices.BinarySearch(vals, int(v))
+		out[i] = int32(k)
+	}
+	return slices.Clip(vals), out
 }

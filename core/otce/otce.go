@@ -170,25 +170,8 @@ func (j *Job) Sample(rep int) (*Sample, error) {
 		return nil, err
 	}
 	smp.Metrics, smp.MetricErrors = targetMetrics(s, tgt)
-	p := &ot.Problem{N: src.N, M: tgt.N, D: src.D}
-	var ys []int32
-	smp.SourceClasses, ys = classes(src.Y)
-	p.Xs, p.Ys, p.La = src.X, ys, len(smp.SourceClasses)
-	var yt []int32
-	smp.TargetClasses, yt = classes(tgt.Y)
-	p.Lb = len(smp.TargetClasses)
-	// Order the target points by class (stable), as ot.Problem requires.
-	order := make([]int, tgt.N)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return int(yt[a]) - int(yt[b]) })
-	p.Xt = make([]float32, len(tgt.X))
-	p.Yt = make([]int32, tgt.N)
-	for k, o := range order {
-		copy(p.Xt[k*tgt.D:(k+1)*tgt.D], tgt.X[o*tgt.D:(o+1)*tgt.D])
-		p.Yt[k] = yt[o]
-	}
+	p, srcClasses, tgtClasses := ot.NewLabeledProblem(src.X, src.Y, tgt.X, tgt.Y, src.D)
+	smp.SourceClasses, smp.TargetClasses = srcClasses, tgtClasses
 	smp.Problem = p
 	return smp, p.Validate()
 }
@@ -221,28 +204,6 @@ func targetMetrics(s report.Settings, tgt *sample.Pixels) (map[string]float64, m
 		errs = nil
 	}
 	return vals, errs
-}
-
-// classes maps label values to dense class indices in increasing label order.
-func classes(y []int32) ([]int, []int32) {
-	seen := map[int32]bool{}
-	var vals []int
-	for _, v := range y {
-		if !seen[v] {
-			seen[v] = true
-			vals = append(vals, int(v))
-		}
-	}
-	slices.Sort(vals)
-	index := make(map[int32]int32, len(vals))
-	for i, v := range vals {
-		index[int32(v)] = int32(i)
-	}
-	out := make([]int32, len(y))
-	for i, v := range y {
-		out[i] = index[v]
-	}
-	return vals, out
 }
 
 // Transform applies a feature transform to the rows of x (n×d) in place:
