@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/otceseg/otceseg/core/arrays"
+	"github.com/otceseg/otceseg/core/chart"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/report"
@@ -182,7 +183,7 @@ func TestPlotSVG(t *testing.T) {
 			t.Errorf("%q missing or out of rank order in the plot's labels:\n%s", label, all)
 		}
 		pos = i
-		if !strings.Contains(all, plotNum(*c.Accuracy)) {
+		if !strings.Contains(all, chart.Label(*c.Accuracy)) {
 			t.Errorf("accuracy %v of %s not in the plot", *c.Accuracy, c.Name)
 		}
 	}

@@ -75,7 +75,7 @@ func rankingSVG(r report.Ranking) string {
 	axisY := top + rowH*float64(len(cs)) + 4
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", x(t), x(t), top-4, axisY)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#555">%s</text>`+"\n", x(t), axisY+16, plotNum(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#555">%s</text>`+"\n", x(t), axisY+16, chart.Label(t))
 	}
 	if len(cs) > 0 {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="start" fill="#555">accuracy</text>`+"\n", width-right+8, top-8)
@@ -93,7 +93,7 @@ func rankingSVG(r report.Ranking) string {
 		fmt.Fprintf(&b, `<path d="M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f %.1fV%.1f" stroke="black" fill="none"/>`+"\n", ea, cy, eb, ea, cy-5, cy+5, eb, cy-5, cy+5)
 		acc := "–"
 		if c.Accuracy != nil {
-			acc = plotNum(*c.Accuracy)
+			acc = chart.Label(*c.Accuracy)
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", width-right+8, y+rowH/2+4, esc(acc))
 	}
@@ -105,12 +105,4 @@ func rankingSVG(r report.Ranking) string {
 	}
 	b.WriteString("</svg>\n")
 	return b.String()
-}
-
-func plotNum(v float64) string {
-	s := fmt.Sprintf("%.3g", v)
-	if s == "-0" {
-		return "0"
-	}
-	return s
 }

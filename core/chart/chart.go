@@ -3,7 +3,10 @@
 // their axes alike.
 package chart
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Ticks returns about n round values covering [lo, hi]: multiples of a step
 // of 1, 2, 2.5 or 5 times a power of ten, the smallest such step at least
@@ -29,4 +32,14 @@ func Ticks(lo, hi float64, n int) []float64 {
 		out = append(out, math.Round(v/step)*step)
 	}
 	return out
+}
+
+// Label formats a tick or score value for a chart: three significant
+// digits, and "0" rather than "-0".
+func Label(v float64) string {
+	s := fmt.Sprintf("%.3g", v)
+	if s == "-0" {
+		return "0"
+	}
+	return s
 }

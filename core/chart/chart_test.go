@@ -24,3 +24,11 @@ func TestTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestLabel(t *testing.T) {
+	for v, want := range map[float64]string{0: "0", math.Copysign(0, -1): "0", -0.0004: "-0.0004", 74.2: "74.2", -1.2737: "-1.27", 12345: "1.23e+04"} {
+		if got := Label(v); got != want {
+			t.Errorf("Label(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

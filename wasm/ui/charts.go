@@ -94,7 +94,7 @@ func barChart(r report.Ranking, key string) string {
 	axisY := top + rowH*float64(len(cs)) + 4
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, x(t), x(t), top-4, axisY)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, x(t), axisY+16, trimNum(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, x(t), axisY+16, chart.Label(t))
 	}
 	for i, c := range cs {
 		y := top + rowH*float64(i)
@@ -114,14 +114,6 @@ func barChart(r report.Ranking, key string) string {
 	fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="axis"/>`, x(0), x(0), top-4, axisY)
 	b.WriteString(`</svg>`)
 	return b.String()
-}
-
-func trimNum(v float64) string {
-	s := fmt.Sprintf("%.3g", v)
-	if s == "-0" {
-		return "0"
-	}
-	return s
 }
 
 // scatterPlot draws the score key (otce or a key of Candidate.Metrics)
@@ -168,14 +160,14 @@ func scatterPlot(r report.Ranking, key string) string {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, px(t), px(t), top, h-bottom)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, px(t), h-bottom+16, trimNum(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="middle">%s</text>`, px(t), h-bottom+16, chart.Label(t))
 	}
 	for _, t := range chart.Ticks(ylo, yhi, 5) {
 		if t < ylo || t > yhi {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, left, w-right, py(t), py(t))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="end">%s</text>`, left-6, py(t)+4, trimNum(t))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="end">%s</text>`, left-6, py(t)+4, chart.Label(t))
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis-title" text-anchor="middle">%s</text>`, (left+w-right)/2, h-12, esc(what))
 	fmt.Fprintf(&b, `<text x="14" y="%.1f" class="axis-title" text-anchor="middle" transform="rotate(-90 14 %.1f)">accuracy</text>`, (top+h-bottom)/2, (top+h-bottom)/2)
