@@ -20,13 +20,17 @@ import (
 // pixels of all target images in it are scored against the valid pixels of
 // all source images in the same patch by OTCE with the exact plan (uniform
 // weights, squared Euclidean cost; the plan does not depend on the cost's
-// normalisation): OTCE = Σ_ab P(a, b) log P(b|a).
+// normalisation): OTCE = Σ_ab P(a, b) log P(b|a). The other scores
+// (Metrics, PatchMetrics) score the patch's target pixels alone.
 type PatchMap struct {
 	Stride, Rows, Cols int
 	// OTCE is the Rows×Cols map, NaN where a side has no valid pixel.
 	OTCE []float64
 	// Source and Target count the valid pixels of each patch.
 	Source, Target []int
+	// Metrics are the maps of the other scores asked for
+	// (PatchOptions.Metrics), in that order.
+	Metrics []PatchScore
 }
 
 // MaxPatchCosts bounds the number of costs (source × target pixels) of one
@@ -34,12 +38,25 @@ type PatchMap struct {
 // each, 100 MB here).
 const MaxPatchCosts = 25_000_000
 
-// Patches computes the patch-wise map of the two domains with stride s,
-// the features transformed as the sampler transforms them. Pixels with
-// non-finite features are left out.
+// Patches computes the patch-wise OTCE map of the two domains with stride
+// s, the features transformed as the sampler transforms them: PatchesWith
+// without other scores.
 func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform string) (*PatchMap, error) {
+	return PatchesWith(ctx, src, tgt, PatchOptions{Stride: s, Transform: transform})
+}
+
+// PatchesWith computes the patch-wise maps of the two domains: OTCE and
+// the scores of o.Metrics, the features transformed as the sampler
+// transforms them. Pixels with non-finite features are left out.
+func PatchesWith(ctx context.Context, src, tgt *dataset.Domain, o PatchOptions) (*PatchMap, error) {
+	s := o.Stride
 	if s <= 0 {
 		return nil, fmt.Errorf("maps: the patch stride must be positive, got %d", s)
+	}
+	for _, name := range o.Metrics {
+		if !slices.Contains(PatchMetrics, name) {
+			return nil, fmt.Errorf("maps: %q has no patch map (want one of %v)", name, PatchMetrics)
+		}
 	}
 	h, w, err := PatchGrid(src, tgt)
 	if err != nil {
@@ -48,6 +65,9 @@ func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform str
 	pm := &PatchMap{Stride: s, Rows: (h + s - 1) / s, Cols: (w + s - 1) / s}
 	n := pm.Rows * pm.Cols
 	pm.OTCE, pm.Source, pm.Target = make([]float64, n), make([]int, n), make([]int, n)
+	for _, name := range o.Metrics {
+		pm.Metrics = append(pm.Metrics, PatchScore{Name: name, Values: make([]float64, n)})
+	}
 	for r := 0; r < pm.Rows; r++ {
 		for c := 0; c < pm.Cols; c++ {
 			if err := ctx.Err(); err != nil {
@@ -59,16 +79,17 @@ func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform str
 					pos = append(pos, y*w+x)
 				}
 			}
-			xs, ys, err := patchPixels(src, pos, transform)
+			xs, ys, err := patchPixels(src, pos, o.Transform)
 			if err != nil {
 				return nil, err
 			}
-			xt, yt, err := patchPixels(tgt, pos, transform)
+			xt, yt, err := patchPixels(tgt, pos, o.Transform)
 			if err != nil {
 				return nil, err
 			}
 			k := r*pm.Cols + c
 			pm.Source[k], pm.Target[k] = len(ys), len(yt)
+			pm.scoreMetrics(k, fmt.Sprintf("patch (%d, %d)", r, c), xt, yt, tgt.Dim, o)
 			if len(ys) == 0 || len(yt) == 0 {
 				pm.OTCE[k] = math.NaN()
 				continue
