@@ -168,7 +168,7 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	slices.SortStableFunc(rep.Images, func(a, b mapImage) int { return maps.CompareWorst(a.ImageScore, b.ImageScore) })
 	if *patch > 0 {
-		if rep.Patch, err = writePatches(ctx, *out, j, o.s, *patch, rd); err != nil {
+		if rep.Patch, err = writePatches(ctx, *out, j, o.s, *patch, o.workers, rd); err != nil {
 			return err
 		}
 	}
@@ -203,12 +203,14 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // scores of the settings' --metrics that have one) and writes patch.npy
 // and patch.png (OTCE), patch_<name>.npy and patch_<name>.png (the other
 // scores): float32 at the patch grid, NaN where undefined, and the heat
-// maps of maps.PatchMap.Heat, each patch an 8s×8s block.
-func writePatches(ctx context.Context, dir string, j *otce.Job, st report.Settings, s int, rd render) (*patchReport, error) {
+// maps of maps.PatchMap.Heat, each patch an 8s×8s block. The patches are
+// scored by workers goroutines (0: all cores).
+func writePatches(ctx context.Context, dir string, j *otce.Job, st report.Settings, s, workers int, rd render) (*patchReport, error) {
 	po, unmapped, err := maps.PatchOptionsOf(st, s)
 	if err != nil {
 		return nil, err
 	}
+	po.Workers = workers
 	pm, err := maps.PatchesWith(ctx, j.Source, j.Target, po)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,8 @@ import (
 	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/heat"
+	"github.com/otceseg/otceseg/core/metrics"
+	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/settings"
 )
 
@@ -186,5 +188,126 @@ func TestPatchOptionsOf(t *testing.T) {
 	s.Metrics = "leep,bogus"
 	if _, _, err := PatchOptionsOf(s, 4); err == nil {
 		t.Error("an unknown score accepted")
+	}
+}
+
+// TestPatchMetricsSoftmax: with --transform softmax the patch's target
+// pixels are transformed as the sampler transforms them and LEEP reads
+// them as probabilities (metrics.Options.Probabilities), as in a run.
+func TestPatchMetricsSoftmax(t *testing.T) {
+	src, tgt := openFixture(t, "source"), openFixture(t, "target")
+	pm, err := PatchesWith(context.Background(), src, tgt, PatchOptions{Stride: 4, Transform: "softmax", Metrics: []string{"leep", "nce"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, w, _ := PatchGrid(src, tgt)
+	var pos []int
+	for y := 0; y < 4; y++ {
+		for x := 0; x < 4; x++ {
+			pos = append(pos, y*w+x)
+		}
+	}
+	xt, yt, err := patchPixels(tgt, pos, "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := otce.Transform("softmax", xt, tgt.Dim); err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, len(xt))
+	for i, v := range xt {
+		x[i] = float64(v)
+	}
+	y := make([]int32, len(yt))
+	for i, v := range yt {
+		y[i] = int32(v)
+	}
+	leep, err := metrics.LEEP(x, tgt.Dim, y, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, _ := metrics.LEEP(x, tgt.Dim, y, false)
+	if pm.Metrics[0].Values[0] != leep || leep == twice {
+		t.Errorf("patch (0, 0): LEEP %v, want %v (the probabilities as given; softmax applied twice gives %v)", pm.Metrics[0].Values[0], leep, twice)
+	}
+}
+
+// BenchmarkPatchMetrics maps OTCE alone and with the five other scores at
+// d = 256 (4 images of 32×32 per domain, stride 4: 64 patches of 64
+// pixels a side): the scores' two d×d eigendecompositions per patch
+// against the exact solves.
+func BenchmarkPatchMetrics(b *testing.B) {
+	const c, h, w, imgs = 256, 32, 32, 4
+	rng := uint64(1)
+	next := func() float64 {
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return float64(rng>>11)/(1<<53) - 0.5
+	}
+	domain := func(side string) *dataset.Domain {
+		feats := make([]float32, imgs*c*h*w)
+		labels := make([]uint8, imgs*h*w)
+		for i := range labels {
+			labels[i] = uint8((i/3 + i/(3*w)) % 5)
+		}
+		for i := range feats {
+			im, p := i/(c*h*w), i%(h*w)
+			feats[i] = float32(next() + 0.3*float64(labels[im*h*w+p]))
+		}
+		fb, _ := arrays.EncodeNPY([]int{imgs, c, h, w}, "<f4", feats)
+		lb, _ := arrays.EncodeNPY([]int{imgs, h, w}, "|u1", labels)
+		d, err := dataset.Open(side, []dataset.File{dataset.NewMemFile(side+"_f.npy", fb)}, []dataset.File{dataset.NewMemFile(side+"_l.npy", lb)}, dataset.DefaultOptions())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return d
+	}
+	src, tgt := domain("source"), domain("target")
+	for _, bc := range []struct {
+		name    string
+		metrics []string
+	}{{"otce", nil}, {"otce+5", PatchMetrics}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := PatchesWith(context.Background(), src, tgt, PatchOptions{Stride: 4, Transform: "none", Metrics: bc.metrics}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestPatchesWorkers: the maps, the counts and the reasons do not depend
+// on the number of goroutines; Progress counts every patch once.
+func TestPatchesWorkers(t *testing.T) {
+	src, tgt := openFixture(t, "source"), openFixture(t, "target")
+	var got []*PatchMap
+	for _, workers := range []int{1, 4} {
+		calls, last := 0, 0
+		pm, err := PatchesWith(context.Background(), src, tgt, PatchOptions{Stride: 2, Transform: "none", Metrics: PatchMetrics, Workers: workers,
+			Progress: func(done, _ int) { calls++; last = done }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls != pm.Rows*pm.Cols || last != calls {
+			t.Errorf("%d workers: %d progress calls, the last at %d, want %d", workers, calls, last, pm.Rows*pm.Cols)
+		}
+		got = append(got, pm)
+	}
+	a, b := got[0], got[1]
+	same := func(x, y []float64) bool {
+		return slices.EqualFunc(x, y, func(u, v float64) bool {
+			return math.Float64bits(u) == math.Float64bits(v) || (math.IsNaN(u) && math.IsNaN(v))
+		})
+	}
+	if !same(a.OTCE, b.OTCE) {
+		t.Errorf("OTCE: %v with 1 worker, %v with 4", a.OTCE, b.OTCE)
+	}
+	for i := range a.Metrics {
+		x, y := a.Metrics[i], b.Metrics[i]
+		if !same(x.Values, y.Values) || x.Undefined != y.Undefined || x.Reason != y.Reason || x.Undefined == 0 {
+			t.Errorf("%s: %d undefined (%q) with 1 worker, %d (%q) with 4, or the values differ", x.Name, x.Undefined, x.Reason, y.Undefined, y.Reason)
+		}
 	}
 }

@@ -51,6 +51,12 @@ type PatchOptions struct {
 	// HScoreRcond and GBCDiagonal are the run's metrics.Options.
 	HScoreRcond float64
 	GBCDiagonal bool
+	// Workers is the number of goroutines that score the patches (0:
+	// GOMAXPROCS); the maps do not depend on it.
+	Workers int
+	// Progress, when set, is called after each patch is read, with the
+	// patches read so far and their number.
+	Progress func(done, total int)
 }
 
 // PatchOptionsOf returns the patch options of a run's settings at stride
@@ -75,24 +81,20 @@ func PatchOptionsOf(s report.Settings, stride int) (PatchOptions, []string, erro
 }
 
 // scoreMetrics sets patch k of every score of pm.Metrics from the patch's
-// target pixels (xt n×dim float32 after the transform, yt their labels);
-// where names the patch in the reasons.
-func (pm *PatchMap) scoreMetrics(k int, where string, xt []float32, yt []int, dim int, o PatchOptions) {
+// target pixels (xt n×dim float32 after the transform, yt their labels),
+// NaN where a score is undefined, and returns why for each score (""
+// where it has a value).
+func (pm *PatchMap) scoreMetrics(k int, xt []float32, yt []int, dim int, o PatchOptions) []string {
 	if len(pm.Metrics) == 0 {
-		return
+		return nil
 	}
-	undefined := func(ps *PatchScore, why string) {
-		ps.Values[k] = math.NaN()
-		if ps.Undefined == 0 {
-			ps.Reason = where + ": " + why
-		}
-		ps.Undefined++
-	}
+	why := make([]string, len(pm.Metrics))
 	if len(yt) == 0 {
 		for i := range pm.Metrics {
-			undefined(&pm.Metrics[i], "no valid target pixel")
+			pm.Metrics[i].Values[k] = math.NaN()
+			why[i] = "no valid target pixel"
 		}
-		return
+		return why
 	}
 	x := make([]float64, len(xt))
 	for i, v := range xt {
@@ -109,14 +111,15 @@ func (pm *PatchMap) scoreMetrics(k int, where string, xt []float32, yt []int, di
 	vals, errs := metrics.Compute(names, x, dim, labels, metrics.Options{
 		Probabilities: o.Transform == "softmax", HScoreRcond: o.HScoreRcond, GBCDiagonal: o.GBCDiagonal,
 	})
-	for i := range pm.Metrics {
-		ps := &pm.Metrics[i]
+	for i, ps := range pm.Metrics {
 		if v, ok := vals[ps.Name]; ok {
 			ps.Values[k] = v
 		} else {
-			undefined(ps, errs[ps.Name])
+			ps.Values[k] = math.NaN()
+			why[i] = errs[ps.Name]
 		}
 	}
+	return why
 }
 
 // PatchHeat is a patch map in the form heat.Cell draws (the CLI's PNG and

@@ -11,6 +11,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/heat"
@@ -118,7 +119,18 @@ func (p *patchView) compute() {
 	defer v.setBusy(false)
 	p.root.SetAttribute("data-state", "computing")
 	p.status.SetTextContent(fmt.Sprintf("Computing the patch maps of stride %d…", s))
-	resp, err := v.a.pool.workers[0].call(context.Background(), &proto.Patch{Stride: s})
+	sampler := v.a.pool.workers[0]
+	// Progress messages are handled in goroutines of their own: one that
+	// runs after the answer must not overwrite the final status.
+	var finished atomic.Bool
+	sampler.setProgress(func(m proto.Progress) {
+		if !finished.Load() && m.Phase == proto.PhasePatches {
+			p.status.SetTextContent(fmt.Sprintf("Computing the patch maps of stride %d: patch %d of %d…", s, m.Image, m.Images))
+		}
+	})
+	resp, err := sampler.call(context.Background(), &proto.Patch{Stride: s})
+	finished.Store(true)
+	sampler.setProgress(nil)
 	v.mu.Lock()
 	stale := v.gen != gen
 	v.mu.Unlock()

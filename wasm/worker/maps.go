@@ -165,13 +165,22 @@ func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error
 // patches answers the patch-wise maps of stride req.Stride of the last
 // Maps' candidate: maps.PatchesWith with the options of its settings
 // (maps.PatchOptionsOf), as `otce map --patch` computes them.
-func (w *worker) patches(req *proto.Patch, resp *proto.Response, _ js.Value) error {
+// It posts Progress (PhasePatches) a few times a second.
+func (w *worker) patches(req *proto.Patch, resp *proto.Response, reply js.Value) error {
 	if w.mapped == nil {
 		return errors.New("patch maps asked before the maps were computed (or after another run)")
 	}
 	po, _, err := maps.PatchOptionsOf(w.mapped.settings, req.Stride)
 	if err != nil {
 		return err
+	}
+	po.Workers = 1
+	var last time.Time
+	po.Progress = func(done, total int) {
+		if time.Since(last) > 200*time.Millisecond {
+			last = time.Now()
+			postTo(reply, &proto.Progress{Progress: &ot.Progress{}, Phase: proto.PhasePatches, Image: done, Images: total})
+		}
 	}
 	j := w.mapped.job
 	pm, err := maps.PatchesWith(context.Background(), j.Source, j.Target, po)

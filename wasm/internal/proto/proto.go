@@ -415,13 +415,17 @@ type Progress struct {
 	Phase string
 	Rep   int
 	// Image and Images are, for a Maps request in PhaseMaps, the target
-	// image being mapped (0-based) and their number.
+	// image being mapped (0-based) and their number; for a Patch request
+	// (PhasePatches), the patches read so far and their number.
 	Image, Images int
 }
 
 // PhaseMaps is the phase of a Maps request after its repetitions: the
 // target images' maps, one at a time.
 const PhaseMaps = "maps"
+
+// PhasePatches is the phase of a Patch request.
+const PhasePatches = "patches"
 
 // Ready is the first message a worker posts, once its handler is installed.
 type Ready struct {
