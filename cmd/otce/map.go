@@ -196,6 +196,17 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(stdout, "%-8d %7.1f%% %8.3f %8.3f  %s\n", row.Label, 100*row.Share, row.Mass, row.MeanH, strings.Join(to, ", "))
 	}
+	if p := rep.Patch; p != nil {
+		files := []string{"patch.npy (OTCE)"}
+		for _, m := range p.Metrics {
+			f := m.Files[0]
+			if m.Undefined > 0 {
+				f += fmt.Sprintf(" (%d undefined)", m.Undefined)
+			}
+			files = append(files, f)
+		}
+		fmt.Fprintf(stdout, "\npatch maps (stride %d, %d×%d patches): %s\n", p.Stride, p.Rows, p.Cols, strings.Join(files, ", "))
+	}
 	return nil
 }
 

@@ -167,10 +167,13 @@ func checkPatchFiles(t *testing.T, dir string, pm *maps.PatchMap, pr *patchRepor
 // not a failure.
 func TestMapPatchMetrics(t *testing.T) {
 	dir := t.TempDir()
-	_, errs, code := runCLI(t, "map", "--demo", "1", "--out", dir, "-k", "1", "--patch", "1", "--image", "img01",
+	out, errs, code := runCLI(t, "map", "--demo", "1", "--out", dir, "-k", "1", "--patch", "1", "--image", "img01",
 		"--metrics", "leep,logme,zeroshot", "--shared-classes", "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "patch maps (stride 1, 16×16 patches): patch.npy (OTCE), patch_logme.npy (") {
+		t.Errorf("the output does not list the patch maps:\n%s", out)
 	}
 	var rep mapReport
 	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "maps.json")), &rep); err != nil {
