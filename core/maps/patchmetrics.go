@@ -52,7 +52,8 @@ type PatchOptions struct {
 	HScoreRcond float64
 	GBCDiagonal bool
 	// Workers is the number of goroutines that score the patches (0:
-	// GOMAXPROCS); the maps do not depend on it.
+	// GOMAXPROCS); the maps do not depend on it. Each holds one patch's
+	// exact solve at a time (at most MaxPatchCosts costs).
 	Workers int
 	// Progress, when set, is called after each patch is read, with the
 	// patches read so far and their number.
