@@ -237,8 +237,11 @@ type emdRow struct {
 	ratios          []float64 // page ÷ CLI of each interleaved pair
 	pageCE, cliCE   float64
 	sameCE          bool // every page run's CE = every CLI run's, to the bit
-	errs            []string
-	runs            int
+	// pagePh and cliPh are each run's seconds by part (emdParts), the
+	// page's from its timings, the CLI's from its phase_seconds.
+	pagePh, cliPh [][]float64
+	errs          []string
+	runs          int
 }
 
 func emdRows(sv *emdSaved) []*emdRow {
@@ -259,6 +262,8 @@ func emdRows(sv *emdSaved) []*emdRow {
 						r.page = append(r.page, b.PageSeconds)
 						r.pageMem = math.Max(r.pageMem, sum(b.WorkerMemory))
 						ce = firstCE(b.Result)
+						ph, _ := b.Timings["phases"].(map[string]any)
+						r.pagePh = append(r.pagePh, emdSplit(b.PageSeconds, ph, "op:"))
 					} else {
 						r.errs = append(r.errs, "page: "+b.Error)
 					}
@@ -268,6 +273,9 @@ func emdRows(sv *emdSaved) []*emdRow {
 							r.cli = append(r.cli, n.Seconds)
 							r.cliMem = math.Max(r.cliMem, n.MaxRSS)
 							nce = firstCE(n.Result)
+							diag, _ := n.Result["diagnostics"].(map[string]any)
+							ph, _ := diag["phase_seconds"].(map[string]any)
+							r.cliPh = append(r.cliPh, emdSplit(n.Seconds, ph, ""))
 							if b.Error == "" {
 								r.ratios = append(r.ratios, b.PageSeconds/n.Seconds)
 							}
@@ -294,6 +302,67 @@ func emdRows(sv *emdSaved) []*emdRow {
 		}
 	}
 	return rows
+}
+
+// emdParts are the parts of a run's time that the page and the CLI both
+// report: the solver's operations (the page's "op:" timings, the CLI's
+// phase_seconds) in three groups, and the rest of the run (reading the
+// files, sampling, the page's messages outside the operations, the CLI's
+// process start).
+var emdParts = []struct {
+	name string
+	ops  []string
+}{
+	{"cost", []string{"cost", "cost-histogram"}},
+	{"exact plan", []string{"exact"}},
+	{"Sinkhorn", []string{"kernel", "iterate", "absorb", "finish"}},
+}
+
+// emdSplit splits a run's total seconds into emdParts and the rest (last).
+func emdSplit(total float64, phases map[string]any, prefix string) []float64 {
+	out := make([]float64, len(emdParts)+1)
+	rest := total
+	for i, part := range emdParts {
+		for _, op := range part.ops {
+			if v, ok := phases[prefix+op].(float64); ok {
+				out[i] += v
+			}
+		}
+		rest -= out[i]
+	}
+	out[len(emdParts)] = rest
+	return out
+}
+
+// excessNote names the part of the runs (emdParts, or the rest) where the
+// page spent the most seconds more than the CLI.
+func excessNote(r *emdRow) string {
+	if len(r.pagePh) == 0 || len(r.cliPh) == 0 {
+		return ""
+	}
+	best, at := 0.0, -1
+	for i := range len(emdParts) + 1 {
+		if d := medianPart(r.pagePh, i) - medianPart(r.cliPh, i); d > best {
+			best, at = d, i
+		}
+	}
+	if at < 0 {
+		return ""
+	}
+	name := "the rest (reading, sampling, messages)"
+	if at < len(emdParts) {
+		name = emdParts[at].name
+	}
+	return fmt.Sprintf(", most of the excess in %s (+%s s of +%s s)", name, fs(best), fs(median(r.page)-median(r.cli)))
+}
+
+// medianPart is the median over runs of part i.
+func medianPart(runs [][]float64, i int) float64 {
+	var x []float64
+	for _, r := range runs {
+		x = append(x, r[i])
+	}
+	return median(x)
 }
 
 // median of x (NaN when empty).
@@ -383,7 +452,7 @@ func emdReport(sv *emdSaved) string {
 	// Target 1: the page against POT.
 	p("The page against the authors' pipeline (target 1 of issue 21: the page ≤ 0.2× POT's time and memory). ÷POT is the page's " +
 		"median time or its workers' memory over POT's in the same row; |ΔCE| is the page's CE against `ot.emd`'s.\n\n")
-	p("| N | d | POT dist+emd+joint: s (dist, emd), MB |")
+	p("| N | d | POT dist+emd+joint: s (dist, emd), MB (of which Python and its imports, when measured) |")
 	for _, s := range sv.Solvers {
 		p(" page, %s: s, MB, ÷POT s, ÷POT MB, \\|ΔCE\\| |", solverLabel(s))
 	}
@@ -398,7 +467,11 @@ func emdReport(sv *emdSaved) string {
 		pot, potMem := potSeconds(c), c.POT.MaxRSS
 		dist, _ := num(c.POT.Out, "dist_s")
 		emdS, _ := num(c.POT.Out, "emd_s")
-		p("| %d | %d | %s (%s, %s), %s |", c.N, c.D, fs(pot), fs(dist), fs(emdS), mbn(potMem))
+		memNote := mbn(potMem)
+		if imp, ok := num(c.POT.Out, "imports_mb"); ok {
+			memNote += fmt.Sprintf(" (imports %.0f)", imp*1.048576) // MiB → MB
+		}
+		p("| %d | %d | %s (%s, %s), %s |", c.N, c.D, fs(pot), fs(dist), fs(emdS), memNote)
 		potCE, _ := num(c.POT.Out, "ce")
 		for _, s := range sv.Solvers {
 			r := byCase[c][s]
@@ -448,6 +521,9 @@ func emdReport(sv *emdSaved) string {
 			continue
 		}
 		key := fmt.Sprintf("N = %d, d = %d, %s: %s (pairs %s)", r.c.N, r.c.D, solverLabel(r.solver), fs(q), spread(r.ratios))
+		if q > 1.2 {
+			key += excessNote(r)
+		}
 		switch {
 		case len(r.ratios) > 1 && slices.Min(r.ratios) <= 1.2 && slices.Max(r.ratios) > 1.2:
 			noisy = append(noisy, key)
@@ -456,6 +532,33 @@ func emdReport(sv *emdSaved) string {
 		default:
 			notMet = append(notMet, key)
 		}
+	}
+	p("\nWhere the page's time goes beside the CLI's: the medians over the runs of the solver's operations (the page's timings, " +
+		"globalThis.otceTimings, \"op:\" rounds over its workers including their messages; the CLI's `diagnostics.phase_seconds`) " +
+		"and the rest of the run (reading the files, sampling; the CLI's process start), page / CLI s, and the page's excess in s.\n\n")
+	p("| N | d | solver |")
+	for _, part := range emdParts {
+		p(" %s |", part.name)
+	}
+	p(" rest | page − CLI |\n|---:|---:|---|")
+	for range emdParts {
+		p("---|")
+	}
+	p("---|---:|\n")
+	for _, r := range rows {
+		if len(r.pagePh) == 0 || len(r.cliPh) == 0 {
+			continue
+		}
+		p("| %d | %d | %s |", r.c.N, r.c.D, solverLabel(r.solver))
+		for i := range len(emdParts) + 1 {
+			a, c := medianPart(r.pagePh, i), medianPart(r.cliPh, i)
+			if a == 0 && c == 0 {
+				p(" – |")
+				continue
+			}
+			p(" %s / %s |", fs(a), fs(c))
+		}
+		p(" %s |\n", fs(median(r.page)-median(r.cli)))
 	}
 	p("\nVerdict:\n")
 	for _, s := range sv.Solvers {
