@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -114,5 +115,28 @@ func TestSampleForm(t *testing.T) {
 				t.Errorf("Compute: %v %v, want the n×n form's logme %v, hscore %v", vals, errs, l, h)
 			}
 		})
+	}
+}
+
+// TestSampleFormFailures: the n×n form refuses what the d×d form refuses,
+// with the same reasons (all-zero features for LogME, constant ones for
+// H-score), and scores collinear features as the one channel they span.
+func TestSampleFormFailures(t *testing.T) {
+	y := []int32{0, 1, 0}
+	zero := make([]float64, 3*5)
+	if _, err := LogME(zero, 5, y); err == nil || !strings.Contains(err.Error(), "all zero") {
+		t.Errorf("LogME on zero features, n < d: %v", err)
+	}
+	constant := []float64{1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5}
+	if _, err := HScore(constant, 5, y, 1e-15); err == nil || !strings.Contains(err.Error(), "constant") {
+		t.Errorf("H-score on constant features, n < d: %v", err)
+	}
+	// Three pixels of 4 collinear channels (t, 2t, −t, 3t): the H-score of
+	// the one channel t = 1, 2, 4 with classes 0, 1, 0: Cov f = 7/3,
+	// Cov g = (2·(5/2 − 7/3)² + (2 − 7/3)²)/2 = 1/12, H = 1/28.
+	col := []float64{1, 2, -1, 3, 2, 4, -2, 6, 4, 8, -4, 12}
+	h, err := HScore(col, 4, y, 1e-15)
+	if err != nil || math.Abs(h-1.0/28) > 1e-12 {
+		t.Errorf("H-score on collinear features, n < d = %v (%v); want 1/28", h, err)
 	}
 }
