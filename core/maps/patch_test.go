@@ -234,7 +234,8 @@ func TestPatchMetricsSoftmax(t *testing.T) {
 
 // BenchmarkPatchMetrics maps OTCE alone and with the five other scores at
 // d = 256 (4 images of 32×32 per domain, stride 4: 64 patches of 64
-// pixels a side): the scores' two d×d eigendecompositions per patch
+// pixels a side): the scores' two eigendecompositions per patch (n×n
+// here, since a patch's 64 pixels are fewer than its 256 channels)
 // against the exact solves.
 func BenchmarkPatchMetrics(b *testing.B) {
 	const c, h, w, imgs = 256, 32, 32, 4
