@@ -30,6 +30,17 @@ func wholeNumbers(fs *flag.FlagSet) {
 // floats.
 type wholeNumber struct{ flag.Getter }
 
+// String is the wrapped flag's; "" for the zero wholeNumber, which
+// flag.PrintDefaults makes to tell a default from the zero value (the
+// embedded nil Getter panicked there: otce score --help printed a panic
+// per integer flag).
+func (w wholeNumber) String() string {
+	if w.Getter == nil {
+		return ""
+	}
+	return w.Getter.String()
+}
+
 func (w wholeNumber) Set(s string) error {
 	if w.Getter.Set(s) == nil {
 		return nil

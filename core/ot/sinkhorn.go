@@ -57,6 +57,10 @@ type Params struct {
 	WarmStart bool
 	// Progress, when set, is called after every iteration.
 	Progress func(Progress)
+	// ExactStart, when set, is called when the exact plan starts (Exact,
+	// or the warm start), after the cost: a phase that runs for seconds
+	// at N = 10⁴ without iterations to report.
+	ExactStart func()
 	// Potentials asks for the coupling's potentials and source-class
 	// column sums in Solution.Potentials (for transferability maps): one
 	// more pass over the kernel at the end (OpPotentials), or a pass over
@@ -333,6 +337,9 @@ func epsRatio(s *solver) float64 {
 
 // exactPlan solves the exact problem and records its score.
 func (s *solver) exactPlan(ex Exact) (*emd.Plan, []float64, error) {
+	if s.prm.ExactStart != nil {
+		s.prm.ExactStart()
+	}
 	t0 := time.Now()
 	plan, err := ex.ExactPlan(s.ctx, s.p)
 	s.sol.Seconds["exact"] += time.Since(t0).Seconds()
