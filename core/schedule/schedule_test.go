@@ -1,12 +1,14 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // TestAssign checks that every block is hosted once, in contiguous runs in
@@ -170,5 +172,65 @@ func TestCheckMapMemory(t *testing.T) {
 	}
 	if err := CheckMapMemory(n, n, 256, k-1, 0, 1); err != nil {
 		t.Errorf("N = %d, K = %d: %v", n, k-1, err)
+	}
+}
+
+// TestMayExact: the exact plan may come with --solver emd, and with
+// Sinkhorn unless ε rules out its warm start for the normalisers whose
+// median is bounded (max, median); the warm start's rule is core/ot's.
+func TestMayExact(t *testing.T) {
+	s := settings.Default()
+	for _, c := range []struct {
+		solver settings.Solver
+		norm   settings.CostNorm
+		eps    float64
+		want   bool
+	}{
+		{settings.SolverSinkhorn, settings.NormNone, 0.1, true},
+		{settings.SolverSinkhorn, settings.NormMean, 1, true},
+		{settings.SolverSinkhorn, settings.NormMax, 0.1, false},
+		{settings.SolverSinkhorn, settings.NormMax, ot.WarmStartBelow, false},
+		{settings.SolverSinkhorn, settings.NormMax, ot.WarmStartBelow / 2, true},
+		{settings.SolverSinkhorn, settings.NormMedian, 0.05, false},
+		{settings.SolverSinkhorn, settings.NormMedian, 0.001, true},
+		{settings.SolverEMD, settings.NormMax, 0.1, true},
+	} {
+		s.Solver, s.CostNorm, s.Eps = c.solver, c.norm, c.eps
+		if got := MayExact(s); got != c.want {
+			t.Errorf("MayExact(%s, %s, ε = %g) = %v, want %v", c.solver, c.norm, c.eps, got, c.want)
+		}
+	}
+	// cost/max at ε: the warm start needs ε/(median/max) < WarmStartBelow,
+	// and median ≤ max.
+	p := &ot.Problem{N: 4, M: 4, D: 1, Xs: []float32{0, 1, 2, 3}, Xt: []float32{0, 1, 2, 3}, Ys: make([]int32, 4), Yt: make([]int32, 4), La: 1, Lb: 1}
+	sol, err := ot.Solve(context.Background(), ot.NewLocalBlocks(p, 1), p, ot.Params{Eps: ot.WarmStartBelow, CostNorm: ot.NormMax, Tol: 1e-9, MaxIter: 100000, WarmStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.WarmStarted {
+		t.Errorf("cost/max at ε = %g started warm, which MayExact rules out", ot.WarmStartBelow)
+	}
+}
+
+// TestGather: the sampler gathers the cost rows when the exact plan may come
+// there and the cost is large enough.
+func TestGather(t *testing.T) {
+	n := 4096 // 64 MB of cost
+	for _, c := range []struct {
+		n                   int
+		mayExact, exactPool bool
+		limit               int64
+		want                bool
+	}{
+		{n, true, false, 0, true},
+		{n - 1, true, false, 0, false},
+		{n, false, false, 0, false},
+		{n, true, true, 0, false},
+		{600, true, false, 1, true},
+		{10000, true, false, 1 << 40, false},
+	} {
+		if got := Gather(c.n, c.n, c.mayExact, c.exactPool, c.limit); got != c.want {
+			t.Errorf("Gather(%d, may exact %v, exact on pool %v, limit %d) = %v, want %v", c.n, c.mayExact, c.exactPool, c.limit, got, c.want)
+		}
 	}
 }

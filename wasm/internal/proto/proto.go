@@ -46,6 +46,7 @@ const (
 	KindMaps    Kind = "maps"    // Maps
 	KindMap     Kind = "map"     // Map
 	KindPixel   Kind = "pixel"   // Pixel
+	KindHost    Kind = "host"    // Host
 )
 
 // Request is a message to a worker: one of the types below, each a kind of
@@ -175,9 +176,23 @@ type Warm struct{}
 
 // Give asks a worker other than the sampler, from the sampler, for the cost
 // rows of its hosted block Block (after OpCost), moved out in the
-// response's Rows.
+// response's Rows. With Cost, the worker computes them first (OpCost with
+// the statistics, whose reply is the response's Replies) and keeps none of
+// them: the sampler then hosts the block until it hands it back (Host).
 type Give struct {
 	Block int
+	Cost  bool
+}
+
+// Host asks a worker other than the sampler, from the sampler, to host
+// block Block from its kernel, which the sampler built (after Give with
+// Cost): State without its entries, which come in Kernel as Uint8Arrays
+// of their bytes, transferred: the dense kernel, or the sparse form's
+// values, columns and row starts (little endian).
+type Host struct {
+	Block  int
+	State  *ot.KernelState
+	Kernel []js.Value
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -198,7 +213,8 @@ type Port struct {
 // when set, overrides schedule.ExactOnPool, and SplitMinRows is the
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
-// worker's default). Tests set these.
+// worker's default); GatherMin is schedule.Gather's limit (0: its
+// default). Tests set these.
 type Score struct {
 	Settings     settings.Settings
 	Files        *Files
@@ -206,6 +222,7 @@ type Score struct {
 	LocalMax     int64
 	ExactOnPool  *bool
 	SplitMinRows int
+	GatherMin    int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
@@ -249,6 +266,7 @@ func (*Solve) Kind() Kind   { return KindSolve }
 func (*Warm) Kind() Kind    { return KindWarm }
 func (*Give) Kind() Kind    { return KindGive }
 func (*Port) Kind() Kind    { return KindPort }
+func (*Host) Kind() Kind    { return KindHost }
 
 // requests makes an empty request of each kind, for DecodeRequest.
 var requests = map[Kind]func() Request{
@@ -268,6 +286,7 @@ var requests = map[Kind]func() Request{
 	KindMaps:    func() Request { return new(Maps) },
 	KindMap:     func() Request { return new(Map) },
 	KindPixel:   func() Request { return new(Pixel) },
+	KindHost:    func() Request { return new(Host) },
 }
 
 // The envelope's properties, set on the encoded request.
@@ -284,6 +303,9 @@ func EncodeRequest(id int, r Request) (js.Value, []any) {
 	obj.Set(kindKey, string(r.Kind()))
 	if p, ok := r.(*Port); ok {
 		transfer = append(transfer, p.Port)
+	}
+	if h, ok := r.(*Host); ok {
+		transfer = append(transfer, buffers(h.Kernel)...)
 	}
 	return obj, transfer
 }
