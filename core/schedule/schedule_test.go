@@ -234,3 +234,47 @@ func TestGather(t *testing.T) {
 		}
 	}
 }
+
+// TestCapacity is issue 21's target 4 in the memory model: N = 2·10⁴ at
+// d = 19 and 256 passes the page's check on 2 workers, with the exact plan
+// in the sampler (which then holds the dense cost, 1.6 GB, not over the
+// pool's blocks), and the largest N accepted grows with the workers. The
+// log is BENCHMARKS.md's capacity table: go test -run TestCapacity -v
+// ./core/schedule/.
+func TestCapacity(t *testing.T) {
+	const n = 20000
+	for _, d := range []int{19, 256} {
+		if err := CheckMemory(n, n, d, 2); err != nil {
+			t.Errorf("d = %d: N = %d refused on 2 workers: %v", d, n, err)
+		}
+		if ExactOnPool(n, n, d, 2) {
+			t.Errorf("d = %d: N = %d solves the exact plan over the pool on 2 workers", d, n)
+		}
+		sampler := largestInSampler(d, 2)
+		t.Logf("d = %d: the exact plan in the sampler up to N = %d (the sampler's estimate at N = %d: %.2f GB)", d, sampler, n, float64(WorkerBytes(n, n, d, 2, false))/(1<<30))
+		prev := 0
+		for w := 1; w <= MaxWorkers; w++ {
+			best := LargestN(d, w, 1<<20)
+			if best < prev {
+				t.Errorf("d = %d: %d workers accept N ≤ %d, %d accept %d", d, w, best, w-1, prev)
+			}
+			prev = best
+			t.Logf("d = %d, %d worker(s): largest N accepted %d (estimate %.2f GB a worker)", d, w, best, float64(WorkerBytes(best, best, d, w, true))/(1<<30))
+		}
+	}
+}
+
+// largestInSampler is the largest N whose exact plan the sampler of a pool
+// of workers solves alone (ExactOnPool false).
+func largestInSampler(d, workers int) int {
+	lo, hi := 0, 1<<20
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if !ExactOnPool(mid, mid, d, workers) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
