@@ -10,8 +10,9 @@ import (
 // sameAsCLIGathered: on the pool, when the exact plan may come (the
 // default Sinkhorn, warm-started from it at raw cost, and --solver emd),
 // the other workers give the sampler their blocks' cost rows as they
-// compute them and keep none, and the sampler hands them back their
-// blocks' kernels after the plan (schedule.Gather; the page does it from
+// compute them and keep none, and the sampler gives them their blocks'
+// rows back after the plan, a block at a time, to build their kernel from
+// (schedule.Gather; the page does it from
 // 64 MB of cost on, here forced with otceGatherMin = 1). The scores are
 // the CLI's to the bit: CE, W_D, the iterations (or the auction's rounds)
 // and the OTCE of every repetition, with 2 and 3 workers.
@@ -46,13 +47,13 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 					h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[key])
 				}
 			}
-			// The rows were given, and the kernels handed back (Sinkhorn).
+			// The rows were given, and given back for the kernel (Sinkhorn).
 			phases := eval[string](h, `JSON.stringify(globalThis.otceTimings.phases)`)
 			var sec map[string]float64
 			if err := json.Unmarshal([]byte(phases), &sec); err != nil || sec["give"] == 0 || (solver == "sinkhorn") != (sec["host"] > 0) || sec["shared:bid"] != 0 {
-				h.t.Errorf("%s: the other workers did not give their cost rows (give), or got their kernels back (host) when there was no kernel, or shared the auction: %s", where, phases)
+				h.t.Errorf("%s: the other workers did not give their cost rows (give), or got them back (host) when there was no kernel, or shared the auction: %s", where, phases)
 			}
-			h.t.Logf("%s: OTCE %v (CLI %v), iterations %v; seconds giving rows %.3f, handing kernels back %.3f", where, got["otce_mean"], want["otce_mean"], got["iterations"], sec["give"], sec["host"])
+			h.t.Logf("%s: OTCE %v (CLI %v), iterations %v; seconds giving rows %.3f, giving them back for the kernel %.3f", where, got["otce_mean"], want["otce_mean"], got["iterations"], sec["give"], sec["host"])
 		}
 	}
 }

@@ -180,10 +180,10 @@ const GatherMin = 64 << 20
 // when the solve may compute the exact plan (mayExact, see MayExact) in the
 // sampler (exactOnPool false), which needs every cost row there, and the
 // cost is at least limit bytes. The sampler then hosts every block until
-// the kernel is built and hands the other workers their blocks' kernels
-// (ot.KernelState). Otherwise they would hold their rows through the plan
-// too, as much memory again as their share of the kernel; the price is
-// their share of the auction's work.
+// the kernel is built, when it gives each worker its blocks' rows back, a
+// block at a time, to build their kernel from. Otherwise they would hold
+// their rows through the plan too, as much memory again as their share of
+// the kernel; the price is their share of the auction's work.
 func Gather(n, m int, mayExact, exactOnPool bool, limit int64) bool {
 	if limit == 0 {
 		limit = GatherMin

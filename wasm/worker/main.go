@@ -434,38 +434,32 @@ func jsBytes(b []byte) js.Value {
 	return u8
 }
 
-// host replaces hosted block req.Block by the block of the kernel the
-// sampler built for it (Give with Cost gave it the rows).
-func (w *worker) host(req *proto.Host, _ *proto.Response, _ js.Value) error {
+// host replaces hosted block req.Block by the block of the cost rows it
+// gave the sampler (Give with Cost), which came back in req.Rows, and runs
+// req.Op (the kernel) on it.
+func (w *worker) host(req *proto.Host, resp *proto.Response, _ js.Value) error {
 	old, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
 	}
-	if req.State == nil || req.State.Lo != old.Lo || req.State.Hi != old.Hi {
-		return fmt.Errorf("block %d's kernel without its state, or of other rows", req.Block)
+	if req.Op == nil || len(req.Rows) != 1 {
+		return fmt.Errorf("block %d given back without an operation or its cost rows", req.Block)
 	}
 	// The cost rows are all given: their pages take the kernels.
 	w.scratch = nil
-	s := *req.State
-	n := (s.Hi - s.Lo) * w.problem.M
-	switch k := req.Kernel; len(k) {
-	case 1:
-		s.Dense = make([]float32, n)
-		err = fill(float32Bytes(s.Dense), k[0])
-	case 3:
-		nz := k[0].Length() / 4
-		s.Values, s.Cols, s.Starts = make([]float32, nz), make([]int32, nz), make([]int, s.Hi-s.Lo+1)
-		err = errors.Join(fill(float32Bytes(s.Values), k[0]), fill(sliceBytes(s.Cols), k[1]), fill(sliceBytes(s.Starts), k[2]))
-	default:
-		err = fmt.Errorf("block %d's kernel in %d arrays", req.Block, len(k))
+	cost := make([]float32, (old.Hi-old.Lo)*w.problem.M)
+	if err := fill(float32Bytes(cost), req.Rows[0]); err != nil {
+		return fmt.Errorf("block %d's cost rows: %w", req.Block, err)
 	}
+	b, err := ot.NewCostBlock(w.problem, w.target, old.Lo, old.Hi, cost)
 	if err != nil {
 		return err
 	}
-	b, err := ot.NewKernelBlock(w.problem, w.target, &s)
+	rep, err := b.Do(req.Op)
 	if err != nil {
 		return err
 	}
+	resp.Replies = []*ot.Reply{rep}
 	for i := range w.blocks {
 		if w.blocks[i] == old {
 			w.blocks[i] = b
@@ -574,15 +568,11 @@ func (w *worker) rowsBlock(i int, u8 js.Value, t *ot.Target) (*ot.Block, error) 
 }
 
 // float32Bytes views x as its bytes (little endian in WebAssembly).
-func float32Bytes(x []float32) []byte { return sliceBytes(x) }
-
-// sliceBytes views a slice of fixed-size numbers as its bytes (little
-// endian in WebAssembly).
-func sliceBytes[T float32 | int32 | int](x []T) []byte {
+func float32Bytes(x []float32) []byte {
 	if len(x) == 0 {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x)*int(unsafe.Sizeof(x[0])))
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
 }
 
 // exactPlan solves the exact plan of the sample over the blocks of its

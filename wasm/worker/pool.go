@@ -327,18 +327,104 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 // (Give with Cost), keeping none: a worker then needs the memory of one
 // block's cost rows instead of all of its blocks', and the sampler, which
 // needs every cost row for the exact plan, holds each once. The other
-// workers' blocks stay here until the kernel is built (handBack). The
-// replies are the blocks' own, as they would have been where they live.
+// workers' blocks stay here until their kernel is built (scatterKernel).
+// The replies are the blocks' own, as they would have been where they live.
 func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	t0 := time.Now()
+	defer func() { pb.bench["give"] += time.Since(t0).Seconds() }()
 	w := pb.w
 	out := make([]*ot.Reply, pb.nb)
 	all := make([]*ot.Block, pb.nb)
 	for k, bi := range pb.assign[0] {
 		all[bi] = w.blocks[k]
 	}
-	// Each other worker computes one block at a time: asked[i] is the
-	// block it is computing (−1: none), next[i] the ones after it.
+	err := pb.pipeline(func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) proto.Request {
+		return &proto.Give{Block: bi, Cost: true}
+	}, func(bi int, resp *proto.Response) (err error) {
+		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
+			return fmt.Errorf("%d buffers and %d replies for block %d, want 1", len(resp.Rows), len(resp.Replies), bi)
+		}
+		all[bi], err = w.rowsBlock(bi, resp.Rows[0], w.target)
+		out[bi] = resp.Replies[0]
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.blocks, w.first, w.nb = all, 0, pb.nb
+	pb.gathered = true
+	return out, nil
+}
+
+// doGathered runs op while every block is here (gatherCost): here alone,
+// except the kernel (OpKernel: scatterKernel) and a release, which go to
+// the other workers too.
+func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
+	switch op.Kind {
+	case ot.OpKernel:
+		return pb.scatterKernel(op)
+	case ot.OpRelease:
+		pb.w.runOp(op)
+		pb.ownOnly()
+		return pb.Do(op)
+	}
+	t0 := time.Now()
+	reps, err := pb.w.runOp(op)
+	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
+	return reps, err
+}
+
+// scatterKernel runs op, the kernel, on the sampler's own blocks while it
+// gives each other worker its blocks' cost rows back, one block at a time,
+// to build their kernel there from them (Host) and host them from then on;
+// each worker thus needs, beside its kernels, the memory of one block's cost
+// rows at most. The rows leave the sampler's memory as they go.
+func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
+	w := pb.w
+	all := w.blocks
+	out := make([]*ot.Reply, pb.nb)
+	err := pb.pipeline(func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) proto.Request {
+		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
+		if err != nil {
+			// Not after OpCost: the worker's block says so.
+			return &proto.Host{Block: bi, Op: op}
+		}
+		rows := jsBytes(float32Bytes(rep.Costs))
+		all[bi].Do(&ot.Op{Kind: ot.OpRelease})
+		return &proto.Host{Block: bi, Op: op, Rows: []js.Value{rows}}
+	}, func(bi int, resp *proto.Response) error {
+		if len(resp.Replies) != 1 {
+			return fmt.Errorf("%d replies for block %d's kernel, want 1", len(resp.Replies), bi)
+		}
+		out[bi] = resp.Replies[0]
+		return nil
+	})
+	pb.ownOnly()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pipeline runs own(bi) on each of the sampler's own blocks bi while each
+// other worker works through its blocks one request at a time: req(bi) is
+// sent for its next block bi when its answer to the last came, and got(bi,
+// resp) takes that answer. The answers that came while the sampler worked
+// are taken between its blocks (yield), so that the workers work at the
+// same time. Every request sent is awaited, whatever failed; none is sent
+// after a failure.
+func (pb *poolBlocks) pipeline(own func(bi int) error, req func(bi int) proto.Request, got func(bi int, resp *proto.Response) error) error {
+	w := pb.w
+	// asked[i] is the block worker i is working on (−1: none), next[i] the
+	// ones after it.
 	asked := make([]int, len(pb.assign))
 	next := make([][]int, len(pb.assign))
 	var err error
@@ -346,19 +432,15 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 		asked[i] = -1
 		if err == nil && len(next[i]) > 0 {
 			asked[i], next[i] = next[i][0], next[i][1:]
-			w.peers[i].send(&proto.Give{Block: asked[i], Cost: true})
+			w.peers[i].send(req(asked[i]))
 		}
 	}
 	take := func(i int, resp *proto.Response, perr error) {
-		bi := asked[i]
-		switch {
-		case perr != nil:
+		if perr == nil && err == nil {
+			perr = got(asked[i], resp)
+		}
+		if perr != nil {
 			err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
-		case len(resp.Rows) != 1 || len(resp.Replies) != 1:
-			err = cmp.Or(err, fmt.Errorf("worker %d gave %d buffers and %d replies for block %d, want 1", i+1, len(resp.Rows), len(resp.Replies), bi))
-		case err == nil:
-			all[bi], err = w.rowsBlock(bi, resp.Rows[0], w.target)
-			out[bi] = resp.Replies[0]
 		}
 		ask(i)
 	}
@@ -368,13 +450,12 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	}
 	for k, bi := range pb.assign[0] {
 		if err == nil {
-			out[bi], err = all[bi].Do(op)
+			err = own(bi)
 			tightenGC()
 		}
 		if k == len(pb.assign[0])-1 {
 			break
 		}
-		// Take the blocks done meanwhile, and ask for the next ones.
 		yield()
 		for i := 1; i < len(pb.assign); i++ {
 			if asked[i] >= 0 {
@@ -390,68 +471,7 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 			take(i, resp, perr)
 		}
 	}
-	pb.bench["give"] += time.Since(t0).Seconds()
-	if err != nil {
-		return nil, err
-	}
-	w.blocks, w.first, w.nb = all, 0, pb.nb
-	pb.gathered = true
-	return out, nil
-}
-
-// doGathered runs op while every block is here (gatherCost): here alone,
-// except that the blocks go back to the other workers once they hold the
-// kernel (OpKernel: handBack), and that a release goes to them too.
-func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
-	t0 := time.Now()
-	reps, err := pb.w.runOp(op)
-	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
-	switch {
-	case err != nil:
-		return nil, err
-	case op.Kind == ot.OpKernel:
-		return reps, pb.handBack()
-	case op.Kind == ot.OpRelease:
-		pb.ownOnly()
-		if _, err := pb.Do(op); err != nil {
-			return nil, err
-		}
-	}
-	return reps, nil
-}
-
-// handBack sends each other worker the kernels of its blocks (Host), which
-// the sampler built with its own (their entries' bytes, transferred), and
-// drops them here.
-func (pb *poolBlocks) handBack() error {
-	t0 := time.Now()
-	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
-	w := pb.w
-	all := w.blocks
-	defer pb.ownOnly()
-	for i := 1; i < len(pb.assign); i++ {
-		for _, bi := range pb.assign[i] {
-			b := all[bi]
-			s, err := b.Kernel()
-			if err != nil {
-				return err
-			}
-			var kernel []js.Value
-			if s.Dense != nil {
-				kernel = []js.Value{jsBytes(float32Bytes(s.Dense))}
-			} else {
-				kernel = []js.Value{jsBytes(float32Bytes(s.Values)), jsBytes(sliceBytes(s.Cols)), jsBytes(sliceBytes(s.Starts))}
-			}
-			state := *s
-			state.Dense, state.Values, state.Cols, state.Starts = nil, nil, nil, nil
-			all[bi] = nil // the kernel's memory goes to the next one
-			if _, err := w.peers[i].call(&proto.Host{Block: bi, State: &state, Kernel: kernel}, pb.bench); err != nil {
-				return fmt.Errorf("worker %d: %w", i+1, err)
-			}
-			tightenGC()
-		}
-	}
-	return nil
+	return err
 }
 
 // ownOnly leaves the sampler its own blocks only, after gatherCost.

@@ -185,14 +185,14 @@ type Give struct {
 }
 
 // Host asks a worker other than the sampler, from the sampler, to host
-// block Block from its kernel, which the sampler built (after Give with
-// Cost): State without its entries, which come in Kernel as Uint8Arrays
-// of their bytes, transferred: the dense kernel, or the sparse form's
-// values, columns and row starts (little endian).
+// block Block again from the cost rows it gave the sampler (Give with
+// Cost), which come back in Rows (a Uint8Array of their float32 bytes,
+// transferred), once it has run Op on them (the kernel, OpKernel), whose
+// reply is the response's Replies.
 type Host struct {
-	Block  int
-	State  *ot.KernelState
-	Kernel []js.Value
+	Block int
+	Op    *ot.Op
+	Rows  []js.Value
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -305,7 +305,7 @@ func EncodeRequest(id int, r Request) (js.Value, []any) {
 		transfer = append(transfer, p.Port)
 	}
 	if h, ok := r.(*Host); ok {
-		transfer = append(transfer, buffers(h.Kernel)...)
+		transfer = append(transfer, buffers(h.Rows)...)
 	}
 	return obj, transfer
 }

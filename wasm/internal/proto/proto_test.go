@@ -82,13 +82,13 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 	ch.Get("port1").Call("close")
 	seen[KindPort] = true
-	// A block's kernel travels as Uint8Arrays, transferred.
+	// A block's cost rows travel as a Uint8Array, transferred.
 	u8 := js.Global().Get("Uint8Array").New(8)
-	v, transfer = EncodeRequest(2, &Host{Block: 3, State: &ot.KernelState{Lo: 4, Hi: 6, Eps: 0.5, F: []float64{1, 2}, U: []float64{1, 1}}, Kernel: []js.Value{u8}})
+	v, transfer = EncodeRequest(2, &Host{Block: 3, Op: &ot.Op{Kind: ot.OpKernel, Eps: 0.5, G: []float64{1, 2}}, Rows: []js.Value{u8}})
 	if len(transfer) == 0 || !transfer[len(transfer)-1].(js.Value).Equal(u8.Get("buffer")) {
 		t.Errorf("a host request transfers %v", transfer)
 	}
-	if _, back, err := DecodeRequest(v); err != nil || back.(*Host).Block != 3 || back.(*Host).State.Hi != 6 || back.(*Host).State.F[1] != 2 || len(back.(*Host).Kernel) != 1 {
+	if _, back, err := DecodeRequest(v); err != nil || back.(*Host).Block != 3 || back.(*Host).Op.Eps != 0.5 || back.(*Host).Op.G[1] != 2 || len(back.(*Host).Rows) != 1 {
 		t.Errorf("host: %+v, %v", back, err)
 	}
 	seen[KindHost] = true
