@@ -213,6 +213,7 @@ func TestBrowser(t *testing.T) {
 
 	h.subtest(t, "SameScoreAsCLI", func() { h.sameAsCLI(good) })
 	h.subtest(t, "SameScoreAsCLIEmd", func() { h.sameAsCLIEmd(good) })
+	h.subtest(t, "SameBitsAsCLIGathered", func() { h.sameAsCLIGathered(good) })
 	h.subtest(t, "MapsSameAsCLI", func() { h.mapsSameAsCLI(good) })
 	h.subtest(t, "MapsCancel", func() { h.mapsCancel(good) })
 	h.subtest(t, "MapsPatchSameAsCLI", func() { h.mapsPatchSameAsCLI(good) })

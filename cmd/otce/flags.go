@@ -30,13 +30,12 @@ func wholeNumbers(fs *flag.FlagSet) {
 // floats.
 type wholeNumber struct{ flag.Getter }
 
-// String is the wrapped flag's; "" for the zero wholeNumber, which
-// flag.PrintDefaults makes to tell a default from the zero value (the
-// embedded nil Getter panicked there: otce score --help printed a panic
-// per integer flag).
+// String implements flag.Value. flag.PrintDefaults also calls it on the
+// zero wholeNumber, without a Getter, to tell a default from the zero
+// value: "0", that of every integer flag it wraps.
 func (w wholeNumber) String() string {
 	if w.Getter == nil {
-		return ""
+		return "0"
 	}
 	return w.Getter.String()
 }

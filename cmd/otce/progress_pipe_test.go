@@ -61,15 +61,3 @@ func TestProgressPipe(t *testing.T) {
 		}
 	}
 }
-
-// TestHelpNoPanic: --help lists the integer flags (wrapped in wholeNumber)
-// with their defaults and no "panic calling String method" for each of
-// them, as flag.PrintDefaults printed when it built their zero value.
-func TestHelpNoPanic(t *testing.T) {
-	for _, cmd := range []string{"score", "rank"} {
-		_, errs, code := runCLI(t, cmd, "--help")
-		if code != 2 || strings.Contains(errs, "panic") || !strings.Contains(errs, "-seed") || !strings.Contains(errs, "-n value") {
-			t.Errorf("otce %s --help: exit %d\n%s", cmd, code, errs)
-		}
-	}
-}

@@ -299,7 +299,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		})
 	})
 	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
-		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()})
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin()})
 	sampler.setProgress(nil)
 	if resp != nil {
 		for k, v := range resp.Bench {

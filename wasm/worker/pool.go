@@ -80,7 +80,28 @@ func (p *peer) send(req proto.Request) {
 
 // wait returns the response to the last request sent.
 func (p *peer) wait(bench map[string]float64) (*proto.Response, error) {
-	data := <-p.replies
+	return p.decode(<-p.replies, bench)
+}
+
+// poll returns the response to the last request sent if it has come
+// (ok), without waiting for it. A response is delivered only while this
+// worker's Go code waits: call yield first.
+func (p *peer) poll(bench map[string]float64) (resp *proto.Response, ok bool, err error) {
+	select {
+	case data := <-p.replies:
+		resp, err = p.decode(data, bench)
+		return resp, true, err
+	default:
+		return nil, false, nil
+	}
+}
+
+// yield lets the browser deliver the messages that have come for this
+// worker (its event loop runs only while every goroutine waits).
+func yield() { time.Sleep(time.Millisecond) }
+
+// decode decodes the response data to the last request sent.
+func (p *peer) decode(data js.Value, bench map[string]float64) (*proto.Response, error) {
 	t0 := time.Now()
 	var resp proto.Response
 	if err := wire.Decode(data, &resp); err != nil {
@@ -111,6 +132,11 @@ type poolBlocks struct {
 	exactPool bool
 	minRows   int // ot.SplitBlocks.MinRows; 0: splitMinRows
 	bench     map[string]float64
+	// gather: the other workers give this one the cost rows of their
+	// blocks as they compute them (schedule.Gather); gathered: every
+	// block is here, from the cost with statistics (the solve's first
+	// operation) until the kernel is built (gatherCost, handBack).
+	gather, gathered bool
 }
 
 // splitMinRows is the fewest pending rows in the other workers' blocks for
@@ -124,6 +150,13 @@ const splitMinRows = 200
 // Do implements ot.BlockSet: op goes to the other workers first, then runs
 // on the blocks here while they work.
 func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
+	if pb.gather && op.Kind == ot.OpCost && op.Stats {
+		pb.gather = false // once: a rebuild's cost stays with the blocks
+		return pb.gatherCost(op)
+	}
+	if pb.gathered {
+		return pb.doGathered(op)
+	}
 	sent := pb.sendAll(op)
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
@@ -181,11 +214,21 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 // round of messages per bidding round. Otherwise the other workers still
 // do their rows' share of the scans that pay for a message
 // (ot.SplitBlocks): the bidding rounds with many pending rows there, the
-// price-lowering passes and the certificate. Both give the CLI's plan bit
-// for bit.
+// price-lowering passes and the certificate. When the other workers gave
+// their rows as they computed them (gatherCost), every block is here
+// already, and the sampler solves alone. All give the CLI's plan bit for
+// bit.
 func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
 	if pb.exactPool {
 		return ot.ExactOverBlocks(ctx, pb, p)
+	}
+	if pb.gathered {
+		// Every block is here already.
+		t1 := time.Now()
+		plan, err := pb.w.exactPlan(nil)
+		tightenGC()
+		pb.bench["busy:exact"] += time.Since(t1).Seconds()
+		return plan, err
 	}
 	t0 := time.Now()
 	for i := 1; i < len(pb.assign); i++ {
@@ -276,4 +319,168 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 		}
 		return out, err
 	}
+}
+
+// gatherCost runs op, the solve's first OpCost, with every block here: the
+// sampler computes its own blocks' cost while each other worker computes
+// its blocks' one at a time and gives each, with its reply, as it is done
+// (Give with Cost), keeping none: a worker then needs the memory of one
+// block's cost rows instead of all of its blocks', and the sampler, which
+// needs every cost row for the exact plan, holds each once. The other
+// workers' blocks stay here until their kernel is built (scatterKernel).
+// The replies are the blocks' own, as they would have been where they live.
+func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	defer func() { pb.bench["give"] += time.Since(t0).Seconds() }()
+	w := pb.w
+	out := make([]*ot.Reply, pb.nb)
+	all := make([]*ot.Block, pb.nb)
+	for k, bi := range pb.assign[0] {
+		all[bi] = w.blocks[k]
+	}
+	err := pb.pipeline(func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) proto.Request {
+		return &proto.Give{Block: bi, Cost: true}
+	}, func(bi int, resp *proto.Response) (err error) {
+		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
+			return fmt.Errorf("%d buffers and %d replies for block %d, want 1", len(resp.Rows), len(resp.Replies), bi)
+		}
+		all[bi], err = w.rowsBlock(bi, resp.Rows[0], w.target)
+		out[bi] = resp.Replies[0]
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.blocks, w.first, w.nb = all, 0, pb.nb
+	pb.gathered = true
+	return out, nil
+}
+
+// doGathered runs op while every block is here (gatherCost): here alone,
+// except the kernel (OpKernel: scatterKernel) and a release, which go to
+// the other workers too.
+func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
+	switch op.Kind {
+	case ot.OpKernel:
+		return pb.scatterKernel(op)
+	case ot.OpRelease:
+		pb.w.runOp(op)
+		pb.ownOnly()
+		return pb.Do(op)
+	}
+	t0 := time.Now()
+	reps, err := pb.w.runOp(op)
+	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
+	return reps, err
+}
+
+// scatterKernel runs op, the kernel, on the sampler's own blocks while it
+// gives each other worker its blocks' cost rows back, one block at a time,
+// to build their kernel there from them (Host) and host them from then on;
+// each worker thus needs, beside its kernels, the memory of one block's cost
+// rows at most. The rows leave the sampler's memory as they go.
+func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
+	w := pb.w
+	all := w.blocks
+	out := make([]*ot.Reply, pb.nb)
+	err := pb.pipeline(func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) proto.Request {
+		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
+		if err != nil {
+			// Not after OpCost: the worker's block says so.
+			return &proto.Host{Block: bi, Op: op}
+		}
+		rows := jsBytes(float32Bytes(rep.Costs))
+		all[bi].Do(&ot.Op{Kind: ot.OpRelease})
+		return &proto.Host{Block: bi, Op: op, Rows: []js.Value{rows}}
+	}, func(bi int, resp *proto.Response) error {
+		if len(resp.Replies) != 1 {
+			return fmt.Errorf("%d replies for block %d's kernel, want 1", len(resp.Replies), bi)
+		}
+		out[bi] = resp.Replies[0]
+		return nil
+	})
+	pb.ownOnly()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pipeline runs own(bi) on each of the sampler's own blocks bi while each
+// other worker works through its blocks one request at a time: req(bi) is
+// sent for its next block bi when its answer to the last came, and got(bi,
+// resp) takes that answer. The answers that came while the sampler worked
+// are taken between its blocks (yield), so that the workers work at the
+// same time. Every request sent is awaited, whatever failed; none is sent
+// after a failure.
+func (pb *poolBlocks) pipeline(own func(bi int) error, req func(bi int) proto.Request, got func(bi int, resp *proto.Response) error) error {
+	w := pb.w
+	// asked[i] is the block worker i is working on (−1: none), next[i] the
+	// ones after it.
+	asked := make([]int, len(pb.assign))
+	next := make([][]int, len(pb.assign))
+	var err error
+	ask := func(i int) {
+		asked[i] = -1
+		if err == nil && len(next[i]) > 0 {
+			asked[i], next[i] = next[i][0], next[i][1:]
+			w.peers[i].send(req(asked[i]))
+		}
+	}
+	take := func(i int, resp *proto.Response, perr error) {
+		if perr == nil && err == nil {
+			perr = got(asked[i], resp)
+		}
+		if perr != nil {
+			err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
+		}
+		ask(i)
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		next[i] = pb.assign[i]
+		ask(i)
+	}
+	for k, bi := range pb.assign[0] {
+		if err == nil {
+			err = own(bi)
+			tightenGC()
+		}
+		if k == len(pb.assign[0])-1 {
+			break
+		}
+		yield()
+		for i := 1; i < len(pb.assign); i++ {
+			if asked[i] >= 0 {
+				if resp, ok, perr := w.peers[i].poll(pb.bench); ok {
+					take(i, resp, perr)
+				}
+			}
+		}
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		for asked[i] >= 0 {
+			resp, perr := w.peers[i].wait(pb.bench)
+			take(i, resp, perr)
+		}
+	}
+	return err
+}
+
+// ownOnly leaves the sampler its own blocks only, after gatherCost.
+func (pb *poolBlocks) ownOnly() {
+	w := pb.w
+	own := make([]*ot.Block, 0, len(pb.assign[0]))
+	for _, bi := range pb.assign[0] {
+		own = append(own, w.blocks[bi])
+	}
+	w.blocks, w.first, w.nb = own, 0, pb.nb
+	pb.gathered = false
 }

@@ -119,7 +119,8 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 		if req.ExactOnPool != nil {
 			exact = *req.ExactOnPool
 		}
-		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact}
+		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact,
+			gather: schedule.Gather(p.N, p.M, schedule.MayExact(req.Settings), exact, req.GatherMin)}
 		return pb, free, nil
 	}
 }

@@ -46,6 +46,7 @@ const (
 	KindMaps    Kind = "maps"    // Maps
 	KindMap     Kind = "map"     // Map
 	KindPixel   Kind = "pixel"   // Pixel
+	KindHost    Kind = "host"    // Host
 	KindPatch   Kind = "patch"   // Patch
 )
 
@@ -176,9 +177,23 @@ type Warm struct{}
 
 // Give asks a worker other than the sampler, from the sampler, for the cost
 // rows of its hosted block Block (after OpCost), moved out in the
-// response's Rows.
+// response's Rows. With Cost, the worker computes them first (OpCost with
+// the statistics, whose reply is the response's Replies) and keeps none of
+// them: the sampler then hosts the block until it hands it back (Host).
 type Give struct {
 	Block int
+	Cost  bool
+}
+
+// Host asks a worker other than the sampler, from the sampler, to host
+// block Block again from the cost rows it gave the sampler (Give with
+// Cost), which come back in Rows (a Uint8Array of their float32 bytes,
+// transferred), once it has run Op on them (the kernel, OpKernel), whose
+// reply is the response's Replies.
+type Host struct {
+	Block int
+	Op    *ot.Op
+	Rows  []js.Value
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -199,7 +214,8 @@ type Port struct {
 // when set, overrides schedule.ExactOnPool, and SplitMinRows is the
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
-// worker's default). Tests set these.
+// worker's default); GatherMin is schedule.Gather's limit (0: its
+// default). Tests set these.
 type Score struct {
 	Settings     settings.Settings
 	Files        *Files
@@ -207,6 +223,7 @@ type Score struct {
 	LocalMax     int64
 	ExactOnPool  *bool
 	SplitMinRows int
+	GatherMin    int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
@@ -258,6 +275,7 @@ func (*Solve) Kind() Kind   { return KindSolve }
 func (*Warm) Kind() Kind    { return KindWarm }
 func (*Give) Kind() Kind    { return KindGive }
 func (*Port) Kind() Kind    { return KindPort }
+func (*Host) Kind() Kind    { return KindHost }
 
 // requests makes an empty request of each kind, for DecodeRequest.
 var requests = map[Kind]func() Request{
@@ -277,6 +295,7 @@ var requests = map[Kind]func() Request{
 	KindMaps:    func() Request { return new(Maps) },
 	KindMap:     func() Request { return new(Map) },
 	KindPixel:   func() Request { return new(Pixel) },
+	KindHost:    func() Request { return new(Host) },
 	KindPatch:   func() Request { return new(Patch) },
 }
 
@@ -294,6 +313,9 @@ func EncodeRequest(id int, r Request) (js.Value, []any) {
 	obj.Set(kindKey, string(r.Kind()))
 	if p, ok := r.(*Port); ok {
 		transfer = append(transfer, p.Port)
+	}
+	if h, ok := r.(*Host); ok {
+		transfer = append(transfer, buffers(h.Rows)...)
 	}
 	return obj, transfer
 }

@@ -38,6 +38,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Solve{Settings: s},
 		&Warm{},
 		&Give{Block: 4},
+		&Give{Block: 5, Cost: true},
 		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
@@ -82,6 +83,16 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 	ch.Get("port1").Call("close")
 	seen[KindPort] = true
+	// A block's cost rows travel as a Uint8Array, transferred.
+	u8 := js.Global().Get("Uint8Array").New(8)
+	v, transfer = EncodeRequest(2, &Host{Block: 3, Op: &ot.Op{Kind: ot.OpKernel, Eps: 0.5, G: []float64{1, 2}}, Rows: []js.Value{u8}})
+	if len(transfer) == 0 || !transfer[len(transfer)-1].(js.Value).Equal(u8.Get("buffer")) {
+		t.Errorf("a host request transfers %v", transfer)
+	}
+	if _, back, err := DecodeRequest(v); err != nil || back.(*Host).Block != 3 || back.(*Host).Op.Eps != 0.5 || back.(*Host).Op.G[1] != 2 || len(back.(*Host).Rows) != 1 {
+		t.Errorf("host: %+v, %v", back, err)
+	}
+	seen[KindHost] = true
 	if len(seen) != len(requests) {
 		t.Errorf("the test sends %d kinds of %d", len(seen), len(requests))
 	}
