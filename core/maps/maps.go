@@ -266,51 +266,28 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 		}
 		return
 	}
+	// top = max_i F_i − C'_i (the largest weight's exponent, times ε);
+	// the weights exp((F_i − C'_i − top)/ε), those above exp(−flush), are
+	// summed by class in source order and their total over the classes.
 	top := math.Inf(-1)
 	for i, ci := range c {
-		v := (r.f[i] - float64(ci)*r.inv) / r.eps
+		v := r.f[i] - float64(ci)*r.inv
 		t[i] = v
 		if v > top {
 			top = v
 		}
 	}
-	total := 0.0
+	ie := 1 / r.eps
 	for i, v := range t {
-		if e := v - top; e > -flush {
-			w := expNear(e)
-			q[r.ys[i]] += w
-			total += w
+		if e := (v - top) * ie; e > -flush {
+			q[r.ys[i]] += expWeight(e)
 		}
+	}
+	total := 0.0
+	for _, w := range q {
+		total += w
 	}
 	for a := range q {
 		q[a] /= total
 	}
-}
-
-// expNear is detmath.Exp for x in (−flush, 0], bit for bit: the same
-// reduction and polynomial, with the final scaling by 2^k (|k| ≤ 116, a
-// normal result, so exact) as a multiplication instead of math.Ldexp.
-func expNear(x float64) float64 {
-	const (
-		ln2Hi    = 6.93147180369123816490e-01
-		ln2Lo    = 1.90821492927058770002e-10
-		log2e    = 1.44269504088896338700e+00
-		nearZero = 1.0 / (1 << 28)
-		p1       = 1.66666666666666657415e-01
-		p2       = -2.77777777770155933842e-03
-		p3       = 6.61375632143793436117e-05
-		p4       = -1.65339022054652515390e-06
-		p5       = 4.13813679705723846039e-08
-	)
-	if x > -nearZero {
-		return 1 + x
-	}
-	k := int(log2e*x - 0.5)
-	hi := x - float64(k)*ln2Hi
-	lo := float64(k) * ln2Lo
-	r := hi - lo
-	t := r * r
-	c := r - t*(p1+t*(p2+t*(p3+t*(p4+t*p5))))
-	y := 1 - ((lo - (r*c)/(2-c)) - hi)
-	return y * math.Float64frombits(uint64(k+1023)<<52)
 }
