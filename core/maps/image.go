@@ -101,6 +101,7 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 	raw := make([]float64, batch*dim)
 	x32 := make([]float32, batch*dim)
 	x := make([]float64, batch*dim)
+	lab := make([]int32, batch)
 	works := make([]*Work, workers)
 	qs := make([][]float64, workers)
 	for lo := 0; lo < len(valid); lo += batch {
@@ -130,6 +131,9 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 		for i, v := range x32[:k*dim] {
 			x[i] = float64(v)
 		}
+		for i := range k {
+			lab[i] = m.Labels[valid[lo+i]]
+		}
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			c0, c1 := w*chunk, min((w+1)*chunk, k)
@@ -144,7 +148,7 @@ func ImageMap(ctx context.Context, im *dataset.Image, reps []*Rep, opt Options) 
 						qs[w] = make([]float64, chunk*r.La)
 					}
 					q := qs[w][:(c1-c0)*r.La]
-					works[w] = r.Mixtures(x[c0*dim:c1*dim], c1-c0, q, works[w])
+					works[w] = r.LabeledMixtures(x[c0*dim:c1*dim], lab[c0:c1], c1-c0, q, works[w])
 					for i := c0; i < c1; i++ {
 						h, st := r.Entropy(q[(i-c0)*r.La:(i-c0+1)*r.La], int(m.Labels[valid[lo+i]]))
 						if st == Defined {
@@ -223,7 +227,7 @@ func PixelAt(im *dataset.Image, p int, reps []*Rep, transform string) (Pixel, er
 	sum, n := 0.0, 0
 	for _, r := range reps {
 		q := make([]float64, r.La)
-		r.Mixtures(x, 1, q, nil)
+		r.LabeledMixtures(x, []int32{int32(l)}, 1, q, nil)
 		for a, v := range q {
 			px.Mixture[r.SourceClasses[a]] += v / float64(len(reps))
 		}

@@ -34,8 +34,13 @@
 // within 3τ of the least value: the plan's row is always among them (its
 // value exceeds the least by at most 2τ), and at a sampled pixel whose
 // near-ties all share the plan row's class, q_x is the plan's column
-// exactly; where they do not (rare: degenerate duals), q_x spreads the mass
-// over the tied classes. h_x follows with the
+// exactly; where they do not (degenerate duals, or a column into which
+// the plan splits mass), q_x spreads the mass over the tied classes. So at
+// a sampled pixel of an exact plan the map takes the plan's own column
+// instead (LabeledMixtures: a pixel with a sampled pixel's features and
+// label; several sampled pixels alike share the mean of their columns),
+// and the mean of h over the sampled pixels is the CE exactly, as with
+// Sampled. h_x follows with the
 // repetition's P(b|a) and x's own label b(x). A pixel whose class does not
 // occur in the repetition's target sample has no P(b|a): it is undefined,
 // as is one coupled to a source class a with P(a, b(x)) = 0 (possible with
@@ -78,6 +83,11 @@ type Rep struct {
 	exact   bool
 	tie     float64   // exact: rows within this of the least C' − F tie
 	columns []float64 // La×M
+	// exact plans with columns: the sampled target pixels by sampleKey of
+	// their features and label value, each to a group of alike ones, and
+	// q_j of each group (the mean over its pixels, G×La).
+	sampled map[uint64]int32
+	groupQ  []float64
 	logP    []float64 // La×Lb: log P(b|a), −Inf where P(a, b) = 0
 	tclass  map[int]int
 }
@@ -119,6 +129,9 @@ func NewRep(p *ot.Problem, sourceClasses, targetClasses []int, joint []float64, 
 			s += x * x
 		}
 		r.ns[i] = s
+	}
+	if pot.Exact && pot.Columns != nil && len(p.Xt) == p.M*p.D {
+		r.groupSampled(p.Xt)
 	}
 	r.logP = make([]float64, p.La*p.Lb)
 	for a := 0; a < p.La; a++ {
@@ -198,6 +211,59 @@ func (r *Rep) Sampled() []float64 {
 	return h
 }
 
+// groupSampled fills r.sampled and r.groupQ from the sampled target
+// pixels' features xt (the solver's order) and their plan columns.
+func (r *Rep) groupSampled(xt []float32) {
+	r.sampled = make(map[uint64]int32, r.M)
+	var count []int
+	q := make([]float64, r.La)
+	for j := range r.M {
+		key := sampleKey(xt[j*r.D:(j+1)*r.D], nil, r.TargetClasses[r.yt[j]])
+		g, ok := r.sampled[key]
+		if !ok {
+			g = int32(len(count))
+			r.sampled[key] = g
+			count = append(count, 0)
+			r.groupQ = append(r.groupQ, make([]float64, r.La)...)
+		}
+		count[g]++
+		r.SampledMixture(j, q)
+		for a, v := range q {
+			r.groupQ[int(g)*r.La+a] += v
+		}
+	}
+	for g, c := range count {
+		for a := range r.La {
+			r.groupQ[g*r.La+a] /= float64(c)
+		}
+	}
+}
+
+// sampleKey is the 64-bit FNV-1a hash of a pixel's features (the float32
+// bits of x32, or of x's float64 values of float32 features when x32 is
+// nil) and its label value. A pixel of an exact plan's map whose key is a
+// sampled pixel's takes that pixel's column; a collision with a different
+// pixel of the same label has a probability of about (pixels × M)/2⁶⁴.
+func sampleKey(x32 []float32, x []float64, label int) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	word := func(w uint32) {
+		for range 4 {
+			h = (h ^ uint64(w&0xff)) * prime
+			w >>= 8
+		}
+	}
+	for _, v := range x32 {
+		word(math.Float32bits(v))
+	}
+	for _, v := range x {
+		word(math.Float32bits(float32(v)))
+	}
+	word(uint32(label))
+	word(uint32(uint64(label) >> 32))
+	return h
+}
+
 // Work is the scratch space of Mixtures for up to Rows points at a time.
 type Work struct {
 	cost []float32
@@ -209,6 +275,16 @@ type Work struct {
 // x holds their features (n×D, the float64 values of float32 features,
 // transformed as the sample was). w may be nil or reused between calls.
 func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
+	return r.LabeledMixtures(x, nil, n, q, w)
+}
+
+// LabeledMixtures is Mixtures for points with label values labels (length
+// n, or nil): for an exact plan, a point with a sampled target pixel's
+// features and label value gets that pixel's column q_j (the mean of the
+// columns of the sampled pixels alike) instead of the arg-min's classes,
+// which at a column into which the plan splits mass spread it evenly over
+// the tied classes instead of the plan's weights.
+func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w *Work) *Work {
 	if w == nil {
 		w = &Work{}
 	}
@@ -232,7 +308,14 @@ func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
 	}
 	ot.CostRows(cost, x, nx, r.xs, r.ns, n, r.N, d)
 	for k := 0; k < n; k++ {
-		r.mixture(cost[k*r.N:(k+1)*r.N], q[k*r.La:(k+1)*r.La], t)
+		qk := q[k*r.La : (k+1)*r.La]
+		if r.sampled != nil && labels != nil {
+			if g, ok := r.sampled[sampleKey(nil, x[k*d:(k+1)*d], int(labels[k]))]; ok {
+				copy(qk, r.groupQ[int(g)*r.La:(int(g)+1)*r.La])
+				continue
+			}
+		}
+		r.mixture(cost[k*r.N:(k+1)*r.N], qk, t)
 	}
 	return w
 }

@@ -154,6 +154,31 @@ func TestMixtureAtSampled(t *testing.T) {
 			}
 			q := make([]float64, p.M*p.La)
 			r.Mixtures(x, p.M, q, nil)
+			if pot.Exact {
+				// With their labels the sampled points take their plan
+				// columns, tied or not.
+				labels := make([]int32, p.M)
+				for j, b := range p.Yt {
+					labels[j] = int32(tc[b])
+				}
+				ql := make([]float64, p.M*p.La)
+				r.LabeledMixtures(x, labels, p.M, ql, nil)
+				qj := make([]float64, p.La)
+				for j := 0; j < p.M; j++ {
+					r.SampledMixture(j, qj)
+					for a := range qj {
+						if d := math.Abs(ql[j*p.La+a] - qj[a]); d > 1e-15 {
+							t.Fatalf("column %d: labelled q_x %v, plan column %v", j, ql[j*p.La:(j+1)*p.La], qj)
+						}
+					}
+				}
+				// Another label: the arg-min's classes.
+				labels[0] = int32(tc[(p.Yt[0]+1)%int32(p.Lb)])
+				r.LabeledMixtures(x[:p.D], labels[:1], 1, ql[:p.La], nil)
+				if !slices.Equal(ql[:p.La], q[:p.La]) {
+					t.Errorf("a point with a sampled point's features and another label: %v, the arg-min's %v", ql[:p.La], q[:p.La])
+				}
+			}
 			col := make([]float64, p.La)
 			direct := make([]float64, p.La)
 			worstDirect, worstSolver, spread := 0.0, 0.0, 0
