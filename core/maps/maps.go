@@ -268,7 +268,6 @@ func sampleKey(x32 []float32, x []float64, label int) uint64 {
 type Work struct {
 	cost []float32
 	nx   []float64
-	t    []float64
 }
 
 // Mixtures writes the source-class mixtures q_x of n points into q (n×La):
@@ -294,10 +293,7 @@ func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w
 	if cap(w.nx) < n {
 		w.nx = make([]float64, n)
 	}
-	if cap(w.t) < r.N {
-		w.t = make([]float64, r.N)
-	}
-	cost, nx, t := w.cost[:n*r.N], w.nx[:n], w.t[:r.N]
+	cost, nx := w.cost[:n*r.N], w.nx[:n]
 	d := r.D
 	for k := range nx {
 		s := 0.0
@@ -315,7 +311,7 @@ func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w
 				continue
 			}
 		}
-		r.mixture(cost[k*r.N:(k+1)*r.N], qk, t)
+		r.mixture(cost[k*r.N:(k+1)*r.N], qk)
 	}
 	return w
 }
@@ -325,21 +321,16 @@ func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w
 const flush = 80
 
 // mixture is q_x for one point from its costs to the source points.
-func (r *Rep) mixture(c []float32, q, t []float64) {
+func (r *Rep) mixture(c []float32, q []float64) {
 	clear(q)
 	if r.exact {
-		// arg-min_i C'_i − F_i, ties (within r.tie) split evenly.
-		best := math.Inf(1)
-		for i, ci := range c {
-			v := float64(ci)*r.inv - r.f[i]
-			t[i] = v
-			if v < best {
-				best = v
-			}
-		}
+		// arg-min_i C'_i − F_i, ties (within r.tie) split evenly: the
+		// least value is −max_i F_i − C'_i (ot.RowTop: the page's SIMD
+		// kernel), and C'_i − F_i = −(F_i − C'_i) exactly.
+		lim := r.tie - ot.RowTop(c, r.f, r.inv)
 		ties := 0
-		for i, v := range t {
-			if v <= best+r.tie {
+		for i, ci := range c {
+			if v := float64(ci)*r.inv - r.f[i]; v <= lim {
 				q[r.ys[i]]++
 				ties++
 			}
@@ -352,17 +343,10 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 	// top = max_i F_i − C'_i (the largest weight's exponent, times ε);
 	// the weights exp((F_i − C'_i − top)/ε), those above exp(−flush), are
 	// summed by class in source order and their total over the classes.
-	top := math.Inf(-1)
-	for i, ci := range c {
-		v := r.f[i] - float64(ci)*r.inv
-		t[i] = v
-		if v > top {
-			top = v
-		}
-	}
+	top := ot.RowTop(c, r.f, r.inv)
 	ie := 1 / r.eps
-	for i, v := range t {
-		if e := (v - top) * ie; e > -flush {
+	for i, ci := range c {
+		if e := (r.f[i] - float64(ci)*r.inv - top) * ie; e > -flush {
 			q[r.ys[i]] += expWeight(e)
 		}
 	}
