@@ -283,9 +283,9 @@ func TestRepFromParts(t *testing.T) {
 // (−flush, 0], at the ends of its reduction's steps and at random points.
 func TestExpWeight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	xs := []float64{0, math.Copysign(0, -1), -1e-300, -1e-17, -1e-9, -0.5, -1, -math.Ln2, -math.Ln2 / 64, -math.Ln2 / 32, -79.999999, math.Nextafter(-flush, 0)}
-	for j := range 3700 {
-		xs = append(xs, -float64(j)*math.Ln2/64, math.Nextafter(-float64(j)*math.Ln2/64, 0))
+	xs := []float64{0, math.Copysign(0, -1), -1e-300, -1e-17, -1e-9, -0.5, -1, -math.Ln2, -math.Ln2 / 128, -math.Ln2 / 64, -79.999999, math.Nextafter(-flush, 0)}
+	for j := range 7400 {
+		xs = append(xs, -float64(j)*math.Ln2/128, math.Nextafter(-float64(j)*math.Ln2/128, 0))
 	}
 	for range 500000 {
 		xs = append(xs, -flush*rng.Float64(), -rng.Float64())
