@@ -194,6 +194,7 @@ var handlers = map[proto.Kind]handler{
 	proto.KindMaps:    handle((*worker).transferMaps),
 	proto.KindMap:     handle((*worker).mapOf),
 	proto.KindPixel:   handle((*worker).pixel),
+	proto.KindPatch:   handle((*worker).patches),
 }
 
 // candidate is the candidate of the page's File objects.
