@@ -100,13 +100,15 @@ func BenchmarkImageMap(b *testing.B) {
 // BenchmarkCostRows is the reference of BenchmarkImageMap in the same
 // run: the squared distances of the 128×256 pixels to the N = 10⁴ source
 // points alone (ot.CostRows, the blocks' cost kernel, one goroutine a
-// chunk of 64 pixels, GOMAXPROCS goroutines), which a map cannot avoid.
+// chunk of chunkRows(N) pixels, GOMAXPROCS goroutines), which a map
+// cannot avoid.
 func BenchmarkCostRows(b *testing.B) {
 	for _, d := range []int{19, 256} {
 		r := benchRep(b, 10000, d, true)
 		b.Run(fmt.Sprintf("d%d-n10000", d), func(b *testing.B) {
 			const pixels = 128 * 256
 			workers := runtime.GOMAXPROCS(0)
+			chunk := chunkRows(r.N)
 			rng := rand.New(rand.NewPCG(3, 3))
 			x := make([]float64, chunk*d)
 			for i := range x {
