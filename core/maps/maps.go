@@ -85,9 +85,14 @@ type Rep struct {
 	columns []float64 // La×M
 	// exact plans with columns: the sampled target pixels by sampleKey of
 	// their features and label value, each to a group of alike ones, and
-	// q_j of each group (the mean over its pixels, G×La).
+	// q_j of each group (the mean over its pixels, G×La); groupX and
+	// groupY are each group's features (G×D) and label value, which a
+	// pixel must have bit for bit to take the group's q (a hash match
+	// alone is not trusted).
 	sampled map[uint64]int32
 	groupQ  []float64
+	groupX  []float32
+	groupY  []int
 	logP    []float64 // La×Lb: log P(b|a), −Inf where P(a, b) = 0
 	tclass  map[int]int
 }
@@ -218,13 +223,22 @@ func (r *Rep) groupSampled(xt []float32) {
 	var count []int
 	q := make([]float64, r.La)
 	for j := range r.M {
-		key := sampleKey(xt[j*r.D:(j+1)*r.D], nil, r.TargetClasses[r.yt[j]])
+		xj, yj := xt[j*r.D:(j+1)*r.D], r.TargetClasses[r.yt[j]]
+		key := sampleKey(xj, nil, yj)
 		g, ok := r.sampled[key]
+		if ok && !r.isGroup(g, xj, nil, yj) {
+			// Another pixel with the same hash: this one keeps no
+			// group (its map value is the arg-min's, as unsampled
+			// pixels').
+			continue
+		}
 		if !ok {
 			g = int32(len(count))
 			r.sampled[key] = g
 			count = append(count, 0)
 			r.groupQ = append(r.groupQ, make([]float64, r.La)...)
+			r.groupX = append(r.groupX, xj...)
+			r.groupY = append(r.groupY, yj)
 		}
 		count[g]++
 		r.SampledMixture(j, q)
@@ -239,11 +253,33 @@ func (r *Rep) groupSampled(xt []float32) {
 	}
 }
 
+// isGroup says whether a pixel with the features x32 (or x, the float64
+// values of float32 features, when x32 is nil) and label value label is
+// group g's, bit for bit.
+func (r *Rep) isGroup(g int32, x32 []float32, x []float64, label int) bool {
+	if r.groupY[g] != label {
+		return false
+	}
+	gx := r.groupX[int(g)*r.D : (int(g)+1)*r.D]
+	for i, v := range gx {
+		w := float32(0)
+		if x32 != nil {
+			w = x32[i]
+		} else {
+			w = float32(x[i])
+		}
+		if math.Float32bits(v) != math.Float32bits(w) {
+			return false
+		}
+	}
+	return true
+}
+
 // sampleKey is the 64-bit FNV-1a hash of a pixel's features (the float32
 // bits of x32, or of x's float64 values of float32 features when x32 is
 // nil) and its label value. A pixel of an exact plan's map whose key is a
-// sampled pixel's takes that pixel's column; a collision with a different
-// pixel of the same label has a probability of about (pixels × M)/2⁶⁴.
+// sampled pixel's, and whose features and label are that pixel's bit for
+// bit (Rep.isGroup), takes that pixel's column.
 func sampleKey(x32 []float32, x []float64, label int) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
@@ -306,7 +342,8 @@ func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w
 	for k := 0; k < n; k++ {
 		qk := q[k*r.La : (k+1)*r.La]
 		if r.sampled != nil && labels != nil {
-			if g, ok := r.sampled[sampleKey(nil, x[k*d:(k+1)*d], int(labels[k]))]; ok {
+			xk, yk := x[k*d:(k+1)*d], int(labels[k])
+			if g, ok := r.sampled[sampleKey(nil, xk, yk)]; ok && r.isGroup(g, nil, xk, yk) {
 				copy(qk, r.groupQ[int(g)*r.La:(int(g)+1)*r.La])
 				continue
 			}

@@ -178,6 +178,27 @@ func TestMixtureAtSampled(t *testing.T) {
 				if !slices.Equal(ql[:p.La], q[:p.La]) {
 					t.Errorf("a point with a sampled point's features and another label: %v, the arg-min's %v", ql[:p.La], q[:p.La])
 				}
+				// A hash that points at a group whose features differ (a
+				// collision, forged here) is not trusted: the arg-min's.
+				// j is a tied column, whose plan column is not the
+				// arg-min's.
+				for j := 0; j < p.M; j++ {
+					r.SampledMixture(j, qj)
+					if slices.Equal(qj, q[j*p.La:(j+1)*p.La]) {
+						continue
+					}
+					y := slices.Clone(x[j*p.D : (j+1)*p.D])
+					y[0] = float64(math.Nextafter32(float32(y[0]), 2))
+					lj := []int32{int32(tc[p.Yt[j]])}
+					r.sampled[sampleKey(nil, y, int(lj[0]))] = r.sampled[sampleKey(nil, x[j*p.D:(j+1)*p.D], int(lj[0]))]
+					want := make([]float64, p.La)
+					r.Mixtures(y, 1, want, nil)
+					r.LabeledMixtures(y, lj, 1, ql[:p.La], nil)
+					if !slices.Equal(ql[:p.La], want) {
+						t.Errorf("a forged hash collision with column %d: %v, the arg-min's %v", j, ql[:p.La], want)
+					}
+					break
+				}
 			}
 			col := make([]float64, p.La)
 			direct := make([]float64, p.La)
