@@ -296,13 +296,11 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			}
 		})
 	})
-	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
+	resp, err := call(ctx, sampler, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
 		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()})
 	sampler.setProgress(nil)
-	if resp != nil {
-		for k, v := range resp.Bench {
-			benchSeconds(k, v)
-		}
+	for k, v := range resp.Bench {
+		benchSeconds(k, v)
 	}
 	if err != nil || resp.Result == nil {
 		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
@@ -327,14 +325,14 @@ func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s re
 		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
 			return lost(err)
 		}
-		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error(), ErrFile: proto.FileErrorOf(err)})
+		resp, rerr := call(ctx, sampler, &proto.Result{Err: err.Error(), ErrFile: proto.FileErrorOf(err)})
 		if rerr != nil || resp.Result == nil {
 			return failed(f, s, err)
 		}
 		return *resp.Result
 	}
 	t0 := time.Now()
-	resp, err := sampler.call(ctx, &proto.Job{Settings: s, Files: f})
+	resp, err := call(ctx, sampler, &proto.Job{Settings: s, Files: f})
 	benchAdd("job", t0)
 	if err != nil {
 		if resp != nil && resp.Result != nil {
@@ -358,7 +356,7 @@ func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s re
 		}
 		return fail(err)
 	}
-	rresp, err := sampler.call(ctx, &proto.Result{})
+	rresp, err := call(ctx, sampler, &proto.Result{})
 	if err != nil {
 		return fail(err)
 	}
@@ -392,7 +390,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 			var err error
 			if k > 0 {
 				t0 := time.Now()
-				_, err = w.call(ctx, &proto.Job{Settings: s, Files: f})
+				_, err = call(ctx, w, &proto.Job{Settings: s, Files: f})
 				benchAdd("job", t0)
 			}
 			for _, rep := range schedule.Reps(k, len(team), s.K) {
@@ -407,8 +405,8 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 					})
 				}
 				t0 := time.Now()
-				var resp *proto.Response
-				resp, err = w.call(ctx, &proto.Sample{Rep: rep, Brief: true})
+				var resp *proto.SampleResponse
+				resp, err = call(ctx, w, &proto.Sample{Rep: rep, Brief: true})
 				benchAdd("sample", t0)
 				if err == nil {
 					r.smp = resp.Sample
@@ -443,7 +441,7 @@ func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Setti
 		if sol == nil {
 			sol = last // same pixels, same problem: as the CLI, reuse the solution
 		}
-		if _, err := sampler.call(ctx, &proto.Add{Solution: sol, Sample: r.smp}); err != nil {
+		if _, err := call(ctx, sampler, &proto.Add{Solution: sol, Sample: r.smp}); err != nil {
 			return err
 		}
 		reused := sol == last
@@ -469,7 +467,7 @@ func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func
 	if progress != nil {
 		w.setProgress(func(m proto.Progress) { progress(*m.Progress) })
 	}
-	resp, err := w.call(ctx, &proto.Solve{Settings: s})
+	resp, err := call(ctx, w, &proto.Solve{Settings: s})
 	w.setProgress(nil)
 	benchAdd("solve", t0)
 	if err != nil {

@@ -118,12 +118,16 @@ var enqueue func(message)
 // post sends v to the page.
 func post(v any) { postTo(js.Undefined(), v) }
 
-// postTo sends v to the port to, or to the page if to is undefined.
+// postTo sends v (a Progress, Ready) to the port to, or to the page if to
+// is undefined.
 func postTo(to js.Value, v any) {
 	obj, transfer := wire.Encode(v)
-	if r, ok := v.(*proto.Response); ok {
-		transfer = append(transfer, r.Transfer()...)
-	}
+	postJS(to, obj, transfer)
+}
+
+// postJS posts obj, transferring transfer, to the port to, or to the page
+// if to is undefined.
+func postJS(to, obj js.Value, transfer []any) {
 	if to.IsUndefined() {
 		to = js.Global()
 	}
@@ -133,46 +137,55 @@ func postTo(to js.Value, v any) {
 // handle answers one request, to reply (a port, or undefined: the page).
 func (w *worker) handle(msg, reply js.Value) {
 	t0 := time.Now()
-	resp := &proto.Response{}
-	post := func(v any) { postTo(reply, v) }
 	id, req, err := proto.DecodeRequest(msg)
-	resp.ID = id
-	if err != nil {
-		resp.Err = err.Error()
-		post(resp)
-		return
+	var resp proto.Response
+	var kind proto.Kind
+	switch h := handlers[kindOf(req)]; {
+	case err != nil:
+		resp = &proto.Header{Err: err.Error()}
+	case h == nil:
+		resp = &proto.Header{Err: fmt.Sprintf("no handler for request %q", req.Kind())}
+	default:
+		resp, kind = h(w, req, reply), req.Kind()
 	}
-	func() {
-		defer func() {
-			// A panic in the core must not kill the worker silently: report
-			// it as this request's error (the page then restarts the pool).
-			if r := recover(); r != nil {
-				resp.Err = fmt.Sprintf("internal error in the worker: %v", r)
-				w.release()
-			}
-		}()
-		h := handlers[req.Kind()]
-		if h == nil {
-			err = fmt.Errorf("no handler for request %q", req.Kind())
-		} else {
-			err = h(w, req, resp, reply)
-		}
-		if err != nil {
-			resp.Err, resp.ErrFile = err.Error(), proto.FileErrorOf(err)
-		}
-	}()
-	resp.Busy = time.Since(t0).Seconds()
-	post(resp)
+	resp.Head().Busy = time.Since(t0).Seconds()
+	obj, transfer := proto.EncodeResponse(id, kind, resp)
+	postJS(reply, obj, transfer)
 }
 
-// handler is a request's handler: it fills resp in; reply is where the
-// response and any progress go (a port, or undefined: the page).
-type handler func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error
+func kindOf(req proto.Request) proto.Kind {
+	if req == nil {
+		return ""
+	}
+	return req.Kind()
+}
 
-// handle adapts a handler of one request type.
-func handle[R proto.Request](f func(w *worker, req R, resp *proto.Response, reply js.Value) error) handler {
-	return func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error {
-		return f(w, req.(R), resp, reply)
+// handler answers a request; reply is where any progress goes (a port, or
+// undefined: the page).
+type handler func(w *worker, req proto.Request, reply js.Value) proto.Response
+
+// handle adapts the handler of one request type, which fills in the
+// request's own type of response (proto.Asks): its error goes in the
+// response's Header, and so does a panic in the core, which must not kill
+// the worker silently (the page then restarts the pool).
+func handle[Q proto.Asks[R], R proto.Response](f func(w *worker, req Q, resp R, reply js.Value) error) handler {
+	return func(w *worker, req proto.Request, reply js.Value) proto.Response {
+		q := req.(Q)
+		resp := q.Answer()
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("internal error in the worker: %v", r)
+					w.release()
+				}
+			}()
+			return f(w, q, resp, reply)
+		}()
+		if err != nil {
+			h := resp.Head()
+			h.Err, h.ErrFile = err.Error(), proto.FileErrorOf(err)
+		}
+		return resp
 	}
 }
 
@@ -217,7 +230,7 @@ func files(vs []js.Value) []dataset.File {
 }
 
 // openJob opens a candidate's files (otce.Prepare) and starts its summary.
-func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error {
+func (w *worker) openJob(req *proto.Job, resp *proto.JobResponse, _ js.Value) error {
 	if req.Files == nil {
 		return errors.New("job without files")
 	}
@@ -246,7 +259,7 @@ func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error
 }
 
 // drawSample draws a repetition's pixels (Job.Sample) and keeps them.
-func (w *worker) drawSample(req *proto.Sample, resp *proto.Response, _ js.Value) error {
+func (w *worker) drawSample(req *proto.Sample, resp *proto.SampleResponse, _ js.Value) error {
 	if w.job == nil {
 		return errors.New("sample asked before a job was opened")
 	}
@@ -264,7 +277,7 @@ func (w *worker) drawSample(req *proto.Sample, resp *proto.Response, _ js.Value)
 }
 
 // add records a repetition's solution in the summary (Summary.Add).
-func (w *worker) add(req *proto.Add, _ *proto.Response, _ js.Value) error {
+func (w *worker) add(req *proto.Add, _ *proto.Done, _ js.Value) error {
 	smp := w.sample
 	if req.Sample != nil {
 		smp = req.Sample
@@ -277,7 +290,7 @@ func (w *worker) add(req *proto.Add, _ *proto.Response, _ js.Value) error {
 }
 
 // result answers the candidate's report (Summary.Result) and forgets it.
-func (w *worker) result(req *proto.Result, resp *proto.Response, _ js.Value) error {
+func (w *worker) result(req *proto.Result, resp *proto.ResultResponse, _ js.Value) error {
 	if w.summary == nil {
 		return errors.New("result asked before a job was opened")
 	}
@@ -291,7 +304,7 @@ func (w *worker) result(req *proto.Result, resp *proto.Response, _ js.Value) err
 }
 
 // buildBlocks builds the hosted blocks of a problem.
-func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Response, _ js.Value) error {
+func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Done, _ js.Value) error {
 	w.release()
 	p := req.Problem
 	if req.OwnSample {
@@ -322,7 +335,7 @@ func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Response, _ js.Value) e
 }
 
 // op runs a block operation on the hosted blocks.
-func (w *worker) op(req *proto.Op, resp *proto.Response, _ js.Value) error {
+func (w *worker) op(req *proto.Op, resp *proto.OpResponse, _ js.Value) error {
 	if req.Op == nil {
 		return errors.New("op message without an operation")
 	}
@@ -332,7 +345,7 @@ func (w *worker) op(req *proto.Op, resp *proto.Response, _ js.Value) error {
 }
 
 // port keeps one end of a MessageChannel (connect).
-func (w *worker) port(req *proto.Port, _ *proto.Response, _ js.Value) error {
+func (w *worker) port(req *proto.Port, _ *proto.Done, _ js.Value) error {
 	if req.Port.Type() != js.TypeObject {
 		return errors.New("port message without a port")
 	}
@@ -343,7 +356,7 @@ func (w *worker) port(req *proto.Port, _ *proto.Response, _ js.Value) error {
 // solve solves a small problem here, on this worker's own blocks: the same
 // partition and reduce order as on the pool, so the same bits, without a
 // round of messages per iteration.
-func (w *worker) solve(req *proto.Solve, resp *proto.Response, reply js.Value) error {
+func (w *worker) solve(req *proto.Solve, resp *proto.SolveResponse, reply js.Value) error {
 	if w.sample == nil {
 		return errors.New("solve asked before a sample was drawn")
 	}
@@ -376,7 +389,7 @@ func progressTo(reply js.Value) func(ot.Progress) {
 // twice as long as the next (d = 19, N = 2000). A small demo scored at the
 // authors' setting (exact plan, sparse kernel) and at cost-norm max (dense
 // kernel) runs every hot loop once, while the page waits for files.
-func (w *worker) warm(*proto.Warm, *proto.Response, js.Value) error {
+func (w *worker) warm(*proto.Warm, *proto.Done, js.Value) error {
 	c := otce.DemoCandidates()[0]
 	for _, norm := range []settings.CostNorm{settings.NormNone, settings.NormMax} {
 		s := otce.DefaultSettings()
@@ -390,7 +403,7 @@ func (w *worker) warm(*proto.Warm, *proto.Response, js.Value) error {
 }
 
 // give moves the cost rows of a hosted block out to the sampler.
-func (w *worker) give(req *proto.Give, resp *proto.Response, _ js.Value) error {
+func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) error {
 	b, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
@@ -407,13 +420,13 @@ func (w *worker) give(req *proto.Give, resp *proto.Response, _ js.Value) error {
 }
 
 // releaseBlocks drops the hosted blocks.
-func (w *worker) releaseBlocks(*proto.Release, *proto.Response, js.Value) error {
+func (w *worker) releaseBlocks(*proto.Release, *proto.Done, js.Value) error {
 	w.release()
 	return nil
 }
 
 // inspectFiles opens the headers of files and reports them.
-func (w *worker) inspectFiles(req *proto.Inspect, resp *proto.Response, _ js.Value) error {
+func (w *worker) inspectFiles(req *proto.Inspect, resp *proto.InspectResponse, _ js.Value) error {
 	for _, v := range req.Files {
 		resp.Files = append(resp.Files, inspect(blobfile.New(v, "")))
 	}

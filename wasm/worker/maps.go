@@ -41,7 +41,7 @@ const thumbs, thumbSize = 12, 48
 // (maps.ImageMap's memory is one image's), and answers the report, the
 // per-image and per-class tables and the map of image req.Image (−1: the
 // worst).
-func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Value) error {
+func (w *worker) transferMaps(req *proto.Maps, resp *proto.MapsResponse, reply js.Value) error {
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("maps asked without files or workers")
 	}
@@ -131,7 +131,7 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 }
 
 // mapOf answers the dense map of one target image from the last Maps.
-func (w *worker) mapOf(req *proto.Map, resp *proto.Response, _ js.Value) error {
+func (w *worker) mapOf(req *proto.Map, resp *proto.MapResponse, _ js.Value) error {
 	im, err := w.mappedImage(req.Image)
 	if err != nil {
 		return err
@@ -140,13 +140,13 @@ func (w *worker) mapOf(req *proto.Map, resp *proto.Response, _ js.Value) error {
 	if err != nil {
 		return err
 	}
-	resp.Maps = &proto.MapsInfo{Image: req.Image, Map: mp}
+	resp.Image, resp.Map = req.Image, mp
 	return nil
 }
 
 // pixel answers what the last Maps' repetitions say about one pixel of a
 // target image (maps.PixelAt).
-func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error {
+func (w *worker) pixel(req *proto.Pixel, resp *proto.PixelResponse, _ js.Value) error {
 	im, err := w.mappedImage(req.Image)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"syscall/js"
@@ -34,6 +33,7 @@ type peer struct {
 	port    js.Value
 	replies chan js.Value
 	next    int
+	kind    proto.Kind // of the request in flight
 	fn      js.Func
 }
 
@@ -71,35 +71,34 @@ func (w *worker) connect(index int, port js.Value) {
 	w.peers[index] = p
 }
 
-// send posts req to the peer; wait then returns its response.
+// send posts req to the peer; wait then reads its response.
 func (p *peer) send(req proto.Request) {
 	p.next++
+	p.kind = req.Kind()
 	obj, transfer := proto.EncodeRequest(p.next, req)
 	p.port.Call("postMessage", obj, wire.Transfer(transfer))
 }
 
-// wait returns the response to the last request sent.
-func (p *peer) wait(bench map[string]float64) (*proto.Response, error) {
+// wait fills r, of the type the last request sent asks for (proto.Asks),
+// with its response, and returns the response's error.
+func (p *peer) wait(r proto.Response, bench map[string]float64) error {
 	data := <-p.replies
 	t0 := time.Now()
-	var resp proto.Response
-	if err := wire.Decode(data, &resp); err != nil {
-		return nil, err
+	if err := proto.DecodeResponse(data, p.kind, r); err != nil {
+		return err
 	}
 	bench["msg:decode"] += time.Since(t0).Seconds()
-	if resp.ID != p.next {
-		return nil, fmt.Errorf("a worker answered request %d, want %d", resp.ID, p.next)
+	if id, _ := proto.ResponseID(data); id != p.next {
+		return fmt.Errorf("a worker answered request %d, want %d", id, p.next)
 	}
-	if resp.Err != "" {
-		return &resp, errors.New(resp.Err)
-	}
-	return &resp, nil
+	return r.Head().Error()
 }
 
 // call sends req to the peer and waits for its response.
-func (p *peer) call(req proto.Request, bench map[string]float64) (*proto.Response, error) {
+func call[Q proto.Asks[R], R proto.Response](p *peer, req Q, bench map[string]float64) (R, error) {
 	p.send(req)
-	return p.wait(bench)
+	r := req.Answer()
+	return r, p.wait(r, bench)
 }
 
 // poolBlocks is the sampler's ot.BlockSet over the pool: its own blocks
@@ -131,13 +130,12 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	busy := here
 	// Every answer is awaited, whatever happened here, so that the next
 	// request's answer is not taken for this one's.
-	resps := make([]*proto.Response, len(pb.assign))
+	resps := make([]*proto.OpResponse, len(pb.assign))
 	for _, i := range sent {
-		r, perr := pb.w.peers[i].wait(pb.bench)
-		if perr != nil && err == nil {
+		resps[i] = new(proto.OpResponse)
+		if perr := pb.w.peers[i].wait(resps[i], pb.bench); perr != nil && err == nil {
 			err = fmt.Errorf("worker %d: %w", i+1, perr)
 		}
-		resps[i] = r
 	}
 	if err != nil {
 		return nil, err
@@ -190,7 +188,7 @@ func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, 
 	t0 := time.Now()
 	for i := 1; i < len(pb.assign); i++ {
 		for _, bi := range pb.assign[i] {
-			resp, err := pb.w.peers[i].call(&proto.Give{Block: bi}, pb.bench)
+			resp, err := call(pb.w.peers[i], &proto.Give{Block: bi}, pb.bench)
 			if err != nil {
 				return nil, fmt.Errorf("worker %d: %w", i+1, err)
 			}
@@ -264,7 +262,8 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 		var out []*ot.Reply
 		var err error
 		for _, i := range sent {
-			r, perr := pb.w.peers[i].wait(pb.bench)
+			r := new(proto.OpResponse)
+			perr := pb.w.peers[i].wait(r, pb.bench)
 			switch {
 			case perr != nil:
 				err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))

@@ -20,7 +20,7 @@ import (
 // (schedule.Local) and otherwise spread over the pool (blockFactory). The
 // report, errors included, is the response's Result; the phases' seconds
 // its Bench.
-func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) error {
+func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Value) error {
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("score asked without files or workers")
 	}
@@ -101,13 +101,13 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 		}
 		err := w.buildBlocks(&proto.Blocks{OwnSample: true, Blocks: asg[0]}, nil, js.Undefined())
 		for _, i := range sent {
-			if _, perr := w.peers[i].wait(bench); perr != nil && err == nil {
+			if perr := w.peers[i].wait(new(proto.Done), bench); perr != nil && err == nil {
 				err = fmt.Errorf("worker %d: %w", i+1, perr)
 			}
 		}
 		free := func() {
 			for _, i := range sent {
-				w.peers[i].call(&proto.Release{}, bench)
+				call(w.peers[i], &proto.Release{}, bench)
 			}
 			w.release()
 		}

@@ -2,7 +2,9 @@
 
 // Package proto defines the messages between the page (wasm/ui) and its web
 // workers (wasm/worker): one Go type per kind of request, with one codec
-// (EncodeRequest, DecodeRequest) over package wire, and the Response.
+// (EncodeRequest, DecodeRequest) over package wire, and one type per kind
+// of response (response.go), with its own codec (EncodeResponse,
+// DecodeResponse).
 //
 // One worker, the sampler (worker 0), also opens the candidate's files and
 // draws each repetition's pixels; every worker hosts some of the fixed row
@@ -16,11 +18,9 @@ import (
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/arrays"
-	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
-	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -325,37 +325,7 @@ type FileInfo struct {
 	Error string
 }
 
-// Response is a worker's answer to the Request with the same ID.
-type Response struct {
-	ID  int
-	Err string
-	// ErrFile is the file Err is about, when it is about one
-	// (FileErrorOf).
-	ErrFile *FileError
-	Job     *JobInfo
-	Sample  *otce.Sample
-	Replies []*ot.Reply
-	Result  *report.Candidate
-	Files   []FileInfo
-	Plan    *emd.Plan
-	// Solution answers Solve.
-	Solution *ot.Solution
-	// Bench holds, for Score, the seconds of the benchmark's phases
-	// that the sampler measured (give, busy:<op>, msg:post, msg:decode).
-	Bench map[string]float64
-	// Busy is the seconds the worker spent on the request, from its
-	// arrival to its answer (the page's time minus it is the messages').
-	Busy float64
-	// Rows answers KindGive: a block's cost rows as a Uint8Array of their
-	// float32 bytes (little endian, row-major), transferred, not copied.
-	Rows []js.Value
-	// Maps answers Maps; its Map alone answers Map.
-	Maps *MapsInfo
-	// Pixel answers Pixel.
-	Pixel *maps.Pixel
-}
-
-// MapsInfo is the answer to Maps (and, with only Map set, to Map).
+// MapsInfo is what the sampler answers about the maps (MapsResponse).
 type MapsInfo struct {
 	// MaxH is the top of the colour scale, log of the most target classes
 	// of a repetition (as `otce map` without --max-h).
@@ -376,22 +346,6 @@ type MapsInfo struct {
 type Thumb struct {
 	Image int
 	Map   *maps.Map
-}
-
-// Error returns the response's error (Err, wrapping an *arrays.FileError
-// when ErrFile is set), or nil.
-func (r *Response) Error() error { return remoteError(r.Err, r.ErrFile) }
-
-// Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
-// to the receiver instead of copying them.
-func (r *Response) Transfer() []any { return buffers(r.Rows) }
-
-func buffers(rows []js.Value) []any {
-	var out []any
-	for _, v := range rows {
-		out = append(out, v.Get("buffer"))
-	}
-	return out
 }
 
 // Progress is posted by a worker while it solves (Solve, Pool, Score),
