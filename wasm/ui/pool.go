@@ -56,6 +56,10 @@ func (d *downSignal) set(err error) {
 // pool is the set of workers of the page.
 type pool struct {
 	workers []*worker
+	// linked holds the pairs {i, j} of workers where i reaches j through a
+	// MessageChannel (connect, link).
+	mu     sync.Mutex
+	linked map[[2]int]bool
 }
 
 // await waits for a JS promise.
@@ -146,15 +150,39 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 // connect gives the sampler (worker 0) a MessageChannel to each other
 // worker, through which it drives a solve over the pool (proto.Score).
 func (p *pool) connect(ctx context.Context) error {
+	all := make([]int, len(p.workers))
+	for i := range all {
+		all[i] = i
+	}
+	return p.link(ctx, all)
+}
+
+// link gives team[0], a team's sampler, a MessageChannel to each other
+// worker of the team that it has none to yet: it reaches them through it
+// (proto.Score with a Team, or over the pool), and they answer on it.
+func (p *pool) link(ctx context.Context, team []int) error {
 	mc := js.Global().Get("MessageChannel")
-	for i := 1; i < len(p.workers); i++ {
+	for _, j := range team[1:] {
+		pair := [2]int{team[0], j}
+		p.mu.Lock()
+		done := p.linked[pair]
+		p.mu.Unlock()
+		if done {
+			continue
+		}
 		ch := mc.New()
-		if _, err := call(ctx, p.workers[i], &proto.Port{Port: ch.Get("port2")}); err != nil {
+		if _, err := call(ctx, p.workers[j], &proto.Port{Port: ch.Get("port2")}); err != nil {
 			return err
 		}
-		if _, err := call(ctx, p.workers[0], &proto.Port{Peer: i, Port: ch.Get("port1")}); err != nil {
+		if _, err := call(ctx, p.workers[team[0]], &proto.Port{Peer: j, Port: ch.Get("port1")}); err != nil {
 			return err
 		}
+		p.mu.Lock()
+		if p.linked == nil {
+			p.linked = map[[2]int]bool{}
+		}
+		p.linked[pair] = true
+		p.mu.Unlock()
 	}
 	return nil
 }

@@ -10,9 +10,11 @@
 // repetition's pixels and, for a problem solved over the pool, hands out
 // the blocks and runs the solver, sending the operations to the other
 // workers through a MessagePort each (pool.go). For small problems whose
-// repetitions run side by side on a team of workers, the page drives the
-// steps (Job, Sample, Solve, Add, Result). Each request type has its handler
-// (handlers). All numerics are the core's; this is glue.
+// repetitions run side by side on a team of workers (otce.Options.Team), it
+// has the other members of its team open the files and draw and solve
+// whole repetitions (Job, Rep) through their ports (team.go). Each request
+// type has its handler (handlers). All numerics are the core's; this is
+// glue.
 package main
 
 import (
@@ -31,7 +33,6 @@ import (
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
-	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
@@ -39,11 +40,9 @@ import (
 )
 
 type worker struct {
-	// sampler state
-	job      *otce.Job
-	summary  *otce.Summary
-	settings report.Settings
-	sample   *otce.Sample
+	// sampler state (job: a team member's, Job)
+	job    *otce.Job
+	sample *otce.Sample
 	// mapped: the last Maps request's repetitions (maps.go).
 	mapped *mapped
 
@@ -192,13 +191,10 @@ func handle[Q proto.Asks[R], R proto.Response](f func(w *worker, req Q, resp R, 
 // handlers answer the requests, one for each kind.
 var handlers = map[proto.Kind]handler{
 	proto.KindJob:     handle((*worker).openJob),
-	proto.KindSample:  handle((*worker).drawSample),
-	proto.KindAdd:     handle((*worker).add),
-	proto.KindResult:  handle((*worker).result),
+	proto.KindRep:     handle((*worker).rep),
 	proto.KindBlocks:  handle((*worker).buildBlocks),
 	proto.KindOp:      handle((*worker).op),
 	proto.KindPort:    handle((*worker).port),
-	proto.KindSolve:   handle((*worker).solve),
 	proto.KindWarm:    handle((*worker).warm),
 	proto.KindGive:    handle((*worker).give),
 	proto.KindRelease: handle((*worker).releaseBlocks),
@@ -229,24 +225,18 @@ func files(vs []js.Value) []dataset.File {
 	return out
 }
 
-// openJob opens a candidate's files (otce.Prepare) and starts its summary.
+// openJob opens a candidate's files (otce.Prepare) for the Rep requests of
+// a team's sampler.
 func (w *worker) openJob(req *proto.Job, resp *proto.JobResponse, _ js.Value) error {
 	if req.Files == nil {
 		return errors.New("job without files")
 	}
-	c := candidate(req.Files)
-	w.settings = req.Settings
-	w.sample, w.mapped = nil, nil
-	j, err := otce.Prepare(c, w.settings)
-	w.job = j
-	w.summary = otce.NewSummary(c, j, w.settings)
+	w.job, w.sample, w.mapped = nil, nil, nil
+	j, err := otce.Prepare(candidate(req.Files), req.Settings)
 	if err != nil {
-		w.summary.SetError(err)
-		r := w.summary.Result()
-		resp.Result = &r
-		w.job, w.summary = nil, nil
 		return err
 	}
+	w.job = j
 	resp.Job = &proto.JobInfo{
 		Dim:          j.Source.Dim,
 		SourceValid:  j.Source.Valid,
@@ -258,48 +248,19 @@ func (w *worker) openJob(req *proto.Job, resp *proto.JobResponse, _ js.Value) er
 	return nil
 }
 
-// drawSample draws a repetition's pixels (Job.Sample) and keeps them.
-func (w *worker) drawSample(req *proto.Sample, resp *proto.SampleResponse, _ js.Value) error {
+// rep draws and solves one repetition of the open job alone
+// (otce.Job.SolveRep), for a team's sampler; the sample goes back without
+// its features.
+func (w *worker) rep(req *proto.Rep, resp *proto.RepResponse, _ js.Value) error {
 	if w.job == nil {
-		return errors.New("sample asked before a job was opened")
+		return errors.New("a repetition asked before a job was opened")
 	}
-	w.sample, w.given = nil, nil
-	smp, err := w.job.Sample(req.Rep)
+	w.release()
+	smp, sol, err := w.job.SolveRep(context.Background(), req.Rep, nil)
 	if err != nil {
 		return err
 	}
-	w.sample = smp
-	resp.Sample = smp
-	if req.Brief {
-		resp.Sample = smp.Brief()
-	}
-	return nil
-}
-
-// add records a repetition's solution in the summary (Summary.Add).
-func (w *worker) add(req *proto.Add, _ *proto.Done, _ js.Value) error {
-	smp := w.sample
-	if req.Sample != nil {
-		smp = req.Sample
-	}
-	if w.summary == nil || smp == nil || req.Solution == nil {
-		return errors.New("add asked without a job, a sample or a solution")
-	}
-	w.summary.Add(smp, req.Solution)
-	return nil
-}
-
-// result answers the candidate's report (Summary.Result) and forgets it.
-func (w *worker) result(req *proto.Result, resp *proto.ResultResponse, _ js.Value) error {
-	if w.summary == nil {
-		return errors.New("result asked before a job was opened")
-	}
-	if err := req.Error(); err != nil {
-		w.summary.SetError(err)
-	}
-	r := w.summary.Result()
-	resp.Result = &r
-	w.job, w.summary, w.sample = nil, nil, nil
+	resp.Sample, resp.Solution = smp.Brief(), sol
 	return nil
 }
 
@@ -351,36 +312,6 @@ func (w *worker) port(req *proto.Port, _ *proto.Done, _ js.Value) error {
 	}
 	w.connect(req.Peer, req.Port)
 	return nil
-}
-
-// solve solves a small problem here, on this worker's own blocks: the same
-// partition and reduce order as on the pool, so the same bits, without a
-// round of messages per iteration.
-func (w *worker) solve(req *proto.Solve, resp *proto.SolveResponse, reply js.Value) error {
-	if w.sample == nil {
-		return errors.New("solve asked before a sample was drawn")
-	}
-	w.release()
-	lb := ot.NewLocalBlocks(w.sample.Problem, 1)
-	sol, err := otce.SolveSample(context.Background(), lb, w.sample, req.Settings, progressTo(reply))
-	lb.Do(&ot.Op{Kind: ot.OpRelease})
-	if err != nil {
-		return err
-	}
-	resp.Solution = sol
-	return nil
-}
-
-// progressTo returns a solver's progress callback that posts a Progress
-// message to reply a few times a second.
-func progressTo(reply js.Value) func(ot.Progress) {
-	var last time.Time
-	return func(pr ot.Progress) {
-		if time.Since(last) > 100*time.Millisecond {
-			last = time.Now()
-			postTo(reply, &proto.Progress{Progress: &pr})
-		}
-	}
 }
 
 // warm scores a small demo so that the browser compiles the hot code. The

@@ -45,7 +45,7 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.MapsResponse, reply j
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("maps asked without files or workers")
 	}
-	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
+	w.job, w.sample, w.mapped = nil, nil, nil
 	bench := map[string]float64{}
 	opt, done := w.loopOptions(&req.Score, reply, bench)
 	// The score's memory check, with what the maps keep beside the solve.

@@ -29,19 +29,15 @@ func TestRequestRoundTrip(t *testing.T) {
 	blob.Set("name", "a.npy")
 	reqs := []Request{
 		&Job{Settings: s, Files: &Files{Name: "m", SourceFeatures: []js.Value{blob}, Accuracy: &acc}},
-		&Sample{Rep: 3, Brief: true},
-		&Add{Solution: &ot.Solution{CE: 0.25, Iterations: 7, StopRule: ot.StopMarginal}},
-		&Result{Err: "cancelled"},
-		&Result{Err: "source: s.npz:features: truncated", ErrFile: &FileError{File: "s.npz", Member: "features", Problem: "truncated"}},
+		&Rep{Rep: 3},
 		&Blocks{Problem: &ot.Problem{N: 2, M: 1, D: 1, Xs: []float32{1, 2}, Ys: []int32{0, 0}, Xt: []float32{3}, Yt: []int32{0}, La: 1, Lb: 1}, Blocks: []int{0}},
 		&Blocks{OwnSample: true, Blocks: []int{1, 2}},
 		&Op{Op: &ot.Op{Kind: ot.OpIterate, V: []float64{1, 2}}},
 		&Release{},
 		&Inspect{Files: []js.Value{blob}},
-		&Solve{Settings: s},
 		&Warm{},
 		&Give{Block: 4},
-		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
 		&Pixel{Image: 1, Pixel: 33},
@@ -96,9 +92,9 @@ func TestRequestRoundTrip(t *testing.T) {
 }
 
 // TestFileErrorRoundTrip: an error about one file crosses the wire (a
-// response's Header from the worker, a Result back to it) with its text unchanged and
-// its file found by errors.As on the other side; an error about no file
-// comes back as plain text, and no error as nil.
+// response's Header from the worker) with its text unchanged and its file
+// found by errors.As on the other side; an error about no file comes back
+// as plain text, and no error as nil.
 func TestFileErrorRoundTrip(t *testing.T) {
 	orig := fmt.Errorf("source: %w", arrays.Errorf("dir/a_feat.npy", "no label file with the same stem"))
 	for _, c := range []struct {
@@ -125,13 +121,8 @@ func TestFileErrorRoundTrip(t *testing.T) {
 		if found != (c.file != "") || found && (fe.File != c.file || fe.Member != c.member || !strings.HasSuffix(err.Error(), fe.Error())) {
 			t.Errorf("%v: file error %+v (found %v), want %q %q", c.err, fe, found, c.file, c.member)
 		}
-		// And back to the worker in a Result, as the page sends it.
-		res := &Result{Err: err.Error(), ErrFile: FileErrorOf(err)}
-		if e := res.Error(); e.Error() != c.err.Error() || (FileErrorOf(e) == nil) != (c.file == "") {
-			t.Errorf("%v: result's error %v", c.err, e)
-		}
 	}
-	if (&Header{}).Error() != nil || (&Result{}).Error() != nil {
+	if (&Header{}).Error() != nil {
 		t.Error("no error came back as an error")
 	}
 }
@@ -154,15 +145,13 @@ func TestResponseRoundTrip(t *testing.T) {
 		resp Response
 	}{
 		{&Job{}, &JobResponse{Job: &JobInfo{Dim: 19, SourceValid: 1 << 40, TargetImages: 2, Warnings: []string{"x"}}}},
-		{&Job{}, &JobResponse{Header: Header{Err: "source: s.npz:labels: truncated", ErrFile: fe}, Result: cand}},
-		{&Sample{}, &SampleResponse{Sample: &otce.Sample{Rep: 2, Problem: &ot.Problem{N: 1, M: 1, D: 1, Ys: []int32{0}, Yt: []int32{0}, La: 1, Lb: 1}, SourceClasses: []int{3}, AllPixels: true}}},
-		{&Add{}, &Done{Header: Header{Busy: 0.125}}},
-		{&Result{}, &ResultResponse{Result: cand}},
-		{&Blocks{}, &Done{}},
+		{&Job{}, &JobResponse{Header: Header{Err: "source: s.npz:labels: truncated", ErrFile: fe}}},
+		{&Rep{}, &RepResponse{Sample: &otce.Sample{Rep: 2, Problem: &ot.Problem{N: 1, M: 1, D: 1, Ys: []int32{0}, Yt: []int32{0}, La: 1, Lb: 1}, SourceClasses: []int{3}, AllPixels: true}}},
+		{&Rep{}, &RepResponse{Sample: &otce.Sample{Rep: 0, Warnings: []string{"w"}}, Solution: &ot.Solution{CE: 0.25, Iterations: 7, Joint: []float64{0.5, 0.5}}}},
+		{&Blocks{}, &Done{Header: Header{Busy: 0.125}}},
 		{&Op{}, &OpResponse{Replies: []*ot.Reply{{ColSum: []float64{1, 2}, RowErr: 0.5, Span: 2}, nil}}},
 		{&Release{}, &Done{}},
 		{&Inspect{}, &InspectResponse{Files: []FileInfo{{Name: "a.npy", Info: "2×3 (<f4)"}, {Name: "b.npy", Error: "b.npy: not a .npy file"}}}},
-		{&Solve{}, &SolveResponse{Solution: &ot.Solution{CE: 0.25, Iterations: 7, Joint: []float64{0.5, 0.5}}}},
 		{&Warm{}, &Done{}},
 		{&Port{}, &Done{}},
 		{&Score{}, &ScoreResponse{Result: cand, Bench: map[string]float64{"give": 1.5, "busy:iterate": 2}}},
@@ -225,17 +214,13 @@ func answer(req Request) Response {
 	switch r := req.(type) {
 	case Asks[*JobResponse]:
 		return r.Answer()
-	case Asks[*SampleResponse]:
-		return r.Answer()
 	case Asks[*Done]:
-		return r.Answer()
-	case Asks[*ResultResponse]:
 		return r.Answer()
 	case Asks[*OpResponse]:
 		return r.Answer()
 	case Asks[*InspectResponse]:
 		return r.Answer()
-	case Asks[*SolveResponse]:
+	case Asks[*RepResponse]:
 		return r.Answer()
 	case Asks[*GiveResponse]:
 		return r.Answer()

@@ -47,31 +47,16 @@ func (h *Header) Head() *Header { return h }
 // when ErrFile is set), or nil.
 func (h *Header) Error() error { return remoteError(h.Err, h.ErrFile) }
 
-// Done answers a request that returns nothing but its Header (Add, Blocks,
+// Done answers a request that returns nothing but its Header (Blocks,
 // Release, Warm, Port).
 type Done struct {
 	Header
 }
 
-// JobResponse answers Job: the opened candidate, or, when its files failed
-// to open, the candidate's report with the error.
+// JobResponse answers Job: the opened candidate.
 type JobResponse struct {
 	Header
-	Job    *JobInfo
-	Result *report.Candidate
-}
-
-// SampleResponse answers Sample: the drawn repetition (without its features
-// when the Sample was Brief).
-type SampleResponse struct {
-	Header
-	Sample *otce.Sample
-}
-
-// ResultResponse answers Result: the candidate's report.
-type ResultResponse struct {
-	Header
-	Result *report.Candidate
+	Job *JobInfo
 }
 
 // OpResponse answers Op: one reply per hosted block, or per whole node of
@@ -85,12 +70,6 @@ type OpResponse struct {
 type InspectResponse struct {
 	Header
 	Files []FileInfo
-}
-
-// SolveResponse answers Solve: the solution of the sampler's last sample.
-type SolveResponse struct {
-	Header
-	Solution *ot.Solution
 }
 
 // GiveResponse answers Give: the block's cost rows as a Uint8Array of their
@@ -124,6 +103,15 @@ type MapResponse struct {
 	Map   *maps.Map
 }
 
+// RepResponse answers Rep: the repetition's sample without its features
+// (otce.Sample.Brief) and its solution (nil when the repetition reuses the
+// last one: otce.Options.Rep).
+type RepResponse struct {
+	Header
+	Sample   *otce.Sample
+	Solution *ot.Solution
+}
+
 // PixelResponse answers Pixel.
 type PixelResponse struct {
 	Header
@@ -133,14 +121,10 @@ type PixelResponse struct {
 // Answer returns an empty response of the request's type: the one type its
 // worker answers with.
 func (*Job) Answer() *JobResponse         { return new(JobResponse) }
-func (*Sample) Answer() *SampleResponse   { return new(SampleResponse) }
-func (*Add) Answer() *Done                { return new(Done) }
-func (*Result) Answer() *ResultResponse   { return new(ResultResponse) }
 func (*Blocks) Answer() *Done             { return new(Done) }
 func (*Op) Answer() *OpResponse           { return new(OpResponse) }
 func (*Release) Answer() *Done            { return new(Done) }
 func (*Inspect) Answer() *InspectResponse { return new(InspectResponse) }
-func (*Solve) Answer() *SolveResponse     { return new(SolveResponse) }
 func (*Warm) Answer() *Done               { return new(Done) }
 func (*Give) Answer() *GiveResponse       { return new(GiveResponse) }
 func (*Port) Answer() *Done               { return new(Done) }
@@ -148,6 +132,7 @@ func (*Score) Answer() *ScoreResponse     { return new(ScoreResponse) }
 func (*Maps) Answer() *MapsResponse       { return new(MapsResponse) }
 func (*Map) Answer() *MapResponse         { return new(MapResponse) }
 func (*Pixel) Answer() *PixelResponse     { return new(PixelResponse) }
+func (*Rep) Answer() *RepResponse         { return new(RepResponse) }
 
 // transferer is a response with objects to transfer rather than copy.
 type transferer interface{ transfer() []any }
