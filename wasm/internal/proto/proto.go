@@ -319,12 +319,14 @@ type Thumb struct {
 	Map   *maps.Map
 }
 
-// Progress is posted by a worker while it solves (Solve, Pool, Score),
-// a few times a second, before the response.
+// Progress is posted by the sampler while it scores (Score, Maps), a few
+// times a second, before the response.
 type Progress struct {
 	Progress *ot.Progress
-	// Phase and Rep are, for a Score request, otce.Progress's: the phase of
-	// repetition Rep (0-based); Progress is set in PhaseIterations only.
+	// Phase and Rep are otce.Progress's: the phase of repetition Rep
+	// (0-based); Progress is the solver's progress in PhaseIterations, and
+	// in PhaseDone its Iteration is the repetition's iterations (0 when it
+	// reused the last solution); empty otherwise.
 	Phase string
 	Rep   int
 	// Image and Images are, for a Maps request in PhaseMaps, the target
