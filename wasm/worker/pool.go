@@ -5,6 +5,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"syscall/js"
@@ -33,9 +34,22 @@ type peer struct {
 	port    js.Value
 	replies chan js.Value
 	next    int
-	kind    proto.Kind // of the request in flight
-	fn      js.Func
+	// inFlight are the requests sent and not yet answered, oldest first
+	// (the worker answers in order): at most maxInFlight.
+	inFlight []sent
+	fn       js.Func
 }
+
+// sent is a request in flight: its number and kind.
+type sent struct {
+	id   int
+	kind proto.Kind
+}
+
+// maxInFlight is the most requests the sampler has in flight to one peer:
+// a team's member gets its next repetition before it answers the current
+// one (teamRep); everything else sends one and waits for its answer.
+const maxInFlight = 2
 
 // connect handles KindPort: the sampler keeps the port as its way to worker
 // index; any other worker answers the requests that come on it.
@@ -56,13 +70,14 @@ func (w *worker) connect(index int, port js.Value) {
 		old.port.Call("close")
 		old.fn.Release()
 	}
-	p := &peer{port: port, replies: make(chan js.Value, 1)}
+	p := &peer{port: port, replies: make(chan js.Value, maxInFlight)}
 	p.fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		select {
 		case p.replies <- args[0].Get("data"):
 		default:
-			// One request is in flight at a time: a second answer is a bug
-			// of the protocol, and blocking here would freeze the worker.
+			// At most maxInFlight requests are in flight: another answer
+			// is a bug of the protocol, and blocking here would freeze the
+			// worker.
 			panic("worker: an unexpected message on a peer's port")
 		}
 		return nil
@@ -73,23 +88,31 @@ func (w *worker) connect(index int, port js.Value) {
 
 // send posts req to the peer; wait then reads its response.
 func (p *peer) send(req proto.Request) {
+	if len(p.inFlight) == maxInFlight {
+		panic("worker: too many requests in flight to a peer")
+	}
 	p.next++
-	p.kind = req.Kind()
+	p.inFlight = append(p.inFlight, sent{p.next, req.Kind()})
 	obj, transfer := proto.EncodeRequest(p.next, req)
 	p.port.Call("postMessage", obj, wire.Transfer(transfer))
 }
 
-// wait fills r, of the type the last request sent asks for (proto.Asks),
-// with its response, and returns the response's error.
+// wait fills r, of the type the oldest request in flight asks for
+// (proto.Asks), with its response, and returns the response's error.
 func (p *peer) wait(r proto.Response, bench map[string]float64) error {
+	if len(p.inFlight) == 0 {
+		return errors.New("an answer awaited with no request in flight")
+	}
+	want := p.inFlight[0]
+	p.inFlight = p.inFlight[1:]
 	data := <-p.replies
 	t0 := time.Now()
-	if err := proto.DecodeResponse(data, p.kind, r); err != nil {
+	if err := proto.DecodeResponse(data, want.kind, r); err != nil {
 		return err
 	}
 	bench["msg:decode"] += time.Since(t0).Seconds()
-	if id, _ := proto.ResponseID(data); id != p.next {
-		return fmt.Errorf("a worker answered request %d, want %d", id, p.next)
+	if id, _ := proto.ResponseID(data); id != want.id {
+		return fmt.Errorf("a worker answered request %d, want %d", id, want.id)
 	}
 	return r.Head().Error()
 }

@@ -17,20 +17,30 @@ import (
 // the others, each reached through its port): member 0 draws and solves
 // here (otce.Job.SolveRep, with progress), member m > 0 in worker
 // req.Team[m], which opens the files itself first (Job) and answers a Rep
-// request per repetition. The second function adds the members' message
-// seconds to bench, after the loop.
+// request per repetition. The second function, called after the loop,
+// reads the answers still in flight (a loop that stopped early leaves one
+// a member) and adds the members' message seconds to bench.
+//
+// This worker runs on one thread: it reads a member's answer, and sends
+// its next request, only between its own repetitions. So each member gets
+// its next repetition before it answers the current one (one request
+// ahead, maxInFlight), and works on while this worker solves.
 func (w *worker) teamRep(req *proto.Score, progress func(otce.Progress), bench map[string]float64) (func(context.Context, *otce.Job, int, int) (*otce.Sample, *ot.Solution, error), func()) {
+	t, k := len(req.Team), req.Settings.K
 	// Each member's goroutine touches its own entries only.
-	opened := make([]bool, len(req.Team))
-	benches := make([]map[string]float64, len(req.Team))
-	for m := range benches {
-		benches[m] = map[string]float64{}
+	type member struct {
+		p      *peer
+		opened bool
+		ahead  int // the repetition asked ahead of time; −1: none
+		bench  map[string]float64
+	}
+	ms := make([]member, t)
+	for m := range ms {
+		ms[m] = member{ahead: -1, bench: map[string]float64{}}
 	}
 	rep := func(ctx context.Context, j *otce.Job, m, rep int) (*otce.Sample, *ot.Solution, error) {
 		if m == 0 {
-			// The members' answers are read, and their next requests
-			// sent, only while this worker waits: its own solve would
-			// otherwise hold them back until its repetitions are all done.
+			// The members' answers come in while this worker waits.
 			yieldJS()
 			w.release()
 			smp, sol, err := j.SolveRep(ctx, rep, progress)
@@ -39,31 +49,45 @@ func (w *worker) teamRep(req *proto.Score, progress func(otce.Progress), bench m
 			}
 			return smp.Brief(), sol, nil
 		}
-		i := req.Team[m]
-		if i >= len(w.peers) || w.peers[i] == nil {
-			return nil, nil, fmt.Errorf("no port to worker %d", i+1)
+		me := &ms[m]
+		if me.p == nil {
+			i := req.Team[m]
+			if i >= len(w.peers) || w.peers[i] == nil {
+				return nil, nil, fmt.Errorf("no port to worker %d", i+1)
+			}
+			me.p = w.peers[i]
 		}
-		p := w.peers[i]
-		if !opened[m] {
-			if _, err := call(p, &proto.Job{Settings: req.Settings, Files: req.Files}, benches[m]); err != nil {
+		if !me.opened {
+			if _, err := call(me.p, &proto.Job{Settings: req.Settings, Files: req.Files}, me.bench); err != nil {
 				return nil, nil, err
 			}
-			opened[m] = true
+			me.opened = true
 		}
-		r, err := call(p, &proto.Rep{Rep: rep}, benches[m])
-		if err != nil {
+		if me.ahead != rep {
+			me.p.send(&proto.Rep{Rep: rep})
+		}
+		me.ahead = -1
+		if next := rep + t; next < k {
+			me.p.send(&proto.Rep{Rep: next})
+			me.ahead = next
+		}
+		r := new(proto.RepResponse)
+		if err := me.p.wait(r, me.bench); err != nil {
 			return nil, nil, err
 		}
 		return r.Sample, r.Solution, nil
 	}
-	merge := func() {
-		for _, b := range benches {
-			for k, v := range b {
-				bench[k] += v
+	done := func() {
+		for _, me := range ms {
+			for me.p != nil && len(me.p.inFlight) > 0 {
+				me.p.wait(new(proto.RepResponse), me.bench)
+			}
+			for key, v := range me.bench {
+				bench[key] += v
 			}
 		}
 	}
-	return rep, merge
+	return rep, done
 }
 
 // yieldJS returns to the JavaScript event loop once: the messages that
