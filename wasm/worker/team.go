@@ -18,20 +18,21 @@ import (
 // here (otce.Job.SolveRep, with progress), member m > 0 in worker
 // req.Team[m], which opens the files itself first (Job) and answers a Rep
 // request per repetition. The second function, called after the loop,
-// reads the answers still in flight (a loop that stopped early leaves one
-// a member) and adds the members' message seconds to bench.
+// reads the answers still in flight (a loop that stopped early leaves some)
+// and adds the members' message seconds to bench.
 //
 // This worker runs on one thread: it reads a member's answer, and sends
 // its next request, only between its own repetitions. So each member gets
-// its next repetition before it answers the current one (one request
-// ahead, maxInFlight), and works on while this worker solves.
+// its first repetition with the Job, and its next one before it answers
+// the current one (one request ahead, maxInFlight), and works on while
+// this worker solves.
 func (w *worker) teamRep(req *proto.Score, progress func(otce.Progress), bench map[string]float64) (func(context.Context, *otce.Job, int, int) (*otce.Sample, *ot.Solution, error), func()) {
 	t, k := len(req.Team), req.Settings.K
 	// Each member's goroutine touches its own entries only.
 	type member struct {
 		p      *peer
-		opened bool
-		ahead  int // the repetition asked ahead of time; −1: none
+		opened bool // the Job answered
+		ahead  int  // the repetition asked ahead of time; −1: none
 		bench  map[string]float64
 	}
 	ms := make([]member, t)
@@ -57,14 +58,20 @@ func (w *worker) teamRep(req *proto.Score, progress func(otce.Progress), bench m
 			}
 			me.p = w.peers[i]
 		}
+		if me.ahead != rep {
+			if !me.opened {
+				// The files and the first repetition at once: this
+				// worker reads the Job's answer only after its own first
+				// repetition.
+				me.p.send(&proto.Job{Settings: req.Settings, Files: req.Files})
+			}
+			me.p.send(&proto.Rep{Rep: rep})
+		}
 		if !me.opened {
-			if _, err := call(me.p, &proto.Job{Settings: req.Settings, Files: req.Files}, me.bench); err != nil {
+			if err := me.p.wait(new(proto.JobResponse), me.bench); err != nil {
 				return nil, nil, err
 			}
 			me.opened = true
-		}
-		if me.ahead != rep {
-			me.p.send(&proto.Rep{Rep: rep})
 		}
 		me.ahead = -1
 		if next := rep + t; next < k {
