@@ -47,9 +47,9 @@ type sent struct {
 }
 
 // maxInFlight is the most requests the sampler has in flight to one peer:
-// a team's member gets its next repetition before it answers the current
-// one (teamRep); everything else sends one and waits for its answer.
-const maxInFlight = 2
+// a team's member gets the Job and lookAhead repetitions beyond the one
+// awaited (teamRep); everything else sends one and waits for its answer.
+const maxInFlight = lookAhead + 2
 
 // connect handles KindPort: the sampler keeps the port as its way to worker
 // index; any other worker answers the requests that come on it.
@@ -115,6 +115,15 @@ func (p *peer) wait(r proto.Response, bench map[string]float64) error {
 		return fmt.Errorf("a worker answered request %d, want %d", id, want.id)
 	}
 	return r.Head().Error()
+}
+
+// discard waits for the answer to the oldest request in flight and drops
+// it.
+func (p *peer) discard() {
+	if len(p.inFlight) > 0 {
+		p.inFlight = p.inFlight[1:]
+		<-p.replies
+	}
 }
 
 // call sends req to the peer and waits for its response.
