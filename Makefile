@@ -30,7 +30,7 @@ setup:
 test: setup check
 	GOOS=js GOARCH=wasm $(GO) build -o /dev/null ./core/...
 	$(MAKE) --no-print-directory test-simd
-	$(GO) test -count=1 -timeout 40m ./... ./e2e/
+	$(GO) test -count=1 -timeout 60m ./... ./e2e/
 
 ## check: the hygiene CI holds the code to: gofmt, go mod tidy, go vet (natively and
 ## for js/wasm) and staticcheck, over the product module and the e2e module alike

@@ -14,7 +14,7 @@ serve: web
 	$(GO) run ./wasm/tools/serve -dir www -addr $(WEB_ADDR)
 
 e2e:
-	$(GO) test -count=1 -timeout 20m -v ./e2e/
+	$(GO) test -count=1 -timeout 40m -v ./e2e/
 
 web-screenshot:
 	OTCE_E2E_SCREENSHOT=e2e/screenshot.png $(GO) test -count=1 -timeout 20m -run 'TestBrowser$$' ./e2e/

@@ -16,7 +16,8 @@ import (
 // the sample draws every pixel (Sample.AllPixels): then it returns no
 // solution, and the loop reuses the last one, as the loop one at a time
 // does. It is what a member of a team runs (Options.Rep); progress, when
-// set, sees the repetition's phases up to its iterations.
+// set, sees the repetition's phases up to its iterations (PhaseExact when
+// the solve computes the exact plan, as in the loop one at a time).
 func (j *Job) SolveRep(ctx context.Context, rep int, progress func(Progress)) (*Sample, *ot.Solution, error) {
 	c, s := j.Candidate, j.Settings
 	tell := func(ph string, pr ot.Progress) {
@@ -35,7 +36,9 @@ func (j *Job) SolveRep(ctx context.Context, rep int, progress func(Progress)) (*
 	tell(PhaseSolving, ot.Progress{})
 	lb := ot.NewLocalBlocks(smp.Problem, 1)
 	defer lb.Do(&ot.Op{Kind: ot.OpRelease})
-	sol, err := SolveSample(ctx, lb, smp, s, func(pr ot.Progress) { tell(PhaseIterations, pr) })
+	prm := SolveParams(s, func(pr ot.Progress) { tell(PhaseIterations, pr) })
+	prm.ExactStart = func() { tell(PhaseExact, ot.Progress{}) }
+	sol, err := ot.Solve(ctx, lb, smp.Problem, prm)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // WorkerBudget is the memory one worker may plan to use. A Go wasm instance
@@ -148,6 +149,46 @@ func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 // solve what one worker cannot hold, not the default.
 func ExactOnPool(n, m, d, workers int) bool {
 	return WorkerBytes(n, m, d, workers, false) > WorkerBudget
+}
+
+// MayExact reports whether a solve with settings s may compute the exact
+// plan: always with --solver emd; with Sinkhorn when it may start warm from
+// the exact plan's potentials (ot.Params.WarmStart), which it does when
+// ε/median(C') < ot.WarmStartBelow, C' the cost over its normaliser. That
+// ratio is known only once the cost is, except for two normalisers: it is ε
+// itself for the median, and at least ε for the maximum (the median is at
+// most the maximum).
+func MayExact(s settings.Settings) bool {
+	switch {
+	case s.Solver == settings.SolverEMD:
+		return true
+	case s.CostNorm == settings.NormMax || s.CostNorm == settings.NormMedian:
+		return s.Eps < ot.WarmStartBelow
+	}
+	return true
+}
+
+// GatherMin is the least dense cost, 4·N·M bytes, for which Gather holds.
+// Below it the memory the other workers save (their rows' share of
+// 4·N·M) is small beside their runtime's, and the share of the auction
+// they would do is worth more (ot.SplitBlocks).
+const GatherMin = 64 << 20
+
+// Gather reports whether the other workers of a pool give the sampler
+// every cost row of their blocks as they compute them, a block at a time,
+// and keep none (limit: GatherMin, or a test's value; 0 means GatherMin):
+// when the solve may compute the exact plan (mayExact, see MayExact) in the
+// sampler (exactOnPool false), which needs every cost row there, and the
+// cost is at least limit bytes. The sampler then hosts every block until
+// the kernel is built, when it gives each worker its blocks' rows back, a
+// block at a time, to build their kernel from. Otherwise they would hold
+// their rows through the plan too, as much memory again as their share of
+// the kernel; the price is their share of the auction's work.
+func Gather(n, m int, mayExact, exactOnPool bool, limit int64) bool {
+	if limit == 0 {
+		limit = GatherMin
+	}
+	return mayExact && !exactOnPool && 4*int64(n)*int64(m) >= limit
 }
 
 // LargestN is the largest n ≤ limit whose n×n problem of dimension d fits

@@ -1,12 +1,14 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // TestAssign checks that every block is hosted once, in contiguous runs in
@@ -171,4 +173,108 @@ func TestCheckMapMemory(t *testing.T) {
 	if err := CheckMapMemory(n, n, 256, k-1, 0, 1); err != nil {
 		t.Errorf("N = %d, K = %d: %v", n, k-1, err)
 	}
+}
+
+// TestMayExact: the exact plan may come with --solver emd, and with
+// Sinkhorn unless ε rules out its warm start for the normalisers whose
+// median is bounded (max, median); the warm start's rule is core/ot's.
+func TestMayExact(t *testing.T) {
+	s := settings.Default()
+	for _, c := range []struct {
+		solver settings.Solver
+		norm   settings.CostNorm
+		eps    float64
+		want   bool
+	}{
+		{settings.SolverSinkhorn, settings.NormNone, 0.1, true},
+		{settings.SolverSinkhorn, settings.NormMean, 1, true},
+		{settings.SolverSinkhorn, settings.NormMax, 0.1, false},
+		{settings.SolverSinkhorn, settings.NormMax, ot.WarmStartBelow, false},
+		{settings.SolverSinkhorn, settings.NormMax, ot.WarmStartBelow / 2, true},
+		{settings.SolverSinkhorn, settings.NormMedian, 0.05, false},
+		{settings.SolverSinkhorn, settings.NormMedian, 0.001, true},
+		{settings.SolverEMD, settings.NormMax, 0.1, true},
+	} {
+		s.Solver, s.CostNorm, s.Eps = c.solver, c.norm, c.eps
+		if got := MayExact(s); got != c.want {
+			t.Errorf("MayExact(%s, %s, ε = %g) = %v, want %v", c.solver, c.norm, c.eps, got, c.want)
+		}
+	}
+	// cost/max at ε: the warm start needs ε/(median/max) < WarmStartBelow,
+	// and median ≤ max.
+	p := &ot.Problem{N: 4, M: 4, D: 1, Xs: []float32{0, 1, 2, 3}, Xt: []float32{0, 1, 2, 3}, Ys: make([]int32, 4), Yt: make([]int32, 4), La: 1, Lb: 1}
+	sol, err := ot.Solve(context.Background(), ot.NewLocalBlocks(p, 1), p, ot.Params{Eps: ot.WarmStartBelow, CostNorm: ot.NormMax, Tol: 1e-9, MaxIter: 100000, WarmStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.WarmStarted {
+		t.Errorf("cost/max at ε = %g started warm, which MayExact rules out", ot.WarmStartBelow)
+	}
+}
+
+// TestGather: the sampler gathers the cost rows when the exact plan may come
+// there and the cost is large enough.
+func TestGather(t *testing.T) {
+	n := 4096 // 64 MB of cost
+	for _, c := range []struct {
+		n                   int
+		mayExact, exactPool bool
+		limit               int64
+		want                bool
+	}{
+		{n, true, false, 0, true},
+		{n - 1, true, false, 0, false},
+		{n, false, false, 0, false},
+		{n, true, true, 0, false},
+		{600, true, false, 1, true},
+		{10000, true, false, 1 << 40, false},
+	} {
+		if got := Gather(c.n, c.n, c.mayExact, c.exactPool, c.limit); got != c.want {
+			t.Errorf("Gather(%d, may exact %v, exact on pool %v, limit %d) = %v, want %v", c.n, c.mayExact, c.exactPool, c.limit, got, c.want)
+		}
+	}
+}
+
+// TestCapacity is issue 21's target 4 in the memory model: N = 2·10⁴ at
+// d = 19 and 256 passes the page's check on 2 workers, with the exact plan
+// in the sampler (which then holds the dense cost, 1.6 GB, not over the
+// pool's blocks), and the largest N accepted grows with the workers. The
+// log is BENCHMARKS.md's capacity table: go test -run TestCapacity -v
+// ./core/schedule/.
+func TestCapacity(t *testing.T) {
+	const n = 20000
+	for _, d := range []int{19, 256} {
+		if err := CheckMemory(n, n, d, 2); err != nil {
+			t.Errorf("d = %d: N = %d refused on 2 workers: %v", d, n, err)
+		}
+		if ExactOnPool(n, n, d, 2) {
+			t.Errorf("d = %d: N = %d solves the exact plan over the pool on 2 workers", d, n)
+		}
+		sampler := largestInSampler(d, 2)
+		t.Logf("d = %d: the exact plan in the sampler up to N = %d (the sampler's estimate at N = %d: %.2f GB)", d, sampler, n, float64(WorkerBytes(n, n, d, 2, false))/(1<<30))
+		prev := 0
+		for w := 1; w <= MaxWorkers; w++ {
+			best := LargestN(d, w, 1<<20)
+			if best < prev {
+				t.Errorf("d = %d: %d workers accept N ≤ %d, %d accept %d", d, w, best, w-1, prev)
+			}
+			prev = best
+			t.Logf("d = %d, %d worker(s): largest N accepted %d (estimate %.2f GB a worker)", d, w, best, float64(WorkerBytes(best, best, d, w, true))/(1<<30))
+		}
+	}
+}
+
+// largestInSampler is the largest N whose exact plan the sampler of a pool
+// of workers solves alone (ExactOnPool false).
+func largestInSampler(d, workers int) int {
+	lo, hi := 0, 1<<20
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if !ExactOnPool(mid, mid, d, workers) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The memory model and the scheduling are package schedule's; the page only
-// lets a test override two of its decisions.
+// lets a test override some of its decisions.
 
 // exactOnPool is globalThis.otceExactOnPool when a test sets it (true
 // forces the exact plan over the pool's blocks, false keeps it in the
@@ -37,6 +37,16 @@ func localLimit() int64 {
 func splitMinRows() int {
 	if v := js.Global().Get("otceSplitMinRows"); v.Type() == js.TypeNumber {
 		return v.Int()
+	}
+	return 0
+}
+
+// gatherMin is globalThis.otceGatherMin when a test sets it (the least
+// cost, in bytes, for which the other workers give the sampler their cost
+// rows as they compute them: schedule.Gather), else 0: the default.
+func gatherMin() int64 {
+	if v := js.Global().Get("otceGatherMin"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
 	}
 	return 0
 }

@@ -273,6 +273,8 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 				c.rep, c.phase, c.ot = m.Rep+1, "sampling pixels", ot.Progress{}
 			case otce.PhaseSolving:
 				c.rep, c.phase, c.ot = m.Rep+1, "", ot.Progress{}
+			case otce.PhaseExact:
+				c.rep, c.phase, c.ot = m.Rep+1, "computing the exact plan", ot.Progress{}
 			case otce.PhaseIterations:
 				c.rep, c.phase, c.ot = m.Rep+1, "", *m.Progress
 			case otce.PhaseDone:
@@ -289,7 +291,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		})
 	})
 	resp, err := call(ctx, sampler, &proto.Score{Settings: s, Files: f, Team: team, Workers: len(p.workers),
-		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows()})
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin()})
 	sampler.setProgress(nil)
 	for k, v := range resp.Bench {
 		benchSeconds(k, v)

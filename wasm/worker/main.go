@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -48,6 +49,7 @@ type worker struct {
 
 	// block state
 	problem *ot.Problem
+	target  *ot.Target // the hosted blocks' (and the gathered ones')
 	blocks  []*ot.Block
 	// given: the sampler's copies of blocks other workers host, by first
 	// row, with the cost rows they computed (take), for the exact plan.
@@ -55,6 +57,9 @@ type worker struct {
 	// first and nb: the hosted blocks are [first, first+len(blocks)) of a
 	// partition of nb (contiguous, as the page assigns them; nb 0 if not).
 	first, nb int
+	// scratch: the cost rows of the block a worker other than the sampler
+	// last computed for the sampler (Give with Cost), reused for the next.
+	scratch []float32
 
 	// peers: the sampler's ports to the other workers, by worker index
 	// (KindPort; nil for itself).
@@ -203,6 +208,8 @@ var handlers = map[proto.Kind]handler{
 	proto.KindMaps:    handle((*worker).transferMaps),
 	proto.KindMap:     handle((*worker).mapOf),
 	proto.KindPixel:   handle((*worker).pixel),
+	proto.KindHost:    handle((*worker).host),
+	proto.KindPatch:   handle((*worker).patches),
 }
 
 // candidate is the candidate of the page's File objects.
@@ -287,7 +294,7 @@ func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Done, _ js.Value) error
 		}
 		w.blocks = append(w.blocks, ot.NewBlock(p, t, part[i][0], part[i][1]))
 	}
-	w.problem = p
+	w.problem, w.target = p, t
 	w.nb = 0
 	if n := len(req.Blocks); n > 0 && req.Blocks[n-1]-req.Blocks[0] == n-1 {
 		w.first, w.nb = req.Blocks[0], len(part)
@@ -333,20 +340,91 @@ func (w *worker) warm(*proto.Warm, *proto.Done, js.Value) error {
 	return nil
 }
 
-// give moves the cost rows of a hosted block out to the sampler.
+// give moves the cost rows of a hosted block out to the sampler; with
+// req.Cost it first computes them into the scratch rows, which the next
+// block reuses (the block keeps none: the sampler hosts it until Host).
 func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) error {
 	b, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
+	}
+	if req.Cost {
+		n := (b.Hi - b.Lo) * w.problem.M
+		if cap(w.scratch) < n {
+			w.scratch = nil
+			w.scratch = make([]float32, n)
+		}
+		if b, err = ot.NewCostBlock(w.problem, w.target, b.Lo, b.Hi, w.scratch[:n]); err != nil {
+			return err
+		}
+		rep, err := b.Do(&ot.Op{Kind: ot.OpCost, Stats: true})
+		if err != nil {
+			return err
+		}
+		resp.Replies = []*ot.Reply{rep}
 	}
 	rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
 	if err != nil {
 		return err
 	}
 	// One copy out of the Go memory; postMessage then moves the buffer.
-	u8 := js.Global().Get("Uint8Array").New(4 * len(rep.Costs))
-	js.CopyBytesToJS(u8, float32Bytes(rep.Costs))
-	resp.Rows = []js.Value{u8}
+	resp.Rows = []js.Value{jsBytes(float32Bytes(rep.Costs))}
+	tightenGC()
+	return nil
+}
+
+// jsBytes copies b out of the Go memory into a new Uint8Array.
+func jsBytes(b []byte) js.Value {
+	u8 := js.Global().Get("Uint8Array").New(len(b))
+	js.CopyBytesToJS(u8, b)
+	return u8
+}
+
+// host replaces hosted block req.Block by the block of the cost rows it
+// gave the sampler (Give with Cost), which came back in req.Rows, and runs
+// req.Op (the kernel) on it.
+func (w *worker) host(req *proto.Host, resp *proto.HostResponse, _ js.Value) error {
+	old, err := w.hostedBlock(req.Block)
+	if err != nil {
+		return err
+	}
+	if req.Op == nil || len(req.Rows) != 1 {
+		return fmt.Errorf("block %d given back without an operation or its cost rows", req.Block)
+	}
+	// The cost rows are all given, and the last block's are garbage once
+	// its kernel took the sparse form: a collection first, so that this
+	// block's rows take their pages instead of growing the memory (at
+	// N = 10⁴, d = 19: 114 MB without it).
+	w.scratch = nil
+	runtime.GC()
+	cost := make([]float32, (old.Hi-old.Lo)*w.problem.M)
+	if err := fill(float32Bytes(cost), req.Rows[0]); err != nil {
+		return fmt.Errorf("block %d's cost rows: %w", req.Block, err)
+	}
+	b, err := ot.NewCostBlock(w.problem, w.target, old.Lo, old.Hi, cost)
+	if err != nil {
+		return err
+	}
+	rep, err := b.Do(req.Op)
+	if err != nil {
+		return err
+	}
+	resp.Replies = []*ot.Reply{rep}
+	for i := range w.blocks {
+		if w.blocks[i] == old {
+			w.blocks[i] = b
+		}
+	}
+	tightenGC()
+	return nil
+}
+
+// fill copies the Uint8Array u8 into dst, which it must fill exactly.
+func fill(dst []byte, u8 js.Value) error {
+	if n := u8.Length(); n != len(dst) {
+		return fmt.Errorf("%d bytes where %d were expected", n, len(dst))
+	}
+	js.CopyBytesToGo(dst, u8)
 	return nil
 }
 
@@ -406,30 +484,37 @@ func (w *worker) hostedBlock(i int) (*ot.Block, error) {
 // take keeps the cost rows another worker computed for block i of the
 // sample's partition (u8: their float32 bytes), for the next exact plan.
 func (w *worker) take(i int, u8 js.Value) error {
-	if w.sample == nil {
-		return errors.New("cost rows given without a sample")
-	}
-	p := w.sample.Problem
-	part := ot.Partition(p.N)
-	if i < 0 || i >= len(part) {
-		return fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
-	}
-	lo, hi := part[i][0], part[i][1]
-	if n := u8.Get("length").Int(); n != 4*(hi-lo)*p.M {
-		return fmt.Errorf("block %d: %d bytes of cost rows, want %d", i, n, 4*(hi-lo)*p.M)
-	}
-	cost := make([]float32, (hi-lo)*p.M)
-	js.CopyBytesToGo(float32Bytes(cost), u8)
-	b, err := ot.NewCostBlock(p, nil, lo, hi, cost)
+	b, err := w.rowsBlock(i, u8, nil)
 	if err != nil {
 		return err
 	}
 	if w.given == nil {
 		w.given = map[int]*ot.Block{}
 	}
-	w.given[lo] = b
-	tightenGC()
+	w.given[b.Lo] = b
 	return nil
+}
+
+// rowsBlock returns block i of the sample's partition holding the cost
+// rows u8 (their float32 bytes) that another worker computed, with the
+// target t (nil: for the exact plan only, see ot.NewCostBlock).
+func (w *worker) rowsBlock(i int, u8 js.Value, t *ot.Target) (*ot.Block, error) {
+	if w.sample == nil {
+		return nil, errors.New("cost rows given without a sample")
+	}
+	p := w.sample.Problem
+	part := ot.Partition(p.N)
+	if i < 0 || i >= len(part) {
+		return nil, fmt.Errorf("block %d outside the partition of %d rows", i, p.N)
+	}
+	lo, hi := part[i][0], part[i][1]
+	cost := make([]float32, (hi-lo)*p.M)
+	if err := fill(float32Bytes(cost), u8); err != nil {
+		return nil, fmt.Errorf("block %d's cost rows: %w", i, err)
+	}
+	b, err := ot.NewCostBlock(p, t, lo, hi, cost)
+	tightenGC()
+	return b, err
 }
 
 // float32Bytes views x as its bytes (little endian in WebAssembly).
@@ -494,10 +579,10 @@ func (w *worker) exactPlan(split func([]*ot.Block) ot.BlockSet) (*emd.Plan, erro
 // release drops the blocks and returns their memory to the Go heap, so that
 // the next repetition's kernel reuses it instead of growing the wasm memory.
 func (w *worker) release() {
-	if w.blocks == nil && w.problem == nil && w.given == nil {
+	if w.blocks == nil && w.problem == nil && w.given == nil && w.scratch == nil {
 		return
 	}
-	w.blocks, w.problem, w.nb, w.given = nil, nil, 0, nil
+	w.blocks, w.problem, w.target, w.nb, w.given, w.scratch = nil, nil, nil, 0, nil, nil
 	wire.Drop()
 	debug.FreeOSMemory()
 	tightenGC()

@@ -103,9 +103,29 @@ func (p *peer) wait(r proto.Response, bench map[string]float64) error {
 	if len(p.inFlight) == 0 {
 		return errors.New("an answer awaited with no request in flight")
 	}
+	return p.decode(<-p.replies, r, bench)
+}
+
+// poll fills r, as wait does, if the answer to the oldest request in flight
+// has come (ok), without waiting for it. An answer is delivered only while
+// this worker's Go code waits: call yieldJS first.
+func (p *peer) poll(r proto.Response, bench map[string]float64) (ok bool, err error) {
+	if len(p.inFlight) == 0 {
+		return false, errors.New("an answer polled for with no request in flight")
+	}
+	select {
+	case data := <-p.replies:
+		return true, p.decode(data, r, bench)
+	default:
+		return false, nil
+	}
+}
+
+// decode fills r with data, the answer to the oldest request in flight,
+// which it takes off the queue, and returns the response's error.
+func (p *peer) decode(data js.Value, r proto.Response, bench map[string]float64) error {
 	want := p.inFlight[0]
 	p.inFlight = p.inFlight[1:]
-	data := <-p.replies
 	t0 := time.Now()
 	if err := proto.DecodeResponse(data, want.kind, r); err != nil {
 		return err
@@ -142,6 +162,11 @@ type poolBlocks struct {
 	exactPool bool
 	minRows   int // ot.SplitBlocks.MinRows; 0: splitMinRows
 	bench     map[string]float64
+	// gather: the other workers give this one the cost rows of their
+	// blocks as they compute them (schedule.Gather); gathered: every
+	// block is here, from the cost with statistics (the solve's first
+	// operation) until the kernel is built (gatherCost, handBack).
+	gather, gathered bool
 }
 
 // splitMinRows is the fewest pending rows in the other workers' blocks for
@@ -155,6 +180,13 @@ const splitMinRows = 200
 // Do implements ot.BlockSet: op goes to the other workers first, then runs
 // on the blocks here while they work.
 func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
+	if pb.gather && op.Kind == ot.OpCost && op.Stats {
+		pb.gather = false // once: a rebuild's cost stays with the blocks
+		return pb.gatherCost(op)
+	}
+	if pb.gathered {
+		return pb.doGathered(op)
+	}
 	sent := pb.sendAll(op)
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
@@ -211,11 +243,21 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 // round of messages per bidding round. Otherwise the other workers still
 // do their rows' share of the scans that pay for a message
 // (ot.SplitBlocks): the bidding rounds with many pending rows there, the
-// price-lowering passes and the certificate. Both give the CLI's plan bit
-// for bit.
+// price-lowering passes and the certificate. When the other workers gave
+// their rows as they computed them (gatherCost), every block is here
+// already, and the sampler solves alone. All give the CLI's plan bit for
+// bit.
 func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
 	if pb.exactPool {
 		return ot.ExactOverBlocks(ctx, pb, p)
+	}
+	if pb.gathered {
+		// Every block is here already.
+		t1 := time.Now()
+		plan, err := pb.w.exactPlan(nil)
+		tightenGC()
+		pb.bench["busy:exact"] += time.Since(t1).Seconds()
+		return plan, err
 	}
 	t0 := time.Now()
 	for i := 1; i < len(pb.assign); i++ {
@@ -307,4 +349,173 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 		}
 		return out, err
 	}
+}
+
+// gatherCost runs op, the solve's first OpCost, with every block here: the
+// sampler computes its own blocks' cost while each other worker computes
+// its blocks' one at a time and gives each, with its reply, as it is done
+// (Give with Cost), keeping none: a worker then needs the memory of one
+// block's cost rows instead of all of its blocks', and the sampler, which
+// needs every cost row for the exact plan, holds each once. The other
+// workers' blocks stay here until their kernel is built (scatterKernel).
+// The replies are the blocks' own, as they would have been where they live.
+func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	defer func() { pb.bench["give"] += time.Since(t0).Seconds() }()
+	w := pb.w
+	out := make([]*ot.Reply, pb.nb)
+	all := make([]*ot.Block, pb.nb)
+	for k, bi := range pb.assign[0] {
+		all[bi] = w.blocks[k]
+	}
+	err := pipeline(pb, func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) *proto.Give {
+		return &proto.Give{Block: bi, Cost: true}
+	}, func(bi int, resp *proto.GiveResponse) (err error) {
+		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
+			return fmt.Errorf("%d buffers and %d replies for block %d, want 1", len(resp.Rows), len(resp.Replies), bi)
+		}
+		all[bi], err = w.rowsBlock(bi, resp.Rows[0], w.target)
+		out[bi] = resp.Replies[0]
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	w.blocks, w.first, w.nb = all, 0, pb.nb
+	pb.gathered = true
+	return out, nil
+}
+
+// doGathered runs op while every block is here (gatherCost): here alone,
+// except the kernel (OpKernel: scatterKernel) and a release, which go to
+// the other workers too.
+func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
+	switch op.Kind {
+	case ot.OpKernel:
+		return pb.scatterKernel(op)
+	case ot.OpRelease:
+		pb.w.runOp(op)
+		pb.ownOnly()
+		return pb.Do(op)
+	}
+	t0 := time.Now()
+	reps, err := pb.w.runOp(op)
+	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
+	return reps, err
+}
+
+// scatterKernel runs op, the kernel, on the sampler's own blocks while it
+// gives each other worker its blocks' cost rows back, one block at a time,
+// to build their kernel there from them (Host) and host them from then on;
+// each worker thus needs, beside its kernels, the memory of one block's cost
+// rows at most. The rows leave the sampler's memory as they go.
+func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
+	t0 := time.Now()
+	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
+	w := pb.w
+	all := w.blocks
+	out := make([]*ot.Reply, pb.nb)
+	err := pipeline(pb, func(bi int) (err error) {
+		out[bi], err = all[bi].Do(op)
+		return err
+	}, func(bi int) *proto.Host {
+		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
+		if err != nil {
+			// Not after OpCost: the worker's block says so.
+			return &proto.Host{Block: bi, Op: op}
+		}
+		rows := jsBytes(float32Bytes(rep.Costs))
+		all[bi].Do(&ot.Op{Kind: ot.OpRelease})
+		return &proto.Host{Block: bi, Op: op, Rows: []js.Value{rows}}
+	}, func(bi int, resp *proto.HostResponse) error {
+		if len(resp.Replies) != 1 {
+			return fmt.Errorf("%d replies for block %d's kernel, want 1", len(resp.Replies), bi)
+		}
+		out[bi] = resp.Replies[0]
+		return nil
+	})
+	pb.ownOnly()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pipeline runs own(bi) on each of the sampler's own blocks bi while each
+// other worker works through its blocks one request at a time: req(bi) is
+// sent for its next block bi when its answer to the last came, and got(bi,
+// resp) takes that answer. The answers that came while the sampler worked
+// are taken between its blocks (yield), so that the workers work at the
+// same time (yieldJS). Every request sent is awaited, whatever failed;
+// none is sent after a failure.
+func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, req func(bi int) Q, got func(bi int, resp R) error) error {
+	w := pb.w
+	// asked[i] is the block worker i is working on (−1: none), next[i] the
+	// ones after it.
+	// sent[i] is that block's request, whose Answer the answer fills.
+	asked := make([]int, len(pb.assign))
+	next := make([][]int, len(pb.assign))
+	sent := make([]Q, len(pb.assign))
+	var err error
+	ask := func(i int) {
+		asked[i] = -1
+		if err == nil && len(next[i]) > 0 {
+			asked[i], next[i] = next[i][0], next[i][1:]
+			sent[i] = req(asked[i])
+			w.peers[i].send(sent[i])
+		}
+	}
+	take := func(i int, resp R, perr error) {
+		if perr == nil && err == nil {
+			perr = got(asked[i], resp)
+		}
+		if perr != nil {
+			err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
+		}
+		ask(i)
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		next[i] = pb.assign[i]
+		ask(i)
+	}
+	for k, bi := range pb.assign[0] {
+		if err == nil {
+			err = own(bi)
+			tightenGC()
+		}
+		if k == len(pb.assign[0])-1 {
+			break
+		}
+		yieldJS()
+		for i := 1; i < len(pb.assign); i++ {
+			if asked[i] >= 0 {
+				resp := sent[i].Answer()
+				if ok, perr := w.peers[i].poll(resp, pb.bench); ok {
+					take(i, resp, perr)
+				}
+			}
+		}
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		for asked[i] >= 0 {
+			resp := sent[i].Answer()
+			perr := w.peers[i].wait(resp, pb.bench)
+			take(i, resp, perr)
+		}
+	}
+	return err
+}
+
+// ownOnly leaves the sampler its own blocks only, after gatherCost.
+func (pb *poolBlocks) ownOnly() {
+	w := pb.w
+	own := make([]*ot.Block, 0, len(pb.assign[0]))
+	for _, bi := range pb.assign[0] {
+		own = append(own, w.blocks[bi])
+	}
+	w.blocks, w.first, w.nb = own, 0, pb.nb
+	pb.gathered = false
 }

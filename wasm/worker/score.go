@@ -50,7 +50,7 @@ func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Val
 // phases' seconds added to bench) and the function to call after the loop.
 func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]float64) (otce.Options, func()) {
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
-	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseIterations: "solve"}
+	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseExact: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()
 	var lastIter time.Time
 	progress := func(pr otce.Progress) {
@@ -129,7 +129,8 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 		if req.ExactOnPool != nil {
 			exact = *req.ExactOnPool
 		}
-		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact}
+		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact,
+			gather: schedule.Gather(p.N, p.M, schedule.MayExact(req.Settings), exact, req.GatherMin)}
 		return pb, free, nil
 	}
 }

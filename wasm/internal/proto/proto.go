@@ -44,6 +44,8 @@ const (
 	KindMaps    Kind = "maps"    // Maps
 	KindMap     Kind = "map"     // Map
 	KindPixel   Kind = "pixel"   // Pixel
+	KindHost    Kind = "host"    // Host
+	KindPatch   Kind = "patch"   // Patch
 )
 
 // Request is a message to a worker: one of the types below, each a kind of
@@ -141,9 +143,23 @@ type Warm struct{}
 
 // Give asks a worker other than the sampler, from the sampler, for the cost
 // rows of its hosted block Block (after OpCost), moved out in the
-// response's Rows.
+// response's Rows. With Cost, the worker computes them first (OpCost with
+// the statistics, whose reply is the response's Replies) and keeps none of
+// them: the sampler then hosts the block until it hands it back (Host).
 type Give struct {
 	Block int
+	Cost  bool
+}
+
+// Host asks a worker other than the sampler, from the sampler, to host
+// block Block again from the cost rows it gave the sampler (Give with
+// Cost), which come back in Rows (a Uint8Array of their float32 bytes,
+// transferred), once it has run Op on them (the kernel, OpKernel), whose
+// reply is the response's Replies.
+type Host struct {
+	Block int
+	Op    *ot.Op
+	Rows  []js.Value
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -168,7 +184,8 @@ type Port struct {
 // when set, overrides schedule.ExactOnPool, and SplitMinRows is the
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
-// worker's default). Tests set these.
+// worker's default); GatherMin is schedule.Gather's limit (0: its
+// default). Tests set these.
 type Score struct {
 	Settings     settings.Settings
 	Files        *Files
@@ -177,6 +194,7 @@ type Score struct {
 	LocalMax     int64
 	ExactOnPool  *bool
 	SplitMinRows int
+	GatherMin    int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
@@ -209,7 +227,15 @@ type Pixel struct {
 	Image, Pixel int
 }
 
+// Patch asks the sampler for the patch-wise maps of stride Stride of the
+// last Maps' candidate (maps.PatchesWith with maps.PatchOptionsOf of its
+// settings, as `otce map --patch`), answered in PatchResponse.
+type Patch struct {
+	Stride int
+}
+
 // Kind implements Request.
+func (*Patch) Kind() Kind   { return KindPatch }
 func (*Score) Kind() Kind   { return KindScore }
 func (*Maps) Kind() Kind    { return KindMaps }
 func (*Map) Kind() Kind     { return KindMap }
@@ -223,6 +249,7 @@ func (*Inspect) Kind() Kind { return KindInspect }
 func (*Warm) Kind() Kind    { return KindWarm }
 func (*Give) Kind() Kind    { return KindGive }
 func (*Port) Kind() Kind    { return KindPort }
+func (*Host) Kind() Kind    { return KindHost }
 
 // requests makes an empty request of each kind, for DecodeRequest.
 var requests = map[Kind]func() Request{
@@ -239,6 +266,8 @@ var requests = map[Kind]func() Request{
 	KindMap:     func() Request { return new(Map) },
 	KindPixel:   func() Request { return new(Pixel) },
 	KindRep:     func() Request { return new(Rep) },
+	KindHost:    func() Request { return new(Host) },
+	KindPatch:   func() Request { return new(Patch) },
 }
 
 // The envelope's properties, set on the encoded request.
@@ -255,6 +284,9 @@ func EncodeRequest(id int, r Request) (js.Value, []any) {
 	obj.Set(kindKey, string(r.Kind()))
 	if p, ok := r.(*Port); ok {
 		transfer = append(transfer, p.Port)
+	}
+	if h, ok := r.(*Host); ok {
+		transfer = append(transfer, buffers(h.Rows)...)
 	}
 	return obj, transfer
 }
@@ -330,13 +362,17 @@ type Progress struct {
 	Phase string
 	Rep   int
 	// Image and Images are, for a Maps request in PhaseMaps, the target
-	// image being mapped (0-based) and their number.
+	// image being mapped (0-based) and their number; for a Patch request
+	// (PhasePatches), the patches read so far and their number.
 	Image, Images int
 }
 
 // PhaseMaps is the phase of a Maps request after its repetitions: the
 // target images' maps, one at a time.
 const PhaseMaps = "maps"
+
+// PhasePatches is the phase of a Patch request.
+const PhasePatches = "patches"
 
 // Ready is the first message a worker posts, once its handler is installed.
 type Ready struct {

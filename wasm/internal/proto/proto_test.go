@@ -37,10 +37,12 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Inspect{Files: []js.Value{blob}},
 		&Warm{},
 		&Give{Block: 4},
-		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
+		&Give{Block: 5, Cost: true},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
 		&Pixel{Image: 1, Pixel: 33},
+		&Patch{Stride: 4},
 	}
 	seen := map[Kind]bool{}
 	for i, r := range reqs {
@@ -80,6 +82,16 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 	ch.Get("port1").Call("close")
 	seen[KindPort] = true
+	// A block's cost rows travel as a Uint8Array, transferred.
+	u8 := js.Global().Get("Uint8Array").New(8)
+	v, transfer = EncodeRequest(2, &Host{Block: 3, Op: &ot.Op{Kind: ot.OpKernel, Eps: 0.5, G: []float64{1, 2}}, Rows: []js.Value{u8}})
+	if len(transfer) == 0 || !transfer[len(transfer)-1].(js.Value).Equal(u8.Get("buffer")) {
+		t.Errorf("a host request transfers %v", transfer)
+	}
+	if _, back, err := DecodeRequest(v); err != nil || back.(*Host).Block != 3 || back.(*Host).Op.Eps != 0.5 || back.(*Host).Op.G[1] != 2 || len(back.(*Host).Rows) != 1 {
+		t.Errorf("host: %+v, %v", back, err)
+	}
+	seen[KindHost] = true
 	if len(seen) != len(requests) {
 		t.Errorf("the test sends %d kinds of %d", len(seen), len(requests))
 	}
@@ -158,6 +170,8 @@ func TestResponseRoundTrip(t *testing.T) {
 		{&Maps{}, &MapsResponse{ScoreResponse: ScoreResponse{Result: cand}, Maps: &MapsInfo{MaxH: 1.5, Images: []maps.ImageScore{{Stem: "tgt_0", Index: 1}}, Image: 1, Map: mp, Thumbs: []Thumb{{Image: 1, Map: mp}}}}},
 		{&Map{}, &MapResponse{Image: 3, Map: mp}},
 		{&Pixel{}, &PixelResponse{Pixel: &maps.Pixel{Label: 3, H: 0.25, Mixture: map[int]float64{1: 0.75, 2: 0.25}}}},
+		{&Host{}, &HostResponse{Replies: []*ot.Reply{{ColSum: []float64{0.5}, Span: 1}}}},
+		{&Patch{}, &PatchResponse{Patch: &maps.PatchMap{Stride: 2, Rows: 1, Cols: 2, OTCE: []float64{0.5, -1}, Source: []int{3, 4}, Target: []int{1, 2}}}},
 	}
 	seen := map[Kind]bool{}
 	for i, c := range cases {
@@ -193,6 +207,12 @@ func TestResponseRoundTrip(t *testing.T) {
 	}
 	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || !back.Rows[0].Equal(u8) {
 		t.Errorf("give: %+v, %v", back, err)
+	}
+	// With Cost, the rows come with the reply of the OpCost that made them.
+	v, _ = EncodeResponse(10, KindGive, &GiveResponse{Rows: []js.Value{js.Global().Get("Uint8Array").New(4)}, Replies: []*ot.Reply{{RowErr: 0.25}}})
+	back = new(GiveResponse)
+	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || len(back.Replies) != 1 || back.Replies[0].RowErr != 0.25 {
+		t.Errorf("give with cost: %+v, %v", back, err)
 	}
 	seen[KindGive] = true
 	if len(seen) != len(requests) {
@@ -231,6 +251,10 @@ func answer(req Request) Response {
 	case Asks[*MapResponse]:
 		return r.Answer()
 	case Asks[*PixelResponse]:
+		return r.Answer()
+	case Asks[*HostResponse]:
+		return r.Answer()
+	case Asks[*PatchResponse]:
 		return r.Answer()
 	}
 	return nil

@@ -73,10 +73,19 @@ type InspectResponse struct {
 }
 
 // GiveResponse answers Give: the block's cost rows as a Uint8Array of their
-// float32 bytes (little endian, row-major), transferred, not copied.
+// float32 bytes (little endian, row-major), transferred, not copied, and,
+// for Give with Cost, the reply of the OpCost that computed them.
 type GiveResponse struct {
 	Header
-	Rows []js.Value
+	Rows    []js.Value
+	Replies []*ot.Reply
+}
+
+// HostResponse answers Host: the reply of the Op run on the block hosted
+// again (the kernel, OpKernel).
+type HostResponse struct {
+	Header
+	Replies []*ot.Reply
 }
 
 // ScoreResponse answers Score: the candidate's report (errors included),
@@ -118,6 +127,13 @@ type PixelResponse struct {
 	Pixel *maps.Pixel
 }
 
+// PatchResponse answers Patch: the patch-wise maps of the last Maps'
+// candidate.
+type PatchResponse struct {
+	Header
+	Patch *maps.PatchMap
+}
+
 // Answer returns an empty response of the request's type: the one type its
 // worker answers with.
 func (*Job) Answer() *JobResponse         { return new(JobResponse) }
@@ -133,15 +149,20 @@ func (*Maps) Answer() *MapsResponse       { return new(MapsResponse) }
 func (*Map) Answer() *MapResponse         { return new(MapResponse) }
 func (*Pixel) Answer() *PixelResponse     { return new(PixelResponse) }
 func (*Rep) Answer() *RepResponse         { return new(RepResponse) }
+func (*Host) Answer() *HostResponse       { return new(HostResponse) }
+func (*Patch) Answer() *PatchResponse     { return new(PatchResponse) }
 
 // transferer is a response with objects to transfer rather than copy.
 type transferer interface{ transfer() []any }
 
 // transfer returns the ArrayBuffers of the Rows, which postMessage moves
 // to the receiver instead of copying them.
-func (r *GiveResponse) transfer() []any {
+func (r *GiveResponse) transfer() []any { return buffers(r.Rows) }
+
+// buffers returns the ArrayBuffers of the typed arrays rows.
+func buffers(rows []js.Value) []any {
 	var out []any
-	for _, v := range r.Rows {
+	for _, v := range rows {
 		out = append(out, v.Get("buffer"))
 	}
 	return out
