@@ -122,3 +122,32 @@ func TestSideBySide(t *testing.T) {
 		}
 	}
 }
+
+// TestSolveRepPhases checks that a team member's repetition reports the
+// phases of the loop one at a time up to its iterations, the exact plan
+// included: the demo's Sinkhorn starts from it (ε/median(C) below
+// ot.WarmStartBelow), and so does --solver emd (TestScoreWithFactory's phases).
+func TestSolveRepPhases(t *testing.T) {
+	c := DemoCandidates()[1]
+	s := DefaultSettings()
+	s.N, s.K = 300, 2
+	j, err := Prepare(c, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phases []string
+	_, sol, err := j.SolveRep(context.Background(), 1, func(pr Progress) {
+		if pr.Rep != 1 {
+			t.Errorf("progress of repetition %d, want 2", pr.Rep+1)
+		}
+		if pr.Phase != PhaseIterations {
+			phases = append(phases, pr.Phase)
+		}
+	})
+	if err != nil || sol == nil {
+		t.Fatalf("solution %v, error %v", sol, err)
+	}
+	if want := []string{PhaseSampling, PhaseSolving, PhaseExact}; !reflect.DeepEqual(phases, want) {
+		t.Errorf("phases %v, want %v", phases, want)
+	}
+}
