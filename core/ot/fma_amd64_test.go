@@ -35,17 +35,7 @@ func TestSqDistFMASameBits(t *testing.T) {
 			for i := range y {
 				y[i] = val(sp)
 			}
-			nx, ny := make([]float64, n), make([]float64, m)
-			for i := range n {
-				for k := range d {
-					nx[i] += x[i*d+k] * x[i*d+k]
-				}
-			}
-			for j := range m {
-				for k := range d {
-					ny[j] += float64(y[j*d+k]) * float64(y[j*d+k])
-				}
-			}
+			nx, ny := sqNorms(x, y, n, m, d)
 			y64 := make([]float64, len(y))
 			for i, v := range y {
 				y64[i] = float64(v)

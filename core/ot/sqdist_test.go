@@ -21,17 +21,7 @@ func TestSqDistPanels(t *testing.T) {
 		for i := range y {
 			y[i] = float32(rng.NormFloat64())
 		}
-		nx, ny := make([]float64, n), make([]float64, m)
-		for i := range n {
-			for k := range d {
-				nx[i] += x[i*d+k] * x[i*d+k]
-			}
-		}
-		for j := range m {
-			for k := range d {
-				ny[j] += float64(y[j*d+k]) * float64(y[j*d+k])
-			}
-		}
+		nx, ny := sqNorms(x, y, n, m, d)
 		out := make([]float32, n*m)
 		for i := range out {
 			out[i] = -1
@@ -46,4 +36,21 @@ func TestSqDistPanels(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sqNorms returns the squared norms of the n rows of x and the m rows of y
+// (d values each), summed in channel order.
+func sqNorms(x []float64, y []float32, n, m, d int) (nx, ny []float64) {
+	nx, ny = make([]float64, n), make([]float64, m)
+	for i := range n {
+		for k := range d {
+			nx[i] += x[i*d+k] * x[i*d+k]
+		}
+	}
+	for j := range m {
+		for k := range d {
+			ny[j] += float64(y[j*d+k]) * float64(y[j*d+k])
+		}
+	}
+	return nx, ny
 }
