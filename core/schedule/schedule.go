@@ -113,9 +113,10 @@ func Reps(i, team, k int) []int {
 // WorkerBytes estimates the largest memory a worker needs to host its share
 // of the blocks of an n×m problem of dimension d: its rows of the float32
 // kernel and their vectors (ot.MemoryBytes), its copy of the sampled
-// features, and for the sampler the sample it keeps and, when the exact
-// plan is solved there (exactOnPool false), the cost rows of the other
-// workers.
+// features, and for the sampler the sample it keeps, the other workers'
+// kernels when it iterates over them (at most IterateHereMax bytes:
+// IterateHere) and, when the exact plan is solved there (exactOnPool
+// false), the cost rows of the other workers.
 func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 	part := ot.Partition(n)
 	if workers > len(part) {
@@ -128,6 +129,14 @@ func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 			rows += part[b][1] - part[b][0]
 		}
 		est := ot.MemoryBytes(rows, m, d)
+		// The sampler, after the kernel: the other workers' kernels once
+		// they are small enough for it to iterate over every block
+		// (IterateHere), at most their dense form. The cost rows of the
+		// exact plan below are gone by then.
+		here := est
+		if w == 0 && n > rows {
+			here += min(IterateHereMax, ot.KernelBytes(n-rows, m, 1))
+		}
 		if w == 0 && !exactOnPool {
 			// For the exact plan (--solver emd, or the warm start at a
 			// small ε) the sampler also builds the cost rows the other
@@ -135,7 +144,7 @@ func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 			// the exact solver's arrays.
 			est += 4*int64(n-rows)*int64(m) + 8*int64(m)*int64(d) + 64*int64(n+m)
 		}
-		most = max(most, est)
+		most = max(most, est, here)
 	}
 	features := 4 * int64(n+m) * int64(d)
 	return most + 2*features + 64<<20 // + the Go runtime and the module
@@ -189,6 +198,30 @@ func Gather(n, m int, mayExact, exactOnPool bool, limit int64) bool {
 		limit = GatherMin
 	}
 	return mayExact && !exactOnPool && 4*int64(n)*int64(m) >= limit
+}
+
+// IterateHereMax is the most bytes of the other workers' kernels
+// (ot.KernelBytes: after the exact plan at a small ε the sparse form holds
+// a few entries a row) that the sampler of a pool takes to run the
+// Sinkhorn iterations over every block itself (IterateHere). Each
+// iteration over the pool is a round of messages, 1.5–2 ms at N = 10⁴
+// (80 KB of column scalings out and a reply back), where such a kernel's
+// iteration takes a fraction of it; the dense kernel (cost-norm max, or a
+// large ε) of the other workers' rows at N = 10⁴ is 200 MB and more, and
+// stays with them. WorkerBytes counts it in the sampler's memory.
+const IterateHereMax = 96 << 20
+
+// IterateHere reports whether the sampler of a pool takes the other
+// workers' blocks once their kernels, of bytes in all (ot.KernelBytes),
+// are built, and runs the iterations over every block itself (limit:
+// IterateHereMax, or a test's value; 0 means IterateHereMax, a negative
+// limit never): the blocks and the order of the sums stay the same, so the
+// score does too, bit for bit; only the messages go.
+func IterateHere(bytes, limit int64) bool {
+	if limit == 0 {
+		limit = IterateHereMax
+	}
+	return bytes <= limit
 }
 
 // LargestN is the largest n ≤ limit whose n×n problem of dimension d fits

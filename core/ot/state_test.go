@@ -1,0 +1,153 @@
+package ot
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/otceseg/otceseg/core/emd"
+)
+
+// handoffBlocks is LocalBlocks, except that after every OpKernel each block
+// is replaced by a block built elsewhere from a copy of its state
+// (NewKernelBlock over a Target of its own), as the browser's other workers
+// hand the sampler their blocks once the kernel is small. It also checks
+// KernelBytes of each block's reply against the state's slices.
+type handoffBlocks struct {
+	*LocalBlocks
+	p       *Problem
+	handoff int // blocks replaced so far
+	sparse  int // of which in the sparse form
+	bytes   []string
+}
+
+func (h *handoffBlocks) Do(op *Op) ([]*Reply, error) {
+	reps, err := h.LocalBlocks.Do(op)
+	if err != nil || op.Kind != OpKernel {
+		return reps, err
+	}
+	t := NewTarget(h.p)
+	for i, b := range h.Blocks {
+		s, err := b.Kernel()
+		if err != nil {
+			return nil, err
+		}
+		c := *s
+		c.F, c.U = slices.Clone(s.F), slices.Clone(s.U)
+		c.Dense, c.Values, c.Cols, c.Starts = slices.Clone(s.Dense), slices.Clone(s.Values), slices.Clone(s.Cols), slices.Clone(s.Starts)
+		rows := int64(s.Hi - s.Lo)
+		have := 4*int64(len(s.Dense)) + 8*int64(len(s.Values)+len(s.Starts)) + 16*rows
+		if s.Dense == nil && len(s.Values) != len(s.Cols) {
+			have = -1
+		}
+		if est := KernelBytes(s.Hi-s.Lo, h.p.M, reps[i].Mass); est != have {
+			h.bytes = append(h.bytes, fmt.Sprintf("rows [%d, %d): KernelBytes %d, the state holds %d", s.Lo, s.Hi, est, have))
+		}
+		nb, err := NewKernelBlock(h.p, t, &c)
+		if err != nil {
+			return nil, err
+		}
+		h.Blocks[i] = nb
+		h.handoff++
+		if s.Dense == nil {
+			h.sparse++
+		}
+	}
+	return reps, nil
+}
+
+func (h *handoffBlocks) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error) {
+	return ExactOverBlocks(ctx, h, p)
+}
+
+// TestKernelHandoffSameBits: a solve whose blocks are rebuilt from their
+// kernel's state after every OpKernel (NewKernelBlock) gives the solution
+// of the blocks that built the kernel, bit for bit: sparse (raw cost, warm
+// started from the exact plan) and dense (cost/max) kernels.
+func TestKernelHandoffSameBits(t *testing.T) {
+	p := clustered(5, 600, 600, 12, 7, 7, 4)
+	for _, c := range []struct {
+		prm    Params
+		sparse bool // the kernel's form
+	}{
+		{Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4, WarmStart: true}, true},
+		// ε-scaling: dense at the first ε, sparse after a few stages.
+		{Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4}, false},
+		{Params{Eps: 0.05, CostNorm: NormMax, Tol: 1e-7, MaxIter: 3000}, false},
+	} {
+		prm := c.prm
+		want, err := Solve(context.Background(), NewLocalBlocks(p, 2), p, prm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &handoffBlocks{LocalBlocks: NewLocalBlocks(p, 2), p: p}
+		got, err := Solve(context.Background(), h, p, prm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.handoff == 0 || (h.sparse == h.handoff) != c.sparse || (h.sparse == 0) == c.sparse {
+			t.Fatalf("%s warm %v: %d blocks handed off, %d of them sparse; want all in the %s form", prm.CostNorm, prm.WarmStart, h.handoff, h.sparse, map[bool]string{true: "sparse", false: "dense"}[c.sparse])
+		}
+		if len(h.bytes) > 0 {
+			t.Errorf("%s warm %v: %v", prm.CostNorm, prm.WarmStart, h.bytes)
+		}
+		want.Seconds, got.Seconds = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s warm %v: handed-off blocks solved to CE %v WD %v in %d iterations, the blocks that built the kernel to %v %v in %d",
+				prm.CostNorm, prm.WarmStart, got.CE, got.WD, got.Iterations, want.CE, want.WD, want.Iterations)
+		}
+		t.Logf("%s warm %v: CE %v, %d iterations, %d blocks handed off, rebuilds %d, warm %v", prm.CostNorm, prm.WarmStart, got.CE, got.Iterations, h.handoff, got.Rebuilds, got.WarmStarted)
+	}
+}
+
+// TestNewKernelBlockRejects: states that do not fit the problem are errors.
+func TestNewKernelBlockRejects(t *testing.T) {
+	p := clustered(5, 100, 100, 4, 3, 3, 2)
+	tg := NewTarget(p)
+	b := NewBlock(p, tg, 0, 50)
+	if _, err := b.Kernel(); err == nil {
+		t.Error("a block without a kernel gave its state")
+	}
+	if _, err := b.Do(&Op{Kind: OpCost}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Do(&Op{Kind: OpKernel, G: make([]float64, p.M), Eps: 0.01, Scale: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := b.Kernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewKernelBlock(p, tg, s); err != nil {
+		t.Fatalf("its own state: %v", err)
+	}
+	bad := []func(c *KernelState){
+		func(c *KernelState) { c.Hi = p.N + 1 },
+		func(c *KernelState) { c.Eps = 0 },
+		func(c *KernelState) { c.F = c.F[1:] },
+		func(c *KernelState) {
+			if c.Dense != nil {
+				c.Dense = c.Dense[1:]
+			} else {
+				c.Starts = c.Starts[1:]
+			}
+		},
+		func(c *KernelState) {
+			if c.Dense != nil {
+				c.Values = []float32{1}
+			} else {
+				c.Cols = slices.Clone(c.Cols)
+				c.Cols[0] = int32(p.M)
+			}
+		},
+	}
+	for i, f := range bad {
+		c := *s
+		f(&c)
+		if _, err := NewKernelBlock(p, tg, &c); err == nil {
+			t.Errorf("bad state %d accepted", i)
+		}
+	}
+}
