@@ -297,7 +297,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		})
 	})
 	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
-		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin()})
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax()})
 	sampler.setProgress(nil)
 	if resp != nil {
 		for k, v := range resp.Bench {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -135,8 +136,11 @@ type poolBlocks struct {
 	// gather: the other workers give this one the cost rows of their
 	// blocks as they compute them (schedule.Gather); gathered: every
 	// block is here, from the cost with statistics (the solve's first
-	// operation) until the kernel is built (gatherCost, handBack).
+	// operation) until the kernel is built (gatherCost, scatterKernel),
+	// and again once the kernel is small (takeKernels) until the release.
 	gather, gathered bool
+	// hereMax is schedule.IterateHere's limit (0: its default).
+	hereMax int64
 }
 
 // splitMinRows is the fewest pending rows in the other workers' blocks for
@@ -199,7 +203,65 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	// time (the rest is messages and waiting), and the sampler's own.
 	pb.bench["busy:"+op.Kind.String()] += busy
 	pb.bench["here:"+op.Kind.String()] += here
+	if op.Kind == ot.OpKernel || op.Kind == ot.OpAbsorb {
+		if err := pb.takeKernels(out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// takeKernels takes the other workers' blocks, their kernels built (out
+// holds every block's reply to OpKernel or OpAbsorb, whose Mass is its
+// density), when those kernels are small (schedule.IterateHere): from then
+// on the sampler runs every operation over every block itself (gathered),
+// an iteration without a round of messages, until the release (or a
+// rebuilt kernel, which goes back to them: scatterKernel). The blocks, and
+// the reduction of their replies along the tree (runOp, ot.CombineIterate),
+// stay the same: the same bits as over the pool.
+func (pb *poolBlocks) takeKernels(out []*ot.Reply) error {
+	w := pb.w
+	if pb.hereMax < 0 || len(pb.assign) < 2 || w.problem == nil {
+		return nil
+	}
+	p := w.problem
+	part := ot.Partition(p.N)
+	if len(part) != pb.nb || len(out) != pb.nb {
+		return fmt.Errorf("%d replies for %d blocks of a partition of %d", len(out), pb.nb, len(part))
+	}
+	var bytes int64
+	for _, idx := range pb.assign[1:] {
+		for _, bi := range idx {
+			bytes += ot.KernelBytes(part[bi][1]-part[bi][0], p.M, out[bi].Mass)
+		}
+	}
+	if !schedule.IterateHere(bytes, pb.hereMax) {
+		return nil
+	}
+	t0 := time.Now()
+	all := make([]*ot.Block, pb.nb)
+	for k, bi := range pb.assign[0] {
+		all[bi] = w.blocks[k]
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		for _, bi := range pb.assign[i] {
+			resp, err := w.peers[i].call(&proto.Give{Block: bi, Kernel: true}, pb.bench)
+			if err == nil {
+				all[bi], err = lentBlock(p, w.target, resp.Kernel, resp.Rows)
+			}
+			if err != nil {
+				// The blocks taken so far are lost with the pool's
+				// state: the solve fails.
+				return fmt.Errorf("worker %d, block %d's kernel: %w", i+1, bi, err)
+			}
+		}
+	}
+	w.blocks, w.first, w.nb = all, 0, pb.nb
+	pb.gathered = true
+	tightenGC()
+	pb.bench["take"] += time.Since(t0).Seconds()
+	pb.bench["take:MB"] += float64(bytes) / (1 << 20)
+	return nil
 }
 
 // ExactPlan implements ot.Exact (the solver asks for it with --solver emd,
@@ -359,13 +421,17 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	return out, nil
 }
 
-// doGathered runs op while every block is here (gatherCost): here alone,
-// except the kernel (OpKernel: scatterKernel) and a release, which go to
-// the other workers too.
+// doGathered runs op while every block is here (gatherCost, takeKernels):
+// here alone, except the kernel (OpKernel: scatterKernel, then perhaps
+// takeKernels) and a release, which go to the other workers too.
 func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	switch op.Kind {
 	case ot.OpKernel:
-		return pb.scatterKernel(op)
+		out, err := pb.scatterKernel(op)
+		if err == nil {
+			err = pb.takeKernels(out)
+		}
+		return out, err
 	case ot.OpRelease:
 		pb.w.runOp(op)
 		pb.ownOnly()
@@ -373,7 +439,10 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	}
 	t0 := time.Now()
 	reps, err := pb.w.runOp(op)
-	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
+	// The sampler alone did the work: its time is the busiest's too.
+	sec := time.Since(t0).Seconds()
+	pb.bench["here:"+op.Kind.String()] += sec
+	pb.bench["busy:"+op.Kind.String()] += sec
 	return reps, err
 }
 

@@ -179,9 +179,16 @@ type Warm struct{}
 // response's Rows. With Cost, the worker computes them first (OpCost with
 // the statistics, whose reply is the response's Replies) and keeps none of
 // them: the sampler then hosts the block until it hands it back (Host).
+// With Kernel (after the kernel is built), the worker gives the block's
+// kernel instead: its state (ot.KernelState) without the entries in the
+// response's Kernel, and the entries in its Rows as Uint8Arrays of their
+// bytes (little endian), transferred: the dense kernel, or the sparse
+// form's values, columns and row starts. The worker keeps an empty block
+// in its place, which the sampler may give a kernel again (Host).
 type Give struct {
-	Block int
-	Cost  bool
+	Block  int
+	Cost   bool
+	Kernel bool
 }
 
 // Host asks a worker other than the sampler, from the sampler, to host
@@ -214,15 +221,17 @@ type Port struct {
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
 // worker's default); GatherMin is schedule.Gather's limit (0: its
-// default). Tests set these.
+// default); IterateHereMax is schedule.IterateHere's (0: its default,
+// negative: never). Tests set these.
 type Score struct {
-	Settings     settings.Settings
-	Files        *Files
-	Workers      int
-	LocalMax     int64
-	ExactOnPool  *bool
-	SplitMinRows int
-	GatherMin    int64
+	Settings       settings.Settings
+	Files          *Files
+	Workers        int
+	LocalMax       int64
+	ExactOnPool    *bool
+	SplitMinRows   int
+	GatherMin      int64
+	IterateHereMax int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
@@ -371,6 +380,9 @@ type Response struct {
 	// Rows answers KindGive: a block's cost rows as a Uint8Array of their
 	// float32 bytes (little endian, row-major), transferred, not copied.
 	Rows []js.Value
+	// Kernel answers Give with Kernel: the block's kernel state, whose
+	// entries are in Rows.
+	Kernel *ot.KernelState
 	// Maps answers Maps; its Map alone answers Map.
 	Maps *MapsInfo
 	// Pixel answers Pixel.

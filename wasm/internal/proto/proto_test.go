@@ -39,6 +39,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Warm{},
 		&Give{Block: 4},
 		&Give{Block: 5, Cost: true},
+		&Give{Block: 6, Kernel: true},
 		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
