@@ -8,6 +8,11 @@ package e2e
 // page's per-phase timings (globalThis.otceTimings, wasm/ui/bench.go), the
 // result JSON and each worker's wasm memory. It also measures the browser's
 // streaming limit (scripts/bench/stream in 1 and in `workers` web workers).
+// A setting may ask for several page runs and name a native command (the
+// CLI on the same files and settings) to run after each of them, so that
+// the page and the CLI interleave in one invocation (page, CLI, page, CLI,
+// …) under the same load: the command's wall time, its peak resident
+// memory and its stdout (JSON) go beside the page run's.
 // The results go to OTCE_BENCH_OUT as JSON.
 
 import (
@@ -46,6 +51,23 @@ type benchSetting struct {
 	SL       []string `json:"sl"`
 	TF       []string `json:"tf"`
 	TL       []string `json:"tl"`
+	// Optional: the solver, the other scores and the seed as the page's
+	// settings spell them (the page's defaults when empty).
+	Solver  string `json:"solver,omitempty"`
+	Metrics string `json:"metrics,omitempty"`
+	Seed    string `json:"seed,omitempty"`
+	// Repeat is the number of page runs (at least one), each on a fresh page.
+	Repeat int `json:"repeat,omitempty"`
+	// Native, when set, is a command (argv) run after each page run.
+	Native []string `json:"native,omitempty"`
+}
+
+// nativeRun is one run of a setting's native command.
+type nativeRun struct {
+	Seconds float64        `json:"seconds"` // wall time of the process
+	MaxRSS  float64        `json:"max_rss"` // bytes: its VmHWM, polled every 20 ms
+	Result  map[string]any `json:"result"`  // its stdout, as JSON
+	Error   string         `json:"error,omitempty"`
 }
 
 type benchStream struct {
@@ -64,6 +86,8 @@ type benchResult struct {
 	Result       map[string]any     `json:"result"` // the candidate's JSON (the CLI's schema)
 	Error        string             `json:"error,omitempty"`
 	Extra        map[string]float64 `json:"extra,omitempty"`
+	Rep          int                `json:"rep,omitempty"`    // which of the setting's page runs
+	Native       *nativeRun         `json:"native,omitempty"` // the native command run after it
 }
 
 type benchOut struct {
@@ -150,8 +174,6 @@ func TestBench(t *testing.T) {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// A setting that fails shows the page's console in the log.
-	msgs, msgMu := collectConsole(ctx)
 	var out benchOut
 	if v, err := exec.Command(chrome, "--version").Output(); err == nil {
 		out.Chromium = strings.TrimSpace(string(v))
@@ -179,17 +201,83 @@ func TestBench(t *testing.T) {
 	}
 
 	for _, s := range spec.Settings {
-		var res benchResult
-		ok := t.Run(s.Name, func(t *testing.T) {
-			h := &harness{t: t, ctx: ctx, url: site.URL + "/", msgs: msgs, msgMu: msgMu}
-			res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
-		})
-		if !ok && res.Error == "" {
-			res.Error = "the browser run failed (see the test log)"
+		for rep := range max(s.Repeat, 1) {
+			name := s.Name
+			if s.Repeat > 1 {
+				name = fmt.Sprintf("%s/run%d", s.Name, rep)
+			}
+			var res benchResult
+			ok := t.Run(name, func(t *testing.T) {
+				// Each run in a tab of its own, closed after it: a page
+				// navigated away from can stay alive in the back-forward
+				// cache, its workers and their memory with it.
+				tab, closeTab := chromedp.NewContext(ctx)
+				defer closeTab()
+				if err := chromedp.Do(tab); err != nil {
+					t.Fatal(err)
+				}
+				msgs, msgMu := collectConsole(tab)
+				h := &harness{t: t, ctx: tab, url: site.URL + "/", msgs: msgs, msgMu: msgMu}
+				res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
+			})
+			if !ok && res.Error == "" {
+				res.Error = "the browser run failed (see the test log)"
+			}
+			res.Name, res.Rep = s.Name, rep
+			if len(s.Native) > 0 {
+				n := runNative(s.Native)
+				res.Native = &n
+				t.Logf("%s: native %.3f s, max RSS %.0f MB %s", name, n.Seconds, n.MaxRSS/1e6, n.Error)
+			}
+			out.Results = append(out.Results, res)
+			write()
 		}
-		res.Name = s.Name
-		out.Results = append(out.Results, res)
-		write()
+	}
+}
+
+// runNative runs argv and polls its /proc/PID/status VmHWM (the high-water
+// mark of its own address space) every 20 ms until it exits. (A child's
+// rusage is no good here: Go starts children with vfork, so their max RSS
+// starts at this process's.)
+func runNative(argv []string) nativeRun {
+	var r nativeRun
+	cmd := exec.Command(argv[0], argv[1:]...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			r.Seconds = time.Since(t0).Seconds()
+			if err != nil {
+				r.Error = fmt.Sprintf("%v: %s", err, strings.TrimSpace(stderr.String()))
+			}
+			if err := json.Unmarshal([]byte(stdout.String()), &r.Result); err != nil && r.Error == "" {
+				r.Error = "stdout is not JSON: " + err.Error()
+			}
+			return r
+		case <-tick.C:
+			b, err := os.ReadFile(status)
+			if err != nil {
+				continue
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+					var kb float64
+					fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+					r.MaxRSS = max(r.MaxRSS, kb*1024)
+				}
+			}
+		}
 	}
 }
 
@@ -207,6 +295,16 @@ const benchProbe = `(() => {
 
 func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) benchResult {
 	var res benchResult
+	// The workers already there (other tabs', on their way out) are not
+	// this page's.
+	before := map[string]bool{}
+	infos, err := chromedp.Targets(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, in := range infos {
+		before[string(in.TargetID)] = true
+	}
 	h.load()
 	// The page starts its workers and warms them up (a small demo solve)
 	// as soon as it opens, while a user would pick the files: time the run
@@ -226,6 +324,11 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 	h.setSetting("set-eps", fmt.Sprint(s.Eps))
 	h.setSetting("set-cost-norm", s.CostNorm)
 	h.setSetting("set-workers", fmt.Sprint(workers))
+	for id, v := range map[string]string{"set-solver": s.Solver, "set-metrics": s.Metrics, "set-seed": s.Seed} {
+		if v != "" {
+			h.setSetting(id, v)
+		}
+	}
 	h.setCandidate(1, "bench", fixture{sf: s.SF, sl: s.SL, tf: s.TF})
 	h.setFiles("target-labels-files", s.TL)
 	h.click("run")
@@ -262,12 +365,12 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 		}
 	}
 	// Each worker's wasm memory (it only grows: its peak over the run).
-	infos, err := chromedp.Targets(h.ctx)
+	infos, err = chromedp.Targets(h.ctx)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	for _, in := range infos {
-		if in.Type != "worker" {
+		if in.Type != "worker" || before[string(in.TargetID)] {
 			continue
 		}
 		wctx, cancel := chromedp.NewContext(h.ctx, chromedp.WithTargetID(target.ID(in.TargetID)))

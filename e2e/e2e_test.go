@@ -216,6 +216,7 @@ func TestBrowser(t *testing.T) {
 	h.subtest(t, "SameBitsAsCLIGathered", func() { h.sameAsCLIGathered(good) })
 	h.subtest(t, "MapsSameAsCLI", func() { h.mapsSameAsCLI(good) })
 	h.subtest(t, "MapsCancel", func() { h.mapsCancel(good) })
+	h.subtest(t, "MapsPatchSameAsCLI", func() { h.mapsPatchSameAsCLI(good) })
 	h.subtest(t, "MetricsSameAsCLI", func() { h.metricsSameAsCLI(fixDir) })
 	h.subtest(t, "BadFileAndOthers", func() { h.badFile(good, other, bad) })
 	h.subtest(t, "CancelThenRunAgain", func() { h.cancelThenRun(good) })

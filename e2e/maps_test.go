@@ -382,3 +382,106 @@ func (h *harness) mapsCancel(fx fixture) {
 		h.t.Errorf("the maps after a cancelled one list %d images", n)
 	}
 }
+
+// mapsPatchSameAsCLI (issue 15 item 4 in the page): the "Where it fails"
+// view's patch-wise maps, computed by the sampler worker (proto.Patch),
+// equal `otce map --patch` on the same files and settings: for OTCE and
+// every other score mapped per patch, the page's map is the CLI's
+// patch.npy / patch_<name>.npy bit for bit (float32; NaN where the CLI's
+// is NaN), at the authors' stride 4 and at stride 1 (patches of one
+// feature pixel over the two images: some hold one class or none, NaN).
+func (h *harness) mapsPatchSameAsCLI(fx fixture) {
+	const n, k = 500, 1
+	h.load()
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	h.click("run")
+	h.waitState(3*time.Minute, "done")
+	h.click("maps-run")
+	h.waitMaps()
+	for _, stride := range []int{4, 1} {
+		args := []string{"-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--patch", fmt.Sprint(stride)}
+		for flag, fs := range map[string][]string{"--source-features": fx.sf, "--source-labels": fx.sl, "--target-features": fx.tf, "--target-labels": fx.tl} {
+			for _, f := range fs {
+				args = append(args, flag, f)
+			}
+		}
+		_, dir := h.cliMaps(args...)
+		var cli struct {
+			Patch struct {
+				Rows, Cols int
+				Metrics    []struct {
+					Name      string `json:"name"`
+					Undefined int    `json:"undefined"`
+				} `json:"metrics"`
+			} `json:"patch"`
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, "maps.json"))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &cli); err != nil {
+			h.t.Fatal(err)
+		}
+		names := []string{"otce"}
+		undefined := 0
+		for _, m := range cli.Patch.Metrics {
+			names = append(names, m.Name)
+			undefined += m.Undefined
+		}
+		if len(names) < 3 || cli.Patch.Rows == 0 {
+			h.t.Fatalf("stride %d: maps.json maps %v over %d×%d patches: want OTCE and the other scores", stride, names, cli.Patch.Rows, cli.Patch.Cols)
+		}
+		if stride == 1 && undefined == 0 {
+			h.t.Errorf("stride 1: no undefined patch in maps.json: the test no longer covers NaN patches")
+		}
+		h.do(chromedp.SetValue(chromedp.ID("maps-patch-stride"), fmt.Sprint(stride)))
+		eval[bool](h, `(delete globalThis.otcePatch, true)`)
+		h.click("maps-patch-run")
+		deadline := time.Now().Add(3 * time.Minute)
+		for eval[string](h, `document.getElementById("maps-patch").dataset.state || ""`) != "ready" {
+			if st := eval[string](h, `document.getElementById("maps-patch").dataset.state || ""`); st == "error" || time.Now().After(deadline) {
+				h.t.Fatalf("stride %d: the patch maps are %q: %s", stride, st, eval[string](h, `document.getElementById("maps-patch-status").textContent`))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if got := eval[[]string](h, `[...document.getElementById("maps-patch-score").options].map(o => o.value)`); strings.Join(got, ",") != strings.Join(names, ",") {
+			h.t.Errorf("stride %d: the page offers the maps %v, the CLI wrote %v", stride, got, names)
+		}
+		for _, name := range names {
+			file := "patch.npy"
+			if name != "otce" {
+				file = "patch_" + name + ".npy"
+			}
+			want := readNPYBits(h, filepath.Join(dir, file))
+			eval[bool](h, fmt.Sprintf(`(() => { const s = document.getElementById("maps-patch-score"); s.value = %q; s.dispatchEvent(new Event("change")); return true; })()`, name))
+			if got := eval[string](h, `globalThis.otcePatch ? otcePatch.name + " " + otcePatch.stride + " " + otcePatch.rows + "×" + otcePatch.cols : "none"`); got != fmt.Sprintf("%s %d %d×%d", name, stride, cli.Patch.Rows, cli.Patch.Cols) {
+				h.t.Fatalf("stride %d: the page shows %q, want %s at %d×%d", stride, got, name, cli.Patch.Rows, cli.Patch.Cols)
+			}
+			got := eval[[]uint32](h, `Array.from(otcePatch.bits)`)
+			if len(got) != len(want) {
+				h.t.Fatalf("stride %d %s: the page's map has %d values, the CLI's %d", stride, name, len(got), len(want))
+			}
+			diff, nans := 0, 0
+			for p := range want {
+				if math.IsNaN(float64(math.Float32frombits(got[p]))) && math.IsNaN(float64(math.Float32frombits(want[p]))) {
+					nans++
+					continue
+				}
+				if got[p] != want[p] {
+					if diff == 0 {
+						h.t.Errorf("stride %d %s patch %d: page %v, CLI %v", stride, name, p, math.Float32frombits(got[p]), math.Float32frombits(want[p]))
+					}
+					diff++
+				}
+			}
+			if diff > 0 || nans == len(want) {
+				h.t.Errorf("stride %d %s: %d of %d patches differ from the CLI's %s (%d NaN)", stride, name, diff, len(want), file, nans)
+			}
+			h.t.Logf("stride %d %s: %d patches the same bits as the CLI's %s (%d NaN)", stride, name, len(want)-diff, file, nans)
+		}
+	}
+	h.screenshot("maps-patch.png")
+}

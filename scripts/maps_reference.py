@@ -22,17 +22,30 @@ C = ot.dist(xs, xt) (squared Euclidean, float64 from the float32 features),
 pi = ot.emd(a, b, C), P(a, b) = sum of pi over the class pairs,
 CE = -sum_{P>0} P(a, b) log(P(a, b) / P(a)), OTCE = -CE; NaN (null in JSON)
 when a side is empty.
+
+The other scores' patch maps (LogME, LEEP, NCE, H-score, GBC: the authors'
+release maps LEEP and LogME beside OTCE) score the patch's target points
+alone, with the formulas of scripts/metrics_reference.py (NumPy, written
+from the papers): features as float64 from the float32 files (no
+transform), LEEP on softmax(features), H-score with rcond 1e-15, GBC with
+spherical Gaussians (the run's defaults). A patch with fewer than 2 target
+points or fewer than 2 target classes has no score (null).
 """
 
 import json
 import os
+import sys
 
 import numpy as np
 import ot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import metrics_reference as mr  # noqa: E402  (the scores' NumPy formulas)
+
 OUT = os.path.normpath(os.path.join(HERE, "..", "core", "maps", "testdata", "patch"))
-STRIDES = [4, 3]
+STRIDES = [4, 3, 2]
+METRICS = ["logme", "leep", "nce", "hscore", "gbc"]
 
 
 def fixture():
@@ -68,10 +81,28 @@ def ce_exact(xs, ys, xt, yt):
     return float(-(joint[mask] * np.log((joint / pa)[mask])).sum())
 
 
+def metric(name, x, y):
+    """One score of a patch's target points, None where it is undefined."""
+    if len(y) < 2 or len(np.unique(y)) < 2:
+        return None
+    if name == "logme":
+        return mr.logme(x, y)
+    if name == "leep":
+        return mr.leep(mr.softmax(x), y)
+    if name == "nce":
+        return mr.nce(x, y)
+    if name == "hscore":
+        return mr.hscore(x, y, 1e-15)
+    if name == "gbc":
+        return mr.gbc(x, y, "spherical")
+    raise ValueError(name)
+
+
 def patch_map(xs, ys, xt, yt, s):
     _, _, h, w = xs.shape
     rows, cols = -(-h // s), -(-w // s)
-    out = {"rows": rows, "cols": cols, "otce": [], "source": [], "target": []}
+    out = {"rows": rows, "cols": cols, "otce": [], "source": [], "target": [],
+           "metrics": {m: [] for m in METRICS}}
     for r in range(rows):
         for c in range(cols):
             def pixels(x, y):
@@ -85,6 +116,8 @@ def patch_map(xs, ys, xt, yt, s):
             out["source"].append(len(ls))
             out["target"].append(len(lt))
             out["otce"].append(None if len(ls) == 0 or len(lt) == 0 else -ce_exact(ps, ls, pt, lt))
+            for m in METRICS:
+                out["metrics"][m].append(metric(m, pt, lt))
     return out
 
 

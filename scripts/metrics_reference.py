@@ -262,6 +262,12 @@ def main():
     write("logits_shared", x, y,
           "logits of a 6-class source model over the target's classes (label 3 absent), N=600",
           probabilities_x=probs.reshape(-1).tolist())
+    # a patch of a patch map: n << d (Go's n x n form of LogME and H-score);
+    # its own generator, so that the fixtures above and fit.json keep theirs
+    rng_small = np.random.default_rng(15)
+    x, y = clusters(rng_small, 30, 256, [0, 2, 5], 0.5, 1.0)
+    write("patch_n30_d256", x, y,
+          "a patch's sample: N=30 << d=256 (the n x n form in Go)")
 
     os.makedirs(FIT_OUT, exist_ok=True)
     k = 9

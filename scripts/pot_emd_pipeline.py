@@ -28,8 +28,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def pot_child(dump):
     """The authors' pipeline on one dumped repetition; prints one JSON object."""
+    import resource
     import numpy as np
     import ot
+    imports_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the interpreter and its imports
     xs = np.load(os.path.join(dump, "xs.npy")).astype(np.float64)
     xt = np.load(os.path.join(dump, "xt.npy")).astype(np.float64)
     ys = np.load(os.path.join(dump, "ys.npy"))
@@ -52,7 +54,7 @@ def pot_child(dump):
         ce = float(-np.where(P > 0, P * np.log(P / Pa), 0.0).sum())
     t3 = time.perf_counter()
     print(json.dumps({"ce": ce, "dist_s": t1 - t0, "emd_s": t2 - t1, "joint_s": t3 - t2,
-                      "pot": ot.__version__}))
+                      "imports_mb": imports_mb, "pot": ot.__version__}))
 
 
 def run(cmd):

@@ -50,6 +50,21 @@ type patchReport struct {
 	OTCE   []*float64 `json:"otce"` // row-major, null where a side has no pixel
 	Source []int      `json:"source_pixels"`
 	Target []int      `json:"target_pixels"`
+	// Metrics are the other scores' patch maps (patch_<name>.npy/.png).
+	Metrics []patchMetric `json:"metrics,omitempty"`
+	// NotMapped lists the scores asked for that have no patch map.
+	NotMapped []string `json:"metrics_not_mapped,omitempty"`
+}
+
+// patchMetric is one score's patch map in maps.json.
+type patchMetric struct {
+	Name      string     `json:"name"`
+	Values    []*float64 `json:"values"`    // row-major, null where undefined
+	Undefined int        `json:"undefined"` // patches without a value
+	Reason    string     `json:"reason,omitempty"`
+	Best      float64    `json:"colour_scale_best"`  // dark blue in the PNG
+	Worst     float64    `json:"colour_scale_worst"` // yellow
+	Files     []string   `json:"files"`
 }
 
 func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -153,34 +168,9 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	slices.SortStableFunc(rep.Images, func(a, b mapImage) int { return maps.CompareWorst(a.ImageScore, b.ImageScore) })
 	if *patch > 0 {
-		pm, err := maps.Patches(ctx, j.Source, j.Target, *patch, o.s.Transform.String())
-		if err != nil {
+		if rep.Patch, err = writePatches(ctx, *out, j, o.s, *patch, o.workers, rd); err != nil {
 			return err
 		}
-		pr := &patchReport{Stride: pm.Stride, Rows: pm.Rows, Cols: pm.Cols, Source: pm.Source, Target: pm.Target}
-		vals := make([]float32, len(pm.OTCE))
-		for k, v := range pm.OTCE {
-			vals[k] = float32(v)
-			if !math.IsNaN(v) {
-				pr.OTCE = append(pr.OTCE, &pm.OTCE[k])
-			} else {
-				pr.OTCE = append(pr.OTCE, nil)
-			}
-		}
-		if err := writeNPY(filepath.Join(*out, "patch.npy"), []int{pm.Rows, pm.Cols}, vals); err != nil {
-			return err
-		}
-		// Colour by −OTCE (the patch's conditional entropy) on the same scale
-		// as the pixel maps, each patch an 8×8 block.
-		h := make([]float32, len(vals))
-		for k, v := range vals {
-			h[k] = -v
-		}
-		img := rd.heat(pm.Rows, pm.Cols, 8*pm.Stride, 8*pm.Stride, h, nil, nil)
-		if err := writePNG(filepath.Join(*out, "patch.png"), rd.withBar(img)); err != nil {
-			return err
-		}
-		rep.Patch = pr
 	}
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
@@ -206,8 +196,86 @@ func cmdMap(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintf(stdout, "%-8d %7.1f%% %8.3f %8.3f  %s\n", row.Label, 100*row.Share, row.Mass, row.MeanH, strings.Join(to, ", "))
 	}
+	if p := rep.Patch; p != nil {
+		files := []string{"patch.npy (OTCE)"}
+		for _, m := range p.Metrics {
+			f := m.Files[0]
+			if m.Undefined > 0 {
+				f += fmt.Sprintf(" (%d undefined)", m.Undefined)
+			}
+			files = append(files, f)
+		}
+		fmt.Fprintf(stdout, "\npatch maps (stride %d, %d×%d patches): %s\n", p.Stride, p.Rows, p.Cols, strings.Join(files, ", "))
+	}
 	return nil
 }
+
+// writePatches computes the patch-wise maps at stride s (OTCE and the
+// scores of the settings' --metrics that have one) and writes patch.npy
+// and patch.png (OTCE), patch_<name>.npy and patch_<name>.png (the other
+// scores): float32 at the patch grid, NaN where undefined, and the heat
+// maps of maps.PatchMap.Heat, each patch an 8s×8s block. The patches are
+// scored by workers goroutines (0: all cores).
+func writePatches(ctx context.Context, dir string, j *otce.Job, st report.Settings, s, workers int, rd render) (*patchReport, error) {
+	po, unmapped, err := maps.PatchOptionsOf(st, s)
+	if err != nil {
+		return nil, err
+	}
+	po.Workers = workers
+	pm, err := maps.PatchesWith(ctx, j.Source, j.Target, po)
+	if err != nil {
+		return nil, err
+	}
+	pr := &patchReport{Stride: pm.Stride, Rows: pm.Rows, Cols: pm.Cols, OTCE: nullNaN(pm.OTCE), Source: pm.Source, Target: pm.Target, NotMapped: unmapped}
+	write := func(name string, values []float64) error {
+		file := "patch"
+		if name != "otce" {
+			file += "_" + name
+		}
+		vals := make([]float32, len(values))
+		for k, v := range values {
+			vals[k] = float32(v)
+		}
+		if err := writeNPY(filepath.Join(dir, file+".npy"), []int{pm.Rows, pm.Cols}, vals); err != nil {
+			return err
+		}
+		ph, _ := pm.Heat(name, rd.maxH)
+		r := render{maxH: ph.Top, zoom: rd.zoom}
+		img := r.heat(pm.Rows, pm.Cols, 8*pm.Stride, 8*pm.Stride, ph.H, ph.Labels, nil)
+		if name == "otce" {
+			img = r.withBar(img)
+		} else {
+			img = r.withScale(img, num2(ph.Worst), num2(ph.Best), "")
+		}
+		return writePNG(filepath.Join(dir, file+".png"), img)
+	}
+	if err := write("otce", pm.OTCE); err != nil {
+		return nil, err
+	}
+	for _, ps := range pm.Metrics {
+		if err := write(ps.Name, ps.Values); err != nil {
+			return nil, err
+		}
+		ph, _ := pm.Heat(ps.Name, rd.maxH)
+		pr.Metrics = append(pr.Metrics, patchMetric{Name: ps.Name, Values: nullNaN(ps.Values), Undefined: ps.Undefined, Reason: ps.Reason,
+			Best: ph.Best, Worst: ph.Worst, Files: []string{"patch_" + ps.Name + ".npy", "patch_" + ps.Name + ".png"}})
+	}
+	return pr, nil
+}
+
+// nullNaN returns pointers to the values, nil for NaN (JSON's null).
+func nullNaN(vs []float64) []*float64 {
+	out := make([]*float64, len(vs))
+	for k := range vs {
+		if !math.IsNaN(vs[k]) {
+			out[k] = &vs[k]
+		}
+	}
+	return out
+}
+
+// num2 writes a colour bar's value with two decimals.
+func num2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 func nameOr(name string) string {
 	if name == "" {

@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,17 +111,100 @@ func TestMapDemo(t *testing.T) {
 			t.Errorf("%s.png is %d×%d, want 128 high and 128 + a colour bar wide", stems[k], cfg.Width, cfg.Height)
 		}
 	}
-	pm, err := maps.Patches(context.Background(), j.Source, j.Target, 4, s.Transform.String())
+	po, _, err := maps.PatchOptionsOf(s, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	shape, got := readNPY32(t, filepath.Join(dir, "patch.npy"))
-	want := make([]float64, len(pm.OTCE))
-	for k, v := range pm.OTCE {
-		want[k] = float64(float32(v))
+	pm, err := maps.PatchesWith(context.Background(), j.Source, j.Target, po)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(shape) != 2 || shape[0] != 4 || shape[1] != 4 || !sameFloats(got, want) || rep.Patch == nil || rep.Patch.Rows != 4 {
-		t.Errorf("patch.npy %v %v, want 4×4 %v", shape, got, want)
+	checkPatchFiles(t, dir, pm, rep.Patch)
+	if !slices.Equal(po.Metrics, maps.PatchMetrics) {
+		t.Errorf("the default settings map %v, want every patch metric", po.Metrics)
+	}
+}
+
+// checkPatchFiles compares the patch maps' files written by `otce map`
+// with pm: patch.npy (OTCE) and patch_<name>.npy bit for bit as float32,
+// and maps.json's patch section.
+func checkPatchFiles(t *testing.T, dir string, pm *maps.PatchMap, pr *patchReport) {
+	t.Helper()
+	if pr == nil || pr.Rows != pm.Rows || pr.Cols != pm.Cols || len(pr.Metrics) != len(pm.Metrics) {
+		t.Fatalf("maps.json's patch section %+v, want %d×%d with %d scores", pr, pm.Rows, pm.Cols, len(pm.Metrics))
+	}
+	one := func(file string, values []float64, inJSON []*float64) {
+		shape, got := readNPY32(t, filepath.Join(dir, file))
+		want := make([]float64, len(values))
+		for k, v := range values {
+			want[k] = float64(float32(v))
+		}
+		if len(shape) != 2 || shape[0] != pm.Rows || shape[1] != pm.Cols || !sameFloats(got, want) {
+			t.Errorf("%s %v %v, want %d×%d %v", file, shape, got, pm.Rows, pm.Cols, want)
+		}
+		for k, v := range inJSON {
+			if (v == nil) != math.IsNaN(values[k]) || (v != nil && *v != values[k]) {
+				t.Errorf("%s: maps.json's patch %d is %v, want %v", file, k, v, values[k])
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(file, ".npy")+".png")); err != nil {
+			t.Error(err)
+		}
+	}
+	one("patch.npy", pm.OTCE, pr.OTCE)
+	for i, ps := range pm.Metrics {
+		m := pr.Metrics[i]
+		if m.Name != ps.Name || m.Undefined != ps.Undefined || m.Reason != ps.Reason {
+			t.Errorf("maps.json's patch score %d: %s, %d undefined (%q), want %s, %d (%q)", i, m.Name, m.Undefined, m.Reason, ps.Name, ps.Undefined, ps.Reason)
+		}
+		one("patch_"+ps.Name+".npy", ps.Values, m.Values)
+	}
+}
+
+// TestMapPatchMetrics: --metrics chooses the scores mapped per patch; the
+// zero-shot accuracy has no patch map and is listed as such; patches
+// without target pixels or with one class (stride 1) give NaN and a count,
+// not a failure.
+func TestMapPatchMetrics(t *testing.T) {
+	dir := t.TempDir()
+	out, errs, code := runCLI(t, "map", "--demo", "1", "--out", dir, "-k", "1", "--patch", "1", "--image", "img01",
+		"--metrics", "leep,logme,zeroshot", "--shared-classes", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "patch maps (stride 1, 16×16 patches): patch.npy (OTCE), patch_logme.npy (") {
+		t.Errorf("the output does not list the patch maps:\n%s", out)
+	}
+	var rep mapReport
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "maps.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	s := otce.DefaultSettings()
+	s.K, s.Metrics, s.SharedClasses = 1, "leep,logme,zeroshot", true
+	j, err := otce.Prepare(otce.DemoCandidates()[0], s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	po, unmapped, err := maps.PatchOptionsOf(s, 1)
+	if err != nil || !slices.Equal(po.Metrics, []string{"logme", "leep"}) || !slices.Equal(unmapped, []string{"zeroshot"}) {
+		t.Fatalf("%v %v %v", po.Metrics, unmapped, err)
+	}
+	pm, err := maps.PatchesWith(context.Background(), j.Source, j.Target, po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPatchFiles(t, dir, pm, rep.Patch)
+	if !slices.Equal(rep.Patch.NotMapped, []string{"zeroshot"}) {
+		t.Errorf("metrics_not_mapped %v, want [zeroshot]", rep.Patch.NotMapped)
+	}
+	for _, f := range []string{"patch_nce.npy", "patch_zeroshot.npy"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("%s written for a score not asked for or without a patch map", f)
+		}
+	}
+	t.Logf("stride 1: %d×%d patches; leep undefined in %d (%s)", pm.Rows, pm.Cols, pm.Metrics[1].Undefined, pm.Metrics[1].Reason)
+	if pm.Metrics[1].Undefined == 0 {
+		t.Error("stride 1 left no patch undefined: the test no longer covers NaN patches")
 	}
 }
 

@@ -78,27 +78,32 @@ func (rd render) image(h, w, sh, sw int, values []float32, labels []int32, photo
 // withBar adds the colour bar at the right of img: the scale from 0
 // (bottom) to maxH (top), labelled, the top marked "≥" by a bar above.
 func (rd render) withBar(img *image.RGBA) *image.RGBA {
+	return rd.withScale(img, strconv.FormatFloat(rd.maxH, 'f', 2, 64), "0", "h")
+}
+
+// withScale adds the colour bar at the right of img, its top (yellow)
+// labelled top, its bottom (dark blue) bottom and its middle mid (the
+// glyphs' characters: digits, '.', '-', 'h').
+func (rd render) withScale(img *image.RGBA, top, bottom, mid string) *image.RGBA {
 	const gap, barW, scale = 6, 14, 2
-	label := strconv.FormatFloat(rd.maxH, 'f', 2, 64)
-	textW := (4*len(label) - 1) * scale
+	textW := (4*max(len(top), len(bottom), len(mid)) - 1) * scale
 	b := img.Bounds()
 	h := max(b.Dy(), 60)
 	out := image.NewRGBA(image.Rect(0, 0, b.Dx()+gap+barW+4+textW+4, h))
 	draw.Draw(out, out.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.Draw(out, b, img, b.Min, draw.Src)
 	x0 := b.Dx() + gap
-	top, bottom := 2, h-3
-	for y := top; y <= bottom; y++ {
-		c := heat.Colour(float64(bottom-y) / float64(bottom-top))
+	y0, y1 := 2, h-3
+	for y := y0; y <= y1; y++ {
+		c := heat.Colour(float64(y1-y) / float64(y1-y0))
 		for x := x0; x < x0+barW; x++ {
 			out.SetRGBA(x, y, c)
 		}
 	}
 	ink := color.RGBA{0, 0, 0, 255}
-	drawText(out, x0+barW+4, top, scale, label, ink)
-	drawText(out, x0+barW+4, bottom-5*scale+1, scale, "0", ink)
-	mid := (top + bottom) / 2
-	drawText(out, x0+barW+4, mid-5*scale/2, scale, "h", ink)
+	drawText(out, x0+barW+4, y0, scale, top, ink)
+	drawText(out, x0+barW+4, y1-5*scale+1, scale, bottom, ink)
+	drawText(out, x0+barW+4, (y0+y1)/2-5*scale/2, scale, mid, ink)
 	return out
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/ot"
@@ -20,13 +22,17 @@ import (
 // pixels of all target images in it are scored against the valid pixels of
 // all source images in the same patch by OTCE with the exact plan (uniform
 // weights, squared Euclidean cost; the plan does not depend on the cost's
-// normalisation): OTCE = Σ_ab P(a, b) log P(b|a).
+// normalisation): OTCE = Σ_ab P(a, b) log P(b|a). The other scores
+// (Metrics, PatchMetrics) score the patch's target pixels alone.
 type PatchMap struct {
 	Stride, Rows, Cols int
 	// OTCE is the Rows×Cols map, NaN where a side has no valid pixel.
 	OTCE []float64
 	// Source and Target count the valid pixels of each patch.
 	Source, Target []int
+	// Metrics are the maps of the other scores asked for
+	// (PatchOptions.Metrics), in that order.
+	Metrics []PatchScore
 }
 
 // MaxPatchCosts bounds the number of costs (source × target pixels) of one
@@ -34,12 +40,25 @@ type PatchMap struct {
 // each, 100 MB here).
 const MaxPatchCosts = 25_000_000
 
-// Patches computes the patch-wise map of the two domains with stride s,
-// the features transformed as the sampler transforms them. Pixels with
-// non-finite features are left out.
+// Patches computes the patch-wise OTCE map of the two domains with stride
+// s, the features transformed as the sampler transforms them: PatchesWith
+// without other scores.
 func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform string) (*PatchMap, error) {
+	return PatchesWith(ctx, src, tgt, PatchOptions{Stride: s, Transform: transform})
+}
+
+// PatchesWith computes the patch-wise maps of the two domains: OTCE and
+// the scores of o.Metrics, the features transformed as the sampler
+// transforms them. Pixels with non-finite features are left out.
+func PatchesWith(ctx context.Context, src, tgt *dataset.Domain, o PatchOptions) (*PatchMap, error) {
+	s := o.Stride
 	if s <= 0 {
 		return nil, fmt.Errorf("maps: the patch stride must be positive, got %d", s)
+	}
+	for _, name := range o.Metrics {
+		if !slices.Contains(PatchMetrics, name) {
+			return nil, fmt.Errorf("maps: %q has no patch map (want one of %v)", name, PatchMetrics)
+		}
 	}
 	h, w, err := PatchGrid(src, tgt)
 	if err != nil {
@@ -48,42 +67,111 @@ func Patches(ctx context.Context, src, tgt *dataset.Domain, s int, transform str
 	pm := &PatchMap{Stride: s, Rows: (h + s - 1) / s, Cols: (w + s - 1) / s}
 	n := pm.Rows * pm.Cols
 	pm.OTCE, pm.Source, pm.Target = make([]float64, n), make([]int, n), make([]int, n)
-	for r := 0; r < pm.Rows; r++ {
-		for c := 0; c < pm.Cols; c++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	for _, name := range o.Metrics {
+		pm.Metrics = append(pm.Metrics, PatchScore{Name: name, Values: make([]float64, n)})
+	}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// The files are read in this goroutine, patch after patch; the patches
+	// are scored by the workers, each into its own slots (the reasons
+	// too), so that the map does not depend on their number.
+	type job struct {
+		k, r, c int
+		xs, xt  []float32
+		ys, yt  []int
+	}
+	reasons := make([][]string, n)
+	errs := make([]error, n)
+	jobs := make(chan job, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				reasons[jb.k] = pm.scoreMetrics(jb.k, jb.xt, jb.yt, tgt.Dim, o)
+				errs[jb.k] = pm.scoreOTCE(ctx, jb.k, jb.r, jb.c, jb.xs, jb.ys, jb.xt, jb.yt, src.Dim)
 			}
-			var pos []int
-			for y := r * s; y < min(r*s+s, h); y++ {
-				for x := c * s; x < min(c*s+s, w); x++ {
-					pos = append(pos, y*w+x)
+		}()
+	}
+	read := func() error {
+		defer close(jobs)
+		for r := 0; r < pm.Rows; r++ {
+			for c := 0; c < pm.Cols; c++ {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				var pos []int
+				for y := r * s; y < min(r*s+s, h); y++ {
+					for x := c * s; x < min(c*s+s, w); x++ {
+						pos = append(pos, y*w+x)
+					}
+				}
+				xs, ys, err := patchPixels(src, pos, o.Transform)
+				if err != nil {
+					return err
+				}
+				xt, yt, err := patchPixels(tgt, pos, o.Transform)
+				if err != nil {
+					return err
+				}
+				k := r*pm.Cols + c
+				pm.Source[k], pm.Target[k] = len(ys), len(yt)
+				if int64(len(ys))*int64(len(yt)) > MaxPatchCosts {
+					return fmt.Errorf("maps: patch (%d, %d) holds %d source and %d target pixels, more than the %d costs an exact patch solve may hold: use fewer images or a smaller --patch", r, c, len(ys), len(yt), MaxPatchCosts)
+				}
+				jobs <- job{k, r, c, xs, xt, ys, yt}
+				if o.Progress != nil {
+					o.Progress(k+1, n)
 				}
 			}
-			xs, ys, err := patchPixels(src, pos, transform)
-			if err != nil {
-				return nil, err
-			}
-			xt, yt, err := patchPixels(tgt, pos, transform)
-			if err != nil {
-				return nil, err
-			}
-			k := r*pm.Cols + c
-			pm.Source[k], pm.Target[k] = len(ys), len(yt)
-			if len(ys) == 0 || len(yt) == 0 {
-				pm.OTCE[k] = math.NaN()
+		}
+		return nil
+	}
+	err = read()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for k := range n {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		for i, why := range reasons[k] {
+			if why == "" {
 				continue
 			}
-			if int64(len(ys))*int64(len(yt)) > MaxPatchCosts {
-				return nil, fmt.Errorf("maps: patch (%d, %d) holds %d source and %d target pixels, more than the %d costs an exact patch solve may hold: use fewer images or a smaller --patch", r, c, len(ys), len(yt), MaxPatchCosts)
+			ps := &pm.Metrics[i]
+			if ps.Undefined == 0 {
+				ps.Reason = fmt.Sprintf("patch (%d, %d): %s", k/pm.Cols, k%pm.Cols, why)
 			}
-			ce, err := exactCE(ctx, xs, ys, xt, yt, src.Dim)
-			if err != nil {
-				return nil, fmt.Errorf("maps: patch (%d, %d): %w", r, c, err)
-			}
-			pm.OTCE[k] = -ce
+			ps.Undefined++
 		}
 	}
 	return pm, nil
+}
+
+// scoreOTCE sets the OTCE of patch k = (r, c) from its source and target
+// pixels (NaN when a side has none).
+func (pm *PatchMap) scoreOTCE(ctx context.Context, k, r, c int, xs []float32, ys []int, xt []float32, yt []int, dim int) error {
+	if len(ys) == 0 || len(yt) == 0 {
+		pm.OTCE[k] = math.NaN()
+		return nil
+	}
+	ce, err := exactCE(ctx, xs, ys, xt, yt, dim)
+	if err != nil {
+		return fmt.Errorf("maps: patch (%d, %d): %w", r, c, err)
+	}
+	pm.OTCE[k] = -ce
+	return nil
 }
 
 // PatchGrid checks that the domains' feature maps suit patch maps (2-D, one

@@ -11,10 +11,16 @@
 // channel for the zero-shot accuracy) returns an error that says why, and
 // never NaN or ±Inf.
 //
-// All the scores together cost O(n·d² + d³ + C²·d) arithmetic: one Gram
-// matrix of the centred features and two d×d symmetric eigendecompositions
-// (one for LogME, shared by all its classes as in thuml/LogME; one for
-// H-score's pseudo-inverse).
+// All the scores together cost O(n·d² + d³ + C²·d) arithmetic when n ≥ d:
+// one Gram matrix of the centred features and two d×d symmetric
+// eigendecompositions (one for LogME, shared by all its classes as in
+// thuml/LogME; one for H-score's pseudo-inverse). A small sample (n < d: a
+// patch of a patch map, a few dozen pixels of 256 channels) takes the n×n
+// form of the same two problems instead, O(n²·d + n³ + C²·d): the nonzero
+// eigenvalues of FᵀF (d×d) are those of FFᵀ (n×n), and LogME and H-score
+// need only them and the projections of the class indicators on FFᵀ's
+// eigenvectors (see LogME and HScore). The form depends on n and d alone,
+// so the page and the CLI take the same one.
 package metrics
 
 import (
@@ -103,7 +109,8 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 		}
 		vals[name] = v
 	}
-	// LogME and H-score share the O(n·d²) centred Gram matrix.
+	// LogME and H-score share the O(n·d²) centred Gram matrix when n ≥ d;
+	// a small sample (n < d) leaves g nil, and each takes its n×n form.
 	var shared struct {
 		dt     *data
 		mu     []float64
@@ -118,7 +125,9 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 			shared.dt, shared.err = prepare(x, d, labels, 2)
 			if shared.err == nil {
 				shared.mu, shared.mc = shared.dt.classMeans()
-				shared.g = shared.dt.centredGram(shared.mu)
+				if !shared.dt.small() {
+					shared.g = shared.dt.centredGram(shared.mu)
+				}
 			}
 		}
 		return shared.dt, shared.mu, shared.mc, shared.g, shared.err
@@ -128,7 +137,11 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 		case "logme":
 			dt, mu, mc, g, err := gram()
 			v := 0.0
-			if err == nil {
+			switch {
+			case err != nil:
+			case dt.small():
+				v, err = logMESample(dt)
+			default:
 				v, err = logME(dt, mu, mc, slices.Clone(g))
 			}
 			set(n, v, err)
@@ -141,7 +154,11 @@ func Compute(names []string, x []float64, d int, labels []int32, o Options) (map
 		case "hscore":
 			dt, mu, mc, g, err := gram()
 			v := 0.0
-			if err == nil {
+			switch {
+			case err != nil:
+			case dt.small():
+				v, err = hScoreSample(dt, mu, o.HScoreRcond)
+			default:
 				v, err = hScore(dt, mu, mc, g, o.HScoreRcond)
 			}
 			set(n, v, err)
@@ -205,6 +222,10 @@ func prepare(x []float64, d int, labels []int32, minClasses int) (*data, error) 
 	}
 	return dt, nil
 }
+
+// small reports whether LogME and H-score take their n×n (sample) form:
+// n < d. It depends on the shape alone, so the page and the CLI agree.
+func (dt *data) small() bool { return dt.n < dt.d }
 
 // classMeans returns the overall mean (d) and the class means (C×d).
 func (dt *data) classMeans() ([]float64, [][]float64) {
@@ -324,11 +345,19 @@ const LogMERankCutoff = 1e-12
 // same bits natively and in WebAssembly.
 //
 // Cost: one d×d Gram matrix (O(n·d²)) and one eigendecomposition (O(d³))
-// shared by all the classes, then O(d) per update and class.
+// shared by all the classes, then O(d) per update and class. A small
+// sample, n < d, takes the n×n form instead (logMESample): FFᵀ = U diag(σ)
+// Uᵀ has the nonzero eigenvalues of FᵀF, x_i = u_iᵀy is the sum of u_i
+// over the class's rows, and the d − n eigenvalues of FᵀF that FFᵀ lacks
+// are zero (each adds log α to the log-determinant, as above): the same
+// score in exact arithmetic for O(n²·d + n³).
 func LogME(x []float64, d int, labels []int32) (float64, error) {
 	dt, err := prepare(x, d, labels, 2)
 	if err != nil {
 		return 0, err
+	}
+	if dt.small() {
+		return logMESample(dt)
 	}
 	mu, mc := dt.classMeans()
 	return logME(dt, mu, mc, dt.centredGram(mu))
@@ -379,36 +408,138 @@ func logME(dt *data, mu []float64, mc [][]float64, g []float64) (float64, error)
 				sx2 += x2[i]
 			}
 		}
-		resX2 := dt.count[c] - sx2 // ‖y‖² = n_c for a one-hot column
-		alpha, beta := 1.0, 1.0
-		var m2, res2 float64
-		for range 11 {
-			t := alpha / beta
-			gamma := 0.0
-			m2, res2 = 0, resX2
-			for i, s := range sigma {
-				gamma += s / (s + t)
-				m2 += s * x2[i] / ((t + s) * (t + s))
-				q := 1 + s/t
-				res2 += x2[i] / (q * q)
-			}
-			alpha = gamma / (m2 + 1e-5)
-			beta = (nf - gamma) / (res2 + 1e-5)
-			if math.Abs(alpha/beta-t)/t <= 1e-3 {
-				break
-			}
-		}
-		logdet := 0.0
-		for _, s := range sigma {
-			logdet += detmath.Log(alpha + beta*s)
-		}
-		ev := float64(d)/2*detmath.Log(alpha) + nf/2*detmath.Log(beta) - 0.5*logdet - beta/2*res2 - alpha/2*m2 - nf/2*detmath.Log(2*math.Pi)
-		if !finite(ev) {
-			return 0, fmt.Errorf("the evidence of class %d is not finite (α = %g, β = %g)", dt.classes[c], alpha, beta)
+		ev, err := dt.logMEEvidence(c, sigma, x2, sx2)
+		if err != nil {
+			return 0, err
 		}
 		total += ev / nf
 	}
 	return total / float64(len(dt.classes)), nil
+}
+
+// logMESample is LogME in the n×n form, for n < d: the eigenvalues σ_i
+// and eigenvectors u_i of FFᵀ (n×n, the rows' dot products), those below
+// the rank cutoff set to 0 as in logME, x_i = u_iᵀy (the sum of u_i's
+// entries over the class's rows; 0 where σ_i is 0), and the d − n
+// eigenvalues of FᵀF beyond FFᵀ's as zeros before them (ascending, the
+// d×d form's layout), so that logMEEvidence sums over all d.
+func logMESample(dt *data) (float64, error) {
+	n, d := dt.n, dt.d
+	sig, w, err := symEigen(dt.sampleGram(nil), n)
+	if err != nil {
+		return 0, fmt.Errorf("LogME: %v", err)
+	}
+	smax := sig[n-1]
+	if !(smax > 0) {
+		return 0, errors.New("the features are all zero")
+	}
+	sigma := make([]float64, d)
+	for i, s := range sig {
+		if s > LogMERankCutoff*smax {
+			sigma[d-n+i] = s
+		}
+	}
+	ux := dt.classSums(w)
+	total := 0.0
+	nf := float64(n)
+	x2 := make([]float64, d)
+	for c := range dt.classes {
+		sx2 := 0.0
+		for i := 0; i < n; i++ {
+			x2[d-n+i] = 0
+			if sigma[d-n+i] > 0 {
+				p := ux[i*len(dt.classes)+c]
+				x2[d-n+i] = p * p
+				sx2 += p * p
+			}
+		}
+		ev, err := dt.logMEEvidence(c, sigma, x2, sx2)
+		if err != nil {
+			return 0, err
+		}
+		total += ev / nf
+	}
+	return total / float64(len(dt.classes)), nil
+}
+
+// sampleGram returns the n×n matrix of the rows' dot products,
+// (x_i − μ)·(x_j − μ) (both triangles), with μ = 0 when mu is nil: FFᵀ,
+// or the centred features' F_cF_cᵀ. Each entry is one dot product in
+// channel order, a fixed order of plain float64 operations.
+func (dt *data) sampleGram(mu []float64) []float64 {
+	n, d := dt.n, dt.d
+	rows := dt.x
+	if mu != nil {
+		rows = make([]float64, n*d)
+		for i := 0; i < n; i++ {
+			for k, v := range dt.x[i*d : (i+1)*d] {
+				rows[i*d+k] = v - mu[k]
+			}
+		}
+	}
+	k := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		ri := rows[i*d : (i+1)*d]
+		for j := 0; j <= i; j++ {
+			rj := rows[j*d : (j+1)*d]
+			rj = rj[:len(ri)]
+			s := 0.0
+			for a, v := range ri {
+				s += v * rj[a]
+			}
+			k[i*n+j], k[j*n+i] = s, s
+		}
+	}
+	return k
+}
+
+// classSums returns u_iᵀy_c for each eigenvector u_i (row i of w, n×n) and
+// class c, at [i·C + c]: the sum of u_i's entries over the class's rows.
+func (dt *data) classSums(w []float64) []float64 {
+	n, C := dt.n, len(dt.classes)
+	out := make([]float64, n*C)
+	for i := 0; i < n; i++ {
+		o := out[i*C : (i+1)*C]
+		for j, v := range w[i*n : (i+1)*n] {
+			o[dt.y[j]] += v
+		}
+	}
+	return out
+}
+
+// logMEEvidence returns class c's evidence L (LogME's doc comment) by the
+// fixed point, given all d eigenvalues σ of FᵀF (ascending, 0 below the
+// rank cutoff), the x_i² (0 where σ_i is 0) and their sum sx2.
+func (dt *data) logMEEvidence(c int, sigma, x2 []float64, sx2 float64) (float64, error) {
+	d, nf := dt.d, float64(dt.n)
+	resX2 := dt.count[c] - sx2 // ‖y‖² = n_c for a one-hot column
+	alpha, beta := 1.0, 1.0
+	var m2, res2 float64
+	for range 11 {
+		t := alpha / beta
+		gamma := 0.0
+		m2, res2 = 0, resX2
+		for i, s := range sigma {
+			gamma += s / (s + t)
+			m2 += s * x2[i] / ((t + s) * (t + s))
+			q := 1 + s/t
+			res2 += x2[i] / (q * q)
+		}
+		alpha = gamma / (m2 + 1e-5)
+		beta = (nf - gamma) / (res2 + 1e-5)
+		if math.Abs(alpha/beta-t)/t <= 1e-3 {
+			break
+		}
+	}
+	logdet := 0.0
+	for _, s := range sigma {
+		logdet += detmath.Log(alpha + beta*s)
+	}
+	ev := float64(d)/2*detmath.Log(alpha) + nf/2*detmath.Log(beta) - 0.5*logdet - beta/2*res2 - alpha/2*m2 - nf/2*detmath.Log(2*math.Pi)
+	if !finite(ev) {
+		return 0, fmt.Errorf("the evidence of class %d is not finite (α = %g, β = %g)", dt.classes[c], alpha, beta)
+	}
+	return ev, nil
 }
 
 // softmaxRow writes softmax(row) into out (max-shifted).
@@ -561,12 +692,26 @@ func NCE(x []float64, d int, labels []int32) (float64, error) {
 // of a singular covariance (d > n, collinear channels, softmax rows that sum
 // to 1), whose inverse would measure rounding, not the data. The score is
 // then that of the pseudo-inverse of the exactly singular covariance.
+//
+// A small sample, n < d, takes the n×n form (hScoreSample): with F_c the
+// centred features (n×d) and F_cF_cᵀ = U diag(λ) Uᵀ, whose nonzero
+// eigenvalues are those of F_cᵀF_c, v_i = F_cᵀu_i/√λ_i and
+// n_c(μ_c − μ) = F_cᵀy_c (y_c the class's indicator column), so
+// n_c (v_iᵀ(μ_c − μ))² = λ_i (u_iᵀy_c)²/n_c and
+//
+//	H = Σ_{λ_i > cut} Σ_c (u_iᵀy_c)²/n_c,
+//
+// with the same cut (rcond and max(n, d)·ε of λ_max): the same score in
+// exact arithmetic for O(n²·d + n³) instead of O(n·d² + d³).
 func HScore(x []float64, d int, labels []int32, rcond float64) (float64, error) {
 	dt, err := prepare(x, d, labels, 2)
 	if err != nil {
 		return 0, err
 	}
 	mu, mc := dt.classMeans()
+	if dt.small() {
+		return hScoreSample(dt, mu, rcond)
+	}
 	return hScore(dt, mu, mc, dt.centredGram(mu), rcond)
 }
 
@@ -598,6 +743,34 @@ func hScore(dt *data, mu []float64, mc [][]float64, g []float64, rcond float64) 
 		}
 		// lam are the eigenvalues of the Gram (n−1)·Cov f.
 		h += (q / nm1) / (lam[i] / nm1)
+	}
+	return h, nil
+}
+
+// hScoreSample is HScore in the n×n form, for n < d, given the mean μ:
+// the eigenvalues λ_i and eigenvectors u_i of the centred features'
+// F_cF_cᵀ (n×n), and Σ_{λ_i > cut} Σ_c (u_iᵀy_c)²/n_c.
+func hScoreSample(dt *data, mu []float64, rcond float64) (float64, error) {
+	n := dt.n
+	lam, w, err := symEigen(dt.sampleGram(mu), n)
+	if err != nil {
+		return 0, fmt.Errorf("the H-score's eigendecomposition: %v", err)
+	}
+	lmax := lam[n-1]
+	if !(lmax > 0) {
+		return 0, errors.New("the features are constant: their covariance is zero")
+	}
+	cut := math.Max(rcond, float64(max(n, dt.d))*epsilon) * lmax
+	uy := dt.classSums(w)
+	C := len(dt.classes)
+	h := 0.0
+	for i := 0; i < n; i++ {
+		if !(lam[i] > cut) {
+			continue
+		}
+		for c, p := range uy[i*C : (i+1)*C] {
+			h += p * p / dt.count[c]
+		}
 	}
 	return h, nil
 }

@@ -96,6 +96,17 @@ type benchResult struct {
 	WorkerMemory []float64      `json:"worker_memory"`
 	Result       map[string]any `json:"result"`
 	Error        string         `json:"error,omitempty"`
+	Rep          int            `json:"rep,omitempty"`
+	Native       *nativeRun     `json:"native,omitempty"` // make bench-emd: the CLI run after this page run
+}
+
+// nativeRun mirrors e2e/bench_test.go's nativeRun: a command the browser
+// half ran after a page run.
+type nativeRun struct {
+	Seconds float64        `json:"seconds"`
+	MaxRSS  float64        `json:"max_rss"` // bytes
+	Result  map[string]any `json:"result"`
+	Error   string         `json:"error,omitempty"`
 }
 
 type browserOut struct {
@@ -153,6 +164,10 @@ func main() {
 	}
 	abs, _ := filepath.Abs(*work)
 	*work = abs
+	if *emdMode {
+		runEMD(start)
+		return
+	}
 	if *report {
 		var sv saved
 		b, err := os.ReadFile(filepath.Join(*work, "results.json"))
@@ -166,9 +181,7 @@ func main() {
 		if len(sv.Args) > 0 {
 			flag.CommandLine.Parse(sv.Args)
 		}
-		if err := os.WriteFile(*outMD, []byte(writeReport(&sv)), 0o644); err != nil {
-			log.Fatal(err)
-		}
+		writeMD(writeReport(&sv))
 		return
 	}
 
@@ -178,14 +191,7 @@ func main() {
 		ns = []int{2000}
 	}
 	if *nList != "" {
-		ns = nil
-		for _, f := range strings.Split(*nList, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				log.Fatalf("-n: %q is not a positive sample size", f)
-			}
-			ns = append(ns, n)
-		}
+		ns = parseNs(*nList)
 	}
 	var onlyRE *regexp.Regexp
 	if *only != "" {
@@ -288,11 +294,21 @@ func main() {
 		LoadStart: loadAtStart, LoadEnd: loadavg(), Written: time.Now().UTC()}
 	raw, _ := json.MarshalIndent(sv, "", "  ")
 	os.WriteFile(filepath.Join(*work, "results.json"), raw, 0o644)
-	md := writeReport(sv)
-	if err := os.WriteFile(*outMD, []byte(md), 0o644); err != nil {
-		log.Fatal(err)
-	}
+	writeMD(writeReport(sv))
 	log.Printf("wrote %s in %s", *outMD, time.Since(start).Round(time.Second))
+}
+
+// parseNs parses -n: comma-separated sample sizes.
+func parseNs(list string) []int {
+	var ns []int
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			log.Fatalf("-n: %q is not a positive sample size", f)
+		}
+		ns = append(ns, n)
+	}
+	return ns
 }
 
 func nativeStream(n int) streamRes {
@@ -526,7 +542,12 @@ func runBrowser(settings []setting, data map[int]*benchData, ns []int) *browserO
 		ds := data[s.D]
 		bs = append(bs, bset{s, ds.Source.Features, ds.Source.Labels, ds.Target.Features, ds.Target.Labels})
 	}
-	spec := map[string]any{"workers": *workers, "stream_ns": ns, "settings": bs, "timeout_seconds": 7200}
+	return runBrowserSpec(map[string]any{"workers": *workers, "stream_ns": ns, "settings": bs, "timeout_seconds": 7200})
+}
+
+// runBrowserSpec writes spec (e2e/bench_test.go's benchSpec) to WORK, runs
+// the browser half (TestBench) on it and returns what it wrote.
+func runBrowserSpec(spec map[string]any) *browserOut {
 	b, _ := json.MarshalIndent(spec, "", "  ")
 	specPath := filepath.Join(*work, "browser-spec.json")
 	outPath := filepath.Join(*work, "browser-results.json")

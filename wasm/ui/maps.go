@@ -52,6 +52,7 @@ type mapsView struct {
 	sliceLb dom.Element
 	hover   dom.Element
 	json    dom.Element
+	patch   *patchView // the patch-wise maps
 
 	files  []*proto.Files
 	photos map[string]js.Value // the RGB images added, by stem
@@ -103,6 +104,7 @@ func newMapsView(a *app) *mapsView {
 		stack, v.caption,
 		el("div", attrs{"class": "row"}, el("label", "Map opacity ", v.opacity), v.sliceLb),
 		v.hover, keys)
+	v.patch = newPatchView(v)
 	v.root = el("section", attrs{"id": "maps", "hidden": ""},
 		el("h2", "5. Where it fails"),
 		el("p", attrs{"class": "note"},
@@ -114,6 +116,7 @@ func newMapsView(a *app) *mapsView {
 		v.status,
 		v.images,
 		v.figure,
+		v.patch.root,
 		el("h3", "By target class"),
 		el("p", attrs{"class": "note"}, "Each target class's share of H(Yt|Ys), and where its mass went: P(source class | target class)."),
 		v.classes,
@@ -128,6 +131,7 @@ func newMapsView(a *app) *mapsView {
 			v.info = nil // the sampler's repetitions go with it
 			v.mu.Unlock()
 			show(v.figure, false)
+			v.patch.reset(false)
 			v.a.dropPool()
 		}
 	})
@@ -185,6 +189,7 @@ func (v *mapsView) clear() {
 	v.files = nil
 	show(v.root, false)
 	show(v.figure, false)
+	v.patch.reset(false)
 	for _, e := range []dom.Element{v.pick, v.images, v.classes, v.json, v.status} {
 		clear(e)
 	}
@@ -205,6 +210,7 @@ func (v *mapsView) offer(files []*proto.Files, s report.Settings) {
 func (v *mapsView) setBusy(b bool) {
 	v.busy = b
 	setDisabled(v.runBtn, b)
+	setDisabled(v.patch.runBtn, b)
 	setDisabled(v.stopBtn, !b)
 	setDisabled(v.pick, b)
 	setDisabled(v.a.runBtn, b)
@@ -229,6 +235,7 @@ func (v *mapsView) compute() {
 	v.info = nil
 	v.mu.Unlock()
 	show(v.figure, false)
+	v.patch.reset(false)
 	clear(v.images)
 	clear(v.classes)
 	clear(v.json)
@@ -294,6 +301,7 @@ func (v *mapsView) compute() {
 	v.status.SetTextContent(fmt.Sprintf("Maps of %s: OTCE %.4f ± %.4f over %d target image(s).", f.Name, resp.Result.OTCEMean, resp.Result.OTCEStd, len(resp.Maps.Images)))
 	v.drawTables()
 	v.draw()
+	v.patch.reset(true)
 	v.root.SetAttribute("data-state", "ready")
 }
 

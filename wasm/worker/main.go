@@ -199,6 +199,7 @@ var handlers = map[proto.Kind]handler{
 	proto.KindMap:     handle((*worker).mapOf),
 	proto.KindPixel:   handle((*worker).pixel),
 	proto.KindHost:    handle((*worker).host),
+	proto.KindPatch:   handle((*worker).patches),
 }
 
 // candidate is the candidate of the page's File objects.

@@ -15,19 +15,22 @@ import (
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 )
 
 // mapped is what the sampler keeps of a Maps request for the Map and Pixel
 // requests that follow it: the open job (its target images are read again
-// a map at a time) and the repetitions' maps.Rep (K·N·D float32 of source
-// samples, shared between repetitions that draw every pixel). A Score,
-// Job or Maps request drops it.
+// a map at a time, and both domains for the patch maps), its settings and
+// the repetitions' maps.Rep (K·N·D float32 of source samples, shared
+// between repetitions that draw every pixel). A Score, Job or Maps request
+// drops it.
 type mapped struct {
 	job       *otce.Job
 	reps      []*maps.Rep
 	transform string
+	settings  report.Settings
 }
 
 // thumbs is the number of worst images whose thumbnails Maps answers, at
@@ -77,7 +80,7 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 	if r.Error != "" {
 		return nil
 	}
-	m := &mapped{job: j, reps: reps, transform: req.Settings.Transform.String()}
+	m := &mapped{job: j, reps: reps, transform: req.Settings.Transform.String(), settings: req.Settings}
 	info := &proto.MapsInfo{Classes: maps.Classes(reps), Image: req.Image}
 	lb := 0
 	for _, rp := range reps {
@@ -156,6 +159,35 @@ func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error
 		return err
 	}
 	resp.Pixel = &px
+	return nil
+}
+
+// patches answers the patch-wise maps of stride req.Stride of the last
+// Maps' candidate: maps.PatchesWith with the options of its settings
+// (maps.PatchOptionsOf), as `otce map --patch` computes them.
+// It posts Progress (PhasePatches) a few times a second.
+func (w *worker) patches(req *proto.Patch, resp *proto.Response, reply js.Value) error {
+	if w.mapped == nil {
+		return errors.New("patch maps asked before the maps were computed (or after another run)")
+	}
+	po, _, err := maps.PatchOptionsOf(w.mapped.settings, req.Stride)
+	if err != nil {
+		return err
+	}
+	po.Workers = 1
+	var last time.Time
+	po.Progress = func(done, total int) {
+		if time.Since(last) > 200*time.Millisecond {
+			last = time.Now()
+			postTo(reply, &proto.Progress{Progress: &ot.Progress{}, Phase: proto.PhasePatches, Image: done, Images: total})
+		}
+	}
+	j := w.mapped.job
+	pm, err := maps.PatchesWith(context.Background(), j.Source, j.Target, po)
+	if err != nil {
+		return err
+	}
+	resp.Patch = pm
 	return nil
 }
 

@@ -47,6 +47,7 @@ const (
 	KindMap     Kind = "map"     // Map
 	KindPixel   Kind = "pixel"   // Pixel
 	KindHost    Kind = "host"    // Host
+	KindPatch   Kind = "patch"   // Patch
 )
 
 // Request is a message to a worker: one of the types below, each a kind of
@@ -258,7 +259,15 @@ type Pixel struct {
 	Image, Pixel int
 }
 
+// Patch asks the sampler for the patch-wise maps of stride Stride of the
+// last Maps' candidate (maps.PatchesWith with maps.PatchOptionsOf of its
+// settings, as `otce map --patch`), answered in Response.Patch.
+type Patch struct {
+	Stride int
+}
+
 // Kind implements Request.
+func (*Patch) Kind() Kind   { return KindPatch }
 func (*Score) Kind() Kind   { return KindScore }
 func (*Maps) Kind() Kind    { return KindMaps }
 func (*Map) Kind() Kind     { return KindMap }
@@ -296,6 +305,7 @@ var requests = map[Kind]func() Request{
 	KindMap:     func() Request { return new(Map) },
 	KindPixel:   func() Request { return new(Pixel) },
 	KindHost:    func() Request { return new(Host) },
+	KindPatch:   func() Request { return new(Patch) },
 }
 
 // The envelope's properties, set on the encoded request.
@@ -387,6 +397,8 @@ type Response struct {
 	Maps *MapsInfo
 	// Pixel answers Pixel.
 	Pixel *maps.Pixel
+	// Patch answers Patch.
+	Patch *maps.PatchMap
 }
 
 // MapsInfo is the answer to Maps (and, with only Map set, to Map).
@@ -437,13 +449,17 @@ type Progress struct {
 	Phase string
 	Rep   int
 	// Image and Images are, for a Maps request in PhaseMaps, the target
-	// image being mapped (0-based) and their number.
+	// image being mapped (0-based) and their number; for a Patch request
+	// (PhasePatches), the patches read so far and their number.
 	Image, Images int
 }
 
 // PhaseMaps is the phase of a Maps request after its repetitions: the
 // target images' maps, one at a time.
 const PhaseMaps = "maps"
+
+// PhasePatches is the phase of a Patch request.
+const PhasePatches = "patches"
 
 // Ready is the first message a worker posts, once its handler is installed.
 type Ready struct {

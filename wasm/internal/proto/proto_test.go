@@ -44,6 +44,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
 		&Pixel{Image: 1, Pixel: 33},
+		&Patch{Stride: 4},
 	}
 	seen := map[Kind]bool{}
 	for i, r := range reqs {
