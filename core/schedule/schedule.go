@@ -202,26 +202,43 @@ func Gather(n, m int, mayExact, exactOnPool bool, limit int64) bool {
 
 // IterateHereMax is the most bytes of the other workers' kernels
 // (ot.KernelBytes: after the exact plan at a small ε the sparse form holds
-// a few entries a row) that the sampler of a pool takes to run the
-// Sinkhorn iterations over every block itself (IterateHere). Each
-// iteration over the pool is a round of messages, 1.5–2 ms at N = 10⁴
-// (80 KB of column scalings out and a reply back), where such a kernel's
-// iteration takes a fraction of it; the dense kernel (cost-norm max, or a
-// large ε) of the other workers' rows at N = 10⁴ is 200 MB and more, and
-// stays with them. WorkerBytes counts it in the sampler's memory.
+// a few hundred entries a row or fewer) that the sampler of a pool may take
+// to run the Sinkhorn iterations over every block itself (IterateHere).
+// The dense kernel (cost-norm max, or a large ε) of the other workers' rows
+// at N = 10⁴ is 200 MB and more, and stays with them. WorkerBytes counts it
+// in the sampler's memory.
 const IterateHereMax = 96 << 20
 
+// IterateRounds is the number of Sinkhorn iterations over the pool after
+// each kernel (OpKernel, OpAbsorb) that the sampler times before it decides
+// where the next ones run (IterateHere).
+const IterateRounds = 32
+
 // IterateHere reports whether the sampler of a pool takes the other
-// workers' blocks once their kernels, of bytes in all (ot.KernelBytes),
-// are built, and runs the iterations over every block itself (limit:
-// IterateHereMax, or a test's value; 0 means IterateHereMax, a negative
-// limit never): the blocks and the order of the sums stay the same, so the
-// score does too, bit for bit; only the messages go.
-func IterateHere(bytes, limit int64) bool {
-	if limit == 0 {
-		limit = IterateHereMax
+// workers' blocks, whose kernels hold bytes in all (ot.KernelBytes), and
+// runs the iterations over every block itself, after IterateRounds
+// iterations over the pool took poolSec seconds (wall time: its own blocks,
+// the messages and the waiting), of which the work on its own blocks and
+// the other workers' busy time (decoding the request included) summed to
+// hereSec: what the same iterations would cost it alone, without a message.
+// Over the pool an iteration is a round of messages, 1.5–3 ms each on the
+// loaded 2-core machine at N = 10⁴ (80 KB of column scalings out and a
+// reply back), while the work moved is its blocks' share of the kernel's
+// entries; which is larger depends on the kernel and on the machine's
+// load, so it is measured rather than guessed. It holds when bytes is
+// within the limit (IterateHereMax when limit is 0) and hereSec < poolSec;
+// a test's positive limit skips the timing (the iterations move whenever
+// the kernel is within it), a negative one keeps them on the pool. The
+// blocks and the order of the sums stay the same, so the score does too,
+// bit for bit; only the messages go.
+func IterateHere(bytes, limit int64, poolSec, hereSec float64) bool {
+	switch {
+	case limit < 0:
+		return false
+	case limit > 0:
+		return bytes <= limit
 	}
-	return bytes <= limit
+	return bytes <= IterateHereMax && hereSec < poolSec
 }
 
 // LargestN is the largest n ≤ limit whose n×n problem of dimension d fits

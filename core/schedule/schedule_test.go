@@ -129,20 +129,22 @@ func TestWorkerBytesIterateHere(t *testing.T) {
 	}
 }
 
-// TestIterateHere: the limit, its default and a test's "never".
+// TestIterateHere: the bound, the timing, and a test's limits.
 func TestIterateHere(t *testing.T) {
 	for _, c := range []struct {
 		bytes, limit int64
+		pool, here   float64
 		want         bool
 	}{
-		{IterateHereMax, 0, true},
-		{IterateHereMax + 1, 0, false},
-		{1 << 10, 1 << 10, true},
-		{1<<10 + 1, 1 << 10, false},
-		{0, -1, false},
+		{IterateHereMax, 0, 0.09, 0.05, true},
+		{IterateHereMax, 0, 0.05, 0.09, false}, // the messages cost less than the work moved
+		{IterateHereMax + 1, 0, 0.09, 0.05, false},
+		{1 << 10, 1 << 10, 0.05, 0.09, true}, // forced: no timing
+		{1<<10 + 1, 1 << 10, 0.09, 0.05, false},
+		{0, -1, 0.09, 0.05, false},
 	} {
-		if got := IterateHere(c.bytes, c.limit); got != c.want {
-			t.Errorf("IterateHere(%d, %d) = %v, want %v", c.bytes, c.limit, got, c.want)
+		if got := IterateHere(c.bytes, c.limit, c.pool, c.here); got != c.want {
+			t.Errorf("IterateHere(%d, %d, %v, %v) = %v, want %v", c.bytes, c.limit, c.pool, c.here, got, c.want)
 		}
 	}
 }

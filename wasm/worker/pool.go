@@ -139,8 +139,14 @@ type poolBlocks struct {
 	// operation) until the kernel is built (gatherCost, scatterKernel),
 	// and again once the kernel is small (takeKernels) until the release.
 	gather, gathered bool
-	// hereMax is schedule.IterateHere's limit (0: its default).
-	hereMax int64
+	// hereMax is schedule.IterateHere's limit (0: its default);
+	// kernelBytes the other workers' kernels' bytes after the last kernel
+	// (OpKernel, OpAbsorb); rounds, poolSec and hereSec time the
+	// iterations over the pool since (IterateHere).
+	hereMax          int64
+	kernelBytes      int64
+	rounds           int
+	poolSec, hereSec float64
 }
 
 // splitMinRows is the fewest pending rows in the other workers' blocks for
@@ -161,6 +167,7 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	if pb.gathered {
 		return pb.doGathered(op)
 	}
+	t0 := time.Now()
 	sent := pb.sendAll(op)
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
@@ -203,23 +210,32 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	// time (the rest is messages and waiting), and the sampler's own.
 	pb.bench["busy:"+op.Kind.String()] += busy
 	pb.bench["here:"+op.Kind.String()] += here
-	if op.Kind == ot.OpKernel || op.Kind == ot.OpAbsorb {
-		if err := pb.takeKernels(out); err != nil {
+	switch op.Kind {
+	case ot.OpKernel, ot.OpAbsorb:
+		if err := pb.kernelBuilt(out); err != nil {
 			return nil, err
+		}
+	case ot.OpIterate:
+		pb.poolSec += time.Since(t0).Seconds()
+		pb.hereSec += here
+		for _, i := range sent {
+			pb.hereSec += resps[i].Busy
+		}
+		if pb.rounds++; pb.rounds == schedule.IterateRounds && pb.kernelBytes > 0 &&
+			schedule.IterateHere(pb.kernelBytes, pb.hereMax, pb.poolSec, pb.hereSec) {
+			if err := pb.takeKernels(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
 }
 
-// takeKernels takes the other workers' blocks, their kernels built (out
-// holds every block's reply to OpKernel or OpAbsorb, whose Mass is its
-// density), when those kernels are small (schedule.IterateHere): from then
-// on the sampler runs every operation over every block itself (gathered),
-// an iteration without a round of messages, until the release (or a
-// rebuilt kernel, which goes back to them: scatterKernel). The blocks, and
-// the reduction of their replies along the tree (runOp, ot.CombineIterate),
-// stay the same: the same bits as over the pool.
-func (pb *poolBlocks) takeKernels(out []*ot.Reply) error {
+// kernelBuilt notes the bytes of the other workers' kernels after a kernel
+// (out holds every block's reply to OpKernel or OpAbsorb, whose Mass is
+// its density) and starts timing the iterations over the pool.
+func (pb *poolBlocks) kernelBuilt(out []*ot.Reply) error {
+	pb.kernelBytes, pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0, 0
 	w := pb.w
 	if pb.hereMax < 0 || len(pb.assign) < 2 || w.problem == nil {
 		return nil
@@ -229,15 +245,27 @@ func (pb *poolBlocks) takeKernels(out []*ot.Reply) error {
 	if len(part) != pb.nb || len(out) != pb.nb {
 		return fmt.Errorf("%d replies for %d blocks of a partition of %d", len(out), pb.nb, len(part))
 	}
-	var bytes int64
 	for _, idx := range pb.assign[1:] {
 		for _, bi := range idx {
-			bytes += ot.KernelBytes(part[bi][1]-part[bi][0], p.M, out[bi].Mass)
+			pb.kernelBytes += ot.KernelBytes(part[bi][1]-part[bi][0], p.M, out[bi].Mass)
 		}
 	}
-	if !schedule.IterateHere(bytes, pb.hereMax) {
-		return nil
-	}
+	return nil
+}
+
+// takeKernels takes the other workers' blocks, their kernels built, when
+// iterating over them here is faster than a round of messages an
+// iteration (schedule.IterateHere, after the first IterateRounds
+// iterations since the kernel): from then on the sampler runs every
+// operation over every block itself (gathered), until the release (or a
+// rebuilt kernel, which goes back to them: scatterKernel). A block's state
+// between two operations is its kernel, potentials and scalings
+// (ot.KernelState), whatever the iteration; the blocks, and the reduction
+// of their replies along the tree (runOp, ot.CombineIterate), stay the
+// same: the same bits as over the pool.
+func (pb *poolBlocks) takeKernels() error {
+	w := pb.w
+	p := w.problem
 	t0 := time.Now()
 	all := make([]*ot.Block, pb.nb)
 	for k, bi := range pb.assign[0] {
@@ -260,7 +288,9 @@ func (pb *poolBlocks) takeKernels(out []*ot.Reply) error {
 	pb.gathered = true
 	tightenGC()
 	pb.bench["take"] += time.Since(t0).Seconds()
-	pb.bench["take:MB"] += float64(bytes) / (1 << 20)
+	pb.bench["take:MB"] += float64(pb.kernelBytes) / (1 << 20)
+	pb.bench["take:pool-ms"] += 1e3 * pb.poolSec / float64(pb.rounds)
+	pb.bench["take:here-ms"] += 1e3 * pb.hereSec / float64(pb.rounds)
 	return nil
 }
 
@@ -429,7 +459,7 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	case ot.OpKernel:
 		out, err := pb.scatterKernel(op)
 		if err == nil {
-			err = pb.takeKernels(out)
+			err = pb.kernelBuilt(out)
 		}
 		return out, err
 	case ot.OpRelease:

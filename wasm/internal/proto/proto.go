@@ -222,8 +222,9 @@ type Port struct {
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
 // worker's default); GatherMin is schedule.Gather's limit (0: its
-// default); IterateHereMax is schedule.IterateHere's (0: its default,
-// negative: never). Tests set these.
+// default); IterateHereMax is schedule.IterateHere's limit (0: its
+// default; positive: without the timing; negative: never). Tests set
+// these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
