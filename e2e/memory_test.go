@@ -14,7 +14,7 @@ import (
 // rows back after the plan, a block at a time, to build their kernel from
 // (schedule.Gather; the page does it from
 // 64 MB of cost on, here forced with otceGatherMin = 1). After the first
-// schedule.IterateRounds iterations over the pool, the sampler takes the
+// schedule.IterateSkip + IterateRounds iterations over the pool, the sampler takes the
 // other workers' blocks and runs the next iterations over all of them
 // itself ("take") when their kernels are small and that is faster
 // (schedule.IterateHere; forced here with otceIterateHereMax = 2⁴⁰, a

@@ -216,12 +216,14 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 			return nil, err
 		}
 	case ot.OpIterate:
-		pb.poolSec += time.Since(t0).Seconds()
-		pb.hereSec += here
-		for _, i := range sent {
-			pb.hereSec += resps[i].Busy
+		if pb.rounds++; pb.rounds > schedule.IterateSkip {
+			pb.poolSec += time.Since(t0).Seconds()
+			pb.hereSec += here
+			for _, i := range sent {
+				pb.hereSec += resps[i].Busy
+			}
 		}
-		if pb.rounds++; pb.rounds == schedule.IterateRounds && pb.kernelBytes > 0 &&
+		if pb.rounds == schedule.IterateSkip+schedule.IterateRounds && pb.kernelBytes > 0 &&
 			schedule.IterateHere(pb.kernelBytes, pb.hereMax, pb.poolSec, pb.hereSec) {
 			if err := pb.takeKernels(); err != nil {
 				return nil, err
@@ -255,8 +257,8 @@ func (pb *poolBlocks) kernelBuilt(out []*ot.Reply) error {
 
 // takeKernels takes the other workers' blocks, their kernels built, when
 // iterating over them here is faster than a round of messages an
-// iteration (schedule.IterateHere, after the first IterateRounds
-// iterations since the kernel): from then on the sampler runs every
+// iteration (schedule.IterateHere, after the first IterateSkip +
+// IterateRounds iterations since the kernel): from then on the sampler runs every
 // operation over every block itself (gathered), until the release (or a
 // rebuilt kernel, which goes back to them: scatterKernel). A block's state
 // between two operations is its kernel, potentials and scalings
@@ -289,8 +291,8 @@ func (pb *poolBlocks) takeKernels() error {
 	tightenGC()
 	pb.bench["take"] += time.Since(t0).Seconds()
 	pb.bench["take:MB"] += float64(pb.kernelBytes) / (1 << 20)
-	pb.bench["take:pool-ms"] += 1e3 * pb.poolSec / float64(pb.rounds)
-	pb.bench["take:here-ms"] += 1e3 * pb.hereSec / float64(pb.rounds)
+	pb.bench["take:pool-ms"] += 1e3 * pb.poolSec / schedule.IterateRounds
+	pb.bench["take:here-ms"] += 1e3 * pb.hereSec / schedule.IterateRounds
 	return nil
 }
 
