@@ -24,13 +24,14 @@ import (
 // capacitySetting is one run of TestCapacity.
 type capacitySetting struct {
 	N, D, Workers int
+	K             int // repetitions; 0: 1
 	Norm, Solver  string
 	CLI           bool // also score it with the CLI and compare
 	NoGather      bool // the other workers keep their cost rows (schedule.Gather off)
 }
 
 func (c capacitySetting) String() string {
-	s := fmt.Sprintf("n%d-d%d-%s-%s-w%d", c.N, c.D, c.Norm, c.Solver, c.Workers)
+	s := fmt.Sprintf("n%d-d%d-%s-%s-w%d-k%d", c.N, c.D, c.Norm, c.Solver, c.Workers, max(c.K, 1))
 	if c.NoGather {
 		s += "-nogather"
 	}
@@ -53,7 +54,7 @@ const capacityTimeout = 30 * time.Minute
 // under -short.
 //
 // OTCE_CAPACITY replaces the run by a list of settings separated by ";",
-// each "n=…,d=…,norm=…,solver=…,workers=…,cli=0|1,gather=0|1" (gather=0:
+// each "n=…,d=…,k=…,norm=…,solver=…,workers=…,cli=0|1,gather=0|1" (gather=0:
 // the other workers keep their cost rows, as before schedule.Gather; the
 // memory rows of
 // BENCHMARKS.md: go test ./e2e/ -run TestCapacity -v -timeout 0 with
@@ -110,7 +111,8 @@ func TestCapacity(t *testing.T) {
 // capacityRun scores fx with setting c in a fresh page, and with the CLI
 // when c.CLI, and compares them.
 func (h *harness) capacityRun(c capacitySetting, fx fixture) {
-	args := []string{"-n", fmt.Sprint(c.N), "-k", "1", "--cost-norm", c.Norm, "--solver", c.Solver}
+	k := fmt.Sprint(max(c.K, 1))
+	args := []string{"-n", fmt.Sprint(c.N), "-k", k, "--cost-norm", c.Norm, "--solver", c.Solver}
 	var want map[string]any
 	if c.CLI {
 		t0 := time.Now()
@@ -120,7 +122,7 @@ func (h *harness) capacityRun(c capacitySetting, fx fixture) {
 	}
 	h.load()
 	h.setSetting("set-n", fmt.Sprint(c.N))
-	h.setSetting("set-k", "1")
+	h.setSetting("set-k", k)
 	h.setSetting("set-cost-norm", c.Norm)
 	h.setSetting("set-solver", c.Solver)
 	h.setSetting("set-workers", fmt.Sprint(c.Workers))
@@ -236,6 +238,8 @@ func parseCapacity(v string) ([]capacitySetting, error) {
 				c.D = n
 			case "workers":
 				c.Workers = n
+			case "k":
+				c.K = n
 			case "norm":
 				c.Norm = val
 			case "solver":

@@ -25,7 +25,8 @@ import (
 // <stem>.npy bit for bit (float32; NaN where the CLI's is NaN), with one
 // worker solving alone and with two whose row blocks are spread over the
 // pool (otceLocalSolveMax = 0, so the potentials come through OpPotentials
-// on the other worker's blocks).
+// on the other worker's blocks), also when the other worker gave its cost
+// rows to the sampler and got them back for the kernel (otceGatherMin = 1).
 func (h *harness) mapsSameAsCLI(fx fixture) {
 	const n, k = 500, 3
 	args := []string{"-n", fmt.Sprint(n), "-k", fmt.Sprint(k)}
@@ -43,17 +44,27 @@ func (h *harness) mapsSameAsCLI(fx fixture) {
 	h.setSetting("set-k", fmt.Sprint(k))
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	for _, w := range []int{1, 2} {
+	for _, c := range []struct {
+		w      int
+		gather bool // the other worker's cost rows gathered in the sampler (schedule.Gather)
+	}{{1, false}, {2, false}, {2, true}} {
+		w := c.w
 		if w == 2 {
 			eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+		}
+		where := fmt.Sprintf("%d worker(s)", w)
+		if c.gather {
+			eval[bool](h, `(globalThis.otceGatherMin = 1, true)`)
+			where += ", the rows gathered"
 		}
 		h.setSetting("set-workers", fmt.Sprint(w))
 		h.click("run")
 		h.waitState(3*time.Minute, "done")
 		h.click("maps-run")
 		h.waitMaps()
-		h.pageMapsEqual(cli, dir, fmt.Sprintf("%d worker(s)", w))
+		h.pageMapsEqual(cli, dir, where)
 	}
+	eval[bool](h, `(delete globalThis.otceGatherMin, true)`)
 	// Pointing at the map explains the pixel (maps.PixelAt in the sampler),
 	// and so do the arrow keys on the focused map; its h is the map's.
 	eval[bool](h, `(() => { const c = document.getElementById("maps-heat"), r = c.getBoundingClientRect();

@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestPage checks the page as a person meets it (issue 17): charts that fit
@@ -65,6 +67,7 @@ func TestPage(t *testing.T) {
 	h.subtest(t, "ProgressPhaseAndLastWord", func() { h.progressPhases(good) })
 	h.subtest(t, "Report", func() { h.htmlReport() })
 	h.subtest(t, "Labels", func() { h.labels() })
+	h.subtest(t, "TextFields", func() { h.textFields() })
 	h.subtest(t, "Screenshots", func() { h.screenshots(root) })
 	h.subtest(t, "NoConsoleErrors", func() { h.noConsoleErrors() })
 }
@@ -335,13 +338,13 @@ func (h *harness) progressPhases(fx fixture) {
 		if round == 0 {
 			// While the run goes, the files section is locked.
 			open := eval[[]string](h, `document.body.dataset.state !== "running" ? ["(not running)"] :
-				[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #settingsbox input, #settingsbox select")].filter(e => !e.disabled).map(e => e.id || e.outerHTML.slice(0, 60))`)
+				[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #inputs [role=textbox], #settingsbox input, #settingsbox select, #settingsbox [role=textbox]")].filter(e => !(e.disabled || e.getAttribute("aria-disabled") === "true")).map(e => e.id || e.outerHTML.slice(0, 60))`)
 			if len(open) > 0 {
 				h.t.Errorf("controls open while running: %v", open)
 			}
 		}
 		h.waitState(2*time.Minute, "done")
-		if n := eval[int](h, `[...document.querySelectorAll("#inputs input, #inputs button, #inputs select")].filter(e => e.disabled).length`); n > 0 {
+		if n := eval[int](h, `[...document.querySelectorAll("#inputs input, #inputs button, #inputs select, #inputs [role=textbox], #settingsbox [role=textbox]")].filter(e => e.disabled || e.getAttribute("aria-disabled") === "true" || e.getAttribute("contenteditable") === "false").length`); n > 0 {
 			h.t.Errorf("%d controls of the files section still disabled after the run", n)
 		}
 		time.Sleep(700 * time.Millisecond) // a late redraw would come within the 200 ms tick
@@ -465,7 +468,7 @@ func (h *harness) labels() {
 		}
 	}
 	h.t.Logf("controls in the accessibility tree: %v", count)
-	unnamed := eval[[]string](h, `[...document.querySelectorAll("input, select, textarea, button")].filter(e =>
+	unnamed := eval[[]string](h, `[...document.querySelectorAll("input, select, textarea, button, [contenteditable], [role=textbox]")].filter(e =>
 		!(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby") && !(e.tagName === "BUTTON" && e.textContent.trim())).map(e => e.outerHTML.slice(0, 80))`)
 	for _, u := range unnamed {
 		h.t.Errorf("no label: %s", u)
@@ -496,7 +499,7 @@ func (h *harness) labels() {
 	order := eval[[]string](h, `(() => {
 		const seen = [];
 		document.activeElement && document.activeElement.blur();
-		const all = [...document.querySelectorAll("a[href], button, input, select, textarea, [tabindex]")].filter(e => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null || (e.tagName === "INPUT" && e.type === "file"));
+		const all = [...document.querySelectorAll("a[href], button, input, select, textarea, [contenteditable], [tabindex]")].filter(e => !e.disabled && e.tabIndex >= 0 && e.offsetParent !== null || (e.tagName === "INPUT" && e.type === "file"));
 		return all.map(e => e.id).filter(id => ["add-candidate", "load-demo", "demo-kind", "set-n", "set-k", "run", "download-html"].includes(id));
 	})()`)
 	want := []string{"add-candidate", "load-demo", "demo-kind", "set-n", "set-k", "run", "download-html"}
@@ -508,19 +511,34 @@ func (h *harness) labels() {
 // screenshots: the page after a demo run at 1280×800 and at 420×900 (a
 // narrow window), scrolled to the run and its results, for docs/ (set
 // OTCE_E2E_DOCS=1 to write them there); at both sizes nothing is wider
-// than the window.
+// than the window, the results table with every score's column (the
+// default --metrics all: LogME, LEEP, NCE, H-score, GBC, zero-shot)
+// among it, and nothing of the results scrolls sideways.
 func (h *harness) screenshots(root string) {
 	h.load()
 	h.setSetting("set-k", "2")
+	// Zero-shot too: the demo's features read as the source model's
+	// class scores.
+	h.setSetting("set-transform", "softmax")
+	h.setChecked("set-shared-classes", true)
 	h.runDemo("set-n", "300")
 	h.waitState(3*time.Minute, "done")
 	defer h.do(chromedp.EmulateViewport(1280, 1800))
 	for _, sz := range [][2]int64{{1280, 800}, {420, 900}} {
 		h.do(chromedp.EmulateViewport(sz[0], sz[1]))
 		time.Sleep(300 * time.Millisecond)
-		wide := eval[[]string](h, `[...document.querySelectorAll("body *")].filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest("pre, .visually-hidden, table.results")).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).slice(0, 8)`)
+		wide := eval[[]string](h, `[...document.querySelectorAll("body *")].filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest("pre, .visually-hidden")).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className + (e.dataset.key ? "[" + e.dataset.key + "]" : "")).slice(0, 8)`)
 		if len(wide) > 0 {
 			h.t.Errorf("at %d×%d wider than the window: %v", sz[0], sz[1], wide)
+		}
+		// The results, every score's column among them, fit: no box of
+		// them scrolls sideways.
+		if cols := eval[[]string](h, `[...document.querySelectorAll("#results-table th")].map(e => e.dataset.key)`); !slices.ContainsFunc(cols, func(k string) bool { return strings.HasPrefix(k, "zeroshot") }) ||
+			!slices.Contains(cols, "logme") || !slices.Contains(cols, "leep") || !slices.Contains(cols, "nce") || !slices.Contains(cols, "hscore") || !slices.Contains(cols, "gbc") {
+			h.t.Errorf("the results table's columns %v are not all the scores'", cols)
+		}
+		if sx := eval[[]string](h, `[...document.querySelectorAll("#results *, #results")].filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && !e.closest("pre") && getComputedStyle(e).overflowX !== "visible").map(e => e.tagName + (e.id ? "#" + e.id : "") + " " + e.scrollWidth + " > " + e.clientWidth)`); len(sx) > 0 {
+			h.t.Errorf("at %d×%d the results scroll sideways: %v", sz[0], sz[1], sx)
 		}
 		scroll := eval[float64](h, `document.documentElement.scrollWidth - document.documentElement.clientWidth`)
 		if scroll > 1 {
@@ -563,5 +581,71 @@ func (h *harness) removeAsks(fx fixture) {
 	h.click("confirm-yes")
 	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 0 {
 		h.t.Errorf("after Yes, %d candidates", n)
+	}
+}
+
+// textFields: the page has no text <input> or <textarea> (Chromium's
+// Autofill asks Google about those: TestBrowser/NoOtherOrigin); its text
+// fields are one-line contenteditable elements that behave as inputs from
+// the keyboard: typed keys replace the selection, Enter adds no line and
+// commits the value (a change event), a paste of several lines is one line
+// of plain text, a click on the label focuses the field, and a run reads
+// what was typed.
+func (h *harness) textFields() {
+	h.load()
+	h.loadDemo()
+	kinds := eval[[]string](h, `[...document.querySelectorAll("textarea, input")].filter(e => !["checkbox", "radio", "file", "range", "button", "submit", "reset", "color"].includes(e.type)).map(e => e.outerHTML.slice(0, 80))`)
+	for _, k := range kinds {
+		h.t.Errorf("a text input Autofill asks about: %s", k)
+	}
+	fields := eval[[]string](h, `[...document.querySelectorAll("[contenteditable]")].map(e => e.id + " " + e.getAttribute("role") + " " + e.getAttribute("contenteditable"))`)
+	h.t.Logf("%d text fields: %v", len(fields), fields)
+	for _, id := range []string{"set-n", "set-k", "set-eps", "set-workers", "fit-scores"} {
+		if !slices.ContainsFunc(fields, func(f string) bool { return strings.HasPrefix(f, id+" textbox ") }) {
+			h.t.Errorf("#%s is not a text field (role textbox): %v", id, fields)
+		}
+	}
+	// Typing: select the text of -k, type 3 and Enter.
+	eval[bool](h, `(() => {
+		globalThis.otceChanges = [];
+		document.addEventListener("change", e => otceChanges.push(e.target.id + "=" + e.target.textContent), true);
+		return true;
+	})()`)
+	h.click("set-k-label") // the label focuses its field
+	if f := eval[string](h, `document.activeElement.id`); f != "set-k" {
+		h.t.Errorf("a click on the label of -k focused %q", f)
+	}
+	eval[bool](h, `(getSelection().selectAllChildren(document.getElementById("set-k")), true)`)
+	h.do(chromedp.KeyEvent("3"), chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(kb.Enter))
+	got := eval[map[string]any](h, `(() => { const e = document.getElementById("set-k"); return {text: e.textContent, value: e.value, nodes: e.childNodes.length, html: e.innerHTML, changes: otceChanges.join(" ")}; })()`)
+	h.t.Logf("-k after typing 3, Enter, Enter: %v", got)
+	if got["text"] != "3" || got["value"] != "3" || got["nodes"] != float64(1) {
+		h.t.Errorf("-k after typing 3 and Enter twice: %v, want the one line 3", got)
+	}
+	if got["changes"] != "set-k=3" {
+		h.t.Errorf("the change events after Enter: %q, want one, set-k=3", got["changes"])
+	}
+	// A paste of three lines: one line.
+	pasted := eval[string](h, `(() => {
+		const e = document.getElementById("set-seed");
+		e.focus();
+		getSelection().selectAllChildren(e);
+		const dt = new DataTransfer();
+		dt.setData("text/plain", "4\r\n2\n<b>x</b>");
+		dt.setData("text/html", "<b>4</b>");
+		e.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true, cancelable: true}));
+		return e.innerHTML;
+	})()`)
+	if pasted != "4 2 &lt;b&gt;x&lt;/b&gt;" {
+		h.t.Errorf("a paste of three lines into --seed: %q, want the plain text on one line", pasted)
+	}
+	h.setSetting("set-seed", "1")
+	// The run reads the fields: -k 3 from the keyboard, -n 300.
+	h.setSetting("set-n", "300")
+	h.click("run")
+	h.waitState(3*time.Minute, "done")
+	made := eval[string](h, `document.getElementById("results-settings").textContent`)
+	if !regexp.MustCompile(`-n 300 -k 3\b`).MatchString(made) || !strings.Contains(made, "--seed 1") {
+		h.t.Errorf("the run's settings %q are not the typed ones (-n 300 -k 3, --seed 1)", made)
 	}
 }

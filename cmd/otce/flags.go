@@ -30,6 +30,16 @@ func wholeNumbers(fs *flag.FlagSet) {
 // floats.
 type wholeNumber struct{ flag.Getter }
 
+// String implements flag.Value. flag.PrintDefaults also calls it on the
+// zero wholeNumber, without a Getter, to tell a default from the zero
+// value: "0", that of every integer flag it wraps.
+func (w wholeNumber) String() string {
+	if w.Getter == nil {
+		return "0"
+	}
+	return w.Getter.String()
+}
+
 func (w wholeNumber) Set(s string) error {
 	if w.Getter.Set(s) == nil {
 		return nil

@@ -263,7 +263,7 @@ func TestProgressNotTerminal(t *testing.T) {
 	s.K = 3
 	p := startProgress(&buf, false, 2, s)
 	p.now = clock.now
-	// Each repetition: reading/sampling, cost and plan, 20 iterations whose
+	// Each repetition: reading/sampling, cost, exact plan, 20 iterations whose
 	// error falls from 1 to 1e-6 (--tol), done: 1 s per event.
 	for cand := 0; cand < 2; cand++ {
 		name := []string{"a", "b"}[cand]
@@ -271,6 +271,7 @@ func TestProgressNotTerminal(t *testing.T) {
 		for rep := 0; rep < 3; rep++ {
 			p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseSampling})
 			p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseSolving})
+			p.update(otce.Progress{Candidate: name, Rep: rep, K: 3, Phase: otce.PhaseExact})
 			for it := 1; it <= 20; it++ {
 				e := 1.0
 				for range it - 1 {
@@ -290,16 +291,23 @@ func TestProgressNotTerminal(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "otce: candidate 1/2 a, repetition 1/3: reading; 0 s elapsed") {
 		t.Errorf("first line %q: want the reading phase at once", lines[0])
 	}
-	// 2·(1 + 3·23) = 140 s of events: about 14 progress lines and the estimate.
-	if len(lines) < 10 || len(lines) > 17 {
-		t.Errorf("%d lines for 140 s at one a 10 s:\n%s", len(lines), out)
+	// The first repetition's phases, each at once, in order.
+	for k, want := range []string{"reading; 0 s", "sampling; 1 s", "cost; 2 s", "exact plan; 3 s", "iteration 1 (ε stage 1/1), marginal error 1.00e+00; 4 s"} {
+		if k >= len(lines) || !strings.Contains(lines[k], "repetition 1/3: "+want) {
+			t.Errorf("line %d: want the first repetition's phase %q at once:\n%s", k+1, want, out)
+		}
+	}
+	// 2·(1 + 3·24) = 146 s of events: about 15 progress lines, the first
+	// repetition's four phase changes and the estimate.
+	if len(lines) < 10 || len(lines) > 21 {
+		t.Errorf("%d lines for 146 s at one a 10 s:\n%s", len(lines), out)
 	}
 	estimates := 0
 	for _, l := range lines {
 		if strings.Contains(l, "the first repetition took") {
 			estimates++
-			// 23 s a repetition (from the first event), 6 repetitions.
-			if !strings.Contains(l, "took 23 s: about 2 min 18 s in all for 2 candidate(s) × 3 repetitions") {
+			// 24 s a repetition (from the first event), 6 repetitions.
+			if !strings.Contains(l, "took 24 s: about 2 min 24 s in all for 2 candidate(s) × 3 repetitions") {
 				t.Errorf("estimate %q", l)
 			}
 		}
@@ -313,7 +321,7 @@ func TestProgressNotTerminal(t *testing.T) {
 		}
 	}
 	// The ETA at the end of each repetition is the true remaining time
-	// (every repetition takes 23 s; the first one 24 s with the reading).
+	// (every repetition takes 24 s; the first one 25 s with the reading).
 	var etaLines []string
 	for _, l := range lines {
 		if strings.Contains(l, "ETA") {
@@ -337,7 +345,7 @@ func TestProgressNotTerminal(t *testing.T) {
 	p.tick() // 1 s later: nothing
 	clock.step = 30 * time.Second
 	p.tick()
-	if got := buf.String(); strings.Count(got, "cost and plan") != 2 || !strings.Contains(got, "31 s elapsed") {
+	if got := buf.String(); strings.Count(got, "cost; ") != 2 || !strings.Contains(got, "31 s elapsed") {
 		t.Errorf("a long phase in a log:\n%s", got)
 	}
 }
@@ -362,7 +370,7 @@ func TestProgressTerminal(t *testing.T) {
 	got := buf.String()
 	// Iteration 2 is not drawn at once (within 200 ms of iteration 1) but by
 	// the tick, the latest state, 2 s on.
-	if strings.Count(got, "\r\033[K") != 5 || !strings.Contains(got, "cost and plan") || !strings.Contains(got, "iteration 1 ") ||
+	if strings.Count(got, "\r\033[K") != 5 || !strings.Contains(got, ": cost; ") || !strings.Contains(got, "iteration 1 ") ||
 		strings.Count(got, "iteration 2 ") != 1 || !strings.Contains(got, "marginal error 4.00e-01; 2 s elapsed") || strings.Contains(got, "\n") {
 		t.Errorf("terminal progress %q", got)
 	}

@@ -13,12 +13,14 @@ import (
 )
 
 // progress shows on stderr what the scoring does: the candidate, the
-// repetition, the phase (reading, sampling, cost and plan, iterations) and
+// repetition, the phase (reading, sampling, cost, exact plan, iterations) and
 // an ETA. On a terminal it rewrites one line at most five times a second;
 // otherwise (CI, nohup, a pipe) it writes whole lines: the first event at
-// once (a sign of life within a second of the start), then the current
-// state at most once per `every` (10 s) — at an event, or from a ticker
-// when a long phase sends none — so a log grows by six lines a minute. After the first repetition it prints one line
+// once (a sign of life within a second of the start) and each new phase of
+// the first repetition (reading, sampling, cost, exact plan, the first
+// iteration), then the current state at most once per `every` (10 s) — at
+// an event, or from a ticker when a long phase sends none — so a log grows
+// by six lines a minute. After the first repetition it prints one line
 // with the estimated time of the whole run.
 //
 // The ETA counts work in repetitions: candidate c at repetition r with a
@@ -143,7 +145,11 @@ func (p *progress) update(e otce.Progress) {
 		}
 		return
 	}
-	if p.last.IsZero() || t.Sub(p.last) >= p.every {
+	// The first repetition's phases each get a line at once (reading,
+	// sampling, cost, exact plan, the first iteration): a log shows within
+	// seconds what runs, before the throttle to one line per `every`.
+	first := p.cand == 0 && e.Rep == 0 && e.Phase != p.lastPhase && e.Phase != otce.PhaseDone
+	if p.last.IsZero() || t.Sub(p.last) >= p.every || first {
 		p.line(t, msg)
 		p.lastPhase = e.Phase
 	}

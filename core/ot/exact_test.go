@@ -78,7 +78,8 @@ func samePlan(a, b *emd.Plan) bool {
 }
 
 // TestExactOverBlocks: the exact plan over the blocks is the same, bit for
-// bit, with 1 goroutine, with several, and with blocks spread over
+// bit, with 1 goroutine, with several (which share out the blocks of
+// the small bidding rounds too, LocalBlocks.Do), and with blocks spread over
 // "workers" that share nothing; it is optimal (its certificate holds on the
 // dense cost) and its cost equals emd.Solve's within 1e-9 (relative), on
 // the POT fixtures (square, and 300×240 gathered for the network simplex)
@@ -140,5 +141,27 @@ func TestExactNeedsCost(t *testing.T) {
 	}
 	if _, err := ExactOverBlocks(context.Background(), bs, p); err == nil {
 		t.Error("exact plan computed from a kernel")
+	}
+}
+
+// TestPendingBlocks: the blocks a bidding round shares out are those
+// holding one of its (ascending) rows, the first and last rows of a block
+// included.
+func TestPendingBlocks(t *testing.T) {
+	p := clustered(1, 200, 200, 4, 3, 3, 1)
+	bs := NewLocalBlocks(p, 2).Blocks // 4 blocks of 50 rows
+	for _, c := range []struct {
+		rows []int32
+		want []int
+	}{
+		{nil, nil},
+		{[]int32{0}, []int{0}},
+		{[]int32{49, 50}, []int{0, 1}},
+		{[]int32{3, 7, 199}, []int{0, 3}},
+		{[]int32{100, 101, 149}, []int{2}},
+	} {
+		if got := pendingBlocks(bs, c.rows); !slices.Equal(got, c.want) {
+			t.Errorf("rows %v: blocks %v, want %v", c.rows, got, c.want)
+		}
 	}
 }

@@ -206,3 +206,31 @@ func TestCeilLog2(t *testing.T) {
 		}
 	}
 }
+
+// TestRelaxSeries: relax's binomial series agrees with old·(new/old)^ω
+// computed with math.Pow to 3·10⁻¹⁴ relative inside its range, and relax
+// takes the logarithm and exponential outside it.
+func TestRelaxSeries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	worst := 0.0
+	for i := 0; i < 200000; i++ {
+		omega := 1 + 0.9*rng.Float64()
+		x := (2*rng.Float64() - 1) * relaxSeries
+		if i%7 == 0 {
+			x = (2*rng.Float64() - 1) * 0.5 // outside the series' range too
+		}
+		old := math.Exp(20 * (rng.Float64() - 0.5))
+		got := relax(old, old*(1+x), omega)
+		want := old * math.Pow(1+x, omega)
+		if d := math.Abs(got-want) / want; d > worst {
+			worst = d
+		}
+	}
+	if worst > 3e-14 {
+		t.Errorf("relax: largest relative difference from math.Pow %.2g", worst)
+	}
+	t.Logf("relax: largest relative difference from math.Pow %.2g", worst)
+	if got := relax(2, 2, 1.7); got != 2 {
+		t.Errorf("relax(2, 2, ω) = %v: a converged scaling moved", got)
+	}
+}

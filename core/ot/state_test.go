@@ -87,8 +87,10 @@ func TestKernelHandoffSameBits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.handoff == 0 || (h.sparse == h.handoff) != c.sparse || (h.sparse == 0) == c.sparse {
-			t.Fatalf("%s warm %v: %d blocks handed off, %d of them sparse; want all in the %s form", prm.CostNorm, prm.WarmStart, h.handoff, h.sparse, map[bool]string{true: "sparse", false: "dense"}[c.sparse])
+		// Sparse: every kernel handed off; dense: the first ones at least
+		// (ε-scaling may build a later kernel at a smaller ε, sparse).
+		if h.handoff == 0 || (h.sparse == h.handoff) != c.sparse {
+			t.Fatalf("%s warm %v: %d blocks handed off, %d of them sparse; want %s", prm.CostNorm, prm.WarmStart, h.handoff, h.sparse, map[bool]string{true: "all sparse", false: "some dense"}[c.sparse])
 		}
 		if len(h.bytes) > 0 {
 			t.Errorf("%s warm %v: %v", prm.CostNorm, prm.WarmStart, h.bytes)

@@ -506,9 +506,10 @@ type Progress struct {
 	Candidate string
 	Rep, K    int // current repetition (0-based) and total
 	// Phase is what runs: PhaseReading, PhaseSampling, PhaseSolving (the
-	// cost matrix and, for --solver emd or a warm start, the exact plan;
-	// no iteration yet), PhaseIterations (ot.Progress is set) or PhaseDone
-	// (repetition Rep is finished).
+	// cost matrix, and the kernel of a Sinkhorn solve without a warm
+	// start), PhaseExact (the exact plan: --solver emd, or Sinkhorn's warm
+	// start; after PhaseSolving), PhaseIterations (ot.Progress is set) or
+	// PhaseDone (repetition Rep is finished).
 	Phase string
 	ot.Progress
 }
@@ -517,7 +518,8 @@ type Progress struct {
 const (
 	PhaseReading    = "reading"
 	PhaseSampling   = "sampling"
-	PhaseSolving    = "cost and plan"
+	PhaseSolving    = "cost"
+	PhaseExact      = "exact plan"
 	PhaseIterations = "iterations"
 	PhaseDone       = "repetition done"
 )
@@ -628,6 +630,7 @@ func (j *Job) ScoreWith(ctx context.Context, opt Options) report.Candidate {
 				opt.Progress(Progress{Candidate: c.Name, Rep: rep, K: s.K, Phase: PhaseIterations, Progress: pr})
 			}
 		})
+		prm.ExactStart = func() { phase(rep, PhaseExact) }
 		prm.Potentials = opt.Potentials
 		sol, err := ot.Solve(ctx, bs, smp.Problem, prm)
 		if err == nil && opt.OnSolution != nil {

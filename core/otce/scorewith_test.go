@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/settings"
 )
 
 // TestScoreWithFactory checks the loop the browser runs: a block-set factory
@@ -44,12 +45,30 @@ func TestScoreWithFactory(t *testing.T) {
 	if made != s.K || freed != s.K {
 		t.Errorf("factory called %d times, freed %d, for K = %d", made, freed, s.K)
 	}
+	// The demo's Sinkhorn starts from the exact plan (ε/median(C) below
+	// ot.WarmStartBelow): the exact plan is a phase of its own, after the
+	// cost (issue 21 item 6: seconds at N = 10⁴ without an iteration).
 	wantPhases := []string{PhaseReading}
 	for range s.K {
-		wantPhases = append(wantPhases, PhaseSampling, PhaseSolving, PhaseDone)
+		wantPhases = append(wantPhases, PhaseSampling, PhaseSolving, PhaseExact, PhaseDone)
 	}
 	if !reflect.DeepEqual(phases, wantPhases) {
 		t.Errorf("phases %v, want %v", phases, wantPhases)
+	}
+	// So is --solver emd's.
+	se := s
+	se.Solver, se.K = settings.SolverEMD, 2
+	phases = phases[:0]
+	if r := ScoreWith(context.Background(), c, se, Options{Progress: func(pr Progress) {
+		if pr.Phase != PhaseIterations {
+			phases = append(phases, pr.Phase)
+		}
+	}}); r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	wantPhases = []string{PhaseReading, PhaseSampling, PhaseSolving, PhaseExact, PhaseDone, PhaseSampling, PhaseSolving, PhaseExact, PhaseDone}
+	if !reflect.DeepEqual(phases, wantPhases) {
+		t.Errorf("--solver emd: phases %v, want %v", phases, wantPhases)
 	}
 
 	// A failed check fails the candidate before any repetition.

@@ -17,9 +17,9 @@ type attrs map[string]string
 // el builds an element: each argument after the tag is an attrs map, a
 // string (text), a dom.Node, or nil. Inputs and selects get
 // autocomplete="off" unless the attrs say otherwise: the browser offers no
-// remembered entries for them. (It does not stop Chromium's Autofill from
-// asking its server about the fields: measured, it still does for any
-// <input>, <select> or <textarea>, marked off or not, in a <form> or not.)
+// remembered entries for them. (That does not stop Chromium's Autofill from
+// asking its server about a text <input>: the page has none, its text
+// fields are contenteditable elements, see field.)
 func el(tag string, parts ...any) dom.Element {
 	e := doc.CreateElement(tag)
 	if tag == "input" || tag == "select" {
@@ -70,6 +70,14 @@ func value(e dom.Element) string { return prop(e, "value").String() }
 
 func setValue(e dom.Element, s string) { setProp(e, "value", s) }
 
-func setDisabled(e dom.Element, b bool) { setProp(e, "disabled", b) }
+// setDisabled disables (b) or enables a control: an input, select or
+// button, or a text field (see field).
+func setDisabled(e dom.Element, b bool) {
+	if isField(e) {
+		setFieldDisabled(e, b)
+		return
+	}
+	setProp(e, "disabled", b)
+}
 
 func show(e dom.Element, b bool) { setProp(e, "hidden", !b) }

@@ -7,7 +7,7 @@ package main
 // buttons) while a run reads them: what the run scores is what the page
 // shows. Drops are refused meanwhile too (fileList.add).
 func (a *app) lockInputs(b bool) {
-	for _, e := range byID("inputs").QuerySelectorAll("input, button, select") {
+	for _, e := range byID("inputs").QuerySelectorAll("input, button, select, .field") {
 		setDisabled(e, b)
 	}
 }

@@ -147,8 +147,8 @@ func (a *app) addCandidate() *candidate {
 	id := a.nextID
 	c := &candidate{id: id}
 	pre := fmt.Sprintf("cand-%d", id)
-	c.name = el("input", attrs{"type": "text", "id": pre + "-name", "value": fmt.Sprintf("model-%d", id), "aria-label": "candidate name"})
-	c.acc = el("input", attrs{"type": "text", "inputmode": "decimal", "id": pre + "-acc", "placeholder": "optional", "size": "8"})
+	c.name = field(fmt.Sprintf("model-%d", id), 16, attrs{"id": pre + "-name"})
+	c.acc = field("", 8, attrs{"inputmode": "decimal", "id": pre + "-acc", "placeholder": "optional"})
 	c.sf = newFileList(a, pre+"-sf", "Source features", "The model's features of the source images.")
 	c.sl = newFileList(a, pre+"-sl", "Source labels", "The source images' label maps (not needed when the feature bundles hold them).")
 	c.tf = newFileList(a, pre+"-tf", "Target features", "The model's features of the target images.")
@@ -157,8 +157,8 @@ func (a *app) addCandidate() *candidate {
 	remove := el("button", attrs{"type": "button", "class": "link", "title": "remove this candidate", "aria-label": fmt.Sprintf("remove candidate %d", id)}, "remove")
 	c.root = el("div", attrs{"class": "candidate", "id": pre},
 		el("div", attrs{"class": "cand-head"},
-			el("label", "Name ", c.name),
-			el("label", "Known accuracy ", c.acc),
+			el("span", linkLabel(el("label", attrs{"id": pre + "-name-label"}, "Name"), c.name), " ", c.name),
+			el("span", linkLabel(el("label", attrs{"id": pre + "-acc-label"}, "Known accuracy"), c.acc), " ", c.acc),
 			remove),
 		el("div", attrs{"class": "cand-files"}, c.sf.root, c.sl.root, c.tf.root),
 		c.msg, c.progress)

@@ -67,7 +67,7 @@ func newResultsView() *resultsView {
 	r.na = el("p", attrs{"id": "metrics-na", "class": "note", "hidden": ""})
 	r.corrs = el("div", attrs{"id": "correlations-box"})
 	r.fitOn = el("input", attrs{"type": "checkbox", "id": "fit-toggle"})
-	r.fitKeys = el("input", attrs{"type": "text", "id": "fit-scores", "value": otce.DefaultFitScores, "spellcheck": "false", "size": "24"})
+	r.fitKeys = field(otce.DefaultFitScores, 24, attrs{"id": "fit-scores"})
 	r.fitOut = el("div", attrs{"id": "fit", "aria-live": "polite"})
 	on(r.fitOn, "change", func(dom.Event) { r.applyFit() })
 	on(r.fitKeys, "change", func(dom.Event) { r.applyFit() })
@@ -82,7 +82,7 @@ func newResultsView() *resultsView {
 			" does), with the leave-one-out error, and predicts the accuracy of the others with a 95 % prediction interval. The default scores are the OTCE paper's: W_D and W_T (wd,wt); any list of otce, logme, leep, nce, hscore, gbc, zeroshot, wd, wt."),
 		el("div", attrs{"class": "row"},
 			r.fitOn, el("label", attrs{"for": "fit-toggle"}, "Fit an accuracy predictor ", el("code", attrs{"class": "flag"}, "--fit")),
-			el("label", attrs{"for": "fit-scores"}, "Scores of the fit ", el("code", attrs{"class": "flag"}, "--fit-scores")), r.fitKeys, useChart),
+			linkLabel(el("label", "Scores of the fit ", el("code", attrs{"class": "flag"}, "--fit-scores")), r.fitKeys), r.fitKeys, useChart),
 		r.fitOut)
 	r.made = el("p", attrs{"id": "results-settings", "class": "note"})
 	r.stale = el("p", attrs{"id": "results-stale", "class": "stale", "role": "status", "hidden": ""})
@@ -496,7 +496,7 @@ func (r *resultsView) drawTable() {
 			tr.Class().Add("failed")
 		}
 		for _, c := range r.cols {
-			td := el("td", attrs{"data-key": c.key}, c.text(rw.c, rw.rank))
+			td := el("td", attrs{"data-key": c.key, "data-label": c.title}, c.text(rw.c, rw.rank))
 			if m, _, ok := scoreStat(rw.c, c.key); ok {
 				td.SetAttribute("data-value", fmt.Sprintf("%.17g", m))
 			}
@@ -505,7 +505,11 @@ func (r *resultsView) drawTable() {
 		body.AppendChild(tr)
 	}
 	clear(r.table)
-	add(r.table, el("table", attrs{"class": "results"}, el("thead", head), body))
+	cls := "results"
+	if len(r.cols) > 12 {
+		cls += " compact" // every score's column: closer together, to fit 1100 px
+	}
+	add(r.table, el("table", attrs{"class": cls}, el("thead", head), body))
 	if cr := r.ranking.Correlation; cr != nil {
 		add(r.table, el("p", attrs{"class": "corr", "id": "correlation"},
 			fmt.Sprintf("OTCE against the known accuracies of %d candidates: Pearson r = %.3f, Spearman ρ = %.3f, Kendall τ = %.3f.",

@@ -282,6 +282,8 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 				c.rep, c.phase, c.ot = m.Rep+1, "sampling pixels", ot.Progress{}
 			case otce.PhaseSolving:
 				c.rep, c.phase, c.ot = m.Rep+1, "", ot.Progress{}
+			case otce.PhaseExact:
+				c.rep, c.phase, c.ot = m.Rep+1, "computing the exact plan", ot.Progress{}
 			case otce.PhaseIterations:
 				c.rep, c.phase, c.ot = m.Rep+1, "", *m.Progress
 			case otce.PhaseDone:

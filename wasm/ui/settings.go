@@ -38,10 +38,13 @@ func (a *app) buildSettings() dom.Element {
 	a.settings = nil
 	grid := el("div", attrs{"class": "settings"})
 	row := func(label, flag string, input dom.Element, help string) {
-		add(grid,
-			el("label", attrs{"for": input.ID()}, label+" ", el("code", attrs{"class": "flag"}, flag)),
-			input,
-			el("span", attrs{"class": "help"}, help))
+		l := el("label", label+" ", el("code", attrs{"class": "flag"}, flag))
+		if input.TagName() == "SELECT" || input.TagName() == "INPUT" {
+			l.SetAttribute("for", input.ID())
+		} else {
+			linkLabel(l, input)
+		}
+		add(grid, l, input, el("span", attrs{"class": "help"}, help))
 	}
 	for i := range settings.Table {
 		f := &setting{Field: &settings.Table[i]}
@@ -58,11 +61,11 @@ func (a *app) buildSettings() dom.Element {
 			}
 			setValue(f.input, f.Get(&def))
 		default:
-			f.input = el("input", attrs{"type": "text", "id": id, "value": f.Get(&def), "spellcheck": "false", "size": "10"})
+			f.input = field(f.Get(&def), 10, attrs{"id": id})
 		}
 		row(f.Label, f.Flag(), f.input, sentence(f.Help))
 	}
-	a.workers = el("input", attrs{"type": "text", "id": "set-workers", "value": "0", "size": "10"})
+	a.workers = field("0", 10, attrs{"id": "set-workers"})
 	row("Web workers", "--workers", a.workers, "Web workers solving in parallel (0: this machine's processors, at most 8). Changes speed, never the score.")
 	reset := el("button", attrs{"type": "button", "class": "link", "id": "reset-settings"}, "reset to the defaults (the paper's)")
 	on(reset, "click", func(dom.Event) { a.resetSettings(); a.settingsChanged() })

@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -499,8 +500,12 @@ func (w *worker) host(req *proto.Host, resp *proto.Response, _ js.Value) error {
 	if req.Op == nil || len(req.Rows) != 1 {
 		return fmt.Errorf("block %d given back without an operation or its cost rows", req.Block)
 	}
-	// The cost rows are all given: their pages take the kernels.
+	// The cost rows are all given, and the last block's are garbage once
+	// its kernel took the sparse form: a collection first, so that this
+	// block's rows take their pages instead of growing the memory (at
+	// N = 10⁴, d = 19: 114 MB without it).
 	w.scratch = nil
+	runtime.GC()
 	cost := make([]float32, (old.Hi-old.Lo)*w.problem.M)
 	if err := fill(float32Bytes(cost), req.Rows[0]); err != nil {
 		return fmt.Errorf("block %d's cost rows: %w", req.Block, err)

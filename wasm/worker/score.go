@@ -40,7 +40,7 @@ func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) e
 // phases' seconds added to bench) and the function to call after the loop.
 func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]float64) (otce.Options, func()) {
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
-	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseIterations: "solve"}
+	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseExact: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()
 	var lastIter time.Time
 	progress := func(pr otce.Progress) {
