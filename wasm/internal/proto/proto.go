@@ -383,7 +383,10 @@ type Response struct {
 	// Solution answers Solve.
 	Solution *ot.Solution
 	// Bench holds, for Score, the seconds of the benchmark's phases
-	// that the sampler measured (give, busy:<op>, msg:post, msg:decode).
+	// that the sampler measured (give, busy:<op>, msg:post, msg:decode),
+	// and counts that are not seconds: shared:<op> (ot.SplitBlocks), and
+	// take:MB, take:pool-ms and take:here-ms (the kernels the sampler
+	// took and the timing that decided it, schedule.IterateHere).
 	Bench map[string]float64
 	// Busy is the seconds the worker spent on the request, from its
 	// arrival to its answer (the page's time minus it is the messages').
