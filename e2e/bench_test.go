@@ -16,7 +16,6 @@ package e2e
 // The results go to OTCE_BENCH_OUT as JSON.
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -168,17 +167,8 @@ func TestBench(t *testing.T) {
 	}))
 	defer site.Close()
 
-	opts := chromeOptions(chrome, filepath.Join(tmp, "profile"),
-		// A hidden or headless page must not be throttled while it runs.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, stop := unthrottledBrowser(t, chrome, filepath.Join(tmp, "profile"))
+	defer stop()
 	var out benchOut
 	if v, err := exec.Command(chrome, "--version").Output(); err == nil {
 		out.Chromium = strings.TrimSpace(string(v))

@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // capacitySetting is one run of TestCapacity.
@@ -78,16 +76,8 @@ func TestCapacity(t *testing.T) {
 		http.FileServer(http.Dir(www)).ServeHTTP(w, r)
 	}))
 	defer site.Close()
-	opts := chromeOptions(chrome, filepath.Join(tmp, "profile"),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	bctx, cancelB := chromedp.NewContext(actx)
-	defer cancelB()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatal(err)
-	}
+	bctx, stop := unthrottledBrowser(t, chrome, filepath.Join(tmp, "profile"))
+	defer stop()
 	msgs, msgMu := collectConsole(bctx)
 	data := map[int]fixture{}
 	for _, c := range runs {
@@ -187,8 +177,9 @@ func mbList(xs []int64) string {
 	return strings.Join(s, ", ")
 }
 
-// cliRSS runs the CLI's score on fx and returns its JSON report and its
-// max RSS in bytes (from the child's rusage).
+// cliRSS runs the CLI's score command on the fixture with the extra
+// arguments and returns its JSON report and its max RSS in bytes (from the
+// child's rusage).
 func (h *harness) cliRSS(fx fixture, extra ...string) (map[string]any, float64) {
 	h.t.Helper()
 	args := append([]string{"score", "--format", "json", "--quiet"}, extra...)
@@ -310,19 +301,8 @@ func capacityData(dir string, d, pixels int) (fixture, error) {
 					}
 				}
 			}
-			stem := fmt.Sprintf("%s_%d", dom, img)
-			fp := filepath.Join(dir, stem+"_features.npy")
-			lp := filepath.Join(dir, stem+"_labels.npy")
-			if err := writeNPY(fp, []int{d, side, side}, "<f4", feats); err != nil {
+			if err := fx.addImage(dir, dom, img, d, side, side, feats, labels); err != nil {
 				return fx, err
-			}
-			if err := writeNPY(lp, []int{side, side}, "|u1", labels); err != nil {
-				return fx, err
-			}
-			if dom == "src" {
-				fx.sf, fx.sl = append(fx.sf, fp), append(fx.sl, lp)
-			} else {
-				fx.tf, fx.tl = append(fx.tf, fp), append(fx.tl, lp)
 			}
 		}
 	}

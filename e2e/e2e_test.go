@@ -450,31 +450,27 @@ func (h *harness) sameAsCLI(fx fixture) {
 	h.screenshot("cli-equivalence.png")
 }
 
+// onlyCandidate is the page's ranking's one candidate, after a run of one
+// candidate (where says which run, for the messages); the run must have used
+// --solver solver.
+func (h *harness) onlyCandidate(where, solver string) map[string]any {
+	h.t.Helper()
+	cs := candidates(h.ranking())
+	if len(cs) != 1 {
+		h.t.Fatalf("%s: %d candidates in the page's JSON; status: %s", where, len(cs), eval[string](h, `document.getElementById("status").textContent`))
+	}
+	got := cs[0]
+	if s, _ := got["settings"].(map[string]any); s == nil || s["solver"] != solver {
+		h.t.Fatalf("%s: the page did not use --solver %s: %v", where, solver, got["settings"])
+	}
+	return got
+}
+
 // cliJSON runs the CLI's score command on the fixture with the extra
 // arguments and returns its JSON report.
 func (h *harness) cliJSON(fx fixture, extra ...string) map[string]any {
 	h.t.Helper()
-	args := append([]string{"score", "--format", "json", "--quiet"}, extra...)
-	for _, f := range fx.sf {
-		args = append(args, "--source-features", f)
-	}
-	for _, f := range fx.sl {
-		args = append(args, "--source-labels", f)
-	}
-	for _, f := range fx.tf {
-		args = append(args, "--target-features", f)
-	}
-	for _, f := range fx.tl {
-		args = append(args, "--target-labels", f)
-	}
-	out, err := exec.Command(h.cli, args...).Output()
-	if err != nil {
-		h.t.Fatalf("otce %s: %v", strings.Join(args, " "), err)
-	}
-	var res map[string]any
-	if err := json.Unmarshal(out, &res); err != nil {
-		h.t.Fatalf("CLI output is not JSON (%v): %s", err, out)
-	}
+	res, _ := h.cliRSS(fx, extra...)
 	return res
 }
 
@@ -514,15 +510,7 @@ func (h *harness) sameAsCLIEmd(fx fixture) {
 		h.setSetting("set-workers", fmt.Sprint(w))
 		h.click("run")
 		h.waitState(3*time.Minute, "done")
-		r := h.ranking()
-		cs, _ := r["candidates"].([]any)
-		if len(cs) != 1 {
-			h.t.Fatalf("%s: %d candidates in the page's JSON; status: %s", where, len(cs), eval[string](h, `document.getElementById("status").textContent`))
-		}
-		got, _ := cs[0].(map[string]any)
-		if s, _ := got["settings"].(map[string]any); s == nil || s["solver"] != "emd" {
-			h.t.Fatalf("%s: the page did not use --solver emd: %v", where, got["settings"])
-		}
+		got := h.onlyCandidate(where, "emd")
 		for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
 			if !reflect.DeepEqual(got[key], want[key]) {
 				h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[key])
@@ -886,6 +874,25 @@ func chromeOptions(chrome, profile string, extra ...chromedp.ExecAllocatorOption
 		chromedp.Flag("disable-features", "OptimizationHints,Translate,MediaRouter"),
 		chromedp.WindowSize(1280, 1800),
 	}, extra...)
+}
+
+// unthrottledBrowser starts Chromium with chromeOptions and a profile in
+// profile, its hidden or headless pages not throttled while they run (the
+// benchmarks and the long capacity runs time and wait on them), and
+// returns a browser context and the function that closes it.
+func unthrottledBrowser(t *testing.T, chrome, profile string) (context.Context, func()) {
+	t.Helper()
+	opts := chromeOptions(chrome, profile,
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	stop := func() { cancel(); cancelA() }
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	return ctx, stop
 }
 
 // buildSite finds Chromium, builds www/ into a fresh temporary folder and

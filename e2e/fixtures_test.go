@@ -26,6 +26,27 @@ type fixture struct {
 	sf, sl, tf, tl []string
 }
 
+// addImage writes one image of domain dom ("src" or "tgt") into dir:
+// <dom>_<img>_features.npy, (c, h, w) float32, and <dom>_<img>_labels.npy,
+// (h, w) uint8, paired by stem, and appends their paths to the fixture.
+func (fx *fixture) addImage(dir, dom string, img, c, h, w int, feats []float32, labels []uint8) error {
+	stem := fmt.Sprintf("%s_%d", dom, img)
+	fp := filepath.Join(dir, stem+"_features.npy")
+	lp := filepath.Join(dir, stem+"_labels.npy")
+	if err := writeNPY(fp, []int{c, h, w}, "<f4", feats); err != nil {
+		return err
+	}
+	if err := writeNPY(lp, []int{h, w}, "|u1", labels); err != nil {
+		return err
+	}
+	if dom == "src" {
+		fx.sf, fx.sl = append(fx.sf, fp), append(fx.sl, lp)
+	} else {
+		fx.tf, fx.tl = append(fx.tf, fp), append(fx.tl, lp)
+	}
+	return nil
+}
+
 // makeFixture writes a small candidate: two images per domain, (C, H, W)
 // float32 features and (H, W) uint8 labels with an ignored border, paired by
 // stem. quality sets how well the target features separate the classes.
@@ -66,19 +87,8 @@ func makeFixture(dir string, seed uint64, quality float64) (fixture, error) {
 					}
 				}
 			}
-			stem := fmt.Sprintf("%s_%d", dom, img)
-			fp := filepath.Join(dir, stem+"_features.npy")
-			lp := filepath.Join(dir, stem+"_labels.npy")
-			if err := writeNPY(fp, []int{c, h, w}, "<f4", feats); err != nil {
+			if err := fx.addImage(dir, dom, img, c, h, w, feats, labels); err != nil {
 				return fx, err
-			}
-			if err := writeNPY(lp, []int{h, w}, "|u1", labels); err != nil {
-				return fx, err
-			}
-			if dom == "src" {
-				fx.sf, fx.sl = append(fx.sf, fp), append(fx.sl, lp)
-			} else {
-				fx.tf, fx.tl = append(fx.tf, fp), append(fx.tl, lp)
 			}
 		}
 	}

@@ -60,15 +60,7 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 		h.setSetting("set-workers", fmt.Sprint(pt.workers))
 		h.click("run")
 		h.waitState(3*time.Minute, "done")
-		r := h.ranking()
-		cs, _ := r["candidates"].([]any)
-		if len(cs) != 1 {
-			h.t.Fatalf("%s: %d candidates in the page's JSON; status: %s", where, len(cs), eval[string](h, `document.getElementById("status").textContent`))
-		}
-		got, _ := cs[0].(map[string]any)
-		if s, _ := got["settings"].(map[string]any); s == nil || s["solver"] != pt.solver {
-			h.t.Fatalf("%s: the page did not use --solver %s: %v", where, pt.solver, got["settings"])
-		}
+		got := h.onlyCandidate(where, pt.solver)
 		for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
 			if !reflect.DeepEqual(got[key], want[pt.solver][key]) {
 				h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[pt.solver][key])

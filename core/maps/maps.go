@@ -34,8 +34,13 @@
 // within 3τ of the least value: the plan's row is always among them (its
 // value exceeds the least by at most 2τ), and at a sampled pixel whose
 // near-ties all share the plan row's class, q_x is the plan's column
-// exactly; where they do not (rare: degenerate duals), q_x spreads the mass
-// over the tied classes. h_x follows with the
+// exactly; where they do not (degenerate duals, or a column into which
+// the plan splits mass), q_x spreads the mass over the tied classes. So at
+// a sampled pixel of an exact plan the map takes the plan's own column
+// instead (LabeledMixtures: a pixel with a sampled pixel's features and
+// label; several sampled pixels alike share the mean of their columns),
+// and the mean of h over the sampled pixels is the CE exactly, as with
+// Sampled. h_x follows with the
 // repetition's P(b|a) and x's own label b(x). A pixel whose class does not
 // occur in the repetition's target sample has no P(b|a): it is undefined,
 // as is one coupled to a source class a with P(a, b(x)) = 0 (possible with
@@ -78,6 +83,16 @@ type Rep struct {
 	exact   bool
 	tie     float64   // exact: rows within this of the least C' − F tie
 	columns []float64 // La×M
+	// exact plans with columns: the sampled target pixels by sampleKey of
+	// their features and label value, each to a group of alike ones, and
+	// q_j of each group (the mean over its pixels, G×La); groupX and
+	// groupY are each group's features (G×D) and label value, which a
+	// pixel must have bit for bit to take the group's q (a hash match
+	// alone is not trusted).
+	sampled map[uint64]int32
+	groupQ  []float64
+	groupX  []float32
+	groupY  []int
 	logP    []float64 // La×Lb: log P(b|a), −Inf where P(a, b) = 0
 	tclass  map[int]int
 }
@@ -119,6 +134,9 @@ func NewRep(p *ot.Problem, sourceClasses, targetClasses []int, joint []float64, 
 			s += x * x
 		}
 		r.ns[i] = s
+	}
+	if pot.Exact && pot.Columns != nil && len(p.Xt) == p.M*p.D {
+		r.groupSampled(p.Xt)
 	}
 	r.logP = make([]float64, p.La*p.Lb)
 	for a := 0; a < p.La; a++ {
@@ -198,17 +216,110 @@ func (r *Rep) Sampled() []float64 {
 	return h
 }
 
+// groupSampled fills r.sampled and r.groupQ from the sampled target
+// pixels' features xt (the solver's order) and their plan columns.
+func (r *Rep) groupSampled(xt []float32) {
+	r.sampled = make(map[uint64]int32, r.M)
+	var count []int
+	q := make([]float64, r.La)
+	for j := range r.M {
+		xj, yj := xt[j*r.D:(j+1)*r.D], r.TargetClasses[r.yt[j]]
+		key := sampleKey(xj, nil, yj)
+		g, ok := r.sampled[key]
+		if ok && !r.isGroup(g, xj, nil, yj) {
+			// Another pixel with the same hash: this one keeps no
+			// group (its map value is the arg-min's, as unsampled
+			// pixels').
+			continue
+		}
+		if !ok {
+			g = int32(len(count))
+			r.sampled[key] = g
+			count = append(count, 0)
+			r.groupQ = append(r.groupQ, make([]float64, r.La)...)
+			r.groupX = append(r.groupX, xj...)
+			r.groupY = append(r.groupY, yj)
+		}
+		count[g]++
+		r.SampledMixture(j, q)
+		for a, v := range q {
+			r.groupQ[int(g)*r.La+a] += v
+		}
+	}
+	for g, c := range count {
+		for a := range r.La {
+			r.groupQ[g*r.La+a] /= float64(c)
+		}
+	}
+}
+
+// isGroup says whether a pixel with the features x32 (or x, the float64
+// values of float32 features, when x32 is nil) and label value label is
+// group g's, bit for bit.
+func (r *Rep) isGroup(g int32, x32 []float32, x []float64, label int) bool {
+	if r.groupY[g] != label {
+		return false
+	}
+	gx := r.groupX[int(g)*r.D : (int(g)+1)*r.D]
+	for i, v := range gx {
+		w := float32(0)
+		if x32 != nil {
+			w = x32[i]
+		} else {
+			w = float32(x[i])
+		}
+		if math.Float32bits(v) != math.Float32bits(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleKey is the 64-bit FNV-1a hash of a pixel's features (the float32
+// bits of x32, or of x's float64 values of float32 features when x32 is
+// nil) and its label value. A pixel of an exact plan's map whose key is a
+// sampled pixel's, and whose features and label are that pixel's bit for
+// bit (Rep.isGroup), takes that pixel's column.
+func sampleKey(x32 []float32, x []float64, label int) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	word := func(w uint32) {
+		for range 4 {
+			h = (h ^ uint64(w&0xff)) * prime
+			w >>= 8
+		}
+	}
+	for _, v := range x32 {
+		word(math.Float32bits(v))
+	}
+	for _, v := range x {
+		word(math.Float32bits(float32(v)))
+	}
+	word(uint32(label))
+	word(uint32(uint64(label) >> 32))
+	return h
+}
+
 // Work is the scratch space of Mixtures for up to Rows points at a time.
 type Work struct {
 	cost []float32
 	nx   []float64
-	t    []float64
 }
 
 // Mixtures writes the source-class mixtures q_x of n points into q (n×La):
 // x holds their features (n×D, the float64 values of float32 features,
 // transformed as the sample was). w may be nil or reused between calls.
 func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
+	return r.LabeledMixtures(x, nil, n, q, w)
+}
+
+// LabeledMixtures is Mixtures for points with label values labels (length
+// n, or nil): for an exact plan, a point with a sampled target pixel's
+// features and label value gets that pixel's column q_j (the mean of the
+// columns of the sampled pixels alike) instead of the arg-min's classes,
+// which at a column into which the plan splits mass spread it evenly over
+// the tied classes instead of the plan's weights.
+func (r *Rep) LabeledMixtures(x []float64, labels []int32, n int, q []float64, w *Work) *Work {
 	if w == nil {
 		w = &Work{}
 	}
@@ -218,10 +329,7 @@ func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
 	if cap(w.nx) < n {
 		w.nx = make([]float64, n)
 	}
-	if cap(w.t) < r.N {
-		w.t = make([]float64, r.N)
-	}
-	cost, nx, t := w.cost[:n*r.N], w.nx[:n], w.t[:r.N]
+	cost, nx := w.cost[:n*r.N], w.nx[:n]
 	d := r.D
 	for k := range nx {
 		s := 0.0
@@ -232,7 +340,15 @@ func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
 	}
 	ot.CostRows(cost, x, nx, r.xs, r.ns, n, r.N, d)
 	for k := 0; k < n; k++ {
-		r.mixture(cost[k*r.N:(k+1)*r.N], q[k*r.La:(k+1)*r.La], t)
+		qk := q[k*r.La : (k+1)*r.La]
+		if r.sampled != nil && labels != nil {
+			xk, yk := x[k*d:(k+1)*d], int(labels[k])
+			if g, ok := r.sampled[sampleKey(nil, xk, yk)]; ok && r.isGroup(g, nil, xk, yk) {
+				copy(qk, r.groupQ[int(g)*r.La:(int(g)+1)*r.La])
+				continue
+			}
+		}
+		r.mixture(cost[k*r.N:(k+1)*r.N], qk)
 	}
 	return w
 }
@@ -242,21 +358,16 @@ func (r *Rep) Mixtures(x []float64, n int, q []float64, w *Work) *Work {
 const flush = 80
 
 // mixture is q_x for one point from its costs to the source points.
-func (r *Rep) mixture(c []float32, q, t []float64) {
+func (r *Rep) mixture(c []float32, q []float64) {
 	clear(q)
 	if r.exact {
-		// arg-min_i C'_i − F_i, ties (within r.tie) split evenly.
-		best := math.Inf(1)
-		for i, ci := range c {
-			v := float64(ci)*r.inv - r.f[i]
-			t[i] = v
-			if v < best {
-				best = v
-			}
-		}
+		// arg-min_i C'_i − F_i, ties (within r.tie) split evenly: the
+		// least value is −max_i F_i − C'_i (ot.RowTop: the page's SIMD
+		// kernel), and C'_i − F_i = −(F_i − C'_i) exactly.
+		lim := r.tie - ot.RowTop(c, r.f, r.inv)
 		ties := 0
-		for i, v := range t {
-			if v <= best+r.tie {
+		for i, ci := range c {
+			if v := float64(ci)*r.inv - r.f[i]; v <= lim {
 				q[r.ys[i]]++
 				ties++
 			}
@@ -266,51 +377,21 @@ func (r *Rep) mixture(c []float32, q, t []float64) {
 		}
 		return
 	}
-	top := math.Inf(-1)
+	// top = max_i F_i − C'_i (the largest weight's exponent, times ε);
+	// the weights exp((F_i − C'_i − top)/ε), those above exp(−flush), are
+	// summed by class in source order and their total over the classes.
+	top := ot.RowTop(c, r.f, r.inv)
+	ie := 1 / r.eps
 	for i, ci := range c {
-		v := (r.f[i] - float64(ci)*r.inv) / r.eps
-		t[i] = v
-		if v > top {
-			top = v
+		if e := (r.f[i] - float64(ci)*r.inv - top) * ie; e > -flush {
+			q[r.ys[i]] += expWeight(e)
 		}
 	}
 	total := 0.0
-	for i, v := range t {
-		if e := v - top; e > -flush {
-			w := expNear(e)
-			q[r.ys[i]] += w
-			total += w
-		}
+	for _, w := range q {
+		total += w
 	}
 	for a := range q {
 		q[a] /= total
 	}
-}
-
-// expNear is detmath.Exp for x in (−flush, 0], bit for bit: the same
-// reduction and polynomial, with the final scaling by 2^k (|k| ≤ 116, a
-// normal result, so exact) as a multiplication instead of math.Ldexp.
-func expNear(x float64) float64 {
-	const (
-		ln2Hi    = 6.93147180369123816490e-01
-		ln2Lo    = 1.90821492927058770002e-10
-		log2e    = 1.44269504088896338700e+00
-		nearZero = 1.0 / (1 << 28)
-		p1       = 1.66666666666666657415e-01
-		p2       = -2.77777777770155933842e-03
-		p3       = 6.61375632143793436117e-05
-		p4       = -1.65339022054652515390e-06
-		p5       = 4.13813679705723846039e-08
-	)
-	if x > -nearZero {
-		return 1 + x
-	}
-	k := int(log2e*x - 0.5)
-	hi := x - float64(k)*ln2Hi
-	lo := float64(k) * ln2Lo
-	r := hi - lo
-	t := r * r
-	c := r - t*(p1+t*(p2+t*(p3+t*(p4+t*p5))))
-	y := 1 - ((lo - (r*c)/(2-c)) - hi)
-	return y * math.Float64frombits(uint64(k+1023)<<52)
 }

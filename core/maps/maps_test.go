@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -155,6 +154,52 @@ func TestMixtureAtSampled(t *testing.T) {
 			}
 			q := make([]float64, p.M*p.La)
 			r.Mixtures(x, p.M, q, nil)
+			if pot.Exact {
+				// With their labels the sampled points take their plan
+				// columns, tied or not.
+				labels := make([]int32, p.M)
+				for j, b := range p.Yt {
+					labels[j] = int32(tc[b])
+				}
+				ql := make([]float64, p.M*p.La)
+				r.LabeledMixtures(x, labels, p.M, ql, nil)
+				qj := make([]float64, p.La)
+				for j := 0; j < p.M; j++ {
+					r.SampledMixture(j, qj)
+					for a := range qj {
+						if d := math.Abs(ql[j*p.La+a] - qj[a]); d > 1e-15 {
+							t.Fatalf("column %d: labelled q_x %v, plan column %v", j, ql[j*p.La:(j+1)*p.La], qj)
+						}
+					}
+				}
+				// Another label: the arg-min's classes.
+				labels[0] = int32(tc[(p.Yt[0]+1)%int32(p.Lb)])
+				r.LabeledMixtures(x[:p.D], labels[:1], 1, ql[:p.La], nil)
+				if !slices.Equal(ql[:p.La], q[:p.La]) {
+					t.Errorf("a point with a sampled point's features and another label: %v, the arg-min's %v", ql[:p.La], q[:p.La])
+				}
+				// A hash that points at a group whose features differ (a
+				// collision, forged here) is not trusted: the arg-min's.
+				// j is a tied column, whose plan column is not the
+				// arg-min's.
+				for j := 0; j < p.M; j++ {
+					r.SampledMixture(j, qj)
+					if slices.Equal(qj, q[j*p.La:(j+1)*p.La]) {
+						continue
+					}
+					y := slices.Clone(x[j*p.D : (j+1)*p.D])
+					y[0] = float64(math.Nextafter32(float32(y[0]), 2))
+					lj := []int32{int32(tc[p.Yt[j]])}
+					r.sampled[sampleKey(nil, y, int(lj[0]))] = r.sampled[sampleKey(nil, x[j*p.D:(j+1)*p.D], int(lj[0]))]
+					want := make([]float64, p.La)
+					r.Mixtures(y, 1, want, nil)
+					r.LabeledMixtures(y, lj, 1, ql[:p.La], nil)
+					if !slices.Equal(ql[:p.La], want) {
+						t.Errorf("a forged hash collision with column %d: %v, the arg-min's %v", j, ql[:p.La], want)
+					}
+					break
+				}
+			}
 			col := make([]float64, p.La)
 			direct := make([]float64, p.La)
 			worstDirect, worstSolver, spread := 0.0, 0.0, 0
@@ -255,16 +300,27 @@ func TestRepFromParts(t *testing.T) {
 	}
 }
 
-// TestExpNear: expNear is detmath.Exp bit for bit on (−flush, 0].
-func TestExpNear(t *testing.T) {
+// TestExpWeight: expWeight is e^x to within 2 ulp of math.Exp on
+// (−flush, 0], at the ends of its reduction's steps and at random points.
+func TestExpWeight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	xs := []float64{0, math.Copysign(0, -1), -1e-300, -1.0 / (1 << 28), -1.0/(1<<28) - 1e-20, -1e-9, -0.5, -1, -math.Ln2, -79.999999, math.Nextafter(-flush, 0)}
-	for range 200000 {
-		xs = append(xs, -flush*rng.Float64())
+	xs := []float64{0, math.Copysign(0, -1), -1e-300, -1e-17, -1e-9, -0.5, -1, -math.Ln2, -math.Ln2 / 128, -math.Ln2 / 64, -79.999999, math.Nextafter(-flush, 0)}
+	for j := range 7400 {
+		xs = append(xs, -float64(j)*math.Ln2/128, math.Nextafter(-float64(j)*math.Ln2/128, 0))
 	}
+	for range 500000 {
+		xs = append(xs, -flush*rng.Float64(), -rng.Float64())
+	}
+	worst := 0.0
 	for _, x := range xs {
-		if a, b := expNear(x), detmath.Exp(x); math.Float64bits(a) != math.Float64bits(b) {
-			t.Fatalf("expNear(%v) = %v, detmath.Exp %v", x, a, b)
+		got, want := expWeight(x), math.Exp(x)
+		ulp := math.Nextafter(want, math.Inf(1)) - want
+		if d := math.Abs(got-want) / ulp; d > worst {
+			worst = d
+		}
+		if math.Abs(got-want) > 2*ulp {
+			t.Fatalf("expWeight(%v) = %v, math.Exp %v", x, got, want)
 		}
 	}
+	t.Logf("largest error %.2f ulp", worst)
 }

@@ -339,14 +339,18 @@ func axpy32Go(y []float64, a float64, k []float32) {
 
 // sqDist writes ‖x_i − y_j‖² (as ‖x‖² + ‖y‖² − 2x·y in float64, clamped at
 // zero) into out (n×m, float32) for x n×d, y m×d, with their squared norms.
-// The dot products are computed four rows by four columns at a time.
+// The dot products are computed four rows by four columns at a time. x
+// must hold float32 values (the features, as float64), as y does: the
+// AVX2 kernel's fused multiply-adds rely on their exact products.
 func sqDist(out []float32, x, nx []float64, y []float32, ny []float64, n, m, d int) {
 	n4, m4 := n&^3, m&^3
 	tiles := sqDistTiles
 	if accel.SqDistTiles != nil {
 		tiles = accel.SqDistTiles
 	}
-	if n4 > 0 && m4 > 0 {
+	if n4 > 0 && m4 > 0 && accel.SqDistTiles == nil && haveFMA {
+		sqDistPacked(out, x, nx, y, ny, n4, m4, m, d)
+	} else if n4 > 0 && m4 > 0 {
 		// The target points stay float32 (the problem's own array); a panel
 		// of them at a time is converted for the tiles, which read it once
 		// for every 4 rows. A float64 copy of them all was 20 MB in every

@@ -509,7 +509,9 @@ type Progress struct {
 	// cost matrix, and the kernel of a Sinkhorn solve without a warm
 	// start), PhaseExact (the exact plan: --solver emd, or Sinkhorn's warm
 	// start; after PhaseSolving), PhaseIterations (ot.Progress is set) or
-	// PhaseDone (repetition Rep is finished).
+	// PhaseDone (repetition Rep is finished; ot.Progress's Iteration is the
+	// number of iterations of its solve, 0 when it reused the last
+	// solution).
 	Phase string
 	ot.Progress
 }
@@ -556,6 +558,20 @@ type Options struct {
 	// (the reused one too, when every repetition draws all pixels) before
 	// its blocks are freed; an error fails the candidate.
 	OnSolution func(*Sample, *ot.Solution) error
+	// Team and Rep, when Team > 1 and Rep is set, run the repetitions side
+	// by side on a team (team.go): the browser's small problems, each
+	// repetition solved by one web worker alone. Member m draws and solves
+	// repetitions m, m+Team, … in order through Rep(ctx, j, m, rep), j the
+	// job opened here (member 0 here: j.SolveRep; the others in workers of
+	// their own, each with the files opened there), and the loop adds them
+	// to the report in repetition order: the report is the same bit for
+	// bit as from the loop one at a time. Rep returns the sample (its
+	// features may be left out: Sample.Brief) and its solution, nil when
+	// rep > 0 and the sample draws every pixel (the loop reuses the last
+	// solution, as SolveRep leaves it). Blocks, OnSample, OnSolution and
+	// Potentials are for the loop one at a time only.
+	Team int
+	Rep  func(ctx context.Context, j *Job, member, rep int) (*Sample, *ot.Solution, error)
 }
 
 // ScoreWith is Score with options: the one loop over a candidate's
@@ -589,6 +605,9 @@ func (j *Job) ScoreWith(ctx context.Context, opt Options) report.Candidate {
 			sm.SetError(err)
 			return sm.Result()
 		}
+	}
+	if opt.Team > 1 && opt.Rep != nil {
+		return j.sideBySide(ctx, opt, sm)
 	}
 	for rep := 0; rep < s.K; rep++ {
 		phase(rep, PhaseSampling)
@@ -646,7 +665,7 @@ func (j *Job) ScoreWith(ctx context.Context, opt Options) report.Candidate {
 			return sm.Result()
 		}
 		sm.Add(smp, sol)
-		phase(rep, PhaseDone)
+		done(opt.Progress, c.Name, rep, s.K, sol.Iterations)
 		// Free this repetition's kernel before the next one builds its own:
 		// without a collection here the heap would grow to two kernels
 		// (measured: 871 MB instead of about 450 MB at N = 10⁴, K = 2).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,7 +48,7 @@ func WriteCSV(w io.Writer, cands []Candidate) error {
 		row := []string{strconv.Itoa(i + 1), c.Name, "", "", "", "", "", "", acc, "", strings.Join(c.Warnings, "; "), c.Error}
 		if c.Error == "" {
 			row[2], row[3] = num(c.OTCEMean), num(c.OTCEStd)
-			row[4] = num(mean(c.WD))
+			row[4] = num(c.MeanWD())
 			row[5] = strconv.Itoa(maxInt(c.Iterations))
 			row[6] = num(maxF(c.MarginalError))
 			row[7] = strconv.FormatBool(c.Converged)
@@ -97,7 +98,7 @@ func WriteTable(w io.Writer, r Ranking) error {
 			fmt.Fprintf(tw, "%d\t%s\terror: %s\t\t\t\t%s\n", i+1, c.Name, c.Error, acc)
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.4f ± %.4f\t%.4g\t%d\t%v\t%s\n", i+1, c.Name, c.OTCEMean, c.OTCEStd, mean(c.WD), maxInt(c.Iterations), c.Converged, acc)
+		fmt.Fprintf(tw, "%d\t%s\t%.4f ± %.4f\t%.4g\t%d\t%v\t%s\n", i+1, c.Name, c.OTCEMean, c.OTCEStd, c.MeanWD(), maxInt(c.Iterations), c.Converged, acc)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -250,15 +251,30 @@ func writeFit(w io.Writer, f *Fit) {
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
 
-func mean(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
+// MeanWD is the mean of the candidate's W_D over its repetitions, in
+// their order (NaN without a repetition: a failed candidate).
+func (c Candidate) MeanWD() float64 {
+	if len(c.WD) == 0 {
+		return math.NaN()
 	}
 	s := 0.0
-	for _, v := range x {
+	for _, v := range c.WD {
 		s += v
 	}
-	return s / float64(len(x))
+	return s / float64(len(c.WD))
+}
+
+// MeanIterations is the mean number of solver iterations over the
+// candidate's repetitions (NaN without a repetition).
+func (c Candidate) MeanIterations() float64 {
+	if len(c.Iterations) == 0 {
+		return math.NaN()
+	}
+	s := 0
+	for _, v := range c.Iterations {
+		s += v
+	}
+	return float64(s) / float64(len(c.Iterations))
 }
 
 func maxF(x []float64) float64 {

@@ -244,3 +244,37 @@ func tQuantile975(nu int) float64 {
 	}
 	return math.Sqrt(float64(nu)) * math.Tan(hi)
 }
+
+// Line returns the least-squares line y ≈ a + b·x through the points
+// (x_i, y_i), as the page's scatter plot of a score against the accuracy
+// draws it (the paper's Figures 3–5):
+//
+//	b = Σ (x_i − x̄)(y_i − ȳ) / Σ (x_i − x̄)²,  a = ȳ − b·x̄
+//
+// in plain Go, in a fixed order. ok is false when there is no such line:
+// fewer than two points, or every x_i the same. (Fit with one score gives
+// the same line, and its spread, from three points on.)
+func Line(x, y []float64) (a, b float64, ok bool) {
+	n := len(x)
+	if n < 2 || len(y) != n {
+		return 0, 0, false
+	}
+	mx, my := 0.0, 0.0
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= float64(n)
+	my /= float64(n)
+	sxx, sxy := 0.0, 0.0
+	for i := range x {
+		dx := x[i] - mx
+		sxx += float64(dx * dx)
+		sxy += float64(dx * (y[i] - my))
+	}
+	if !(sxx > 0) {
+		return 0, 0, false
+	}
+	b = sxy / sxx
+	return my - b*mx, b, true
+}

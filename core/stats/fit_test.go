@@ -98,3 +98,31 @@ func TestTQuantile975(t *testing.T) {
 		}
 	}
 }
+
+// TestLine checks the scatter plot's line: through two points exactly, the
+// same line as Fit on one score (whose fit testdata/fit.json checks
+// against NumPy's lstsq), and none for a constant score or one point.
+func TestLine(t *testing.T) {
+	if a, b, ok := Line([]float64{1, 3}, []float64{2, 6}); !ok || a != 0 || b != 2 {
+		t.Errorf("through (1, 2) and (3, 6): a = %v, b = %v, ok %v; want 0, 2", a, b, ok)
+	}
+	x := []float64{-1.27, -0.98, -0.55, -0.61, -0.37}
+	y := []float64{44.1, 51.3, 66.0, 60.2, 74.2}
+	rows := make([][]float64, len(x))
+	for i, v := range x {
+		rows[i] = []float64{v}
+	}
+	f, err := Fit(rows, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, ok := Line(x, y)
+	if !ok || math.Abs(b-f.Lambda[0]) > 1e-9*math.Abs(b) || math.Abs(a-f.B) > 1e-9*math.Abs(a) {
+		t.Errorf("Line: a = %v, b = %v; Fit: b = %v, λ = %v", a, b, f.B, f.Lambda[0])
+	}
+	for _, c := range [][2][]float64{{{0.5, 0.5, 0.5}, {1, 2, 3}}, {{1}, {2}}, {nil, nil}, {{1, 2}, {1}}} {
+		if _, _, ok := Line(c[0], c[1]); ok {
+			t.Errorf("Line(%v, %v) found a line", c[0], c[1])
+		}
+	}
+}

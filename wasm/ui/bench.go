@@ -3,12 +3,10 @@
 package main
 
 import (
-	"sort"
 	"sync"
 	"syscall/js"
 	"time"
 
-	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/report"
 )
 
@@ -60,25 +58,6 @@ func benchSeconds(phase string, sec float64) {
 		bench.phases = map[string]float64{}
 	}
 	bench.phases[phase] += sec
-	benchPublish()
-}
-
-func benchSolution(sol *ot.Solution) {
-	bench.mu.Lock()
-	defer bench.mu.Unlock()
-	if bench.phases == nil {
-		bench.phases = map[string]float64{}
-	}
-	keys := make([]string, 0, len(sol.Seconds))
-	for k := range sol.Seconds {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		bench.phases["op:"+k] += sol.Seconds[k]
-	}
-	bench.iterations += sol.Iterations
-	bench.repetitions++
 	benchPublish()
 }
 

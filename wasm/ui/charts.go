@@ -4,13 +4,13 @@ package main
 
 import (
 	"fmt"
-	"gonum.org/v1/gonum/stat"
 	"html"
 	"math"
 	"strings"
 
 	"github.com/otceseg/otceseg/core/chart"
 	"github.com/otceseg/otceseg/core/report"
+	"github.com/otceseg/otceseg/core/stats"
 )
 
 // The charts are SVG text drawn here and set as the figures' content. Names
@@ -26,33 +26,6 @@ func esc(s string) string { return html.EscapeString(s) }
 // drawn at 1.7×).
 func svgSize(w, h float64) string {
 	return fmt.Sprintf(`viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f"`, w, h, w, h)
-}
-
-// clipLine clips the segment (x0, y0)–(x1, y1) to the rectangle [l, r] ×
-// [t, b] (Liang–Barsky: the segment is p + u·d, u ∈ [0, 1]; each edge
-// bounds u from one side). ok is false when no part of it is inside.
-func clipLine(x0, y0, x1, y1, l, t, r, b float64) (cx0, cy0, cx1, cy1 float64, ok bool) {
-	dx, dy := x1-x0, y1-y0
-	u0, u1 := 0.0, 1.0
-	for _, e := range [4][2]float64{{-dx, x0 - l}, {dx, r - x0}, {-dy, y0 - t}, {dy, b - y0}} {
-		p, q := e[0], e[1]
-		if p == 0 {
-			if q < 0 {
-				return 0, 0, 0, 0, false
-			}
-			continue
-		}
-		u := q / p
-		if p < 0 {
-			u0 = math.Max(u0, u)
-		} else {
-			u1 = math.Min(u1, u)
-		}
-	}
-	if u0 > u1 {
-		return 0, 0, 0, 0, false
-	}
-	return x0 + u0*dx, y0 + u0*dy, x0 + u1*dx, y0 + u1*dy, true
 }
 
 // textWidth is an upper estimate of the width of s in the charts' 11 px
@@ -79,14 +52,11 @@ func barChart(r report.Ranking, key string) string {
 	what := scoreName(key)
 	const left, right, top, rowH, width = 200.0, 30.0, 30.0, 28.0, 640.0
 	h := top + rowH*float64(len(cs)) + 40
-	lo, hi := 0.0, 0.0
-	for _, c := range cs {
-		lo = math.Min(lo, c.mean-c.std)
-		hi = math.Max(hi, c.mean+c.std)
+	means, stds := make([]float64, len(cs)), make([]float64, len(cs))
+	for i, c := range cs {
+		means[i], stds[i] = c.mean, c.std
 	}
-	lo -= 0.05 * (hi - lo + 1e-9)
-	ticks := chart.Ticks(lo, hi, 5)
-	lo = math.Min(lo, ticks[0])
+	lo, hi, ticks := chart.BarAxis(means, stds)
 	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*(width-left-right) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="%s per candidate" data-key="%s">`, svgSize(width, h), esc(what), esc(key))
@@ -136,19 +106,8 @@ func scatterPlot(r report.Ranking, key string) string {
 		}
 	}
 	const w, h, left, right, top, bottom = 640.0, 400.0, 60.0, 20.0, 40.0, 50.0
-	minmax := func(v []float64) (float64, float64) {
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, x := range v {
-			lo, hi = math.Min(lo, x), math.Max(hi, x)
-		}
-		pad := 0.08 * (hi - lo)
-		if pad == 0 {
-			pad = 1
-		}
-		return lo - pad, hi + pad
-	}
-	xlo, xhi := minmax(xs)
-	ylo, yhi := minmax(ys)
+	xlo, xhi := chart.Padded(xs, 0.08)
+	ylo, yhi := chart.Padded(ys, 0.08)
 	px := func(v float64) float64 { return left + (v-xlo)/(xhi-xlo)*(w-left-right) }
 	py := func(v float64) float64 { return h - bottom - (v-ylo)/(yhi-ylo)*(h-top-bottom) }
 	var b strings.Builder
@@ -172,18 +131,10 @@ func scatterPlot(r report.Ranking, key string) string {
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="axis-title" text-anchor="middle">%s</text>`, (left+w-right)/2, h-12, esc(what))
 	fmt.Fprintf(&b, `<text x="14" y="%.1f" class="axis-title" text-anchor="middle" transform="rotate(-90 14 %.1f)">accuracy</text>`, (top+h-bottom)/2, (top+h-bottom)/2)
 	// Least-squares line accuracy = a + b·score.
-	mx, my := stat.Mean(xs, nil), stat.Mean(ys, nil)
-	sxx, sxy := 0.0, 0.0
-	for i := range xs {
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-		sxy += (xs[i] - mx) * (ys[i] - my)
-	}
-	if sxx > 0 {
-		slope := sxy / sxx
-		a := my - slope*mx
+	if a, slope, ok := stats.Line(xs, ys); ok {
 		// Drawn within the plot area only: a steep line leaves it above or
 		// below the points' range.
-		if x0, y0, x1, y1, ok := clipLine(px(xlo), py(a+slope*xlo), px(xhi), py(a+slope*xhi), left, top, w-right, h-bottom); ok {
+		if x0, y0, x1, y1, ok := chart.ClipLine(px(xlo), py(a+slope*xlo), px(xhi), py(a+slope*xhi), left, top, w-right, h-bottom); ok {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" class="fit"/>`, x0, y0, x1, y1)
 		}
 	}
@@ -221,12 +172,7 @@ func heatmap(c report.Candidate) string {
 	const left, top = 70.0, 60.0
 	w := left + cell*float64(lb) + 20
 	h := top + cell*float64(la) + 30
-	mx := 0.0
-	for _, row := range j.Table {
-		for _, v := range row {
-			mx = math.Max(mx, v)
-		}
-	}
+	shades := chart.Shades(j.Table)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" %s role="img" aria-label="joint label table of %s">`, svgSize(math.Max(w, 260), h), esc(c.Name))
 	fmt.Fprintf(&b, `<text x="4" y="16" class="title">%s</text>`, esc(c.Name))
@@ -244,12 +190,8 @@ func heatmap(c report.Candidate) string {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="tick" text-anchor="end">%d</text>`, left-6, y+cell/2+4, j.SourceLabels[s])
 		}
 		for t, v := range row {
-			q := 0.0
-			if mx > 0 {
-				q = math.Sqrt(v / mx) // sqrt: small masses stay visible
-			}
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>source %d, target %d: %.4g</title></rect>`,
-				left+cell*float64(t), y, cell-1, cell-1, ramp(q), label(j.SourceLabels, s), label(j.TargetLabels, t), v)
+				left+cell*float64(t), y, cell-1, cell-1, shades[s][t], label(j.SourceLabels, s), label(j.TargetLabels, t), v)
 		}
 	}
 	b.WriteString(`</svg>`)
@@ -261,13 +203,4 @@ func label(ls []int, i int) int {
 		return ls[i]
 	}
 	return i
-}
-
-// ramp maps [0, 1] to a white → dark blue colour.
-func ramp(q float64) string {
-	q = math.Max(0, math.Min(1, q))
-	r := 247 + (8-247)*q
-	g := 251 + (48-251)*q
-	bl := 255 + (107-255)*q
-	return fmt.Sprintf("#%02x%02x%02x", int(r), int(g), int(bl))
 }

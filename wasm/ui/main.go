@@ -240,7 +240,7 @@ func (a *app) ensurePool(ctx context.Context, n int) (*pool, error) {
 func warm(p *pool) {
 	go func() {
 		t0 := time.Now()
-		p.all(context.Background(), nil, func(int) proto.Request { return &proto.Warm{} })
+		all(context.Background(), p, nil, func(int) *proto.Warm { return &proto.Warm{} })
 		body := doc.(dom.HTMLDocument).Body()
 		n, _ := strconv.Atoi(body.GetAttribute("data-warm"))
 		body.SetAttribute("data-warm", strconv.Itoa(n+1))
@@ -270,7 +270,7 @@ func (a *app) inspect(fs []js.Value) ([]proto.FileInfo, error) {
 		}
 	}
 	w := p.workers[len(p.workers)-1]
-	resp, err := w.call(context.Background(), &proto.Inspect{Files: fs})
+	resp, err := call(context.Background(), w, &proto.Inspect{Files: fs})
 	if err != nil {
 		return nil, err
 	}

@@ -262,7 +262,7 @@ func (v *mapsView) compute() {
 			v.status.SetTextContent(fmt.Sprintf("Computing the maps of %s: target image %d of %d…", f.Name, m.Image+1, m.Images))
 		}
 	})
-	resp, err := sampler.call(ctx, &proto.Maps{Score: proto.Score{Settings: v.s, Files: f, Workers: len(p.workers),
+	resp, err := call(ctx, sampler, &proto.Maps{Score: proto.Score{Settings: v.s, Files: f, Workers: len(p.workers),
 		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax()}, Image: -1})
 	finished.Store(true)
 	sampler.setProgress(nil)
@@ -326,7 +326,7 @@ func (v *mapsView) showImage(k int) {
 	v.setBusy(true)
 	defer v.setBusy(false)
 	v.root.SetAttribute("data-state", "computing")
-	resp, err := p.workers[0].call(context.Background(), &proto.Map{Image: k})
+	resp, err := call(context.Background(), p.workers[0], &proto.Map{Image: k})
 	v.mu.Lock()
 	cancelled := v.gen != gen
 	v.mu.Unlock()
@@ -335,7 +335,7 @@ func (v *mapsView) showImage(k int) {
 		v.root.SetAttribute("data-state", "cancelled")
 		return
 	}
-	if err != nil || resp.Maps == nil || resp.Maps.Map == nil {
+	if err != nil || resp.Map == nil {
 		v.fail(cmp.Or(err, errors.New("the sampler returned no map")))
 		return
 	}
@@ -344,7 +344,7 @@ func (v *mapsView) showImage(k int) {
 		v.mu.Unlock()
 		return
 	}
-	v.info.Image, v.info.Map = k, resp.Maps.Map
+	v.info.Image, v.info.Map = k, resp.Map
 	v.mu.Unlock()
 	setValue(v.slice, "0")
 	v.draw()
@@ -597,7 +597,7 @@ func (v *mapsView) askPixels() {
 			return
 		}
 		v.mu.Unlock()
-		resp, err := v.a.pool.workers[0].call(context.Background(), &proto.Pixel{Image: info.Image, Pixel: p})
+		resp, err := call(context.Background(), v.a.pool.workers[0], &proto.Pixel{Image: info.Image, Pixel: p})
 		v.mu.Lock()
 		stale := v.gen != gen || v.info != info
 		v.mu.Unlock()

@@ -128,7 +128,7 @@ func (p *patchView) compute() {
 			p.status.SetTextContent(fmt.Sprintf("Computing the patch maps of stride %d: patch %d of %d…", s, m.Image, m.Images))
 		}
 	})
-	resp, err := sampler.call(context.Background(), &proto.Patch{Stride: s})
+	resp, err := call(context.Background(), sampler, &proto.Patch{Stride: s})
 	finished.Store(true)
 	sampler.setProgress(nil)
 	v.mu.Lock()

@@ -56,6 +56,10 @@ func (d *downSignal) set(err error) {
 // pool is the set of workers of the page.
 type pool struct {
 	workers []*worker
+	// linked holds the pairs {i, j} of workers where i reaches j through a
+	// MessageChannel (connect, link).
+	mu     sync.Mutex
+	linked map[[2]int]bool
 }
 
 // await waits for a JS promise.
@@ -146,15 +150,39 @@ func newPool(ctx context.Context, n int) (*pool, error) {
 // connect gives the sampler (worker 0) a MessageChannel to each other
 // worker, through which it drives a solve over the pool (proto.Score).
 func (p *pool) connect(ctx context.Context) error {
+	all := make([]int, len(p.workers))
+	for i := range all {
+		all[i] = i
+	}
+	return p.link(ctx, all)
+}
+
+// link gives team[0], a team's sampler, a MessageChannel to each other
+// worker of the team that it has none to yet: it reaches them through it
+// (proto.Score with a Team, or over the pool), and they answer on it.
+func (p *pool) link(ctx context.Context, team []int) error {
 	mc := js.Global().Get("MessageChannel")
-	for i := 1; i < len(p.workers); i++ {
+	for _, j := range team[1:] {
+		pair := [2]int{team[0], j}
+		p.mu.Lock()
+		done := p.linked[pair]
+		p.mu.Unlock()
+		if done {
+			continue
+		}
 		ch := mc.New()
-		if _, err := p.workers[i].call(ctx, &proto.Port{Port: ch.Get("port2")}); err != nil {
+		if _, err := call(ctx, p.workers[j], &proto.Port{Port: ch.Get("port2")}); err != nil {
 			return err
 		}
-		if _, err := p.workers[0].call(ctx, &proto.Port{Peer: i, Port: ch.Get("port1")}); err != nil {
+		if _, err := call(ctx, p.workers[team[0]], &proto.Port{Peer: j, Port: ch.Get("port1")}); err != nil {
 			return err
 		}
+		p.mu.Lock()
+		if p.linked == nil {
+			p.linked = map[[2]int]bool{}
+		}
+		p.linked[pair] = true
+		p.mu.Unlock()
 	}
 	return nil
 }
@@ -211,13 +239,13 @@ func (w *worker) receive(data js.Value) {
 		}
 		return
 	}
-	id := data.Get("ID")
-	if id.Type() != js.TypeNumber {
+	id, ok := proto.ResponseID(data)
+	if !ok {
 		return
 	}
 	w.mu.Lock()
-	ch := w.pending[id.Int()]
-	delete(w.pending, id.Int())
+	ch := w.pending[id]
+	delete(w.pending, id)
 	w.mu.Unlock()
 	if ch != nil {
 		ch <- data // buffered
@@ -244,8 +272,16 @@ func (w *worker) setProgress(f func(proto.Progress)) {
 	w.mu.Unlock()
 }
 
-// call posts a request and waits for its response.
-func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, error) {
+// call posts req to w and waits for its response, of the type req asks for
+// (proto.Asks); the error is the response's, or the worker's loss.
+func call[Q proto.Asks[R], R proto.Response](ctx context.Context, w *worker, req Q) (R, error) {
+	r := req.Answer()
+	err := w.call(ctx, req, r)
+	return r, err
+}
+
+// call posts req and fills r with its response; see the function call.
+func (w *worker) call(ctx context.Context, req proto.Request, r proto.Response) error {
 	w.mu.Lock()
 	w.next++
 	id := w.next
@@ -254,9 +290,9 @@ func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, 
 	w.mu.Unlock()
 	select {
 	case <-w.lost:
-		return nil, w.lostErr
+		return w.lostErr
 	case <-w.down.ch:
-		return nil, w.down.err
+		return w.down.err
 	default:
 	}
 	t0 := time.Now()
@@ -266,24 +302,20 @@ func (w *worker) call(ctx context.Context, req proto.Request) (*proto.Response, 
 	select {
 	case data := <-ch:
 		t1 := time.Now()
-		var resp proto.Response
-		if err := wire.Decode(data, &resp); err != nil {
-			return nil, err
+		if err := proto.DecodeResponse(data, req.Kind(), r); err != nil {
+			return err
 		}
 		benchAdd("msg:decode", t1)
-		if err := resp.Error(); err != nil {
-			return &resp, err
-		}
-		return &resp, nil
+		return r.Head().Error()
 	case <-w.lost:
-		return nil, w.lostErr
+		return w.lostErr
 	case <-w.down.ch:
-		return nil, w.down.err
+		return w.down.err
 	case <-ctx.Done():
 		w.mu.Lock()
 		delete(w.pending, id)
 		w.mu.Unlock()
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
@@ -299,12 +331,13 @@ func (p *pool) terminate() {
 	}
 }
 
-// all sends a request built by mk to every worker i with include(i), in
-// parallel, and returns the responses by worker index.
-func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int) proto.Request) ([]*proto.Response, error) {
+// all sends a request built by mk to every worker i of p with include(i)
+// (nil: all), in parallel, and returns the responses by worker index (nil
+// for the workers left out).
+func all[Q proto.Asks[R], R proto.Response](ctx context.Context, p *pool, include func(i int) bool, mk func(i int) Q) ([]R, error) {
 	type res struct {
 		i    int
-		resp *proto.Response
+		resp R
 		err  error
 	}
 	ch := make(chan res, len(p.workers))
@@ -316,11 +349,11 @@ func (p *pool) all(ctx context.Context, include func(i int) bool, mk func(i int)
 		n++
 		req := mk(i)
 		go func() {
-			r, err := w.call(ctx, req)
+			r, err := call(ctx, w, req)
 			ch <- res{i, r, err}
 		}()
 	}
-	out := make([]*proto.Response, len(p.workers))
+	out := make([]R, len(p.workers))
 	var first error
 	for ; n > 0; n-- {
 		r := <-ch

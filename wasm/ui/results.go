@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"gonum.org/v1/gonum/stat"
 	"math"
 	"runtime/debug"
 	"slices"
@@ -316,17 +315,6 @@ type column struct {
 	text       func(c report.Candidate, rank int) string
 }
 
-func meanInt(x []int) float64 {
-	if len(x) == 0 {
-		return math.NaN()
-	}
-	s := 0
-	for _, v := range x {
-		s += v
-	}
-	return float64(s) / float64(len(x))
-}
-
 var columns = []column{
 	{key: "rank", title: "Rank", num: func(_ report.Candidate, i int) float64 { return float64(i) },
 		text: func(_ report.Candidate, i int) string { return fmt.Sprint(i) }},
@@ -338,14 +326,14 @@ var columns = []column{
 			}
 			return fmt.Sprintf("%.4f ± %.4f", c.OTCEMean, c.OTCEStd)
 		}},
-	{key: "wd", title: "W_D", num: func(c report.Candidate, _ int) float64 { return stat.Mean(c.WD, nil) },
-		text: func(c report.Candidate, _ int) string { return num4(stat.Mean(c.WD, nil)) }},
-	{key: "iter", title: "Iterations (mean)", num: func(c report.Candidate, _ int) float64 { return meanInt(c.Iterations) },
+	{key: "wd", title: "W_D", num: func(c report.Candidate, _ int) float64 { return c.MeanWD() },
+		text: func(c report.Candidate, _ int) string { return num4(c.MeanWD()) }},
+	{key: "iter", title: "Iterations (mean)", num: func(c report.Candidate, _ int) float64 { return c.MeanIterations() },
 		text: func(c report.Candidate, _ int) string {
 			if len(c.Iterations) == 0 {
 				return "–"
 			}
-			return fmt.Sprintf("%.0f", meanInt(c.Iterations))
+			return fmt.Sprintf("%.0f", c.MeanIterations())
 		}},
 	{key: "conv", title: "Converged", num: func(c report.Candidate, _ int) float64 {
 		if c.Converged {

@@ -248,29 +248,20 @@ func (a *app) showCandidateError(c *candidate, res report.Candidate) {
 	}
 }
 
-// score runs one candidate with p.workers[team[0]] as its sampler. The
-// sampler runs it end to end with the CLI's loop (proto.Score:
-// otce.ScoreWith, its blocks alone or over the pool); only a small problem
-// with a team of workers beside the sampler shares its repetitions out over
-// them (scoreSideBySide). ps shows its progress.
+// score runs one candidate with p.workers[team[0]] as its sampler, which
+// runs it end to end with the CLI's loop (proto.Score: otce.ScoreWith, its
+// blocks alone or over the pool, or a small problem's repetitions side by
+// side on the team, through ports between the team's workers). ps shows
+// its progress.
 func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, workers int, team []int, ps progressSlot) report.Candidate {
 	t0 := time.Now()
 	p, err := a.ensurePool(ctx, workers)
+	if err == nil {
+		err = p.link(ctx, team)
+	}
 	benchAdd("pool", t0)
 	if err != nil {
 		return failed(f, s, err)
-	}
-	lost := func(err error) report.Candidate {
-		if ctx.Err() != nil {
-			return failed(f, s, errors.New("cancelled"))
-		}
-		a.dropPool()
-		return failed(f, s, fmt.Errorf("%v — the workers were restarted; if memory ran out, lower -n or raise --workers", err))
-	}
-	// A team of several exists only for problems small enough at N
-	// (schedule.Teams), hence at the pixels present.
-	if schedule.SideBySide(len(team), s.K, s.N, s.N, localLimit()) {
-		return a.scoreSideBySide(ctx, p, f, s, team, ps, lost)
 	}
 	sampler := p.workers[team[0]]
 	sampler.setProgress(func(m proto.Progress) {
@@ -287,8 +278,9 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			case otce.PhaseIterations:
 				c.rep, c.phase, c.ot = m.Rep+1, "", *m.Progress
 			case otce.PhaseDone:
-				// The iterations of the last progress seen (a few a second).
-				if it := c.ot.Iteration; it > 0 {
+				// The repetition's iterations (0: it reused the last
+				// solution).
+				if it := m.Progress.Iteration; it > 0 {
 					g.itersSeen += it
 					g.solved++
 					g.repIters = float64(g.itersSeen) / float64(g.solved)
@@ -298,185 +290,23 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 			}
 		})
 	})
-	resp, err := sampler.call(ctx, &proto.Score{Settings: s, Files: f, Workers: len(p.workers),
+	resp, err := call(ctx, sampler, &proto.Score{Settings: s, Files: f, Team: team, Workers: len(p.workers),
 		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax()})
 	sampler.setProgress(nil)
-	if resp != nil {
-		for k, v := range resp.Bench {
-			benchSeconds(k, v)
-		}
+	for k, v := range resp.Bench {
+		benchSeconds(k, v)
 	}
-	if err != nil || resp.Result == nil {
-		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
-			return lost(err)
-		}
-		if err == nil {
-			err = errors.New("the sampler returned no report")
-		}
+	switch {
+	case ctx.Err() != nil:
+		return failed(f, s, errors.New("cancelled"))
+	case errors.Is(err, errWorkerLost):
+		a.dropPool()
+		return failed(f, s, fmt.Errorf("%v — the workers were restarted; if memory ran out, lower -n or raise --workers", err))
+	case err != nil:
 		return failed(f, s, err)
+	case resp.Result == nil:
+		return failed(f, s, errors.New("the sampler returned no report"))
 	}
 	benchReport(resp.Result)
 	return *resp.Result
-}
-
-// scoreSideBySide runs a small problem's repetitions on a team of workers
-// at once (repsSideBySide), the team's sampler keeping the summary.
-func (a *app) scoreSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Settings, team []int, ps progressSlot, lost func(error) report.Candidate) report.Candidate {
-	sampler := p.workers[team[0]]
-	// fail records err in the sampler's summary, so that the report keeps the
-	// repetitions done, as the CLI's does.
-	fail := func(err error) report.Candidate {
-		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
-			return lost(err)
-		}
-		resp, rerr := sampler.call(ctx, &proto.Result{Err: err.Error(), ErrFile: proto.FileErrorOf(err)})
-		if rerr != nil || resp.Result == nil {
-			return failed(f, s, err)
-		}
-		return *resp.Result
-	}
-	t0 := time.Now()
-	resp, err := sampler.call(ctx, &proto.Job{Settings: s, Files: f})
-	benchAdd("job", t0)
-	if err != nil {
-		if resp != nil && resp.Result != nil {
-			return *resp.Result
-		}
-		if errors.Is(err, errWorkerLost) || ctx.Err() != nil {
-			return lost(err)
-		}
-		return failed(f, s, err)
-	}
-	info := resp.Job
-	// The problem solved has the pixels present when fewer than N are
-	// valid: that, not N, must fit (issue 17).
-	n, m := schedule.Size(s.N, info.SourceValid, info.TargetValid)
-	if err := schedule.CheckMemory(n, m, info.Dim, len(p.workers)); err != nil {
-		return fail(err)
-	}
-	if err := repsSideBySide(ctx, p, f, s, team, ps); err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fail(errors.New("cancelled"))
-		}
-		return fail(err)
-	}
-	rresp, err := sampler.call(ctx, &proto.Result{})
-	if err != nil {
-		return fail(err)
-	}
-	return *rresp.Result
-}
-
-// repsSideBySide scores the repetitions of a small problem on a team of
-// workers at once: worker team[k] opens the files too, then draws and solves
-// repetitions k, k+t, … alone (t the team's size), and the sampler, team[0],
-// adds the solutions to its summary in repetition order. A repetition's
-// pixels are a function of the seed and its index only, and each worker
-// solves on the same blocks as one worker would: the report is the same bit
-// for bit as from one worker.
-func repsSideBySide(ctx context.Context, p *pool, f *proto.Files, s report.Settings, team []int, ps progressSlot) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type solved struct {
-		smp *otce.Sample // without its features
-		sol *ot.Solution // nil: the same pixels as repetition 0 (reuse its solution)
-		err error
-	}
-	out := make([]chan solved, s.K)
-	for i := range out {
-		out[i] = make(chan solved, 1)
-	}
-	for k, wi := range team {
-		w := p.workers[wi]
-		go func() {
-			// After a failure the later repetitions of this worker get the
-			// same error; the summary stops at the first failed one.
-			var err error
-			if k > 0 {
-				t0 := time.Now()
-				_, err = w.call(ctx, &proto.Job{Settings: s, Files: f})
-				benchAdd("job", t0)
-			}
-			for _, rep := range schedule.Reps(k, len(team), s.K) {
-				if err != nil {
-					out[rep] <- solved{err: err}
-					continue
-				}
-				var r solved
-				if k == 0 {
-					ps.update(func(_ *progressState, c *candProgress) {
-						c.rep, c.phase, c.ot = rep+1, "sampling pixels", ot.Progress{}
-					})
-				}
-				t0 := time.Now()
-				var resp *proto.Response
-				resp, err = w.call(ctx, &proto.Sample{Rep: rep, Brief: true})
-				benchAdd("sample", t0)
-				if err == nil {
-					r.smp = resp.Sample
-					if rep == 0 || !r.smp.AllPixels {
-						var progress func(ot.Progress)
-						if k == 0 {
-							progress = func(pr ot.Progress) {
-								ps.update(func(_ *progressState, c *candProgress) { c.rep, c.phase, c.ot = rep+1, "", pr })
-							}
-						}
-						r.sol, err = solveAlone(ctx, w, s, progress)
-					}
-				}
-				r.err = err
-				out[rep] <- r
-			}
-		}()
-	}
-	sampler := p.workers[team[0]]
-	var last *ot.Solution
-	for rep := 0; rep < s.K; rep++ {
-		var r solved
-		select {
-		case r = <-out[rep]:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		if r.err != nil {
-			return r.err
-		}
-		sol := r.sol
-		if sol == nil {
-			sol = last // same pixels, same problem: as the CLI, reuse the solution
-		}
-		if _, err := sampler.call(ctx, &proto.Add{Solution: sol, Sample: r.smp}); err != nil {
-			return err
-		}
-		reused := sol == last
-		last = sol
-		ps.update(func(g *progressState, c *candProgress) {
-			if !reused {
-				g.itersSeen += sol.Iterations
-				g.solved++
-				g.repIters = float64(g.itersSeen) / float64(g.solved)
-			}
-			g.repsDone++
-			c.done++
-		})
-	}
-	return nil
-}
-
-// solveAlone has a worker solve its last sample by itself: for a small
-// problem, messages per iteration would cost more than the iterations. Its
-// progress comes as messages, to progress when not nil.
-func solveAlone(ctx context.Context, w *worker, s report.Settings, progress func(ot.Progress)) (*ot.Solution, error) {
-	t0 := time.Now()
-	if progress != nil {
-		w.setProgress(func(m proto.Progress) { progress(*m.Progress) })
-	}
-	resp, err := w.call(ctx, &proto.Solve{Settings: s})
-	w.setProgress(nil)
-	benchAdd("solve", t0)
-	if err != nil {
-		return nil, err
-	}
-	benchSolution(resp.Solution)
-	return resp.Solution, nil
 }

@@ -10,9 +10,11 @@
 // repetition's pixels and, for a problem solved over the pool, hands out
 // the blocks and runs the solver, sending the operations to the other
 // workers through a MessagePort each (pool.go). For small problems whose
-// repetitions run side by side on a team of workers, the page drives the
-// steps (Job, Sample, Solve, Add, Result). Each request type has its handler
-// (handlers). All numerics are the core's; this is glue.
+// repetitions run side by side on a team of workers (otce.Options.Team), it
+// has the other members of its team open the files and draw and solve
+// whole repetitions (Job, Rep) through their ports (team.go). Each request
+// type has its handler (handlers). All numerics are the core's; this is
+// glue.
 package main
 
 import (
@@ -32,7 +34,6 @@ import (
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
-	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
@@ -40,11 +41,9 @@ import (
 )
 
 type worker struct {
-	// sampler state
-	job      *otce.Job
-	summary  *otce.Summary
-	settings report.Settings
-	sample   *otce.Sample
+	// sampler state (job: a team member's, Job)
+	job    *otce.Job
+	sample *otce.Sample
 	// mapped: the last Maps request's repetitions (maps.go).
 	mapped *mapped
 
@@ -123,12 +122,16 @@ var enqueue func(message)
 // post sends v to the page.
 func post(v any) { postTo(js.Undefined(), v) }
 
-// postTo sends v to the port to, or to the page if to is undefined.
+// postTo sends v (a Progress, Ready) to the port to, or to the page if to
+// is undefined.
 func postTo(to js.Value, v any) {
 	obj, transfer := wire.Encode(v)
-	if r, ok := v.(*proto.Response); ok {
-		transfer = append(transfer, r.Transfer()...)
-	}
+	postJS(to, obj, transfer)
+}
+
+// postJS posts obj, transferring transfer, to the port to, or to the page
+// if to is undefined.
+func postJS(to, obj js.Value, transfer []any) {
 	if to.IsUndefined() {
 		to = js.Global()
 	}
@@ -138,59 +141,65 @@ func postTo(to js.Value, v any) {
 // handle answers one request, to reply (a port, or undefined: the page).
 func (w *worker) handle(msg, reply js.Value) {
 	t0 := time.Now()
-	resp := &proto.Response{}
-	post := func(v any) { postTo(reply, v) }
 	id, req, err := proto.DecodeRequest(msg)
-	resp.ID = id
-	if err != nil {
-		resp.Err = err.Error()
-		post(resp)
-		return
+	var resp proto.Response
+	var kind proto.Kind
+	switch h := handlers[kindOf(req)]; {
+	case err != nil:
+		resp = &proto.Header{Err: err.Error()}
+	case h == nil:
+		resp = &proto.Header{Err: fmt.Sprintf("no handler for request %q", req.Kind())}
+	default:
+		resp, kind = h(w, req, reply), req.Kind()
 	}
-	func() {
-		defer func() {
-			// A panic in the core must not kill the worker silently: report
-			// it as this request's error (the page then restarts the pool).
-			if r := recover(); r != nil {
-				resp.Err = fmt.Sprintf("internal error in the worker: %v", r)
-				w.release()
-			}
-		}()
-		h := handlers[req.Kind()]
-		if h == nil {
-			err = fmt.Errorf("no handler for request %q", req.Kind())
-		} else {
-			err = h(w, req, resp, reply)
-		}
-		if err != nil {
-			resp.Err, resp.ErrFile = err.Error(), proto.FileErrorOf(err)
-		}
-	}()
-	resp.Busy = time.Since(t0).Seconds()
-	post(resp)
+	resp.Head().Busy = time.Since(t0).Seconds()
+	obj, transfer := proto.EncodeResponse(id, kind, resp)
+	postJS(reply, obj, transfer)
 }
 
-// handler is a request's handler: it fills resp in; reply is where the
-// response and any progress go (a port, or undefined: the page).
-type handler func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error
+func kindOf(req proto.Request) proto.Kind {
+	if req == nil {
+		return ""
+	}
+	return req.Kind()
+}
 
-// handle adapts a handler of one request type.
-func handle[R proto.Request](f func(w *worker, req R, resp *proto.Response, reply js.Value) error) handler {
-	return func(w *worker, req proto.Request, resp *proto.Response, reply js.Value) error {
-		return f(w, req.(R), resp, reply)
+// handler answers a request; reply is where any progress goes (a port, or
+// undefined: the page).
+type handler func(w *worker, req proto.Request, reply js.Value) proto.Response
+
+// handle adapts the handler of one request type, which fills in the
+// request's own type of response (proto.Asks): its error goes in the
+// response's Header, and so does a panic in the core, which must not kill
+// the worker silently (the page then restarts the pool).
+func handle[Q proto.Asks[R], R proto.Response](f func(w *worker, req Q, resp R, reply js.Value) error) handler {
+	return func(w *worker, req proto.Request, reply js.Value) proto.Response {
+		q := req.(Q)
+		resp := q.Answer()
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("internal error in the worker: %v", r)
+					w.release()
+				}
+			}()
+			return f(w, q, resp, reply)
+		}()
+		if err != nil {
+			h := resp.Head()
+			h.Err, h.ErrFile = err.Error(), proto.FileErrorOf(err)
+		}
+		return resp
 	}
 }
 
 // handlers answer the requests, one for each kind.
 var handlers = map[proto.Kind]handler{
 	proto.KindJob:     handle((*worker).openJob),
-	proto.KindSample:  handle((*worker).drawSample),
-	proto.KindAdd:     handle((*worker).add),
-	proto.KindResult:  handle((*worker).result),
+	proto.KindRep:     handle((*worker).rep),
 	proto.KindBlocks:  handle((*worker).buildBlocks),
 	proto.KindOp:      handle((*worker).op),
 	proto.KindPort:    handle((*worker).port),
-	proto.KindSolve:   handle((*worker).solve),
 	proto.KindWarm:    handle((*worker).warm),
 	proto.KindGive:    handle((*worker).give),
 	proto.KindRelease: handle((*worker).releaseBlocks),
@@ -223,24 +232,18 @@ func files(vs []js.Value) []dataset.File {
 	return out
 }
 
-// openJob opens a candidate's files (otce.Prepare) and starts its summary.
-func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error {
+// openJob opens a candidate's files (otce.Prepare) for the Rep requests of
+// a team's sampler.
+func (w *worker) openJob(req *proto.Job, resp *proto.JobResponse, _ js.Value) error {
 	if req.Files == nil {
 		return errors.New("job without files")
 	}
-	c := candidate(req.Files)
-	w.settings = req.Settings
-	w.sample, w.mapped = nil, nil
-	j, err := otce.Prepare(c, w.settings)
-	w.job = j
-	w.summary = otce.NewSummary(c, j, w.settings)
+	w.job, w.sample, w.mapped = nil, nil, nil
+	j, err := otce.Prepare(candidate(req.Files), req.Settings)
 	if err != nil {
-		w.summary.SetError(err)
-		r := w.summary.Result()
-		resp.Result = &r
-		w.job, w.summary = nil, nil
 		return err
 	}
+	w.job = j
 	resp.Job = &proto.JobInfo{
 		Dim:          j.Source.Dim,
 		SourceValid:  j.Source.Valid,
@@ -252,53 +255,24 @@ func (w *worker) openJob(req *proto.Job, resp *proto.Response, _ js.Value) error
 	return nil
 }
 
-// drawSample draws a repetition's pixels (Job.Sample) and keeps them.
-func (w *worker) drawSample(req *proto.Sample, resp *proto.Response, _ js.Value) error {
+// rep draws and solves one repetition of the open job alone
+// (otce.Job.SolveRep), for a team's sampler; the sample goes back without
+// its features.
+func (w *worker) rep(req *proto.Rep, resp *proto.RepResponse, _ js.Value) error {
 	if w.job == nil {
-		return errors.New("sample asked before a job was opened")
+		return errors.New("a repetition asked before a job was opened")
 	}
-	w.sample, w.given = nil, nil
-	smp, err := w.job.Sample(req.Rep)
+	w.release()
+	smp, sol, err := w.job.SolveRep(context.Background(), req.Rep, nil)
 	if err != nil {
 		return err
 	}
-	w.sample = smp
-	resp.Sample = smp
-	if req.Brief {
-		resp.Sample = smp.Brief()
-	}
-	return nil
-}
-
-// add records a repetition's solution in the summary (Summary.Add).
-func (w *worker) add(req *proto.Add, _ *proto.Response, _ js.Value) error {
-	smp := w.sample
-	if req.Sample != nil {
-		smp = req.Sample
-	}
-	if w.summary == nil || smp == nil || req.Solution == nil {
-		return errors.New("add asked without a job, a sample or a solution")
-	}
-	w.summary.Add(smp, req.Solution)
-	return nil
-}
-
-// result answers the candidate's report (Summary.Result) and forgets it.
-func (w *worker) result(req *proto.Result, resp *proto.Response, _ js.Value) error {
-	if w.summary == nil {
-		return errors.New("result asked before a job was opened")
-	}
-	if err := req.Error(); err != nil {
-		w.summary.SetError(err)
-	}
-	r := w.summary.Result()
-	resp.Result = &r
-	w.job, w.summary, w.sample = nil, nil, nil
+	resp.Sample, resp.Solution = smp.Brief(), sol
 	return nil
 }
 
 // buildBlocks builds the hosted blocks of a problem.
-func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Response, _ js.Value) error {
+func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Done, _ js.Value) error {
 	w.release()
 	p := req.Problem
 	if req.OwnSample {
@@ -329,7 +303,7 @@ func (w *worker) buildBlocks(req *proto.Blocks, _ *proto.Response, _ js.Value) e
 }
 
 // op runs a block operation on the hosted blocks.
-func (w *worker) op(req *proto.Op, resp *proto.Response, _ js.Value) error {
+func (w *worker) op(req *proto.Op, resp *proto.OpResponse, _ js.Value) error {
 	if req.Op == nil {
 		return errors.New("op message without an operation")
 	}
@@ -339,42 +313,12 @@ func (w *worker) op(req *proto.Op, resp *proto.Response, _ js.Value) error {
 }
 
 // port keeps one end of a MessageChannel (connect).
-func (w *worker) port(req *proto.Port, _ *proto.Response, _ js.Value) error {
+func (w *worker) port(req *proto.Port, _ *proto.Done, _ js.Value) error {
 	if req.Port.Type() != js.TypeObject {
 		return errors.New("port message without a port")
 	}
 	w.connect(req.Peer, req.Port)
 	return nil
-}
-
-// solve solves a small problem here, on this worker's own blocks: the same
-// partition and reduce order as on the pool, so the same bits, without a
-// round of messages per iteration.
-func (w *worker) solve(req *proto.Solve, resp *proto.Response, reply js.Value) error {
-	if w.sample == nil {
-		return errors.New("solve asked before a sample was drawn")
-	}
-	w.release()
-	lb := ot.NewLocalBlocks(w.sample.Problem, 1)
-	sol, err := otce.SolveSample(context.Background(), lb, w.sample, req.Settings, progressTo(reply))
-	lb.Do(&ot.Op{Kind: ot.OpRelease})
-	if err != nil {
-		return err
-	}
-	resp.Solution = sol
-	return nil
-}
-
-// progressTo returns a solver's progress callback that posts a Progress
-// message to reply a few times a second.
-func progressTo(reply js.Value) func(ot.Progress) {
-	var last time.Time
-	return func(pr ot.Progress) {
-		if time.Since(last) > 100*time.Millisecond {
-			last = time.Now()
-			postTo(reply, &proto.Progress{Progress: &pr})
-		}
-	}
 }
 
 // warm scores a small demo so that the browser compiles the hot code. The
@@ -383,7 +327,7 @@ func progressTo(reply js.Value) func(ot.Progress) {
 // twice as long as the next (d = 19, N = 2000). A small demo scored at the
 // authors' setting (exact plan, sparse kernel) and at cost-norm max (dense
 // kernel) runs every hot loop once, while the page waits for files.
-func (w *worker) warm(*proto.Warm, *proto.Response, js.Value) error {
+func (w *worker) warm(*proto.Warm, *proto.Done, js.Value) error {
 	c := otce.DemoCandidates()[0]
 	for _, norm := range []settings.CostNorm{settings.NormNone, settings.NormMax} {
 		s := otce.DefaultSettings()
@@ -399,7 +343,7 @@ func (w *worker) warm(*proto.Warm, *proto.Response, js.Value) error {
 // give moves the cost rows of a hosted block out to the sampler; with
 // req.Cost it first computes them into the scratch rows, which the next
 // block reuses (the block keeps none: the sampler hosts it until Host).
-func (w *worker) give(req *proto.Give, resp *proto.Response, _ js.Value) error {
+func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) error {
 	b, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
@@ -435,7 +379,7 @@ func (w *worker) give(req *proto.Give, resp *proto.Response, _ js.Value) error {
 // giveKernel moves hosted block b's kernel out to the sampler (Give with
 // Kernel): its state in resp.Kernel, the entries in resp.Rows; an empty
 // block of the same rows takes its place, so that its memory goes.
-func (w *worker) giveKernel(b *ot.Block, resp *proto.Response) error {
+func (w *worker) giveKernel(b *ot.Block, resp *proto.GiveResponse) error {
 	s, err := b.Kernel()
 	if err != nil {
 		return err
@@ -492,7 +436,7 @@ func jsBytes(b []byte) js.Value {
 // host replaces hosted block req.Block by the block of the cost rows it
 // gave the sampler (Give with Cost), which came back in req.Rows, and runs
 // req.Op (the kernel) on it.
-func (w *worker) host(req *proto.Host, resp *proto.Response, _ js.Value) error {
+func (w *worker) host(req *proto.Host, resp *proto.HostResponse, _ js.Value) error {
 	old, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
@@ -538,13 +482,13 @@ func fill(dst []byte, u8 js.Value) error {
 }
 
 // releaseBlocks drops the hosted blocks.
-func (w *worker) releaseBlocks(*proto.Release, *proto.Response, js.Value) error {
+func (w *worker) releaseBlocks(*proto.Release, *proto.Done, js.Value) error {
 	w.release()
 	return nil
 }
 
 // inspectFiles opens the headers of files and reports them.
-func (w *worker) inspectFiles(req *proto.Inspect, resp *proto.Response, _ js.Value) error {
+func (w *worker) inspectFiles(req *proto.Inspect, resp *proto.InspectResponse, _ js.Value) error {
 	for _, v := range req.Files {
 		resp.Files = append(resp.Files, inspect(blobfile.New(v, "")))
 	}

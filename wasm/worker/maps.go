@@ -44,11 +44,11 @@ const thumbs, thumbSize = 12, 48
 // (maps.ImageMap's memory is one image's), and answers the report, the
 // per-image and per-class tables and the map of image req.Image (−1: the
 // worst).
-func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Value) error {
+func (w *worker) transferMaps(req *proto.Maps, resp *proto.MapsResponse, reply js.Value) error {
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("maps asked without files or workers")
 	}
-	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
+	w.job, w.sample, w.mapped = nil, nil, nil
 	bench := map[string]float64{}
 	opt, done := w.loopOptions(&req.Score, reply, bench)
 	// The score's memory check, with what the maps keep beside the solve.
@@ -134,7 +134,7 @@ func (w *worker) transferMaps(req *proto.Maps, resp *proto.Response, reply js.Va
 }
 
 // mapOf answers the dense map of one target image from the last Maps.
-func (w *worker) mapOf(req *proto.Map, resp *proto.Response, _ js.Value) error {
+func (w *worker) mapOf(req *proto.Map, resp *proto.MapResponse, _ js.Value) error {
 	im, err := w.mappedImage(req.Image)
 	if err != nil {
 		return err
@@ -143,13 +143,13 @@ func (w *worker) mapOf(req *proto.Map, resp *proto.Response, _ js.Value) error {
 	if err != nil {
 		return err
 	}
-	resp.Maps = &proto.MapsInfo{Image: req.Image, Map: mp}
+	resp.Image, resp.Map = req.Image, mp
 	return nil
 }
 
 // pixel answers what the last Maps' repetitions say about one pixel of a
 // target image (maps.PixelAt).
-func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error {
+func (w *worker) pixel(req *proto.Pixel, resp *proto.PixelResponse, _ js.Value) error {
 	im, err := w.mappedImage(req.Image)
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (w *worker) pixel(req *proto.Pixel, resp *proto.Response, _ js.Value) error
 // Maps' candidate: maps.PatchesWith with the options of its settings
 // (maps.PatchOptionsOf), as `otce map --patch` computes them.
 // It posts Progress (PhasePatches) a few times a second.
-func (w *worker) patches(req *proto.Patch, resp *proto.Response, reply js.Value) error {
+func (w *worker) patches(req *proto.Patch, resp *proto.PatchResponse, reply js.Value) error {
 	if w.mapped == nil {
 		return errors.New("patch maps asked before the maps were computed (or after another run)")
 	}

@@ -35,8 +35,22 @@ type peer struct {
 	port    js.Value
 	replies chan js.Value
 	next    int
-	fn      js.Func
+	// inFlight are the requests sent and not yet answered, oldest first
+	// (the worker answers in order): at most maxInFlight.
+	inFlight []sent
+	fn       js.Func
 }
+
+// sent is a request in flight: its number and kind.
+type sent struct {
+	id   int
+	kind proto.Kind
+}
+
+// maxInFlight is the most requests the sampler has in flight to one peer:
+// a team's member gets the Job and lookAhead repetitions beyond the one
+// awaited (teamRep); everything else sends one and waits for its answer.
+const maxInFlight = lookAhead + 2
 
 // connect handles KindPort: the sampler keeps the port as its way to worker
 // index; any other worker answers the requests that come on it.
@@ -57,13 +71,14 @@ func (w *worker) connect(index int, port js.Value) {
 		old.port.Call("close")
 		old.fn.Release()
 	}
-	p := &peer{port: port, replies: make(chan js.Value, 1)}
+	p := &peer{port: port, replies: make(chan js.Value, maxInFlight)}
 	p.fn = js.FuncOf(func(_ js.Value, args []js.Value) any {
 		select {
 		case p.replies <- args[0].Get("data"):
 		default:
-			// One request is in flight at a time: a second answer is a bug
-			// of the protocol, and blocking here would freeze the worker.
+			// At most maxInFlight requests are in flight: another answer
+			// is a bug of the protocol, and blocking here would freeze the
+			// worker.
 			panic("worker: an unexpected message on a peer's port")
 		}
 		return nil
@@ -72,56 +87,71 @@ func (w *worker) connect(index int, port js.Value) {
 	w.peers[index] = p
 }
 
-// send posts req to the peer; wait then returns its response.
+// send posts req to the peer; wait then reads its response.
 func (p *peer) send(req proto.Request) {
+	if len(p.inFlight) == maxInFlight {
+		panic("worker: too many requests in flight to a peer")
+	}
 	p.next++
+	p.inFlight = append(p.inFlight, sent{p.next, req.Kind()})
 	obj, transfer := proto.EncodeRequest(p.next, req)
 	p.port.Call("postMessage", obj, wire.Transfer(transfer))
 }
 
-// wait returns the response to the last request sent.
-func (p *peer) wait(bench map[string]float64) (*proto.Response, error) {
-	return p.decode(<-p.replies, bench)
+// wait fills r, of the type the oldest request in flight asks for
+// (proto.Asks), with its response, and returns the response's error.
+func (p *peer) wait(r proto.Response, bench map[string]float64) error {
+	if len(p.inFlight) == 0 {
+		return errors.New("an answer awaited with no request in flight")
+	}
+	return p.decode(<-p.replies, r, bench)
 }
 
-// poll returns the response to the last request sent if it has come
-// (ok), without waiting for it. A response is delivered only while this
-// worker's Go code waits: call yield first.
-func (p *peer) poll(bench map[string]float64) (resp *proto.Response, ok bool, err error) {
+// poll fills r, as wait does, if the answer to the oldest request in flight
+// has come (ok), without waiting for it. An answer is delivered only while
+// this worker's Go code waits: call yieldJS first.
+func (p *peer) poll(r proto.Response, bench map[string]float64) (ok bool, err error) {
+	if len(p.inFlight) == 0 {
+		return false, errors.New("an answer polled for with no request in flight")
+	}
 	select {
 	case data := <-p.replies:
-		resp, err = p.decode(data, bench)
-		return resp, true, err
+		return true, p.decode(data, r, bench)
 	default:
-		return nil, false, nil
+		return false, nil
 	}
 }
 
-// yield lets the browser deliver the messages that have come for this
-// worker (its event loop runs only while every goroutine waits).
-func yield() { time.Sleep(time.Millisecond) }
-
-// decode decodes the response data to the last request sent.
-func (p *peer) decode(data js.Value, bench map[string]float64) (*proto.Response, error) {
+// decode fills r with data, the answer to the oldest request in flight,
+// which it takes off the queue, and returns the response's error.
+func (p *peer) decode(data js.Value, r proto.Response, bench map[string]float64) error {
+	want := p.inFlight[0]
+	p.inFlight = p.inFlight[1:]
 	t0 := time.Now()
-	var resp proto.Response
-	if err := wire.Decode(data, &resp); err != nil {
-		return nil, err
+	if err := proto.DecodeResponse(data, want.kind, r); err != nil {
+		return err
 	}
 	bench["msg:decode"] += time.Since(t0).Seconds()
-	if resp.ID != p.next {
-		return nil, fmt.Errorf("a worker answered request %d, want %d", resp.ID, p.next)
+	if id, _ := proto.ResponseID(data); id != want.id {
+		return fmt.Errorf("a worker answered request %d, want %d", id, want.id)
 	}
-	if resp.Err != "" {
-		return &resp, errors.New(resp.Err)
+	return r.Head().Error()
+}
+
+// discard waits for the answer to the oldest request in flight and drops
+// it.
+func (p *peer) discard() {
+	if len(p.inFlight) > 0 {
+		p.inFlight = p.inFlight[1:]
+		<-p.replies
 	}
-	return &resp, nil
 }
 
 // call sends req to the peer and waits for its response.
-func (p *peer) call(req proto.Request, bench map[string]float64) (*proto.Response, error) {
+func call[Q proto.Asks[R], R proto.Response](p *peer, req Q, bench map[string]float64) (R, error) {
 	p.send(req)
-	return p.wait(bench)
+	r := req.Answer()
+	return r, p.wait(r, bench)
 }
 
 // poolBlocks is the sampler's ot.BlockSet over the pool: its own blocks
@@ -175,13 +205,12 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	busy := here
 	// Every answer is awaited, whatever happened here, so that the next
 	// request's answer is not taken for this one's.
-	resps := make([]*proto.Response, len(pb.assign))
+	resps := make([]*proto.OpResponse, len(pb.assign))
 	for _, i := range sent {
-		r, perr := pb.w.peers[i].wait(pb.bench)
-		if perr != nil && err == nil {
+		resps[i] = new(proto.OpResponse)
+		if perr := pb.w.peers[i].wait(resps[i], pb.bench); perr != nil && err == nil {
 			err = fmt.Errorf("worker %d: %w", i+1, perr)
 		}
-		resps[i] = r
 	}
 	if err != nil {
 		return nil, err
@@ -275,7 +304,7 @@ func (pb *poolBlocks) takeKernels() error {
 	}
 	for i := 1; i < len(pb.assign); i++ {
 		for _, bi := range pb.assign[i] {
-			resp, err := w.peers[i].call(&proto.Give{Block: bi, Kernel: true}, pb.bench)
+			resp, err := call(w.peers[i], &proto.Give{Block: bi, Kernel: true}, pb.bench)
 			if err == nil {
 				all[bi], err = lentBlock(p, w.target, resp.Kernel, resp.Rows)
 			}
@@ -327,7 +356,7 @@ func (pb *poolBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, 
 	t0 := time.Now()
 	for i := 1; i < len(pb.assign); i++ {
 		for _, bi := range pb.assign[i] {
-			resp, err := pb.w.peers[i].call(&proto.Give{Block: bi}, pb.bench)
+			resp, err := call(pb.w.peers[i], &proto.Give{Block: bi}, pb.bench)
 			if err != nil {
 				return nil, fmt.Errorf("worker %d: %w", i+1, err)
 			}
@@ -401,7 +430,8 @@ func (pb *poolBlocks) remote(op *ot.Op) func() ([]*ot.Reply, error) {
 		var out []*ot.Reply
 		var err error
 		for _, i := range sent {
-			r, perr := pb.w.peers[i].wait(pb.bench)
+			r := new(proto.OpResponse)
+			perr := pb.w.peers[i].wait(r, pb.bench)
 			switch {
 			case perr != nil:
 				err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
@@ -432,12 +462,12 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	for k, bi := range pb.assign[0] {
 		all[bi] = w.blocks[k]
 	}
-	err := pb.pipeline(func(bi int) (err error) {
+	err := pipeline(pb, func(bi int) (err error) {
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) proto.Request {
+	}, func(bi int) *proto.Give {
 		return &proto.Give{Block: bi, Cost: true}
-	}, func(bi int, resp *proto.Response) (err error) {
+	}, func(bi int, resp *proto.GiveResponse) (err error) {
 		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
 			return fmt.Errorf("%d buffers and %d replies for block %d, want 1", len(resp.Rows), len(resp.Replies), bi)
 		}
@@ -489,10 +519,10 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 	w := pb.w
 	all := w.blocks
 	out := make([]*ot.Reply, pb.nb)
-	err := pb.pipeline(func(bi int) (err error) {
+	err := pipeline(pb, func(bi int) (err error) {
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) proto.Request {
+	}, func(bi int) *proto.Host {
 		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
 		if err != nil {
 			// Not after OpCost: the worker's block says so.
@@ -501,7 +531,7 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 		rows := jsBytes(float32Bytes(rep.Costs))
 		all[bi].Do(&ot.Op{Kind: ot.OpRelease})
 		return &proto.Host{Block: bi, Op: op, Rows: []js.Value{rows}}
-	}, func(bi int, resp *proto.Response) error {
+	}, func(bi int, resp *proto.HostResponse) error {
 		if len(resp.Replies) != 1 {
 			return fmt.Errorf("%d replies for block %d's kernel, want 1", len(resp.Replies), bi)
 		}
@@ -520,23 +550,26 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 // sent for its next block bi when its answer to the last came, and got(bi,
 // resp) takes that answer. The answers that came while the sampler worked
 // are taken between its blocks (yield), so that the workers work at the
-// same time. Every request sent is awaited, whatever failed; none is sent
-// after a failure.
-func (pb *poolBlocks) pipeline(own func(bi int) error, req func(bi int) proto.Request, got func(bi int, resp *proto.Response) error) error {
+// same time (yieldJS). Every request sent is awaited, whatever failed;
+// none is sent after a failure.
+func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, req func(bi int) Q, got func(bi int, resp R) error) error {
 	w := pb.w
 	// asked[i] is the block worker i is working on (−1: none), next[i] the
 	// ones after it.
+	// sent[i] is that block's request, whose Answer the answer fills.
 	asked := make([]int, len(pb.assign))
 	next := make([][]int, len(pb.assign))
+	sent := make([]Q, len(pb.assign))
 	var err error
 	ask := func(i int) {
 		asked[i] = -1
 		if err == nil && len(next[i]) > 0 {
 			asked[i], next[i] = next[i][0], next[i][1:]
-			w.peers[i].send(req(asked[i]))
+			sent[i] = req(asked[i])
+			w.peers[i].send(sent[i])
 		}
 	}
-	take := func(i int, resp *proto.Response, perr error) {
+	take := func(i int, resp R, perr error) {
 		if perr == nil && err == nil {
 			perr = got(asked[i], resp)
 		}
@@ -557,10 +590,11 @@ func (pb *poolBlocks) pipeline(own func(bi int) error, req func(bi int) proto.Re
 		if k == len(pb.assign[0])-1 {
 			break
 		}
-		yield()
+		yieldJS()
 		for i := 1; i < len(pb.assign); i++ {
 			if asked[i] >= 0 {
-				if resp, ok, perr := w.peers[i].poll(pb.bench); ok {
+				resp := sent[i].Answer()
+				if ok, perr := w.peers[i].poll(resp, pb.bench); ok {
 					take(i, resp, perr)
 				}
 			}
@@ -568,7 +602,8 @@ func (pb *poolBlocks) pipeline(own func(bi int) error, req func(bi int) proto.Re
 	}
 	for i := 1; i < len(pb.assign); i++ {
 		for asked[i] >= 0 {
-			resp, perr := w.peers[i].wait(pb.bench)
+			resp := sent[i].Answer()
+			perr := w.peers[i].wait(resp, pb.bench)
 			take(i, resp, perr)
 		}
 	}

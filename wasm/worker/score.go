@@ -17,18 +17,28 @@ import (
 
 // score runs a candidate end to end with the CLI's loop, otce.ScoreWith:
 // the blocks of each repetition are this worker's alone for a small problem
-// (schedule.Local) and otherwise spread over the pool (blockFactory). The
-// report, errors included, is the response's Result; the phases' seconds
-// its Bench.
-func (w *worker) score(req *proto.Score, resp *proto.Response, reply js.Value) error {
+// (schedule.Local) and otherwise spread over the pool (blockFactory); a
+// small problem's repetitions run side by side on the request's team when
+// it has several workers (schedule.SideBySide, team.go). The report,
+// errors included, is the response's Result; the phases' seconds its
+// Bench.
+func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Value) error {
 	if req.Files == nil || req.Workers < 1 {
 		return errors.New("score asked without files or workers")
 	}
-	w.job, w.summary, w.sample, w.mapped = nil, nil, nil, nil
+	w.job, w.sample, w.mapped = nil, nil, nil
 	bench := map[string]float64{}
 	opt, done := w.loopOptions(req, reply, bench)
+	merge := func() {}
+	// A team of several exists only for problems small enough at N
+	// (schedule.Teams), hence at the pixels present.
+	if s := req.Settings; schedule.SideBySide(len(req.Team), s.K, s.N, s.N, req.LocalMax) {
+		opt.Team = len(req.Team)
+		opt.Rep, merge = w.teamRep(req, opt.Progress, bench)
+	}
 	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
 	done()
+	merge()
 	w.release()
 	w.sample = nil
 	resp.Result, resp.Bench = &r, bench
@@ -101,13 +111,13 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 		}
 		err := w.buildBlocks(&proto.Blocks{OwnSample: true, Blocks: asg[0]}, nil, js.Undefined())
 		for _, i := range sent {
-			if _, perr := w.peers[i].wait(bench); perr != nil && err == nil {
+			if perr := w.peers[i].wait(new(proto.Done), bench); perr != nil && err == nil {
 				err = fmt.Errorf("worker %d: %w", i+1, perr)
 			}
 		}
 		free := func() {
 			for _, i := range sent {
-				w.peers[i].call(&proto.Release{}, bench)
+				call(w.peers[i], &proto.Release{}, bench)
 			}
 			w.release()
 		}

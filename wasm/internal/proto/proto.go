@@ -2,12 +2,16 @@
 
 // Package proto defines the messages between the page (wasm/ui) and its web
 // workers (wasm/worker): one Go type per kind of request, with one codec
-// (EncodeRequest, DecodeRequest) over package wire, and the Response.
+// (EncodeRequest, DecodeRequest) over package wire, and one type per kind
+// of response (response.go), with its own codec (EncodeResponse,
+// DecodeResponse).
 //
-// One worker, the sampler (worker 0), also opens the candidate's files and
-// draws each repetition's pixels; every worker hosts some of the fixed row
-// blocks (ot.Partition) of the current problem and answers the solver's
-// block operations for them, one Reply per block, in block order.
+// One worker, a candidate's sampler, also opens the candidate's files and
+// runs the CLI's loop (Score): every worker hosts some of the fixed row
+// blocks (ot.Partition) of a large problem and answers the solver's block
+// operations for them, one Reply per block, in block order; for a small
+// problem, each member of the sampler's team draws and solves whole
+// repetitions alone (Job, Rep).
 package proto
 
 import (
@@ -16,11 +20,8 @@ import (
 	"syscall/js"
 
 	"github.com/otceseg/otceseg/core/arrays"
-	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
-	"github.com/otceseg/otceseg/core/otce"
-	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/settings"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -31,14 +32,11 @@ type Kind string
 // Request kinds, one for each request type below.
 const (
 	KindJob     Kind = "job"     // Job
-	KindSample  Kind = "sample"  // Sample
-	KindAdd     Kind = "add"     // Add
-	KindResult  Kind = "result"  // Result
 	KindBlocks  Kind = "blocks"  // Blocks
 	KindOp      Kind = "op"      // Op
 	KindRelease Kind = "release" // Release
 	KindInspect Kind = "inspect" // Inspect
-	KindSolve   Kind = "solve"   // Solve
+	KindRep     Kind = "rep"     // Rep
 	KindWarm    Kind = "warm"    // Warm
 	KindGive    Kind = "give"    // Give
 	KindPort    Kind = "port"    // Port
@@ -66,39 +64,13 @@ type Files struct {
 	Accuracy       *float64
 }
 
-// Job asks the sampler to open a candidate's files (otce.Prepare) with the
-// settings; the response's Job describes them.
+// Job asks a member of a team (Score.Team) to open a candidate's files
+// (otce.Prepare) with the settings, for the Rep requests that follow; the
+// response's Job describes them.
 type Job struct {
 	Settings settings.Settings
 	Files    *Files
 }
-
-// Sample asks the sampler to draw repetition Rep (Job.Sample). Brief asks
-// for the answer without the sampled features (the page does not need them
-// when a worker solves the sample alone).
-type Sample struct {
-	Rep   int
-	Brief bool
-}
-
-// Add asks the sampler to record Solution (Summary.Add) as the solution of
-// Sample, or of its own last sample when Sample is nil (Sample is the one
-// another worker drew; its features may be left out).
-type Add struct {
-	Solution *ot.Solution
-	Sample   *otce.Sample
-}
-
-// Result asks the sampler for the candidate's report (Summary.Result), with
-// Err recorded first when not empty (and ErrFile, when the error was about
-// one file).
-type Result struct {
-	Err     string
-	ErrFile *FileError
-}
-
-// Error returns the error to record, nil when Err is empty.
-func (r *Result) Error() error { return remoteError(r.Err, r.ErrFile) }
 
 // FileError is an arrays.FileError on the wire: the error's message goes as
 // a string, and this keeps the file it is about, so that the receiver gets
@@ -165,12 +137,6 @@ type Inspect struct {
 	Files []js.Value
 }
 
-// Solve asks the sampler to solve its last sample alone, with the settings
-// (small problems).
-type Solve struct {
-	Settings settings.Settings
-}
-
 // Warm asks any worker to score the built-in demo once, so that the browser
 // compiles the hot code before a run.
 type Warm struct{}
@@ -215,8 +181,12 @@ type Port struct {
 // loop (otce.ScoreWith): it opens the files, checks the memory, and for
 // each repetition draws the pixels and solves them alone or over the pool's
 // blocks (through its ports to the other workers), posting Progress with
-// the phases and iterations, and answers the report (Response.Result) and
-// the benchmark's phases (Response.Bench). Workers is the pool's size;
+// the phases and iterations, and answers the report and the benchmark's
+// phases (ScoreResponse). When Team has more than one worker (the sampler
+// first, then workers it has ports to) and the problem is small
+// (schedule.SideBySide), the team runs the repetitions side by side
+// instead (otce.Options.Team: the others through Job and Rep requests on
+// their ports). Workers is the pool's size;
 // LocalMax the largest N·M solved alone (schedule.Local); ExactOnPool,
 // when set, overrides schedule.ExactOnPool, and SplitMinRows is the
 // fewest pending rows of the other workers' blocks for which a bidding
@@ -228,6 +198,7 @@ type Port struct {
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
+	Team           []int
 	Workers        int
 	LocalMax       int64
 	ExactOnPool    *bool
@@ -254,6 +225,12 @@ type Map struct {
 	Image int
 }
 
+// Rep asks a member of a team for repetition Rep of the job it opened
+// (Job): drawn and solved alone (otce.Job.SolveRep).
+type Rep struct {
+	Rep int
+}
+
 // Pixel asks the sampler what the last Maps' repetitions say about
 // feature pixel Pixel of target image Image (maps.PixelAt).
 type Pixel struct {
@@ -262,7 +239,7 @@ type Pixel struct {
 
 // Patch asks the sampler for the patch-wise maps of stride Stride of the
 // last Maps' candidate (maps.PatchesWith with maps.PatchOptionsOf of its
-// settings, as `otce map --patch`), answered in Response.Patch.
+// settings, as `otce map --patch`), answered in PatchResponse.
 type Patch struct {
 	Stride int
 }
@@ -273,15 +250,12 @@ func (*Score) Kind() Kind   { return KindScore }
 func (*Maps) Kind() Kind    { return KindMaps }
 func (*Map) Kind() Kind     { return KindMap }
 func (*Pixel) Kind() Kind   { return KindPixel }
+func (*Rep) Kind() Kind     { return KindRep }
 func (*Job) Kind() Kind     { return KindJob }
-func (*Sample) Kind() Kind  { return KindSample }
-func (*Add) Kind() Kind     { return KindAdd }
-func (*Result) Kind() Kind  { return KindResult }
 func (*Blocks) Kind() Kind  { return KindBlocks }
 func (*Op) Kind() Kind      { return KindOp }
 func (*Release) Kind() Kind { return KindRelease }
 func (*Inspect) Kind() Kind { return KindInspect }
-func (*Solve) Kind() Kind   { return KindSolve }
 func (*Warm) Kind() Kind    { return KindWarm }
 func (*Give) Kind() Kind    { return KindGive }
 func (*Port) Kind() Kind    { return KindPort }
@@ -290,14 +264,10 @@ func (*Host) Kind() Kind    { return KindHost }
 // requests makes an empty request of each kind, for DecodeRequest.
 var requests = map[Kind]func() Request{
 	KindJob:     func() Request { return new(Job) },
-	KindSample:  func() Request { return new(Sample) },
-	KindAdd:     func() Request { return new(Add) },
-	KindResult:  func() Request { return new(Result) },
 	KindBlocks:  func() Request { return new(Blocks) },
 	KindOp:      func() Request { return new(Op) },
 	KindRelease: func() Request { return new(Release) },
 	KindInspect: func() Request { return new(Inspect) },
-	KindSolve:   func() Request { return new(Solve) },
 	KindWarm:    func() Request { return new(Warm) },
 	KindGive:    func() Request { return new(Give) },
 	KindPort:    func() Request { return new(Port) },
@@ -305,6 +275,7 @@ var requests = map[Kind]func() Request{
 	KindMaps:    func() Request { return new(Maps) },
 	KindMap:     func() Request { return new(Map) },
 	KindPixel:   func() Request { return new(Pixel) },
+	KindRep:     func() Request { return new(Rep) },
 	KindHost:    func() Request { return new(Host) },
 	KindPatch:   func() Request { return new(Patch) },
 }
@@ -367,45 +338,7 @@ type FileInfo struct {
 	Error string
 }
 
-// Response is a worker's answer to the Request with the same ID.
-type Response struct {
-	ID  int
-	Err string
-	// ErrFile is the file Err is about, when it is about one
-	// (FileErrorOf).
-	ErrFile *FileError
-	Job     *JobInfo
-	Sample  *otce.Sample
-	Replies []*ot.Reply
-	Result  *report.Candidate
-	Files   []FileInfo
-	Plan    *emd.Plan
-	// Solution answers Solve.
-	Solution *ot.Solution
-	// Bench holds, for Score, the seconds of the benchmark's phases
-	// that the sampler measured (give, busy:<op>, msg:post, msg:decode),
-	// and counts that are not seconds: shared:<op> (ot.SplitBlocks), and
-	// take:MB, take:pool-ms and take:here-ms (the kernels the sampler
-	// took and the timing that decided it, schedule.IterateHere).
-	Bench map[string]float64
-	// Busy is the seconds the worker spent on the request, from its
-	// arrival to its answer (the page's time minus it is the messages').
-	Busy float64
-	// Rows answers KindGive: a block's cost rows as a Uint8Array of their
-	// float32 bytes (little endian, row-major), transferred, not copied.
-	Rows []js.Value
-	// Kernel answers Give with Kernel: the block's kernel state, whose
-	// entries are in Rows.
-	Kernel *ot.KernelState
-	// Maps answers Maps; its Map alone answers Map.
-	Maps *MapsInfo
-	// Pixel answers Pixel.
-	Pixel *maps.Pixel
-	// Patch answers Patch.
-	Patch *maps.PatchMap
-}
-
-// MapsInfo is the answer to Maps (and, with only Map set, to Map).
+// MapsInfo is what the sampler answers about the maps (MapsResponse).
 type MapsInfo struct {
 	// MaxH is the top of the colour scale, log of the most target classes
 	// of a repetition (as `otce map` without --max-h).
@@ -428,28 +361,14 @@ type Thumb struct {
 	Map   *maps.Map
 }
 
-// Error returns the response's error (Err, wrapping an *arrays.FileError
-// when ErrFile is set), or nil.
-func (r *Response) Error() error { return remoteError(r.Err, r.ErrFile) }
-
-// Transfer returns the ArrayBuffers of r's Rows, which postMessage moves
-// to the receiver instead of copying them.
-func (r *Response) Transfer() []any { return buffers(r.Rows) }
-
-func buffers(rows []js.Value) []any {
-	var out []any
-	for _, v := range rows {
-		out = append(out, v.Get("buffer"))
-	}
-	return out
-}
-
-// Progress is posted by a worker while it solves (Solve, Pool, Score),
-// a few times a second, before the response.
+// Progress is posted by the sampler while it scores (Score, Maps), a few
+// times a second, before the response.
 type Progress struct {
 	Progress *ot.Progress
-	// Phase and Rep are, for a Score request, otce.Progress's: the phase of
-	// repetition Rep (0-based); Progress is set in PhaseIterations only.
+	// Phase and Rep are otce.Progress's: the phase of repetition Rep
+	// (0-based); Progress is the solver's progress in PhaseIterations, and
+	// in PhaseDone its Iteration is the repetition's iterations (0 when it
+	// reused the last solution); empty otherwise.
 	Phase string
 	Rep   int
 	// Image and Images are, for a Maps request in PhaseMaps, the target

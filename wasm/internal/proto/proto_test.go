@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall/js"
 	"testing"
 
 	"github.com/otceseg/otceseg/core/arrays"
+	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/otce"
+	"github.com/otceseg/otceseg/core/report"
 	"github.com/otceseg/otceseg/core/settings"
-	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
 
 // TestRequestRoundTrip sends one request of each kind through the codec and
@@ -26,21 +29,17 @@ func TestRequestRoundTrip(t *testing.T) {
 	blob.Set("name", "a.npy")
 	reqs := []Request{
 		&Job{Settings: s, Files: &Files{Name: "m", SourceFeatures: []js.Value{blob}, Accuracy: &acc}},
-		&Sample{Rep: 3, Brief: true},
-		&Add{Solution: &ot.Solution{CE: 0.25, Iterations: 7, StopRule: ot.StopMarginal}},
-		&Result{Err: "cancelled"},
-		&Result{Err: "source: s.npz:features: truncated", ErrFile: &FileError{File: "s.npz", Member: "features", Problem: "truncated"}},
+		&Rep{Rep: 3},
 		&Blocks{Problem: &ot.Problem{N: 2, M: 1, D: 1, Xs: []float32{1, 2}, Ys: []int32{0, 0}, Xt: []float32{3}, Yt: []int32{0}, La: 1, Lb: 1}, Blocks: []int{0}},
 		&Blocks{OwnSample: true, Blocks: []int{1, 2}},
 		&Op{Op: &ot.Op{Kind: ot.OpIterate, V: []float64{1, 2}}},
 		&Release{},
 		&Inspect{Files: []js.Value{blob}},
-		&Solve{Settings: s},
 		&Warm{},
 		&Give{Block: 4},
 		&Give{Block: 5, Cost: true},
 		&Give{Block: 6, Kernel: true},
-		&Score{Settings: s, Files: &Files{Name: "m"}, Workers: 3, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7, IterateHereMax: -1},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
 		&Pixel{Image: 1, Pixel: 33},
@@ -106,9 +105,9 @@ func TestRequestRoundTrip(t *testing.T) {
 }
 
 // TestFileErrorRoundTrip: an error about one file crosses the wire (a
-// Response from the worker, a Result back to it) with its text unchanged and
-// its file found by errors.As on the other side; an error about no file
-// comes back as plain text, and no error as nil.
+// response's Header from the worker) with its text unchanged and its file
+// found by errors.As on the other side; an error about no file comes back
+// as plain text, and no error as nil.
 func TestFileErrorRoundTrip(t *testing.T) {
 	orig := fmt.Errorf("source: %w", arrays.Errorf("dir/a_feat.npy", "no label file with the same stem"))
 	for _, c := range []struct {
@@ -119,10 +118,10 @@ func TestFileErrorRoundTrip(t *testing.T) {
 		{&arrays.FileError{File: "s.npz", Member: "labels", Err: errors.New("reading data: damaged member")}, "s.npz", "labels"},
 		{errors.New("cancelled"), "", ""},
 	} {
-		r := &Response{ID: 1, Err: c.err.Error(), ErrFile: FileErrorOf(c.err)}
-		obj, _ := wire.Encode(r)
-		var back Response
-		if err := wire.Decode(obj, &back); err != nil {
+		r := &ScoreResponse{Header: Header{Err: c.err.Error(), ErrFile: FileErrorOf(c.err)}}
+		obj, _ := EncodeResponse(1, KindScore, r)
+		back := new(ScoreResponse)
+		if err := DecodeResponse(obj, KindScore, back); err != nil {
 			t.Fatal(err)
 		}
 		err := back.Error()
@@ -135,13 +134,129 @@ func TestFileErrorRoundTrip(t *testing.T) {
 		if found != (c.file != "") || found && (fe.File != c.file || fe.Member != c.member || !strings.HasSuffix(err.Error(), fe.Error())) {
 			t.Errorf("%v: file error %+v (found %v), want %q %q", c.err, fe, found, c.file, c.member)
 		}
-		// And back to the worker in a Result, as the page sends it.
-		res := &Result{Err: err.Error(), ErrFile: FileErrorOf(err)}
-		if e := res.Error(); e.Error() != c.err.Error() || (FileErrorOf(e) == nil) != (c.file == "") {
-			t.Errorf("%v: result's error %v", c.err, e)
-		}
 	}
-	if (&Response{}).Error() != nil || (&Result{}).Error() != nil {
+	if (&Header{}).Error() != nil {
 		t.Error("no error came back as an error")
 	}
+}
+
+// TestResponseRoundTrip sends one response of each kind's type through the
+// codec, as the worker answers request number id, and checks that the same
+// content comes back in the type the request asks for, with the number; a
+// response of another kind is refused, and a worker's answer to a message
+// it could not read (its Header alone) comes back as the error of any type.
+func TestResponseRoundTrip(t *testing.T) {
+	acc := 0.5
+	s := settings.Default()
+	u8 := js.Global().Get("Uint8Array").New(8)
+	u8.SetIndex(3, 7)
+	fe := &FileError{File: "s.npz", Member: "labels", Problem: "truncated"}
+	cand := &report.Candidate{Name: "m", Accuracy: &acc, Settings: s, CE: []float64{0.25, 0.5}, OTCEMean: -0.375, Warnings: []string{"w"}}
+	mp := &maps.Map{D: 1, H: 1, W: 2, Values: []float32{0.5, 1}, Labels: []int32{3, -1}, Valid: 1, Defined: 1, Sum: 0.5}
+	cases := []struct {
+		req  Request
+		resp Response
+	}{
+		{&Job{}, &JobResponse{Job: &JobInfo{Dim: 19, SourceValid: 1 << 40, TargetImages: 2, Warnings: []string{"x"}}}},
+		{&Job{}, &JobResponse{Header: Header{Err: "source: s.npz:labels: truncated", ErrFile: fe}}},
+		{&Rep{}, &RepResponse{Sample: &otce.Sample{Rep: 2, Problem: &ot.Problem{N: 1, M: 1, D: 1, Ys: []int32{0}, Yt: []int32{0}, La: 1, Lb: 1}, SourceClasses: []int{3}, AllPixels: true}}},
+		{&Rep{}, &RepResponse{Sample: &otce.Sample{Rep: 0, Warnings: []string{"w"}}, Solution: &ot.Solution{CE: 0.25, Iterations: 7, Joint: []float64{0.5, 0.5}}}},
+		{&Blocks{}, &Done{Header: Header{Busy: 0.125}}},
+		{&Op{}, &OpResponse{Replies: []*ot.Reply{{ColSum: []float64{1, 2}, RowErr: 0.5, Span: 2}, nil}}},
+		{&Release{}, &Done{}},
+		{&Inspect{}, &InspectResponse{Files: []FileInfo{{Name: "a.npy", Info: "2×3 (<f4)"}, {Name: "b.npy", Error: "b.npy: not a .npy file"}}}},
+		{&Warm{}, &Done{}},
+		{&Port{}, &Done{}},
+		{&Score{}, &ScoreResponse{Result: cand, Bench: map[string]float64{"give": 1.5, "busy:iterate": 2}}},
+		{&Maps{}, &MapsResponse{ScoreResponse: ScoreResponse{Result: cand}, Maps: &MapsInfo{MaxH: 1.5, Images: []maps.ImageScore{{Stem: "tgt_0", Index: 1}}, Image: 1, Map: mp, Thumbs: []Thumb{{Image: 1, Map: mp}}}}},
+		{&Map{}, &MapResponse{Image: 3, Map: mp}},
+		{&Pixel{}, &PixelResponse{Pixel: &maps.Pixel{Label: 3, H: 0.25, Mixture: map[int]float64{1: 0.75, 2: 0.25}}}},
+		{&Host{}, &HostResponse{Replies: []*ot.Reply{{ColSum: []float64{0.5}, Span: 1}}}},
+		{&Patch{}, &PatchResponse{Patch: &maps.PatchMap{Stride: 2, Rows: 1, Cols: 2, OTCE: []float64{0.5, -1}, Source: []int{3, 4}, Target: []int{1, 2}}}},
+	}
+	seen := map[Kind]bool{}
+	for i, c := range cases {
+		k := c.req.Kind()
+		seen[k] = true
+		v, _ := EncodeResponse(i+1, k, c.resp)
+		if id, ok := ResponseID(v); !ok || id != i+1 {
+			t.Errorf("%s: number %d (%v), want %d", k, id, ok, i+1)
+		}
+		back := answer(c.req)
+		if reflect.TypeOf(back) != reflect.TypeOf(c.resp) {
+			t.Fatalf("%s asks for a %T, the worker answers a %T", k, back, c.resp)
+		}
+		if err := DecodeResponse(v, k, back); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !reflect.DeepEqual(back, c.resp) {
+			t.Errorf("%s: %+v, want %+v", k, back, c.resp)
+		}
+		other := KindRelease
+		if k == other {
+			other = KindWarm
+		}
+		if err := DecodeResponse(v, other, answer(c.req)); err == nil {
+			t.Errorf("the answer to a %s request was read as the answer to a %s one", k, other)
+		}
+	}
+	// The cost rows travel as themselves, in the transfer list.
+	v, transfer := EncodeResponse(9, KindGive, &GiveResponse{Rows: []js.Value{u8}})
+	back := new(GiveResponse)
+	if !slices.ContainsFunc(transfer, func(b any) bool { return b.(js.Value).Equal(u8.Get("buffer")) }) {
+		t.Errorf("a give response transfers %v, not the rows' buffer", transfer)
+	}
+	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || !back.Rows[0].Equal(u8) {
+		t.Errorf("give: %+v, %v", back, err)
+	}
+	// With Cost, the rows come with the reply of the OpCost that made them.
+	v, _ = EncodeResponse(10, KindGive, &GiveResponse{Rows: []js.Value{js.Global().Get("Uint8Array").New(4)}, Replies: []*ot.Reply{{RowErr: 0.25}}})
+	back = new(GiveResponse)
+	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || len(back.Replies) != 1 || back.Replies[0].RowErr != 0.25 {
+		t.Errorf("give with cost: %+v, %v", back, err)
+	}
+	seen[KindGive] = true
+	if len(seen) != len(requests) {
+		t.Errorf("the test answers %d kinds of %d", len(seen), len(requests))
+	}
+	// A message the worker could not read is answered with its Header alone.
+	v, _ = EncodeResponse(4, "", &Header{Err: `unknown request "nope"`})
+	sr := &ScoreResponse{}
+	if err := DecodeResponse(v, KindScore, sr); err != nil || sr.Error() == nil || sr.Err != `unknown request "nope"` || sr.Result != nil {
+		t.Errorf("a failed request: %+v, %v", sr, err)
+	}
+	if _, ok := ResponseID(js.ValueOf(map[string]any{"Progress": true})); ok {
+		t.Error("a progress message was taken for a response")
+	}
+}
+
+// answer returns the empty response of the type req asks for (Asks).
+func answer(req Request) Response {
+	switch r := req.(type) {
+	case Asks[*JobResponse]:
+		return r.Answer()
+	case Asks[*Done]:
+		return r.Answer()
+	case Asks[*OpResponse]:
+		return r.Answer()
+	case Asks[*InspectResponse]:
+		return r.Answer()
+	case Asks[*RepResponse]:
+		return r.Answer()
+	case Asks[*GiveResponse]:
+		return r.Answer()
+	case Asks[*ScoreResponse]:
+		return r.Answer()
+	case Asks[*MapsResponse]:
+		return r.Answer()
+	case Asks[*MapResponse]:
+		return r.Answer()
+	case Asks[*PixelResponse]:
+		return r.Answer()
+	case Asks[*HostResponse]:
+		return r.Answer()
+	case Asks[*PatchResponse]:
+		return r.Answer()
+	}
+	return nil
 }

@@ -1,0 +1,144 @@
+#include "textflag.h"
+
+// func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL leaf+0(FP), AX
+	MOVL sub+4(FP), CX
+	CPUID
+	MOVL AX, a+8(FP)
+	MOVL BX, b+12(FP)
+	MOVL CX, c+16(FP)
+	MOVL DX, d+20(FP)
+	RET
+
+// func xgetbv() (lo, hi uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, lo+0(FP)
+	MOVL DX, hi+4(FP)
+	RET
+
+// func dotPanelFMA(x []float64, d int, yp []float64, groups int, out []float64)
+// Three groups (12 columns) at a time: 12 running sums in Y0–Y11, row r's
+// in Y(3r)…Y(3r+2); then one group at a time, row r's in Y(r).
+TEXT ·dotPanelFMA(SB), NOSPLIT, $0-88
+	MOVQ x_base+0(FP), SI
+	MOVQ d+24(FP), R8
+	MOVQ yp_base+32(FP), DI
+	MOVQ groups+56(FP), BX
+	MOVQ out_base+64(FP), DX
+	MOVQ R8, R11
+	SHLQ $5, R11        // a group's bytes: 4·d·8
+	SHLQ $3, R8         // a row's bytes
+	LEAQ (R8)(R8*2), R9 // three rows'
+	MOVQ BX, R10
+	SHLQ $5, R10        // an output row's bytes: 4·groups·8
+	LEAQ (R10)(R10*2), R13
+
+triple:
+	CMPQ BX, $3
+	JLT single
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	MOVQ SI, AX
+	MOVQ DI, R12
+	MOVQ d+24(FP), CX
+	TESTQ CX, CX
+	JZ tripledone
+
+tripleloop:
+	VMOVUPD (R12), Y12
+	VMOVUPD (R12)(R11*1), Y13
+	VMOVUPD (R12)(R11*2), Y14
+	VBROADCASTSD (AX), Y15
+	VFMADD231PD Y12, Y15, Y0
+	VFMADD231PD Y13, Y15, Y1
+	VFMADD231PD Y14, Y15, Y2
+	VBROADCASTSD (AX)(R8*1), Y15
+	VFMADD231PD Y12, Y15, Y3
+	VFMADD231PD Y13, Y15, Y4
+	VFMADD231PD Y14, Y15, Y5
+	VBROADCASTSD (AX)(R8*2), Y15
+	VFMADD231PD Y12, Y15, Y6
+	VFMADD231PD Y13, Y15, Y7
+	VFMADD231PD Y14, Y15, Y8
+	VBROADCASTSD (AX)(R9*1), Y15
+	VFMADD231PD Y12, Y15, Y9
+	VFMADD231PD Y13, Y15, Y10
+	VFMADD231PD Y14, Y15, Y11
+	ADDQ $8, AX
+	ADDQ $32, R12
+	DECQ CX
+	JNZ tripleloop
+
+tripledone:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, (DX)(R10*1)
+	VMOVUPD Y4, 32(DX)(R10*1)
+	VMOVUPD Y5, 64(DX)(R10*1)
+	VMOVUPD Y6, (DX)(R10*2)
+	VMOVUPD Y7, 32(DX)(R10*2)
+	VMOVUPD Y8, 64(DX)(R10*2)
+	VMOVUPD Y9, (DX)(R13*1)
+	VMOVUPD Y10, 32(DX)(R13*1)
+	VMOVUPD Y11, 64(DX)(R13*1)
+	LEAQ (DI)(R11*2), DI
+	ADDQ R11, DI
+	ADDQ $96, DX
+	SUBQ $3, BX
+	JMP triple
+
+single:
+	TESTQ BX, BX
+	JZ done
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	MOVQ SI, AX
+	MOVQ DI, R12
+	MOVQ d+24(FP), CX
+	TESTQ CX, CX
+	JZ singledone
+
+singleloop:
+	VMOVUPD (R12), Y12
+	VBROADCASTSD (AX), Y15
+	VFMADD231PD Y12, Y15, Y0
+	VBROADCASTSD (AX)(R8*1), Y15
+	VFMADD231PD Y12, Y15, Y1
+	VBROADCASTSD (AX)(R8*2), Y15
+	VFMADD231PD Y12, Y15, Y2
+	VBROADCASTSD (AX)(R9*1), Y15
+	VFMADD231PD Y12, Y15, Y3
+	ADDQ $8, AX
+	ADDQ $32, R12
+	DECQ CX
+	JNZ singleloop
+
+singledone:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, (DX)(R10*1)
+	VMOVUPD Y2, (DX)(R10*2)
+	VMOVUPD Y3, (DX)(R13*1)
+	ADDQ R11, DI
+	ADDQ $32, DX
+	DECQ BX
+	JMP single
+
+done:
+	VZEROUPPER
+	RET
