@@ -215,6 +215,17 @@ func TestResponseRoundTrip(t *testing.T) {
 	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || len(back.Replies) != 1 || back.Replies[0].RowErr != 0.25 {
 		t.Errorf("give with cost: %+v, %v", back, err)
 	}
+	// With Kernel, the rows are the kernel's entries and come with its
+	// state, transferred too.
+	ks := &ot.KernelState{Lo: 4, Hi: 6, Eps: 0.125, F: []float64{1, 2}, U: []float64{0.5, 0.25}}
+	v, transfer = EncodeResponse(11, KindGive, &GiveResponse{Rows: []js.Value{u8}, Kernel: ks})
+	back = new(GiveResponse)
+	if !slices.ContainsFunc(transfer, func(b any) bool { return b.(js.Value).Equal(u8.Get("buffer")) }) {
+		t.Errorf("a give response with the kernel transfers %v, not its entries' buffer", transfer)
+	}
+	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || !reflect.DeepEqual(back.Kernel, ks) {
+		t.Errorf("give with kernel: %+v (kernel %+v), %v", back, back.Kernel, err)
+	}
 	seen[KindGive] = true
 	if len(seen) != len(requests) {
 		t.Errorf("the test answers %d kinds of %d", len(seen), len(requests))
