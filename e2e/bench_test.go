@@ -59,6 +59,11 @@ type benchSetting struct {
 	Repeat int `json:"repeat,omitempty"`
 	// Native, when set, is a command (argv) run after each page run.
 	Native []string `json:"native,omitempty"`
+	// Globals, when set, are the page's test overrides to set before the
+	// run (globalThis.otceIterateHereMax = -1: the iterations over the
+	// pool, as before the sampler took small kernels), to compare paths
+	// in one invocation.
+	Globals map[string]float64 `json:"globals,omitempty"`
 }
 
 // nativeRun is one run of a setting's native command.
@@ -308,6 +313,9 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 	if v := os.Getenv("OTCE_BENCH_LOCAL_MAX"); v != "" {
 		// Where the page stops solving a problem in one worker (see wasm/ui localLimit).
 		eval[bool](h, `(globalThis.otceLocalSolveMax = `+strconv.Quote(v)+` * 1, true)`)
+	}
+	for k, v := range s.Globals {
+		eval[bool](h, fmt.Sprintf(`(globalThis[%q] = %v, true)`, k, v))
 	}
 	h.setSetting("set-n", fmt.Sprint(s.N))
 	h.setSetting("set-k", fmt.Sprint(s.K))

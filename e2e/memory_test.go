@@ -13,9 +13,16 @@ import (
 // compute them and keep none, and the sampler gives them their blocks'
 // rows back after the plan, a block at a time, to build their kernel from
 // (schedule.Gather; the page does it from
-// 64 MB of cost on, here forced with otceGatherMin = 1). The scores are
-// the CLI's to the bit: CE, W_D, the iterations (or the auction's rounds)
-// and the OTCE of every repetition, with 2 and 3 workers.
+// 64 MB of cost on, here forced with otceGatherMin = 1). After the first
+// schedule.IterateSkip + IterateRounds iterations over the pool, the sampler takes the
+// other workers' blocks and runs the next iterations over all of them
+// itself ("take") when their kernels are small and that is faster
+// (schedule.IterateHere; forced here with otceIterateHereMax = 2⁴⁰, a
+// limit that skips the timing); with otceIterateHereMax = −1 it leaves
+// them there, a round of messages per iteration; and without the
+// gathering (otceGatherMin = 2⁶²) it takes them all the same. The scores are the
+// CLI's to the bit: CE, W_D, the iterations (or the auction's rounds) and
+// the OTCE of every repetition, with 2 and 3 workers, on every path.
 func (h *harness) sameAsCLIGathered(fx fixture) {
 	const n, k = 600, 2 // 10 row blocks
 	h.load()
@@ -23,29 +30,54 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 	h.setSetting("set-k", fmt.Sprint(k))
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = 1, true)`)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, true)`)
-	for _, solver := range []string{"sinkhorn", "emd"} {
-		want := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", solver)
-		h.setSetting("set-solver", solver)
-		for _, w := range []int{2, 3} {
-			where := fmt.Sprintf("%s on the pool of %d workers", solver, w)
-			h.setSetting("set-workers", fmt.Sprint(w))
-			h.click("run")
-			h.waitState(3*time.Minute, "done")
-			got := h.onlyCandidate(where, solver)
-			for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
-				if !reflect.DeepEqual(got[key], want[key]) {
-					h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[key])
-				}
-			}
-			// The rows were given, and given back for the kernel (Sinkhorn).
-			phases := eval[string](h, `JSON.stringify(globalThis.otceTimings.phases)`)
-			var sec map[string]float64
-			if err := json.Unmarshal([]byte(phases), &sec); err != nil || sec["give"] == 0 || (solver == "sinkhorn") != (sec["host"] > 0) || sec["shared:bid"] != 0 {
-				h.t.Errorf("%s: the other workers did not give their cost rows (give), or got them back (host) when there was no kernel, or shared the auction: %s", where, phases)
-			}
-			h.t.Logf("%s: OTCE %v (CLI %v), iterations %v; seconds giving rows %.3f, giving them back for the kernel %.3f", where, got["otce_mean"], want["otce_mean"], got["iterations"], sec["give"], sec["host"])
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, true)`)
+	type path struct {
+		solver  string
+		workers int
+		gather  bool
+		take    bool // the sampler iterates over every block
+	}
+	var paths []path
+	for _, w := range []int{2, 3} {
+		paths = append(paths, path{"emd", w, true, false}, path{"sinkhorn", w, true, true}, path{"sinkhorn", w, true, false})
+	}
+	paths = append(paths, path{"sinkhorn", 3, false, true})
+	want := map[string]map[string]any{}
+	for _, pt := range paths {
+		where := fmt.Sprintf("%s on the pool of %d workers (gathered %v, iterations in the sampler %v)", pt.solver, pt.workers, pt.gather, pt.take)
+		if want[pt.solver] == nil {
+			want[pt.solver] = h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", pt.solver)
 		}
+		gatherMin, hereMax := "1", "2**40"
+		if !pt.gather {
+			gatherMin = "2**62"
+		}
+		if !pt.take {
+			hereMax = "-1"
+		}
+		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = `+gatherMin+`, globalThis.otceIterateHereMax = `+hereMax+`, true)`)
+		h.setSetting("set-solver", pt.solver)
+		h.setSetting("set-workers", fmt.Sprint(pt.workers))
+		h.click("run")
+		h.waitState(3*time.Minute, "done")
+		got := h.onlyCandidate(where, pt.solver)
+		for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
+			if !reflect.DeepEqual(got[key], want[pt.solver][key]) {
+				h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[pt.solver][key])
+			}
+		}
+		// The rows were given, and given back for the kernel (Sinkhorn);
+		// the kernels taken when the sampler iterates.
+		phases := eval[string](h, `JSON.stringify(globalThis.otceTimings.phases)`)
+		var sec map[string]float64
+		if err := json.Unmarshal([]byte(phases), &sec); err != nil || (pt.gather && (sec["give"] == 0 || sec["shared:bid"] != 0)) ||
+			(pt.gather && pt.solver == "sinkhorn") != (sec["host"] > 0) {
+			h.t.Errorf("%s: the other workers did not give their cost rows (give), or got them back (host) when there was no kernel, or shared the auction: %s", where, phases)
+		}
+		if (sec["take"] > 0) != pt.take {
+			h.t.Errorf("%s: the sampler took the other workers' kernels for %.3f s (%.3f MB): %s", where, sec["take"], sec["take:MB"], phases)
+		}
+		h.t.Logf("%s: OTCE %v (CLI %v), iterations %v; seconds giving rows %.3f, giving them back for the kernel %.3f, taking the kernels %.3f (%.3f MB; an iteration over the pool %.3f ms, its work %.3f ms; each summed over the repetitions)",
+			where, got["otce_mean"], want[pt.solver]["otce_mean"], got["iterations"], sec["give"], sec["host"], sec["take"], sec["take:MB"], sec["take:pool-ms"], sec["take:here-ms"])
 	}
 }

@@ -113,9 +113,10 @@ func Reps(i, team, k int) []int {
 // WorkerBytes estimates the largest memory a worker needs to host its share
 // of the blocks of an n×m problem of dimension d: its rows of the float32
 // kernel and their vectors (ot.MemoryBytes), its copy of the sampled
-// features, and for the sampler the sample it keeps and, when the exact
-// plan is solved there (exactOnPool false), the cost rows of the other
-// workers.
+// features, and for the sampler the sample it keeps, the other workers'
+// kernels when it iterates over them (at most IterateHereMax bytes:
+// IterateHere) and, when the exact plan is solved there (exactOnPool
+// false), the cost rows of the other workers.
 func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 	part := ot.Partition(n)
 	if workers > len(part) {
@@ -128,6 +129,14 @@ func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 			rows += part[b][1] - part[b][0]
 		}
 		est := ot.MemoryBytes(rows, m, d)
+		// The sampler, after the kernel: the other workers' kernels once
+		// they are small enough for it to iterate over every block
+		// (IterateHere), at most their dense form. The cost rows of the
+		// exact plan below are gone by then.
+		here := est
+		if w == 0 && n > rows {
+			here += min(IterateHereMax, ot.KernelBytes(n-rows, m, 1))
+		}
 		if w == 0 && !exactOnPool {
 			// For the exact plan (--solver emd, or the warm start at a
 			// small ε) the sampler also builds the cost rows the other
@@ -135,7 +144,7 @@ func WorkerBytes(n, m, d, workers int, exactOnPool bool) int64 {
 			// the exact solver's arrays.
 			est += 4*int64(n-rows)*int64(m) + 8*int64(m)*int64(d) + 64*int64(n+m)
 		}
-		most = max(most, est)
+		most = max(most, est, here)
 	}
 	features := 4 * int64(n+m) * int64(d)
 	return most + 2*features + 64<<20 // + the Go runtime and the module
@@ -189,6 +198,52 @@ func Gather(n, m int, mayExact, exactOnPool bool, limit int64) bool {
 		limit = GatherMin
 	}
 	return mayExact && !exactOnPool && 4*int64(n)*int64(m) >= limit
+}
+
+// IterateHereMax is the most bytes of the other workers' kernels
+// (ot.KernelBytes: after the exact plan at a small ε the sparse form holds
+// a few hundred entries a row or fewer) that the sampler of a pool may take
+// to run the Sinkhorn iterations over every block itself (IterateHere).
+// The dense kernel (cost-norm max, or a large ε) of the other workers' rows
+// at N = 10⁴ is 200 MB and more, and stays with them. WorkerBytes counts it
+// in the sampler's memory.
+const IterateHereMax = 96 << 20
+
+// IterateRounds is the number of Sinkhorn iterations over the pool after
+// each kernel (OpKernel, OpAbsorb) that the sampler times before it decides
+// where the next ones run (IterateHere), after IterateSkip untimed ones:
+// at N = 10⁴ (d = 19) the first iterations after the kernel took 6–30 ms
+// each on the loaded machine, the later ones 2–4 ms.
+const (
+	IterateSkip   = 8
+	IterateRounds = 32
+)
+
+// IterateHere reports whether the sampler of a pool takes the other
+// workers' blocks, whose kernels hold bytes in all (ot.KernelBytes), and
+// runs the iterations over every block itself, after IterateRounds
+// iterations over the pool took poolSec seconds (wall time: its own blocks,
+// the messages and the waiting), of which the work on its own blocks and
+// the other workers' busy time (decoding the request included) summed to
+// hereSec: what the same iterations would cost it alone, without a message.
+// Over the pool an iteration is a round of messages, 1.5–3 ms each on the
+// loaded 2-core machine at N = 10⁴ (80 KB of column scalings out and a
+// reply back), while the work moved is its blocks' share of the kernel's
+// entries; which is larger depends on the kernel and on the machine's
+// load, so it is measured rather than guessed. It holds when bytes is
+// within the limit (IterateHereMax when limit is 0) and hereSec < poolSec;
+// a test's positive limit skips the timing (the iterations move whenever
+// the kernel is within it), a negative one keeps them on the pool. The
+// blocks and the order of the sums stay the same, so the score does too,
+// bit for bit; only the messages go.
+func IterateHere(bytes, limit int64, poolSec, hereSec float64) bool {
+	switch {
+	case limit < 0:
+		return false
+	case limit > 0:
+		return bytes <= limit
+	}
+	return bytes <= IterateHereMax && hereSec < poolSec
 }
 
 // LargestN is the largest n ≤ limit whose n×n problem of dimension d fits

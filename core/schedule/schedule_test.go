@@ -102,6 +102,53 @@ func TestWorkerBytes(t *testing.T) {
 	}
 }
 
+// TestWorkerBytesIterateHere: on a pool the sampler's estimate counts the
+// other workers' kernels it may iterate over (IterateHere): at most
+// IterateHereMax bytes, or their dense kernel and vectors when smaller.
+func TestWorkerBytesIterateHere(t *testing.T) {
+	for _, n := range []int{10000, 1000} {
+		d := 19
+		part := ot.Partition(n)
+		own := 0
+		for _, b := range Assign(len(part), 2)[0] {
+			own += part[b][1] - part[b][0]
+		}
+		// The other worker's dense kernel: 4 bytes an entry, 16 a row.
+		lent := 4*int64(n-own)*int64(n) + 16*int64(n-own)
+		if n == 10000 {
+			if lent <= IterateHereMax {
+				t.Fatalf("N = %d: the other worker's dense kernel is %d bytes, within IterateHereMax", n, lent)
+			}
+			lent = IterateHereMax
+		}
+		features := 2 * 4 * int64(2*n) * int64(d)
+		want := ot.MemoryBytes(own, n, d) + lent + features + 64<<20
+		if got := WorkerBytes(n, n, d, 2, true); got != want {
+			t.Errorf("N = %d: WorkerBytes on 2 workers = %d, want %d (the sampler's %d rows and %d bytes of the others' kernels)", n, got, want, own, lent)
+		}
+	}
+}
+
+// TestIterateHere: the bound, the timing, and a test's limits.
+func TestIterateHere(t *testing.T) {
+	for _, c := range []struct {
+		bytes, limit int64
+		pool, here   float64
+		want         bool
+	}{
+		{IterateHereMax, 0, 0.09, 0.05, true},
+		{IterateHereMax, 0, 0.05, 0.09, false}, // the messages cost less than the work moved
+		{IterateHereMax + 1, 0, 0.09, 0.05, false},
+		{1 << 10, 1 << 10, 0.05, 0.09, true}, // forced: no timing
+		{1<<10 + 1, 1 << 10, 0.09, 0.05, false},
+		{0, -1, 0.09, 0.05, false},
+	} {
+		if got := IterateHere(c.bytes, c.limit, c.pool, c.here); got != c.want {
+			t.Errorf("IterateHere(%d, %d, %v, %v) = %v, want %v", c.bytes, c.limit, c.pool, c.here, got, c.want)
+		}
+	}
+}
+
 func TestLargestN(t *testing.T) {
 	for _, c := range []struct{ d, workers int }{{19, 1}, {19, 4}, {256, 2}} {
 		best := LargestN(c.d, c.workers, 1<<20)

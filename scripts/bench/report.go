@@ -560,7 +560,7 @@ func (rp *reportWriter) timeGoes() {
 			if b := r.Browser; b != nil && b.Error == "" {
 				ph, _ := b.Timings["phases"].(map[string]any)
 				for k, v := range ph {
-					if f, ok := v.(float64); ok && k != "solve" && !strings.HasPrefix(k, "shared:") {
+					if f, ok := v.(float64); ok && k != "solve" && !strings.HasPrefix(k, "shared:") && !strings.HasPrefix(k, "take:") {
 						tb[k] += f
 					}
 				}

@@ -19,7 +19,11 @@ import (
 // "here:<kind>" (the busiest worker's and the sampler's own seconds),
 // "msg:post" and "msg:decode", "give" (cost rows moved to the sampler for
 // the exact plan) and "shared:<kind>" (how many of the exact plan's
-// operations the sampler shared with the other workers, ot.SplitBlocks).
+// operations the sampler shared with the other workers, ot.SplitBlocks),
+// "host" (cost rows given back for the kernel), "take" (the other
+// workers' kernels moved to the sampler for the iterations) with
+// "take:MB", "take:pool-ms" and "take:here-ms" (their size, and an
+// iteration's time over the pool and its work, schedule.IterateHere).
 // It costs nothing when nobody reads it.
 var bench struct {
 	mu          sync.Mutex // candidates may run side by side

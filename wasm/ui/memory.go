@@ -50,3 +50,15 @@ func gatherMin() int64 {
 	}
 	return 0
 }
+
+// iterateHereMax is globalThis.otceIterateHereMax when a test sets it
+// (schedule.IterateHere's limit: positive, the most bytes of the other
+// workers' kernels for which the sampler takes their blocks and iterates
+// over all of them itself, without timing the iterations first; negative:
+// never), else 0: the default.
+func iterateHereMax() int64 {
+	if v := js.Global().Get("otceIterateHereMax"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
+	}
+	return 0
+}

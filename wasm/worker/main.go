@@ -348,6 +348,9 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	if err != nil {
 		return err
 	}
+	if req.Kernel {
+		return w.giveKernel(b, resp)
+	}
 	if req.Cost {
 		n := (b.Hi - b.Lo) * w.problem.M
 		if cap(w.scratch) < n {
@@ -371,6 +374,56 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	resp.Rows = []js.Value{jsBytes(float32Bytes(rep.Costs))}
 	tightenGC()
 	return nil
+}
+
+// giveKernel moves hosted block b's kernel out to the sampler (Give with
+// Kernel): its state in resp.Kernel, the entries in resp.Rows; an empty
+// block of the same rows takes its place, so that its memory goes.
+func (w *worker) giveKernel(b *ot.Block, resp *proto.GiveResponse) error {
+	s, err := b.Kernel()
+	if err != nil {
+		return err
+	}
+	if s.Dense != nil {
+		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Dense))}
+	} else {
+		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols)), jsBytes(sliceBytes(s.Starts))}
+	}
+	state := *s
+	state.Dense, state.Values, state.Cols, state.Starts = nil, nil, nil, nil
+	resp.Kernel = &state
+	for i := range w.blocks {
+		if w.blocks[i] == b {
+			w.blocks[i] = ot.NewBlock(w.problem, w.target, b.Lo, b.Hi)
+		}
+	}
+	tightenGC()
+	return nil
+}
+
+// lentBlock returns the block of the kernel state s whose entries are in
+// the Uint8Arrays k (Give with Kernel), for problem p and target t.
+func lentBlock(p *ot.Problem, t *ot.Target, s *ot.KernelState, k []js.Value) (*ot.Block, error) {
+	if s == nil || s.Hi <= s.Lo || s.Hi > p.N {
+		return nil, errors.New("a kernel without its state, or of rows outside the problem")
+	}
+	st := *s
+	var err error
+	switch len(k) {
+	case 1:
+		st.Dense = make([]float32, (st.Hi-st.Lo)*p.M)
+		err = fill(sliceBytes(st.Dense), k[0])
+	case 3:
+		nz := k[0].Length() / 4
+		st.Values, st.Cols, st.Starts = make([]float32, nz), make([]int32, nz), make([]int, st.Hi-st.Lo+1)
+		err = errors.Join(fill(sliceBytes(st.Values), k[0]), fill(sliceBytes(st.Cols), k[1]), fill(sliceBytes(st.Starts), k[2]))
+	default:
+		err = fmt.Errorf("a kernel in %d arrays", len(k))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the kernel of rows [%d, %d): %w", s.Lo, s.Hi, err)
+	}
+	return ot.NewKernelBlock(p, t, &st)
 }
 
 // jsBytes copies b out of the Go memory into a new Uint8Array.
@@ -518,11 +571,15 @@ func (w *worker) rowsBlock(i int, u8 js.Value, t *ot.Target) (*ot.Block, error) 
 }
 
 // float32Bytes views x as its bytes (little endian in WebAssembly).
-func float32Bytes(x []float32) []byte {
+func float32Bytes(x []float32) []byte { return sliceBytes(x) }
+
+// sliceBytes views a slice of fixed-size numbers as its bytes (little
+// endian in WebAssembly).
+func sliceBytes[T float32 | int32 | int](x []T) []byte {
 	if len(x) == 0 {
 		return nil
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x)*int(unsafe.Sizeof(x[0])))
 }
 
 // exactPlan solves the exact plan of the sample over the blocks of its

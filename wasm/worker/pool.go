@@ -13,6 +13,7 @@ import (
 
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
+	"github.com/otceseg/otceseg/core/schedule"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 	"github.com/otceseg/otceseg/wasm/internal/wire"
 )
@@ -165,8 +166,17 @@ type poolBlocks struct {
 	// gather: the other workers give this one the cost rows of their
 	// blocks as they compute them (schedule.Gather); gathered: every
 	// block is here, from the cost with statistics (the solve's first
-	// operation) until the kernel is built (gatherCost, handBack).
+	// operation) until the kernel is built (gatherCost, scatterKernel),
+	// and again once the kernel is small (takeKernels) until the release.
 	gather, gathered bool
+	// hereMax is schedule.IterateHere's limit (0: its default);
+	// kernelBytes the other workers' kernels' bytes after the last kernel
+	// (OpKernel, OpAbsorb); rounds, poolSec and hereSec time the
+	// iterations over the pool since (IterateHere).
+	hereMax          int64
+	kernelBytes      int64
+	rounds           int
+	poolSec, hereSec float64
 }
 
 // splitMinRows is the fewest pending rows in the other workers' blocks for
@@ -187,6 +197,7 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	if pb.gathered {
 		return pb.doGathered(op)
 	}
+	t0 := time.Now()
 	sent := pb.sendAll(op)
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
@@ -228,7 +239,90 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	// time (the rest is messages and waiting), and the sampler's own.
 	pb.bench["busy:"+op.Kind.String()] += busy
 	pb.bench["here:"+op.Kind.String()] += here
+	switch op.Kind {
+	case ot.OpKernel, ot.OpAbsorb:
+		if err := pb.kernelBuilt(out); err != nil {
+			return nil, err
+		}
+	case ot.OpIterate:
+		if pb.rounds++; pb.rounds > schedule.IterateSkip {
+			pb.poolSec += time.Since(t0).Seconds()
+			pb.hereSec += here
+			for _, i := range sent {
+				pb.hereSec += resps[i].Busy
+			}
+		}
+		if pb.rounds == schedule.IterateSkip+schedule.IterateRounds && pb.kernelBytes > 0 &&
+			schedule.IterateHere(pb.kernelBytes, pb.hereMax, pb.poolSec, pb.hereSec) {
+			if err := pb.takeKernels(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return out, nil
+}
+
+// kernelBuilt notes the bytes of the other workers' kernels after a kernel
+// (out holds every block's reply to OpKernel or OpAbsorb, whose Mass is
+// its density) and starts timing the iterations over the pool.
+func (pb *poolBlocks) kernelBuilt(out []*ot.Reply) error {
+	pb.kernelBytes, pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0, 0
+	w := pb.w
+	if pb.hereMax < 0 || len(pb.assign) < 2 || w.problem == nil {
+		return nil
+	}
+	p := w.problem
+	part := ot.Partition(p.N)
+	if len(part) != pb.nb || len(out) != pb.nb {
+		return fmt.Errorf("%d replies for %d blocks of a partition of %d", len(out), pb.nb, len(part))
+	}
+	for _, idx := range pb.assign[1:] {
+		for _, bi := range idx {
+			pb.kernelBytes += ot.KernelBytes(part[bi][1]-part[bi][0], p.M, out[bi].Mass)
+		}
+	}
+	return nil
+}
+
+// takeKernels takes the other workers' blocks, their kernels built, when
+// iterating over them here is faster than a round of messages an
+// iteration (schedule.IterateHere, after the first IterateSkip +
+// IterateRounds iterations since the kernel): from then on the sampler runs every
+// operation over every block itself (gathered), until the release (or a
+// rebuilt kernel, which goes back to them: scatterKernel). A block's state
+// between two operations is its kernel, potentials and scalings
+// (ot.KernelState), whatever the iteration; the blocks, and the reduction
+// of their replies along the tree (runOp, ot.CombineIterate), stay the
+// same: the same bits as over the pool.
+func (pb *poolBlocks) takeKernels() error {
+	w := pb.w
+	p := w.problem
+	t0 := time.Now()
+	all := make([]*ot.Block, pb.nb)
+	for k, bi := range pb.assign[0] {
+		all[bi] = w.blocks[k]
+	}
+	for i := 1; i < len(pb.assign); i++ {
+		for _, bi := range pb.assign[i] {
+			resp, err := call(w.peers[i], &proto.Give{Block: bi, Kernel: true}, pb.bench)
+			if err == nil {
+				all[bi], err = lentBlock(p, w.target, resp.Kernel, resp.Rows)
+			}
+			if err != nil {
+				// The blocks taken so far are lost with the pool's
+				// state: the solve fails.
+				return fmt.Errorf("worker %d, block %d's kernel: %w", i+1, bi, err)
+			}
+		}
+	}
+	w.blocks, w.first, w.nb = all, 0, pb.nb
+	pb.gathered = true
+	tightenGC()
+	pb.bench["take"] += time.Since(t0).Seconds()
+	pb.bench["take:MB"] += float64(pb.kernelBytes) / (1 << 20)
+	pb.bench["take:pool-ms"] += 1e3 * pb.poolSec / schedule.IterateRounds
+	pb.bench["take:here-ms"] += 1e3 * pb.hereSec / schedule.IterateRounds
+	return nil
 }
 
 // ExactPlan implements ot.Exact (the solver asks for it with --solver emd,
@@ -389,13 +483,17 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	return out, nil
 }
 
-// doGathered runs op while every block is here (gatherCost): here alone,
-// except the kernel (OpKernel: scatterKernel) and a release, which go to
-// the other workers too.
+// doGathered runs op while every block is here (gatherCost, takeKernels):
+// here alone, except the kernel (OpKernel: scatterKernel, then perhaps
+// takeKernels) and a release, which go to the other workers too.
 func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	switch op.Kind {
 	case ot.OpKernel:
-		return pb.scatterKernel(op)
+		out, err := pb.scatterKernel(op)
+		if err == nil {
+			err = pb.kernelBuilt(out)
+		}
+		return out, err
 	case ot.OpRelease:
 		pb.w.runOp(op)
 		pb.ownOnly()
@@ -403,7 +501,10 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	}
 	t0 := time.Now()
 	reps, err := pb.w.runOp(op)
-	pb.bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
+	// The sampler alone did the work: its time is the busiest's too.
+	sec := time.Since(t0).Seconds()
+	pb.bench["here:"+op.Kind.String()] += sec
+	pb.bench["busy:"+op.Kind.String()] += sec
 	return reps, err
 }
 

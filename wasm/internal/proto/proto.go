@@ -146,9 +146,16 @@ type Warm struct{}
 // response's Rows. With Cost, the worker computes them first (OpCost with
 // the statistics, whose reply is the response's Replies) and keeps none of
 // them: the sampler then hosts the block until it hands it back (Host).
+// With Kernel (after the kernel is built), the worker gives the block's
+// kernel instead: its state (ot.KernelState) without the entries in the
+// response's Kernel, and the entries in its Rows as Uint8Arrays of their
+// bytes (little endian), transferred: the dense kernel, or the sparse
+// form's values, columns and row starts. The worker keeps an empty block
+// in its place, which the sampler may give a kernel again (Host).
 type Give struct {
-	Block int
-	Cost  bool
+	Block  int
+	Cost   bool
+	Kernel bool
 }
 
 // Host asks a worker other than the sampler, from the sampler, to host
@@ -185,16 +192,19 @@ type Port struct {
 // fewest pending rows of the other workers' blocks for which a bidding
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
 // worker's default); GatherMin is schedule.Gather's limit (0: its
-// default). Tests set these.
+// default); IterateHereMax is schedule.IterateHere's limit (0: its
+// default; positive: without the timing; negative: never). Tests set
+// these.
 type Score struct {
-	Settings     settings.Settings
-	Files        *Files
-	Team         []int
-	Workers      int
-	LocalMax     int64
-	ExactOnPool  *bool
-	SplitMinRows int
-	GatherMin    int64
+	Settings       settings.Settings
+	Files          *Files
+	Team           []int
+	Workers        int
+	LocalMax       int64
+	ExactOnPool    *bool
+	SplitMinRows   int
+	GatherMin      int64
+	IterateHereMax int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package

@@ -38,7 +38,8 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Warm{},
 		&Give{Block: 4},
 		&Give{Block: 5, Cost: true},
-		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7},
+		&Give{Block: 6, Kernel: true},
+		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7, IterateHereMax: -1},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
 		&Pixel{Image: 1, Pixel: 33},
@@ -213,6 +214,17 @@ func TestResponseRoundTrip(t *testing.T) {
 	back = new(GiveResponse)
 	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || len(back.Replies) != 1 || back.Replies[0].RowErr != 0.25 {
 		t.Errorf("give with cost: %+v, %v", back, err)
+	}
+	// With Kernel, the rows are the kernel's entries and come with its
+	// state, transferred too.
+	ks := &ot.KernelState{Lo: 4, Hi: 6, Eps: 0.125, F: []float64{1, 2}, U: []float64{0.5, 0.25}}
+	v, transfer = EncodeResponse(11, KindGive, &GiveResponse{Rows: []js.Value{u8}, Kernel: ks})
+	back = new(GiveResponse)
+	if !slices.ContainsFunc(transfer, func(b any) bool { return b.(js.Value).Equal(u8.Get("buffer")) }) {
+		t.Errorf("a give response with the kernel transfers %v, not its entries' buffer", transfer)
+	}
+	if err := DecodeResponse(v, KindGive, back); err != nil || len(back.Rows) != 1 || !reflect.DeepEqual(back.Kernel, ks) {
+		t.Errorf("give with kernel: %+v (kernel %+v), %v", back, back.Kernel, err)
 	}
 	seen[KindGive] = true
 	if len(seen) != len(requests) {

@@ -74,11 +74,14 @@ type InspectResponse struct {
 
 // GiveResponse answers Give: the block's cost rows as a Uint8Array of their
 // float32 bytes (little endian, row-major), transferred, not copied, and,
-// for Give with Cost, the reply of the OpCost that computed them.
+// for Give with Cost, the reply of the OpCost that computed them. For Give
+// with Kernel, Kernel is the block's kernel state without its entries,
+// which are in Rows (Give).
 type GiveResponse struct {
 	Header
 	Rows    []js.Value
 	Replies []*ot.Reply
+	Kernel  *ot.KernelState
 }
 
 // HostResponse answers Host: the reply of the Op run on the block hosted
@@ -90,7 +93,10 @@ type HostResponse struct {
 
 // ScoreResponse answers Score: the candidate's report (errors included),
 // and the seconds of the benchmark's phases that the sampler measured
-// (give, busy:<op>, msg:post, msg:decode).
+// (give, busy:<op>, msg:post, msg:decode), with counts that are not
+// seconds: shared:<op> (ot.SplitBlocks), and take:MB, take:pool-ms and
+// take:here-ms (the kernels the sampler took and the timing that decided
+// it, schedule.IterateHere).
 type ScoreResponse struct {
 	Header
 	Result *report.Candidate
