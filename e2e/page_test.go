@@ -175,8 +175,11 @@ func (h *harness) oneBar(fx fixture) {
 
 // dialogOpen reports whether the page's confirmation dialog is open.
 func (h *harness) dialogOpen() bool {
-	return eval[bool](h, `!!(document.getElementById("confirm") && document.getElementById("confirm").open)`)
+	return eval[bool](h, dialogOpenJS)
 }
+
+// dialogOpenJS is true while the page's confirmation dialog is open.
+const dialogOpenJS = `!!(document.getElementById("confirm") && document.getElementById("confirm").open)`
 
 // demoAsks: Load demo asks before it replaces the user's candidates and
 // labels, keeps them when told no, and never starts a run by itself.
@@ -185,8 +188,7 @@ func (h *harness) demoAsks(fx fixture) {
 	h.setCandidate(1, "mine", fx)
 	h.setFiles("target-labels-files", fx.tl)
 	h.click("load-demo")
-	time.Sleep(500 * time.Millisecond)
-	if !h.dialogOpen() {
+	if !h.until(10*time.Second, dialogOpenJS) {
 		h.t.Errorf("Load demo did not ask before replacing the user's candidate (state %s, candidates %d)",
 			h.state(), eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
 		return
@@ -194,7 +196,7 @@ func (h *harness) demoAsks(fx fixture) {
 	q := eval[string](h, `document.getElementById("confirm").textContent`)
 	h.t.Logf("asked: %s", strings.Join(strings.Fields(q), " "))
 	h.click("confirm-no")
-	time.Sleep(300 * time.Millisecond)
+	h.until(10*time.Second, `!(`+dialogOpenJS+`)`)
 	if n := eval[string](h, `(document.getElementById("cand-1-name")||{}).value||""`); n != "mine" {
 		h.t.Errorf("after No, the user's candidate is %q", n)
 	}
@@ -202,12 +204,11 @@ func (h *harness) demoAsks(fx fixture) {
 		h.t.Errorf("after No, the target labels list %d files, want the user's %d", n, len(fx.tl))
 	}
 	h.click("load-demo")
-	time.Sleep(300 * time.Millisecond)
-	if !h.dialogOpen() {
+	if !h.until(10*time.Second, dialogOpenJS) {
 		h.t.Fatal("the second Load demo did not ask")
 	}
 	h.click("confirm-yes")
-	time.Sleep(2 * time.Second)
+	h.until(20*time.Second, `document.querySelectorAll("#candidates .candidate").length === 5`)
 	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 5 {
 		h.t.Errorf("after Yes, %d candidates, want the demo's 5", n)
 	}
@@ -567,20 +568,38 @@ func (h *harness) removeAsks(fx fixture) {
 	h.load()
 	h.setCandidate(1, "mine", fx)
 	rm := `document.querySelector("#cand-1 button[aria-label='remove candidate 1']").click()`
+	const count = `document.querySelectorAll("#candidates .candidate").length`
 	eval[any](h, rm)
-	time.Sleep(300 * time.Millisecond)
-	if !h.dialogOpen() {
-		h.t.Fatalf("removing a candidate with files did not ask (candidates left: %d)", eval[int](h, `document.querySelectorAll("#candidates .candidate").length`))
+	// The page answers the click in its Go (wasm) event loop: wait for
+	// it, as a loaded machine may take a while, rather than a fixed time.
+	if !h.until(10*time.Second, dialogOpenJS) {
+		h.t.Fatalf("removing a candidate with files did not ask (candidates left: %d)", eval[int](h, count))
 	}
 	h.click("confirm-no")
-	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 1 {
-		h.t.Errorf("after No, %d candidates", n)
+	if h.until(10*time.Second, `!(`+dialogOpenJS+`)`); eval[int](h, count) != 1 {
+		h.t.Errorf("after No, %d candidates", eval[int](h, count))
 	}
 	eval[any](h, rm)
-	time.Sleep(300 * time.Millisecond)
+	if !h.until(10*time.Second, dialogOpenJS) {
+		h.t.Fatalf("removing the candidate again did not ask")
+	}
 	h.click("confirm-yes")
-	if n := eval[int](h, `document.querySelectorAll("#candidates .candidate").length`); n != 0 {
-		h.t.Errorf("after Yes, %d candidates", n)
+	if !h.until(10*time.Second, count+` === 0`) {
+		h.t.Errorf("after Yes, %d candidates", eval[int](h, count))
+	}
+}
+
+// until polls the JavaScript expression js until it is true, for at most
+// timeout, and says whether it became true.
+func (h *harness) until(timeout time.Duration, js string) bool {
+	h.t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
+		if eval[bool](h, js) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
 	}
 }
 

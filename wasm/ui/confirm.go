@@ -30,7 +30,14 @@ func newConfirmView() *confirmView {
 		}
 	})
 	on(c.no, "click", func(dom.Event) { c.close() })
-	on(c.root, "close", func(dom.Event) { c.onYes = nil })
+	// Escape closes the dialog without a click: no. The close event comes
+	// a task later, so a question asked again in between (No, then remove
+	// again at once) must keep its answer: only a closed dialog forgets.
+	on(c.root, "close", func(dom.Event) {
+		if !prop(c.root, "open").Bool() {
+			c.onYes = nil
+		}
+	})
 	return c
 }
 
