@@ -32,7 +32,7 @@ import "math"
 // Module returns the SIMD module's binary. It imports env.mem (the Go
 // module's memory) and exports
 //
-//	sqdist(out, x, nx, y, ny, n, m, d, stride i32)  the 4×4 tiles of core/ot's sqDist, out's rows stride entries apart
+//	sqdist(out, x, nx, y, ny, n, m, d, stride i32)  the 4×4 tiles of core/ot's sqDist, y's columns packed (packY), out's rows stride entries apart
 //	dot32(k, v, n i32) f64                     core/ot's dot32 on k[:n], v[:n]
 //	axpy32(y i32, a f64, k, n i32)             core/ot's axpy32 on y[:n], k[:n]
 //	segdot32(segsum, row, v, seg, lb i32) f64  dot32 on each segment [seg[c], seg[c+1]) of a row
@@ -91,10 +91,14 @@ func Module() []byte {
 	return m
 }
 
-// sqdistBody: params out, x, nx, y, ny, n, m, d (i32). For every tile of rows
-// i..i+3 < n&^3 and columns j..j+3 < m&^3, the 16 dot products are summed
-// over k in order, row r's pairs (a_r0, a_r1), (a_r2, a_r3) in two f64x2
-// accumulators, then out[(i+r)*m+j+c] = clamp0(nx[i+r] + ny[j+c] − 2·a_rc).
+// sqdistBody: params out, x, nx, y, ny, n, m, d (i32). y holds the columns
+// in groups of 4, channel major (column 4g + c's channel k at
+// y[(4g·d + 4k) + c], packY), so that a tile's four channels k are one
+// 32-byte run: two v128 loads where row-major columns took four scalar
+// loads and two lane inserts. For every tile of rows i..i+3 < n&^3 and
+// columns j..j+3 < m&^3, the 16 dot products are summed over k in order,
+// row r's pairs (a_r0, a_r1), (a_r2, a_r3) in two f64x2 accumulators, then
+// out[(i+r)*m+j+c] = clamp0(nx[i+r] + ny[j+c] − 2·a_rc).
 func sqdistBody() []byte {
 	f := &fn{nparam: 9}
 	const (
@@ -106,13 +110,11 @@ func sqdistBody() []byte {
 	i := f.local(i32)
 	j := f.local(i32)
 	k := f.local(i32)
-	var xr, yc [4]uint32
+	var xr [4]uint32
 	for r := range xr {
 		xr[r] = f.local(i32)
 	}
-	for c := range yc {
-		yc[c] = f.local(i32)
-	}
+	py := f.local(i32)   // byte offset of the tile's columns' channel k
 	orow := f.local(i32) // byte offset of out[(i+r)*m + j]
 	jp := f.local(i32)   // the panel's first column
 	jend := f.local(i32) // and its end
@@ -193,16 +195,13 @@ func sqdistBody() []byte {
 		f.loop()
 		{
 			f.exitIfGeU(j, jend)
+			// py = y + j*d8: the group of columns j..j+3 (j is a multiple of 4).
 			f.get(pY)
 			f.get(j)
 			f.get(d8)
 			f.op(opI32Mul)
 			f.op(opI32Add)
-			f.set(yc[0])
-			for c := 1; c < 4; c++ {
-				f.addLocals(yc[c-1], d8)
-				f.set(yc[c])
-			}
+			f.set(py)
 			for q := range acc {
 				f.zero128()
 				f.set(acc[q])
@@ -213,22 +212,13 @@ func sqdistBody() []byte {
 			f.loop()
 			{
 				f.exitIfGeU(k, d8)
-				// bl = (y0[k], y1[k]), bh = (y2[k], y3[k])
-				f.addLocals(yc[1], k)
-				f.addLocals(yc[0], k)
-				f.simd(simdLoad64Zero)
-				f.memarg(3, 0)
-				f.simd(simdLoad64Lane)
-				f.memarg(3, 0)
-				f.op(1)
+				// bl = (y0[k], y1[k]), bh = (y2[k], y3[k]): the group's
+				// channel k, 32 contiguous bytes at py.
+				f.get(py)
+				f.vload(0)
 				f.set(bl)
-				f.addLocals(yc[3], k)
-				f.addLocals(yc[2], k)
-				f.simd(simdLoad64Zero)
-				f.memarg(3, 0)
-				f.simd(simdLoad64Lane)
-				f.memarg(3, 0)
-				f.op(1)
+				f.get(py)
+				f.vload(16)
 				f.set(bh)
 				for r := 0; r < 4; r++ {
 					f.addLocals(xr[r], k)
@@ -246,6 +236,7 @@ func sqdistBody() []byte {
 					}
 				}
 				f.bump(k, 8)
+				f.bump(py, 32)
 				f.br(0)
 			}
 			f.end()

@@ -5,6 +5,7 @@ package simd
 import (
 	"math"
 	"runtime"
+	"sync"
 	"syscall/js"
 	"unsafe"
 
@@ -304,12 +305,41 @@ func SqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int)
 	if d < 1 || stride < m || (n-1)*stride+m > len(out) || n*d > len(x) || m*d > len(y) || n > len(nx) || m > len(ny) || n*stride >= maxLen/4 || n*d >= maxLen/8 || m*d >= maxLen/8 {
 		panic("simd: sqDist arguments out of range")
 	}
-	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&y[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d), int32(stride))
+	bp, _ := packs.Get().(*[]float64)
+	if bp == nil {
+		bp = new([]float64)
+	}
+	yp := packY(bp, y, m&^3, d)
+	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&yp[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d), int32(stride))
 	runtime.KeepAlive(out)
 	runtime.KeepAlive(x)
 	runtime.KeepAlive(nx)
-	runtime.KeepAlive(y)
+	runtime.KeepAlive(yp)
 	runtime.KeepAlive(ny)
+	packs.Put(bp)
+}
+
+// packs holds SqDistTiles's buffers for the packed columns (a panel of
+// them, 256 KB at most from core/ot's sqDist), reused from call to call.
+var packs sync.Pool
+
+// packY returns the first m4 (a multiple of 4) columns of y (m4×d, row
+// major) in groups of 4, channel major, as the sqdist kernel reads them:
+// column 4g + c's channel k at yp[4g·d + 4k + c]. A group spans the same
+// 4·d entries as its columns in y. *bp is the buffer, grown as needed.
+func packY(bp *[]float64, y []float64, m4, d int) []float64 {
+	if cap(*bp) < m4*d {
+		*bp = make([]float64, m4*d)
+	}
+	yp := (*bp)[:m4*d]
+	for g := 0; g < m4*d; g += 4 * d {
+		y0, y1, y2, y3 := y[g:g+d], y[g+d:g+2*d], y[g+2*d:g+3*d], y[g+3*d:g+4*d]
+		q := yp[g : g+4*d]
+		for k := range y0 {
+			q[4*k], q[4*k+1], q[4*k+2], q[4*k+3] = y0[k], y1[k], y2[k], y3[k]
+		}
+	}
+	return yp
 }
 
 // Dot32 is core/ot's dot32 (Σ k_j v_j, the one segment of SegDot32).
