@@ -5,13 +5,12 @@ package simd
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"syscall/js"
 	"testing"
 
-	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/dataset"
 	"github.com/otceseg/otceseg/core/maps"
+	"github.com/otceseg/otceseg/core/maps/mapstest"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -56,27 +55,9 @@ func cpuSeconds() float64 {
 	return (u.Get("user").Float() + u.Get("system").Float()) / 1e6
 }
 
-// benchRep and benchImage are core/maps's bench_test.go helpers of the
-// same names (the same seeds, hence the same data).
+// benchRep is mapstest.Problem's repetition as a maps.Rep.
 func benchRep(b *testing.B, n, d int, exact bool) *maps.Rep {
-	rng := rand.New(rand.NewPCG(1, uint64(d)))
-	p := &ot.Problem{N: n, M: 19, D: d, La: 19, Lb: 19, Xs: make([]float32, n*d), Ys: make([]int32, n), Yt: make([]int32, 19)}
-	for i := range p.Xs {
-		p.Xs[i] = float32(rng.NormFloat64())
-	}
-	for i := range p.Ys {
-		p.Ys[i] = int32(i % 19)
-	}
-	classes := make([]int, 19)
-	joint := make([]float64, 19*19)
-	for k := range classes {
-		classes[k] = k
-		p.Yt[k] = int32(k)
-	}
-	for k := range joint {
-		joint[k] = (1 + rng.Float64()) / 19 / 19 / 1.5
-	}
-	pot := &ot.Potentials{F: make([]float64, n), Eps: 0.1, Scale: float64(2 * d), Exact: exact, Columns: make([]float64, 19*19)}
+	p, classes, joint, pot := mapstest.Problem(n, d, exact)
 	r, err := maps.NewRep(p, classes, classes, joint, pot)
 	if err != nil {
 		b.Fatal(err)
@@ -84,28 +65,5 @@ func benchRep(b *testing.B, n, d int, exact bool) *maps.Rep {
 	return r
 }
 
-func benchImage(b *testing.B, d int) *dataset.Image {
-	const h, w = 128, 256
-	rng := rand.New(rand.NewPCG(2, uint64(d)))
-	x := make([]float32, d*h*w)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	lab := make([]uint8, h*w)
-	for i := range lab {
-		lab[i] = uint8(i % 19)
-	}
-	fb, err := arrays.EncodeNPY([]int{d, h, w}, "<f4", x)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lb, err := arrays.EncodeNPY([]int{h, w}, "|u1", lab)
-	if err != nil {
-		b.Fatal(err)
-	}
-	dom, err := dataset.Open("target", []dataset.File{dataset.NewMemFile("t_features.npy", fb)}, []dataset.File{dataset.NewMemFile("t_labels.npy", lb)}, dataset.DefaultOptions())
-	if err != nil {
-		b.Fatal(err)
-	}
-	return dom.Images[0]
-}
+// benchImage is mapstest.Image.
+func benchImage(b *testing.B, d int) *dataset.Image { return mapstest.Image(b, d) }
