@@ -9,7 +9,9 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -67,6 +69,9 @@ func maxslack(row, v unsafe.Pointer, n int32, ui float64) float64
 //go:wasmimport otcesimd hist16
 func hist16(x unsafe.Pointer, n, bucket int32, h unsafe.Pointer)
 
+//go:wasmimport otcesimd classweights
+func classweights(q, ys, c, f unsafe.Pointer, n, nq int32, inv, top, ie float64, tab unsafe.Pointer)
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -92,8 +97,34 @@ func Install() bool {
 	}
 	ot.SetKernels(Kernels())
 	emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
+	maps.SetKernels(maps.Kernels{ClassWeights: ClassWeights})
 	return true
 }
+
+// ClassWeights is core/maps's Kernels.ClassWeights: the c-transform's
+// weights of one pixel added into q by class, in source order.
+func ClassWeights(q []float64, ys []int32, c []float32, f []float64, inv, top, ie float64) {
+	if len(c) == 0 {
+		return
+	}
+	if len(ys) < len(c) || len(f) < len(c) || len(q) == 0 || len(c) >= maxLen/8 || len(q) >= maxLen/8 {
+		panic("simd: ClassWeights arguments out of range")
+	}
+	classweights(unsafe.Pointer(&q[0]), unsafe.Pointer(&ys[0]), unsafe.Pointer(&c[0]), unsafe.Pointer(&f[0]), int32(len(c)), int32(len(q)), inv, top, ie, unsafe.Pointer(&mapsExpTab[0]))
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(ys)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(f)
+}
+
+// mapsExpTab is core/maps's table of 2^{j/64}, j < 64 (detmath's Exp, as
+// there: the same bits).
+var mapsExpTab = func() (t [64]float64) {
+	for j := range t {
+		t[j] = detmath.Exp(float64(j) * (math.Ln2 / 64))
+	}
+	return t
+}()
 
 // MinMax32 is core/emd's Kernels.MinMax32.
 func MinMax32(x []float32) (lo, hi float32, nan bool) {
