@@ -365,13 +365,7 @@ func (r *Rep) mixture(c []float32, q []float64) {
 		// least value is −max_i F_i − C'_i (ot.RowTop: the page's SIMD
 		// kernel), and C'_i − F_i = −(F_i − C'_i) exactly.
 		lim := r.tie - ot.RowTop(c, r.f, r.inv)
-		ties := 0
-		for i, ci := range c {
-			if v := float64(ci)*r.inv - r.f[i]; v <= lim {
-				q[r.ys[i]]++
-				ties++
-			}
-		}
+		ties := classTies(q, r.ys, c, r.f, r.inv, lim)
 		for a := range q {
 			q[a] /= float64(ties)
 		}

@@ -13,6 +13,10 @@ type Kernels struct {
 	// (classWeightsGo). ys, f have at least len(c) entries, q at least
 	// max ys + 1.
 	ClassWeights func(q []float64, ys []int32, c []float32, f []float64, inv, top, ie float64)
+	// ClassTies counts the exact map's ties into q by class and returns
+	// their number: q[ys_i]++ for each i < len(c) with
+	// float64(c_i)·inv − f_i ≤ lim (classTiesGo).
+	ClassTies func(q []float64, ys []int32, c []float32, f []float64, inv, lim float64) int
 }
 
 // kern is the installed kernels (SetKernels); a nil member is the
@@ -25,7 +29,7 @@ func SetKernels(k Kernels) { kern = k }
 
 // GoKernels returns the pure-Go kernels, the reference that installed
 // kernels are tested against.
-func GoKernels() Kernels { return Kernels{ClassWeights: classWeightsGo} }
+func GoKernels() Kernels { return Kernels{ClassWeights: classWeightsGo, ClassTies: classTiesGo} }
 
 // classWeights is Kernels.ClassWeights with the installed kernel, the
 // AVX2 one, or the Go one.
@@ -48,4 +52,25 @@ func classWeightsGo(q []float64, ys []int32, c []float32, f []float64, inv, top,
 			q[ys[i]] += expWeight(e)
 		}
 	}
+}
+
+// classTies is Kernels.ClassTies with the installed kernel or the Go one.
+func classTies(q []float64, ys []int32, c []float32, f []float64, inv, lim float64) int {
+	if kern.ClassTies != nil {
+		return kern.ClassTies(q, ys, c, f, inv, lim)
+	}
+	return classTiesGo(q, ys, c, f, inv, lim)
+}
+
+// classTiesGo is Kernels.ClassTies in Go: the definition.
+func classTiesGo(q []float64, ys []int32, c []float32, f []float64, inv, lim float64) int {
+	f, ys = f[:len(c)], ys[:len(c)]
+	ties := 0
+	for i, ci := range c {
+		if v := float64(ci)*inv - f[i]; v <= lim {
+			q[ys[i]]++
+			ties++
+		}
+	}
+	return ties
 }

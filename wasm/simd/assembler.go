@@ -196,6 +196,7 @@ const (
 	simdI32x4Sub     = 0xb1
 	simdI64x2AllTrue = 0xc3
 	simdF64x2Gt      = 0x4a
+	simdF64x2Le      = 0x4b
 	simdI64x2ShrS    = 0xcc
 )
 

@@ -214,3 +214,108 @@ func classweightsBody() []byte {
 	f.end()
 	return f.body()
 }
+
+// classtiesBody: params q, ys, c, f, n, nq (i32), inv, lim (f64); returns
+// i32. core/maps's classTiesGo, two source points a step: v =
+// float64(c_i)·inv − f_i, and where v ≤ lim, q[ys_i] += 1 and the count
+// goes up, lane 0 then lane 1 (a pair with no tie, nearly all of them,
+// costs one test). A class ys_i ≥ nq traps (unreachable).
+func classtiesBody() []byte {
+	f := &fn{nparam: 8}
+	const pQ, pYs, pC, pF, pN, pNq, pInv, pLim = 0, 1, 2, 3, 4, 5, 6, 7
+	end2, endC := f.ends2(pC, pN)
+	vinv := f.local(v128)
+	vlim := f.local(v128)
+	tie := f.local(v128)
+	at := f.local(i32)
+	ties := f.local(i32)
+	f.get(pInv)
+	f.simd(simdF64x2Splat)
+	f.set(vinv)
+	f.get(pLim)
+	f.simd(simdF64x2Splat)
+	f.set(vlim)
+	// count counts lane l if it ties: q[ys_l] += 1, ties++.
+	count := func(l byte) {
+		f.get(tie)
+		f.simd(simdI64x2Extract)
+		f.op(l)
+		f.op(0x50) // i64.eqz
+		f.op(0x45) // i32.eqz
+		f.op(0x04, 0x40)
+		f.get(pYs)
+		f.scalar(opI32Load, 2, uint32(4*l))
+		f.tee(at)
+		f.get(pNq)
+		f.op(opI32GeU)
+		f.op(0x04, 0x40) // if
+		f.op(0x00)       // unreachable
+		f.end()
+		f.get(at)
+		f.i32c(3)
+		f.op(opI32Shl)
+		f.get(pQ)
+		f.op(opI32Add)
+		f.tee(at)
+		f.get(at)
+		f.scalar(opF64Load, 3, 0)
+		f.f64c(1)
+		f.op(opF64Add)
+		f.scalar(opF64Store, 3, 0)
+		f.bump(ties, 1)
+		f.end()
+	}
+	body := func(single bool) {
+		// tie = float64(c)·inv − f ≤ lim
+		f.get(pC)
+		if single {
+			f.simd(simdLoad32Zero)
+		} else {
+			f.simd(simdLoad64Zero)
+		}
+		f.memarg(2, 0)
+		f.simd(simdF64x2Promote)
+		f.get(vinv)
+		f.simd(simdF64x2Mul)
+		f.get(pF)
+		if single {
+			f.simd(simdLoad64Zero)
+			f.memarg(3, 0)
+		} else {
+			f.vload(0)
+		}
+		f.simd(simdF64x2Sub)
+		f.get(vlim)
+		f.simd(simdF64x2Le)
+		f.tee(tie)
+		f.simd(simdAnyTrue)
+		f.op(0x04, 0x40) // if
+		count(0)
+		if !single {
+			count(1)
+		}
+		f.end()
+		step := int32(2)
+		if single {
+			step = 1
+		}
+		f.bump(pC, 4*step)
+		f.bump(pF, 8*step)
+		f.bump(pYs, 4*step)
+	}
+	f.block()
+	f.loop()
+	f.exitIfGeU(pC, end2)
+	body(false)
+	f.br(0)
+	f.end()
+	f.end()
+	f.get(pC)
+	f.get(endC)
+	f.op(0x49)       // i32.lt_u
+	f.op(0x04, 0x40) // if
+	body(true)
+	f.end()
+	f.get(ties)
+	return f.body()
+}

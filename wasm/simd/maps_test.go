@@ -56,3 +56,45 @@ func TestClassWeights(t *testing.T) {
 		check("random", ys, c, f, classes, 1/512.0, 0.9, 1/(0.001+rng.Float64()*0.1))
 	}
 }
+
+// TestClassTies checks the exact map's tie counts against core/maps's Go
+// kernel: q and the count, bit for bit, on odd and even lengths, with
+// exact ties at lim (v = lim), zeros of both signs, NaN and infinite
+// potentials, and every point its own class or a few classes.
+func TestClassTies(t *testing.T) {
+	load(t)
+	ref := maps.GoKernels().ClassTies
+	rng := rand.New(rand.NewPCG(16, 19))
+	for k, n := range []int{1, 2, 3, 4, 5, 7, 64, 513, 10000, 1, 3, 999} {
+		classes := 1 + rng.IntN(19)
+		if k >= 9 {
+			classes = n
+		}
+		c, f, ys := make([]float32, n), make([]float64, n), make([]int32, n)
+		inv := 1 / (0.5 + rng.Float64())
+		lim := rng.Float64()
+		for i := range n {
+			c[i] = float32(rng.Float64() * 3)
+			switch rng.IntN(8) {
+			case 0: // v = lim exactly: c = 0, f = −lim
+				c[i], f[i] = 0, -lim
+			case 1: // v = ±0
+				c[i], f[i] = 0, math.Copysign(0, float64(rng.IntN(2)*2-1))
+			case 2:
+				f[i] = []float64{math.NaN(), math.Inf(1), math.Inf(-1)}[rng.IntN(3)]
+			default:
+				f[i] = rng.NormFloat64()
+			}
+			ys[i] = int32(rng.IntN(classes))
+			if k >= 9 {
+				ys[i] = int32(i)
+			}
+		}
+		got, want := make([]float64, classes), make([]float64, classes)
+		tg, tw := ClassTies(got, ys, c, f, inv, lim), ref(want, ys, c, f, inv, lim)
+		if tg != tw {
+			t.Fatalf("n = %d: %d ties, Go %d", n, tg, tw)
+		}
+		sameBits64(t, "ties", got, want)
+	}
+}

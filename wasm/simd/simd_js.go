@@ -72,6 +72,9 @@ func hist16(x unsafe.Pointer, n, bucket int32, h unsafe.Pointer)
 //go:wasmimport otcesimd classweights
 func classweights(q, ys, c, f unsafe.Pointer, n, nq int32, inv, top, ie float64, tab unsafe.Pointer)
 
+//go:wasmimport otcesimd classties
+func classties(q, ys, c, f unsafe.Pointer, n, nq int32, inv, lim float64) int32
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -97,7 +100,7 @@ func Install() bool {
 	}
 	ot.SetKernels(Kernels())
 	emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
-	maps.SetKernels(maps.Kernels{ClassWeights: ClassWeights})
+	maps.SetKernels(maps.Kernels{ClassWeights: ClassWeights, ClassTies: ClassTies})
 	return true
 }
 
@@ -115,6 +118,23 @@ func ClassWeights(q []float64, ys []int32, c []float32, f []float64, inv, top, i
 	runtime.KeepAlive(ys)
 	runtime.KeepAlive(c)
 	runtime.KeepAlive(f)
+}
+
+// ClassTies is core/maps's Kernels.ClassTies: the exact map's ties of one
+// pixel counted into q by class; it returns their number.
+func ClassTies(q []float64, ys []int32, c []float32, f []float64, inv, lim float64) int {
+	if len(c) == 0 {
+		return 0
+	}
+	if len(ys) < len(c) || len(f) < len(c) || len(q) == 0 || len(c) >= maxLen/8 || len(q) >= maxLen/8 {
+		panic("simd: ClassTies arguments out of range")
+	}
+	t := classties(unsafe.Pointer(&q[0]), unsafe.Pointer(&ys[0]), unsafe.Pointer(&c[0]), unsafe.Pointer(&f[0]), int32(len(c)), int32(len(q)), inv, lim)
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(ys)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(f)
+	return int(t)
 }
 
 // mapsExpTab is core/maps's table of 2^{j/64}, j < 64 (detmath's Exp, as
