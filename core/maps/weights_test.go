@@ -12,11 +12,11 @@ import (
 // holds every weight alone; then random costs and potentials, with a few
 // classes (sums in source order) or one class a point.
 type weightCase struct {
-	c             []float32
-	f             []float64
-	ys            []int32
-	inv, top, ie  float64
-	classes, seed int
+	c            []float32
+	f            []float64
+	ys           []int32
+	inv, top, ie float64
+	classes      int
 }
 
 func weightCases() []weightCase {
@@ -46,7 +46,7 @@ func weightCases() []weightCase {
 			}
 		}
 		w.inv, w.ie = 1/512.0, 1/(0.001+rng.Float64()*0.1)
-		w.top = 0.3*3 - 0 // above every f_i − c_i·inv but for a few
+		w.top = 0.9 // e_i on both sides of −flush as ie varies
 		cs = append(cs, w)
 	}
 	return cs
