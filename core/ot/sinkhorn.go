@@ -98,8 +98,14 @@ type Potentials struct {
 // many stages and the coupling is close to the exact plan anyway.
 const WarmStartBelow = 1e-2
 
-// WarmStartRatio is the ε/median(C') at which a warm-started solve begins its
-// ε-scaling (or the target, if smaller).
+// WarmStartRatio bounds the ε/median(C') at which a warm-started solve
+// begins: at the target ε when its ratio is at least WarmStartRatio, else at
+// the largest ε·2^k whose ratio is at most WarmStartRatio (k =
+// ⌊log₂(WarmStartRatio/ratio)⌋ stages of ε-scaling before the target's).
+// On the logits of a trained network (ratio 0.96·10⁻³) the rule that began
+// at the smallest ε·2^k at or above it (⌈log₂⌉) added a stage at 2ε, whose
+// kernel is dense: 327 iterations against 210 in one sparse stage, both
+// within 2.1·10⁻⁵ of the same limit.
 var WarmStartRatio = 1e-3
 
 // ScoreWindow is the number of iterations between two score checks.
@@ -412,7 +418,7 @@ func (s *solver) warmStart(ex Exact) error {
 	}
 	s.warmStages = 0
 	if r := epsRatio(s); r < WarmStartRatio {
-		s.warmStages = ceilLog2(WarmStartRatio / r)
+		s.warmStages = floorLog2(WarmStartRatio / r)
 	}
 	s.eps = s.prm.Eps * math.Ldexp(1, s.warmStages)
 	s.sol.WarmStarted = true
@@ -918,6 +924,12 @@ func (s *solver) buildKernel(repairColumns bool) error {
 	}
 	s.zero = flushExp * s.eps
 	return nil
+}
+
+// floorLog2 returns ⌊log₂ x⌋ for a positive finite x, exactly (ceilLog2).
+func floorLog2(x float64) int {
+	_, e := math.Frexp(x) // x = frac·2^e, frac in [½, 1)
+	return e - 1
 }
 
 // ceilLog2 returns ⌈log₂ x⌉ for a positive finite x, exactly and on every
