@@ -1,0 +1,235 @@
+package ot
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+)
+
+// sparseRowSumsRows is sparseRowSumsGo as it was, segDotSparseGo one row
+// after the other: the reference for the rows taken two at a time.
+func sparseRowSumsRows(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+	lb := len(seg) - 1
+	for r := range totals {
+		lo, hi := sp[r], sp[r+1]
+		totals[r] = segDotSparseGo(segsums[r*lb:(r+1)*lb], sv[lo:hi], sc[lo:hi], v, seg)
+	}
+}
+
+// randomSparseRows returns rows sparse rows over the class segments seg
+// (ascending columns, some rows empty, lengths from 0 to all columns,
+// entries of −0 and of mixed magnitudes) in the block's sparse form.
+func randomSparseRows(rng *rand.Rand, rows int, seg []int) (sv []float32, sc []int32, sp []int) {
+	m := seg[len(seg)-1]
+	sp = make([]int, rows+1)
+	for r := range rows {
+		density := rng.Float64()
+		switch rng.IntN(6) {
+		case 0:
+			density = 0
+		case 1:
+			density = 1
+		}
+		for j := range m {
+			if rng.Float64() < density {
+				sc = append(sc, int32(j))
+				x := float32(math.Exp(40 * (rng.Float64() - 0.5)))
+				if rng.IntN(10) == 0 {
+					x = float32(math.Copysign(0, -1))
+				}
+				sv = append(sv, x)
+			}
+		}
+		sp[r+1] = len(sc)
+	}
+	return sv, sc, sp
+}
+
+// TestSparseRowSumsSameBits compares sparseRowSumsGo (the rows two at a
+// time) with segDotSparseGo row after row, and with the direct sums
+// (segDotSparseRef), bit for bit: every total and class sum of blocks of
+// odd and even numbers of rows of unequal lengths, empty rows, empty and
+// skipped classes.
+func TestSparseRowSumsSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for trial := range 1500 {
+		classes := 1 + rng.IntN(9)
+		seg := make([]int, classes+1)
+		for c := 1; c <= classes; c++ {
+			seg[c] = seg[c-1] + rng.IntN(30)
+		}
+		m := seg[classes]
+		v := make([]float64, m)
+		for j := range v {
+			v[j] = math.Exp(20 * (rng.Float64() - 0.5))
+			if rng.IntN(5) == 0 {
+				v[j] = -v[j]
+			}
+		}
+		rows := 1 + rng.IntN(7)
+		sv, sc, sp := randomSparseRows(rng, rows, seg)
+		got, want := make([]float64, rows*classes), make([]float64, rows*classes)
+		for c := range got {
+			got[c], want[c] = math.NaN(), math.NaN() // both must write every class
+		}
+		gt, wt := make([]float64, rows), make([]float64, rows)
+		sparseRowSumsGo(got, gt, sv, sc, sp, v, seg)
+		sparseRowSumsRows(want, wt, sv, sc, sp, v, seg)
+		for r := range rows {
+			ref := make([]float64, classes)
+			rt := segDotSparseRef(ref, sv[sp[r]:sp[r+1]], sc[sp[r]:sp[r+1]], v, seg)
+			if math.Float64bits(gt[r]) != math.Float64bits(wt[r]) || math.Float64bits(gt[r]) != math.Float64bits(rt) {
+				t.Fatalf("trial %d, row %d of %d: total %v, want %v (direct %v)", trial, r, rows, gt[r], wt[r], rt)
+			}
+			for c := range classes {
+				g, w := got[r*classes+c], want[r*classes+c]
+				if math.Float64bits(g) != math.Float64bits(w) || math.Float64bits(g) != math.Float64bits(ref[c]) {
+					t.Fatalf("trial %d, row %d of %d: class %d sums to %v, want %v (direct %v)", trial, r, rows, c, g, w, ref[c])
+				}
+			}
+		}
+	}
+}
+
+// logitProblem returns an n×n problem modelled on the logits of a small
+// segmentation network (d = 7): bilinear mixes of a coarse grid of class
+// logits (neighbouring cells mostly of one class), the target less
+// confident and drifted, its points ordered by class. It is a smaller
+// cousin of core/emd's logitFeatures (a fixture, no data files).
+func logitProblem(seed uint64, n int) *Problem {
+	const d, w = 7, 32
+	rng := rand.New(rand.NewPCG(seed, 0x6c6f67697473))
+	weights := []float64{18, 30, 16, 8, 22, 4, 2}
+	class := func() int {
+		u := rng.Float64() * 100
+		for c, x := range weights {
+			if u < x {
+				return c
+			}
+			u -= x
+		}
+		return d - 1
+	}
+	bias, drift := make([]float64, d), make([]float64, d)
+	for k := range d {
+		bias[k], drift[k] = -1.5+rng.NormFloat64(), 3.5*rng.NormFloat64()
+	}
+	draw := func(target bool) ([]float32, []int32) {
+		h := max(2, (n*5/2+w-1)/w)
+		cls, cell := make([]int, h*w), make([]float64, h*w*d)
+		for i := range h * w {
+			c := class()
+			if i%w > 0 && rng.Float64() < 0.85 {
+				c = cls[i-1]
+			} else if i >= w && rng.Float64() < 0.7 {
+				c = cls[i-w]
+			}
+			cls[i] = c
+			s, noise := 0.4+0.9*rng.Float64(), 0.8
+			if target {
+				s, noise = 0.15+0.7*rng.Float64(), 1.2
+			}
+			for k := range d {
+				x := bias[k] + noise*rng.NormFloat64()
+				if k == c {
+					x += 7 * s
+				}
+				if target {
+					x += drift[k]
+				}
+				cell[i*d+k] = x
+			}
+		}
+		x, y := make([]float32, n*d), make([]int32, n)
+		for i := range n {
+			a, b := rng.IntN(h-1), rng.IntN(w-1)
+			ty, tx := float64(2*rng.IntN(4)+1)/8, float64(2*rng.IntN(4)+1)/8
+			c00, c01, c10, c11 := (a*w+b)*d, (a*w+b+1)*d, ((a+1)*w+b)*d, ((a+1)*w+b+1)*d
+			for k := range d {
+				top := (1-tx)*cell[c00+k] + tx*cell[c01+k]
+				bot := (1-tx)*cell[c10+k] + tx*cell[c11+k]
+				x[i*d+k] = float32((1-ty)*top + ty*bot)
+			}
+			// The label: the class of the nearest of the four cells.
+			y[i] = int32(cls[(a+int(ty+0.5))*w+b+int(tx+0.5)])
+		}
+		return x, y
+	}
+	p := &Problem{N: n, M: n, D: d, La: d, Lb: d}
+	p.Xs, p.Ys = draw(false)
+	xt, yt := draw(true)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return yt[idx[a]] < yt[idx[b]] })
+	p.Xt, p.Yt = make([]float32, n*d), make([]int32, n)
+	for i, j := range idx {
+		copy(p.Xt[i*d:(i+1)*d], xt[j*d:(j+1)*d])
+		p.Yt[i] = yt[j]
+	}
+	return p
+}
+
+// logitKernelBlock returns the block of rows [0, rows) of p holding the
+// kernel at the ε that leaves about density of its entries non-zero (with
+// g = 0, each row shifted to its best entry: an entry survives when its
+// cost is within flushExp·ε of its row's least), and that ε.
+func logitKernelBlock(tb testing.TB, p *Problem, rows int, density float64) (*Block, float64) {
+	blk := NewBlock(p, NewTarget(p), 0, rows)
+	if _, err := blk.Do(&Op{Kind: OpCost}); err != nil {
+		tb.Fatal(err)
+	}
+	var gaps []float64
+	for r := 0; r < rows; r += 8 {
+		row := blk.buf[r*p.M : (r+1)*p.M]
+		lo := slices.Min(row)
+		for _, c := range row {
+			gaps = append(gaps, float64(c-lo))
+		}
+	}
+	slices.Sort(gaps)
+	eps := gaps[int(density*float64(len(gaps)))] / flushExp
+	if _, err := blk.Do(&Op{Kind: OpKernel, G: make([]float64, p.M), Eps: eps, Scale: 1}); err != nil {
+		tb.Fatal(err)
+	}
+	return blk, eps
+}
+
+// BenchmarkIterateLogits times OpIterate on 512 rows of a logit-like kernel
+// (logitProblem, N = 10⁴) at the densities of the trained logits' stages
+// (BENCHMARKS.md, issue 21 target 5: 28 % non-zero at 2ε, dense form; 14 %
+// at ε, sparse form), each with the kernels before this round ("rows": the
+// class sums of one sparse row at a time) and now: compare them in one run
+// (-count 5, medians).
+func BenchmarkIterateLogits(b *testing.B) {
+	p := logitProblem(7, 10000)
+	v := make([]float64, p.M)
+	rng := rand.New(rand.NewPCG(8, 9))
+	for j := range v {
+		v[j] = 0.5 + rng.Float64()
+	}
+	for _, c := range []struct {
+		name    string
+		density float64
+	}{{"sparse", 0.14}, {"dense", 0.28}} {
+		blk, _ := logitKernelBlock(b, p, 512, c.density)
+		b.Logf("%s: density %.3f, sparse form %v", c.name, blk.density(), blk.sparse)
+		for _, k := range []struct {
+			name string
+			set  Kernels
+		}{{"rows", Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsGo}}, {"now", Kernels{}}} {
+			b.Run(c.name+"/"+k.name, func(b *testing.B) {
+				SetKernels(k.set)
+				defer SetKernels(Kernels{})
+				for b.Loop() {
+					if _, err := blk.Do(&Op{Kind: OpIterate, V: v, Omega: 1}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
