@@ -260,30 +260,57 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 	// The largest |log u_i| is that of the largest or the smallest u_i:
 	// two logarithms a block, not one a row.
 	unMin, unMax := 1.0, 1.0
+	// row takes row r's scaling from its sum s and its class sums into
+	// the joint table; false for a row left alone (rowScaling).
+	row := func(r int, s float64, segsum []float64) (float64, bool) {
+		un, ok := b.rowScaling(rep, r, s, a, omega)
+		if !ok {
+			return 0, false
+		}
+		// Explicit comparisons: min and max call the runtime in
+		// WebAssembly (un is not NaN here).
+		if un < unMin {
+			unMin = un
+		}
+		if un > unMax {
+			unMax = un
+		}
+		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+		for c := range lb {
+			jr[c] += un * segsum[c]
+		}
+		return un, true
+	}
 	if b.sparse {
 		unMin, unMax = b.iterateSparseRows(rep, v, omega)
 	} else {
-		segsum := make([]float64, lb)
-		for r := 0; r < b.rows(); r++ {
-			row := b.buf[r*m : (r+1)*m]
-			s := segDot32(segsum, row, v, b.seg)
-			un, ok := b.rowScaling(rep, r, s, a, omega)
-			if !ok {
-				continue
+		segsum := make([]float64, 2*lb)
+		sega, segb := segsum[:lb], segsum[lb:]
+		r := 0
+		if pairRows() {
+			// Two rows at a time: both rows' sums (which read v only),
+			// then each row's scaling, joint entries and column sums in
+			// row order, as row after row.
+			for ; r+2 <= b.rows(); r += 2 {
+				ka, kb := b.buf[r*m:(r+1)*m], b.buf[(r+1)*m:(r+2)*m]
+				sa, sb := segDot32x2(sega, segb, ka, kb, v, b.seg)
+				ua, okA := row(r, sa, sega)
+				ub, okB := row(r+1, sb, segb)
+				switch {
+				case okA && okB:
+					axpy32x2(col, ua, ka, ub, kb)
+				case okA:
+					axpy32(col, ua, ka)
+				case okB:
+					axpy32(col, ub, kb)
+				}
 			}
-			// Explicit comparisons: min and max call the runtime in
-			// WebAssembly (un is not NaN here).
-			if un < unMin {
-				unMin = un
+		}
+		for ; r < b.rows(); r++ {
+			k := b.buf[r*m : (r+1)*m]
+			if un, ok := row(r, segDot32(sega, k, v, b.seg), sega); ok {
+				axpy32(col, un, k)
 			}
-			if un > unMax {
-				unMax = un
-			}
-			jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
-			for c := range lb {
-				jr[c] += un * segsum[c]
-			}
-			axpy32(col, un, row)
 		}
 	}
 	rep.MaxLogU = max(math.Abs(detmath.Log(unMin)), math.Abs(detmath.Log(unMax)))

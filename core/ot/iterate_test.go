@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -17,6 +18,12 @@ func sparseRowSumsRows(segsums, totals []float64, sv []float32, sc []int32, sp [
 		totals[r] = segDotSparseGo(segsums[r*lb:(r+1)*lb], sv[lo:hi], sc[lo:hi], v, seg)
 	}
 }
+
+// oneRowKernels are the kernels of an iteration one row at a time, as
+// before the pairs: installed, they take the dense rows off the pairs
+// (pairRows) and give the sparse rows' sums to sparseRowSumsRows.
+var oneRowKernels = Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsGo,
+	SegDot32: segDot32Go, Axpy32: axpy32Go}
 
 // randomSparseRows returns rows sparse rows over the class segments seg
 // (ascending columns, some rows empty, lengths from 0 to all columns,
@@ -201,9 +208,9 @@ func logitKernelBlock(tb testing.TB, p *Problem, rows int, density float64) (*Bl
 // BenchmarkIterateLogits times OpIterate on 512 rows of a logit-like kernel
 // (logitProblem, N = 10⁴) at the densities of the trained logits' stages
 // (BENCHMARKS.md, issue 21 target 5: 28 % non-zero at 2ε, dense form; 14 %
-// at ε, sparse form), each with the kernels before this round ("rows": the
-// class sums of one sparse row at a time) and now: compare them in one run
-// (-count 5, medians).
+// at ε, sparse form), each with the kernels before this round ("rows": one
+// row at a time, oneRowKernels) and now (two rows at a time): compare them
+// in one run (-count 5, medians).
 func BenchmarkIterateLogits(b *testing.B) {
 	p := logitProblem(7, 10000)
 	v := make([]float64, p.M)
@@ -220,7 +227,7 @@ func BenchmarkIterateLogits(b *testing.B) {
 		for _, k := range []struct {
 			name string
 			set  Kernels
-		}{{"rows", Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsGo}}, {"now", Kernels{}}} {
+		}{{"rows", oneRowKernels}, {"now", Kernels{}}} {
 			b.Run(c.name+"/"+k.name, func(b *testing.B) {
 				SetKernels(k.set)
 				defer SetKernels(Kernels{})
@@ -230,6 +237,153 @@ func BenchmarkIterateLogits(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestDensePairsSameBits compares segDot32x2 and axpy32x2 with segDot32Go
+// and axpy32Go row after row, bit for bit, on rows of lengths around the
+// steps of four and eight, over class segments (empty, short and long),
+// with subnormal, huge, infinite and signed-zero entries among ordinary
+// ones (as TestSSE2SameBits), and that axpy32x2 leaves y beyond the rows
+// alone.
+func TestDensePairsSameBits(t *testing.T) {
+	if !haveSSE2 {
+		t.Skip("the pairs are amd64's (pairRows)")
+	}
+	rng := rand.New(rand.NewPCG(43, 44))
+	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
+	val := func(f32 bool) float64 {
+		if rng.IntN(10) == 0 {
+			x := special[rng.IntN(len(special))]
+			if f32 {
+				return float64(float32(x))
+			}
+			return x
+		}
+		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20))
+	}
+	same := func(a, b float64) bool {
+		return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+	}
+	for trial := range 3000 {
+		classes := 1 + rng.IntN(6)
+		seg := make([]int, classes+1)
+		for c := 1; c <= classes; c++ {
+			seg[c] = seg[c-1] + rng.IntN([]int{3, 9, 20, 70}[rng.IntN(4)])
+		}
+		m := seg[classes]
+		ka, kb := make([]float32, m), make([]float32, m)
+		v := make([]float64, m)
+		for j := range m {
+			ka[j], kb[j], v[j] = float32(val(true)), float32(val(true)), val(false)
+		}
+		ga, gb := make([]float64, classes), make([]float64, classes)
+		wa, wb := make([]float64, classes), make([]float64, classes)
+		sa, sb := segDot32x2(ga, gb, ka, kb, v, seg)
+		ra, rb := segDot32Go(wa, ka, v, seg), segDot32Go(wb, kb, v, seg)
+		if !same(sa, ra) || !same(sb, rb) {
+			t.Fatalf("trial %d (m %d): sums %v %v, want %v %v", trial, m, sa, sb, ra, rb)
+		}
+		for c := range classes {
+			if !same(ga[c], wa[c]) || !same(gb[c], wb[c]) {
+				t.Fatalf("trial %d (m %d): class %d sums %v %v, want %v %v", trial, m, c, ga[c], gb[c], wa[c], wb[c])
+			}
+		}
+		y, want := make([]float64, m+3), make([]float64, m+3)
+		for j := range y {
+			y[j] = val(false)
+			want[j] = y[j]
+		}
+		a, b := val(false), val(false)
+		axpy32x2(y, a, ka, b, kb)
+		axpy32Go(want, a, ka)
+		axpy32Go(want, b, kb)
+		for j := range y {
+			if !same(y[j], want[j]) {
+				t.Fatalf("trial %d (m %d): y[%d] = %v, want %v", trial, m, j, y[j], want[j])
+			}
+		}
+	}
+}
+
+// TestIteratePairsSameBits runs OpIterate on dense and sparse blocks of a
+// logit-like kernel (odd and even numbers of rows) with the kernels of two
+// rows at a time and with oneRowKernels, and asks for the same replies and
+// scalings, bit for bit, over a few iterations (the column scalings moved
+// between them as the solver would, and some rows' sums made zero).
+func TestIteratePairsSameBits(t *testing.T) {
+	p := logitProblem(3, 1200)
+	for _, density := range []float64{0.05, 0.3} {
+		for _, rows := range []int{1, 2, 77, 128} {
+			blk, _ := logitKernelBlock(t, p, rows, density)
+			ref, _ := logitKernelBlock(t, p, rows, density)
+			if blk.sparse != (density < SparseDensity) {
+				t.Fatalf("density %v: sparse form %v", density, blk.sparse)
+			}
+			v := make([]float64, p.M)
+			for j := range v {
+				v[j] = 1
+			}
+			if rows > 2 {
+				// Rows 1 and 4 with a zero sum: their scalings are left
+				// alone (and their pairs' other rows go alone).
+				for _, k := range []*Block{blk, ref} {
+					for _, r := range []int{1, 4} {
+						if k.sparse {
+							clear(k.sv[k.sp[r]:k.sp[r+1]])
+						} else {
+							clear(k.buf[r*p.M : (r+1)*p.M])
+						}
+					}
+				}
+			}
+			for it := range 4 {
+				got, err := blk.Do(&Op{Kind: OpIterate, V: v, Omega: 1 + 0.3*float64(it%2)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				SetKernels(oneRowKernels)
+				want, err := ref.Do(&Op{Kind: OpIterate, V: v, Omega: 1 + 0.3*float64(it%2)})
+				SetKernels(Kernels{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("density %v, %d rows, iteration %d", density, rows, it)
+				sameReply(t, name, got, want)
+				for r := range blk.u {
+					if math.Float64bits(blk.u[r]) != math.Float64bits(ref.u[r]) {
+						t.Fatalf("%s: u[%d] = %v, want %v", name, r, blk.u[r], ref.u[r])
+					}
+				}
+				// The column scalings of the next iteration.
+				for j, c := range got.ColSum {
+					if c > 0 {
+						v[j] = 1 / (float64(p.M) * c)
+					}
+				}
+			}
+		}
+	}
+}
+
+// sameReply fails unless the OpIterate replies got and want agree bit for
+// bit.
+func sameReply(t *testing.T, name string, got, want *Reply) {
+	t.Helper()
+	bits := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }
+	if !bits(got.RowErr, want.RowErr) || !bits(got.Mass, want.Mass) || !bits(got.MaxLogU, want.MaxLogU) || got.Zero != want.Zero {
+		t.Fatalf("%s: row error %v mass %v max log u %v zero %d; want %v %v %v %d", name,
+			got.RowErr, got.Mass, got.MaxLogU, got.Zero, want.RowErr, want.Mass, want.MaxLogU, want.Zero)
+	}
+	for j := range want.ColSum {
+		if !bits(got.ColSum[j], want.ColSum[j]) {
+			t.Fatalf("%s: column sum %d = %v, want %v", name, j, got.ColSum[j], want.ColSum[j])
+		}
+	}
+	for j := range want.Joint {
+		if !bits(got.Joint[j], want.Joint[j]) {
+			t.Fatalf("%s: joint %d = %v, want %v", name, j, got.Joint[j], want.Joint[j])
 		}
 	}
 }

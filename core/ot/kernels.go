@@ -413,6 +413,69 @@ func segDot32Go(segsum []float64, row []float32, v []float64, seg []int) float64
 	return s
 }
 
+// pairRows says whether a dense block's iteration takes its rows two at a
+// time (segDot32x2, axpy32x2): on amd64 (SSE2), unless other kernels are
+// installed for the rows (the page's WebAssembly SIMD: its segDot32 and
+// axpy32 take one row a call).
+func pairRows() bool {
+	return haveSSE2 && accel.SegDot32 == nil && accel.Axpy32 == nil
+}
+
+// segDot32x2 is segDot32Go of two rows at once (ka's class sums into sega,
+// kb's into segb; the rows have one length), with dot32x2: the same bits
+// for each row. Only where pairRows holds.
+func segDot32x2(sega, segb []float64, ka, kb []float32, v []float64, seg []int) (sa, sb float64) {
+	kb = kb[:len(ka)]
+	for c := range sega {
+		lo, hi := seg[c], seg[c+1]
+		x, y := dot32x2(ka[lo:hi], kb[lo:hi], v[lo:hi])
+		sega[c], segb[c] = x, y
+		sa += x
+		sb += y
+	}
+	return sa, sb
+}
+
+// dot32x2 is dot32 of two rows of one length at once (dot4x2 for their
+// steps of four when dot32 would use dot4): each row's sums are dot32's.
+func dot32x2(ka, kb []float32, v []float64) (float64, float64) {
+	if len(ka) < 8 {
+		return dot32(ka, v), dot32(kb, v)
+	}
+	j := len(ka) &^ 3
+	var s [8]float64
+	dot4x2(ka[:j], kb[:j], v[:j], &s)
+	return dot32Tail(ka, v, j, s[0], s[1], s[2], s[3]), dot32Tail(kb, v, j, s[4], s[5], s[6], s[7])
+}
+
+// dot32Tail is dot32 after dot4's steps: the entries from j (a multiple
+// of four, at most three before the end) added to s0, then the lanes'
+// sum.
+func dot32Tail(k []float32, v []float64, j int, s0, s1, s2, s3 float64) float64 {
+	for ; j < len(k); j++ {
+		s0 += float64(k[j]) * v[j]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy32x2 is axpy32Go(y, a, ka) then axpy32Go(y, b, kb) (rows of one
+// length), each entry of y loaded and stored once for both (axpy4x2):
+// the same additions in the same order.
+func axpy32x2(y []float64, a float64, ka []float32, b float64, kb []float32) {
+	if len(ka) < 8 {
+		axpy32Go(y, a, ka)
+		axpy32Go(y, b, kb)
+		return
+	}
+	y, kb = y[:len(ka)], kb[:len(ka)]
+	j := len(ka) &^ 3
+	axpy4x2(y[:j], a, ka[:j], b, kb[:j])
+	for ; j < len(ka); j++ {
+		y[j] += a * float64(ka[j])
+		y[j] += b * float64(kb[j])
+	}
+}
+
 // dot32 returns Σ k_j v_j with float64 accumulation, in a fixed order.
 func dot32(k []float32, v []float64) float64 {
 	v = v[:len(k)]
