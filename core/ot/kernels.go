@@ -90,9 +90,8 @@ func GoKernels() Kernels {
 // and its total) and adds its terms in its own column order, so every row
 // gets segDotSparseGo's bits. The rows go in two lanes: a lane that ends
 // its row takes the next one, so that rows of unequal lengths still go in
-// pairs; the lanes' entries go in runs over which neither changes class
-// (sparseRun2, no test of the classes in its loop), the end of a class's
-// run found by binary search in the row's ascending columns.
+// pairs; sparseRun2 runs both lanes until either leaves its class or ends
+// its row.
 func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
 	lb := len(seg) - 1
 	next := 0 // the next row to start
@@ -112,71 +111,41 @@ func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []i
 		}
 		return false
 	}
+	// step moves l on after a run: into its next class, or its next row.
+	step := func(l *sumLane) bool {
+		if l.k < l.end {
+			if int(sc[l.k]) >= l.e {
+				segsums[l.r*lb+l.c] = l.acc
+				l.class(sc, seg)
+			}
+			return true
+		}
+		segsums[l.r*lb+l.c] = l.acc
+		totals[l.r] = l.total
+		return start(l)
+	}
 	var a, b sumLane
 	okA, okB := start(&a), start(&b)
 	for okA && okB {
-		n := min(a.e-a.k, b.e-b.k)
-		a.acc, a.total, b.acc, b.total = sparseRun2(sv[a.k:a.k+n], sc[a.k:a.k+n], sv[b.k:b.k+n], sc[b.k:b.k+n], v, a.acc, a.total, b.acc, b.total)
-		a.k += n
-		b.k += n
-		if a.k == a.e {
-			segsums[a.r*lb+a.c] = a.acc
-			if a.k < a.end {
-				a.class(sc, seg)
-			} else {
-				totals[a.r] = a.total
-				okA = start(&a)
-			}
-		}
-		if b.k == b.e {
-			segsums[b.r*lb+b.c] = b.acc
-			if b.k < b.end {
-				b.class(sc, seg)
-			} else {
-				totals[b.r] = b.total
-				okB = start(&b)
-			}
-		}
+		n := min(a.end-a.k, b.end-b.k)
+		var i int
+		i, a.acc, a.total, b.acc, b.total = sparseRun2(sv[a.k:a.k+n], sc[a.k:a.k+n], sv[b.k:b.k+n], sc[b.k:b.k+n], v,
+			int32(a.e), int32(b.e), a.acc, a.total, b.acc, b.total)
+		a.k += i
+		b.k += i
+		okA, okB = step(&a), step(&b)
 	}
 	// One lane left: it ends its row (the rest of its class from entry k
 	// on, then the later classes), then the rows left go one at a time.
 	for _, l := range []*sumLane{&a, &b} {
 		if (l == &a && okA) || (l == &b && okB) {
-			totals[l.r] = segDotSparseTail(segsums[l.r*lb:(l.r+1)*lb], sv[:l.end], sc[:l.end], v, seg, l.k, l.c, seg[l.c+1], l.acc, l.total)
+			totals[l.r] = segDotSparseTail(segsums[l.r*lb:(l.r+1)*lb], sv[:l.end], sc[:l.end], v, seg, l.k, l.c, l.e, l.acc, l.total)
 		}
 	}
 	for r := next; r < len(totals); r++ {
 		lo, hi := sp[r], sp[r+1]
 		totals[r] = segDotSparseGo(segsums[r*lb:(r+1)*lb], sv[lo:hi], sc[lo:hi], v, seg)
 	}
-}
-
-// sumLane is a lane of sparseRowSumsGo: row r, whose entries end at end,
-// at entry k, in class c, whose entries end at e, with the running sum acc
-// of the class and total of the row.
-type sumLane struct {
-	r, k, end, c, e int
-	acc, total      float64
-}
-
-// class moves l into the class of its entry k (from its present class on)
-// and finds where that class's entries end.
-func (l *sumLane) class(sc []int32, seg []int) {
-	j := int(sc[l.k])
-	for j >= seg[l.c+1] {
-		l.c++
-	}
-	// The first entry at or after the class's end: a binary search.
-	lo, hi, end := l.k, l.end, int32(seg[l.c+1])
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if sc[mid] < end {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	l.e, l.acc = lo, 0
 }
 
 // scatterSparseRowsGo is Kernels.ScatterSparseRows in Go.
@@ -232,24 +201,46 @@ func segDotSparseGo(segsum []float64, sv []float32, sc []int32, v []float64, seg
 	return total
 }
 
+// sumLane is a lane of sparseRowSumsGo: row r, whose entries end at end,
+// at entry k, in class c, whose columns end at e, with the running sum acc
+// of the class and total of the row.
+type sumLane struct {
+	r, k, end, c, e int
+	acc, total      float64
+}
+
+// class moves l into the class of its entry k (from its present class on).
+func (l *sumLane) class(sc []int32, seg []int) {
+	for int(sc[l.k]) >= seg[l.c+1] {
+		l.c++
+	}
+	l.e, l.acc = seg[l.c+1], 0
+}
+
 // sparseRun2 adds the terms float64(xa_i)·v[ja_i] to acca and totala and
 // float64(xb_i)·v[jb_i] to accb and totalb, i in order (xa, ja, xb and jb
-// of one length), and returns the four sums. It is a function of its own
-// so that its loop keeps every value in a register (inlined in its
-// caller, the compiler kept the index on the stack).
+// of one length), up to the first i with ja_i ≥ enda or jb_i ≥ endb (the
+// end of either row's class): it returns that i (or the length) and the
+// four sums. It is a function of its own so that its loop keeps every
+// value in a register (inlined in its caller, the compiler kept the index
+// on the stack).
 //
 //go:noinline
-func sparseRun2(xa []float32, ja []int32, xb []float32, jb []int32, v []float64, acca, totala, accb, totalb float64) (float64, float64, float64, float64) {
+func sparseRun2(xa []float32, ja []int32, xb []float32, jb []int32, v []float64, enda, endb int32, acca, totala, accb, totalb float64) (int, float64, float64, float64, float64) {
 	ja, xb, jb = ja[:len(xa)], xb[:len(xa)], jb[:len(xa)]
 	for i, x := range xa {
-		ya := float64(x) * v[ja[i]]
-		yb := float64(xb[i]) * v[jb[i]]
+		ca, cb := ja[i], jb[i]
+		if ca >= enda || cb >= endb {
+			return i, acca, totala, accb, totalb
+		}
+		ya := float64(x) * v[ca]
+		yb := float64(xb[i]) * v[cb]
 		acca += ya
 		totala += ya
 		accb += yb
 		totalb += yb
 	}
-	return acca, totala, accb, totalb
+	return len(xa), acca, totala, accb, totalb
 }
 
 // segDotSparseTail is segDotSparseGo's loop from entry k on, with the
