@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/otceseg/otceseg/core/detmath"
@@ -264,9 +265,20 @@ func segDotSparseTail(segsum []float64, sv []float32, sc []int32, v []float64, s
 	return total
 }
 
-// scatterSparseGo adds a·sv_k into col[sc_k], in order.
+// scatterSparseGo adds a·sv_k into col[sc_k], in order (the columns
+// ascending). On amd64 the products go two at a time in SSE2 (scatter2:
+// the same products and additions, fewer instructions), after a check of
+// the first and the last column, which bound the others.
 func scatterSparseGo(col []float64, a float64, sv []float32, sc []int32) {
 	sv = sv[:len(sc)]
+	if haveSSE2 && len(sc) >= 2 {
+		if sc[0] < 0 || int(sc[len(sc)-1]) >= len(col) {
+			panic(fmt.Sprintf("ot: sparse row's columns %d…%d outside %d columns", sc[0], sc[len(sc)-1], len(col)))
+		}
+		j := len(sc) &^ 1
+		scatter2(col, a, sv[:j], sc[:j])
+		sv, sc = sv[j:], sc[j:]
+	}
 	for k, c := range sc {
 		col[c] += a * float64(sv[k])
 	}

@@ -222,3 +222,38 @@ axpy4x2loop:
 
 axpy4x2done:
 	RET
+
+// func scatter2(col []float64, a float64, sv []float32, sc []int32)
+// col[sc[k]] += a·float64(sv[k]) for k < len(sc)&^1, in order: two products
+// a step in SSE2, then each added to its column in scalar (the columns are
+// ascending, so distinct; a later load sees an earlier store anyway).
+TEXT ·scatter2(SB), NOSPLIT, $0-80
+	MOVQ col_base+0(FP), DX
+	MOVSD a+24(FP), X0
+	UNPCKLPD X0, X0 // a in both lanes
+	MOVQ sv_base+32(FP), SI
+	MOVQ sc_base+56(FP), DI
+	MOVQ sc_len+64(FP), CX
+	SHRQ $1, CX
+	JZ scatter2done
+
+scatter2loop:
+	MOVSD (SI), X1 // sv[k], sv[k+1]
+	CVTPS2PD X1, X1
+	MULPD X0, X1
+	MOVLQSX (DI), AX
+	MOVLQSX 4(DI), BX
+	MOVSD (DX)(AX*8), X2
+	ADDSD X1, X2
+	MOVSD X2, (DX)(AX*8)
+	UNPCKHPD X1, X1
+	MOVSD (DX)(BX*8), X3
+	ADDSD X1, X3
+	MOVSD X3, (DX)(BX*8)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ scatter2loop
+
+scatter2done:
+	RET
