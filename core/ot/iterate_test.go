@@ -19,10 +19,23 @@ func sparseRowSumsRows(segsums, totals []float64, sv []float32, sc []int32, sp [
 	}
 }
 
+// scatterSparseRowsScalar is scatterSparseRowsGo as it was, the scalar
+// loop row after row.
+func scatterSparseRowsScalar(col, a []float64, sv []float32, sc []int32, sp []int) {
+	for r, ar := range a {
+		for k := sp[r]; k < sp[r+1]; k++ {
+			if ar != 0 {
+				col[sc[k]] += ar * float64(sv[k])
+			}
+		}
+	}
+}
+
 // oneRowKernels are the kernels of an iteration one row at a time, as
 // before the pairs: installed, they take the dense rows off the pairs
-// (pairRows) and give the sparse rows' sums to sparseRowSumsRows.
-var oneRowKernels = Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsGo,
+// (pairRows), and the sparse rows go to sparseRowSumsRows and
+// scatterSparseRowsScalar.
+var oneRowKernels = Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsScalar,
 	SegDot32: segDot32Go, Axpy32: axpy32Go}
 
 // randomSparseRows returns rows sparse rows over the class segments seg

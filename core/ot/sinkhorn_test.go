@@ -163,9 +163,9 @@ func TestWorkerCountIndependence(t *testing.T) {
 
 // TestSparseRowKernelsSameBits solves a nearly unregularised problem (raw
 // cost: the kernel turns sparse) with the Go kernels (the class sums of two
-// rows at a time) and with installed Kernels.SparseRowSums and
-// ScatterSparseRows (here the sums of one row at a time, the kernels
-// before the pairs), and asks for the same bits.
+// rows at a time, the column sums in SSE2 on amd64) and with installed
+// Kernels.SparseRowSums and ScatterSparseRows (here the kernels before
+// them: one row at a time, scalar), and asks for the same bits.
 func TestSparseRowKernelsSameBits(t *testing.T) {
 	p := clustered(5, 600, 600, 12, 7, 7, 4)
 	prm := Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4}
@@ -176,7 +176,7 @@ func TestSparseRowKernelsSameBits(t *testing.T) {
 			calls.Add(1)
 			sparseRowSumsRows(segsums, totals, sv, sc, sp, v, seg)
 		},
-		ScatterSparseRows: scatterSparseRowsGo,
+		ScatterSparseRows: scatterSparseRowsScalar,
 	})
 	defer SetKernels(Kernels{})
 	b := solve(t, p, 2, prm)
