@@ -12,6 +12,7 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/schedule"
+	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 )
 
@@ -36,8 +37,14 @@ func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Val
 		opt.Team = len(req.Team)
 		opt.Rep, merge = w.teamRep(req, opt.Progress, bench)
 	}
+	read0 := blobfile.ReadsSoFar()
 	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
 	done()
+	// For the benchmark: this worker's reads of the candidate's files.
+	read := blobfile.ReadsSoFar()
+	bench["read"] += read.Seconds - read0.Seconds
+	bench["read:MB"] += float64(read.Bytes-read0.Bytes) / (1 << 20)
+	bench["read:calls"] += float64(read.Calls - read0.Calls)
 	merge()
 	w.release()
 	w.sample = nil
