@@ -7,9 +7,8 @@ package e2e
 // names the number of timed rounds, so that `go test ./...` never runs it,
 // and logs the milliseconds a round for each pair of ends: JavaScript only,
 // and the Go program scripts/bench/pingpong (as the page's workers wait and
-// answer) with the toolchain's wasm_exec.js and with the page's
-// (www/wasm_exec_fast.js, see wasm/tools/webbuild), beside the browser's
-// nested setTimeout(0) in a worker and the time of a call from JavaScript
+// answer, with the page's wasm_exec.js), beside the browser's nested
+// setTimeout(0) in a worker and the time of a call from JavaScript
 // into Go. With OTCE_PINGPONG_FILE naming a file, it also times reading it
 // whole in a worker with FileReaderSync in slices of several sizes, and
 // with Blob.arrayBuffer() with several slices in flight.
@@ -56,7 +55,7 @@ window.runCalls = (kind, n) => new Promise((resolve, reject) => {
   const w = new Worker(kind + "-worker.js");
   w.onmessage = (e) => { w.terminate(); resolve(1e3 * e.data.seconds / e.data.rounds); };
   w.onerror = (e) => reject(new Error(e.message));
-  w.postMessage({port: null, cfg: {role: "call", rounds: n, bytes: 0, garbage: 0, timer: 0, work: 0}});
+  w.postMessage({port: null, cfg: {role: "call", rounds: n, bytes: 0, transfer: false, garbage: 0, timer: 0, work: 0}});
 });
 // runTimeouts resolves to the milliseconds of each of n nested setTimeout(0) in a worker.
 window.runTimeouts = (n) => new Promise((resolve) => {
@@ -70,19 +69,20 @@ const pingJSWorker = `onmessage = (e) => {
   onmessage = null;
   const port = e.data.port, cfg = e.data.cfg;
   const mk = () => cfg.bytes > 0 ? {b: new Uint8Array(cfg.bytes)} : {};
-  if (cfg.role === "pong") { port.onmessage = () => port.postMessage(mk()); return; }
+  const post = (o) => cfg.transfer && o.b ? port.postMessage(o, [o.b.buffer]) : port.postMessage(o);
+  if (cfg.role === "pong") { port.onmessage = () => post(mk()); return; }
   let i = 0, t0 = 0;
   port.onmessage = () => {
     i++;
     if (i === 20) t0 = performance.now();
     if (i === 20 + cfg.rounds) { postMessage({seconds: (performance.now() - t0) / 1e3, rounds: cfg.rounds}); return; }
-    port.postMessage(mk());
+    post(mk());
   };
-  port.postMessage(mk());
+  post(mk());
 };`
 
-// pingGoWorker is the Go end's bootstrap; %s is the wasm_exec.js to use.
-const pingGoWorker = `importScripts(%q);
+// pingGoWorker is the Go end's bootstrap.
+const pingGoWorker = `importScripts("/wasm_exec.js");
 onmessage = async (e) => {
   onmessage = null;
   self.ppPort = e.data.port; self.ppConfig = e.data.cfg;
@@ -137,6 +137,7 @@ type pingResult struct {
 	Ping, Pong string
 	Bytes      int
 	Garbage    int
+	Transfer   bool
 	Timer      int
 	Work       int
 	MsPerRound []float64 // one per trial
@@ -157,8 +158,7 @@ func TestPingPong(t *testing.T) {
 	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(dir, "pingpong.wasm"), "./scripts/bench/pingpong")
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte(pingHTML), 0o644)
 	os.WriteFile(filepath.Join(dir, "js-worker.js"), []byte(pingJSWorker), 0o644)
-	os.WriteFile(filepath.Join(dir, "go-worker.js"), []byte(fmt.Sprintf(pingGoWorker, "/wasm_exec.js")), 0o644)
-	os.WriteFile(filepath.Join(dir, "gofast-worker.js"), []byte(fmt.Sprintf(pingGoWorker, "/wasm_exec_fast.js")), 0o644)
+	os.WriteFile(filepath.Join(dir, "go-worker.js"), []byte(pingGoWorker), 0o644)
 	os.WriteFile(filepath.Join(dir, "timeout-worker.js"), []byte(timeoutWorker), 0o644)
 	os.WriteFile(filepath.Join(dir, "read-worker.js"), []byte(readWorker), 0o644)
 	mux := http.NewServeMux()
@@ -187,30 +187,26 @@ func TestPingPong(t *testing.T) {
 			}
 		}
 	}
-	_, err = os.Stat(filepath.Join(www, "wasm_exec_fast.js"))
-	fast := err == nil
-	calls := map[string][]float64{}
+	var calls []float64
 	timeouts := eval[[]float64](h, "runTimeouts(12)")
 	t.Logf("nested setTimeout(0) in a worker, ms each: %.2f", timeouts)
 
-	for _, k := range []string{"go", "gofast"} {
-		if rounds == 0 || k == "gofast" && !fast {
-			continue
+	for range 3 {
+		if rounds > 0 {
+			calls = append(calls, eval[float64](h, fmt.Sprintf(`runCalls("go", %d)`, 20*rounds)))
 		}
-		var ms []float64
-		for range 3 {
-			ms = append(ms, eval[float64](h, fmt.Sprintf("runCalls(%q, %d)", k, 20*rounds)))
-		}
-		t.Logf("a call from JavaScript into Go (%s), ms: %.4f", k, ms)
-		calls[k] = ms
 	}
+	t.Logf("a call from JavaScript into Go, ms: %.4f", calls)
 
-	kinds := [][2]string{{"js", "js"}, {"go", "js"}, {"js", "go"}, {"go", "go"}, {"gofast", "gofast"}}
-	if !fast {
-		kinds = kinds[:4]
+	kinds := [][2]string{{"js", "js"}, {"go", "js"}, {"js", "go"}, {"go", "go"}}
+	type setting struct {
+		bytes    int
+		transfer bool
+		garbage  int
+		timer    int
+		work     int
 	}
-	type setting struct{ bytes, garbage, timer, work int }
-	settings := []setting{{0, 0, 0, 0}, {80000, 0, 0, 0}, {80000, 1 << 20, 0, 0}, {80000, 0, 50, 0}, {80000, 1 << 20, 0, 500}}
+	settings := []setting{{0, false, 0, 0, 0}, {80000, false, 0, 0, 0}, {80000, true, 0, 0, 0}, {80000, true, 1 << 20, 0, 0}, {80000, true, 0, 50, 0}, {80000, true, 1 << 20, 0, 500}}
 	var out []pingResult
 	const trials = 3
 	if rounds == 0 {
@@ -221,12 +217,12 @@ func TestPingPong(t *testing.T) {
 			if k[0] == "js" && k[1] == "js" && (s.garbage > 0 || s.timer > 0 || s.work > 0) {
 				continue // nothing of Go's to measure
 			}
-			r := pingResult{Ping: k[0], Pong: k[1], Bytes: s.bytes, Garbage: s.garbage, Timer: s.timer, Work: s.work}
+			r := pingResult{Ping: k[0], Pong: k[1], Bytes: s.bytes, Transfer: s.transfer, Garbage: s.garbage, Timer: s.timer, Work: s.work}
 			for range trials {
-				cfg := fmt.Sprintf(`{rounds: %d, bytes: %d, garbage: %d, timer: %d, work: %d}`, rounds, s.bytes, s.garbage, s.timer, s.work)
+				cfg := fmt.Sprintf(`{rounds: %d, bytes: %d, transfer: %v, garbage: %d, timer: %d, work: %d}`, rounds, s.bytes, s.transfer, s.garbage, s.timer, s.work)
 				r.MsPerRound = append(r.MsPerRound, eval[float64](h, fmt.Sprintf("runPing(%q, %q, %s)", k[0], k[1], cfg)))
 			}
-			t.Logf("%-6s → %-6s bytes %6d garbage %7d timer %2d ms work %3d µs: %.3f ms a round", k[0], k[1], s.bytes, s.garbage, s.timer, s.work, r.MsPerRound)
+			t.Logf("%-2s → %-2s bytes %5d transfer %-5v garbage %7d timer %2d ms work %3d µs: %.3f ms a round", k[0], k[1], s.bytes, s.transfer, s.garbage, s.timer, s.work, r.MsPerRound)
 			out = append(out, r)
 		}
 	}

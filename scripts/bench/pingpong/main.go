@@ -12,7 +12,8 @@
 // Uint8Array of that many bytes copied out of the Go memory with each
 // message and back in on arrival, as wire does), garbage (bytes allocated
 // and dropped each round, so that the collector runs as it does in an
-// iteration), timer (a goroutine sleeping in a loop of that many
+// iteration), transfer (the Uint8Array's buffer is transferred, as wire
+// does, instead of copied by postMessage), timer (a goroutine sleeping in a loop of that many
 // milliseconds, 0 none: a pending Go timer) and work (microseconds of busy
 // work per round on each side). The ping side posts {seconds, rounds} to
 // the page when it is done: the wall time of the rounds. Role "call" only
@@ -36,6 +37,7 @@ func main() {
 	rounds := cfg.Get("rounds").Int()
 	size := cfg.Get("bytes").Int()
 	garbage := cfg.Get("garbage").Int()
+	transfer := cfg.Get("transfer").Truthy()
 	work := time.Duration(cfg.Get("work").Int()) * time.Microsecond
 	if ms := cfg.Get("timer").Int(); ms > 0 {
 		go func() {
@@ -51,6 +53,13 @@ func main() {
 		if size > 0 {
 			js.CopyBytesToGo(buf, data.Get("b"))
 		}
+	}
+	post := func(o js.Value) {
+		if transfer && size > 0 {
+			port.Call("postMessage", o, []any{o.Get("b").Get("buffer")})
+			return
+		}
+		port.Call("postMessage", o)
 	}
 	reply := func() js.Value {
 		if garbage > 0 {
@@ -105,7 +114,7 @@ func main() {
 				queue = queue[1:]
 				mu.Unlock()
 				take(m)
-				port.Call("postMessage", reply())
+				post(reply())
 			}
 		}
 	}
@@ -117,12 +126,12 @@ func main() {
 	}))
 	// Warm-up rounds, untimed.
 	for range 20 {
-		port.Call("postMessage", reply())
+		post(reply())
 		take(<-replies)
 	}
 	t0 := time.Now()
 	for range rounds {
-		port.Call("postMessage", reply())
+		post(reply())
 		take(<-replies)
 	}
 	sec := time.Since(t0).Seconds()
