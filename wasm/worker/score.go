@@ -56,6 +56,7 @@ func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Val
 // memory check, block-set factory and progress posted to reply, the
 // phases' seconds added to bench) and the function to call after the loop.
 func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]float64) (otce.Options, func()) {
+	blobfile.SetAheadMax(req.ReadAheadMax)
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
 	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseExact: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()

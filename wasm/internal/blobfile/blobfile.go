@@ -54,11 +54,29 @@ const (
 )
 
 var (
-	// mu guards every File's read-ahead, and holder is the File whose
-	// read-ahead is kept: one at a time.
+	// mu guards every File's read-ahead and limit; holder is the File
+	// whose read-ahead is kept: one at a time.
 	mu     sync.Mutex
 	holder *File
+	// limit is the most bytes a File reads ahead (SetAheadMax).
+	limit int64 = aheadMax
 )
+
+// SetAheadMax sets the most bytes a File reads ahead of a read going
+// forward: n if positive, aheadMax if 0, none if negative (for tests and
+// the benchmark, which compares the two).
+func SetAheadMax(n int64) {
+	mu.Lock()
+	defer mu.Unlock()
+	switch {
+	case n > 0:
+		limit = n
+	case n == 0:
+		limit = aheadMax
+	default:
+		limit = 0
+	}
+}
 
 // New wraps a File or Blob. The name is the File's relative path when it came
 // from a folder, else its name; name overrides both when not empty.
@@ -145,7 +163,7 @@ func (f *File) readFrom(p []byte, off int64) (n int, err error) {
 	// Forward from the last read: read ahead, twice as far as last time.
 	want := end - off
 	if f.lastEnd >= 0 && off >= f.lastEnd && off-f.lastEnd <= seqGap {
-		want = max(want, min(2*f.window, aheadMax))
+		want = max(want, min(2*f.window, limit))
 	}
 	upto := min(f.size, off+want)
 	f.dropAhead()
