@@ -55,7 +55,7 @@ window.runCalls = (kind, n) => new Promise((resolve, reject) => {
   const w = new Worker(kind + "-worker.js");
   w.onmessage = (e) => { w.terminate(); resolve(1e3 * e.data.seconds / e.data.rounds); };
   w.onerror = (e) => reject(new Error(e.message));
-  w.postMessage({port: null, cfg: {role: "call", rounds: n, bytes: 0, transfer: false, garbage: 0, timer: 0, work: 0}});
+  w.postMessage({port: null, cfg: {role: "call", rounds: n, bytes: 0, transfer: false, garbage: 0, heap: 0, timer: 0, work: 0}});
 });
 // runTimeouts resolves to the milliseconds of each of n nested setTimeout(0) in a worker.
 window.runTimeouts = (n) => new Promise((resolve) => {
@@ -137,6 +137,7 @@ type pingResult struct {
 	Ping, Pong string
 	Bytes      int
 	Garbage    int
+	Heap       int
 	Transfer   bool
 	Timer      int
 	Work       int
@@ -203,10 +204,12 @@ func TestPingPong(t *testing.T) {
 		bytes    int
 		transfer bool
 		garbage  int
+		heap     int
 		timer    int
 		work     int
 	}
-	settings := []setting{{0, false, 0, 0, 0}, {80000, false, 0, 0, 0}, {80000, true, 0, 0, 0}, {80000, true, 1 << 20, 0, 0}, {80000, true, 0, 50, 0}, {80000, true, 1 << 20, 0, 500}}
+	settings := []setting{{0, false, 0, 0, 0, 0}, {80000, false, 0, 0, 0, 0}, {80000, true, 0, 0, 0, 0}, {80000, true, 1 << 20, 0, 0, 0},
+		{80000, true, 256 << 10, 200, 0, 0}, {80000, true, 0, 0, 50, 0}, {80000, true, 1 << 20, 0, 0, 500}}
 	var out []pingResult
 	const trials = 3
 	if rounds == 0 {
@@ -214,15 +217,15 @@ func TestPingPong(t *testing.T) {
 	}
 	for _, s := range settings {
 		for _, k := range kinds {
-			if k[0] == "js" && k[1] == "js" && (s.garbage > 0 || s.timer > 0 || s.work > 0) {
+			if k[0] == "js" && k[1] == "js" && (s.garbage > 0 || s.heap > 0 || s.timer > 0 || s.work > 0) {
 				continue // nothing of Go's to measure
 			}
-			r := pingResult{Ping: k[0], Pong: k[1], Bytes: s.bytes, Transfer: s.transfer, Garbage: s.garbage, Timer: s.timer, Work: s.work}
+			r := pingResult{Ping: k[0], Pong: k[1], Bytes: s.bytes, Transfer: s.transfer, Garbage: s.garbage, Heap: s.heap, Timer: s.timer, Work: s.work}
 			for range trials {
-				cfg := fmt.Sprintf(`{rounds: %d, bytes: %d, transfer: %v, garbage: %d, timer: %d, work: %d}`, rounds, s.bytes, s.transfer, s.garbage, s.timer, s.work)
+				cfg := fmt.Sprintf(`{rounds: %d, bytes: %d, transfer: %v, garbage: %d, heap: %d, timer: %d, work: %d}`, rounds, s.bytes, s.transfer, s.garbage, s.heap, s.timer, s.work)
 				r.MsPerRound = append(r.MsPerRound, eval[float64](h, fmt.Sprintf("runPing(%q, %q, %s)", k[0], k[1], cfg)))
 			}
-			t.Logf("%-2s → %-2s bytes %5d transfer %-5v garbage %7d timer %2d ms work %3d µs: %.3f ms a round", k[0], k[1], s.bytes, s.transfer, s.garbage, s.timer, s.work, r.MsPerRound)
+			t.Logf("%-2s → %-2s bytes %5d transfer %-5v garbage %7d heap %3d MB timer %2d ms work %3d µs: %.3f ms a round", k[0], k[1], s.bytes, s.transfer, s.garbage, s.heap, s.timer, s.work, r.MsPerRound)
 			out = append(out, r)
 		}
 	}

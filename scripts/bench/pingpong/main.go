@@ -12,7 +12,9 @@
 // Uint8Array of that many bytes copied out of the Go memory with each
 // message and back in on arrival, as wire does), garbage (bytes allocated
 // and dropped each round, so that the collector runs as it does in an
-// iteration), transfer (the Uint8Array's buffer is transferred, as wire
+// iteration), heap (megabytes of live pointer-free rows, with the
+// collector's percentage set as wasm/worker's gc.go does on such a heap),
+// transfer (the Uint8Array's buffer is transferred, as wire
 // does, instead of copied by postMessage), timer (a goroutine sleeping in a loop of that many
 // milliseconds, 0 none: a pending Go timer) and work (microseconds of busy
 // work per round on each side). The ping side posts {seconds, rounds} to
@@ -22,12 +24,16 @@
 package main
 
 import (
+	"runtime/debug"
 	"sync"
 	"syscall/js"
 	"time"
 )
 
-var sink []byte
+var (
+	sink []byte
+	heap []float32
+)
 
 func main() {
 	g := js.Global()
@@ -38,6 +44,16 @@ func main() {
 	size := cfg.Get("bytes").Int()
 	garbage := cfg.Get("garbage").Int()
 	transfer := cfg.Get("transfer").Truthy()
+	if mb := cfg.Get("heap").Int(); mb > 0 {
+		// A live heap of pointer-free rows, as a worker's kernel, and the
+		// collector's percentage the worker sets on it (gc.go: about 8
+		// MB of garbage between collections).
+		heap = make([]float32, mb<<18)
+		for i := range heap {
+			heap[i] = float32(i)
+		}
+		debug.SetGCPercent(max(1, 800/mb))
+	}
 	work := time.Duration(cfg.Get("work").Int()) * time.Microsecond
 	if ms := cfg.Get("timer").Int(); ms > 0 {
 		go func() {
