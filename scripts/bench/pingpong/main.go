@@ -151,6 +151,6 @@ func main() {
 		take(<-replies)
 	}
 	sec := time.Since(t0).Seconds()
-	g.Call("postMessage", js.ValueOf(map[string]any{"seconds": sec, "rounds": rounds}))
+	g.Call("postMessage", js.ValueOf(map[string]any{"seconds": sec, "rounds": rounds, "kept": len(sink) + len(heap)}))
 	select {}
 }
