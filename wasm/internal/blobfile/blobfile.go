@@ -13,7 +13,10 @@
 // each time up to aheadMax, and answers the next reads from those bytes; a
 // read elsewhere reads what it asks for only. The bytes read ahead stay in
 // JavaScript (not in the worker's WebAssembly memory), for one File of the
-// worker at a time.
+// worker at a time. A read-ahead is at most twice the last read, so a run
+// of forward reads reads at most about twice the bytes it asks for (the
+// last read-ahead unused), and only through gaps that core/arrays reads
+// through itself (seqGap is below its maxGap).
 package blobfile
 
 import (
