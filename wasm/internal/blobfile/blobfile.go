@@ -65,6 +65,18 @@ var (
 	limit int64 = aheadMax
 )
 
+// Forget drops the bytes read ahead, whichever File holds them (the next
+// read of that File reads again): a worker calls it when it is done
+// reading for a while, so that up to aheadMax bytes of JavaScript memory do
+// not stay with it through a solve.
+func Forget() {
+	mu.Lock()
+	defer mu.Unlock()
+	if holder != nil {
+		holder.dropAhead()
+	}
+}
+
 // SetAheadMax sets the most bytes a File reads ahead of a read going
 // forward: n if positive, aheadMax if 0, none if negative (for tests and
 // the benchmark, which compares the two).

@@ -116,7 +116,7 @@ func TestRandomReads(t *testing.T) {
 	}
 }
 
-// Only one File keeps bytes read ahead.
+// Only one File keeps bytes read ahead, and none after Forget.
 func TestOneHolder(t *testing.T) {
 	a, _, _ := memFile(t, "a", testData(1<<20))
 	b, _, _ := memFile(t, "b", testData(1<<20))
@@ -128,6 +128,10 @@ func TestOneHolder(t *testing.T) {
 	}
 	if a.ahead.Type() == js.TypeObject || b.ahead.Type() != js.TypeObject || holder != b {
 		t.Errorf("a's read-ahead kept (%v) or b's not (%v)", a.ahead.Type(), b.ahead.Type())
+	}
+	Forget()
+	if b.ahead.Type() == js.TypeObject || holder != nil {
+		t.Errorf("b's read-ahead kept after Forget (%v)", b.ahead.Type())
 	}
 }
 
