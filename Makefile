@@ -50,7 +50,7 @@ $(STATICCHECK):
 
 ## test-simd: the browser's SIMD kernels (wasm/simd) against the pure-Go ones, and the worker's own tests, in Node
 test-simd:
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/ ./wasm/worker/ ./wasm/internal/proto/
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(CURDIR)/wasm/simd/testdata/go_js_wasm_exec" ./wasm/simd/ ./wasm/worker/ ./wasm/internal/proto/ ./wasm/internal/blobfile/
 
 ## test-core: the native tests only (no browser)
 test-core:

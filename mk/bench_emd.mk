@@ -9,7 +9,9 @@
 #                     a Markdown table on stdout (build/bench-emd/table.md); BENCHMARKS.md untouched
 # Needs what make test needs (Chromium, Debian's python3-numpy and python3-pot; make setup).
 # BENCH_EMD_N=2000,5000 for a shorter run; BENCH_EMD_FLAGS for more of scripts/bench's flags
-# (-emd-solvers emd, -report-only to rewrite the section from build/bench-emd/emd-results.json).
+# (-emd-solvers emd, -report-only to rewrite the section from build/bench-emd/emd-results.json,
+# -emd-pot-from FILE to take POT's rows from an earlier emd-results.json on the same pixels,
+# -no-browser for POT's rows alone).
 BENCH_EMD_N ?= 2000,5000,10000
 BENCH_EMD_REPEAT ?= 3
 BENCH_EMD_WORK ?= build/bench-emd

@@ -260,43 +260,56 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 	// The largest |log u_i| is that of the largest or the smallest u_i:
 	// two logarithms a block, not one a row.
 	unMin, unMax := 1.0, 1.0
-	if b.sparse && accel.SparseRowSums != nil && accel.ScatterSparseRows != nil {
+	// row takes row r's scaling from its sum s and its class sums into
+	// the joint table; false for a row left alone (rowScaling).
+	row := func(r int, s float64, segsum []float64) (float64, bool) {
+		un, ok := b.rowScaling(rep, r, s, a, omega)
+		if !ok {
+			return 0, false
+		}
+		// Explicit comparisons: min and max call the runtime in
+		// WebAssembly (un is not NaN here).
+		if un < unMin {
+			unMin = un
+		}
+		if un > unMax {
+			unMax = un
+		}
+		jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
+		for c := range lb {
+			jr[c] += un * segsum[c]
+		}
+		return un, true
+	}
+	if b.sparse {
 		unMin, unMax = b.iterateSparseRows(rep, v, omega)
 	} else {
-		segsum := make([]float64, lb)
-		for r := 0; r < b.rows(); r++ {
-			var row []float32
-			var sv []float32
-			var sc []int32
-			var s float64
-			lo, hi := 0, lb-1
-			if b.sparse {
-				sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
-			} else {
-				row = b.buf[r*m : (r+1)*m]
-				s = segDot32(segsum, row, v, b.seg)
+		segsum := make([]float64, 2*lb)
+		sega, segb := segsum[:lb], segsum[lb:]
+		r := 0
+		if pairRows() {
+			// Two rows at a time: both rows' sums (which read v only),
+			// then each row's scaling, joint entries and column sums in
+			// row order, as row after row.
+			for ; r+2 <= b.rows(); r += 2 {
+				ka, kb := b.buf[r*m:(r+1)*m], b.buf[(r+1)*m:(r+2)*m]
+				sa, sb := segDot32x2(sega, segb, ka, kb, v, b.seg)
+				ua, okA := row(r, sa, sega)
+				ub, okB := row(r+1, sb, segb)
+				switch {
+				case okA && okB:
+					axpy32x2(col, ua, ka, ub, kb)
+				case okA:
+					axpy32(col, ua, ka)
+				case okB:
+					axpy32(col, ub, kb)
+				}
 			}
-			un, ok := b.rowScaling(rep, r, s, a, omega)
-			if !ok {
-				continue
-			}
-			// Explicit comparisons: min and max call the runtime in
-			// WebAssembly (un is not NaN here).
-			if un < unMin {
-				unMin = un
-			}
-			if un > unMax {
-				unMax = un
-			}
-			// Classes outside [lo, hi] have no entry in this row.
-			jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
-			for c := lo; c <= hi; c++ {
-				jr[c] += un * segsum[c]
-			}
-			if b.sparse {
-				scatterSparse(col, un, sv, sc)
-			} else {
-				axpy32(col, un, row)
+		}
+		for ; r < b.rows(); r++ {
+			k := b.buf[r*m : (r+1)*m]
+			if un, ok := row(r, segDot32(sega, k, v, b.seg), sega); ok {
+				axpy32(col, un, k)
 			}
 		}
 	}
@@ -339,12 +352,18 @@ func (b *Block) rowScaling(rep *Reply, r int, s, a, omega float64) (float64, boo
 const sparseChunk = 64
 
 // iterateSparseRows is iterate's loop over the rows of a sparse block with
-// the installed Kernels.SparseRowSums and ScatterSparseRows: the same
-// operations in the same order as the row-by-row loop (a row's scatter
-// into the column sums only moves after the next rows' class sums, which
-// do not read them), in two calls a chunk of rows instead of two a row.
-// It returns the smallest and largest row scalings (1 included).
+// Kernels.SparseRowSums and ScatterSparseRows (the installed ones, else
+// sparseRowSumsGo and scatterSparseRowsGo): the same operations in the
+// same order as a row-by-row loop (a row's scatter into the column sums
+// only moves after the next rows' class sums, which do not read them), in
+// two calls a chunk of rows instead of two a row, and the class sums of
+// two rows at a time in Go. It returns the smallest and largest row
+// scalings (1 included).
 func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin, unMax float64) {
+	rowSums, scatter := sparseRowSumsGo, scatterSparseRowsGo
+	if accel.SparseRowSums != nil && accel.ScatterSparseRows != nil {
+		rowSums, scatter = accel.SparseRowSums, accel.ScatterSparseRows
+	}
 	p := b.p
 	lb := p.Lb
 	a := 1 / float64(p.N)
@@ -356,7 +375,7 @@ func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin
 		r1 := min(r0+sparseChunk, b.rows())
 		k := r1 - r0
 		sp := b.sp[r0 : r1+1]
-		accel.SparseRowSums(sums[:k*lb], totals[:k], b.sv, b.sc, sp, v, b.seg)
+		rowSums(sums[:k*lb], totals[:k], b.sv, b.sc, sp, v, b.seg)
 		for i := range k {
 			r := r0 + i
 			uns[i] = 0
@@ -381,7 +400,7 @@ func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin
 				jr[c] += un * seg[c]
 			}
 		}
-		accel.ScatterSparseRows(rep.ColSum, uns[:k], b.sv, b.sc, sp)
+		scatter(rep.ColSum, uns[:k], b.sv, b.sc, sp)
 	}
 	return unMin, unMax
 }

@@ -162,9 +162,10 @@ func TestWorkerCountIndependence(t *testing.T) {
 }
 
 // TestSparseRowKernelsSameBits solves a nearly unregularised problem (raw
-// cost: the kernel turns sparse) with the row-by-row loop and with the
-// chunked loop that installed Kernels.SparseRowSums and ScatterSparseRows
-// take (here their Go forms), and asks for the same bits.
+// cost: the kernel turns sparse) with the Go kernels (the class sums of two
+// rows at a time, the column sums in SSE2 on amd64) and with installed
+// Kernels.SparseRowSums and ScatterSparseRows (here the kernels before
+// them: one row at a time, scalar), and asks for the same bits.
 func TestSparseRowKernelsSameBits(t *testing.T) {
 	p := clustered(5, 600, 600, 12, 7, 7, 4)
 	prm := Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4}
@@ -173,9 +174,9 @@ func TestSparseRowKernelsSameBits(t *testing.T) {
 	SetKernels(Kernels{
 		SparseRowSums: func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
 			calls.Add(1)
-			sparseRowSumsGo(segsums, totals, sv, sc, sp, v, seg)
+			sparseRowSumsRows(segsums, totals, sv, sc, sp, v, seg)
 		},
-		ScatterSparseRows: scatterSparseRowsGo,
+		ScatterSparseRows: scatterSparseRowsScalar,
 	})
 	defer SetKernels(Kernels{})
 	b := solve(t, p, 2, prm)
@@ -202,6 +203,20 @@ func TestCeilLog2(t *testing.T) {
 			t.Errorf("ceilLog2(%v) = %d, want %d", c.x, got, c.want)
 		}
 		if want := int(math.Ceil(math.Log2(c.x))); c.x != 4.000000000000001 && want != c.want {
+			t.Errorf("test case %v: math says %d", c.x, want)
+		}
+	}
+}
+
+func TestFloorLog2(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want int
+	}{{1, 0}, {1.037, 0}, {1.999999999999, 0}, {2, 1}, {3, 1}, {4, 2}, {0.5, -1}, {0.3, -2}, {1e-300, -997}, {1e300, 996}} {
+		if got := floorLog2(c.x); got != c.want {
+			t.Errorf("floorLog2(%v) = %d, want %d", c.x, got, c.want)
+		}
+		if want := int(math.Floor(math.Log2(c.x))); want != c.want {
 			t.Errorf("test case %v: math says %d", c.x, want)
 		}
 	}

@@ -136,3 +136,124 @@ tile4done:
 	MOVUPD X6, 96(DX)
 	MOVUPD X7, 112(DX)
 	RET
+
+// func dot4x2(ka, kb []float32, v []float64, out *[8]float64)
+// dot4 of two rows at once: the running sums of ka in out[0:4], of kb in
+// out[4:8], each lane's terms added in dot4's order; the two rows' four
+// chains of additions are independent, so they overlap.
+TEXT ·dot4x2(SB), NOSPLIT, $0-80
+	MOVQ ka_base+0(FP), SI
+	MOVQ ka_len+8(FP), CX
+	MOVQ kb_base+24(FP), R8
+	MOVQ v_base+48(FP), DI
+	MOVQ out+72(FP), DX
+	XORPD X0, X0 // ka: lanes s0, s1
+	XORPD X1, X1 // ka: lanes s2, s3
+	XORPD X5, X5 // kb: lanes s0, s1
+	XORPD X7, X7 // kb: lanes s2, s3
+	SHRQ $2, CX
+	JZ dot4x2done
+
+dot4x2loop:
+	MOVUPD (DI), X8
+	MOVUPD 16(DI), X9
+	CVTPS2PD (SI), X2
+	MULPD X8, X2
+	ADDPD X2, X0
+	CVTPS2PD 8(SI), X3
+	MULPD X9, X3
+	ADDPD X3, X1
+	CVTPS2PD (R8), X4
+	MULPD X8, X4
+	ADDPD X4, X5
+	CVTPS2PD 8(R8), X6
+	MULPD X9, X6
+	ADDPD X6, X7
+	ADDQ $16, SI
+	ADDQ $16, R8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ dot4x2loop
+
+dot4x2done:
+	MOVUPD X0, (DX)
+	MOVUPD X1, 16(DX)
+	MOVUPD X5, 32(DX)
+	MOVUPD X7, 48(DX)
+	RET
+
+// func axpy4x2(y []float64, a float64, ka []float32, b float64, kb []float32)
+// axpy4 of ka then of kb: y[j] = (y[j] + a·ka[j]) + b·kb[j], one load and
+// one store of y for the two rows.
+TEXT ·axpy4x2(SB), NOSPLIT, $0-88
+	MOVQ y_base+0(FP), DI
+	MOVSD a+24(FP), X0
+	UNPCKLPD X0, X0 // a in both lanes
+	MOVQ ka_base+32(FP), SI
+	MOVQ ka_len+40(FP), CX
+	MOVSD b+56(FP), X7
+	UNPCKLPD X7, X7 // b in both lanes
+	MOVQ kb_base+64(FP), R8
+	SHRQ $2, CX
+	JZ axpy4x2done
+
+axpy4x2loop:
+	CVTPS2PD (SI), X1
+	MULPD X0, X1
+	MOVUPD (DI), X2
+	ADDPD X1, X2
+	CVTPS2PD (R8), X5
+	MULPD X7, X5
+	ADDPD X5, X2
+	MOVUPD X2, (DI)
+	CVTPS2PD 8(SI), X3
+	MULPD X0, X3
+	MOVUPD 16(DI), X4
+	ADDPD X3, X4
+	CVTPS2PD 8(R8), X6
+	MULPD X7, X6
+	ADDPD X6, X4
+	MOVUPD X4, 16(DI)
+	ADDQ $16, SI
+	ADDQ $16, R8
+	ADDQ $32, DI
+	DECQ CX
+	JNZ axpy4x2loop
+
+axpy4x2done:
+	RET
+
+// func scatter2(col []float64, a float64, sv []float32, sc []int32)
+// col[sc[k]] += a·float64(sv[k]) for k < len(sc)&^1, in order: two products
+// a step in SSE2, then each added to its column in scalar (the columns are
+// ascending, so distinct; a later load sees an earlier store anyway).
+TEXT ·scatter2(SB), NOSPLIT, $0-80
+	MOVQ col_base+0(FP), DX
+	MOVSD a+24(FP), X0
+	UNPCKLPD X0, X0 // a in both lanes
+	MOVQ sv_base+32(FP), SI
+	MOVQ sc_base+56(FP), DI
+	MOVQ sc_len+64(FP), CX
+	SHRQ $1, CX
+	JZ scatter2done
+
+scatter2loop:
+	MOVSD (SI), X1 // sv[k], sv[k+1]
+	CVTPS2PD X1, X1
+	MULPD X0, X1
+	MOVLQSX (DI), AX
+	MOVLQSX 4(DI), BX
+	MOVSD (DX)(AX*8), X2
+	ADDSD X1, X2
+	MOVSD X2, (DX)(AX*8)
+	UNPCKHPD X1, X1
+	MOVSD (DX)(BX*8), X3
+	ADDSD X1, X3
+	MOVSD X3, (DX)(BX*8)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ scatter2loop
+
+scatter2done:
+	RET

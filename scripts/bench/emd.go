@@ -20,6 +20,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -40,6 +42,7 @@ var (
 	emdData   = flag.String("emd-data", "", "with -emd: comma-separated data folders written by scripts/emddata")
 	emdRepeat = flag.Int("emd-repeat", 3, "with -emd: page and CLI runs per setting, interleaved (page, CLI, page, CLI, …)")
 	emdOnly   = flag.String("emd-solvers", "emd,sinkhorn", "with -emd: the solvers to run in the page and the CLI")
+	emdPOT    = flag.String("emd-pot-from", "", "with -emd: an earlier run's emd-results.json whose POT rows are taken, instead of running POT again, for every case whose sampled pixels are the same (SHA-256 of the dumped sample)")
 )
 
 // emdHeading is the heading of the section -emd writes.
@@ -55,6 +58,12 @@ type emdCase struct {
 	Dump cliRun  `json:"dump"` // the untimed CLI run that dumped the pixels
 	POT  potRun  `json:"pot"`  // Out: ce, dist_s, emd_s, joint_s, pot
 	Wall float64 `json:"pot_wall"`
+	// Sample is the SHA-256 of the dumped sample's files (sampleHash):
+	// POT's row may be taken from an earlier run only on the same pixels.
+	Sample string `json:"sample_sha256,omitempty"`
+	// POTFrom is when the run whose POT row this is started, when it was
+	// taken from an earlier run (-emd-pot-from); empty when POT ran here.
+	POTFrom string `json:"pot_from,omitempty"`
 }
 
 // emdSaved is WORK/emd-results.json: everything the section is made of.
@@ -116,6 +125,21 @@ func runEMD(start time.Time) {
 	}
 	sv := &emdSaved{Solvers: strings.Split(*emdOnly, ","), Repeat: max(*emdRepeat, 1), Args: os.Args[1:],
 		LoadStart: loadAtStart, Started: start.UTC(), Checkout: checkout()}
+	earlier, earlierStart := map[string]*emdCase{}, ""
+	if *emdPOT != "" {
+		var old emdSaved
+		b, err := os.ReadFile(*emdPOT)
+		if err == nil {
+			err = json.Unmarshal(b, &old)
+		}
+		if err != nil {
+			log.Fatalf("-emd-pot-from: %v", err)
+		}
+		for _, c := range old.Cases {
+			earlier[c.Name] = c
+		}
+		earlierStart = old.Started.Format("2006-01-02 15:04 UTC")
+	}
 	cli := filepath.Join(*work, "otce")
 	if out, err := exec.Command("go", "build", "-o", cli, "./cmd/otce").CombinedOutput(); err != nil {
 		log.Fatalf("go build: %v\n%s", err, out)
@@ -139,12 +163,23 @@ func runEMD(start time.Time) {
 			if len(dir) != 1 {
 				log.Fatalf("%s: no dumped sample under %s", c.Name, dump)
 			}
-			cmd = exec.Command("/usr/bin/python3", "scripts/pot_emd_pipeline.py", "--pot-child", dir[0])
-			r := runPolled(cmd)
-			c.POT = potRun{MaxRSS: r.MaxRSS, Out: r.Result, Err: r.Err}
-			c.Wall = r.Seconds
-			log.Printf("%s: d = %d, POT %.1f s (emd %v s), %.0f MB, CE %v %s", c.Name, c.D, potSeconds(c), c.POT.Out["emd_s"],
-				c.POT.MaxRSS/1e6, c.POT.Out["ce"], c.POT.Err)
+			var err error
+			if c.Sample, err = sampleHash(dir[0]); err != nil {
+				log.Fatalf("%s: %v", c.Name, err)
+			}
+			if e := earlier[c.Name]; e != nil && e.Sample == c.Sample && e.POT.Err == "" {
+				c.POT, c.Wall, c.POTFrom = e.POT, e.Wall, e.POTFrom
+				if c.POTFrom == "" {
+					c.POTFrom = earlierStart
+				}
+			} else {
+				cmd = exec.Command("/usr/bin/python3", "scripts/pot_emd_pipeline.py", "--pot-child", dir[0])
+				r := runPolled(cmd)
+				c.POT = potRun{MaxRSS: r.MaxRSS, Out: r.Result, Err: r.Err}
+				c.Wall = r.Seconds
+			}
+			log.Printf("%s: d = %d, POT %.1f s (emd %v s), %.0f MB, CE %v %s%s", c.Name, c.D, potSeconds(c), c.POT.Out["emd_s"],
+				c.POT.MaxRSS/1e6, c.POT.Out["ce"], c.POT.Err, fromNote(c))
 			sv.Cases = append(sv.Cases, c)
 		}
 	}
@@ -154,6 +189,10 @@ func runEMD(start time.Time) {
 		os.WriteFile(filepath.Join(*work, "emd-results.json"), raw, 0o644)
 	}
 	save() // POT's rows, for -report-only if the browser half is stopped
+	if *noBrowser {
+		log.Printf("-no-browser: POT's rows only, in %s; BENCHMARKS.md untouched", filepath.Join(*work, "emd-results.json"))
+		return
+	}
 	var bs []map[string]any
 	for _, c := range sv.Cases {
 		for _, solver := range sv.Solvers {
@@ -194,6 +233,44 @@ func runPolled(cmd *exec.Cmd) cliRun {
 	}
 	json.Unmarshal(out.Bytes(), &r.Result)
 	return r
+}
+
+// sampleHash is the SHA-256 of a dumped sample's files (xs, ys, xt, yt:
+// otce's --dump-sample), in the order of their names.
+func sampleHash(dir string) (string, error) {
+	h := sha256.New()
+	for _, name := range []string{"xs.npy", "xt.npy", "ys.npy", "yt.npy"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// potFromNote is the report's sentence on POT rows taken from earlier runs.
+func potFromNote(sv *emdSaved) string {
+	var from []string
+	for _, c := range sv.Cases {
+		if c.POTFrom != "" {
+			from = append(from, fmt.Sprintf("%s (run of %s)", c.Name, c.POTFrom))
+		}
+	}
+	if len(from) == 0 {
+		return ""
+	}
+	return " POT's rows were taken from earlier runs on the same pixels (`-emd-pot-from`, the dumped sample's SHA-256 checked) for " +
+		strings.Join(from, ", ") + "."
+}
+
+// fromNote says where a case's POT row comes from, when from an earlier run.
+func fromNote(c *emdCase) string {
+	if c.POTFrom == "" {
+		return ""
+	}
+	return " (taken from the run of " + c.POTFrom + ": the same pixels)"
 }
 
 func checkout() string {
@@ -478,10 +555,10 @@ func emdReport(sv *emdSaved) string {
 		byCase[r.c][r.solver] = r
 	}
 	// Target 1: the page against POT.
-	p("The page against the authors' pipeline (target 1 of issue 21: the page ≤ 0.2× POT's time and memory). ÷POT is the page's " +
-		"median time or its workers' memory over POT's in the same row; |ΔCE| is the page's CE against `ot.emd`'s. POT ran once per row, " +
-		"before the page's runs and not interleaved with them (its N = 10⁴ runs take minutes and 4 GB), so its times carry the load of " +
-		"their own minutes: ratios near 0.2 cannot be judged from one run.\n\n")
+	p("The page against the authors' pipeline (target 1 of issue 21: the page ≤ 0.2× POT's time and memory). ÷POT is the page's "+
+		"median time or its workers' memory over POT's in the same row; |ΔCE| is the page's CE against `ot.emd`'s. POT ran once per row, "+
+		"before the page's runs and not interleaved with them (its N = 10⁴ runs take minutes and 4 GB), so its times carry the load of "+
+		"their own minutes: ratios near 0.2 cannot be judged from one run.%s\n\n", potFromNote(sv))
 	p("| N | d | POT dist+emd+joint: s (dist, emd), MB (of which Python and its imports, when measured) |")
 	for _, s := range sv.Solvers {
 		p(" page, %s: s, MB, ÷POT s, ÷POT MB, \\|ΔCE\\| |", solverLabel(s))

@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -74,5 +76,40 @@ func TestEMDReport(t *testing.T) {
 		if !strings.Contains(rep, want) {
 			t.Errorf("the report has no %q:\n%s", want, rep)
 		}
+	}
+}
+
+// TestSampleHash: POT's rows are reused only on the same pixels, so the
+// hash must see every byte of every dumped file, and a missing file is an
+// error rather than the hash of less.
+func TestSampleHash(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"xs.npy": "a", "xt.npy": "b", "ys.npy": "c", "yt.npy": "d"}
+	write := func() {
+		for n, v := range files {
+			if err := os.WriteFile(filepath.Join(dir, n), []byte(v), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write()
+	h1, err := sampleHash(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same bytes moved from one file to the next must not collide.
+	files["xs.npy"], files["xt.npy"] = "ab", ""
+	write()
+	h2, err := sampleHash(dir)
+	if err != nil || h2 == h1 {
+		t.Errorf("moved byte: hash %s (err %v), first %s", h2, err, h1)
+	}
+	os.Remove(filepath.Join(dir, "yt.npy"))
+	if _, err := sampleHash(dir); err == nil {
+		t.Error("missing yt.npy: no error")
+	}
+	sv := &emdSaved{Cases: []*emdCase{{Name: "d19-n2000", POTFrom: "2026-12-07 09:40 UTC"}, {Name: "d19-n5000"}}}
+	if got := potFromNote(sv); !strings.Contains(got, "d19-n2000 (run of 2026-12-07 09:40 UTC)") || strings.Contains(got, "n5000") {
+		t.Errorf("potFromNote = %q", got)
 	}
 }

@@ -1062,14 +1062,128 @@ func (f *fn) elemAt(base, i uint32, shift int32) {
 // segdotsparserowsBody: params segsums, totals, sv, sc, sp, v, seg, nrows,
 // lb. For each row r < nrows, with lo = sp[r] and hi = sp[r+1] (int64):
 // totals[r] = segdotsparse(segsums + 8·lb·r, sv + 4·lo, sc + 4·lo, v, seg,
-// hi − lo, lb). A call within the module costs next to nothing, where each
-// call from Go crosses into JavaScript and back.
+// hi − lo, lb). The rows go two at a time, their entries interleaved while
+// both have some (then the longer one alone): each row's sums are the
+// one-row kernel's, in its own order, but a row's additions form two
+// chains of dependent operations, and two rows' chains overlap (core/ot's
+// sparseRowSumsGo does the same natively). The last row of an odd count
+// goes to segdotsparse. A call within the module costs next to nothing,
+// where each call from Go crosses into JavaScript and back.
 func segdotsparserowsBody() []byte {
 	f := &fn{nparam: 9}
 	const pSums, pTotals, pSv, pSc, pSp, pV, pSeg, pRows, pLb = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	lo := f.local(i32)
+	mid := f.local(i32)
 	hi := f.local(i32)
 	end := f.local(i32)
+	pairEnd := f.local(i32)
+	type lane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
+	newLane := func() lane {
+		return lane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
+	}
+	a, b := newLane(), newLane()
+	x := f.local(f64)
+	// step adds lane l's entry at sc to its class's sum and its total,
+	// first storing the sums of the classes its column leaves (as
+	// segdotsparseBody), and moves to its next entry.
+	step := func(l lane) {
+		f.get(l.sc)
+		f.scalar(opI32Load, 2, 0)
+		f.set(l.j)
+		f.block()
+		f.loop()
+		{
+			f.get(l.j)
+			f.get(l.hi)
+			f.op(0x48) // i32.lt_s
+			f.brIf(1)
+			f.elemAt(l.sum, l.c, 3)
+			f.get(l.acc)
+			f.scalar(opF64Store, 3, 0)
+			f.f64c(0)
+			f.set(l.acc)
+			f.bump(l.c, 1)
+			f.elemAt(pSeg, l.c, 3)
+			f.scalar(opI64Load, 3, 8)
+			f.op(opI32WrapI64)
+			f.set(l.hi)
+			f.br(0)
+		}
+		f.end()
+		f.end()
+		f.get(l.sv)
+		f.scalar(opF32Load, 2, 0)
+		f.op(opF64Promote)
+		f.elemAt(pV, l.j, 3)
+		f.scalar(opF64Load, 3, 0)
+		f.op(opF64Mul)
+		f.set(x)
+		f.get(l.acc)
+		f.get(x)
+		f.op(opF64Add)
+		f.set(l.acc)
+		f.get(l.tot)
+		f.get(x)
+		f.op(opF64Add)
+		f.set(l.tot)
+		f.bump(l.sc, 4)
+		f.bump(l.sv, 4)
+	}
+	// start sets lane l to the row of sums at sum whose entries are
+	// [from, to) (i32 locals).
+	start := func(l lane, sum func(), from, to uint32) {
+		sum()
+		f.set(l.sum)
+		f.elemAt(pSv, from, 2)
+		f.set(l.sv)
+		f.elemAt(pSc, from, 2)
+		f.set(l.sc)
+		f.elemAt(pSc, to, 2)
+		f.set(l.scEnd)
+		f.i32c(0)
+		f.set(l.c)
+		f.get(pSeg)
+		f.scalar(opI64Load, 3, 8)
+		f.op(opI32WrapI64)
+		f.set(l.hi)
+		f.f64c(0)
+		f.set(l.acc)
+		f.f64c(0)
+		f.set(l.tot)
+	}
+	// rest runs lane l to the end of its row, then stores its class's sum
+	// and zeros for the classes after it; its total goes to totals + off.
+	rest := func(l lane, off uint32) {
+		f.block()
+		f.loop()
+		{
+			f.exitIfGeU(l.sc, l.scEnd)
+			step(l)
+			f.br(0)
+		}
+		f.end()
+		f.end()
+		f.block()
+		f.loop()
+		{
+			f.get(l.c)
+			f.get(pLb)
+			f.op(opI32GeS)
+			f.brIf(1)
+			f.elemAt(l.sum, l.c, 3)
+			f.get(l.acc)
+			f.scalar(opF64Store, 3, 0)
+			f.f64c(0)
+			f.set(l.acc)
+			f.bump(l.c, 1)
+			f.br(0)
+		}
+		f.end()
+		f.end()
+		f.get(pTotals)
+		f.get(l.tot)
+		f.scalar(opF64Store, 3, off)
+	}
 	// end = totals + 8·nrows
 	f.elemAt(pTotals, pRows, 3)
 	f.set(end)
@@ -1077,23 +1191,74 @@ func segdotsparserowsBody() []byte {
 	f.loop()
 	{
 		f.exitIfGeU(pTotals, end)
-		f.rowRange(pSp, lo, hi)
+		// The last row of an odd count: segdotsparse.
 		f.get(pTotals)
-		f.get(pSums)
-		f.elemAt(pSv, lo, 2)
-		f.elemAt(pSc, lo, 2)
-		f.get(pV)
-		f.get(pSeg)
-		f.get(hi)
+		f.i32c(8)
+		f.op(opI32Add)
+		f.get(end)
+		f.op(opI32GeU)
+		f.op(0x04, 0x40) // if
+		{
+			f.rowRange(pSp, lo, hi)
+			f.get(pTotals)
+			f.get(pSums)
+			f.elemAt(pSv, lo, 2)
+			f.elemAt(pSc, lo, 2)
+			f.get(pV)
+			f.get(pSeg)
+			f.get(hi)
+			f.get(lo)
+			f.op(opI32Sub)
+			f.get(pLb)
+			f.call(fnSegdotsparse)
+			f.scalar(opF64Store, 3, 0)
+			f.br(2) // out of the loop
+		}
+		f.end()
+		// Rows r and r+1: entries [lo, mid) and [mid, hi).
+		f.rowRange(pSp, lo, mid)
+		f.get(pSp)
+		f.scalar(opI64Load, 3, 16)
+		f.op(opI32WrapI64)
+		f.set(hi)
+		start(a, func() { f.get(pSums) }, lo, mid)
+		start(b, func() { f.elemAt(pSums, pLb, 3) }, mid, hi)
+		// pairEnd = a.sc + 4·min(mid − lo, hi − mid)
+		f.get(mid)
 		f.get(lo)
 		f.op(opI32Sub)
-		f.get(pLb)
-		f.call(fnSegdotsparse)
-		f.scalar(opF64Store, 3, 0)
-		// Next row: totals += 8, sp += 8, segsums += 8·lb.
-		f.bump(pTotals, 8)
-		f.bump(pSp, 8)
-		f.elemAt(pSums, pLb, 3)
+		f.get(hi)
+		f.get(mid)
+		f.op(opI32Sub)
+		f.get(mid)
+		f.get(lo)
+		f.op(opI32Sub)
+		f.get(hi)
+		f.get(mid)
+		f.op(opI32Sub)
+		f.op(0x48) // i32.lt_s
+		f.op(opSelect)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.get(a.sc)
+		f.op(opI32Add)
+		f.set(pairEnd)
+		f.block()
+		f.loop()
+		{
+			f.exitIfGeU(a.sc, pairEnd)
+			step(a)
+			step(b)
+			f.br(0)
+		}
+		f.end()
+		f.end()
+		rest(a, 0)
+		rest(b, 8)
+		// Next pair: totals += 16, sp += 16, segsums += 16·lb.
+		f.bump(pTotals, 16)
+		f.bump(pSp, 16)
+		f.elemAt(pSums, pLb, 4)
 		f.set(pSums)
 		f.br(0)
 	}

@@ -23,7 +23,10 @@ import (
 // "host" (cost rows given back for the kernel), "take" (the other
 // workers' kernels moved to the sampler for the iterations) with
 // "take:MB", "take:pool-ms" and "take:here-ms" (their size, and an
-// iteration's time over the pool and its work, schedule.IterateHere).
+// iteration's time over the pool and its work, schedule.IterateHere);
+// "yield" and "yield:n" (the sampler's returns to the event loop between
+// its own blocks while the others give theirs, and their seconds), "read",
+// "read:MB" and "read:calls" (the sampler's reads of the files).
 // It costs nothing when nobody reads it.
 var bench struct {
 	mu          sync.Mutex // candidates may run side by side

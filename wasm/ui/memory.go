@@ -62,3 +62,13 @@ func iterateHereMax() int64 {
 	}
 	return 0
 }
+
+// readAheadMax is globalThis.otceReadAheadMax when a test sets it (the
+// most bytes a worker reads ahead of a file's reads going forward,
+// blobfile.SetAheadMax: negative none), else 0: the default.
+func readAheadMax() int64 {
+	if v := js.Global().Get("otceReadAheadMax"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
+	}
+	return 0
+}

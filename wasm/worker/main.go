@@ -634,8 +634,11 @@ func (w *worker) exactPlan(split func([]*ot.Block) ot.BlockSet) (*emd.Plan, erro
 }
 
 // release drops the blocks and returns their memory to the Go heap, so that
-// the next repetition's kernel reuses it instead of growing the wasm memory.
+// the next repetition's kernel reuses it instead of growing the wasm memory,
+// and the bytes read ahead of the files (blobfile.Forget).
 func (w *worker) release() {
+	// The files' bytes read ahead for the sampling (JavaScript memory).
+	blobfile.Forget()
 	if w.blocks == nil && w.problem == nil && w.given == nil && w.scratch == nil {
 		return
 	}

@@ -590,7 +590,10 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 		if k == len(pb.assign[0])-1 {
 			break
 		}
+		t0 := time.Now()
 		yieldJS()
+		pb.bench["yield"] += time.Since(t0).Seconds()
+		pb.bench["yield:n"]++
 		for i := 1; i < len(pb.assign); i++ {
 			if asked[i] >= 0 {
 				resp := sent[i].Answer()

@@ -12,6 +12,7 @@ import (
 	"github.com/otceseg/otceseg/core/ot"
 	"github.com/otceseg/otceseg/core/otce"
 	"github.com/otceseg/otceseg/core/schedule"
+	"github.com/otceseg/otceseg/wasm/internal/blobfile"
 	"github.com/otceseg/otceseg/wasm/internal/proto"
 )
 
@@ -36,8 +37,14 @@ func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Val
 		opt.Team = len(req.Team)
 		opt.Rep, merge = w.teamRep(req, opt.Progress, bench)
 	}
+	read0 := blobfile.ReadsSoFar()
 	r := otce.ScoreWith(context.Background(), candidate(req.Files), req.Settings, opt)
 	done()
+	// For the benchmark: this worker's reads of the candidate's files.
+	read := blobfile.ReadsSoFar()
+	bench["read"] += read.Seconds - read0.Seconds
+	bench["read:MB"] += float64(read.Bytes-read0.Bytes) / (1 << 20)
+	bench["read:calls"] += float64(read.Calls - read0.Calls)
 	merge()
 	w.release()
 	w.sample = nil
@@ -49,6 +56,7 @@ func (w *worker) score(req *proto.Score, resp *proto.ScoreResponse, reply js.Val
 // memory check, block-set factory and progress posted to reply, the
 // phases' seconds added to bench) and the function to call after the loop.
 func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]float64) (otce.Options, func()) {
+	blobfile.SetAheadMax(req.ReadAheadMax)
 	// The page's phase names for the benchmark (wasm/ui/bench.go).
 	names := map[string]string{otce.PhaseReading: "job", otce.PhaseSampling: "sample", otce.PhaseSolving: "solve", otce.PhaseExact: "solve", otce.PhaseIterations: "solve"}
 	last, since := "", time.Now()

@@ -193,8 +193,9 @@ type Port struct {
 // round of the sampler's exact plan also runs there (ot.SplitBlocks; 0: the
 // worker's default); GatherMin is schedule.Gather's limit (0: its
 // default); IterateHereMax is schedule.IterateHere's limit (0: its
-// default; positive: without the timing; negative: never). Tests set
-// these.
+// default; positive: without the timing; negative: never); ReadAheadMax
+// is the most bytes a file reads ahead (blobfile.SetAheadMax: 0 its
+// default, negative none). Tests set these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
@@ -205,6 +206,7 @@ type Score struct {
 	SplitMinRows   int
 	GatherMin      int64
 	IterateHereMax int64
+	ReadAheadMax   int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
