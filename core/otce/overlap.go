@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -314,14 +315,18 @@ func (g *overlapGate) acquire(rep int, more int64) error {
 
 // set records that rep holds bytes now. When that is less than before by
 // an eighth of the budget or more (a dense matrix became garbage), the
-// garbage is collected first, so that the room given to another
-// repetition is free memory and not a heap that grows.
+// garbage is collected and its pages given back to the system first
+// (debug.FreeOSMemory), so that the room given to another repetition is
+// free memory: collected only, the freed matrix's pages stayed resident,
+// and the next dense matrix, which need not fit in the same place once
+// small objects were put there, came on top of them (at N = 10⁴, K = 10
+// on the trained logits, 659 MB at most against 544 one at a time).
 func (g *overlapGate) set(rep int, bytes int64) {
 	g.mu.Lock()
 	before := g.held[rep]
 	g.mu.Unlock()
 	if before-bytes >= g.budget/8 {
-		runtime.GC()
+		debug.FreeOSMemory()
 	}
 	g.mu.Lock()
 	g.total += bytes - g.held[rep]
