@@ -21,7 +21,7 @@ self.onmessage = (e) => {
   // rejects the bytes), the Go program keeps its pure-Go kernels and never
   // calls them.
   const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded, rowtop: unloaded, compactrow: unloaded, rowstats: unloaded };
+  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded, rowtop: unloaded, compactrow: unloaded, rowstats: unloaded, classweights: unloaded, classties: unloaded };
   const importObject = Object.assign({}, go.importObject, { otcesimd: {
     sqdist: (o, x, nx, y, ny, n, m, d, s) => simd.sqdist(o, x, nx, y, ny, n, m, d, s),
     dot32: (k, v, n) => simd.dot32(k, v, n),
@@ -40,6 +40,8 @@ self.onmessage = (e) => {
     rowtop: (r, g, n, inv) => simd.rowtop(r, g, n, inv),
     compactrow: (sv, sc, r, n, room) => simd.compactrow(sv, sc, r, n, room),
     rowstats: (r, n, h, o) => simd.rowstats(r, n, h, o),
+    classweights: (q, y, c, f, n, nq, inv, top, ie, t) => simd.classweights(q, y, c, f, n, nq, inv, top, ie, t),
+    classties: (q, y, c, f, n, nq, inv, lim) => simd.classties(q, y, c, f, n, nq, inv, lim),
   } });
   held.then(() => WebAssembly.instantiate(mod, importObject))
     .then((inst) => {

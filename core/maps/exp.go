@@ -19,19 +19,26 @@ import (
 //
 //go:noinline
 func expWeight(x float64) float64 {
-	const (
-		inv   = 64 / math.Ln2
-		ln2Hi = 6.93147180369123816490e-01 / 64 // 32 bits: k·ln2Hi is exact
-		ln2Lo = 1.90821492927058770002e-10 / 64
-	)
-	k := int(x*inv - 0.5) // round to nearest (x ≤ 0)
-	r := (x - float64(k)*ln2Hi) - float64(k)*ln2Lo
-	p := r * (1 + r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+	k := int(x*expInv - 0.5) // round to nearest (x ≤ 0)
+	r := (x - float64(k)*expLn2Hi) - float64(k)*expLn2Lo
+	p := r * (1 + r*(expC2+r*(expC3+r*(expC4+r*expC5))))
 	t := expTab[k&63]
 	// k ≥ −80·64/ln 2 − 1: 2^(k>>6) ≥ 2⁻¹¹⁶, a normal number, so the
 	// scaling is exact.
 	return (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
 }
+
+// expWeight's constants (the AVX2 kernel and the page's SIMD128 module use
+// the same float64 values).
+const (
+	expInv   = 64 / math.Ln2
+	expLn2Hi = 6.93147180369123816490e-01 / 64 // 32 bits: k·ln2Hi is exact
+	expLn2Lo = 1.90821492927058770002e-10 / 64
+	expC2    = 1.0 / 2
+	expC3    = 1.0 / 6
+	expC4    = 1.0 / 24
+	expC5    = 1.0 / 120
+)
 
 // expTab holds 2^{j/64}, j < 64 (detmath's: the same bits everywhere).
 var expTab = func() (t [64]float64) {

@@ -365,13 +365,7 @@ func (r *Rep) mixture(c []float32, q []float64) {
 		// least value is −max_i F_i − C'_i (ot.RowTop: the page's SIMD
 		// kernel), and C'_i − F_i = −(F_i − C'_i) exactly.
 		lim := r.tie - ot.RowTop(c, r.f, r.inv)
-		ties := 0
-		for i, ci := range c {
-			if v := float64(ci)*r.inv - r.f[i]; v <= lim {
-				q[r.ys[i]]++
-				ties++
-			}
-		}
+		ties := classTies(q, r.ys, c, r.f, r.inv, lim)
 		for a := range q {
 			q[a] /= float64(ties)
 		}
@@ -379,14 +373,10 @@ func (r *Rep) mixture(c []float32, q []float64) {
 	}
 	// top = max_i F_i − C'_i (the largest weight's exponent, times ε);
 	// the weights exp((F_i − C'_i − top)/ε), those above exp(−flush), are
-	// summed by class in source order and their total over the classes.
+	// summed by class in source order (classWeights: AVX2 natively, the
+	// SIMD128 module in the page) and their total over the classes.
 	top := ot.RowTop(c, r.f, r.inv)
-	ie := 1 / r.eps
-	for i, ci := range c {
-		if e := (r.f[i] - float64(ci)*r.inv - top) * ie; e > -flush {
-			q[r.ys[i]] += expWeight(e)
-		}
-	}
+	classWeights(q, r.ys, c, r.f, r.inv, top, 1/r.eps)
 	total := 0.0
 	for _, w := range q {
 		total += w

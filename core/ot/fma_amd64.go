@@ -26,6 +26,10 @@ var haveFMA = func() bool {
 	return b7&(1<<5) != 0
 }()
 
+// AVX2FMA reports whether the CPU and the OS support AVX2 and FMA (core/ot's
+// cost kernel; core/maps's weights kernel needs AVX2).
+func AVX2FMA() bool { return haveFMA }
+
 // cpuid executes CPUID with EAX = leaf, ECX = sub.
 func cpuid(leaf, sub uint32) (a, b, c, d uint32)
 

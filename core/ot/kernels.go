@@ -18,6 +18,12 @@ type Kernels struct {
 	// [0, n&^3), columns [0, m&^3)) as sqDistTiles: row i at
 	// out[i·stride:]. sqDist calls it a panel of target points at a time.
 	SqDistTiles func(out []float32, stride int, x, nx, y, ny []float64, n, m, d int)
+	// SqDist, when set, computes sqDist's tiles (rows [0, n4), columns
+	// [0, m4), multiples of 4; row i at out[i·m:]) from the float32
+	// target points y itself, as sqDistPacked does natively (it converts
+	// and packs them its own way), instead of SqDistTiles on panels that
+	// sqDist converts.
+	SqDist func(out []float32, x, nx []float64, y []float32, ny []float64, n4, m4, m, d int)
 	// Axpy32 is axpy32, used for len(k) ≥ MinAxpy (shorter ones stay in
 	// Go: a call into another wasm module costs about a few dozen entries).
 	Axpy32  func(y []float64, a float64, k []float32)
@@ -538,7 +544,9 @@ func sqDist(out []float32, x, nx []float64, y []float32, ny []float64, n, m, d i
 	if accel.SqDistTiles != nil {
 		tiles = accel.SqDistTiles
 	}
-	if n4 > 0 && m4 > 0 && accel.SqDistTiles == nil && haveFMA {
+	if n4 > 0 && m4 > 0 && accel.SqDist != nil {
+		accel.SqDist(out, x, nx, y, ny, n4, m4, m, d)
+	} else if n4 > 0 && m4 > 0 && accel.SqDistTiles == nil && haveFMA {
 		sqDistPacked(out, x, nx, y, ny, n4, m4, m, d)
 	} else if n4 > 0 && m4 > 0 {
 		// The target points stay float32 (the problem's own array); a panel

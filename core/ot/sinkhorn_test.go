@@ -208,6 +208,20 @@ func TestCeilLog2(t *testing.T) {
 	}
 }
 
+func TestFloorLog2(t *testing.T) {
+	for _, c := range []struct {
+		x    float64
+		want int
+	}{{1, 0}, {1.037, 0}, {1.999999999999, 0}, {2, 1}, {3, 1}, {4, 2}, {0.5, -1}, {0.3, -2}, {1e-300, -997}, {1e300, 996}} {
+		if got := floorLog2(c.x); got != c.want {
+			t.Errorf("floorLog2(%v) = %d, want %d", c.x, got, c.want)
+		}
+		if want := int(math.Floor(math.Log2(c.x))); want != c.want {
+			t.Errorf("test case %v: math says %d", c.x, want)
+		}
+	}
+}
+
 // TestRelaxSeries: relax's binomial series agrees with old·(new/old)^ω
 // computed with math.Pow to 3·10⁻¹⁴ relative inside its range, and relax
 // takes the logarithm and exponential outside it.

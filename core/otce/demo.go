@@ -34,7 +34,8 @@ var DemoQualities = []struct {
 // still that of the known accuracies), and the demo runs in seconds: the
 // work, Σ iterations·N² over its 50 solves, is 1.4·10⁹ against 3.5·10⁹ at
 // N = 500 and 5.2·10⁹ at N = 700 (15 570, 13 920 and 10 690 iterations:
-// sampled subsets take more Sinkhorn iterations than N alone says).
+// sampled subsets take more Sinkhorn iterations than N alone says; 19 050
+// at N = 300 since the score rule allows for a slowing rate, 1.7·10⁹).
 // `otce demo` uses it unless -n is given; the page's
 // Load demo puts it in the settings.
 const DemoN = 300

@@ -195,6 +195,9 @@ const (
 	simdV128And      = 0x4e
 	simdI32x4Sub     = 0xb1
 	simdI64x2AllTrue = 0xc3
+	simdF64x2Gt      = 0x4a
+	simdF64x2Le      = 0x4b
+	simdI64x2ShrS    = 0xcc
 )
 
 func (f *fn) simd(op uint32) { f.op(0xfd); f.b = uleb(f.b, op) }

@@ -32,6 +32,8 @@ func kernels() []kernel {
 		{"rowtop", []byte{i32, i32, i32, f64}, []byte{f64}, rowtopBody},
 		{"compactrow", []byte{i32, i32, i32, i32, i32}, []byte{i32}, compactrowBody},
 		{"rowstats", []byte{i32, i32, i32, i32}, []byte{f64}, rowstatsBody},
+		{"classweights", []byte{i32, i32, i32, i32, i32, i32, f64, f64, f64, i32}, nil, classweightsBody},
+		{"classties", []byte{i32, i32, i32, i32, i32, i32, f64, f64}, []byte{i32}, classtiesBody},
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"syscall/js"
 	"unsafe"
 
+	"github.com/otceseg/otceseg/core/detmath"
 	"github.com/otceseg/otceseg/core/emd"
+	"github.com/otceseg/otceseg/core/maps"
 	"github.com/otceseg/otceseg/core/ot"
 )
 
@@ -67,6 +69,12 @@ func maxslack(row, v unsafe.Pointer, n int32, ui float64) float64
 //go:wasmimport otcesimd hist16
 func hist16(x unsafe.Pointer, n, bucket int32, h unsafe.Pointer)
 
+//go:wasmimport otcesimd classweights
+func classweights(q, ys, c, f unsafe.Pointer, n, nq int32, inv, top, ie float64, tab unsafe.Pointer)
+
+//go:wasmimport otcesimd classties
+func classties(q, ys, c, f unsafe.Pointer, n, nq int32, inv, lim float64) int32
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -92,8 +100,51 @@ func Install() bool {
 	}
 	ot.SetKernels(Kernels())
 	emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
+	maps.SetKernels(maps.Kernels{ClassWeights: ClassWeights, ClassTies: ClassTies})
 	return true
 }
+
+// ClassWeights is core/maps's Kernels.ClassWeights: the c-transform's
+// weights of one pixel added into q by class, in source order.
+func ClassWeights(q []float64, ys []int32, c []float32, f []float64, inv, top, ie float64) {
+	if len(c) == 0 {
+		return
+	}
+	if len(ys) < len(c) || len(f) < len(c) || len(q) == 0 || len(c) >= maxLen/8 || len(q) >= maxLen/8 {
+		panic("simd: ClassWeights arguments out of range")
+	}
+	classweights(unsafe.Pointer(&q[0]), unsafe.Pointer(&ys[0]), unsafe.Pointer(&c[0]), unsafe.Pointer(&f[0]), int32(len(c)), int32(len(q)), inv, top, ie, unsafe.Pointer(&mapsExpTab[0]))
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(ys)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(f)
+}
+
+// ClassTies is core/maps's Kernels.ClassTies: the exact map's ties of one
+// pixel counted into q by class; it returns their number.
+func ClassTies(q []float64, ys []int32, c []float32, f []float64, inv, lim float64) int {
+	if len(c) == 0 {
+		return 0
+	}
+	if len(ys) < len(c) || len(f) < len(c) || len(q) == 0 || len(c) >= maxLen/8 || len(q) >= maxLen/8 {
+		panic("simd: ClassTies arguments out of range")
+	}
+	t := classties(unsafe.Pointer(&q[0]), unsafe.Pointer(&ys[0]), unsafe.Pointer(&c[0]), unsafe.Pointer(&f[0]), int32(len(c)), int32(len(q)), inv, lim)
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(ys)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(f)
+	return int(t)
+}
+
+// mapsExpTab is core/maps's table of 2^{j/64}, j < 64 (detmath's Exp, as
+// there: the same bits).
+var mapsExpTab = func() (t [64]float64) {
+	for j := range t {
+		t[j] = detmath.Exp(float64(j) * (math.Ln2 / 64))
+	}
+	return t
+}()
 
 // MinMax32 is core/emd's Kernels.MinMax32.
 func MinMax32(x []float32) (lo, hi float32, nan bool) {
@@ -143,6 +194,7 @@ func Scan(vals []float64, idx []int32, row []float32, prices []float64) {
 func Kernels() ot.Kernels {
 	return ot.Kernels{
 		SqDistTiles: SqDistTiles,
+		SqDist:      SqDist,
 		Axpy32:      Axpy32, MinAxpy: 16,
 		SegDot32:      SegDot32,
 		KernelRow:     KernelRow,
@@ -297,7 +349,8 @@ func ScatterSparse(col []float64, a float64, sv []float32, sc []int32) {
 const maxLen = 1 << 31
 
 // SqDistTiles is core/ot's sqDistTiles: the 4×4 tiles (rows [0, n&^3),
-// columns [0, m&^3)) of the squared distances, row i at out[i·stride:].
+// columns [0, m&^3)) of the squared distances, row i at out[i·stride:]
+// (x's rows packed in every call; sqDist calls SqDist instead).
 func SqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int) {
 	if n < 4 || m < 4 {
 		return
@@ -305,22 +358,71 @@ func SqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int)
 	if d < 1 || stride < m || (n-1)*stride+m > len(out) || n*d > len(x) || m*d > len(y) || n > len(nx) || m > len(ny) || n*stride >= maxLen/4 || n*d >= maxLen/8 || m*d >= maxLen/8 {
 		panic("simd: sqDist arguments out of range")
 	}
-	bp, _ := packs.Get().(*[]float64)
+	bp, _ := packs.Get().(*[2][]float64)
 	if bp == nil {
-		bp = new([]float64)
+		bp = new([2][]float64)
 	}
-	yp := packY(bp, y, m&^3, d)
-	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&x[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&yp[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d), int32(stride))
+	yp := packY(&bp[0], y, m&^3, d)
+	xp := packY(&bp[1], x, n&^3, d)
+	sqdist(unsafe.Pointer(&out[0]), unsafe.Pointer(&xp[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&yp[0]), unsafe.Pointer(&ny[0]), int32(n), int32(m), int32(d), int32(stride))
 	runtime.KeepAlive(out)
-	runtime.KeepAlive(x)
+	runtime.KeepAlive(xp)
 	runtime.KeepAlive(nx)
 	runtime.KeepAlive(yp)
 	runtime.KeepAlive(ny)
 	packs.Put(bp)
 }
 
-// packs holds SqDistTiles's buffers for the packed columns (a panel of
-// them, 256 KB at most from core/ot's sqDist), reused from call to call.
+// SqDist is core/ot's Kernels.SqDist: sqDist's tiles (rows [0, n4),
+// columns [0, m4)) straight from the float32 target points: the rows packed
+// once (packY's layout, 4 rows channel major, as the sqdist kernel reads
+// them), then a panel of columns at a time (sqDistPanel's width) converted
+// and packed in one pass (packY32), each panel through the sqdist kernel.
+// The same sums in the same order as SqDistTiles.
+func SqDist(out []float32, x, nx []float64, y []float32, ny []float64, n4, m4, m, d int) {
+	if n4 < 4 || m4 < 4 {
+		return
+	}
+	if d < 1 || n4&3 != 0 || m4&3 != 0 || m < m4 || (n4-1)*m+m4 > len(out) || n4*d > len(x) || m4*d > len(y) || n4 > len(nx) || m4 > len(ny) || n4*m >= maxLen/4 || n4*d >= maxLen/8 || m4*d >= maxLen/8 {
+		panic("simd: sqDist arguments out of range")
+	}
+	bp, _ := packs.Get().(*[2][]float64)
+	if bp == nil {
+		bp = new([2][]float64)
+	}
+	xp := packY(&bp[1], x, n4, d)
+	pw := min(max(4, (32768/d)&^3), m4)
+	for jp := 0; jp < m4; jp += pw {
+		je := min(jp+pw, m4)
+		yp := packY32(&bp[0], y[jp*d:je*d], je-jp, d)
+		sqdist(unsafe.Pointer(&out[jp]), unsafe.Pointer(&xp[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&yp[0]), unsafe.Pointer(&ny[jp]), int32(n4), int32(je-jp), int32(d), int32(m))
+	}
+	runtime.KeepAlive(out)
+	runtime.KeepAlive(bp)
+	runtime.KeepAlive(nx)
+	runtime.KeepAlive(ny)
+	packs.Put(bp)
+}
+
+// packY32 is packY for float32 points: the first m4 (a multiple of 4)
+// points of y (m4×d, row major) as float64, in groups of 4, channel major.
+func packY32(bp *[]float64, y []float32, m4, d int) []float64 {
+	if cap(*bp) < m4*d {
+		*bp = make([]float64, m4*d)
+	}
+	yp := (*bp)[:m4*d]
+	for g := 0; g < m4*d; g += 4 * d {
+		y0, y1, y2, y3 := y[g:g+d], y[g+d:g+2*d], y[g+2*d:g+3*d], y[g+3*d:g+4*d]
+		q := yp[g : g+4*d]
+		for k := range y0 {
+			q[4*k], q[4*k+1], q[4*k+2], q[4*k+3] = float64(y0[k]), float64(y1[k]), float64(y2[k]), float64(y3[k])
+		}
+	}
+	return yp
+}
+
+// packs holds SqDistTiles's and SqDist's buffers for the packed columns (a
+// panel of them, 256 KB at most) and rows, reused from call to call.
 var packs sync.Pool
 
 // packY returns the first m4 (a multiple of 4) columns of y (m4×d, row
