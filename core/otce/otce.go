@@ -572,6 +572,15 @@ type Options struct {
 	// Potentials are for the loop one at a time only.
 	Team int
 	Rep  func(ctx context.Context, j *Job, member, rep int) (*Sample, *ot.Solution, error)
+	// Overlap is the most bytes of cost and kernels that two repetitions
+	// in flight may hold at once in this process (overlap.go: repetition
+	// k+1 is drawn, and computes its cost and exact plan, while k
+	// iterates); 0 means schedule.OverlapBytes of the problem's size, a
+	// negative value one repetition at a time. The loop one at a time runs
+	// anyway with Blocks, OnSolution or Potentials, with Workers = 1 (or
+	// one core) and for K = 1. The report is the same bit for bit either
+	// way.
+	Overlap int64
 }
 
 // ScoreWith is Score with options: the one loop over a candidate's
@@ -608,6 +617,9 @@ func (j *Job) ScoreWith(ctx context.Context, opt Options) report.Candidate {
 	}
 	if opt.Team > 1 && opt.Rep != nil {
 		return j.sideBySide(ctx, opt, sm)
+	}
+	if budget, ok := j.overlapOn(opt); ok {
+		return j.overlapped(ctx, opt, sm, newOverlapGate(budget))
 	}
 	for rep := 0; rep < s.K; rep++ {
 		phase(rep, PhaseSampling)

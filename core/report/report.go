@@ -79,7 +79,9 @@ type Diagnostics struct {
 	CEChange      float64 `json:"ce_change"` // |ΔCE| over the last 10 iterations
 	// Seconds spent per solver phase (block operation or "exact"), summed
 	// over the repetitions: where the time goes. Timing, not result: it
-	// varies from run to run.
+	// varies from run to run. When repetitions overlap (package otce,
+	// Options.Overlap) their times overlap too, and "overlap-wait" is the
+	// time a repetition waited for memory while the one before it ran.
 	Phases      map[string]float64 `json:"phase_seconds,omitempty"`
 	CERest      float64            `json:"ce_rest"`            // the score rule's estimate of the change still to come
 	WarmStarted bool               `json:"warm_started"`       // Sinkhorn started from the exact plan's potentials

@@ -246,6 +246,19 @@ func IterateHere(bytes, limit int64, poolSec, hereSec float64) bool {
 	return bytes <= IterateHereMax && hereSec < poolSec
 }
 
+// OverlapBytes is the most cost and kernel bytes that two repetitions of
+// an n×m problem may hold at once when one process overlaps them (package
+// otce: repetition k+1's cost and exact plan while k iterates): 1.35
+// times the dense cost 4·n·m. Issue 21's memory bound is 1.5·(4·n·m + the
+// sampled features) + 16 MB a worker; the collector's slack (GOGC = 10 in
+// the CLI: a tenth of the live heap) comes on top of what is counted, so
+// two dense matrices (8·n·m) never fit, while a dense cost beside a
+// sparse kernel of up to 1.4·n·m bytes (density up to 0.17 at 8 bytes an
+// entry; the kernel of a trained network's logits at ε/median(C) = 1e-3,
+// N = 10⁴, held 113–118 MB, density 0.14 and the arrays of the blocks
+// that switched at 2ε) does.
+func OverlapBytes(n, m int) int64 { return 54 * int64(n) * int64(m) / 10 }
+
 // LargestN is the largest n ≤ limit whose n×n problem of dimension d fits
 // in the workers (the exact plan on the pool), or 0.
 func LargestN(d, workers, limit int) int {

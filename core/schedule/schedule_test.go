@@ -325,3 +325,27 @@ func largestInSampler(d, workers int) int {
 	}
 	return lo
 }
+
+// TestOverlapBytes checks the budget of two overlapped repetitions at
+// N = 10⁴ against issue 21's memory bound, 1.5·(4·N² + sampled features) +
+// 16 MB a worker (d = 7, the trained network's logits): with the
+// collector's slack (a tenth of the live heap at GOGC = 10) and the other
+// repetition's sample it stays within the bound; it holds a dense cost
+// beside the sparse kernel measured on those logits (118 MB: density 0.14
+// and the arrays of the blocks that switched at 2ε; the exact solver's
+// arrays with it), and never two dense matrices.
+func TestOverlapBytes(t *testing.T) {
+	const n, d = 10000, 7
+	dense := 4 * int64(n) * int64(n)
+	features := 4 * int64(2*n) * d
+	budget := OverlapBytes(n, n)
+	if bound := 3*(dense+features)/2 + 16<<20; budget+budget/10+2*features > bound {
+		t.Errorf("OverlapBytes = %d MB: with a tenth more and two samples, above the bound %d MB", budget>>20, bound>>20)
+	}
+	if pair := dense + 64*int64(2*n) + 118_000_000; pair > budget {
+		t.Errorf("OverlapBytes = %d MB: a dense cost beside the trained logits' sparse kernel (%d MB) does not fit", budget>>20, pair>>20)
+	}
+	if budget >= 2*dense {
+		t.Errorf("OverlapBytes = %d MB holds two dense matrices", budget>>20)
+	}
+}
