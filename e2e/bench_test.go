@@ -41,15 +41,19 @@ type benchSpec struct {
 }
 
 type benchSetting struct {
-	Name     string   `json:"name"`
-	N        int      `json:"n"`
-	K        int      `json:"k"`
-	Eps      float64  `json:"eps"`
-	CostNorm string   `json:"cost_norm"`
-	SF       []string `json:"sf"`
-	SL       []string `json:"sl"`
-	TF       []string `json:"tf"`
-	TL       []string `json:"tl"`
+	Name     string  `json:"name"`
+	N        int     `json:"n"`
+	K        int     `json:"k"`
+	Eps      float64 `json:"eps"`
+	CostNorm string  `json:"cost_norm"`
+	// The files of the candidate's inputs (source features and labels,
+	// target features) and of the target labels. An .npz or .safetensors
+	// bundle in SF (TF) with SL (TL) empty gives its own labels, as in the
+	// page (wasm/ui/run.go).
+	SF []string `json:"sf"`
+	SL []string `json:"sl"`
+	TF []string `json:"tf"`
+	TL []string `json:"tl"`
 	// Optional: the solver, the other scores and the seed as the page's
 	// settings spell them (the page's defaults when empty).
 	Solver  string `json:"solver,omitempty"`
