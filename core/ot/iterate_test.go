@@ -279,10 +279,8 @@ func TestDensePairsSameBits(t *testing.T) {
 		axpy32x2(y, a, ka, b, kb)
 		axpy32Go(want, a, ka)
 		axpy32Go(want, b, kb)
-		for j := range y {
-			if !sameFloat(y[j], want[j]) {
-				t.Fatalf("trial %d (m %d): y[%d] = %v, want %v", trial, m, j, y[j], want[j])
-			}
+		if j := diffAt(y, want); j >= 0 {
+			t.Fatalf("trial %d (m %d): y[%d] = %v, want %v", trial, m, j, y[j], want[j])
 		}
 	}
 }
@@ -396,10 +394,8 @@ func TestScatterSparseSameBits(t *testing.T) {
 		for k, c := range sc {
 			want[c] += a * float64(sv[k])
 		}
-		for j := range got {
-			if !sameFloat(got[j], want[j]) {
-				t.Fatalf("trial %d (%d entries): col[%d] = %v, want %v", trial, len(sc), j, got[j], want[j])
-			}
+		if j := diffAt(got, want); j >= 0 {
+			t.Fatalf("trial %d (%d entries): col[%d] = %v, want %v", trial, len(sc), j, got[j], want[j])
 		}
 	}
 }

@@ -68,6 +68,17 @@ func sameFloat(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
 }
 
+// diffAt returns the first index at which got and want differ in their
+// bits (NaNs alike: sameFloat), or −1 when they do not.
+func diffAt(got, want []float64) int {
+	for j := range got {
+		if !sameFloat(got[j], want[j]) {
+			return j
+		}
+	}
+	return -1
+}
+
 // randomSegments returns 1 to 9 class segments seg of 0 to 29 columns
 // each (some classes empty) and column scalings v over their columns, of
 // mixed signs and magnitudes from e⁻¹⁰ to e¹⁰.
