@@ -156,11 +156,7 @@ func TestBench(t *testing.T) {
 		spec.Timeout = 3600
 	}
 	root, chrome, tmp, www := buildSite(t)
-	sdir := filepath.Join(tmp, "stream")
-	os.MkdirAll(sdir, 0o755)
-	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(sdir, "stream.wasm"), "./scripts/bench/stream")
-	os.WriteFile(filepath.Join(sdir, "index.html"), []byte(streamHTML), 0o644)
-	os.WriteFile(filepath.Join(sdir, "stream-worker.js"), []byte(streamWorker), 0o644)
+	sdir := benchProgram(t, root, tmp, "stream", map[string]string{"index.html": streamHTML, "stream-worker.js": streamWorker})
 
 	mux := http.NewServeMux()
 	mux.Handle("/stream/", http.StripPrefix("/stream/", http.FileServer(http.Dir(sdir))))

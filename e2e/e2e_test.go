@@ -907,3 +907,21 @@ func buildSite(t *testing.T) (root, chrome, tmp, www string) {
 	run(t, root, nil, "go", "run", "./wasm/tools/webbuild", "-www", "www", "-out", www)
 	return root, chrome, tmp, www
 }
+
+// benchProgram builds the Go program ./scripts/bench/<name> for the
+// browser into tmp/<name>/<name>.wasm and writes files (file name →
+// content: its page and workers) beside it; it returns that folder.
+func benchProgram(t *testing.T, root, tmp, name string, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(tmp, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(dir, name+".wasm"), "./scripts/bench/"+name)
+	for f, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

@@ -154,14 +154,10 @@ func TestPingPong(t *testing.T) {
 		t.Fatalf("OTCE_PINGPONG=%q: want a number of rounds (0: only the timeouts and the file)", v)
 	}
 	root, chrome, tmp, www := buildSite(t)
-	dir := filepath.Join(tmp, "pingpong")
-	os.MkdirAll(dir, 0o755)
-	run(t, root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-o", filepath.Join(dir, "pingpong.wasm"), "./scripts/bench/pingpong")
-	os.WriteFile(filepath.Join(dir, "index.html"), []byte(pingHTML), 0o644)
-	os.WriteFile(filepath.Join(dir, "js-worker.js"), []byte(pingJSWorker), 0o644)
-	os.WriteFile(filepath.Join(dir, "go-worker.js"), []byte(pingGoWorker), 0o644)
-	os.WriteFile(filepath.Join(dir, "timeout-worker.js"), []byte(timeoutWorker), 0o644)
-	os.WriteFile(filepath.Join(dir, "read-worker.js"), []byte(readWorker), 0o644)
+	dir := benchProgram(t, root, tmp, "pingpong", map[string]string{
+		"index.html": pingHTML, "js-worker.js": pingJSWorker, "go-worker.js": pingGoWorker,
+		"timeout-worker.js": timeoutWorker, "read-worker.js": readWorker,
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/pingpong/", http.StripPrefix("/pingpong/", http.FileServer(http.Dir(dir))))
 	mux.Handle("/", http.FileServer(http.Dir(www)))

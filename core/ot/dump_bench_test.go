@@ -61,6 +61,21 @@ func dumpedProblem(tb testing.TB, dir string) *Problem {
 	return p
 }
 
+// dumpedFromEnv is the problem of the repetition in the folder OTCE_DUMP
+// names (dumpedProblem); without it, b is skipped.
+func dumpedFromEnv(b *testing.B) *Problem {
+	dir := os.Getenv("OTCE_DUMP")
+	if dir == "" {
+		b.Skip("OTCE_DUMP is not set")
+	}
+	return dumpedProblem(b, dir)
+}
+
+// rawSinkhorn are the parameters of BenchmarkDumped's raw-sinkhorn: the
+// authors' setting (raw cost, ε = 0.1), Sinkhorn from the exact warm
+// start with the score rule.
+var rawSinkhorn = Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, WarmStart: true}
+
 // BenchmarkDumped solves a repetition dumped by the CLI at the authors'
 // setting (raw cost, ε = 0.1) with the exact solver and with Sinkhorn's
 // exact warm start, reporting each phase's seconds: the rows on features
@@ -71,17 +86,13 @@ func dumpedProblem(tb testing.TB, dir string) *Problem {
 //	otce score --n 10000 --k 1 --dump-sample build/dump … (the exported .npz bundles)
 //	OTCE_DUMP=build/dump/candidate/rep0 go test -run '^$' -bench Dumped -benchtime 1x ./core/ot
 func BenchmarkDumped(b *testing.B) {
-	dir := os.Getenv("OTCE_DUMP")
-	if dir == "" {
-		b.Skip("OTCE_DUMP is not set")
-	}
-	p := dumpedProblem(b, dir)
+	p := dumpedFromEnv(b)
 	for _, set := range []struct {
 		name string
 		prm  Params
 	}{
 		{"raw-emd", Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 10000, Exact: true}},
-		{"raw-sinkhorn", Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, WarmStart: true}},
+		{"raw-sinkhorn", rawSinkhorn},
 	} {
 		b.Run(set.name, func(b *testing.B) {
 			var sol *Solution

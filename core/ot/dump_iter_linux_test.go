@@ -4,7 +4,6 @@ package ot
 
 import (
 	"context"
-	"os"
 	"runtime"
 	"slices"
 	"syscall"
@@ -89,12 +88,8 @@ func (s *stageTimer) time(op *Op) []time.Duration {
 //
 //	OTCE_DUMP=build/dump/candidate/rep0 go test -run '^$' -bench DumpedIteration -benchtime 1x ./core/ot
 func BenchmarkDumpedIteration(b *testing.B) {
-	dir := os.Getenv("OTCE_DUMP")
-	if dir == "" {
-		b.Skip("OTCE_DUMP is not set")
-	}
-	p := dumpedProblem(b, dir)
-	prm := Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 10000, ScoreTol: 1e-4, WarmStart: true}
+	p := dumpedFromEnv(b)
+	prm := rawSinkhorn
 	var st *stageTimer
 	var sol *Solution
 	for range b.N {

@@ -52,16 +52,7 @@ func randomSparseRows(rng *rand.Rand, rows int, seg []int) (sv []float32, sc []i
 		case 1:
 			density = 1
 		}
-		for j := range m {
-			if rng.Float64() < density {
-				sc = append(sc, int32(j))
-				x := float32(math.Exp(40 * (rng.Float64() - 0.5)))
-				if rng.IntN(10) == 0 {
-					x = float32(math.Copysign(0, -1))
-				}
-				sv = append(sv, x)
-			}
-		}
+		sv, sc = appendSparseRow(rng, sv, sc, m, density)
 		sp[r+1] = len(sc)
 	}
 	return sv, sc, sp
@@ -75,19 +66,8 @@ func randomSparseRows(rng *rand.Rand, rows int, seg []int) (sv []float32, sc []i
 func TestSparseRowSumsSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for trial := range 1500 {
-		classes := 1 + rng.IntN(9)
-		seg := make([]int, classes+1)
-		for c := 1; c <= classes; c++ {
-			seg[c] = seg[c-1] + rng.IntN(30)
-		}
-		m := seg[classes]
-		v := make([]float64, m)
-		for j := range v {
-			v[j] = math.Exp(20 * (rng.Float64() - 0.5))
-			if rng.IntN(5) == 0 {
-				v[j] = -v[j]
-			}
-		}
+		seg, v := randomSegments(rng)
+		classes := len(seg) - 1
 		rows := 1 + rng.IntN(7)
 		sv, sc, sp := randomSparseRows(rng, rows, seg)
 		got, want := make([]float64, rows*classes), make([]float64, rows*classes)
@@ -265,20 +245,7 @@ func TestDensePairsSameBits(t *testing.T) {
 		t.Skip("the pairs are amd64's (pairRows)")
 	}
 	rng := rand.New(rand.NewPCG(43, 44))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
-	val := func(f32 bool) float64 {
-		if rng.IntN(10) == 0 {
-			x := special[rng.IntN(len(special))]
-			if f32 {
-				return float64(float32(x))
-			}
-			return x
-		}
-		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20))
-	}
-	same := func(a, b float64) bool {
-		return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
-	}
+	val := func(f32 bool) float64 { return randomValue(rng, specials, f32) }
 	for trial := range 3000 {
 		classes := 1 + rng.IntN(6)
 		seg := make([]int, classes+1)
@@ -295,11 +262,11 @@ func TestDensePairsSameBits(t *testing.T) {
 		wa, wb := make([]float64, classes), make([]float64, classes)
 		sa, sb := segDot32x2(ga, gb, ka, kb, v, seg)
 		ra, rb := segDot32Go(wa, ka, v, seg), segDot32Go(wb, kb, v, seg)
-		if !same(sa, ra) || !same(sb, rb) {
+		if !sameFloat(sa, ra) || !sameFloat(sb, rb) {
 			t.Fatalf("trial %d (m %d): sums %v %v, want %v %v", trial, m, sa, sb, ra, rb)
 		}
 		for c := range classes {
-			if !same(ga[c], wa[c]) || !same(gb[c], wb[c]) {
+			if !sameFloat(ga[c], wa[c]) || !sameFloat(gb[c], wb[c]) {
 				t.Fatalf("trial %d (m %d): class %d sums %v %v, want %v %v", trial, m, c, ga[c], gb[c], wa[c], wb[c])
 			}
 		}
@@ -312,10 +279,8 @@ func TestDensePairsSameBits(t *testing.T) {
 		axpy32x2(y, a, ka, b, kb)
 		axpy32Go(want, a, ka)
 		axpy32Go(want, b, kb)
-		for j := range y {
-			if !same(y[j], want[j]) {
-				t.Fatalf("trial %d (m %d): y[%d] = %v, want %v", trial, m, j, y[j], want[j])
-			}
+		if j := diffAt(y, want); j >= 0 {
+			t.Fatalf("trial %d (m %d): y[%d] = %v, want %v", trial, m, j, y[j], want[j])
 		}
 	}
 }
@@ -407,13 +372,8 @@ func sameReply(t *testing.T, name string, got, want *Reply) {
 // entries, the scalings and the column sums.
 func TestScatterSparseSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38, math.NaN()}
-	val := func() float64 {
-		if rng.IntN(10) == 0 {
-			return special[rng.IntN(len(special))]
-		}
-		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20))
-	}
+	special := append(slices.Clip(specials), math.NaN())
+	val := func() float64 { return randomValue(rng, special, false) }
 	for trial := range 3000 {
 		m := 1 + rng.IntN(60)
 		var sc []int32
@@ -434,10 +394,8 @@ func TestScatterSparseSameBits(t *testing.T) {
 		for k, c := range sc {
 			want[c] += a * float64(sv[k])
 		}
-		for j := range got {
-			if math.Float64bits(got[j]) != math.Float64bits(want[j]) && !(math.IsNaN(got[j]) && math.IsNaN(want[j])) {
-				t.Fatalf("trial %d (%d entries): col[%d] = %v, want %v", trial, len(sc), j, got[j], want[j])
-			}
+		if j := diffAt(got, want); j >= 0 {
+			t.Fatalf("trial %d (%d entries): col[%d] = %v, want %v", trial, len(sc), j, got[j], want[j])
 		}
 	}
 }

@@ -45,6 +45,77 @@ func segDotSparseRef(segsum []float64, sv []float32, sc []int32, v []float64, se
 	return total
 }
 
+// specials are values that kernels must carry bit for bit: signed zeros,
+// infinities, float64 subnormals and huge values, and the float32
+// extremes (a subnormal, a value near the largest).
+var specials = []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
+
+// randomValue returns one in ten times a value of special (rounded to
+// float32 when f32), else a normal deviate times 2⁻²⁰ to 2¹⁹.
+func randomValue(rng *rand.Rand, special []float64, f32 bool) float64 {
+	if rng.IntN(10) == 0 {
+		x := special[rng.IntN(len(special))]
+		if f32 {
+			return float64(float32(x))
+		}
+		return x
+	}
+	return rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20))
+}
+
+// sameFloat reports whether a and b have the same bits, or are both NaN.
+func sameFloat(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
+}
+
+// diffAt returns the first index at which got and want differ in their
+// bits (NaNs alike: sameFloat), or −1 when they do not.
+func diffAt(got, want []float64) int {
+	for j := range got {
+		if !sameFloat(got[j], want[j]) {
+			return j
+		}
+	}
+	return -1
+}
+
+// randomSegments returns 1 to 9 class segments seg of 0 to 29 columns
+// each (some classes empty) and column scalings v over their columns, of
+// mixed signs and magnitudes from e⁻¹⁰ to e¹⁰.
+func randomSegments(rng *rand.Rand) (seg []int, v []float64) {
+	classes := 1 + rng.IntN(9)
+	seg = make([]int, classes+1)
+	for c := 1; c <= classes; c++ {
+		seg[c] = seg[c-1] + rng.IntN(30)
+	}
+	v = make([]float64, seg[classes])
+	for j := range v {
+		v[j] = math.Exp(20 * (rng.Float64() - 0.5))
+		if rng.IntN(5) == 0 {
+			v[j] = -v[j]
+		}
+	}
+	return seg, v
+}
+
+// appendSparseRow appends a sparse row over m columns to sv and sc: each
+// column an entry with probability density, in ascending order, the
+// entries of mixed magnitudes from e⁻²⁰ to e²⁰ (float32: some round to 0
+// or +Inf) and one in ten −0.
+func appendSparseRow(rng *rand.Rand, sv []float32, sc []int32, m int, density float64) ([]float32, []int32) {
+	for j := range m {
+		if rng.Float64() < density {
+			sc = append(sc, int32(j))
+			x := float32(math.Exp(40 * (rng.Float64() - 0.5)))
+			if rng.IntN(10) == 0 {
+				x = float32(math.Copysign(0, -1))
+			}
+			sv = append(sv, x)
+		}
+	}
+	return sv, sc
+}
+
 // TestSegDotSparseSameBits compares segDotSparseGo with the direct sums on
 // sparse rows over class segments (empty classes, classes skipped, rows
 // with no entry, entries of −0 and of mixed signs and magnitudes), bit for
@@ -52,32 +123,9 @@ func segDotSparseRef(segsum []float64, sv []float32, sc []int32, v []float64, se
 func TestSegDotSparseSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 6))
 	for trial := range 2000 {
-		classes := 1 + rng.IntN(9)
-		seg := make([]int, classes+1)
-		for c := 1; c <= classes; c++ {
-			seg[c] = seg[c-1] + rng.IntN(30) // some classes are empty
-		}
-		m := seg[classes]
-		v := make([]float64, m)
-		for j := range v {
-			v[j] = math.Exp(20 * (rng.Float64() - 0.5))
-			if rng.IntN(5) == 0 {
-				v[j] = -v[j]
-			}
-		}
-		var sc []int32
-		var sv []float32
-		density := rng.Float64()
-		for j := range m {
-			if rng.Float64() < density {
-				sc = append(sc, int32(j))
-				x := float32(math.Exp(40 * (rng.Float64() - 0.5)))
-				if rng.IntN(10) == 0 {
-					x = float32(math.Copysign(0, -1))
-				}
-				sv = append(sv, x)
-			}
-		}
+		seg, v := randomSegments(rng)
+		classes := len(seg) - 1
+		sv, sc := appendSparseRow(rng, nil, nil, seg[classes], rng.Float64())
 		got, want := make([]float64, classes), make([]float64, classes)
 		for c := range got {
 			got[c], want[c] = math.NaN(), math.NaN() // both must write every class

@@ -29,27 +29,13 @@ func axpy32Scalar(y []float64, a float64, k []float32) {
 	}
 }
 
-func sameFloat(a, b float64) bool {
-	return math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b))
-}
-
 // TestSSE2SameBits checks dot32 and axpy32 (SSE2 on amd64) against the
 // scalar loops bit for bit, on lengths around the step of four, with
 // subnormal, huge, infinite and signed-zero entries among ordinary ones,
 // and that axpy32 leaves y beyond len(k) alone.
 func TestSSE2SameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
-	val := func(f32 bool) float64 {
-		if rng.IntN(10) == 0 {
-			x := special[rng.IntN(len(special))]
-			if f32 {
-				return float64(float32(x))
-			}
-			return x
-		}
-		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(40)-20))
-	}
+	val := func(f32 bool) float64 { return randomValue(rng, specials, f32) }
 	for _, n := range []int{0, 1, 3, 4, 7, 8, 9, 11, 12, 13, 16, 17, 31, 64, 105, 999, 2000} {
 		for trial := 0; trial < 50; trial++ {
 			k := make([]float32, n)
@@ -71,10 +57,8 @@ func TestSSE2SameBits(t *testing.T) {
 			y2 := append([]float64(nil), y1...)
 			axpy32Go(y1, a, k)
 			axpy32Scalar(y2, a, k)
-			for j := range y1 {
-				if !sameFloat(y1[j], y2[j]) {
-					t.Fatalf("n=%d trial %d: axpy32 y[%d] = %v, scalar %v", n, trial, j, y1[j], y2[j])
-				}
+			if j := diffAt(y1, y2); j >= 0 {
+				t.Fatalf("n=%d trial %d: axpy32 y[%d] = %v, scalar %v", n, trial, j, y1[j], y2[j])
 			}
 		}
 	}
@@ -86,10 +70,9 @@ func TestSSE2SameBits(t *testing.T) {
 // among ordinary ones, on several panels of a row stride wider than them.
 func TestTile4SameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
-	special := []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300, -1e300, 1.5e-45, 3e38}
 	val := func() float64 {
 		if rng.IntN(20) == 0 {
-			return special[rng.IntN(len(special))]
+			return specials[rng.IntN(len(specials))]
 		}
 		return rng.NormFloat64() * math.Exp2(float64(rng.IntN(20)-10))
 	}

@@ -2,7 +2,6 @@ package otce
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -71,15 +70,7 @@ func (j *Job) overlapped(ctx context.Context, opt Options, sm *Summary, g *overl
 	k := s.K
 	rl := &overlapRelay{out: opt.Progress, held: map[int][]Progress{}}
 	g.watch(ctx)
-	type solved struct {
-		smp *Sample
-		sol *ot.Solution
-		err error
-	}
-	out := make([]chan solved, k)
-	for i := range out {
-		out[i] = make(chan solved, 1)
-	}
+	out := outcomes(k)
 	phase := func(rep int, ph string) {
 		rl.send(Progress{Candidate: c.Name, Rep: rep, K: k, Phase: ph})
 	}
@@ -154,31 +145,15 @@ func (j *Job) overlapped(ctx context.Context, opt Options, sm *Summary, g *overl
 			}()
 		}
 	}()
-	for rep := range k {
+	return collect(k, sm, func(rep int) solved {
 		r := <-out[rep]
 		if err := parent.Err(); err != nil && r.err == nil {
 			// Cancelled after the repetition before: the loop one at a
 			// time would not have solved this one.
 			r.err = err
 		}
-		if r.err == nil && r.sol == nil {
-			r.sol = sm.last
-		}
-		if r.err != nil {
-			if errors.Is(r.err, context.Canceled) {
-				r.err = errors.New("cancelled")
-			}
-			sm.SetError(r.err)
-			return sm.Result()
-		}
-		iters := 0
-		if r.sol != sm.last {
-			iters = r.sol.Iterations
-		}
-		sm.Add(r.smp, r.sol)
-		rl.done(rep, k, c.Name, iters)
-	}
-	return sm.Result()
+		return r
+	}, func(rep, iters int) { rl.done(rep, k, c.Name, iters) })
 }
 
 // overlapRelay passes the overlapped repetitions' progress on as if they

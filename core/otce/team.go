@@ -58,15 +58,7 @@ func (j *Job) SolveRep(ctx context.Context, rep int, progress func(Progress)) (*
 func (j *Job) sideBySide(ctx context.Context, opt Options, sm *Summary) report.Candidate {
 	ctx, cancel := context.WithCancel(ctx)
 	k := j.Settings.K
-	type solved struct {
-		smp *Sample
-		sol *ot.Solution
-		err error
-	}
-	out := make([]chan solved, k)
-	for i := range out {
-		out[i] = make(chan solved, 1)
-	}
+	out := outcomes(k)
 	var wg sync.WaitGroup
 	for m := range min(opt.Team, k) {
 		wg.Add(1)
@@ -90,11 +82,43 @@ func (j *Job) sideBySide(ctx context.Context, opt Options, sm *Summary) report.C
 	}
 	defer wg.Wait()
 	defer cancel()
+	return collect(k, sm, func(rep int) solved { return <-out[rep] }, func(rep, iters int) {
+		done(opt.Progress, j.Candidate.Name, rep, k, iters)
+	})
+}
+
+// solved is one repetition's outcome in a loop that runs repetitions side
+// by side (sideBySide, Job.overlapped): its sample, its solution (nil:
+// the same pixels as the repetition before, whose solution it reuses) or
+// the error that failed it.
+type solved struct {
+	smp *Sample
+	sol *ot.Solution
+	err error
+}
+
+// outcomes makes a channel for each of k repetitions' outcomes, with room
+// for it: a repetition done before the ones ahead of it does not wait.
+func outcomes(k int) []chan solved {
+	out := make([]chan solved, k)
+	for i := range out {
+		out[i] = make(chan solved, 1)
+	}
+	return out
+}
+
+// collect adds k repetitions to sm in order 0, 1, …, k−1, each as next
+// hands it over, reports each one done (done: iters 0 when it reused the
+// last solution) and returns sm's result. A repetition without a solution
+// reuses the last one (same pixels, same problem), as the loop one at a
+// time does; only one with rep > 0 whose sample draws every pixel
+// (Sample.AllPixels) may come so. The first failed repetition fails the
+// candidate (Summary.SetError; "cancelled" for a cancelled context) with
+// the ones before it kept, as the loop one at a time does.
+func collect(k int, sm *Summary, next func(rep int) solved, done func(rep, iters int)) report.Candidate {
 	for rep := range k {
-		r := <-out[rep]
+		r := next(rep)
 		if r.err == nil && r.sol == nil {
-			// Same pixels, same problem: reuse the solution, as the loop
-			// one at a time does; only such a repetition may come unsolved.
 			if rep == 0 || r.smp == nil || !r.smp.AllPixels {
 				r.err = fmt.Errorf("repetition %d came back without a solution", rep+1)
 			}
@@ -112,7 +136,7 @@ func (j *Job) sideBySide(ctx context.Context, opt Options, sm *Summary) report.C
 			iters = r.sol.Iterations
 		}
 		sm.Add(r.smp, r.sol)
-		done(opt.Progress, j.Candidate.Name, rep, k, iters)
+		done(rep, iters)
 	}
 	return sm.Result()
 }
