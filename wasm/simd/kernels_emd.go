@@ -25,7 +25,7 @@ func scanBody() []byte {
 		f.get(val)
 		f.get(thr)
 		f.op(opF64Lt)
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		f.get(pVals)
 		f.get(pIdx)
 		f.get(pSize)
@@ -68,7 +68,7 @@ func scanBody() []byte {
 		f.get(thrv)
 		f.simd(simdF64x2Lt)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // a lane is below the root
+		f.ifBlock() // a lane is below the root
 		for lane := int32(0); lane < 2; lane++ {
 			f.get(v)
 			f.simd(simdF64x2Extract)
@@ -89,7 +89,7 @@ func scanBody() []byte {
 	f.get(j)
 	f.get(pN)
 	f.op(0x48) // i32.lt_s
-	f.op(0x04, 0x40)
+	f.ifBlock()
 	{
 		f.elemAt(pRow, j, 2)
 		f.scalar(opF32Load, 2, 0)
@@ -139,11 +139,11 @@ func siftinBody() []byte {
 		f.tee(r)
 		f.get(pSize)
 		f.op(0x48) // i32.lt_s
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		valAt(r)
 		valAt(l)
 		f.op(opF64Gt)
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		f.get(r)
 		f.set(l)
 		f.end()
@@ -196,14 +196,7 @@ func minmax32Body() []byte {
 	x := f.local(v128)
 	f.elemAt(pX, pN, 2)
 	f.set(end)
-	f.get(pX)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
+	f.groupEnd(pX, pN, 4, end4)
 	f.f32c(float32(math.Inf(1)))
 	f.simd(simdF32x4Splat)
 	f.set(lo4)
@@ -356,7 +349,7 @@ func maxslackBody() []byte {
 	f.get(pRow)
 	f.get(endR)
 	f.op(0x49) // i32.lt_u
-	f.op(0x04, 0x40)
+	f.ifBlock()
 	{
 		f.get(pUi)
 		f.get(pV)

@@ -70,8 +70,8 @@ func classweightsBody() []byte {
 		f.tee(at)
 		f.get(pNq)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
-		f.op(0x00)       // unreachable
+		f.ifBlock()
+		f.op(0x00) // unreachable
 		f.end()
 		f.get(at)
 		f.i32c(3)
@@ -116,7 +116,7 @@ func classweightsBody() []byte {
 		f.simd(simdF64x2Gt)
 		f.tee(keep)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // if any weight is kept
+		f.ifBlock() // any weight is kept
 		// ki = trunc_sat(e·64/ln2 − 0.5), kf = float64(ki)
 		f.get(e)
 		splat(mapsExpInv)
@@ -208,8 +208,8 @@ func classweightsBody() []byte {
 	// An odd last point.
 	f.get(pC)
 	f.get(endC)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
+	f.op(0x49) // i32.lt_u
+	f.ifBlock()
 	body(true)
 	f.end()
 	return f.body()
@@ -242,14 +242,14 @@ func classtiesBody() []byte {
 		f.op(l)
 		f.op(0x50) // i64.eqz
 		f.op(0x45) // i32.eqz
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		f.get(pYs)
 		f.scalar(opI32Load, 2, uint32(4*l))
 		f.tee(at)
 		f.get(pNq)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
-		f.op(0x00)       // unreachable
+		f.ifBlock()
+		f.op(0x00) // unreachable
 		f.end()
 		f.get(at)
 		f.i32c(3)
@@ -289,7 +289,7 @@ func classtiesBody() []byte {
 		f.simd(simdF64x2Le)
 		f.tee(tie)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // if
+		f.ifBlock()
 		count(0)
 		if !single {
 			count(1)
@@ -312,8 +312,8 @@ func classtiesBody() []byte {
 	f.end()
 	f.get(pC)
 	f.get(endC)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
+	f.op(0x49) // i32.lt_u
+	f.ifBlock()
 	body(true)
 	f.end()
 	f.get(ties)

@@ -156,7 +156,7 @@ func sqdistBody() []byte {
 	f.tee(pw)
 	f.i32c(4)
 	f.op(0x49) // i32.lt_u
-	f.op(0x04, 0x40)
+	f.ifBlock()
 	f.i32c(4)
 	f.set(pw)
 	f.end()
@@ -171,7 +171,7 @@ func sqdistBody() []byte {
 	f.get(jend)
 	f.get(m4)
 	f.op(opI32GeU)
-	f.op(0x04, 0x40)
+	f.ifBlock()
 	f.get(m4)
 	f.set(jend)
 	f.end()
@@ -323,19 +323,8 @@ func sqdistBody() []byte {
 // groups of four (pK + 4·(pN &^ 3)) and of its end (pK + 4·pN).
 func (f *fn) ends32(pK, pN uint32) (end4, endK uint32) {
 	end4, endK = f.local(i32), f.local(i32)
-	f.get(pK)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.get(pK)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.groupEnd(pK, pN, 4, end4)
+	f.elemAt(pK, pN, 2)
 	f.set(endK)
 	return end4, endK
 }
@@ -372,10 +361,7 @@ func dot32Body() []byte {
 		f.set(s01)
 		// s23 += promote(k2, k3) * (v2, v3)
 		f.get(s23)
-		f.get(kv)
-		f.get(kv)
-		f.simd(simdShuffle)
-		f.op(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)
+		f.highHalf(kv)
 		f.simd(simdF64x2Promote)
 		f.get(pV)
 		f.vload(16)
@@ -452,11 +438,10 @@ func axpy32Body() []byte {
 			f.get(pY)
 			f.vload(uint32(16 * h))
 			f.get(av)
-			f.get(kv)
 			if h == 1 {
+				f.highHalf(kv)
+			} else {
 				f.get(kv)
-				f.simd(simdShuffle)
-				f.op(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)
 			}
 			f.simd(simdF64x2Promote)
 			f.simd(simdF64x2Mul)
@@ -565,20 +550,24 @@ func kernelrowBody() []byte {
 	dem := f.local(v128) // the entries as float32
 	nz := f.local(v128)  // i32x4: non-zero entries written, a count a lane
 
-	for _, p := range [][2]uint32{{pFi, vfi}, {pInv, vinv}, {pEps, veps}} {
-		f.get(p[0])
-		f.simd(simdF64x2Splat)
-		f.set(p[1])
-	}
+	f.splatLocal(pFi, vfi)
+	f.splatLocal(pInv, vinv)
+	f.splatLocal(pEps, veps)
 	// −flush
 	f.f64c(0)
 	f.get(pFlush)
-	f.op(0xa1) // f64.sub
+	f.op(opF64Sub)
 	f.simd(simdF64x2Splat)
 	f.set(vflush)
-	splat := func(v float64) {
-		f.f64c(v)
-		f.simd(simdF64x2Splat)
+	// flushed pushes the lanes' mask of a < −flush or a < −700.
+	flushed := func() {
+		f.get(a)
+		f.get(vflush)
+		f.simd(simdF64x2Lt)
+		f.get(a)
+		f.splat(-700)
+		f.simd(simdF64x2Lt)
+		f.simd(simdV128Or)
 	}
 	const (
 		log2e = 1.44269504088896338700e+00
@@ -589,23 +578,9 @@ func kernelrowBody() []byte {
 	body := func(single bool) {
 		// a = ((fi + g) − c·inv) / eps
 		f.get(vfi)
-		f.get(pG)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
+		f.load64x2(pG, single)
 		f.simd(simdF64x2Add)
-		f.get(pRow)
-		if single {
-			f.simd(simdLoad32Zero)
-			f.memarg(2, 0)
-		} else {
-			f.simd(simdLoad64Zero)
-			f.memarg(2, 0)
-		}
-		f.simd(simdF64x2Promote)
+		f.load32x2(pRow, single)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Sub)
@@ -615,27 +590,21 @@ func kernelrowBody() []byte {
 		if !single {
 			// Both entries flushed (most of a kernel at a small ε): store
 			// two zeros and skip the exponential.
-			f.get(a)
-			f.get(vflush)
-			f.simd(simdF64x2Lt)
-			f.get(a)
-			splat(-700)
-			f.simd(simdF64x2Lt)
-			f.simd(simdV128Or)
+			flushed()
 			f.simd(simdI64x2AllTrue)
-			f.op(0x04, 0x40) // if
+			f.ifBlock()
 			f.get(pRow)
 			f.op(0x42, 0x00) // i64.const 0
 			f.scalar(opI64Store, 2, 0)
 			f.advance(false, pRow, pG)
-			f.op(0x05) // else
+			f.elseBlock()
 		}
 		// ki = trunc(a·log2e + (a < 0 ? −0.5 : 0.5)), kf = float64(ki)
 		f.get(a)
-		splat(log2e)
+		f.splat(log2e)
 		f.simd(simdF64x2Mul)
-		splat(-0.5)
-		splat(0.5)
+		f.splat(-0.5)
+		f.splat(0.5)
 		f.get(a)
 		f.zero128()
 		f.simd(simdF64x2Lt)
@@ -646,56 +615,19 @@ func kernelrowBody() []byte {
 		f.simd(simdConvertLow)
 		f.set(kf)
 		// r = (a − kf·ln2hi) − kf·ln2lo
-		f.get(a)
-		f.get(kf)
-		splat(ln2hi)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.get(kf)
-		splat(ln2lo)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.set(r)
+		f.reduce(r, a, kf, ln2hi, ln2lo)
 		// q = 1 + r·(1 + r·(1/2 + … + r·(1/5040 + r·(1/40320))))
-		splat(1.0 / 40320)
+		f.splat(1.0 / 40320)
 		f.set(q)
-		for _, c := range []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1} {
-			splat(c)
-			f.get(r)
-			f.get(q)
-			f.simd(simdF64x2Mul)
-			f.simd(simdF64x2Add)
-			f.set(q)
-		}
+		f.horner(q, r, []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1})
 		// store address, then q · 2**ki, zero where a < −flush or a < −700
 		f.get(pRow)
 		f.get(q)
-		f.get(ki)
-		f.simd(simdI64x2Extend)
-		f.op(0x42) // i64.const 1023
-		f.b = sleb(f.b, 1023)
-		f.simd(simdI64x2Splat)
-		f.simd(simdI64x2Add)
-		f.i32c(52)
-		f.simd(simdI64x2Shl)
+		f.pow2(ki, 0)
 		f.simd(simdF64x2Mul)
-		f.get(a)
-		f.get(vflush)
-		f.simd(simdF64x2Lt)
-		f.get(a)
-		splat(-700)
-		f.simd(simdF64x2Lt)
-		f.simd(simdV128Or)
+		flushed()
 		f.simd(simdV128AndNot)
-		f.simd(simdF32x4Demote)
-		f.tee(dem)
-		if single {
-			f.simd(simdStore32Lane)
-		} else {
-			f.simd(simdStore64Lane)
-		}
-		f.memarg(2, 0)
-		f.op(0)
+		f.storeDemoted(single, dem)
 		// nz −= (dem ≠ 0): lanes 2 and 3 of the demotion are zeros, and
 		// of a single entry only lane 0 counts.
 		f.get(nz)
@@ -714,26 +646,9 @@ func kernelrowBody() []byte {
 			f.end()
 		}
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end2)
-	body(false)
-	f.br(0)
-	f.end()
-	f.end()
-	// An odd last entry.
-	f.get(pRow)
-	f.get(endR)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
-	body(true)
-	f.end()
-	f.get(nz)
-	f.simd(simdI32x4Extract)
-	f.op(0)
-	f.get(nz)
-	f.simd(simdI32x4Extract)
-	f.op(1)
+	f.pairsThenOdd(pRow, end2, endR, body)
+	f.lane(nz, simdI32x4Extract, 0)
+	f.lane(nz, simdI32x4Extract, 1)
 	f.op(opI32Add)
 	return f.body()
 }
@@ -750,30 +665,19 @@ func rowtopBody() []byte {
 	acc := f.local(v128)
 	b0 := f.local(f64)
 	x := f.local(f64)
-	f.get(pInv)
-	f.simd(simdF64x2Splat)
-	f.set(vinv)
+	f.splatLocal(pInv, vinv)
 	f.maxOfPairs(pRow, pG, end2, acc, func() {
 		// g − promote(row)·inv
-		f.get(pG)
-		f.vload(0)
-		f.get(pRow)
-		f.simd(simdLoad64Zero)
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load64x2(pG, false)
+		f.load32x2(pRow, false)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Sub)
 	})
-	f.get(acc)
-	f.simd(simdF64x2Extract)
-	f.op(0)
+	f.lane(acc, simdF64x2Extract, 0)
 	f.set(b0)
 	// An odd last column into lane 0's maximum.
-	f.get(pRow)
-	f.get(endR)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
+	f.ifBelow(pRow, endR)
 	f.get(pG)
 	f.scalar(opF64Load, 3, 0)
 	f.get(pRow)
@@ -785,9 +689,7 @@ func rowtopBody() []byte {
 	f.foldMax(b0, x)
 	f.end()
 	// Then lane 1's.
-	f.get(acc)
-	f.simd(simdF64x2Extract)
-	f.op(1)
+	f.lane(acc, simdF64x2Extract, 1)
 	f.foldMax(b0, x)
 	f.get(b0)
 	return f.body()
@@ -802,30 +704,20 @@ func (f *fn) maxOfPairs(pRow, p64, end2, acc uint32, value func()) {
 	f.f64c(math.Inf(-1))
 	f.simd(simdF64x2Splat)
 	f.set(acc)
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end2)
-	f.get(acc)
-	value()
-	f.simd(simdF64x2Pmax)
-	f.set(acc)
-	f.advance(false, pRow, p64)
-	f.br(0)
-	f.end()
-	f.end()
+	f.whileBelow(pRow, end2, func() {
+		f.get(acc)
+		value()
+		f.simd(simdF64x2Pmax)
+		f.set(acc)
+		f.advance(false, pRow, p64)
+	})
 }
 
 // foldMax folds the f64 on the stack into the local w: w = x > w ? x : w
 // (x kept in the local tmp).
 func (f *fn) foldMax(w, tmp uint32) {
 	f.set(tmp)
-	f.get(tmp)
-	f.get(w)
-	f.get(tmp)
-	f.get(w)
-	f.op(opF64Gt)
-	f.op(opSelect)
-	f.set(w)
+	f.keepIf(tmp, w, opF64Gt)
 }
 
 // compactrowBody: params sv, sc, row, n, room. core/ot's compactRowGo: for
@@ -842,19 +734,8 @@ func compactrowBody() []byte {
 	endR := f.local(i32)
 	x := f.local(f32)
 	// end4 = row + 4·(n &^ 3), endR = row + 4·n
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.groupEnd(pRow, pN, 4, end4)
+	f.elemAt(pRow, pN, 2)
 	f.set(endR)
 	// step handles the entry at row (column j) and advances.
 	step := func() {
@@ -863,11 +744,11 @@ func compactrowBody() []byte {
 		f.tee(x)
 		f.f32c(0)
 		f.op(opF32Ne)
-		f.op(0x04, 0x40) // if x ≠ 0
+		f.ifBlock() // x ≠ 0
 		f.get(w)
 		f.get(pRoom)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if w ≥ room: return −1
+		f.ifBlock() // w ≥ room: return −1
 		f.i32c(-1)
 		f.op(0x0f)
 		f.end()
@@ -898,11 +779,11 @@ func compactrowBody() []byte {
 	f.zero128()
 	f.simd(simdF32x4Ne)
 	f.simd(simdAnyTrue)
-	f.op(0x04, 0x40) // if some entry of the four is non-zero
+	f.ifBlock() // some entry of the four is non-zero
 	for k := 0; k < 4; k++ {
 		step()
 	}
-	f.op(0x05) // else
+	f.elseBlock()
 	f.bump(pRow, 16)
 	f.bump(j, 4)
 	f.end()
@@ -1197,7 +1078,7 @@ func segdotsparserowsBody() []byte {
 		f.op(opI32Add)
 		f.get(end)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
+		f.ifBlock()
 		{
 			f.rowRange(pSp, lo, hi)
 			f.get(pTotals)
@@ -1288,7 +1169,7 @@ func scattersparserowsBody() []byte {
 		f.tee(ar)
 		f.f64c(0)
 		f.op(opF64Ne)
-		f.op(0x04, 0x40) // if
+		f.ifBlock()
 		{
 			f.rowRange(pSp, lo, hi)
 			f.get(pCol)
@@ -1349,14 +1230,7 @@ func hist16Body() []byte {
 	}
 	f.elemAt(pX, pN, 2)
 	f.set(end)
-	f.get(pX)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
+	f.groupEnd(pX, pN, 4, end4)
 	f.get(pBucket)
 	f.simd(simdI32x4Splat)
 	f.set(vb)
@@ -1372,14 +1246,14 @@ func hist16Body() []byte {
 		f.get(vb)
 		f.simd(simdI32x4Eq)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		for lane := byte(0); lane < 4; lane++ {
 			f.get(x)
 			f.simd(simdI32x4Extract)
 			f.op(lane)
 			f.set(bits)
 			inBucket()
-			f.op(0x04, 0x40)
+			f.ifBlock()
 			count()
 			f.end()
 		}
@@ -1397,7 +1271,7 @@ func hist16Body() []byte {
 		f.scalar(opI32Load, 2, 0)
 		f.set(bits)
 		inBucket()
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		count()
 		f.end()
 		f.bump(pX, 4)
@@ -1457,34 +1331,17 @@ func absorbrowBody() []byte {
 	x := f.local(v128)
 	y := f.local(v128)
 	zeros := f.local(v128) // i64x2: zero entries seen, a count a lane
-	f.get(pUi)
-	f.simd(simdF64x2Splat)
-	f.set(vui)
-	f.get(pLo)
-	f.simd(simdF64x2Splat)
-	f.set(vlo)
+	f.splatLocal(pUi, vui)
+	f.splatLocal(pLo, vlo)
 	// body handles the entries at pRow (two, or one) and advances.
 	body := func(single, square bool) {
-		f.get(pRow)
-		if single {
-			f.simd(simdLoad32Zero)
-		} else {
-			f.simd(simdLoad64Zero)
-		}
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load32x2(pRow, single)
 		f.set(x)
 		// y = (ui·x)·v
 		f.get(vui)
 		f.get(x)
 		f.simd(simdF64x2Mul)
-		f.get(pV)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
+		f.load64x2(pV, single)
 		f.simd(simdF64x2Mul)
 		f.set(y)
 		// store address; result = (square ? y·y : y) &^ (x == 0 | y < lo)
@@ -1501,60 +1358,37 @@ func absorbrowBody() []byte {
 		f.get(vlo)
 		f.simd(simdF64x2Lt)
 		f.simd(simdV128Or)
-		if !single {
-			// zeros −= mask (−1 in each lane that is zero); the mask goes
-			// to x, which is not needed again
-			f.set(x)
-			f.get(zeros)
-			f.get(x)
-			f.simd(simdI64x2Sub)
-			f.set(zeros)
-			f.get(x)
-		} else {
-			f.set(x)
+		// zeros −= mask (−1 in each lane that is zero); the mask goes to
+		// x, which is not needed again
+		f.set(x)
+		f.get(zeros)
+		f.get(x)
+		if single {
 			// Only lane 0 is an entry: count it alone.
-			f.get(zeros)
-			f.get(x)
 			f.simd(simdV128Const)
 			f.op(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
-			f.simd(0x4e) // v128.and
-			f.simd(simdI64x2Sub)
-			f.set(zeros)
-			f.get(x)
+			f.simd(simdV128And)
 		}
+		f.simd(simdI64x2Sub)
+		f.set(zeros)
+		f.get(x)
 		f.simd(simdV128AndNot)
 		f.storeDemoted(single)
 		f.advance(single, pRow, pV)
 	}
 	loops := func(square bool) {
-		f.block()
-		f.loop()
-		f.exitIfGeU(pRow, end2)
-		body(false, square)
-		f.br(0)
-		f.end()
-		f.end()
-		f.get(pRow)
-		f.get(endR)
-		f.op(0x49)       // i32.lt_u
-		f.op(0x04, 0x40) // if
-		body(true, square)
-		f.end()
+		f.pairsThenOdd(pRow, end2, endR, func(single bool) { body(single, square) })
 	}
 	f.get(pSquare)
-	f.op(0x04, 0x40) // if square
+	f.ifBlock() // square
 	loops(true)
-	f.op(0x05) // else
+	f.elseBlock()
 	loops(false)
 	f.end()
 	// n − (zeros lane 0 + lane 1)
 	f.get(pN)
-	f.get(zeros)
-	f.simd(simdI64x2Extract)
-	f.op(0)
-	f.get(zeros)
-	f.simd(simdI64x2Extract)
-	f.op(1)
+	f.lane(zeros, simdI64x2Extract, 0)
+	f.lane(zeros, simdI64x2Extract, 1)
 	f.op(0x7c) // i64.add
 	f.op(opI32WrapI64)
 	f.op(opI32Sub)
@@ -1566,27 +1400,20 @@ func absorbrowBody() []byte {
 // pairs (pRow + 4·(pN &^ 1)) and of its end (pRow + 4·pN).
 func (f *fn) ends2(pRow, pN uint32) (end2, endR uint32) {
 	end2, endR = f.local(i32), f.local(i32)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-2)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end2)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.groupEnd(pRow, pN, 2, end2)
+	f.elemAt(pRow, pN, 2)
 	f.set(endR)
 	return end2, endR
 }
 
 // storeDemoted demotes the f64x2 on the stack to float32 and stores its
-// first lane (single) or both at the address below it.
-func (f *fn) storeDemoted(single bool) {
+// first lane (single) or both at the address below it; the demoted v128
+// is also kept in the local tee, if one is given.
+func (f *fn) storeDemoted(single bool, tee ...uint32) {
 	f.simd(simdF32x4Demote)
+	for _, t := range tee {
+		f.tee(t)
+	}
 	if single {
 		f.simd(simdStore32Lane)
 	} else {
@@ -1599,12 +1426,8 @@ func (f *fn) storeDemoted(single bool) {
 // advance moves a float32 pointer p32 and a float64 pointer p64 on by one
 // entry (single) or two.
 func (f *fn) advance(single bool, p32, p64 uint32) {
-	step := int32(2)
-	if single {
-		step = 1
-	}
-	f.bump(p32, 4*step)
-	f.bump(p64, 8*step)
+	f.bump(p32, 4*pairStep(single))
+	f.bump(p64, 8*pairStep(single))
 }
 
 // rowstatsBody: params row, n, hist, out. core/ot's rowStatsGo: sum =
@@ -1641,14 +1464,14 @@ func rowstatsBody() []byte {
 	f.get(cv)
 	f.get(mx)
 	f.op(opF64Gt)
-	f.op(0x04, 0x40) // if
+	f.ifBlock()
 	f.get(cv)
 	f.set(mx)
 	f.get(j)
 	f.set(at)
 	f.end()
 	f.get(pHist)
-	f.op(0x04, 0x40) // if hist ≠ 0
+	f.ifBlock() // hist ≠ 0
 	// h = hist + 4·(bits >> 16)
 	f.get(pHist)
 	f.get(x)
