@@ -817,105 +817,101 @@ func segdotsparseBody() []byte {
 	acc := f.local(f64)
 	total := f.local(f64)
 	x := f.local(f64)
+	l := sparseRow{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total}
 
 	// hi = seg[1]; end = sc + 4·nnz
 	f.get(pSeg)
 	f.scalar(opI64Load, 3, 8)
 	f.op(opI32WrapI64)
 	f.set(hi)
-	f.get(pSc)
-	f.get(pNnz)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.elemAt(pSc, pNnz, 2)
 	f.set(end)
+	f.whileBelow(pSc, end, func() { f.sparseStep(l, pSeg, pV, x) })
+	f.sparseFlush(l, pLb)
+	f.get(total)
+	return f.body()
+}
+
+// sparseRow names the locals of one sparse row's class sums (segdotsparse,
+// and each of the two rows segdotsparserows runs side by side): sum, sv,
+// sc the byte offsets of its class sums (float64), its entries' values
+// (float32) and columns (int32), at the current entry; scEnd the end of
+// its columns; c its current class and hi that class's end (seg[c+1]); j
+// the current column; acc the class's running sum and tot the row's.
+type sparseRow struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
+
+// sparseStep adds row l's entry at sc, x = float64(sv_k)·v_j (v float64 at
+// the local pV), to its class's sum and its total, first storing the sums
+// of the classes its column j leaves (segsum[c] = acc; acc = 0; c++; hi =
+// seg[c+1], seg int64 at the local pSeg), and moves to its next entry (x
+// is an f64 scratch local).
+func (f *fn) sparseStep(l sparseRow, pSeg, pV, x uint32) {
+	f.get(l.sc)
+	f.scalar(opI32Load, 2, 0)
+	f.set(l.j)
+	// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
 	f.block()
 	f.loop()
 	{
-		f.exitIfGeU(pSc, end)
-		f.get(pSc)
-		f.scalar(opI32Load, 2, 0)
-		f.set(j)
-		// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
-		f.block()
-		f.loop()
-		{
-			f.get(j)
-			f.get(hi)
-			f.op(0x48) // i32.lt_s
-			f.brIf(1)
-			f.get(pSum)
-			f.get(c)
-			f.i32c(3)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.get(acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(acc)
-			f.bump(c, 1)
-			f.get(pSeg)
-			f.get(c)
-			f.i32c(3)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.scalar(opI64Load, 3, 8)
-			f.op(opI32WrapI64)
-			f.set(hi)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		// x = float64(sv_k) · v_j; acc += x; total += x
-		f.get(pSv)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.get(pV)
-		f.get(j)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.op(opI32Add)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Mul)
-		f.set(x)
-		f.get(acc)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(acc)
-		f.get(total)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(total)
-		f.bump(pSc, 4)
-		f.bump(pSv, 4)
+		f.get(l.j)
+		f.get(l.hi)
+		f.op(0x48) // i32.lt_s
+		f.brIf(1)
+		f.storeClass(l)
+		f.elemAt(pSeg, l.c, 3)
+		f.scalar(opI64Load, 3, 8)
+		f.op(opI32WrapI64)
+		f.set(l.hi)
 		f.br(0)
 	}
 	f.end()
 	f.end()
-	// segsum[c] = acc, then zeros up to lb.
+	// x = float64(sv_k) · v_j; acc += x; total += x
+	f.get(l.sv)
+	f.scalar(opF32Load, 2, 0)
+	f.op(opF64Promote)
+	f.elemAt(pV, l.j, 3)
+	f.scalar(opF64Load, 3, 0)
+	f.op(opF64Mul)
+	f.set(x)
+	f.get(l.acc)
+	f.get(x)
+	f.op(opF64Add)
+	f.set(l.acc)
+	f.get(l.tot)
+	f.get(x)
+	f.op(opF64Add)
+	f.set(l.tot)
+	f.bump(l.sc, 4)
+	f.bump(l.sv, 4)
+}
+
+// storeClass stores row l's running class sum: segsum[c] = acc; acc = 0;
+// c++.
+func (f *fn) storeClass(l sparseRow) {
+	f.elemAt(l.sum, l.c, 3)
+	f.get(l.acc)
+	f.scalar(opF64Store, 3, 0)
+	f.f64c(0)
+	f.set(l.acc)
+	f.bump(l.c, 1)
+}
+
+// sparseFlush stores row l's last class sum, then zeros for the classes
+// after it, up to the number of classes in the local pLb.
+func (f *fn) sparseFlush(l sparseRow, pLb uint32) {
 	f.block()
 	f.loop()
 	{
-		f.get(c)
+		f.get(l.c)
 		f.get(pLb)
 		f.op(opI32GeS)
 		f.brIf(1)
-		f.get(pSum)
-		f.get(c)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.op(opI32Add)
-		f.get(acc)
-		f.scalar(opF64Store, 3, 0)
-		f.f64c(0)
-		f.set(acc)
-		f.bump(c, 1)
+		f.storeClass(l)
 		f.br(0)
 	}
 	f.end()
 	f.end()
-	f.get(total)
-	return f.body()
 }
 
 // rowRange sets lo and hi to the int64 row pointers sp[r], sp[r+1] (sp is
@@ -958,61 +954,15 @@ func segdotsparserowsBody() []byte {
 	hi := f.local(i32)
 	end := f.local(i32)
 	pairEnd := f.local(i32)
-	type lane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
-	newLane := func() lane {
-		return lane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
+	newLane := func() sparseRow {
+		return sparseRow{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
 	}
 	a, b := newLane(), newLane()
 	x := f.local(f64)
-	// step adds lane l's entry at sc to its class's sum and its total,
-	// first storing the sums of the classes its column leaves (as
-	// segdotsparseBody), and moves to its next entry.
-	step := func(l lane) {
-		f.get(l.sc)
-		f.scalar(opI32Load, 2, 0)
-		f.set(l.j)
-		f.block()
-		f.loop()
-		{
-			f.get(l.j)
-			f.get(l.hi)
-			f.op(0x48) // i32.lt_s
-			f.brIf(1)
-			f.elemAt(l.sum, l.c, 3)
-			f.get(l.acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(l.acc)
-			f.bump(l.c, 1)
-			f.elemAt(pSeg, l.c, 3)
-			f.scalar(opI64Load, 3, 8)
-			f.op(opI32WrapI64)
-			f.set(l.hi)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.get(l.sv)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.elemAt(pV, l.j, 3)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Mul)
-		f.set(x)
-		f.get(l.acc)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(l.acc)
-		f.get(l.tot)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(l.tot)
-		f.bump(l.sc, 4)
-		f.bump(l.sv, 4)
-	}
+	step := func(l sparseRow) { f.sparseStep(l, pSeg, pV, x) }
 	// start sets lane l to the row of sums at sum whose entries are
 	// [from, to) (i32 locals).
-	start := func(l lane, sum func(), from, to uint32) {
+	start := func(l sparseRow, sum func(), from, to uint32) {
 		sum()
 		f.set(l.sum)
 		f.elemAt(pSv, from, 2)
@@ -1034,33 +984,9 @@ func segdotsparserowsBody() []byte {
 	}
 	// rest runs lane l to the end of its row, then stores its class's sum
 	// and zeros for the classes after it; its total goes to totals + off.
-	rest := func(l lane, off uint32) {
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(l.sc, l.scEnd)
-			step(l)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.block()
-		f.loop()
-		{
-			f.get(l.c)
-			f.get(pLb)
-			f.op(opI32GeS)
-			f.brIf(1)
-			f.elemAt(l.sum, l.c, 3)
-			f.get(l.acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(l.acc)
-			f.bump(l.c, 1)
-			f.br(0)
-		}
-		f.end()
-		f.end()
+	rest := func(l sparseRow, off uint32) {
+		f.whileBelow(l.sc, l.scEnd, func() { step(l) })
+		f.sparseFlush(l, pLb)
 		f.get(pTotals)
 		f.get(l.tot)
 		f.scalar(opF64Store, 3, off)
@@ -1124,16 +1050,10 @@ func segdotsparserowsBody() []byte {
 		f.get(a.sc)
 		f.op(opI32Add)
 		f.set(pairEnd)
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(a.sc, pairEnd)
+		f.whileBelow(a.sc, pairEnd, func() {
 			step(a)
 			step(b)
-			f.br(0)
-		}
-		f.end()
-		f.end()
+		})
 		rest(a, 0)
 		rest(b, 8)
 		// Next pair: totals += 16, sp += 16, segsums += 16·lb.
