@@ -817,7 +817,7 @@ func segdotsparseBody() []byte {
 	acc := f.local(f64)
 	total := f.local(f64)
 	x := f.local(f64)
-	l := sparseRow{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total}
+	l := sparseLane{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total}
 
 	// hi = seg[1]; end = sc + 4·nnz
 	f.get(pSeg)
@@ -832,20 +832,20 @@ func segdotsparseBody() []byte {
 	return f.body()
 }
 
-// sparseRow names the locals of one sparse row's class sums (segdotsparse,
+// sparseLane names the locals of one sparse row's class sums (segdotsparse,
 // and each of the two rows segdotsparserows runs side by side): sum, sv,
 // sc the byte offsets of its class sums (float64), its entries' values
 // (float32) and columns (int32), at the current entry; scEnd the end of
 // its columns; c its current class and hi that class's end (seg[c+1]); j
 // the current column; acc the class's running sum and tot the row's.
-type sparseRow struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
+type sparseLane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
 
 // sparseStep adds row l's entry at sc, x = float64(sv_k)·v_j (v float64 at
 // the local pV), to its class's sum and its total, first storing the sums
 // of the classes its column j leaves (segsum[c] = acc; acc = 0; c++; hi =
 // seg[c+1], seg int64 at the local pSeg), and moves to its next entry (x
 // is an f64 scratch local).
-func (f *fn) sparseStep(l sparseRow, pSeg, pV, x uint32) {
+func (f *fn) sparseStep(l sparseLane, pSeg, pV, x uint32) {
 	f.get(l.sc)
 	f.scalar(opI32Load, 2, 0)
 	f.set(l.j)
@@ -888,7 +888,7 @@ func (f *fn) sparseStep(l sparseRow, pSeg, pV, x uint32) {
 
 // storeClass stores row l's running class sum: segsum[c] = acc; acc = 0;
 // c++.
-func (f *fn) storeClass(l sparseRow) {
+func (f *fn) storeClass(l sparseLane) {
 	f.elemAt(l.sum, l.c, 3)
 	f.get(l.acc)
 	f.scalar(opF64Store, 3, 0)
@@ -899,7 +899,7 @@ func (f *fn) storeClass(l sparseRow) {
 
 // sparseFlush stores row l's last class sum, then zeros for the classes
 // after it, up to the number of classes in the local pLb.
-func (f *fn) sparseFlush(l sparseRow, pLb uint32) {
+func (f *fn) sparseFlush(l sparseLane, pLb uint32) {
 	f.block()
 	f.loop()
 	{
@@ -954,15 +954,15 @@ func segdotsparserowsBody() []byte {
 	hi := f.local(i32)
 	end := f.local(i32)
 	pairEnd := f.local(i32)
-	newLane := func() sparseRow {
-		return sparseRow{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
+	newLane := func() sparseLane {
+		return sparseLane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
 	}
 	a, b := newLane(), newLane()
 	x := f.local(f64)
-	step := func(l sparseRow) { f.sparseStep(l, pSeg, pV, x) }
+	step := func(l sparseLane) { f.sparseStep(l, pSeg, pV, x) }
 	// start sets lane l to the row of sums at sum whose entries are
 	// [from, to) (i32 locals).
-	start := func(l sparseRow, sum func(), from, to uint32) {
+	start := func(l sparseLane, sum func(), from, to uint32) {
 		sum()
 		f.set(l.sum)
 		f.elemAt(pSv, from, 2)
@@ -984,7 +984,7 @@ func segdotsparserowsBody() []byte {
 	}
 	// rest runs lane l to the end of its row, then stores its class's sum
 	// and zeros for the classes after it; its total goes to totals + off.
-	rest := func(l sparseRow, off uint32) {
+	rest := func(l sparseLane, off uint32) {
 		f.whileBelow(l.sc, l.scEnd, func() { step(l) })
 		f.sparseFlush(l, pLb)
 		f.get(pTotals)
