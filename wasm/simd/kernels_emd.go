@@ -203,10 +203,7 @@ func minmax32Body() []byte {
 	f.f32c(float32(math.Inf(-1)))
 	f.simd(simdF32x4Splat)
 	f.set(hi4)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end4)
+	f.whileBelow(pX, end4, func() {
 		f.get(pX)
 		f.vload(0)
 		f.set(x)
@@ -225,10 +222,7 @@ func minmax32Body() []byte {
 		f.simd(simdV128Or)
 		f.set(nan4)
 		f.bump(pX, 16)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	f.get(nan4)
 	f.simd(simdAnyTrue)
 	f.set(nan)
@@ -288,18 +282,12 @@ func minmax32Body() []byte {
 		f.op(opSelect)
 		f.set(hi)
 	}
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end)
+	f.whileBelow(pX, end, func() {
 		f.get(pX)
 		f.scalar(opF32Load, 2, 0)
 		step()
 		f.bump(pX, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	f.get(pOut)
 	f.get(lo)
 	f.scalar(opF32Store, 2, 0)

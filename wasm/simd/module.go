@@ -162,157 +162,135 @@ func sqdistBody() []byte {
 	f.end()
 	f.i32c(0)
 	f.set(jp)
-	f.block()
-	f.loop()
-	f.exitIfGeU(jp, m4)
-	// jend = min(jp + pw, m4)
-	f.addLocals(jp, pw)
-	f.set(jend)
-	f.get(jend)
-	f.get(m4)
-	f.op(opI32GeU)
-	f.ifBlock()
-	f.get(m4)
-	f.set(jend)
-	f.end()
-	f.i32c(0)
-	f.set(i)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(i, n4)
-		// xt = x + i*d8: the tile's 4 rows, packed channel major (packX).
-		f.get(pX)
-		f.get(i)
-		f.get(d8)
-		f.op(opI32Mul)
-		f.op(opI32Add)
-		f.set(xt)
-		f.get(jp)
-		f.set(j)
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(j, jend)
-			// py = y + j*d8: the group of columns j..j+3 (j is a multiple
-			// of 4), pyEnd its end (4·d8 bytes on); px the rows' channel.
-			f.get(pY)
-			f.get(j)
+	f.whileBelow(jp, m4, func() {
+		// jend = min(jp + pw, m4)
+		f.addLocals(jp, pw)
+		f.set(jend)
+		f.get(jend)
+		f.get(m4)
+		f.op(opI32GeU)
+		f.ifBlock()
+		f.get(m4)
+		f.set(jend)
+		f.end()
+		f.i32c(0)
+		f.set(i)
+		f.whileBelow(i, n4, func() {
+			// xt = x + i*d8: the tile's 4 rows, packed channel major (packX).
+			f.get(pX)
+			f.get(i)
 			f.get(d8)
 			f.op(opI32Mul)
 			f.op(opI32Add)
-			f.tee(py)
-			f.get(d8)
-			f.i32c(2)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.set(pyEnd)
-			f.get(xt)
-			f.set(px)
-			for q := range acc {
-				f.zero128()
-				f.set(acc[q])
-			}
-			f.block()
-			f.loop()
-			{
-				f.exitIfGeU(py, pyEnd)
-				// bl = (y0[k], y1[k]), bh = (y2[k], y3[k]): the group's
-				// channel k, 32 contiguous bytes at py; x_r[k] at px + 8r.
-				f.get(py)
-				f.vload(0)
-				f.set(bl)
-				f.get(py)
-				f.vload(16)
-				f.set(bh)
-				for r := 0; r < 4; r++ {
-					f.get(px)
-					f.simd(simdLoad64Splat)
-					f.memarg(3, uint32(8*r))
-					f.set(cv)
-					for h, b := range []uint32{bl, bh} {
-						a := acc[2*r+h]
-						f.get(a)
-						f.get(cv)
-						f.get(b)
-						f.simd(simdF64x2Mul)
-						f.simd(simdF64x2Add)
-						f.set(a)
-					}
-				}
-				f.bump(px, 32)
-				f.bump(py, 32)
-				f.br(0)
-			}
-			f.end()
-			f.end()
-			// Results, row by row.
-			for r := 0; r < 4; r++ {
-				// orow = out + ((i+r)*stride + j)*4
-				f.get(pOut)
-				f.get(i)
-				if r > 0 {
-					f.i32c(int32(r))
-					f.op(opI32Add)
-				}
-				f.get(pStride)
-				f.op(opI32Mul)
+			f.set(xt)
+			f.get(jp)
+			f.set(j)
+			f.whileBelow(j, jend, func() {
+				// py = y + j*d8: the group of columns j..j+3 (j is a multiple
+				// of 4), pyEnd its end (4·d8 bytes on); px the rows' channel.
+				f.get(pY)
 				f.get(j)
+				f.get(d8)
+				f.op(opI32Mul)
 				f.op(opI32Add)
+				f.tee(py)
+				f.get(d8)
 				f.i32c(2)
 				f.op(opI32Shl)
 				f.op(opI32Add)
-				f.set(orow)
-				for h := 0; h < 2; h++ {
-					// t = (splat(nx[i+r]) + ny[j+2h : j+2h+2]) − 2·acc
-					f.get(pNx)
-					f.get(i)
-					f.i32c(3)
-					f.op(opI32Shl)
-					f.op(opI32Add)
-					f.simd(simdLoad64Splat)
-					f.memarg(3, uint32(8*r))
-					f.get(pNy)
-					f.get(j)
-					f.i32c(3)
-					f.op(opI32Shl)
-					f.op(opI32Add)
-					f.vload(uint32(16 * h))
-					f.simd(simdF64x2Add)
-					f.f64c(2)
-					f.simd(simdF64x2Splat)
-					f.get(acc[2*r+h])
-					f.simd(simdF64x2Mul)
-					f.simd(simdF64x2Sub)
-					f.set(t)
-					// clamp0: t &^ (t < 0), then demote to float32 and store two.
-					f.get(orow)
-					f.get(t)
-					f.get(t)
+				f.set(pyEnd)
+				f.get(xt)
+				f.set(px)
+				for q := range acc {
 					f.zero128()
-					f.simd(simdF64x2Lt)
-					f.simd(simdV128AndNot)
-					f.simd(simdF32x4Demote)
-					f.simd(simdStore64Lane)
-					f.memarg(2, uint32(8*h))
-					f.op(0)
+					f.set(acc[q])
 				}
-			}
-			f.bump(j, 4)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.bump(i, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.addLocals(jp, pw)
-	f.set(jp)
-	f.br(0)
-	f.end()
-	f.end()
+				f.whileBelow(py, pyEnd, func() {
+					// bl = (y0[k], y1[k]), bh = (y2[k], y3[k]): the group's
+					// channel k, 32 contiguous bytes at py; x_r[k] at px + 8r.
+					f.get(py)
+					f.vload(0)
+					f.set(bl)
+					f.get(py)
+					f.vload(16)
+					f.set(bh)
+					for r := 0; r < 4; r++ {
+						f.get(px)
+						f.simd(simdLoad64Splat)
+						f.memarg(3, uint32(8*r))
+						f.set(cv)
+						for h, b := range []uint32{bl, bh} {
+							a := acc[2*r+h]
+							f.get(a)
+							f.get(cv)
+							f.get(b)
+							f.simd(simdF64x2Mul)
+							f.simd(simdF64x2Add)
+							f.set(a)
+						}
+					}
+					f.bump(px, 32)
+					f.bump(py, 32)
+				})
+				// Results, row by row.
+				for r := 0; r < 4; r++ {
+					// orow = out + ((i+r)*stride + j)*4
+					f.get(pOut)
+					f.get(i)
+					if r > 0 {
+						f.i32c(int32(r))
+						f.op(opI32Add)
+					}
+					f.get(pStride)
+					f.op(opI32Mul)
+					f.get(j)
+					f.op(opI32Add)
+					f.i32c(2)
+					f.op(opI32Shl)
+					f.op(opI32Add)
+					f.set(orow)
+					for h := 0; h < 2; h++ {
+						// t = (splat(nx[i+r]) + ny[j+2h : j+2h+2]) − 2·acc
+						f.get(pNx)
+						f.get(i)
+						f.i32c(3)
+						f.op(opI32Shl)
+						f.op(opI32Add)
+						f.simd(simdLoad64Splat)
+						f.memarg(3, uint32(8*r))
+						f.get(pNy)
+						f.get(j)
+						f.i32c(3)
+						f.op(opI32Shl)
+						f.op(opI32Add)
+						f.vload(uint32(16 * h))
+						f.simd(simdF64x2Add)
+						f.f64c(2)
+						f.simd(simdF64x2Splat)
+						f.get(acc[2*r+h])
+						f.simd(simdF64x2Mul)
+						f.simd(simdF64x2Sub)
+						f.set(t)
+						// clamp0: t &^ (t < 0), then demote to float32 and store two.
+						f.get(orow)
+						f.get(t)
+						f.get(t)
+						f.zero128()
+						f.simd(simdF64x2Lt)
+						f.simd(simdV128AndNot)
+						f.simd(simdF32x4Demote)
+						f.simd(simdStore64Lane)
+						f.memarg(2, uint32(8*h))
+						f.op(0)
+					}
+				}
+				f.bump(j, 4)
+			})
+			f.bump(i, 4)
+		})
+		f.addLocals(jp, pw)
+		f.set(jp)
+	})
 	return f.body()
 }
 
@@ -343,10 +321,7 @@ func dot32Body() []byte {
 	f.set(s01)
 	f.zero128()
 	f.set(s23)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, end4)
+	f.whileBelow(pK, end4, func() {
 		f.get(pK)
 		f.vload(0)
 		f.set(kv)
@@ -370,19 +345,13 @@ func dot32Body() []byte {
 		f.set(s23)
 		f.bump(pK, 16)
 		f.bump(pV, 32)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	// Tail into s0.
 	f.get(s01)
 	f.simd(simdF64x2Extract)
 	f.op(0)
 	f.set(s0)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, endK)
+	f.whileBelow(pK, endK, func() {
 		f.get(s0)
 		f.get(pK)
 		f.scalar(opF32Load, 2, 0)
@@ -394,10 +363,7 @@ func dot32Body() []byte {
 		f.set(s0)
 		f.bump(pK, 4)
 		f.bump(pV, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	// (s0 + s1) + (s2 + s3)
 	f.get(s0)
 	f.get(s01)
@@ -426,10 +392,7 @@ func axpy32Body() []byte {
 	f.get(pA)
 	f.simd(simdF64x2Splat)
 	f.set(av)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, end4)
+	f.whileBelow(pK, end4, func() {
 		f.get(pK)
 		f.vload(0)
 		f.set(kv)
@@ -450,21 +413,12 @@ func axpy32Body() []byte {
 		}
 		f.bump(pK, 16)
 		f.bump(pY, 32)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, endK)
+	})
+	f.whileBelow(pK, endK, func() {
 		f.accumulate(pY, pA, pK)
 		f.bump(pK, 4)
 		f.bump(pY, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -483,10 +437,7 @@ func segdot32Body() []byte {
 	f.set(s)
 	f.i32c(0)
 	f.set(c)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(c, pLb)
+	f.whileBelow(c, pLb, func() {
 		// lo = seg[c]
 		f.get(pSeg)
 		f.scalar(opI64Load, 3, 0)
@@ -520,10 +471,7 @@ func segdot32Body() []byte {
 		f.bump(pSum, 8)
 		f.bump(pSeg, 8)
 		f.bump(c, 1)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	f.get(s)
 	return f.body()
 }
@@ -771,32 +719,24 @@ func compactrowBody() []byte {
 		f.bump(pRow, 4)
 		f.bump(j, 1)
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end4)
-	f.get(pRow)
-	f.vload(0)
-	f.zero128()
-	f.simd(simdF32x4Ne)
-	f.simd(simdAnyTrue)
-	f.ifBlock() // some entry of the four is non-zero
-	for k := 0; k < 4; k++ {
+	f.whileBelow(pRow, end4, func() {
+		f.get(pRow)
+		f.vload(0)
+		f.zero128()
+		f.simd(simdF32x4Ne)
+		f.simd(simdAnyTrue)
+		f.ifBlock() // some entry of the four is non-zero
+		for k := 0; k < 4; k++ {
+			step()
+		}
+		f.elseBlock()
+		f.bump(pRow, 16)
+		f.bump(j, 4)
+		f.end()
+	})
+	f.whileBelow(pRow, endR, func() {
 		step()
-	}
-	f.elseBlock()
-	f.bump(pRow, 16)
-	f.bump(j, 4)
-	f.end()
-	f.br(0)
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, endR)
-	step()
-	f.br(0)
-	f.end()
-	f.end()
+	})
 	f.get(w)
 	return f.body()
 }
@@ -994,10 +934,7 @@ func segdotsparserowsBody() []byte {
 	// end = totals + 8·nrows
 	f.elemAt(pTotals, pRows, 3)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pTotals, end)
+	f.whileBelow(pTotals, end, func() {
 		// The last row of an odd count: segdotsparse.
 		f.get(pTotals)
 		f.i32c(8)
@@ -1061,10 +998,7 @@ func segdotsparserowsBody() []byte {
 		f.bump(pSp, 16)
 		f.elemAt(pSums, pLb, 4)
 		f.set(pSums)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1080,10 +1014,7 @@ func scattersparserowsBody() []byte {
 	ar := f.local(f64)
 	f.elemAt(pA, pRows, 3)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pA, end)
+	f.whileBelow(pA, end, func() {
 		f.get(pA)
 		f.scalar(opF64Load, 3, 0)
 		f.tee(ar)
@@ -1104,10 +1035,7 @@ func scattersparserowsBody() []byte {
 		f.end()
 		f.bump(pA, 8)
 		f.bump(pSp, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1154,10 +1082,7 @@ func hist16Body() []byte {
 	f.get(pBucket)
 	f.simd(simdI32x4Splat)
 	f.set(vb)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end4)
+	f.whileBelow(pX, end4, func() {
 		f.get(pX)
 		f.vload(0)
 		f.tee(x)
@@ -1179,14 +1104,8 @@ func hist16Body() []byte {
 		}
 		f.end()
 		f.bump(pX, 16)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end)
+	})
+	f.whileBelow(pX, end, func() {
 		f.get(pX)
 		f.scalar(opI32Load, 2, 0)
 		f.set(bits)
@@ -1195,10 +1114,7 @@ func hist16Body() []byte {
 		count()
 		f.end()
 		f.bump(pX, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1216,10 +1132,7 @@ func scattersparseBody() []byte {
 	f.op(opI32Shl)
 	f.op(opI32Add)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pSc, end)
+	f.whileBelow(pSc, end, func() {
 		// at = col + 8·sc_k; col[at] = col[at] + a·float64(sv_k)
 		f.get(pCol)
 		f.get(pSc)
@@ -1231,10 +1144,7 @@ func scattersparseBody() []byte {
 		f.accumulate(at, pA, pSv)
 		f.bump(pSc, 4)
 		f.bump(pSv, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1369,50 +1279,46 @@ func rowstatsBody() []byte {
 	f.set(mx)
 	f.i32c(-1)
 	f.set(at)
-	f.block()
-	f.loop()
-	f.exitIfGeU(j, pN)
-	f.get(pRow)
-	f.scalar(opF32Load, 2, 0)
-	f.tee(x)
-	f.op(opF64Promote)
-	f.tee(cv)
-	f.get(sum)
-	f.op(opF64Add)
-	f.set(sum)
-	// if cv > mx { mx, at = cv, j }
-	f.get(cv)
-	f.get(mx)
-	f.op(opF64Gt)
-	f.ifBlock()
-	f.get(cv)
-	f.set(mx)
-	f.get(j)
-	f.set(at)
-	f.end()
-	f.get(pHist)
-	f.ifBlock() // hist ≠ 0
-	// h = hist + 4·(bits >> 16)
-	f.get(pHist)
-	f.get(x)
-	f.op(0xbc) // i32.reinterpret_f32
-	f.i32c(16)
-	f.op(opI32ShrU)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.tee(h)
-	f.get(h)
-	f.scalar(opI32Load, 2, 0)
-	f.i32c(1)
-	f.op(opI32Add)
-	f.scalar(opI32Store, 2, 0)
-	f.end()
-	f.bump(pRow, 4)
-	f.bump(j, 1)
-	f.br(0)
-	f.end()
-	f.end()
+	f.whileBelow(j, pN, func() {
+		f.get(pRow)
+		f.scalar(opF32Load, 2, 0)
+		f.tee(x)
+		f.op(opF64Promote)
+		f.tee(cv)
+		f.get(sum)
+		f.op(opF64Add)
+		f.set(sum)
+		// if cv > mx { mx, at = cv, j }
+		f.get(cv)
+		f.get(mx)
+		f.op(opF64Gt)
+		f.ifBlock()
+		f.get(cv)
+		f.set(mx)
+		f.get(j)
+		f.set(at)
+		f.end()
+		f.get(pHist)
+		f.ifBlock() // hist ≠ 0
+		// h = hist + 4·(bits >> 16)
+		f.get(pHist)
+		f.get(x)
+		f.op(0xbc) // i32.reinterpret_f32
+		f.i32c(16)
+		f.op(opI32ShrU)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.tee(h)
+		f.get(h)
+		f.scalar(opI32Load, 2, 0)
+		f.i32c(1)
+		f.op(opI32Add)
+		f.scalar(opI32Store, 2, 0)
+		f.end()
+		f.bump(pRow, 4)
+		f.bump(j, 1)
+	})
 	f.get(pOut)
 	f.get(mx)
 	f.scalar(opF64Store, 3, 0)
