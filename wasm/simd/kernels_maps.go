@@ -26,7 +26,7 @@ const (
 func classweightsBody() []byte {
 	f := &fn{nparam: 10}
 	const pQ, pYs, pC, pF, pN, pNq, pInv, pTop, pIe, pTab = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-	end2, endC := f.ends2(pC, pN)
+	end2, endC := f.ends(pC, pN, 2)
 	vinv := f.local(v128)
 	vtop := f.local(v128)
 	vie := f.local(v128)
@@ -144,7 +144,7 @@ func classweightsBody() []byte {
 func classtiesBody() []byte {
 	f := &fn{nparam: 8}
 	const pQ, pYs, pC, pF, pN, pNq, pInv, pLim = 0, 1, 2, 3, 4, 5, 6, 7
-	end2, endC := f.ends2(pC, pN)
+	end2, endC := f.ends(pC, pN, 2)
 	vinv := f.local(v128)
 	vlim := f.local(v128)
 	tie := f.local(v128)

@@ -296,22 +296,11 @@ func sqdistBody() []byte {
 
 // dot32Body: params k, v, n; returns Σ k_j v_j as dot32: (s0, s1) and
 // (s2, s3) in two f64x2 accumulators over groups of four, the tail into s0,
-// ends32 declares two i32 locals and sets them to the byte offsets, in the
-// float32 array at parameter pK of length parameter pN, of the end of its
-// groups of four (pK + 4·(pN &^ 3)) and of its end (pK + 4·pN).
-func (f *fn) ends32(pK, pN uint32) (end4, endK uint32) {
-	end4, endK = f.local(i32), f.local(i32)
-	f.groupEnd(pK, pN, 4, end4)
-	f.elemAt(pK, pN, 2)
-	f.set(endK)
-	return end4, endK
-}
-
 // then (s0 + s1) + (s2 + s3).
 func dot32Body() []byte {
 	f := &fn{nparam: 3}
 	const pK, pV, pN = 0, 1, 2
-	end4, endK := f.ends32(pK, pN)
+	end4, endK := f.ends(pK, pN, 4)
 	s01 := f.local(v128)
 	s23 := f.local(v128)
 	kv := f.local(v128)
@@ -385,7 +374,7 @@ func dot32Body() []byte {
 func axpy32Body() []byte {
 	f := &fn{nparam: 4}
 	const pY, pA, pK, pN = 0, 1, 2, 3
-	end4, endK := f.ends32(pK, pN)
+	end4, endK := f.ends(pK, pN, 4)
 	av := f.local(v128)
 	kv := f.local(v128)
 
@@ -485,7 +474,7 @@ func segdot32Body() []byte {
 func kernelrowBody() []byte {
 	f := &fn{nparam: 7}
 	const pRow, pG, pN, pFi, pInv, pEps, pFlush = 0, 1, 2, 3, 4, 5, 6
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vfi := f.local(v128)
 	vinv := f.local(v128)
 	veps := f.local(v128)
@@ -608,7 +597,7 @@ func kernelrowBody() []byte {
 func rowtopBody() []byte {
 	f := &fn{nparam: 4}
 	const pRow, pG, pN, pInv = 0, 1, 2, 3
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vinv := f.local(v128)
 	acc := f.local(v128)
 	b0 := f.local(f64)
@@ -1155,7 +1144,7 @@ func scattersparseBody() []byte {
 func absorbrowBody() []byte {
 	f := &fn{nparam: 6}
 	const pRow, pV, pN, pUi, pLo, pSquare = 0, 1, 2, 3, 4, 5
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vui := f.local(v128)
 	vlo := f.local(v128)
 	x := f.local(v128)
@@ -1225,15 +1214,16 @@ func absorbrowBody() []byte {
 	return f.body()
 }
 
-// ends2 declares two i32 locals and sets them to the byte offsets, in the
-// float32 array at parameter pRow of length parameter pN, of the end of its
-// pairs (pRow + 4·(pN &^ 1)) and of its end (pRow + 4·pN).
-func (f *fn) ends2(pRow, pN uint32) (end2, endR uint32) {
-	end2, endR = f.local(i32), f.local(i32)
-	f.groupEnd(pRow, pN, 2, end2)
-	f.elemAt(pRow, pN, 2)
-	f.set(endR)
-	return end2, endR
+// ends declares two i32 locals and sets them to the byte offsets, in the
+// float32 array at parameter p of length parameter n, of the end of its
+// groups of size (a power of two) entries, p + 4·(n &^ (size−1)), and of
+// its end, p + 4·n: size 2 for the loops over pairs, 4 over f32x4 groups.
+func (f *fn) ends(p, n uint32, size int32) (endG, endP uint32) {
+	endG, endP = f.local(i32), f.local(i32)
+	f.groupEnd(p, n, size, endG)
+	f.elemAt(p, n, 2)
+	f.set(endP)
+	return endG, endP
 }
 
 // storeDemoted demotes the f64x2 on the stack to float32 and stores its
