@@ -427,3 +427,14 @@ func (f *fn) pow2(ki uint32, shift int32) {
 	f.i32c(52)
 	f.simd(simdI64x2Shl)
 }
+
+// increment32 adds 1 to the uint32 at the address on the stack (kept in
+// the i32 local at): a histogram's count.
+func (f *fn) increment32(at uint32) {
+	f.tee(at)
+	f.get(at)
+	f.scalar(opI32Load, 2, 0)
+	f.i32c(1)
+	f.op(opI32Add)
+	f.scalar(opI32Store, 2, 0)
+}
