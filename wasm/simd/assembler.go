@@ -438,3 +438,63 @@ func (f *fn) increment32(at uint32) {
 	f.op(opI32Add)
 	f.scalar(opI32Store, 2, 0)
 }
+
+// elemAt pushes base + size·i (a byte offset of element i).
+func (f *fn) elemAt(base, i uint32, shift int32) {
+	f.get(base)
+	f.get(i)
+	f.i32c(shift)
+	f.op(opI32Shl)
+	f.op(opI32Add)
+}
+
+// ends declares two i32 locals and sets them to the byte offsets, in the
+// float32 array at parameter p of length parameter n, of the end of its
+// groups of size (a power of two) entries, p + 4·(n &^ (size−1)), and of
+// its end, p + 4·n: size 2 for the loops over pairs, 4 over f32x4 groups.
+func (f *fn) ends(p, n uint32, size int32) (endG, endP uint32) {
+	endG, endP = f.local(i32), f.local(i32)
+	f.groupEnd(p, n, size, endG)
+	f.elemAt(p, n, 2)
+	f.set(endP)
+	return endG, endP
+}
+
+// storeDemoted demotes the f64x2 on the stack to float32 and stores its
+// first lane (single) or both at the address below it; the demoted v128
+// is also kept in the local tee, if one is given.
+func (f *fn) storeDemoted(single bool, tee ...uint32) {
+	f.simd(simdF32x4Demote)
+	for _, t := range tee {
+		f.tee(t)
+	}
+	if single {
+		f.simd(simdStore32Lane)
+	} else {
+		f.simd(simdStore64Lane)
+	}
+	f.memarg(2, 0)
+	f.op(0)
+}
+
+// advance moves a float32 pointer p32 and a float64 pointer p64 on by one
+// entry (single) or two.
+func (f *fn) advance(single bool, p32, p64 uint32) {
+	f.bump(p32, 4*pairStep(single))
+	f.bump(p64, 8*pairStep(single))
+}
+
+// foldMax folds the f64 on the stack into the local w: w = x > w ? x : w
+// (x kept in the local tmp).
+func (f *fn) foldMax(w, tmp uint32) {
+	f.set(tmp)
+	f.keepIf(tmp, w, opF64Gt)
+}
+
+// forLanes emits lane(0), then lane(1) unless single: a pair's entries
+// in order, or the odd last one's.
+func (f *fn) forLanes(single bool, lane func(l byte)) {
+	for l := byte(0); l < byte(pairStep(single)); l++ {
+		lane(l)
+	}
+}

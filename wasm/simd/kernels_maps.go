@@ -124,10 +124,7 @@ func classweightsBody() []byte {
 		f.get(keep)
 		f.simd(simdV128And)
 		f.set(w)
-		addLane(0)
-		if !single {
-			addLane(1)
-		}
+		f.forLanes(single, addLane)
 		f.end()
 		f.advance(single, pC, pF)
 		f.bump(pYs, 4*pairStep(single))
@@ -177,10 +174,7 @@ func classtiesBody() []byte {
 		f.tee(tie)
 		f.simd(simdAnyTrue)
 		f.ifBlock()
-		count(0)
-		if !single {
-			count(1)
-		}
+		f.forLanes(single, count)
 		f.end()
 		f.advance(single, pC, pF)
 		f.bump(pYs, 4*pairStep(single))

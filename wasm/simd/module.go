@@ -16,7 +16,8 @@
 //
 // The kernels are declared once, in kernels.go (name, signature, body), from
 // which Module lays out the module's types, functions, exports and code;
-// assembler.go holds the binary encoding and the instruction writer; the
+// assembler.go holds the binary encoding, the instruction writer and the
+// idioms the kernels share (loops over pairs, promoted loads, Horner); the
 // exact plan's kernels are in kernels_emd.go, the others below.
 //
 // The module's functions are reached from Go through //go:wasmimport
@@ -634,13 +635,6 @@ func (f *fn) maxOfPairs(pRow, p64, end2, acc uint32, value func()) {
 	})
 }
 
-// foldMax folds the f64 on the stack into the local w: w = x > w ? x : w
-// (x kept in the local tmp).
-func (f *fn) foldMax(w, tmp uint32) {
-	f.set(tmp)
-	f.keepIf(tmp, w, opF64Gt)
-}
-
 // compactrowBody: params sv, sc, row, n, room. core/ot's compactRowGo: for
 // j < n with row_j ≠ 0, in order, sv_w = row_j and sc_w = j (int32), w
 // counting up from 0; returns w, or −1 (having written room entries) if
@@ -830,15 +824,6 @@ func (f *fn) rowRange(pSp, lo, hi uint32) {
 	f.scalar(opI64Load, 3, 8)
 	f.op(opI32WrapI64)
 	f.set(hi)
-}
-
-// elemAt pushes base + size·i (a byte offset of element i).
-func (f *fn) elemAt(base, i uint32, shift int32) {
-	f.get(base)
-	f.get(i)
-	f.i32c(shift)
-	f.op(opI32Shl)
-	f.op(opI32Add)
 }
 
 // segdotsparserowsBody: params segsums, totals, sv, sc, sp, v, seg, nrows,
@@ -1179,42 +1164,6 @@ func absorbrowBody() []byte {
 	f.op(opI32WrapI64)
 	f.op(opI32Sub)
 	return f.body()
-}
-
-// ends declares two i32 locals and sets them to the byte offsets, in the
-// float32 array at parameter p of length parameter n, of the end of its
-// groups of size (a power of two) entries, p + 4·(n &^ (size−1)), and of
-// its end, p + 4·n: size 2 for the loops over pairs, 4 over f32x4 groups.
-func (f *fn) ends(p, n uint32, size int32) (endG, endP uint32) {
-	endG, endP = f.local(i32), f.local(i32)
-	f.groupEnd(p, n, size, endG)
-	f.elemAt(p, n, 2)
-	f.set(endP)
-	return endG, endP
-}
-
-// storeDemoted demotes the f64x2 on the stack to float32 and stores its
-// first lane (single) or both at the address below it; the demoted v128
-// is also kept in the local tee, if one is given.
-func (f *fn) storeDemoted(single bool, tee ...uint32) {
-	f.simd(simdF32x4Demote)
-	for _, t := range tee {
-		f.tee(t)
-	}
-	if single {
-		f.simd(simdStore32Lane)
-	} else {
-		f.simd(simdStore64Lane)
-	}
-	f.memarg(2, 0)
-	f.op(0)
-}
-
-// advance moves a float32 pointer p32 and a float64 pointer p64 on by one
-// entry (single) or two.
-func (f *fn) advance(single bool, p32, p64 uint32) {
-	f.bump(p32, 4*pairStep(single))
-	f.bump(p64, 8*pairStep(single))
 }
 
 // rowstatsBody: params row, n, hist, out. core/ot's rowStatsGo: sum =
