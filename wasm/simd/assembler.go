@@ -232,12 +232,9 @@ func (f *fn) exitIfGeU(a, b uint32) {
 // tail and scattersparse's entries).
 func (f *fn) accumulate(at, a, x uint32) {
 	f.get(at)
-	f.get(at)
-	f.scalar(opF64Load, 3, 0)
+	f.loadF64(at)
 	f.get(a)
-	f.get(x)
-	f.scalar(opF32Load, 2, 0)
-	f.op(opF64Promote)
+	f.loadF32AsF64(x)
 	f.op(opF64Mul)
 	f.op(opF64Add)
 	f.scalar(opF64Store, 3, 0)
@@ -497,4 +494,18 @@ func (f *fn) forLanes(single bool, lane func(l byte)) {
 	for l := byte(0); l < byte(pairStep(single)); l++ {
 		lane(l)
 	}
+}
+
+// loadF32AsF64 pushes float64 of the float32 at the address in the local
+// p.
+func (f *fn) loadF32AsF64(p uint32) {
+	f.get(p)
+	f.scalar(opF32Load, 2, 0)
+	f.op(opF64Promote)
+}
+
+// loadF64 pushes the float64 at the address in the local p.
+func (f *fn) loadF64(p uint32) {
+	f.get(p)
+	f.scalar(opF64Load, 3, 0)
 }

@@ -36,13 +36,11 @@ func scanBody() []byte {
 			f.op(opI32Add)
 		}
 		f.call(fnSiftin)
-		f.get(pVals)
-		f.scalar(opF64Load, 3, 0)
+		f.loadF64(pVals)
 		f.set(thr)
 		f.end()
 	}
-	f.get(pVals)
-	f.scalar(opF64Load, 3, 0)
+	f.loadF64(pVals)
 	f.tee(thr)
 	f.simd(simdF64x2Splat)
 	f.set(thrv)
@@ -293,12 +291,9 @@ func maxslackBody() []byte {
 	f.ifBelow(pRow, endR)
 	{
 		f.get(pUi)
-		f.get(pV)
-		f.scalar(opF64Load, 3, 0)
+		f.loadF64(pV)
 		f.op(opF64Add)
-		f.get(pRow)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
+		f.loadF32AsF64(pRow)
 		f.op(opF64Sub)
 		f.foldMax(w, d)
 	}

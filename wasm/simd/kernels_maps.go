@@ -204,6 +204,5 @@ func (f *fn) classSlot(pQ, pYs, pNq, at uint32, l byte) {
 	f.get(pQ)
 	f.op(opI32Add)
 	f.tee(at)
-	f.get(at)
-	f.scalar(opF64Load, 3, 0)
+	f.loadF64(at)
 }
