@@ -378,10 +378,13 @@ func (f *fn) keepIf(x, w uint32, cmp byte) {
 	f.set(w)
 }
 
-// horner folds the coefficients cs into the f64x2 local q, highest degree
-// first: q = c + r·q for each c in turn (r a local).
+// horner sets the f64x2 local q to the polynomial in the local r with the
+// coefficients cs, highest degree first, by Horner's rule: q = cs[0], then
+// q = c + r·q for each further c in turn.
 func (f *fn) horner(q, r uint32, cs []float64) {
-	for _, c := range cs {
+	f.splat(cs[0])
+	f.set(q)
+	for _, c := range cs[1:] {
 		f.splat(c)
 		f.get(r)
 		f.get(q)
@@ -508,4 +511,14 @@ func (f *fn) loadF32AsF64(p uint32) {
 func (f *fn) loadF64(p uint32) {
 	f.get(p)
 	f.scalar(opF64Load, 3, 0)
+}
+
+// truncTo sets the v128 local ki to the f64x2 on the stack truncated to
+// int32 (saturating, lanes 0 and 1; 2 and 3 zero) and the local kf to
+// those integers as f64x2: an exponential's k.
+func (f *fn) truncTo(ki, kf uint32) {
+	f.simd(simdTruncSatZero)
+	f.tee(ki)
+	f.simd(simdConvertLow)
+	f.set(kf)
 }

@@ -529,16 +529,11 @@ func kernelrowBody() []byte {
 		f.simd(simdF64x2Lt)
 		f.simd(simdBitselect)
 		f.simd(simdF64x2Add)
-		f.simd(simdTruncSatZero)
-		f.tee(ki)
-		f.simd(simdConvertLow)
-		f.set(kf)
+		f.truncTo(ki, kf)
 		// r = (a − kf·ln2hi) − kf·ln2lo
 		f.reduce(r, a, kf, ln2hi, ln2lo)
 		// q = 1 + r·(1 + r·(1/2 + … + r·(1/5040 + r·(1/40320))))
-		f.splat(1.0 / 40320)
-		f.set(q)
-		f.horner(q, r, []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1})
+		f.horner(q, r, []float64{1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1})
 		// store address, then q · 2**ki, zero where a < −flush or a < −700
 		f.get(pRow)
 		f.get(q)
