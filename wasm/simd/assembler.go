@@ -278,7 +278,7 @@ func (f *fn) ifBelow(p, end uint32) {
 
 // pairsThenOdd runs body(false) on the pairs of entries from the float32
 // pointer p up to end2, then body(true) on an odd last entry when p is
-// still below endR (ends2's two ends). body advances p.
+// still below endR (the two ends of ends(p, n, 2)). body advances p.
 func (f *fn) pairsThenOdd(p, end2, endR uint32, body func(single bool)) {
 	f.whileBelow(p, end2, func() { body(false) })
 	f.ifBelow(p, endR)
