@@ -121,10 +121,8 @@ func classweightsBody() []byte {
 		f.set(w)
 		f.forLanes(single, addLane)
 		f.end()
-		f.advance(single, pC, pF)
-		f.bump(pYs, 4*pairStep(single))
 	}
-	f.pairsThenOdd(pC, end2, endC, body)
+	f.pointPairs(pC, pF, pYs, end2, endC, body)
 	return f.body()
 }
 
@@ -171,10 +169,8 @@ func classtiesBody() []byte {
 		f.ifBlock()
 		f.forLanes(single, count)
 		f.end()
-		f.advance(single, pC, pF)
-		f.bump(pYs, 4*pairStep(single))
 	}
-	f.pairsThenOdd(pC, end2, endC, body)
+	f.pointPairs(pC, pF, pYs, end2, endC, body)
 	f.get(ties)
 	return f.body()
 }
@@ -200,4 +196,15 @@ func (f *fn) classSlot(pQ, pYs, pNq, at uint32, l byte) {
 	f.op(opI32Add)
 	f.tee(at)
 	f.loadF64(at)
+}
+
+// pointPairs runs body on the source points two at a time, then on an odd
+// last one (pairsThenOdd over c's ends), and after each moves the points'
+// pointers on: c (float32), f (float64) and ys (int32).
+func (f *fn) pointPairs(pC, pF, pYs, end2, endC uint32, body func(single bool)) {
+	f.pairsThenOdd(pC, end2, endC, func(single bool) {
+		body(single)
+		f.advance(single, pC, pF)
+		f.bump(pYs, 4*pairStep(single))
+	})
 }
