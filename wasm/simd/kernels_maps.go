@@ -26,7 +26,7 @@ const (
 func classweightsBody() []byte {
 	f := &fn{nparam: 10}
 	const pQ, pYs, pC, pF, pN, pNq, pInv, pTop, pIe, pTab = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9
-	end2, endC := f.ends2(pC, pN)
+	end2, endC := f.ends(pC, pN, 2)
 	vinv := f.local(v128)
 	vtop := f.local(v128)
 	vie := f.local(v128)
@@ -40,16 +40,10 @@ func classweightsBody() []byte {
 	t := f.local(v128)
 	w := f.local(v128)
 	at := f.local(i32)
-	for _, s := range [][2]uint32{{pInv, vinv}, {pTop, vtop}, {pIe, vie}} {
-		f.get(s[0])
-		f.simd(simdF64x2Splat)
-		f.set(s[1])
-	}
-	splat := func(v float64) {
-		f.f64c(v)
-		f.simd(simdF64x2Splat)
-	}
-	splat(-mapsFlush)
+	f.splatLocal(pInv, vinv)
+	f.splatLocal(pTop, vtop)
+	f.splatLocal(pIe, vie)
+	f.splat(-mapsFlush)
 	f.set(vflush)
 	// tabAt pushes the address of tab[k & 63] for lane l of ki.
 	tabAt := func(l byte) {
@@ -65,45 +59,15 @@ func classweightsBody() []byte {
 	}
 	// addLane adds lane l of w into q[ys_i] (ys at pYs + 4l).
 	addLane := func(l byte) {
-		f.get(pYs)
-		f.scalar(opI32Load, 2, uint32(4*l))
-		f.tee(at)
-		f.get(pNq)
-		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
-		f.op(0x00)       // unreachable
-		f.end()
-		f.get(at)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.get(pQ)
-		f.op(opI32Add)
-		f.tee(at)
-		f.get(at)
-		f.scalar(opF64Load, 3, 0)
-		f.get(w)
-		f.simd(simdF64x2Extract)
-		f.op(l)
+		f.classSlot(pQ, pYs, pNq, at, l)
+		f.lane(w, simdF64x2Extract, l)
 		f.op(opF64Add)
 		f.scalar(opF64Store, 3, 0)
 	}
 	body := func(single bool) {
 		// e = ((f − float64(c)·inv) − top)·ie
-		f.get(pF)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
-		f.get(pC)
-		if single {
-			f.simd(simdLoad32Zero)
-		} else {
-			f.simd(simdLoad64Zero)
-		}
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load64x2(pF, single)
+		f.load32x2(pC, single)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Sub)
@@ -116,39 +80,18 @@ func classweightsBody() []byte {
 		f.simd(simdF64x2Gt)
 		f.tee(keep)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // if any weight is kept
+		f.ifBlock() // any weight is kept
 		// ki = trunc_sat(e·64/ln2 − 0.5), kf = float64(ki)
 		f.get(e)
-		splat(mapsExpInv)
+		f.splat(mapsExpInv)
 		f.simd(simdF64x2Mul)
-		splat(0.5)
+		f.splat(0.5)
 		f.simd(simdF64x2Sub)
-		f.simd(simdTruncSatZero)
-		f.tee(ki)
-		f.simd(simdConvertLow)
-		f.set(kf)
+		f.truncTo(ki, kf)
 		// r = (e − kf·ln2Hi) − kf·ln2Lo
-		f.get(e)
-		f.get(kf)
-		splat(mapsExpLn2Hi)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.get(kf)
-		splat(mapsExpLn2Lo)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.set(r)
+		f.reduce(r, e, kf, mapsExpLn2Hi, mapsExpLn2Lo)
 		// p = r·(1 + r·(1/2 + r·(1/6 + r·(1/24 + r·(1/120)))))
-		splat(1.0 / 120)
-		f.set(p)
-		for _, c := range []float64{1.0 / 24, 1.0 / 6, 1.0 / 2, 1} {
-			splat(c)
-			f.get(r)
-			f.get(p)
-			f.simd(simdF64x2Mul)
-			f.simd(simdF64x2Add)
-			f.set(p)
-		}
+		f.horner(p, r, []float64{1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1})
 		f.get(r)
 		f.get(p)
 		f.simd(simdF64x2Mul)
@@ -171,47 +114,15 @@ func classweightsBody() []byte {
 		f.get(p)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Add)
-		f.get(ki)
-		f.simd(simdI64x2Extend)
-		f.i32c(6)
-		f.simd(simdI64x2ShrS)
-		f.op(0x42) // i64.const 1023
-		f.b = sleb(f.b, 1023)
-		f.simd(simdI64x2Splat)
-		f.simd(simdI64x2Add)
-		f.i32c(52)
-		f.simd(simdI64x2Shl)
+		f.pow2(ki, 6)
 		f.simd(simdF64x2Mul)
 		f.get(keep)
 		f.simd(simdV128And)
 		f.set(w)
-		addLane(0)
-		if !single {
-			addLane(1)
-		}
+		f.forLanes(single, addLane)
 		f.end()
-		step := int32(2)
-		if single {
-			step = 1
-		}
-		f.bump(pC, 4*step)
-		f.bump(pF, 8*step)
-		f.bump(pYs, 4*step)
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pC, end2)
-	body(false)
-	f.br(0)
-	f.end()
-	f.end()
-	// An odd last point.
-	f.get(pC)
-	f.get(endC)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
-	body(true)
-	f.end()
+	f.pointPairs(pC, pF, pYs, end2, endC, body)
 	return f.body()
 }
 
@@ -223,42 +134,21 @@ func classweightsBody() []byte {
 func classtiesBody() []byte {
 	f := &fn{nparam: 8}
 	const pQ, pYs, pC, pF, pN, pNq, pInv, pLim = 0, 1, 2, 3, 4, 5, 6, 7
-	end2, endC := f.ends2(pC, pN)
+	end2, endC := f.ends(pC, pN, 2)
 	vinv := f.local(v128)
 	vlim := f.local(v128)
 	tie := f.local(v128)
 	at := f.local(i32)
 	ties := f.local(i32)
-	f.get(pInv)
-	f.simd(simdF64x2Splat)
-	f.set(vinv)
-	f.get(pLim)
-	f.simd(simdF64x2Splat)
-	f.set(vlim)
+	f.splatLocal(pInv, vinv)
+	f.splatLocal(pLim, vlim)
 	// count counts lane l if it ties: q[ys_l] += 1, ties++.
 	count := func(l byte) {
-		f.get(tie)
-		f.simd(simdI64x2Extract)
-		f.op(l)
+		f.lane(tie, simdI64x2Extract, l)
 		f.op(0x50) // i64.eqz
 		f.op(0x45) // i32.eqz
-		f.op(0x04, 0x40)
-		f.get(pYs)
-		f.scalar(opI32Load, 2, uint32(4*l))
-		f.tee(at)
-		f.get(pNq)
-		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
-		f.op(0x00)       // unreachable
-		f.end()
-		f.get(at)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.get(pQ)
-		f.op(opI32Add)
-		f.tee(at)
-		f.get(at)
-		f.scalar(opF64Load, 3, 0)
+		f.ifBlock()
+		f.classSlot(pQ, pYs, pNq, at, l)
 		f.f64c(1)
 		f.op(opF64Add)
 		f.scalar(opF64Store, 3, 0)
@@ -267,55 +157,54 @@ func classtiesBody() []byte {
 	}
 	body := func(single bool) {
 		// tie = float64(c)·inv − f ≤ lim
-		f.get(pC)
-		if single {
-			f.simd(simdLoad32Zero)
-		} else {
-			f.simd(simdLoad64Zero)
-		}
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load32x2(pC, single)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
-		f.get(pF)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
+		f.load64x2(pF, single)
 		f.simd(simdF64x2Sub)
 		f.get(vlim)
 		f.simd(simdF64x2Le)
 		f.tee(tie)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40) // if
-		count(0)
-		if !single {
-			count(1)
-		}
+		f.ifBlock()
+		f.forLanes(single, count)
 		f.end()
-		step := int32(2)
-		if single {
-			step = 1
-		}
-		f.bump(pC, 4*step)
-		f.bump(pF, 8*step)
-		f.bump(pYs, 4*step)
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pC, end2)
-	body(false)
-	f.br(0)
-	f.end()
-	f.end()
-	f.get(pC)
-	f.get(endC)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
-	body(true)
-	f.end()
+	f.pointPairs(pC, pF, pYs, end2, endC, body)
 	f.get(ties)
 	return f.body()
+}
+
+// classSlot pushes the address of q[ys_l] (float64, q at the i32 local
+// pQ) and its value, for lane l's class ys_l (int32 at pYs + 4l), kept in
+// the i32 local at; a class ys_l ≥ nq (the local pNq) traps
+// (unreachable) rather than reach outside q. The caller pushes what to add
+// and stores.
+func (f *fn) classSlot(pQ, pYs, pNq, at uint32, l byte) {
+	f.get(pYs)
+	f.scalar(opI32Load, 2, uint32(4*l))
+	f.tee(at)
+	f.get(pNq)
+	f.op(opI32GeU)
+	f.ifBlock()
+	f.op(0x00) // unreachable
+	f.end()
+	f.get(at)
+	f.i32c(3)
+	f.op(opI32Shl)
+	f.get(pQ)
+	f.op(opI32Add)
+	f.tee(at)
+	f.loadF64(at)
+}
+
+// pointPairs runs body on the source points two at a time, then on an odd
+// last one (pairsThenOdd over c's ends), and after each moves the points'
+// pointers on: c (float32), f (float64) and ys (int32).
+func (f *fn) pointPairs(pC, pF, pYs, end2, endC uint32, body func(single bool)) {
+	f.pairsThenOdd(pC, end2, endC, func(single bool) {
+		body(single)
+		f.advance(single, pC, pF)
+		f.bump(pYs, 4*pairStep(single))
+	})
 }

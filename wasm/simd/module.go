@@ -16,7 +16,8 @@
 //
 // The kernels are declared once, in kernels.go (name, signature, body), from
 // which Module lays out the module's types, functions, exports and code;
-// assembler.go holds the binary encoding and the instruction writer; the
+// assembler.go holds the binary encoding, the instruction writer and the
+// idioms the kernels share (loops over pairs, promoted loads, Horner); the
 // exact plan's kernels are in kernels_emd.go, the others below.
 //
 // The module's functions are reached from Go through //go:wasmimport
@@ -156,195 +157,143 @@ func sqdistBody() []byte {
 	f.tee(pw)
 	f.i32c(4)
 	f.op(0x49) // i32.lt_u
-	f.op(0x04, 0x40)
+	f.ifBlock()
 	f.i32c(4)
 	f.set(pw)
 	f.end()
 	f.i32c(0)
 	f.set(jp)
-	f.block()
-	f.loop()
-	f.exitIfGeU(jp, m4)
-	// jend = min(jp + pw, m4)
-	f.addLocals(jp, pw)
-	f.set(jend)
-	f.get(jend)
-	f.get(m4)
-	f.op(opI32GeU)
-	f.op(0x04, 0x40)
-	f.get(m4)
-	f.set(jend)
-	f.end()
-	f.i32c(0)
-	f.set(i)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(i, n4)
-		// xt = x + i*d8: the tile's 4 rows, packed channel major (packX).
-		f.get(pX)
-		f.get(i)
-		f.get(d8)
-		f.op(opI32Mul)
-		f.op(opI32Add)
-		f.set(xt)
-		f.get(jp)
-		f.set(j)
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(j, jend)
-			// py = y + j*d8: the group of columns j..j+3 (j is a multiple
-			// of 4), pyEnd its end (4·d8 bytes on); px the rows' channel.
-			f.get(pY)
-			f.get(j)
+	f.whileBelow(jp, m4, func() {
+		// jend = min(jp + pw, m4)
+		f.addLocals(jp, pw)
+		f.set(jend)
+		f.get(jend)
+		f.get(m4)
+		f.op(opI32GeU)
+		f.ifBlock()
+		f.get(m4)
+		f.set(jend)
+		f.end()
+		f.i32c(0)
+		f.set(i)
+		f.whileBelow(i, n4, func() {
+			// xt = x + i*d8: the tile's 4 rows, packed channel major (packX).
+			f.get(pX)
+			f.get(i)
 			f.get(d8)
 			f.op(opI32Mul)
 			f.op(opI32Add)
-			f.tee(py)
-			f.get(d8)
-			f.i32c(2)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.set(pyEnd)
-			f.get(xt)
-			f.set(px)
-			for q := range acc {
-				f.zero128()
-				f.set(acc[q])
-			}
-			f.block()
-			f.loop()
-			{
-				f.exitIfGeU(py, pyEnd)
-				// bl = (y0[k], y1[k]), bh = (y2[k], y3[k]): the group's
-				// channel k, 32 contiguous bytes at py; x_r[k] at px + 8r.
-				f.get(py)
-				f.vload(0)
-				f.set(bl)
-				f.get(py)
-				f.vload(16)
-				f.set(bh)
-				for r := 0; r < 4; r++ {
-					f.get(px)
-					f.simd(simdLoad64Splat)
-					f.memarg(3, uint32(8*r))
-					f.set(cv)
-					for h, b := range []uint32{bl, bh} {
-						a := acc[2*r+h]
-						f.get(a)
-						f.get(cv)
-						f.get(b)
-						f.simd(simdF64x2Mul)
-						f.simd(simdF64x2Add)
-						f.set(a)
-					}
-				}
-				f.bump(px, 32)
-				f.bump(py, 32)
-				f.br(0)
-			}
-			f.end()
-			f.end()
-			// Results, row by row.
-			for r := 0; r < 4; r++ {
-				// orow = out + ((i+r)*stride + j)*4
-				f.get(pOut)
-				f.get(i)
-				if r > 0 {
-					f.i32c(int32(r))
-					f.op(opI32Add)
-				}
-				f.get(pStride)
-				f.op(opI32Mul)
+			f.set(xt)
+			f.get(jp)
+			f.set(j)
+			f.whileBelow(j, jend, func() {
+				// py = y + j*d8: the group of columns j..j+3 (j is a multiple
+				// of 4), pyEnd its end (4·d8 bytes on); px the rows' channel.
+				f.get(pY)
 				f.get(j)
+				f.get(d8)
+				f.op(opI32Mul)
 				f.op(opI32Add)
+				f.tee(py)
+				f.get(d8)
 				f.i32c(2)
 				f.op(opI32Shl)
 				f.op(opI32Add)
-				f.set(orow)
-				for h := 0; h < 2; h++ {
-					// t = (splat(nx[i+r]) + ny[j+2h : j+2h+2]) − 2·acc
-					f.get(pNx)
-					f.get(i)
-					f.i32c(3)
-					f.op(opI32Shl)
-					f.op(opI32Add)
-					f.simd(simdLoad64Splat)
-					f.memarg(3, uint32(8*r))
-					f.get(pNy)
-					f.get(j)
-					f.i32c(3)
-					f.op(opI32Shl)
-					f.op(opI32Add)
-					f.vload(uint32(16 * h))
-					f.simd(simdF64x2Add)
-					f.f64c(2)
-					f.simd(simdF64x2Splat)
-					f.get(acc[2*r+h])
-					f.simd(simdF64x2Mul)
-					f.simd(simdF64x2Sub)
-					f.set(t)
-					// clamp0: t &^ (t < 0), then demote to float32 and store two.
-					f.get(orow)
-					f.get(t)
-					f.get(t)
+				f.set(pyEnd)
+				f.get(xt)
+				f.set(px)
+				for q := range acc {
 					f.zero128()
-					f.simd(simdF64x2Lt)
-					f.simd(simdV128AndNot)
-					f.simd(simdF32x4Demote)
-					f.simd(simdStore64Lane)
-					f.memarg(2, uint32(8*h))
-					f.op(0)
+					f.set(acc[q])
 				}
-			}
-			f.bump(j, 4)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.bump(i, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.addLocals(jp, pw)
-	f.set(jp)
-	f.br(0)
-	f.end()
-	f.end()
+				f.whileBelow(py, pyEnd, func() {
+					// bl = (y0[k], y1[k]), bh = (y2[k], y3[k]): the group's
+					// channel k, 32 contiguous bytes at py; x_r[k] at px + 8r.
+					f.get(py)
+					f.vload(0)
+					f.set(bl)
+					f.get(py)
+					f.vload(16)
+					f.set(bh)
+					for r := 0; r < 4; r++ {
+						f.get(px)
+						f.simd(simdLoad64Splat)
+						f.memarg(3, uint32(8*r))
+						f.set(cv)
+						for h, b := range []uint32{bl, bh} {
+							a := acc[2*r+h]
+							f.get(a)
+							f.get(cv)
+							f.get(b)
+							f.simd(simdF64x2Mul)
+							f.simd(simdF64x2Add)
+							f.set(a)
+						}
+					}
+					f.bump(px, 32)
+					f.bump(py, 32)
+				})
+				// Results, row by row.
+				for r := 0; r < 4; r++ {
+					// orow = out + ((i+r)*stride + j)*4
+					f.get(pOut)
+					f.get(i)
+					if r > 0 {
+						f.i32c(int32(r))
+						f.op(opI32Add)
+					}
+					f.get(pStride)
+					f.op(opI32Mul)
+					f.get(j)
+					f.op(opI32Add)
+					f.i32c(2)
+					f.op(opI32Shl)
+					f.op(opI32Add)
+					f.set(orow)
+					for h := 0; h < 2; h++ {
+						// t = (splat(nx[i+r]) + ny[j+2h : j+2h+2]) − 2·acc
+						f.elemAt(pNx, i, 3)
+						f.simd(simdLoad64Splat)
+						f.memarg(3, uint32(8*r))
+						f.elemAt(pNy, j, 3)
+						f.vload(uint32(16 * h))
+						f.simd(simdF64x2Add)
+						f.f64c(2)
+						f.simd(simdF64x2Splat)
+						f.get(acc[2*r+h])
+						f.simd(simdF64x2Mul)
+						f.simd(simdF64x2Sub)
+						f.set(t)
+						// clamp0: t &^ (t < 0), then demote to float32 and store two.
+						f.get(orow)
+						f.get(t)
+						f.get(t)
+						f.zero128()
+						f.simd(simdF64x2Lt)
+						f.simd(simdV128AndNot)
+						f.simd(simdF32x4Demote)
+						f.simd(simdStore64Lane)
+						f.memarg(2, uint32(8*h))
+						f.op(0)
+					}
+				}
+				f.bump(j, 4)
+			})
+			f.bump(i, 4)
+		})
+		f.addLocals(jp, pw)
+		f.set(jp)
+	})
 	return f.body()
 }
 
 // dot32Body: params k, v, n; returns Σ k_j v_j as dot32: (s0, s1) and
 // (s2, s3) in two f64x2 accumulators over groups of four, the tail into s0,
-// ends32 declares two i32 locals and sets them to the byte offsets, in the
-// float32 array at parameter pK of length parameter pN, of the end of its
-// groups of four (pK + 4·(pN &^ 3)) and of its end (pK + 4·pN).
-func (f *fn) ends32(pK, pN uint32) (end4, endK uint32) {
-	end4, endK = f.local(i32), f.local(i32)
-	f.get(pK)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.get(pK)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(endK)
-	return end4, endK
-}
-
 // then (s0 + s1) + (s2 + s3).
 func dot32Body() []byte {
 	f := &fn{nparam: 3}
 	const pK, pV, pN = 0, 1, 2
-	end4, endK := f.ends32(pK, pN)
+	end4, endK := f.ends(pK, pN, 4)
 	s01 := f.local(v128)
 	s23 := f.local(v128)
 	kv := f.local(v128)
@@ -354,10 +303,7 @@ func dot32Body() []byte {
 	f.set(s01)
 	f.zero128()
 	f.set(s23)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, end4)
+	f.whileBelow(pK, end4, func() {
 		f.get(pK)
 		f.vload(0)
 		f.set(kv)
@@ -372,10 +318,7 @@ func dot32Body() []byte {
 		f.set(s01)
 		// s23 += promote(k2, k3) * (v2, v3)
 		f.get(s23)
-		f.get(kv)
-		f.get(kv)
-		f.simd(simdShuffle)
-		f.op(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)
+		f.highHalf(kv)
 		f.simd(simdF64x2Promote)
 		f.get(pV)
 		f.vload(16)
@@ -384,34 +327,22 @@ func dot32Body() []byte {
 		f.set(s23)
 		f.bump(pK, 16)
 		f.bump(pV, 32)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	// Tail into s0.
 	f.get(s01)
 	f.simd(simdF64x2Extract)
 	f.op(0)
 	f.set(s0)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, endK)
+	f.whileBelow(pK, endK, func() {
 		f.get(s0)
-		f.get(pK)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.get(pV)
-		f.scalar(opF64Load, 3, 0)
+		f.loadF32AsF64(pK)
+		f.loadF64(pV)
 		f.op(opF64Mul)
 		f.op(opF64Add)
 		f.set(s0)
 		f.bump(pK, 4)
 		f.bump(pV, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	// (s0 + s1) + (s2 + s3)
 	f.get(s0)
 	f.get(s01)
@@ -433,17 +364,14 @@ func dot32Body() []byte {
 func axpy32Body() []byte {
 	f := &fn{nparam: 4}
 	const pY, pA, pK, pN = 0, 1, 2, 3
-	end4, endK := f.ends32(pK, pN)
+	end4, endK := f.ends(pK, pN, 4)
 	av := f.local(v128)
 	kv := f.local(v128)
 
 	f.get(pA)
 	f.simd(simdF64x2Splat)
 	f.set(av)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, end4)
+	f.whileBelow(pK, end4, func() {
 		f.get(pK)
 		f.vload(0)
 		f.set(kv)
@@ -452,11 +380,10 @@ func axpy32Body() []byte {
 			f.get(pY)
 			f.vload(uint32(16 * h))
 			f.get(av)
-			f.get(kv)
 			if h == 1 {
+				f.highHalf(kv)
+			} else {
 				f.get(kv)
-				f.simd(simdShuffle)
-				f.op(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)
 			}
 			f.simd(simdF64x2Promote)
 			f.simd(simdF64x2Mul)
@@ -465,21 +392,12 @@ func axpy32Body() []byte {
 		}
 		f.bump(pK, 16)
 		f.bump(pY, 32)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pK, endK)
+	})
+	f.whileBelow(pK, endK, func() {
 		f.accumulate(pY, pA, pK)
 		f.bump(pK, 4)
 		f.bump(pY, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -498,26 +416,15 @@ func segdot32Body() []byte {
 	f.set(s)
 	f.i32c(0)
 	f.set(c)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(c, pLb)
+	f.whileBelow(c, pLb, func() {
 		// lo = seg[c]
 		f.get(pSeg)
 		f.scalar(opI64Load, 3, 0)
 		f.op(opI32WrapI64)
 		f.set(lo)
 		// x = dot32(row + 4lo, v + 8lo, seg[c+1] − lo)
-		f.get(pRow)
-		f.get(lo)
-		f.i32c(2)
-		f.op(opI32Shl)
-		f.op(opI32Add)
-		f.get(pV)
-		f.get(lo)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.op(opI32Add)
+		f.elemAt(pRow, lo, 2)
+		f.elemAt(pV, lo, 3)
 		f.get(pSeg)
 		f.scalar(opI64Load, 3, 8)
 		f.op(opI32WrapI64)
@@ -535,10 +442,7 @@ func segdot32Body() []byte {
 		f.bump(pSum, 8)
 		f.bump(pSeg, 8)
 		f.bump(c, 1)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	f.get(s)
 	return f.body()
 }
@@ -552,7 +456,7 @@ func segdot32Body() []byte {
 func kernelrowBody() []byte {
 	f := &fn{nparam: 7}
 	const pRow, pG, pN, pFi, pInv, pEps, pFlush = 0, 1, 2, 3, 4, 5, 6
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vfi := f.local(v128)
 	vinv := f.local(v128)
 	veps := f.local(v128)
@@ -565,20 +469,24 @@ func kernelrowBody() []byte {
 	dem := f.local(v128) // the entries as float32
 	nz := f.local(v128)  // i32x4: non-zero entries written, a count a lane
 
-	for _, p := range [][2]uint32{{pFi, vfi}, {pInv, vinv}, {pEps, veps}} {
-		f.get(p[0])
-		f.simd(simdF64x2Splat)
-		f.set(p[1])
-	}
+	f.splatLocal(pFi, vfi)
+	f.splatLocal(pInv, vinv)
+	f.splatLocal(pEps, veps)
 	// −flush
 	f.f64c(0)
 	f.get(pFlush)
-	f.op(0xa1) // f64.sub
+	f.op(opF64Sub)
 	f.simd(simdF64x2Splat)
 	f.set(vflush)
-	splat := func(v float64) {
-		f.f64c(v)
-		f.simd(simdF64x2Splat)
+	// flushed pushes the lanes' mask of a < −flush or a < −700.
+	flushed := func() {
+		f.get(a)
+		f.get(vflush)
+		f.simd(simdF64x2Lt)
+		f.get(a)
+		f.splat(-700)
+		f.simd(simdF64x2Lt)
+		f.simd(simdV128Or)
 	}
 	const (
 		log2e = 1.44269504088896338700e+00
@@ -589,23 +497,9 @@ func kernelrowBody() []byte {
 	body := func(single bool) {
 		// a = ((fi + g) − c·inv) / eps
 		f.get(vfi)
-		f.get(pG)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
+		f.load64x2(pG, single)
 		f.simd(simdF64x2Add)
-		f.get(pRow)
-		if single {
-			f.simd(simdLoad32Zero)
-			f.memarg(2, 0)
-		} else {
-			f.simd(simdLoad64Zero)
-			f.memarg(2, 0)
-		}
-		f.simd(simdF64x2Promote)
+		f.load32x2(pRow, single)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Sub)
@@ -615,87 +509,39 @@ func kernelrowBody() []byte {
 		if !single {
 			// Both entries flushed (most of a kernel at a small ε): store
 			// two zeros and skip the exponential.
-			f.get(a)
-			f.get(vflush)
-			f.simd(simdF64x2Lt)
-			f.get(a)
-			splat(-700)
-			f.simd(simdF64x2Lt)
-			f.simd(simdV128Or)
+			flushed()
 			f.simd(simdI64x2AllTrue)
-			f.op(0x04, 0x40) // if
+			f.ifBlock()
 			f.get(pRow)
 			f.op(0x42, 0x00) // i64.const 0
 			f.scalar(opI64Store, 2, 0)
 			f.advance(false, pRow, pG)
-			f.op(0x05) // else
+			f.elseBlock()
 		}
 		// ki = trunc(a·log2e + (a < 0 ? −0.5 : 0.5)), kf = float64(ki)
 		f.get(a)
-		splat(log2e)
+		f.splat(log2e)
 		f.simd(simdF64x2Mul)
-		splat(-0.5)
-		splat(0.5)
+		f.splat(-0.5)
+		f.splat(0.5)
 		f.get(a)
 		f.zero128()
 		f.simd(simdF64x2Lt)
 		f.simd(simdBitselect)
 		f.simd(simdF64x2Add)
-		f.simd(simdTruncSatZero)
-		f.tee(ki)
-		f.simd(simdConvertLow)
-		f.set(kf)
+		f.truncTo(ki, kf)
 		// r = (a − kf·ln2hi) − kf·ln2lo
-		f.get(a)
-		f.get(kf)
-		splat(ln2hi)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.get(kf)
-		splat(ln2lo)
-		f.simd(simdF64x2Mul)
-		f.simd(simdF64x2Sub)
-		f.set(r)
+		f.reduce(r, a, kf, ln2hi, ln2lo)
 		// q = 1 + r·(1 + r·(1/2 + … + r·(1/5040 + r·(1/40320))))
-		splat(1.0 / 40320)
-		f.set(q)
-		for _, c := range []float64{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1} {
-			splat(c)
-			f.get(r)
-			f.get(q)
-			f.simd(simdF64x2Mul)
-			f.simd(simdF64x2Add)
-			f.set(q)
-		}
+		f.horner(q, r, []float64{1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1, 1})
 		// store address, then q · 2**ki, zero where a < −flush or a < −700
 		f.get(pRow)
 		f.get(q)
-		f.get(ki)
-		f.simd(simdI64x2Extend)
-		f.op(0x42) // i64.const 1023
-		f.b = sleb(f.b, 1023)
-		f.simd(simdI64x2Splat)
-		f.simd(simdI64x2Add)
-		f.i32c(52)
-		f.simd(simdI64x2Shl)
+		f.pow2(ki, 0)
 		f.simd(simdF64x2Mul)
-		f.get(a)
-		f.get(vflush)
-		f.simd(simdF64x2Lt)
-		f.get(a)
-		splat(-700)
-		f.simd(simdF64x2Lt)
-		f.simd(simdV128Or)
+		flushed()
 		f.simd(simdV128AndNot)
-		f.simd(simdF32x4Demote)
-		f.tee(dem)
-		if single {
-			f.simd(simdStore32Lane)
-		} else {
-			f.simd(simdStore64Lane)
-		}
-		f.memarg(2, 0)
-		f.op(0)
+		f.storeDemoted(single, dem)
 		// nz −= (dem ≠ 0): lanes 2 and 3 of the demotion are zeros, and
 		// of a single entry only lane 0 counts.
 		f.get(nz)
@@ -714,26 +560,9 @@ func kernelrowBody() []byte {
 			f.end()
 		}
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end2)
-	body(false)
-	f.br(0)
-	f.end()
-	f.end()
-	// An odd last entry.
-	f.get(pRow)
-	f.get(endR)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
-	body(true)
-	f.end()
-	f.get(nz)
-	f.simd(simdI32x4Extract)
-	f.op(0)
-	f.get(nz)
-	f.simd(simdI32x4Extract)
-	f.op(1)
+	f.pairsThenOdd(pRow, end2, endR, body)
+	f.lane(nz, simdI32x4Extract, 0)
+	f.lane(nz, simdI32x4Extract, 1)
 	f.op(opI32Add)
 	return f.body()
 }
@@ -745,49 +574,33 @@ func kernelrowBody() []byte {
 func rowtopBody() []byte {
 	f := &fn{nparam: 4}
 	const pRow, pG, pN, pInv = 0, 1, 2, 3
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vinv := f.local(v128)
 	acc := f.local(v128)
 	b0 := f.local(f64)
 	x := f.local(f64)
-	f.get(pInv)
-	f.simd(simdF64x2Splat)
-	f.set(vinv)
+	f.splatLocal(pInv, vinv)
 	f.maxOfPairs(pRow, pG, end2, acc, func() {
 		// g − promote(row)·inv
-		f.get(pG)
-		f.vload(0)
-		f.get(pRow)
-		f.simd(simdLoad64Zero)
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load64x2(pG, false)
+		f.load32x2(pRow, false)
 		f.get(vinv)
 		f.simd(simdF64x2Mul)
 		f.simd(simdF64x2Sub)
 	})
-	f.get(acc)
-	f.simd(simdF64x2Extract)
-	f.op(0)
+	f.lane(acc, simdF64x2Extract, 0)
 	f.set(b0)
 	// An odd last column into lane 0's maximum.
-	f.get(pRow)
-	f.get(endR)
-	f.op(0x49)       // i32.lt_u
-	f.op(0x04, 0x40) // if
-	f.get(pG)
-	f.scalar(opF64Load, 3, 0)
-	f.get(pRow)
-	f.scalar(opF32Load, 2, 0)
-	f.op(opF64Promote)
+	f.ifBelow(pRow, endR)
+	f.loadF64(pG)
+	f.loadF32AsF64(pRow)
 	f.get(pInv)
 	f.op(opF64Mul)
 	f.op(opF64Sub)
 	f.foldMax(b0, x)
 	f.end()
 	// Then lane 1's.
-	f.get(acc)
-	f.simd(simdF64x2Extract)
-	f.op(1)
+	f.lane(acc, simdF64x2Extract, 1)
 	f.foldMax(b0, x)
 	f.get(b0)
 	return f.body()
@@ -802,30 +615,13 @@ func (f *fn) maxOfPairs(pRow, p64, end2, acc uint32, value func()) {
 	f.f64c(math.Inf(-1))
 	f.simd(simdF64x2Splat)
 	f.set(acc)
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end2)
-	f.get(acc)
-	value()
-	f.simd(simdF64x2Pmax)
-	f.set(acc)
-	f.advance(false, pRow, p64)
-	f.br(0)
-	f.end()
-	f.end()
-}
-
-// foldMax folds the f64 on the stack into the local w: w = x > w ? x : w
-// (x kept in the local tmp).
-func (f *fn) foldMax(w, tmp uint32) {
-	f.set(tmp)
-	f.get(tmp)
-	f.get(w)
-	f.get(tmp)
-	f.get(w)
-	f.op(opF64Gt)
-	f.op(opSelect)
-	f.set(w)
+	f.whileBelow(pRow, end2, func() {
+		f.get(acc)
+		value()
+		f.simd(simdF64x2Pmax)
+		f.set(acc)
+		f.advance(false, pRow, p64)
+	})
 }
 
 // compactrowBody: params sv, sc, row, n, room. core/ot's compactRowGo: for
@@ -842,19 +638,8 @@ func compactrowBody() []byte {
 	endR := f.local(i32)
 	x := f.local(f32)
 	// end4 = row + 4·(n &^ 3), endR = row + 4·n
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.groupEnd(pRow, pN, 4, end4)
+	f.elemAt(pRow, pN, 2)
 	f.set(endR)
 	// step handles the entry at row (column j) and advances.
 	step := func() {
@@ -863,26 +648,18 @@ func compactrowBody() []byte {
 		f.tee(x)
 		f.f32c(0)
 		f.op(opF32Ne)
-		f.op(0x04, 0x40) // if x ≠ 0
+		f.ifBlock() // x ≠ 0
 		f.get(w)
 		f.get(pRoom)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if w ≥ room: return −1
+		f.ifBlock() // w ≥ room: return −1
 		f.i32c(-1)
 		f.op(0x0f)
 		f.end()
-		f.get(pSv)
-		f.get(w)
-		f.i32c(2)
-		f.op(opI32Shl)
-		f.op(opI32Add)
+		f.elemAt(pSv, w, 2)
 		f.get(x)
 		f.scalar(opF32Store, 2, 0)
-		f.get(pSc)
-		f.get(w)
-		f.i32c(2)
-		f.op(opI32Shl)
-		f.op(opI32Add)
+		f.elemAt(pSc, w, 2)
 		f.get(j)
 		f.scalar(opI32Store, 2, 0)
 		f.bump(w, 1)
@@ -890,32 +667,24 @@ func compactrowBody() []byte {
 		f.bump(pRow, 4)
 		f.bump(j, 1)
 	}
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, end4)
-	f.get(pRow)
-	f.vload(0)
-	f.zero128()
-	f.simd(simdF32x4Ne)
-	f.simd(simdAnyTrue)
-	f.op(0x04, 0x40) // if some entry of the four is non-zero
-	for k := 0; k < 4; k++ {
+	f.whileBelow(pRow, end4, func() {
+		f.get(pRow)
+		f.vload(0)
+		f.zero128()
+		f.simd(simdF32x4Ne)
+		f.simd(simdAnyTrue)
+		f.ifBlock() // some entry of the four is non-zero
+		for k := 0; k < 4; k++ {
+			step()
+		}
+		f.elseBlock()
+		f.bump(pRow, 16)
+		f.bump(j, 4)
+		f.end()
+	})
+	f.whileBelow(pRow, endR, func() {
 		step()
-	}
-	f.op(0x05) // else
-	f.bump(pRow, 16)
-	f.bump(j, 4)
-	f.end()
-	f.br(0)
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	f.exitIfGeU(pRow, endR)
-	step()
-	f.br(0)
-	f.end()
-	f.end()
+	})
 	f.get(w)
 	return f.body()
 }
@@ -936,105 +705,99 @@ func segdotsparseBody() []byte {
 	acc := f.local(f64)
 	total := f.local(f64)
 	x := f.local(f64)
+	l := sparseLane{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total}
 
 	// hi = seg[1]; end = sc + 4·nnz
 	f.get(pSeg)
 	f.scalar(opI64Load, 3, 8)
 	f.op(opI32WrapI64)
 	f.set(hi)
-	f.get(pSc)
-	f.get(pNnz)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.elemAt(pSc, pNnz, 2)
 	f.set(end)
+	f.whileBelow(pSc, end, func() { f.sparseStep(l, pSeg, pV, x) })
+	f.sparseFlush(l, pLb)
+	f.get(total)
+	return f.body()
+}
+
+// sparseLane names the locals of one sparse row's class sums (segdotsparse,
+// and each of the two rows segdotsparserows runs side by side): sum, sv,
+// sc the byte offsets of its class sums (float64), its entries' values
+// (float32) and columns (int32), at the current entry; scEnd the end of
+// its columns; c its current class and hi that class's end (seg[c+1]); j
+// the current column; acc the class's running sum and tot the row's.
+type sparseLane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
+
+// sparseStep adds row l's entry at sc, x = float64(sv_k)·v_j (v float64 at
+// the local pV), to its class's sum and its total, first storing the sums
+// of the classes its column j leaves (segsum[c] = acc; acc = 0; c++; hi =
+// seg[c+1], seg int64 at the local pSeg), and moves to its next entry (x
+// is an f64 scratch local).
+func (f *fn) sparseStep(l sparseLane, pSeg, pV, x uint32) {
+	f.get(l.sc)
+	f.scalar(opI32Load, 2, 0)
+	f.set(l.j)
+	// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
 	f.block()
 	f.loop()
 	{
-		f.exitIfGeU(pSc, end)
-		f.get(pSc)
-		f.scalar(opI32Load, 2, 0)
-		f.set(j)
-		// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
-		f.block()
-		f.loop()
-		{
-			f.get(j)
-			f.get(hi)
-			f.op(0x48) // i32.lt_s
-			f.brIf(1)
-			f.get(pSum)
-			f.get(c)
-			f.i32c(3)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.get(acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(acc)
-			f.bump(c, 1)
-			f.get(pSeg)
-			f.get(c)
-			f.i32c(3)
-			f.op(opI32Shl)
-			f.op(opI32Add)
-			f.scalar(opI64Load, 3, 8)
-			f.op(opI32WrapI64)
-			f.set(hi)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		// x = float64(sv_k) · v_j; acc += x; total += x
-		f.get(pSv)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.get(pV)
-		f.get(j)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.op(opI32Add)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Mul)
-		f.set(x)
-		f.get(acc)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(acc)
-		f.get(total)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(total)
-		f.bump(pSc, 4)
-		f.bump(pSv, 4)
+		f.get(l.j)
+		f.get(l.hi)
+		f.op(0x48) // i32.lt_s
+		f.brIf(1)
+		f.storeClass(l)
+		f.elemAt(pSeg, l.c, 3)
+		f.scalar(opI64Load, 3, 8)
+		f.op(opI32WrapI64)
+		f.set(l.hi)
 		f.br(0)
 	}
 	f.end()
 	f.end()
-	// segsum[c] = acc, then zeros up to lb.
+	// x = float64(sv_k) · v_j; acc += x; total += x
+	f.loadF32AsF64(l.sv)
+	f.elemAt(pV, l.j, 3)
+	f.scalar(opF64Load, 3, 0)
+	f.op(opF64Mul)
+	f.set(x)
+	f.get(l.acc)
+	f.get(x)
+	f.op(opF64Add)
+	f.set(l.acc)
+	f.get(l.tot)
+	f.get(x)
+	f.op(opF64Add)
+	f.set(l.tot)
+	f.bump(l.sc, 4)
+	f.bump(l.sv, 4)
+}
+
+// storeClass stores row l's running class sum: segsum[c] = acc; acc = 0;
+// c++.
+func (f *fn) storeClass(l sparseLane) {
+	f.elemAt(l.sum, l.c, 3)
+	f.get(l.acc)
+	f.scalar(opF64Store, 3, 0)
+	f.f64c(0)
+	f.set(l.acc)
+	f.bump(l.c, 1)
+}
+
+// sparseFlush stores row l's last class sum, then zeros for the classes
+// after it, up to the number of classes in the local pLb.
+func (f *fn) sparseFlush(l sparseLane, pLb uint32) {
 	f.block()
 	f.loop()
 	{
-		f.get(c)
+		f.get(l.c)
 		f.get(pLb)
 		f.op(opI32GeS)
 		f.brIf(1)
-		f.get(pSum)
-		f.get(c)
-		f.i32c(3)
-		f.op(opI32Shl)
-		f.op(opI32Add)
-		f.get(acc)
-		f.scalar(opF64Store, 3, 0)
-		f.f64c(0)
-		f.set(acc)
-		f.bump(c, 1)
+		f.storeClass(l)
 		f.br(0)
 	}
 	f.end()
 	f.end()
-	f.get(total)
-	return f.body()
 }
 
 // rowRange sets lo and hi to the int64 row pointers sp[r], sp[r+1] (sp is
@@ -1048,15 +811,6 @@ func (f *fn) rowRange(pSp, lo, hi uint32) {
 	f.scalar(opI64Load, 3, 8)
 	f.op(opI32WrapI64)
 	f.set(hi)
-}
-
-// elemAt pushes base + size·i (a byte offset of element i).
-func (f *fn) elemAt(base, i uint32, shift int32) {
-	f.get(base)
-	f.get(i)
-	f.i32c(shift)
-	f.op(opI32Shl)
-	f.op(opI32Add)
 }
 
 // segdotsparserowsBody: params segsums, totals, sv, sc, sp, v, seg, nrows,
@@ -1077,61 +831,15 @@ func segdotsparserowsBody() []byte {
 	hi := f.local(i32)
 	end := f.local(i32)
 	pairEnd := f.local(i32)
-	type lane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
-	newLane := func() lane {
-		return lane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
+	newLane := func() sparseLane {
+		return sparseLane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
 	}
 	a, b := newLane(), newLane()
 	x := f.local(f64)
-	// step adds lane l's entry at sc to its class's sum and its total,
-	// first storing the sums of the classes its column leaves (as
-	// segdotsparseBody), and moves to its next entry.
-	step := func(l lane) {
-		f.get(l.sc)
-		f.scalar(opI32Load, 2, 0)
-		f.set(l.j)
-		f.block()
-		f.loop()
-		{
-			f.get(l.j)
-			f.get(l.hi)
-			f.op(0x48) // i32.lt_s
-			f.brIf(1)
-			f.elemAt(l.sum, l.c, 3)
-			f.get(l.acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(l.acc)
-			f.bump(l.c, 1)
-			f.elemAt(pSeg, l.c, 3)
-			f.scalar(opI64Load, 3, 8)
-			f.op(opI32WrapI64)
-			f.set(l.hi)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.get(l.sv)
-		f.scalar(opF32Load, 2, 0)
-		f.op(opF64Promote)
-		f.elemAt(pV, l.j, 3)
-		f.scalar(opF64Load, 3, 0)
-		f.op(opF64Mul)
-		f.set(x)
-		f.get(l.acc)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(l.acc)
-		f.get(l.tot)
-		f.get(x)
-		f.op(opF64Add)
-		f.set(l.tot)
-		f.bump(l.sc, 4)
-		f.bump(l.sv, 4)
-	}
+	step := func(l sparseLane) { f.sparseStep(l, pSeg, pV, x) }
 	// start sets lane l to the row of sums at sum whose entries are
 	// [from, to) (i32 locals).
-	start := func(l lane, sum func(), from, to uint32) {
+	start := func(l sparseLane, sum func(), from, to uint32) {
 		sum()
 		f.set(l.sum)
 		f.elemAt(pSv, from, 2)
@@ -1153,33 +861,9 @@ func segdotsparserowsBody() []byte {
 	}
 	// rest runs lane l to the end of its row, then stores its class's sum
 	// and zeros for the classes after it; its total goes to totals + off.
-	rest := func(l lane, off uint32) {
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(l.sc, l.scEnd)
-			step(l)
-			f.br(0)
-		}
-		f.end()
-		f.end()
-		f.block()
-		f.loop()
-		{
-			f.get(l.c)
-			f.get(pLb)
-			f.op(opI32GeS)
-			f.brIf(1)
-			f.elemAt(l.sum, l.c, 3)
-			f.get(l.acc)
-			f.scalar(opF64Store, 3, 0)
-			f.f64c(0)
-			f.set(l.acc)
-			f.bump(l.c, 1)
-			f.br(0)
-		}
-		f.end()
-		f.end()
+	rest := func(l sparseLane, off uint32) {
+		f.whileBelow(l.sc, l.scEnd, func() { step(l) })
+		f.sparseFlush(l, pLb)
 		f.get(pTotals)
 		f.get(l.tot)
 		f.scalar(opF64Store, 3, off)
@@ -1187,17 +871,14 @@ func segdotsparserowsBody() []byte {
 	// end = totals + 8·nrows
 	f.elemAt(pTotals, pRows, 3)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pTotals, end)
+	f.whileBelow(pTotals, end, func() {
 		// The last row of an odd count: segdotsparse.
 		f.get(pTotals)
 		f.i32c(8)
 		f.op(opI32Add)
 		f.get(end)
 		f.op(opI32GeU)
-		f.op(0x04, 0x40) // if
+		f.ifBlock()
 		{
 			f.rowRange(pSp, lo, hi)
 			f.get(pTotals)
@@ -1243,16 +924,10 @@ func segdotsparserowsBody() []byte {
 		f.get(a.sc)
 		f.op(opI32Add)
 		f.set(pairEnd)
-		f.block()
-		f.loop()
-		{
-			f.exitIfGeU(a.sc, pairEnd)
+		f.whileBelow(a.sc, pairEnd, func() {
 			step(a)
 			step(b)
-			f.br(0)
-		}
-		f.end()
-		f.end()
+		})
 		rest(a, 0)
 		rest(b, 8)
 		// Next pair: totals += 16, sp += 16, segsums += 16·lb.
@@ -1260,10 +935,7 @@ func segdotsparserowsBody() []byte {
 		f.bump(pSp, 16)
 		f.elemAt(pSums, pLb, 4)
 		f.set(pSums)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1279,16 +951,12 @@ func scattersparserowsBody() []byte {
 	ar := f.local(f64)
 	f.elemAt(pA, pRows, 3)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pA, end)
-		f.get(pA)
-		f.scalar(opF64Load, 3, 0)
+	f.whileBelow(pA, end, func() {
+		f.loadF64(pA)
 		f.tee(ar)
 		f.f64c(0)
 		f.op(opF64Ne)
-		f.op(0x04, 0x40) // if
+		f.ifBlock()
 		{
 			f.rowRange(pSp, lo, hi)
 			f.get(pCol)
@@ -1303,10 +971,7 @@ func scattersparserowsBody() []byte {
 		f.end()
 		f.bump(pA, 8)
 		f.bump(pSp, 8)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1332,12 +997,7 @@ func hist16Body() []byte {
 		f.i32c(2)
 		f.op(opI32Shl)
 		f.op(opI32Add)
-		f.tee(at)
-		f.get(at)
-		f.scalar(opI32Load, 2, 0)
-		f.i32c(1)
-		f.op(opI32Add)
-		f.scalar(opI32Store, 2, 0)
+		f.increment32(at)
 	}
 	// inBucket pushes bits >> 16 == bucket.
 	inBucket := func() {
@@ -1349,21 +1009,11 @@ func hist16Body() []byte {
 	}
 	f.elemAt(pX, pN, 2)
 	f.set(end)
-	f.get(pX)
-	f.get(pN)
-	f.i32c(-4)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end4)
+	f.groupEnd(pX, pN, 4, end4)
 	f.get(pBucket)
 	f.simd(simdI32x4Splat)
 	f.set(vb)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end4)
+	f.whileBelow(pX, end4, func() {
 		f.get(pX)
 		f.vload(0)
 		f.tee(x)
@@ -1372,39 +1022,30 @@ func hist16Body() []byte {
 		f.get(vb)
 		f.simd(simdI32x4Eq)
 		f.simd(simdAnyTrue)
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		for lane := byte(0); lane < 4; lane++ {
 			f.get(x)
 			f.simd(simdI32x4Extract)
 			f.op(lane)
 			f.set(bits)
 			inBucket()
-			f.op(0x04, 0x40)
+			f.ifBlock()
 			count()
 			f.end()
 		}
 		f.end()
 		f.bump(pX, 16)
-		f.br(0)
-	}
-	f.end()
-	f.end()
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pX, end)
+	})
+	f.whileBelow(pX, end, func() {
 		f.get(pX)
 		f.scalar(opI32Load, 2, 0)
 		f.set(bits)
 		inBucket()
-		f.op(0x04, 0x40)
+		f.ifBlock()
 		count()
 		f.end()
 		f.bump(pX, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1416,16 +1057,9 @@ func scattersparseBody() []byte {
 	end := f.local(i32)
 	at := f.local(i32)
 
-	f.get(pSc)
-	f.get(pNnz)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
+	f.elemAt(pSc, pNnz, 2)
 	f.set(end)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(pSc, end)
+	f.whileBelow(pSc, end, func() {
 		// at = col + 8·sc_k; col[at] = col[at] + a·float64(sv_k)
 		f.get(pCol)
 		f.get(pSc)
@@ -1437,10 +1071,7 @@ func scattersparseBody() []byte {
 		f.accumulate(at, pA, pSv)
 		f.bump(pSc, 4)
 		f.bump(pSv, 4)
-		f.br(0)
-	}
-	f.end()
-	f.end()
+	})
 	return f.body()
 }
 
@@ -1451,40 +1082,23 @@ func scattersparseBody() []byte {
 func absorbrowBody() []byte {
 	f := &fn{nparam: 6}
 	const pRow, pV, pN, pUi, pLo, pSquare = 0, 1, 2, 3, 4, 5
-	end2, endR := f.ends2(pRow, pN)
+	end2, endR := f.ends(pRow, pN, 2)
 	vui := f.local(v128)
 	vlo := f.local(v128)
 	x := f.local(v128)
 	y := f.local(v128)
 	zeros := f.local(v128) // i64x2: zero entries seen, a count a lane
-	f.get(pUi)
-	f.simd(simdF64x2Splat)
-	f.set(vui)
-	f.get(pLo)
-	f.simd(simdF64x2Splat)
-	f.set(vlo)
+	f.splatLocal(pUi, vui)
+	f.splatLocal(pLo, vlo)
 	// body handles the entries at pRow (two, or one) and advances.
 	body := func(single, square bool) {
-		f.get(pRow)
-		if single {
-			f.simd(simdLoad32Zero)
-		} else {
-			f.simd(simdLoad64Zero)
-		}
-		f.memarg(2, 0)
-		f.simd(simdF64x2Promote)
+		f.load32x2(pRow, single)
 		f.set(x)
 		// y = (ui·x)·v
 		f.get(vui)
 		f.get(x)
 		f.simd(simdF64x2Mul)
-		f.get(pV)
-		if single {
-			f.simd(simdLoad64Zero)
-			f.memarg(3, 0)
-		} else {
-			f.vload(0)
-		}
+		f.load64x2(pV, single)
 		f.simd(simdF64x2Mul)
 		f.set(y)
 		// store address; result = (square ? y·y : y) &^ (x == 0 | y < lo)
@@ -1501,110 +1115,41 @@ func absorbrowBody() []byte {
 		f.get(vlo)
 		f.simd(simdF64x2Lt)
 		f.simd(simdV128Or)
-		if !single {
-			// zeros −= mask (−1 in each lane that is zero); the mask goes
-			// to x, which is not needed again
-			f.set(x)
-			f.get(zeros)
-			f.get(x)
-			f.simd(simdI64x2Sub)
-			f.set(zeros)
-			f.get(x)
-		} else {
-			f.set(x)
+		// zeros −= mask (−1 in each lane that is zero); the mask goes to
+		// x, which is not needed again
+		f.set(x)
+		f.get(zeros)
+		f.get(x)
+		if single {
 			// Only lane 0 is an entry: count it alone.
-			f.get(zeros)
-			f.get(x)
 			f.simd(simdV128Const)
 			f.op(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0)
-			f.simd(0x4e) // v128.and
-			f.simd(simdI64x2Sub)
-			f.set(zeros)
-			f.get(x)
+			f.simd(simdV128And)
 		}
+		f.simd(simdI64x2Sub)
+		f.set(zeros)
+		f.get(x)
 		f.simd(simdV128AndNot)
 		f.storeDemoted(single)
 		f.advance(single, pRow, pV)
 	}
 	loops := func(square bool) {
-		f.block()
-		f.loop()
-		f.exitIfGeU(pRow, end2)
-		body(false, square)
-		f.br(0)
-		f.end()
-		f.end()
-		f.get(pRow)
-		f.get(endR)
-		f.op(0x49)       // i32.lt_u
-		f.op(0x04, 0x40) // if
-		body(true, square)
-		f.end()
+		f.pairsThenOdd(pRow, end2, endR, func(single bool) { body(single, square) })
 	}
 	f.get(pSquare)
-	f.op(0x04, 0x40) // if square
+	f.ifBlock() // square
 	loops(true)
-	f.op(0x05) // else
+	f.elseBlock()
 	loops(false)
 	f.end()
 	// n − (zeros lane 0 + lane 1)
 	f.get(pN)
-	f.get(zeros)
-	f.simd(simdI64x2Extract)
-	f.op(0)
-	f.get(zeros)
-	f.simd(simdI64x2Extract)
-	f.op(1)
+	f.lane(zeros, simdI64x2Extract, 0)
+	f.lane(zeros, simdI64x2Extract, 1)
 	f.op(0x7c) // i64.add
 	f.op(opI32WrapI64)
 	f.op(opI32Sub)
 	return f.body()
-}
-
-// ends2 declares two i32 locals and sets them to the byte offsets, in the
-// float32 array at parameter pRow of length parameter pN, of the end of its
-// pairs (pRow + 4·(pN &^ 1)) and of its end (pRow + 4·pN).
-func (f *fn) ends2(pRow, pN uint32) (end2, endR uint32) {
-	end2, endR = f.local(i32), f.local(i32)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(-2)
-	f.op(opI32And)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(end2)
-	f.get(pRow)
-	f.get(pN)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.set(endR)
-	return end2, endR
-}
-
-// storeDemoted demotes the f64x2 on the stack to float32 and stores its
-// first lane (single) or both at the address below it.
-func (f *fn) storeDemoted(single bool) {
-	f.simd(simdF32x4Demote)
-	if single {
-		f.simd(simdStore32Lane)
-	} else {
-		f.simd(simdStore64Lane)
-	}
-	f.memarg(2, 0)
-	f.op(0)
-}
-
-// advance moves a float32 pointer p32 and a float64 pointer p64 on by one
-// entry (single) or two.
-func (f *fn) advance(single bool, p32, p64 uint32) {
-	step := int32(2)
-	if single {
-		step = 1
-	}
-	f.bump(p32, 4*step)
-	f.bump(p64, 8*step)
 }
 
 // rowstatsBody: params row, n, hist, out. core/ot's rowStatsGo: sum =
@@ -1626,50 +1171,41 @@ func rowstatsBody() []byte {
 	f.set(mx)
 	f.i32c(-1)
 	f.set(at)
-	f.block()
-	f.loop()
-	f.exitIfGeU(j, pN)
-	f.get(pRow)
-	f.scalar(opF32Load, 2, 0)
-	f.tee(x)
-	f.op(opF64Promote)
-	f.tee(cv)
-	f.get(sum)
-	f.op(opF64Add)
-	f.set(sum)
-	// if cv > mx { mx, at = cv, j }
-	f.get(cv)
-	f.get(mx)
-	f.op(opF64Gt)
-	f.op(0x04, 0x40) // if
-	f.get(cv)
-	f.set(mx)
-	f.get(j)
-	f.set(at)
-	f.end()
-	f.get(pHist)
-	f.op(0x04, 0x40) // if hist ≠ 0
-	// h = hist + 4·(bits >> 16)
-	f.get(pHist)
-	f.get(x)
-	f.op(0xbc) // i32.reinterpret_f32
-	f.i32c(16)
-	f.op(opI32ShrU)
-	f.i32c(2)
-	f.op(opI32Shl)
-	f.op(opI32Add)
-	f.tee(h)
-	f.get(h)
-	f.scalar(opI32Load, 2, 0)
-	f.i32c(1)
-	f.op(opI32Add)
-	f.scalar(opI32Store, 2, 0)
-	f.end()
-	f.bump(pRow, 4)
-	f.bump(j, 1)
-	f.br(0)
-	f.end()
-	f.end()
+	f.whileBelow(j, pN, func() {
+		f.get(pRow)
+		f.scalar(opF32Load, 2, 0)
+		f.tee(x)
+		f.op(opF64Promote)
+		f.tee(cv)
+		f.get(sum)
+		f.op(opF64Add)
+		f.set(sum)
+		// if cv > mx { mx, at = cv, j }
+		f.get(cv)
+		f.get(mx)
+		f.op(opF64Gt)
+		f.ifBlock()
+		f.get(cv)
+		f.set(mx)
+		f.get(j)
+		f.set(at)
+		f.end()
+		f.get(pHist)
+		f.ifBlock() // hist ≠ 0
+		// h = hist + 4·(bits >> 16)
+		f.get(pHist)
+		f.get(x)
+		f.op(0xbc) // i32.reinterpret_f32
+		f.i32c(16)
+		f.op(opI32ShrU)
+		f.i32c(2)
+		f.op(opI32Shl)
+		f.op(opI32Add)
+		f.increment32(h)
+		f.end()
+		f.bump(pRow, 4)
+		f.bump(j, 1)
+	})
 	f.get(pOut)
 	f.get(mx)
 	f.scalar(opF64Store, 3, 0)
