@@ -377,7 +377,7 @@ func SqDistTiles(out []float32, stride int, x, nx, y, ny []float64, n, m, d int)
 // columns [0, m4)) straight from the float32 target points: the rows packed
 // once (packY's layout, 4 rows channel major, as the sqdist kernel reads
 // them), then a panel of columns at a time (sqDistPanel's width) converted
-// and packed in one pass (packY32), each panel through the sqdist kernel.
+// and packed in one pass (packY), each panel through the sqdist kernel.
 // The same sums in the same order as SqDistTiles.
 func SqDist(out []float32, x, nx []float64, y []float32, ny []float64, n4, m4, m, d int) {
 	if n4 < 4 || m4 < 4 {
@@ -394,7 +394,7 @@ func SqDist(out []float32, x, nx []float64, y []float32, ny []float64, n4, m4, m
 	pw := min(max(4, (32768/d)&^3), m4)
 	for jp := 0; jp < m4; jp += pw {
 		je := min(jp+pw, m4)
-		yp := packY32(&bp[0], y[jp*d:je*d], je-jp, d)
+		yp := packY(&bp[0], y[jp*d:je*d], je-jp, d)
 		sqdist(unsafe.Pointer(&out[jp]), unsafe.Pointer(&xp[0]), unsafe.Pointer(&nx[0]), unsafe.Pointer(&yp[0]), unsafe.Pointer(&ny[jp]), int32(n4), int32(je-jp), int32(d), int32(m))
 	}
 	runtime.KeepAlive(out)
@@ -404,9 +404,16 @@ func SqDist(out []float32, x, nx []float64, y []float32, ny []float64, n4, m4, m
 	packs.Put(bp)
 }
 
-// packY32 is packY for float32 points: the first m4 (a multiple of 4)
-// points of y (m4×d, row major) as float64, in groups of 4, channel major.
-func packY32(bp *[]float64, y []float32, m4, d int) []float64 {
+// packs holds SqDistTiles's and SqDist's buffers for the packed columns (a
+// panel of them, 256 KB at most) and rows, reused from call to call.
+var packs sync.Pool
+
+// packY returns the first m4 (a multiple of 4) columns of y (m4×d, row
+// major; float64, or the float32 points, converted) in groups of 4, channel
+// major, as the sqdist kernel reads them: column 4g + c's channel k at
+// yp[4g·d + 4k + c]. A group spans the same 4·d entries as its columns in
+// y. *bp is the buffer, grown as needed.
+func packY[T float32 | float64](bp *[]float64, y []T, m4, d int) []float64 {
 	if cap(*bp) < m4*d {
 		*bp = make([]float64, m4*d)
 	}
@@ -416,29 +423,6 @@ func packY32(bp *[]float64, y []float32, m4, d int) []float64 {
 		q := yp[g : g+4*d]
 		for k := range y0 {
 			q[4*k], q[4*k+1], q[4*k+2], q[4*k+3] = float64(y0[k]), float64(y1[k]), float64(y2[k]), float64(y3[k])
-		}
-	}
-	return yp
-}
-
-// packs holds SqDistTiles's and SqDist's buffers for the packed columns (a
-// panel of them, 256 KB at most) and rows, reused from call to call.
-var packs sync.Pool
-
-// packY returns the first m4 (a multiple of 4) columns of y (m4×d, row
-// major) in groups of 4, channel major, as the sqdist kernel reads them:
-// column 4g + c's channel k at yp[4g·d + 4k + c]. A group spans the same
-// 4·d entries as its columns in y. *bp is the buffer, grown as needed.
-func packY(bp *[]float64, y []float64, m4, d int) []float64 {
-	if cap(*bp) < m4*d {
-		*bp = make([]float64, m4*d)
-	}
-	yp := (*bp)[:m4*d]
-	for g := 0; g < m4*d; g += 4 * d {
-		y0, y1, y2, y3 := y[g:g+d], y[g+d:g+2*d], y[g+2*d:g+3*d], y[g+3*d:g+4*d]
-		q := yp[g : g+4*d]
-		for k := range y0 {
-			q[4*k], q[4*k+1], q[4*k+2], q[4*k+3] = y0[k], y1[k], y2[k], y3[k]
 		}
 	}
 	return yp
