@@ -58,29 +58,37 @@ def windows(ce, errs, k):
     return a, b, c
 
 
-def aitken(ce, errs, k):
+def changes(ce, errs, k):
+    """The check's windows (a, b, c), the score's change over the last one
+    (d2) and its ratio to the change over the one before (rho; None when
+    d2 is 0, where both rules say the rest is 0); None without a check."""
     p = windows(ce, errs, k)
     if p is None:
         return None
     a, b, c = p
     d1, d2 = ce[b] - ce[a], ce[c] - ce[b]
-    if d2 == 0:
+    return a, b, c, d2, (None if d2 == 0 else d2 / d1)
+
+
+def aitken(ce, errs, k):
+    p = changes(ce, errs, k)
+    if p is None:
+        return None
+    _, _, _, d2, rho = p
+    if rho is None:
         return 0.0
-    rho = d2 / d1
     if not (0 <= rho < 1):
         return None
     return abs(d2) + abs(d2) * rho / (1 - rho)
 
 
 def power(ce, errs, k, cap=1.0, steps=52):
-    p = windows(ce, errs, k)
+    p = changes(ce, errs, k)
     if p is None:
         return None
-    a, b, c = p
-    d1, d2 = ce[b] - ce[a], ce[c] - ce[b]
-    if d2 == 0:
+    a, b, c, d2, rho = p
+    if rho is None:
         return 0.0
-    rho = d2 / d1
     if not rho >= 0:
         return None
     la, lc = math.log((a + 1) / (b + 1)), math.log((b + 1) / (c + 1))
