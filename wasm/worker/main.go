@@ -384,13 +384,16 @@ func (w *worker) giveKernel(b *ot.Block, resp *proto.GiveResponse) error {
 	if err != nil {
 		return err
 	}
-	if s.Dense != nil {
+	switch {
+	case s.Dense != nil:
 		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Dense))}
-	} else {
+	case s.Cols16 != nil:
+		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols16)), jsBytes(sliceBytes(s.Starts))}
+	default:
 		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols)), jsBytes(sliceBytes(s.Starts))}
 	}
 	state := *s
-	state.Dense, state.Values, state.Cols, state.Starts = nil, nil, nil, nil
+	state.Dense, state.Values, state.Cols, state.Cols16, state.Starts = nil, nil, nil, nil, nil
 	resp.Kernel = &state
 	for i := range w.blocks {
 		if w.blocks[i] == b {
@@ -414,9 +417,19 @@ func lentBlock(p *ot.Problem, t *ot.Target, s *ot.KernelState, k []js.Value) (*o
 		st.Dense = make([]float32, (st.Hi-st.Lo)*p.M)
 		err = fill(sliceBytes(st.Dense), k[0])
 	case 3:
+		// The columns in 16 bits or 32, as the problem's size decides
+		// (ot.SparseEntryBytes).
 		nz := k[0].Length() / 4
-		st.Values, st.Cols, st.Starts = make([]float32, nz), make([]int32, nz), make([]int, st.Hi-st.Lo+1)
-		err = errors.Join(fill(sliceBytes(st.Values), k[0]), fill(sliceBytes(st.Cols), k[1]), fill(sliceBytes(st.Starts), k[2]))
+		st.Values, st.Starts = make([]float32, nz), make([]int, st.Hi-st.Lo+1)
+		cols := []byte(nil)
+		if ot.SparseEntryBytes(p.M) == 6 {
+			st.Cols16 = make([]uint16, nz)
+			cols = sliceBytes(st.Cols16)
+		} else {
+			st.Cols = make([]int32, nz)
+			cols = sliceBytes(st.Cols)
+		}
+		err = errors.Join(fill(sliceBytes(st.Values), k[0]), fill(cols, k[1]), fill(sliceBytes(st.Starts), k[2]))
 	default:
 		err = fmt.Errorf("a kernel in %d arrays", len(k))
 	}
@@ -575,7 +588,7 @@ func float32Bytes(x []float32) []byte { return sliceBytes(x) }
 
 // sliceBytes views a slice of fixed-size numbers as its bytes (little
 // endian in WebAssembly).
-func sliceBytes[T float32 | int32 | int](x []T) []byte {
+func sliceBytes[T float32 | int32 | uint16 | int](x []T) []byte {
 	if len(x) == 0 {
 		return nil
 	}
