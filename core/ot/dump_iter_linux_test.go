@@ -34,6 +34,7 @@ type stageTimer struct {
 	tb            testing.TB
 	rounds        int
 	dense, sparse []time.Duration // medians: one-row, now (and now on 32-bit columns)
+	entries       int             // the sparse kernel's entries at the first sparse iteration
 }
 
 func (s *stageTimer) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error) {
@@ -47,6 +48,9 @@ func (s *stageTimer) Do(op *Op) ([]*Reply, error) {
 			sparse = sparse && b.sparse
 		}
 		if sparse && s.sparse == nil {
+			for _, b := range s.Blocks {
+				s.entries += len(b.sv)
+			}
 			s.sparse = s.time(op)
 		} else if !sparse && s.dense == nil {
 			s.dense = s.time(op)
@@ -139,6 +143,7 @@ func BenchmarkDumpedIteration(b *testing.B) {
 		if len(st.sparse) > 2 {
 			b.ReportMetric(ms(st.sparse[2]), "sparse-now32-ms")
 		}
+		b.ReportMetric(float64(st.entries), "sparse-entries")
 	}
 	b.ReportMetric(float64(sol.Iterations), "iterations")
 	b.ReportMetric(sol.CE, "CE")
