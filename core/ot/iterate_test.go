@@ -193,7 +193,7 @@ func logitProblem(seed uint64, n int) *Problem {
 // logitKernelBlock returns the block of rows [0, rows) of p holding the
 // kernel at the ε that leaves about density of its entries non-zero (with
 // g = 0, each row shifted to its best entry: an entry survives when its
-// cost is within flushExp·ε of its row's least), and that ε.
+// cost is within kernelFlush·ε of its row's least), and that ε.
 func logitKernelBlock(tb testing.TB, p *Problem, rows int, density float64) (*Block, float64) {
 	blk := NewBlock(p, NewTarget(p), 0, rows)
 	if _, err := blk.Do(&Op{Kind: OpCost}); err != nil {
@@ -208,7 +208,7 @@ func logitKernelBlock(tb testing.TB, p *Problem, rows int, density float64) (*Bl
 		}
 	}
 	slices.Sort(gaps)
-	eps := gaps[int(density*float64(len(gaps)))] / flushExp
+	eps := gaps[int(density*float64(len(gaps)))] / kernelFlush
 	if _, err := blk.Do(&Op{Kind: OpKernel, G: make([]float64, p.M), Eps: eps, Scale: 1}); err != nil {
 		tb.Fatal(err)
 	}
