@@ -297,10 +297,11 @@ func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool
 }
 
 // topK keeps the k+1 smallest values offered to it, with their columns,
-// in a binary max-heap.
+// in a binary max-heap. The arrays have room for scanAVX2's padding: a
+// complete tree of 127 slots (k+1 <= 65).
 type topK struct {
-	vals [maxBidCache + 1]float64
-	idx  [maxBidCache + 1]int32
+	vals [2*maxBidCache - 1]float64
+	idx  [2*maxBidCache - 1]int32
 	size int
 }
 
@@ -311,6 +312,38 @@ func (t *topK) reset(k int) float64 {
 		t.vals[s], t.idx[s] = math.Inf(1), -1
 	}
 	return math.Inf(1)
+}
+
+// resetPadded is reset for scanAVX2: it pads the heap of k+1 slots with
+// −Inf to the complete tree of 2^(steps+1) − 1 slots, the smallest that
+// holds k+1, and returns steps (>= 1), the depth of its leaves.
+func (t *topK) resetPadded(k int) (steps int) {
+	t.reset(k)
+	for steps = 1; 2<<steps-1 < k+1; steps++ {
+	}
+	for s := k + 1; s < 2<<steps-1; s++ {
+		t.vals[s], t.idx[s] = math.Inf(-1), -1
+	}
+	return steps
+}
+
+// scan offers the values float64(row[j]) + prices[j] of a row to the empty
+// heap of k+1 slots, as ScanGo (prices has at least len(row) entries): in
+// AVX2 where the CPU has it (scanAVX2, the same heap slot for slot), else
+// in Go.
+func (t *topK) scan(k int, row []float32, prices []float64) {
+	if haveAVX2 {
+		steps := t.resetPadded(k)
+		scanAVX2(t.vals[:2<<steps-1], t.idx[:2<<steps-1], steps, row, prices)
+		return
+	}
+	thr := t.reset(k)
+	prices = prices[:len(row)]
+	for j, cv := range row {
+		if val := float64(cv) + prices[j]; val < thr {
+			thr = t.insert(val, j)
+		}
+	}
 }
 
 // insert replaces the largest kept value by val (which must be smaller) at
@@ -398,12 +431,7 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 		return c.store(t, r, row)
 	}
 	var t topK
-	thr := t.reset(c.k)
-	for j, cv := range row {
-		if val := float64(cv) + prices[j]; val < thr {
-			thr = t.insert(val, j)
-		}
-	}
+	t.scan(c.k, row, prices)
 	return c.store(&t, r, row)
 }
 
