@@ -42,6 +42,7 @@ type BidCache struct {
 	local     []float64 // column → private price
 	holder    []int32   // column → row holding it in the private view
 	touched   int       // number of columns with a private price
+	priced    []int32   // those columns (refreshLocal sorts them)
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
@@ -169,6 +170,7 @@ func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int
 		c.call = 1
 	}
 	c.touched = 0
+	c.priced = c.priced[:0]
 	c.fastScore = 0
 
 	queue := rows
@@ -197,6 +199,7 @@ func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int
 		} else {
 			c.stamp[j1] = c.call
 			c.touched++
+			c.priced = append(c.priced, int32(j1))
 		}
 		c.local[j1] = bid
 		c.holder[j1] = r
@@ -334,7 +337,7 @@ func (t *topK) resetPadded(k int) (steps int) {
 func (t *topK) scan(k int, row []float32, prices []float64) {
 	if haveAVX2 {
 		steps := t.resetPadded(k)
-		scanAVX2(t.vals[:2<<steps-1], t.idx[:2<<steps-1], steps, row, prices)
+		scanAVX2(t.vals[:2<<steps-1], t.idx[:2<<steps-1], steps, row, prices, 0)
 		return
 	}
 	thr := t.reset(k)
@@ -505,8 +508,27 @@ func ScanGo(vals []float64, idx []int32, row []float32, prices []float64) {
 // refreshLocal is refresh under the private prices.
 func (c *BidCache) refreshLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
 	var t topK
-	thr := t.reset(c.k)
 	prices = prices[:len(row)]
+	if haveAVX2 {
+		// The shared prices' scan between the columns with a private
+		// price, each of which is offered in its turn: the same values in
+		// the same order, so the same heap.
+		k := c.k
+		steps := t.resetPadded(k)
+		vals, idx := t.vals[:2<<steps-1], t.idx[:2<<steps-1]
+		slices.Sort(c.priced)
+		from := 0
+		for _, j := range c.priced {
+			scanAVX2(vals, idx, steps, row[:j], prices[:j], from)
+			if val := float64(row[j]) + c.local[j]; val < vals[0] {
+				SiftIn(vals[:k+1], idx[:k+1], val, int(j))
+			}
+			from = int(j) + 1
+		}
+		scanAVX2(vals, idx, steps, row, prices, from)
+		return c.store(&t, r, row)
+	}
+	thr := t.reset(c.k)
 	stamp, local := c.stamp[:len(row)], c.local[:len(row)]
 	for j, cv := range row {
 		p := prices[j]

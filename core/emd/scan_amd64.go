@@ -41,7 +41,8 @@ func xgetbv() (lo, hi uint32)
 // levels down, filled beyond the heap's entries with −Inf. Each value
 // below the root replaces it and moves down exactly steps levels, by
 // conditional moves: a −Inf child never moves up, so the heap ends as
-// SiftIn leaves it. prices has at least len(row) entries.
+// SiftIn leaves it. It offers the columns j >= from only (so that a heap
+// can be fed a row in pieces); prices has at least len(row) entries.
 //
 //go:noescape
-func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64)
+func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int)

@@ -19,15 +19,15 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-8
 	MOVL DX, hi+4(FP)
 	RET
 
-// func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64)
+// func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int)
 // Eight columns a step: VCVTPS2PD (exact) and VADDPD (rounded as ADDSD) give
 // the scalar values float64(row[j]) + prices[j] and VCMPPD (LT) compares
 // them with the root vals[0] (Y0, broadcast). A step with a value below it
 // goes to its first such column, which sift inserts; the scan then goes on
 // from the next column (the root has changed). The tail goes one column a
-// step. Registers: SI row, DI prices, CX len(row), AX the column, R11 vals,
-// R12 idx, R13 steps.
-TEXT ·scanAVX2(SB), NOSPLIT, $0-104
+// step. The columns before from are skipped. Registers: SI row, DI prices,
+// CX len(row), AX the column, R11 vals, R12 idx, R13 steps.
+TEXT ·scanAVX2(SB), NOSPLIT, $0-112
 	MOVQ vals_base+0(FP), R11
 	MOVQ idx_base+24(FP), R12
 	MOVQ steps+48(FP), R13
@@ -35,7 +35,7 @@ TEXT ·scanAVX2(SB), NOSPLIT, $0-104
 	MOVQ row_len+64(FP), CX
 	MOVQ prices_base+80(FP), DI
 	VBROADCASTSD (R11), Y0
-	XORQ AX, AX
+	MOVQ from+104(FP), AX
 	MOVQ CX, BX
 	SUBQ $8, BX // last start of a full step
 

@@ -58,7 +58,9 @@ func TestScanAVX2SameHeap(t *testing.T) {
 }
 
 // TestScanAVX2SameAuction solves assignment problems with ties with the
-// full scans in AVX2 and in Go, and asks for the same plan, bit for bit.
+// full scans in AVX2 and in Go (under the shared prices and under a
+// block's private ones, refreshLocal), and asks for the same plan, bit for
+// bit.
 func TestScanAVX2SameAuction(t *testing.T) {
 	if !haveAVX2 {
 		t.Skip("no AVX2")
@@ -67,15 +69,21 @@ func TestScanAVX2SameAuction(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	xs, xt := logitFeatures(n, n, 3)
 	ties := make([]float32, n*n)
+	same := make([]float32, n*n)
+	a := uniformCost(1, n, 10, true, rng)
 	for i := range n {
 		for j := range n {
 			ties[i*n+j] = float32((i/10 - j/7) * (i/10 - j/7) % 5)
+			same[i*n+j] = a[j] + float32(i%3)
 		}
 	}
+	cx, ct := clusteredFeatures(n, n, 8, 6)
 	for name, cost := range map[string][]float32{
-		"logits":  sqDistCost(xs, xt, n, n, 7),
-		"ties":    ties,
-		"uniform": uniformCost(n, n, 1, false, rng),
+		"logits":    sqDistCost(xs, xt, n, n, 7),
+		"clustered": sqDistCost(cx, ct, n, n, 8),
+		"ties":      ties,
+		"sameRows":  same, // the rows of a block bid for the same columns: scans under private prices
+		"uniform":   uniformCost(n, n, 1, false, rng),
 	} {
 		avx, err := Solve(context.Background(), cost, n, n, Options{Method: MethodAuction, Workers: 2})
 		if err != nil {
