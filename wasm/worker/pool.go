@@ -241,10 +241,11 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	pb.bench["here:"+op.Kind.String()] += here
 	switch op.Kind {
 	case ot.OpKernel, ot.OpAbsorb:
-		if err := pb.kernelBuilt(out); err != nil {
+		if err := pb.kernelBuilt(out, op.Kind == ot.OpAbsorb); err != nil {
 			return nil, err
 		}
 	case ot.OpIterate:
+		pb.bench["iterate:pool"]++
 		if pb.rounds++; pb.rounds > schedule.IterateSkip {
 			pb.poolSec += time.Since(t0).Seconds()
 			pb.hereSec += here
@@ -264,9 +265,22 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 
 // kernelBuilt notes the bytes of the other workers' kernels after a kernel
 // (out holds every block's reply to OpKernel or OpAbsorb, whose Mass is
-// its density) and starts timing the iterations over the pool.
-func (pb *poolBlocks) kernelBuilt(out []*ot.Reply) error {
-	pb.kernelBytes, pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0, 0
+// its density) and starts timing the iterations over the pool. After an
+// absorb (absorbed), a timing window not yet complete goes on instead: an
+// absorb only drops kernel entries, never adds any, so the work of an
+// iteration (the sampler's and the other workers', hereSec) shrinks while
+// the messages of a round stay, and iterating here, if it was faster on
+// the denser kernel, is faster still on this one. The ε stages before the
+// last one are often shorter than the window (IterateSkip +
+// IterateRounds), and every iteration of theirs went over the pool when
+// each absorb started the window again. A window complete without a take
+// starts again, as after a kernel: on a sparser kernel the answer may be
+// another.
+func (pb *poolBlocks) kernelBuilt(out []*ot.Reply, absorbed bool) error {
+	if !absorbed || pb.rounds >= schedule.IterateSkip+schedule.IterateRounds {
+		pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0
+	}
+	pb.kernelBytes = 0
 	w := pb.w
 	if pb.hereMax < 0 || len(pb.assign) < 2 || w.problem == nil {
 		return nil
@@ -491,7 +505,7 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	case ot.OpKernel:
 		out, err := pb.scatterKernel(op)
 		if err == nil {
-			err = pb.kernelBuilt(out)
+			err = pb.kernelBuilt(out, false)
 		}
 		return out, err
 	case ot.OpRelease:
