@@ -71,6 +71,12 @@ type benchSetting struct {
 	// pool, as before the sampler took small kernels), to compare paths
 	// in one invocation.
 	Globals map[string]float64 `json:"globals,omitempty"`
+	// Site, when set, is a folder of another build of the site
+	// (go run ./wasm/tools/webbuild -out DIR, e.g. from another
+	// checkout) that this setting's page runs are served from, on a server
+	// of its own (another origin: the site's service worker stays in its
+	// own), so that two builds run interleaved in one invocation.
+	Site string `json:"site,omitempty"`
 }
 
 // nativeRun is one run of a setting's native command.
@@ -169,6 +175,20 @@ func TestBench(t *testing.T) {
 		mux.ServeHTTP(w, r)
 	}))
 	defer site.Close()
+	// The other builds' sites (benchSetting.Site), by folder.
+	sites := map[string]string{}
+	for _, s := range spec.Settings {
+		if s.Site == "" || sites[s.Site] != "" {
+			continue
+		}
+		fs := http.FileServer(http.Dir(s.Site))
+		alt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-cache")
+			fs.ServeHTTP(w, r)
+		}))
+		defer alt.Close()
+		sites[s.Site] = alt.URL + "/"
+	}
 
 	ctx, stop := unthrottledBrowser(t, chrome, filepath.Join(tmp, "profile"))
 	defer stop()
@@ -215,7 +235,11 @@ func TestBench(t *testing.T) {
 					t.Fatal(err)
 				}
 				msgs, msgMu := collectConsole(tab)
-				h := &harness{t: t, ctx: tab, url: site.URL + "/", msgs: msgs, msgMu: msgMu}
+				url := site.URL + "/"
+				if s.Site != "" {
+					url = sites[s.Site]
+				}
+				h := &harness{t: t, ctx: tab, url: url, msgs: msgs, msgMu: msgMu}
 				res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
 			})
 			if !ok && res.Error == "" {
