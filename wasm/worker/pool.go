@@ -476,10 +476,18 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	for k, bi := range pb.assign[0] {
 		all[bi] = w.blocks[k]
 	}
+	p := w.problem
+	part := ot.Partition(p.N)
 	err := pipeline(pb, func(bi int) (err error) {
+		if all[bi] == nil {
+			// Another worker's block, not yet asked for when this one
+			// was done with its own: computed here, with the same
+			// arithmetic, into a block of its own.
+			all[bi] = ot.NewBlock(p, w.target, part[bi][0], part[bi][1])
+		}
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) *proto.Give {
+	}, 2, true, func(bi int) *proto.Give {
 		return &proto.Give{Block: bi, Cost: true}
 	}, func(bi int, resp *proto.GiveResponse) (err error) {
 		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
@@ -536,7 +544,7 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 	err := pipeline(pb, func(bi int) (err error) {
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) *proto.Host {
+	}, 1, false, func(bi int) *proto.Host {
 		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
 		if err != nil {
 			// Not after OpCost: the worker's block says so.
@@ -560,48 +568,88 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 }
 
 // pipeline runs own(bi) on each of the sampler's own blocks bi while each
-// other worker works through its blocks one request at a time: req(bi) is
-// sent for its next block bi when its answer to the last came, and got(bi,
-// resp) takes that answer. The answers that came while the sampler worked
-// are taken between its blocks (yield), so that the workers work at the
-// same time (yieldJS). Every request sent is awaited, whatever failed;
-// none is sent after a failure.
-func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, req func(bi int) Q, got func(bi int, resp R) error) error {
+// other worker works through its blocks: req(bi) is sent for its next block
+// bi when its answer to one before came, with up to depth requests in
+// flight (with one, a worker waits idle from its answer until the sampler
+// takes it between its own blocks), and got(bi, resp) takes that answer.
+// The answers that came while the sampler worked are taken between its
+// blocks (yield), so that the workers work at the same time (yieldJS).
+// With share, whichever worker is free takes the next block: the sampler,
+// once done with its own blocks, runs own(bi) on the other workers' blocks
+// not yet asked for (the last of the longest list first), and a worker
+// done with its own list is sent the sampler's last block not yet begun;
+// for the cost, whose rows are the same bits wherever they are computed
+// and all end in the sampler (gatherCost). Every request sent is awaited,
+// whatever failed; none is sent after a failure.
+func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, depth int, share bool, req func(bi int) Q, got func(bi int, resp R) error) error {
 	w := pb.w
-	// asked[i] is the block worker i is working on (−1: none), next[i] the
-	// ones after it.
-	// sent[i] is that block's request, whose Answer the answer fills.
-	asked := make([]int, len(pb.assign))
+	// asked[i] are the blocks worker i was sent requests for and has not
+	// answered, oldest first; sent[i] their requests, whose Answer the
+	// answer fills; next[i] its blocks not yet asked for. mine are the
+	// sampler's blocks not yet begun.
+	asked := make([][]int, len(pb.assign))
+	sent := make([][]Q, len(pb.assign))
 	next := make([][]int, len(pb.assign))
-	sent := make([]Q, len(pb.assign))
+	mine := pb.assign[0]
 	var err error
 	ask := func(i int) {
-		asked[i] = -1
-		if err == nil && len(next[i]) > 0 {
-			asked[i], next[i] = next[i][0], next[i][1:]
-			sent[i] = req(asked[i])
-			w.peers[i].send(sent[i])
+		for err == nil && len(asked[i]) < depth {
+			var bi int
+			switch {
+			case len(next[i]) > 0:
+				bi, next[i] = next[i][0], next[i][1:]
+			case share && len(mine) > 0:
+				bi, mine = mine[len(mine)-1], mine[:len(mine)-1]
+				pb.bench["pipeline:given"]++
+			default:
+				return
+			}
+			q := req(bi)
+			asked[i], sent[i] = append(asked[i], bi), append(sent[i], q)
+			w.peers[i].send(q)
 		}
 	}
 	take := func(i int, resp R, perr error) {
+		bi := asked[i][0]
+		asked[i], sent[i] = asked[i][1:], sent[i][1:]
 		if perr == nil && err == nil {
-			perr = got(asked[i], resp)
+			perr = got(bi, resp)
 		}
 		if perr != nil {
 			err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
 		}
 		ask(i)
 	}
+	// stealable returns the worker with the most blocks not yet asked
+	// for, or −1 if there are none (or no sharing).
+	stealable := func() int {
+		best := -1
+		for i := 1; share && err == nil && i < len(pb.assign); i++ {
+			if len(next[i]) > 0 && (best < 0 || len(next[i]) > len(next[best])) {
+				best = i
+			}
+		}
+		return best
+	}
 	for i := 1; i < len(pb.assign); i++ {
 		next[i] = pb.assign[i]
 		ask(i)
 	}
-	for k, bi := range pb.assign[0] {
+	for {
+		var bi int
+		if len(mine) > 0 {
+			bi, mine = mine[0], mine[1:]
+		} else if i := stealable(); i > 0 {
+			bi, next[i] = next[i][len(next[i])-1], next[i][:len(next[i])-1]
+			pb.bench["pipeline:taken"]++
+		} else {
+			break
+		}
 		if err == nil {
 			err = own(bi)
 			tightenGC()
 		}
-		if k == len(pb.assign[0])-1 {
+		if len(mine) == 0 && stealable() < 0 {
 			break
 		}
 		t0 := time.Now()
@@ -609,17 +657,19 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 		pb.bench["yield"] += time.Since(t0).Seconds()
 		pb.bench["yield:n"]++
 		for i := 1; i < len(pb.assign); i++ {
-			if asked[i] >= 0 {
-				resp := sent[i].Answer()
-				if ok, perr := w.peers[i].poll(resp, pb.bench); ok {
-					take(i, resp, perr)
+			for len(asked[i]) > 0 {
+				resp := sent[i][0].Answer()
+				ok, perr := w.peers[i].poll(resp, pb.bench)
+				if !ok {
+					break
 				}
+				take(i, resp, perr)
 			}
 		}
 	}
 	for i := 1; i < len(pb.assign); i++ {
-		for asked[i] >= 0 {
-			resp := sent[i].Answer()
+		for len(asked[i]) > 0 {
+			resp := sent[i][0].Answer()
 			perr := w.peers[i].wait(resp, pb.bench)
 			take(i, resp, perr)
 		}
