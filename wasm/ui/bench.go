@@ -26,7 +26,9 @@ import (
 // iteration's time over the pool and its work, schedule.IterateHere),
 // "iterate:pool" (the iterations over the pool, before any take);
 // "yield" and "yield:n" (the sampler's returns to the event loop between
-// its own blocks while the others give theirs, and their seconds), "read",
+// its own blocks while the others give theirs, and their seconds),
+// "pipeline:taken" and "pipeline:given" (the cost's blocks the sampler
+// computed for the other workers, and they for it), "read",
 // "read:MB" and "read:calls" (the sampler's reads of the files).
 // It costs nothing when nobody reads it.
 var bench struct {
