@@ -487,7 +487,7 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 		}
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, 2, true, func(bi int) *proto.Give {
+	}, aheadDepth(part[0][1]-part[0][0], p.M), true, func(bi int) *proto.Give {
 		return &proto.Give{Block: bi, Cost: true}
 	}, func(bi int, resp *proto.GiveResponse) (err error) {
 		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
@@ -675,6 +675,22 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 		}
 	}
 	return err
+}
+
+// aheadMaxBytes is the most bytes of cost rows a block may hold for the
+// sampler to ask another worker for two blocks ahead (aheadDepth): the
+// first one's rows then wait in its port's queue, outside the WebAssembly
+// memory, while the next is computed. At N = 10⁴ a block holds 25 MB, at
+// N = 2·10⁴ 100 MB, where one is asked for at a time as before.
+const aheadMaxBytes = 32 << 20
+
+// aheadDepth is how many blocks of rows×m cost rows the sampler asks
+// another worker for at once (pipeline).
+func aheadDepth(rows, m int) int {
+	if 4*int64(rows)*int64(m) <= aheadMaxBytes {
+		return 2
+	}
+	return 1
 }
 
 // ownOnly leaves the sampler its own blocks only, after gatherCost.
