@@ -12,7 +12,11 @@ package e2e
 // CLI on the same files and settings) to run after each of them, so that
 // the page and the CLI interleave in one invocation (page, CLI, page, CLI,
 // …) under the same load: the command's wall time, its peak resident
-// memory and its stdout (JSON) go beside the page run's.
+// memory and its stdout (JSON) go beside the page run's. A setting may also
+// name another build of the site (Site) to run its pages from, so that two
+// builds interleave with the CLI in one invocation; with OTCE_BENCH_PROFILE
+// set to a folder, each page run writes a CPU profile of the page and of
+// each of its workers there (profileWorkers).
 // The results go to OTCE_BENCH_OUT as JSON.
 
 import (
