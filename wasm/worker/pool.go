@@ -534,17 +534,20 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 // gives each other worker its blocks' cost rows back, one block at a time,
 // to build their kernel there from them (Host) and host them from then on;
 // each worker thus needs, beside its kernels, the memory of one block's cost
-// rows at most. The rows leave the sampler's memory as they go.
+// rows at most (the next block's, asked ahead as in gatherCost, waits in
+// its port's queue, outside the WebAssembly memory). The rows leave the
+// sampler's memory as they go.
 func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 	t0 := time.Now()
 	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
 	w := pb.w
 	all := w.blocks
 	out := make([]*ot.Reply, pb.nb)
+	part := ot.Partition(w.problem.N)
 	err := pipeline(pb, func(bi int) (err error) {
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, 1, false, func(bi int) *proto.Host {
+	}, aheadDepth(part[0][1]-part[0][0], w.problem.M), false, func(bi int) *proto.Host {
 		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
 		if err != nil {
 			// Not after OpCost: the worker's block says so.
@@ -678,9 +681,10 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 }
 
 // aheadMaxBytes is the most bytes of cost rows a block may hold for the
-// sampler to ask another worker for two blocks ahead (aheadDepth): the
-// first one's rows then wait in its port's queue, outside the WebAssembly
-// memory, while the next is computed. At N = 10⁴ a block holds 25 MB, at
+// sampler to keep two blocks' requests in flight to another worker
+// (aheadDepth): in gatherCost the first one's rows then wait in the
+// sampler's port queue while the next is computed, in scatterKernel the
+// second one's in the worker's, outside the WebAssembly memory. At N = 10⁴ a block holds 25 MB, at
 // N = 2·10⁴ 100 MB, where one is asked for at a time as before.
 const aheadMaxBytes = 32 << 20
 
