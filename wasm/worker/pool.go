@@ -173,8 +173,11 @@ type poolBlocks struct {
 	// kernelBytes the other workers' kernels' bytes after the last kernel
 	// (OpKernel, OpAbsorb); rounds, poolSec and hereSec time the
 	// iterations over the pool since (IterateHere).
-	hereMax          int64
-	kernelBytes      int64
+	hereMax     int64
+	kernelBytes int64
+	// swapCost: the gathered cost starts with the sampler's blocks in the
+	// second worker's list (proto.Score.SwapCost; tests).
+	swapCost         bool
 	rounds           int
 	poolSec, hereSec float64
 }
@@ -636,6 +639,14 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 	}
 	for i := 1; i < len(pb.assign); i++ {
 		next[i] = pb.assign[i]
+	}
+	if share && pb.swapCost && len(pb.assign) > 1 {
+		// A test's: the sampler's blocks first in the second worker's
+		// list, none in its own.
+		next[1] = append(append([]int(nil), mine...), next[1]...)
+		mine = nil
+	}
+	for i := 1; i < len(pb.assign); i++ {
 		ask(i)
 	}
 	for {
