@@ -341,9 +341,13 @@ func (w *worker) warm(*proto.Warm, *proto.Done, js.Value) error {
 }
 
 // give moves the cost rows of a hosted block out to the sampler; with
-// req.Cost it first computes them into the scratch rows, which the next
-// block reuses (the block keeps none: the sampler hosts it until Host).
+// req.Cost it first computes them, for any block of the partition, into
+// the scratch rows, which the next block reuses (the block keeps none: the
+// sampler hosts it until Host).
 func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) error {
+	if req.Cost && !req.Kernel {
+		return w.giveCost(req.Block, resp)
+	}
 	b, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
@@ -351,21 +355,41 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	if req.Kernel {
 		return w.giveKernel(b, resp)
 	}
-	if req.Cost {
-		n := (b.Hi - b.Lo) * w.problem.M
-		if cap(w.scratch) < n {
-			w.scratch = nil
-			w.scratch = make([]float32, n)
-		}
-		if b, err = ot.NewCostBlock(w.problem, w.target, b.Lo, b.Hi, w.scratch[:n]); err != nil {
-			return err
-		}
-		rep, err := b.Do(&ot.Op{Kind: ot.OpCost, Stats: true})
-		if err != nil {
-			return err
-		}
-		resp.Replies = []*ot.Reply{rep}
+	return w.giveRows(b, resp)
+}
+
+// giveCost computes the cost rows of block i of the current problem's
+// partition, hosted here or not (the sampler shares the blocks out as the
+// workers get free: pipeline), into the scratch rows, and gives them with
+// the reply to OpCost with statistics.
+func (w *worker) giveCost(i int, resp *proto.GiveResponse) error {
+	if w.problem == nil {
+		return errors.New("cost rows asked without a problem")
 	}
+	part := ot.Partition(w.problem.N)
+	if i < 0 || i >= len(part) {
+		return fmt.Errorf("block %d outside the partition of %d rows", i, w.problem.N)
+	}
+	lo, hi := part[i][0], part[i][1]
+	n := (hi - lo) * w.problem.M
+	if cap(w.scratch) < n {
+		w.scratch = nil
+		w.scratch = make([]float32, n)
+	}
+	b, err := ot.NewCostBlock(w.problem, w.target, lo, hi, w.scratch[:n])
+	if err != nil {
+		return err
+	}
+	rep, err := b.Do(&ot.Op{Kind: ot.OpCost, Stats: true})
+	if err != nil {
+		return err
+	}
+	resp.Replies = []*ot.Reply{rep}
+	return w.giveRows(b, resp)
+}
+
+// giveRows gives block b's cost rows (OpRows) in resp.Rows.
+func (w *worker) giveRows(b *ot.Block, resp *proto.GiveResponse) error {
 	rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
 	if err != nil {
 		return err
