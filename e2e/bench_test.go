@@ -12,10 +12,15 @@ package e2e
 // CLI on the same files and settings) to run after each of them, so that
 // the page and the CLI interleave in one invocation (page, CLI, page, CLI,
 // …) under the same load: the command's wall time, its peak resident
-// memory and its stdout (JSON) go beside the page run's.
+// memory and its stdout (JSON) go beside the page run's. A setting may also
+// name another build of the site (Site) to run its pages from, so that two
+// builds interleave with the CLI in one invocation; with OTCE_BENCH_PROFILE
+// set to a folder, each page run writes a CPU profile of the page and of
+// each of its workers there (profileWorkers).
 // The results go to OTCE_BENCH_OUT as JSON.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,6 +33,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/profiler"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -68,6 +75,12 @@ type benchSetting struct {
 	// pool, as before the sampler took small kernels), to compare paths
 	// in one invocation.
 	Globals map[string]float64 `json:"globals,omitempty"`
+	// Site, when set, is a folder of another build of the site
+	// (go run ./wasm/tools/webbuild -out DIR, e.g. from another
+	// checkout) that this setting's page runs are served from, on a server
+	// of its own (another origin: the site's service worker stays in its
+	// own), so that two builds run interleaved in one invocation.
+	Site string `json:"site,omitempty"`
 }
 
 // nativeRun is one run of a setting's native command.
@@ -166,6 +179,20 @@ func TestBench(t *testing.T) {
 		mux.ServeHTTP(w, r)
 	}))
 	defer site.Close()
+	// The other builds' sites (benchSetting.Site), by folder.
+	sites := map[string]string{}
+	for _, s := range spec.Settings {
+		if s.Site == "" || sites[s.Site] != "" {
+			continue
+		}
+		fs := http.FileServer(http.Dir(s.Site))
+		alt := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Cache-Control", "no-cache")
+			fs.ServeHTTP(w, r)
+		}))
+		defer alt.Close()
+		sites[s.Site] = alt.URL + "/"
+	}
 
 	ctx, stop := unthrottledBrowser(t, chrome, filepath.Join(tmp, "profile"))
 	defer stop()
@@ -212,7 +239,11 @@ func TestBench(t *testing.T) {
 					t.Fatal(err)
 				}
 				msgs, msgMu := collectConsole(tab)
-				h := &harness{t: t, ctx: tab, url: site.URL + "/", msgs: msgs, msgMu: msgMu}
+				url := site.URL + "/"
+				if s.Site != "" {
+					url = sites[s.Site]
+				}
+				h := &harness{t: t, ctx: tab, url: url, msgs: msgs, msgMu: msgMu}
 				res = benchOne(h, s, spec.Workers, time.Duration(spec.Timeout*float64(time.Second)))
 			})
 			if !ok && res.Error == "" {
@@ -288,6 +319,57 @@ const benchProbe = `(() => {
   return true;
 })()`
 
+// profileWorkers starts Chromium's sampling profiler (the DevTools
+// protocol's Profiler domain, a sample every 100 µs) in each worker of the
+// page that was not there before, and in the page itself, when
+// OTCE_BENCH_PROFILE names a folder; the function it returns stops them and
+// writes each profile there as NAME-wI-UNIXNANO.cpuprofile (w0 the page's,
+// then the workers'; the format Chromium's DevTools open).
+func profileWorkers(h *harness, before map[string]bool, name string) (stop func()) {
+	dir := os.Getenv("OTCE_BENCH_PROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	infos, err := chromedp.Targets(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	// The page's own thread first (w0), then its workers.
+	ctxs := []context.Context{h.ctx}
+	cancels := []context.CancelFunc{func() {}}
+	if _, err := chromedp.Call(h.ctx, profiler.Enable, cdp.Empty{}); err == nil {
+		chromedp.Call(h.ctx, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 100})
+		chromedp.Call(h.ctx, profiler.Start, cdp.Empty{})
+	}
+	for _, in := range infos {
+		if in.Type != "worker" || before[string(in.TargetID)] {
+			continue
+		}
+		wctx, cancel := chromedp.NewContext(h.ctx, chromedp.WithTargetID(target.ID(in.TargetID)))
+		if _, err := chromedp.Call(wctx, profiler.Enable, cdp.Empty{}); err == nil {
+			chromedp.Call(wctx, profiler.SetSamplingInterval, profiler.SetSamplingIntervalParams{Interval: 100})
+			if _, err := chromedp.Call(wctx, profiler.Start, cdp.Empty{}); err == nil {
+				ctxs, cancels = append(ctxs, wctx), append(cancels, cancel)
+				continue
+			}
+		}
+		cancel()
+	}
+	return func() {
+		for i, wctx := range ctxs {
+			r, err := chromedp.Call(wctx, profiler.Stop, cdp.Empty{})
+			if err == nil && r.Profile != nil {
+				b, _ := json.Marshal(r.Profile)
+				os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-w%d-%d.cpuprofile", strings.ReplaceAll(name, "/", "_"), i, time.Now().UnixNano())), b, 0o644)
+			}
+			cancels[i]()
+		}
+	}
+}
+
 func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) benchResult {
 	var res benchResult
 	// The workers already there (other tabs', on their way out) are not
@@ -329,6 +411,7 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 	}
 	h.setCandidate(1, "bench", fixture{sf: s.SF, sl: s.SL, tf: s.TF})
 	h.setFiles("target-labels-files", s.TL)
+	stopProfiles := profileWorkers(h, before, s.Name)
 	h.click("run")
 	deadline := time.Now().Add(timeout)
 	for {
@@ -350,6 +433,7 @@ func benchOne(h *harness, s benchSetting, workers int, timeout time.Duration) be
 		time.Sleep(250 * time.Millisecond)
 	}
 	times := eval[map[string]float64](h, `({t0: window.benchT0 || 0, run: window.benchRun || 0, t1: window.benchT1 || performance.now()})`)
+	stopProfiles()
 	res.PageSeconds = (times["t1"] - times["t0"]) / 1000
 	res.RunSeconds = (times["t1"] - times["run"]) / 1000
 	res.Timings = eval[map[string]any](h, `globalThis.otceTimings || {}`)

@@ -30,21 +30,22 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 	h.setSetting("set-k", fmt.Sprint(k))
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, delete globalThis.otceSwapCost, true)`)
 	type path struct {
 		solver  string
 		workers int
 		gather  bool
 		take    bool // the sampler iterates over every block
+		swap    bool // the gathered cost's blocks swapped (otceSwapCost)
 	}
 	var paths []path
 	for _, w := range []int{2, 3} {
-		paths = append(paths, path{"emd", w, true, false}, path{"sinkhorn", w, true, true}, path{"sinkhorn", w, true, false})
+		paths = append(paths, path{"emd", w, true, false, false}, path{"sinkhorn", w, true, true, false}, path{"sinkhorn", w, true, false, false})
 	}
-	paths = append(paths, path{"sinkhorn", 3, false, true})
+	paths = append(paths, path{"sinkhorn", 3, false, true, false}, path{"emd", 2, true, false, true}, path{"sinkhorn", 3, true, true, true})
 	want := map[string]map[string]any{}
 	for _, pt := range paths {
-		where := fmt.Sprintf("%s on the pool of %d workers (gathered %v, iterations in the sampler %v)", pt.solver, pt.workers, pt.gather, pt.take)
+		where := fmt.Sprintf("%s on the pool of %d workers (gathered %v, iterations in the sampler %v, cost blocks swapped %v)", pt.solver, pt.workers, pt.gather, pt.take, pt.swap)
 		if want[pt.solver] == nil {
 			want[pt.solver] = h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", pt.solver)
 		}
@@ -55,7 +56,7 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 		if !pt.take {
 			hereMax = "-1"
 		}
-		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = `+gatherMin+`, globalThis.otceIterateHereMax = `+hereMax+`, true)`)
+		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = `+gatherMin+`, globalThis.otceIterateHereMax = `+hereMax+`, globalThis.otceSwapCost = `+fmt.Sprint(pt.swap)+`, true)`)
 		h.setSetting("set-solver", pt.solver)
 		h.setSetting("set-workers", fmt.Sprint(pt.workers))
 		h.click("run")
@@ -73,6 +74,11 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 		if err := json.Unmarshal([]byte(phases), &sec); err != nil || (pt.gather && (sec["give"] == 0 || sec["shared:bid"] != 0)) ||
 			(pt.gather && pt.solver == "sinkhorn") != (sec["host"] > 0) {
 			h.t.Errorf("%s: the other workers did not give their cost rows (give), or got them back (host) when there was no kernel, or shared the auction: %s", where, phases)
+		}
+		if pt.swap && sec["pipeline:taken"] == 0 {
+			// The sampler computed none of the other workers' blocks (the
+			// second worker computes the sampler's by construction).
+			h.t.Errorf("%s: the cost's blocks were not shared: %s", where, phases)
 		}
 		if (sec["take"] > 0) != pt.take {
 			h.t.Errorf("%s: the sampler took the other workers' kernels for %.3f s (%.3f MB): %s", where, sec["take"], sec["take:MB"], phases)

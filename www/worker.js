@@ -21,7 +21,7 @@ self.onmessage = (e) => {
   // rejects the bytes), the Go program keeps its pure-Go kernels and never
   // calls them.
   const unloaded = () => { throw new Error("otcesimd: the SIMD module is not loaded"); };
-  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded, rowtop: unloaded, compactrow: unloaded, rowstats: unloaded, classweights: unloaded, classties: unloaded };
+  let simd = { sqdist: unloaded, dot32: unloaded, axpy32: unloaded, segdot32: unloaded, kernelrow: unloaded, segdotsparse: unloaded, scattersparse: unloaded, absorbrow: unloaded, segdotsparserows: unloaded, scattersparserows: unloaded, scan: unloaded, minmax32: unloaded, maxslack: unloaded, hist16: unloaded, rowtop: unloaded, compactrow: unloaded, rowstats: unloaded, classweights: unloaded, classties: unloaded, segdotsparse16: unloaded, scattersparse16: unloaded, segdotsparserows16: unloaded, scattersparserows16: unloaded, compactrow16: unloaded };
   const importObject = Object.assign({}, go.importObject, { otcesimd: {
     sqdist: (o, x, nx, y, ny, n, m, d, s) => simd.sqdist(o, x, nx, y, ny, n, m, d, s),
     dot32: (k, v, n) => simd.dot32(k, v, n),
@@ -42,6 +42,11 @@ self.onmessage = (e) => {
     rowstats: (r, n, h, o) => simd.rowstats(r, n, h, o),
     classweights: (q, y, c, f, n, nq, inv, top, ie, t) => simd.classweights(q, y, c, f, n, nq, inv, top, ie, t),
     classties: (q, y, c, f, n, nq, inv, lim) => simd.classties(q, y, c, f, n, nq, inv, lim),
+    segdotsparse16: (s, sv, sc, v, g, nnz, lb) => simd.segdotsparse16(s, sv, sc, v, g, nnz, lb),
+    scattersparse16: (c, a, sv, sc, nnz) => simd.scattersparse16(c, a, sv, sc, nnz),
+    segdotsparserows16: (s, t, sv, sc, sp, v, g, n, lb) => simd.segdotsparserows16(s, t, sv, sc, sp, v, g, n, lb),
+    scattersparserows16: (c, a, sv, sc, sp, n) => simd.scattersparserows16(c, a, sv, sc, sp, n),
+    compactrow16: (sv, sc, r, n, room) => simd.compactrow16(sv, sc, r, n, room),
   } });
   held.then(() => WebAssembly.instantiate(mod, importObject))
     .then((inst) => {

@@ -42,6 +42,7 @@ type BidCache struct {
 	local     []float64 // column → private price
 	holder    []int32   // column → row holding it in the private view
 	touched   int       // number of columns with a private price
+	priced    []int32   // those columns (refreshLocal sorts them)
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
@@ -169,6 +170,7 @@ func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int
 		c.call = 1
 	}
 	c.touched = 0
+	c.priced = c.priced[:0]
 	c.fastScore = 0
 
 	queue := rows
@@ -197,6 +199,7 @@ func BidRows(dst []Bid, block []float32, m, lo int, rows []int32, assigned []int
 		} else {
 			c.stamp[j1] = c.call
 			c.touched++
+			c.priced = append(c.priced, int32(j1))
 		}
 		c.local[j1] = bid
 		c.holder[j1] = r
@@ -297,10 +300,11 @@ func (c *BidCache) scanCached(row []float32, r int, prices []float64, local bool
 }
 
 // topK keeps the k+1 smallest values offered to it, with their columns,
-// in a binary max-heap.
+// in a binary max-heap. The arrays have room for scanAVX2's padding: a
+// complete tree of 127 slots (k+1 <= 65).
 type topK struct {
-	vals [maxBidCache + 1]float64
-	idx  [maxBidCache + 1]int32
+	vals [2*maxBidCache - 1]float64
+	idx  [2*maxBidCache - 1]int32
 	size int
 }
 
@@ -311,6 +315,38 @@ func (t *topK) reset(k int) float64 {
 		t.vals[s], t.idx[s] = math.Inf(1), -1
 	}
 	return math.Inf(1)
+}
+
+// resetPadded is reset for scanAVX2: it pads the heap of k+1 slots with
+// −Inf to the complete tree of 2^(steps+1) − 1 slots, the smallest that
+// holds k+1, and returns steps (>= 1), the depth of its leaves.
+func (t *topK) resetPadded(k int) (steps int) {
+	t.reset(k)
+	for steps = 1; 2<<steps-1 < k+1; steps++ {
+	}
+	for s := k + 1; s < 2<<steps-1; s++ {
+		t.vals[s], t.idx[s] = math.Inf(-1), -1
+	}
+	return steps
+}
+
+// scan offers the values float64(row[j]) + prices[j] of a row to the empty
+// heap of k+1 slots, as ScanGo (prices has at least len(row) entries): in
+// AVX2 where the CPU has it (scanAVX2, the same heap slot for slot), else
+// in Go.
+func (t *topK) scan(k int, row []float32, prices []float64) {
+	if haveAVX2 {
+		steps := t.resetPadded(k)
+		scanAVX2(t.vals[:2<<steps-1], t.idx[:2<<steps-1], steps, row, prices, 0)
+		return
+	}
+	thr := t.reset(k)
+	prices = prices[:len(row)]
+	for j, cv := range row {
+		if val := float64(cv) + prices[j]; val < thr {
+			thr = t.insert(val, j)
+		}
+	}
 }
 
 // insert replaces the largest kept value by val (which must be smaller) at
@@ -398,12 +434,7 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 		return c.store(t, r, row)
 	}
 	var t topK
-	thr := t.reset(c.k)
-	for j, cv := range row {
-		if val := float64(cv) + prices[j]; val < thr {
-			thr = t.insert(val, j)
-		}
-	}
+	t.scan(c.k, row, prices)
 	return c.store(&t, r, row)
 }
 
@@ -477,8 +508,27 @@ func ScanGo(vals []float64, idx []int32, row []float32, prices []float64) {
 // refreshLocal is refresh under the private prices.
 func (c *BidCache) refreshLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
 	var t topK
-	thr := t.reset(c.k)
 	prices = prices[:len(row)]
+	if haveAVX2 {
+		// The shared prices' scan between the columns with a private
+		// price, each of which is offered in its turn: the same values in
+		// the same order, so the same heap.
+		k := c.k
+		steps := t.resetPadded(k)
+		vals, idx := t.vals[:2<<steps-1], t.idx[:2<<steps-1]
+		slices.Sort(c.priced)
+		from := 0
+		for _, j := range c.priced {
+			scanAVX2(vals, idx, steps, row[:j], prices[:j], from)
+			if val := float64(row[j]) + c.local[j]; val < vals[0] {
+				SiftIn(vals[:k+1], idx[:k+1], val, int(j))
+			}
+			from = int(j) + 1
+		}
+		scanAVX2(vals, idx, steps, row, prices, from)
+		return c.store(&t, r, row)
+	}
+	thr := t.reset(c.k)
 	stamp, local := c.stamp[:len(row)], c.local[:len(row)]
 	for j, cv := range row {
 		p := prices[j]

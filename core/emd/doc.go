@@ -119,17 +119,19 @@
 // Logits of trained networks are harder than the clustered data: on the
 // logits (d = 7) of a small network of scripts/reproduce on its own domain
 // and a shifted one, exported at N = 10⁴ (BenchmarkDumped in package ot),
-// the auction took 301 823 rounds and 7.1–7.4 CPU s for the whole
-// repetition (cost included), against 28 480 rounds on the clustered
-// d = 19 data. 40 % of its bids (353 207 of 885 882) found their cache
-// undecided and scanned their row in full; those scans and their heaps are
-// 68 % of the CPU profile. They seem bound by memory, not arithmetic: the
-// scan skipping four columns a step in SSE2 (the same heap, bit for bit)
-// took the same CPU time (7.3–7.4 s against 7.1–7.3 s, three interleaved
-// runs), and was not kept. logitFeatures imitates such logits (bilinear
-// mixes of a coarse grid, a drifted target): 59 404 rounds and 3.1 CPU s
-// against 1.3 s for the clustered data (BenchmarkLogits, two runs each on a
-// loaded machine).
+// the auction takes 109 415 rounds and 301 777 full-row scans, against
+// 28 480 rounds on the clustered d = 19 data. The scans were 70 % of that
+// benchmark's CPU profile, and not for reading the rows: a scan's time
+// went to the values it accepts into its heap (235 a scan of 10⁴ columns),
+// each a mispredicted branch and a chain of dependent loads in the sift;
+// a row never read before, with nothing accepted, scans as fast as a
+// cached one. On amd64 with AVX2 the scans filter eight columns a step and
+// sift without branches on the values (scan_amd64.go), the same heap slot
+// for slot: the whole benchmark's CPU time fell from 6.4 to 4.6 s, the plan
+// unchanged. logitFeatures imitates such logits (bilinear mixes of a coarse
+// grid, a drifted target): 59 404 rounds and 3.1 CPU s against 1.3 s for
+// the clustered data (BenchmarkLogits, two runs each on a loaded machine,
+// before the AVX2 scans).
 //
 // Many identical rows remain the auction's weak spot (sameRows): they
 // compete for the same columns from every block, so the first phase needs

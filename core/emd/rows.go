@@ -104,12 +104,7 @@ func NewRowCache(n int) *RowCache {
 // their costs and the bound, as BidCache.refresh does.
 func (c *RowCache) refresh(row []float32, i int, prices []float64) {
 	var t topK
-	thr := t.reset(c.K)
-	for j, cv := range row {
-		if val := float64(cv) + prices[j]; val < thr {
-			thr = t.insert(val, j)
-		}
-	}
+	t.scan(c.K, row, prices)
 	cols := c.Cols[i*c.K : (i+1)*c.K]
 	costs := c.Costs[i*c.K : (i+1)*c.K]
 	for s := 1; s <= c.K; s++ {

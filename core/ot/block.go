@@ -50,10 +50,14 @@ type Block struct {
 
 	// Sparse form of the kernel, used instead of buf once few entries are
 	// non-zero (small ε): row r holds sv[sp[r]:sp[r+1]] at columns
-	// sc[sp[r]:sp[r+1]], ascending.
+	// sc[sp[r]:sp[r+1]], ascending; the columns are sc16 instead (sc nil)
+	// when the problem has at most MaxNarrowCols target points
+	// (sparseCols): 6 bytes an entry instead of 8, and the iterations
+	// stream the kernel from memory.
 	sparse bool
 	sv     []float32
 	sc     []int32
+	sc16   []uint16
 	sp     []int
 
 	ex *emd.RowBlock // the exact solver's state of the rows (OpExactStart)
@@ -67,9 +71,31 @@ type Block struct {
 }
 
 // SparseDensity is the fraction of non-zero kernel entries below which a
-// block switches to the sparse form (8 bytes an entry instead of 4 for every
-// entry).
+// block switches to the sparse form (6 or 8 bytes an entry, SparseEntryBytes,
+// instead of 4 for every entry).
 const SparseDensity = 0.25
+
+// MaxNarrowCols is the most target points for which a sparse kernel's
+// column indices are 16 bits (uint16, columns 0 to 65535) rather than 32.
+const MaxNarrowCols = 1 << 16
+
+// SparseEntryBytes is the memory of one entry of a sparse kernel with m
+// columns: its float32 value and its column index, 2 bytes when m ≤
+// MaxNarrowCols, else 4.
+func SparseEntryBytes(m int) int {
+	if sparseCols(m) {
+		return 6
+	}
+	return 8
+}
+
+// sparseCols reports whether a sparse kernel of m columns stores its column
+// indices in 16 bits (sc16).
+func sparseCols(m int) bool { return m <= narrowCols }
+
+// narrowCols is MaxNarrowCols, which tests lower to run the 32-bit form on
+// small problems.
+var narrowCols = MaxNarrowCols
 
 // Target holds the target side of a problem in the form blocks use; blocks in
 // the same process share one.
@@ -166,7 +192,7 @@ func (b *Block) rows() int { return b.Hi - b.Lo }
 func (b *Block) cost(stats bool) *Reply {
 	p := b.p
 	n, m, d := b.rows(), p.M, p.D
-	b.sparse, b.sv, b.sc, b.sp = false, nil, nil, nil
+	b.sparse, b.sv, b.sc, b.sc16, b.sp = false, nil, nil, nil, nil
 	if len(b.buf) != n*m {
 		b.buf = make([]float32, n*m)
 	}
@@ -302,9 +328,20 @@ func (b *Block) iterate(v []float64, omega float64) (*Reply, error) {
 		}
 		return un, true
 	}
-	if b.sparse {
-		unMin, unMax = b.iterateSparseRows(rep, v, omega)
-	} else {
+	switch {
+	case b.sparse && b.sc16 != nil:
+		rowSums, scatter := sparseRowSumsGo[uint16], scatterSparseRowsGo[uint16]
+		if accel.SparseRowSums16 != nil && accel.ScatterSparseRows16 != nil {
+			rowSums, scatter = accel.SparseRowSums16, accel.ScatterSparseRows16
+		}
+		unMin, unMax = iterateSparseRows(b, b.sc16, rowSums, scatter, rep, v, omega)
+	case b.sparse:
+		rowSums, scatter := sparseRowSumsGo[int32], scatterSparseRowsGo[int32]
+		if accel.SparseRowSums != nil && accel.ScatterSparseRows != nil {
+			rowSums, scatter = accel.SparseRowSums, accel.ScatterSparseRows
+		}
+		unMin, unMax = iterateSparseRows(b, b.sc, rowSums, scatter, rep, v, omega)
+	default:
 		segsum := make([]float64, 2*lb)
 		sega, segb := segsum[:lb], segsum[lb:]
 		r := 0
@@ -372,19 +409,18 @@ func (b *Block) rowScaling(rep *Reply, r int, s, a, omega float64) (float64, boo
 // installed kernels a call.
 const sparseChunk = 64
 
-// iterateSparseRows is iterate's loop over the rows of a sparse block with
-// Kernels.SparseRowSums and ScatterSparseRows (the installed ones, else
-// sparseRowSumsGo and scatterSparseRowsGo): the same operations in the
-// same order as a row-by-row loop (a row's scatter into the column sums
-// only moves after the next rows' class sums, which do not read them), in
-// two calls a chunk of rows instead of two a row, and the class sums of
-// two rows at a time in Go. It returns the smallest and largest row
-// scalings (1 included).
-func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin, unMax float64) {
-	rowSums, scatter := sparseRowSumsGo, scatterSparseRowsGo
-	if accel.SparseRowSums != nil && accel.ScatterSparseRows != nil {
-		rowSums, scatter = accel.SparseRowSums, accel.ScatterSparseRows
-	}
+// iterateSparseRows is iterate's loop over the rows of sparse block b, of
+// columns cols (b.sc or b.sc16), with rowSums and scatter: the installed
+// Kernels.SparseRowSums and ScatterSparseRows (SparseRowSums16 and
+// ScatterSparseRows16 for 16-bit columns) when both are, else
+// sparseRowSumsGo and scatterSparseRowsGo. The same operations in the same
+// order as a row-by-row loop (a row's scatter into the column sums only
+// moves after the next rows' class sums, which do not read them), in two
+// calls a chunk of rows instead of two a row, and the class sums of two
+// rows at a time in Go. It returns the smallest and largest row scalings
+// (1 included).
+func iterateSparseRows[C colIndex](b *Block, cols []C, rowSums func(segsums, totals []float64, sv []float32, sc []C, sp []int, v []float64, seg []int),
+	scatter func(col, a []float64, sv []float32, sc []C, sp []int), rep *Reply, v []float64, omega float64) (unMin, unMax float64) {
 	p := b.p
 	lb := p.Lb
 	a := 1 / float64(p.N)
@@ -396,7 +432,7 @@ func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin
 		r1 := min(r0+sparseChunk, b.rows())
 		k := r1 - r0
 		sp := b.sp[r0 : r1+1]
-		rowSums(sums[:k*lb], totals[:k], b.sv, b.sc, sp, v, b.seg)
+		rowSums(sums[:k*lb], totals[:k], b.sv, cols, sp, v, b.seg)
 		for i := range k {
 			r := r0 + i
 			uns[i] = 0
@@ -413,7 +449,7 @@ func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin
 			}
 			// The row's classes: those of its first and last columns
 			// (a row with a positive sum has one at least).
-			sc := b.sc[sp[i]:sp[i+1]]
+			sc := cols[sp[i]:sp[i+1]]
 			lo, hi := int(p.Yt[sc[0]]), int(p.Yt[sc[len(sc)-1]])
 			jr := rep.Joint[int(p.Ys[b.Lo+r])*lb:]
 			seg := sums[i*lb : (i+1)*lb]
@@ -421,16 +457,17 @@ func (b *Block) iterateSparseRows(rep *Reply, v []float64, omega float64) (unMin
 				jr[c] += un * seg[c]
 			}
 		}
-		scatter(rep.ColSum, uns[:k], b.sv, b.sc, sp)
+		scatter(rep.ColSum, uns[:k], b.sv, cols, sp)
 	}
 	return unMin, unMax
 }
 
-// sparseSums computes the class sums of sparse row r with v: segsum[c] for
-// the classes [lo, hi] its columns fall in (the others are not written), and
-// returns the row's values and columns, that class range and the total.
-func (b *Block) sparseSums(r int, v, segsum []float64) (sv []float32, sc []int32, lo, hi int, s float64) {
-	sv, sc = b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
+// sparseSums computes the class sums of sparse row r of b, of columns cols
+// (b.sc or b.sc16), with v: segsum[c] for the classes [lo, hi] its columns
+// fall in (the others are not written), and returns the row's values and
+// columns, that class range and the total.
+func sparseSums[C colIndex](b *Block, cols []C, r int, v, segsum []float64) (sv []float32, sc []C, lo, hi int, s float64) {
+	sv, sc = b.sv[b.sp[r]:b.sp[r+1]], cols[b.sp[r]:b.sp[r+1]]
 	if len(sc) == 0 {
 		return sv, sc, 0, -1, 0
 	}
@@ -456,14 +493,10 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 		if l := detmath.Log(ui); l > maxLog {
 			maxLog = l
 		}
-		if b.sparse {
-			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
-			sv = sv[:len(sc)]
-			for k, x := range sv {
-				if x != 0 {
-					sv[k] = absorbEntry(ui*float64(x)*v[sc[k]], lo, square)
-				}
-			}
+		if b.sparse && b.sc16 != nil {
+			absorbSparseRow(b.sv[b.sp[r]:b.sp[r+1]], b.sc16[b.sp[r]:b.sp[r+1]], v, ui, lo, square)
+		} else if b.sparse {
+			absorbSparseRow(b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]], v, ui, lo, square)
 		} else {
 			nz += absorbRow(b.buf[r*m:(r+1)*m], v, ui, lo, square)
 		}
@@ -479,6 +512,18 @@ func (b *Block) absorb(v []float64, square bool) (*Reply, error) {
 		return &Reply{MaxLogU: maxLog, Mass: b.fraction(nz)}, nil
 	}
 	return &Reply{MaxLogU: maxLog, Mass: b.settle()}, nil
+}
+
+// absorbSparseRow is absorb on a sparse row: its entries sv at columns sc
+// times ui·v_j, as absorbEntry (below lo flushed to zero, squared when
+// square); compact drops the zeros after.
+func absorbSparseRow[C colIndex](sv []float32, sc []C, v []float64, ui, lo float64, square bool) {
+	sv = sv[:len(sc)]
+	for k, x := range sv {
+		if x != 0 {
+			sv[k] = absorbEntry(ui*float64(x)*v[sc[k]], lo, square)
+		}
+	}
 }
 
 // density is the fraction of stored non-zero kernel entries.
@@ -527,14 +572,15 @@ func (b *Block) maybeSparsify(nz int) {
 	if float64(nz) >= SparseDensity*float64(len(b.buf)) {
 		return
 	}
-	m := b.p.M
 	b.sv = make([]float32, nz)
-	b.sc = make([]int32, nz)
 	b.sp = make([]int, b.rows()+1)
-	w := 0
-	for r := 0; r < b.rows(); r++ {
-		w += compactRow(b.sv[w:], b.sc[w:], b.buf[r*m:(r+1)*m])
-		b.sp[r+1] = w
+	var w int
+	if sparseCols(b.p.M) {
+		b.sc16 = make([]uint16, nz)
+		w = compactRows(b, b.sc16)
+	} else {
+		b.sc = make([]int32, nz)
+		w = compactRows(b, b.sc)
 	}
 	if w != nz {
 		panic(fmt.Sprintf("ot: the dense kernel has %d non-zero entries, %d were counted", w, nz))
@@ -543,21 +589,45 @@ func (b *Block) maybeSparsify(nz int) {
 	b.buf = nil
 }
 
+// compactRows writes the non-zero entries of the dense kernel's rows into
+// b.sv and sc (b.sc or b.sc16), and the row starts into b.sp; it returns
+// their number.
+func compactRows[C colIndex](b *Block, sc []C) int {
+	m := b.p.M
+	w := 0
+	for r := 0; r < b.rows(); r++ {
+		w += compactRow(b.sv[w:], sc[w:], b.buf[r*m:(r+1)*m])
+		b.sp[r+1] = w
+	}
+	return w
+}
+
 // compact drops the zeros of the sparse form.
 func (b *Block) compact() {
+	if b.sc16 != nil {
+		b.sc16 = compactCols(b, b.sc16)
+	} else {
+		b.sc = compactCols(b, b.sc)
+	}
+}
+
+// compactCols drops the zeros of the sparse form of columns sc (b.sc or
+// b.sc16): b.sv and b.sp in place, and returns sc so shortened.
+func compactCols[C colIndex](b *Block, sc []C) []C {
 	w := 0
 	for r := 0; r < b.rows(); r++ {
 		lo, hi := b.sp[r], b.sp[r+1]
 		b.sp[r] = w
 		for k := lo; k < hi; k++ {
 			if b.sv[k] != 0 {
-				b.sv[w], b.sc[w] = b.sv[k], b.sc[k]
+				b.sv[w], sc[w] = b.sv[k], sc[k]
 				w++
 			}
 		}
 	}
 	b.sp[b.rows()] = w
-	b.sv, b.sc = b.sv[:w], b.sc[:w]
+	b.sv = b.sv[:w]
+	return sc[:w]
 }
 
 // finish returns the block's transport cost and joint table for the current
@@ -579,15 +649,10 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 		// class sums as the iteration's), then its cost Σ_j K_ij·v_j·C_ij.
 		var s, rowCost float64
 		lo, hi := 0, lb-1
-		if b.sparse {
-			var sv []float32
-			var sc []int32
-			sv, sc, lo, hi, s = b.sparseSums(r, v, segsum)
-			sv = sv[:len(sc)]
-			for k, j := range sc {
-				kv := sv[k]
-				rowCost += float64(kv) * v[j] * (fi + g[j] - eps*logKernel(kv))
-			}
+		if b.sparse && b.sc16 != nil {
+			lo, hi, s, rowCost = finishSparseRow(b, b.sc16, r, v, g, segsum)
+		} else if b.sparse {
+			lo, hi, s, rowCost = finishSparseRow(b, b.sc, r, v, g, segsum)
 		} else {
 			row := b.buf[r*m : (r+1)*m]
 			s = segDot32(segsum, row, v, b.seg)
@@ -607,6 +672,20 @@ func (b *Block) finish(v, g []float64) (*Reply, error) {
 	return rep, nil
 }
 
+// finishSparseRow is finish on sparse row r of b, of columns cols (b.sc or
+// b.sc16): its class sums into segsum, their class range [lo, hi], the
+// total s and the row's cost Σ_j K_ij·v_j·C_ij.
+func finishSparseRow[C colIndex](b *Block, cols []C, r int, v, g, segsum []float64) (lo, hi int, s, rowCost float64) {
+	sv, sc, lo, hi, s := sparseSums(b, cols, r, v, segsum)
+	sv = sv[:len(sc)]
+	fi, eps := b.f[r], b.eps
+	for k, j := range sc {
+		kv := sv[k]
+		rowCost += float64(kv) * v[j] * (fi + g[j] - eps*logKernel(kv))
+	}
+	return lo, hi, s, rowCost
+}
+
 // potentials returns the block's row potentials of the coupling u_i K_ij v_j
 // and its source-class column sums (OpPotentials).
 func (b *Block) potentials(v []float64) (*Reply, error) {
@@ -623,12 +702,10 @@ func (b *Block) potentials(v []float64) (*Reply, error) {
 		ui := b.u[r]
 		rep.Values[r] = b.f[r] + b.eps*detmath.Log(ui)
 		col := rep.ColSum[int(p.Ys[b.Lo+r])*m:][:m]
-		if b.sparse {
-			sv, sc := b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]]
-			sv = sv[:len(sc)]
-			for k, j := range sc {
-				col[j] += ui * float64(sv[k]) * v[j]
-			}
+		if b.sparse && b.sc16 != nil {
+			potentialsSparseRow(col, b.sv[b.sp[r]:b.sp[r+1]], b.sc16[b.sp[r]:b.sp[r+1]], v, ui)
+		} else if b.sparse {
+			potentialsSparseRow(col, b.sv[b.sp[r]:b.sp[r+1]], b.sc[b.sp[r]:b.sp[r+1]], v, ui)
 		} else {
 			for j, kv := range b.buf[r*m : (r+1)*m] {
 				if kv != 0 {
@@ -638,4 +715,13 @@ func (b *Block) potentials(v []float64) (*Reply, error) {
 		}
 	}
 	return rep, nil
+}
+
+// potentialsSparseRow adds ui·K_ij·v_j of a sparse row (values sv at
+// columns sc) into col[j].
+func potentialsSparseRow[C colIndex](col []float64, sv []float32, sc []C, v []float64, ui float64) {
+	sv = sv[:len(sc)]
+	for k, j := range sc {
+		col[j] += ui * float64(sv[k]) * v[j]
+	}
 }

@@ -26,12 +26,15 @@ func threadCPU() time.Duration {
 // stageTimer is LocalBlocks that, at the first iteration of the first
 // dense and the first sparse stage, times one OpIterate over all the
 // blocks on one thread with oneRowKernels and with the present kernels,
-// interleaved (rounds times each), before the solve goes on.
+// interleaved (rounds times each), before the solve goes on; at the
+// sparse stage also the present kernels on copies of the blocks whose
+// columns are 32-bit (wide: as above MaxNarrowCols target points).
 type stageTimer struct {
 	*LocalBlocks
 	tb            testing.TB
 	rounds        int
-	dense, sparse []time.Duration // medians: one-row, now
+	dense, sparse []time.Duration // medians: one-row, now (and now on 32-bit columns)
+	entries       int             // the sparse kernel's entries at the first sparse iteration
 }
 
 func (s *stageTimer) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, error) {
@@ -45,6 +48,9 @@ func (s *stageTimer) Do(op *Op) ([]*Reply, error) {
 			sparse = sparse && b.sparse
 		}
 		if sparse && s.sparse == nil {
+			for _, b := range s.Blocks {
+				s.entries += len(b.sv)
+			}
 			s.sparse = s.time(op)
 		} else if !sparse && s.dense == nil {
 			s.dense = s.time(op)
@@ -57,12 +63,19 @@ func (s *stageTimer) time(op *Op) []time.Duration {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer SetKernels(Kernels{})
-	var runs [2][]time.Duration
+	sets := [][]*Block{s.Blocks, s.Blocks}
+	if s.Blocks[0].sc16 != nil {
+		sets = append(sets, wide(s.Blocks))
+	}
+	runs := make([][]time.Duration, len(sets))
 	for range s.rounds {
-		for i, k := range []Kernels{oneRowKernels, {}} {
-			SetKernels(k)
+		for i, blocks := range sets {
+			SetKernels(Kernels{})
+			if i == 0 {
+				SetKernels(oneRowKernels)
+			}
 			t0 := threadCPU()
-			for _, b := range s.Blocks {
+			for _, b := range blocks {
 				if _, err := b.Do(op); err != nil {
 					s.tb.Fatal(err)
 				}
@@ -70,7 +83,7 @@ func (s *stageTimer) time(op *Op) []time.Duration {
 			runs[i] = append(runs[i], threadCPU()-t0)
 		}
 	}
-	med := make([]time.Duration, 2)
+	med := make([]time.Duration, len(runs))
 	for i := range runs {
 		slices.Sort(runs[i])
 		med[i] = runs[i][len(runs[i])/2]
@@ -78,13 +91,33 @@ func (s *stageTimer) time(op *Op) []time.Duration {
 	return med
 }
 
+// wide returns copies of sparse blocks with 16-bit columns whose columns
+// are 32-bit (sc instead of sc16), the same values and row starts, and
+// row scalings of their own.
+func wide(blocks []*Block) []*Block {
+	out := make([]*Block, len(blocks))
+	for i, b := range blocks {
+		c := *b
+		c.sc = make([]int32, len(b.sc16))
+		for k, j := range b.sc16 {
+			c.sc[k] = int32(j)
+		}
+		c.sc16 = nil
+		c.u, c.f = slices.Clone(b.u), slices.Clone(b.f)
+		c.colSum, c.joint, c.sums = nil, nil, nil
+		out[i] = &c
+	}
+	return out
+}
+
 // BenchmarkDumpedIteration solves a repetition dumped by the CLI (as
 // BenchmarkDumped, raw-sinkhorn; OTCE_DUMP names its folder, skipped
 // without it) and reports the thread CPU milliseconds of one iteration
 // over all the blocks on one thread, at the first iteration of the first
 // dense and of the first sparse stage, with the kernels one row at a time
-// (oneRowKernels: before the pairs) and now, each the median of 15
-// interleaved runs:
+// (oneRowKernels: before the pairs) and now, and at the sparse stage now
+// with 32-bit columns (sparse-now32-ms: the form before 16-bit columns),
+// each the median of 15 interleaved runs:
 //
 //	OTCE_DUMP=build/dump/candidate/rep0 go test -run '^$' -bench DumpedIteration -benchtime 1x ./core/ot
 func BenchmarkDumpedIteration(b *testing.B) {
@@ -107,6 +140,10 @@ func BenchmarkDumpedIteration(b *testing.B) {
 	if st.sparse != nil {
 		b.ReportMetric(ms(st.sparse[0]), "sparse-one-row-ms")
 		b.ReportMetric(ms(st.sparse[1]), "sparse-now-ms")
+		if len(st.sparse) > 2 {
+			b.ReportMetric(ms(st.sparse[2]), "sparse-now32-ms")
+		}
+		b.ReportMetric(float64(st.entries), "sparse-entries")
 	}
 	b.ReportMetric(float64(sol.Iterations), "iterations")
 	b.ReportMetric(sol.CE, "CE")

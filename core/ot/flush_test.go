@@ -109,7 +109,12 @@ func (d *dropCheck) check(v []float64) {
 func storedEntries(b *Block, r int, fn func(j int, x float64)) {
 	if b.sparse {
 		for k := b.sp[r]; k < b.sp[r+1]; k++ {
-			if b.sv[k] != 0 {
+			if b.sv[k] == 0 {
+				continue
+			}
+			if b.sc16 != nil {
+				fn(int(b.sc16[k]), float64(b.sv[k]))
+			} else {
 				fn(int(b.sc[k]), float64(b.sv[k]))
 			}
 		}

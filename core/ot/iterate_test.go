@@ -11,7 +11,7 @@ import (
 
 // sparseRowSumsRows is sparseRowSumsGo as it was, segDotSparseGo one row
 // after the other: the reference for the rows taken two at a time.
-func sparseRowSumsRows(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+func sparseRowSumsRows[C colIndex](segsums, totals []float64, sv []float32, sc []C, sp []int, v []float64, seg []int) {
 	lb := len(seg) - 1
 	for r := range totals {
 		lo, hi := sp[r], sp[r+1]
@@ -21,7 +21,7 @@ func sparseRowSumsRows(segsums, totals []float64, sv []float32, sc []int32, sp [
 
 // scatterSparseRowsScalar is scatterSparseRowsGo as it was, the scalar
 // loop row after row.
-func scatterSparseRowsScalar(col, a []float64, sv []float32, sc []int32, sp []int) {
+func scatterSparseRowsScalar[C colIndex](col, a []float64, sv []float32, sc []C, sp []int) {
 	for r, ar := range a {
 		for k := sp[r]; k < sp[r+1]; k++ {
 			if ar != 0 {
@@ -34,9 +34,19 @@ func scatterSparseRowsScalar(col, a []float64, sv []float32, sc []int32, sp []in
 // oneRowKernels are the kernels of an iteration one row at a time, as
 // before the pairs: installed, they take the dense rows off the pairs
 // (pairRows), and the sparse rows go to sparseRowSumsRows and
-// scatterSparseRowsScalar.
-var oneRowKernels = Kernels{SparseRowSums: sparseRowSumsRows, ScatterSparseRows: scatterSparseRowsScalar,
+// scatterSparseRowsScalar (of either width of columns).
+var oneRowKernels = Kernels{SparseRowSums: sparseRowSumsRows[int32], ScatterSparseRows: scatterSparseRowsScalar[int32],
+	SparseRowSums16: sparseRowSumsRows[uint16], ScatterSparseRows16: scatterSparseRowsScalar[uint16],
 	SegDot32: segDot32Go, Axpy32: axpy32Go}
+
+// narrow returns the columns sc as 16-bit ones (they are below 1<<16).
+func narrow(sc []int32) []uint16 {
+	out := make([]uint16, len(sc))
+	for k, j := range sc {
+		out[k] = uint16(j)
+	}
+	return out
+}
 
 // randomSparseRows returns rows sparse rows over the class segments seg
 // (ascending columns, some rows empty, lengths from 0 to all columns,
@@ -62,7 +72,9 @@ func randomSparseRows(rng *rand.Rand, rows int, seg []int) (sv []float32, sc []i
 // time) with segDotSparseGo row after row, and with the direct sums
 // (segDotSparseRef), bit for bit: every total and class sum of blocks of
 // odd and even numbers of rows of unequal lengths, empty rows, empty and
-// skipped classes.
+// skipped classes; with 32-bit columns, and with the same columns in 16
+// bits (sparseRowSumsGo[uint16], the form of problems of at most
+// MaxNarrowCols target points).
 func TestSparseRowSumsSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for trial := range 1500 {
@@ -71,12 +83,17 @@ func TestSparseRowSumsSameBits(t *testing.T) {
 		rows := 1 + rng.IntN(7)
 		sv, sc, sp := randomSparseRows(rng, rows, seg)
 		got, want := make([]float64, rows*classes), make([]float64, rows*classes)
+		got16 := make([]float64, rows*classes)
 		for c := range got {
-			got[c], want[c] = math.NaN(), math.NaN() // both must write every class
+			got[c], want[c], got16[c] = math.NaN(), math.NaN(), math.NaN() // each must write every class
 		}
-		gt, wt := make([]float64, rows), make([]float64, rows)
+		gt, wt, gt16 := make([]float64, rows), make([]float64, rows), make([]float64, rows)
 		sparseRowSumsGo(got, gt, sv, sc, sp, v, seg)
 		sparseRowSumsRows(want, wt, sv, sc, sp, v, seg)
+		sparseRowSumsGo(got16, gt16, sv, narrow(sc), sp, v, seg)
+		if j := diffAt(got16, got); j >= 0 || diffAt(gt16, gt) >= 0 {
+			t.Fatalf("trial %d: 16-bit columns: class sums %v totals %v, 32-bit %v %v", trial, got16, gt16, got, gt)
+		}
 		for r := range rows {
 			ref := make([]float64, classes)
 			rt := segDotSparseRef(ref, sv[sp[r]:sp[r+1]], sc[sp[r]:sp[r+1]], v, seg)
@@ -367,35 +384,94 @@ func sameReply(t *testing.T, name string, got, want *Reply) {
 }
 
 // TestScatterSparseSameBits compares scatterSparseGo (scatter2's two
-// products a step on amd64) with the scalar loop col[sc_k] += a·sv_k, bit
-// for bit, on rows of odd and even lengths with special values among the
-// entries, the scalings and the column sums.
+// products a step on amd64; scatter2w with 16-bit columns) with the scalar
+// loop col[sc_k] += a·sv_k, bit for bit, on rows of odd and even lengths
+// with special values among the entries, the scalings and the column sums,
+// the columns in 32 and in 16 bits (up to 65535: the widest 16-bit ones).
 func TestScatterSparseSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(45, 46))
 	special := append(slices.Clip(specials), math.NaN())
 	val := func() float64 { return randomValue(rng, special, false) }
 	for trial := range 3000 {
 		m := 1 + rng.IntN(60)
+		base := 0
+		if trial%3 == 0 {
+			base = 1<<16 - m // the last columns a 16-bit index holds
+		}
 		var sc []int32
 		var sv []float32
 		density := rng.Float64()
 		for j := range m {
 			if rng.Float64() < density {
-				sc, sv = append(sc, int32(j)), append(sv, float32(val()))
+				sc, sv = append(sc, int32(base+j)), append(sv, float32(val()))
 			}
 		}
-		got, want := make([]float64, m), make([]float64, m)
-		for j := range got {
+		got, want := make([]float64, base+m), make([]float64, base+m)
+		for j := base; j < base+m; j++ {
 			got[j] = val()
 			want[j] = got[j]
 		}
+		got16 := slices.Clone(got)
 		a := val()
 		scatterSparseGo(got, a, sv, sc)
+		scatterSparseGo(got16, a, sv, narrow(sc))
 		for k, c := range sc {
 			want[c] += a * float64(sv[k])
 		}
 		if j := diffAt(got, want); j >= 0 {
 			t.Fatalf("trial %d (%d entries): col[%d] = %v, want %v", trial, len(sc), j, got[j], want[j])
 		}
+		if j := diffAt(got16, want); j >= 0 {
+			t.Fatalf("trial %d (%d entries, 16-bit columns): col[%d] = %v, want %v", trial, len(sc), j, got16[j], want[j])
+		}
+	}
+}
+
+// TestWideColumns: a block of a problem of more than MaxNarrowCols target
+// points keeps its sparse kernel's columns in 32 bits (columns past 65535
+// among them), and its iterations agree with oneRowKernels bit for bit, as
+// its kernel's state handed to another block does.
+func TestWideColumns(t *testing.T) {
+	const m = MaxNarrowCols + 4500
+	p := clustered(9, 8, m, 3, 2, 3, 4)
+	blk, _ := logitKernelBlock(t, p, 8, 0.1)
+	ref, _ := logitKernelBlock(t, p, 8, 0.1)
+	if !blk.sparse || blk.sc16 != nil || len(blk.sc) == 0 || slices.Max(blk.sc) < 1<<16 {
+		t.Fatalf("sparse %v, %d 16-bit and %d 32-bit columns: want 32-bit ones past 65535", blk.sparse, len(blk.sc16), len(blk.sc))
+	}
+	if got, want := KernelBytes(8, m, blk.density()), int64(8*len(blk.sv)+8*9+16*8); got != want {
+		t.Errorf("KernelBytes %d, the block holds %d", got, want)
+	}
+	s, err := blk.Kernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *s
+	c.Values, c.Cols, c.Starts = slices.Clone(s.Values), slices.Clone(s.Cols), slices.Clone(s.Starts)
+	lent, err := NewKernelBlock(p, NewTarget(p), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float64, m)
+	for j := range v {
+		v[j] = 0.5 + float64(j%7)/8
+	}
+	for it := range 3 {
+		got, err := blk.Do(&Op{Kind: OpIterate, V: v, Omega: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := lent.Do(&Op{Kind: OpIterate, V: v, Omega: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		SetKernels(oneRowKernels)
+		want, err := ref.Do(&Op{Kind: OpIterate, V: v, Omega: 1})
+		SetKernels(Kernels{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameReply(t, fmt.Sprintf("iteration %d", it), got, want)
+		sameReply(t, fmt.Sprintf("iteration %d, handed off", it), again, want)
 	}
 }

@@ -36,14 +36,21 @@ type Kernels struct {
 	RowTop func(row []float32, g []float64, inv float64) float64
 	// CompactRow is compactRowGo (one call a row).
 	CompactRow func(sv []float32, sc []int32, row []float32) int
+	// CompactRow16 is CompactRow with 16-bit columns (a block's sparse
+	// form when the problem has at most MaxNarrowCols target points).
+	CompactRow16 func(sv []float32, sc []uint16, row []float32) int
 	// RowStats is rowStatsGo (one call a row).
 	RowStats func(row []float32, hist []uint32) (sum, max float64, at int)
 	// SegDotSparse is segDotSparse (one call a sparse row).
 	SegDotSparse func(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64
+	// SegDotSparse16 is SegDotSparse with 16-bit columns.
+	SegDotSparse16 func(segsum []float64, sv []float32, sc []uint16, v []float64, seg []int) float64
 	// ScatterSparse is scatterSparseGo (one call a sparse row). The
 	// iteration calls ScatterSparseRows instead (a chunk of rows a call);
 	// this one is the single row's form, which the kernels' tests check.
 	ScatterSparse func(col []float64, a float64, sv []float32, sc []int32)
+	// ScatterSparse16 is ScatterSparse with 16-bit columns.
+	ScatterSparse16 func(col []float64, a float64, sv []float32, sc []uint16)
 	// AbsorbRow is absorbRow (one call a dense row).
 	AbsorbRow func(row []float32, v []float64, ui, lo float64, square bool) int
 	// SparseRowSums is segDotSparse on each of the rows r < len(totals)
@@ -54,9 +61,13 @@ type Kernels struct {
 	// a class without entries) and its total to totals[r]. It is
 	// sparseRowSumsGo's result, bit for bit.
 	SparseRowSums func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int)
+	// SparseRowSums16 is SparseRowSums with 16-bit columns.
+	SparseRowSums16 func(segsums, totals []float64, sv []float32, sc []uint16, sp []int, v []float64, seg []int)
 	// ScatterSparseRows is scatterSparse(col, a[r], row r) for each row
 	// r < len(a) with a[r] ≠ 0, in row order (rows as in SparseRowSums).
 	ScatterSparseRows func(col, a []float64, sv []float32, sc []int32, sp []int)
+	// ScatterSparseRows16 is ScatterSparseRows with 16-bit columns.
+	ScatterSparseRows16 func(col, a []float64, sv []float32, sc []uint16, sp []int)
 	// Hist16 is hist16Go (one call a block).
 	Hist16 func(h []uint32, x []float32, bucket int)
 }
@@ -83,9 +94,11 @@ func SetKernels(k Kernels) { accel = k }
 // are tested against.
 func GoKernels() Kernels {
 	return Kernels{SqDistTiles: sqDistTiles, Axpy32: axpy32Go, SegDot32: segDot32Go, KernelRow: kernelRowGo,
-		RowTop: rowTopGo, CompactRow: compactRowGo, RowStats: rowStatsGo,
-		SegDotSparse: segDotSparseGo, ScatterSparse: scatterSparseGo, AbsorbRow: absorbRowGo,
-		SparseRowSums: sparseRowSumsGo, ScatterSparseRows: scatterSparseRowsGo, Hist16: hist16Go}
+		RowTop: rowTopGo, CompactRow: compactRowGo[int32], RowStats: rowStatsGo,
+		SegDotSparse: segDotSparseGo[int32], ScatterSparse: scatterSparseGo[int32], AbsorbRow: absorbRowGo,
+		SparseRowSums: sparseRowSumsGo[int32], ScatterSparseRows: scatterSparseRowsGo[int32], Hist16: hist16Go,
+		CompactRow16: compactRowGo[uint16], SegDotSparse16: segDotSparseGo[uint16], ScatterSparse16: scatterSparseGo[uint16],
+		SparseRowSums16: sparseRowSumsGo[uint16], ScatterSparseRows16: scatterSparseRowsGo[uint16]}
 }
 
 // sparseRowSumsGo is Kernels.SparseRowSums in Go: segDotSparseGo's sums
@@ -99,7 +112,7 @@ func GoKernels() Kernels {
 // its row takes the next one, so that rows of unequal lengths still go in
 // pairs; sparseRun2 runs both lanes until either leaves its class or ends
 // its row.
-func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+func sparseRowSumsGo[C colIndex](segsums, totals []float64, sv []float32, sc []C, sp []int, v []float64, seg []int) {
 	lb := len(seg) - 1
 	next := 0 // the next row to start
 	// start puts the next row with entries into l (clearing the class
@@ -112,7 +125,7 @@ func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []i
 			totals[r] = 0
 			if sp[r] < sp[r+1] {
 				*l = sumLane{r: r, k: sp[r], end: sp[r+1]}
-				l.class(sc, seg)
+				laneClass(l, sc, seg)
 				return true
 			}
 		}
@@ -123,7 +136,7 @@ func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []i
 		if l.k < l.end {
 			if int(sc[l.k]) >= l.e {
 				segsums[l.r*lb+l.c] = l.acc
-				l.class(sc, seg)
+				laneClass(l, sc, seg)
 			}
 			return true
 		}
@@ -137,7 +150,7 @@ func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []i
 		n := min(a.end-a.k, b.end-b.k)
 		var i int
 		i, a.acc, a.total, b.acc, b.total = sparseRun2(sv[a.k:a.k+n], sc[a.k:a.k+n], sv[b.k:b.k+n], sc[b.k:b.k+n], v,
-			int32(a.e), int32(b.e), a.acc, a.total, b.acc, b.total)
+			a.e, b.e, a.acc, a.total, b.acc, b.total)
 		a.k += i
 		b.k += i
 		okA, okB = step(&a), step(&b)
@@ -156,7 +169,7 @@ func sparseRowSumsGo(segsums, totals []float64, sv []float32, sc []int32, sp []i
 }
 
 // scatterSparseRowsGo is Kernels.ScatterSparseRows in Go.
-func scatterSparseRowsGo(col, a []float64, sv []float32, sc []int32, sp []int) {
+func scatterSparseRowsGo[C colIndex](col, a []float64, sv []float32, sc []C, sp []int) {
 	for r, ar := range a {
 		if ar != 0 {
 			lo, hi := sp[r], sp[r+1]
@@ -168,9 +181,18 @@ func scatterSparseRowsGo(col, a []float64, sv []float32, sc []int32, sp []int) {
 // segDotSparse computes the per-class partial dot products of one sparse
 // row (values sv at ascending columns sc) with v into segsum, and returns
 // their total, added in column order.
-func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
-	if accel.SegDotSparse != nil {
-		return accel.SegDotSparse(segsum, sv, sc, v, seg)
+func segDotSparse[C colIndex](segsum []float64, sv []float32, sc []C, v []float64, seg []int) float64 {
+	// A pointer in the interface, not the slice: the slice would be
+	// boxed on the heap, as it goes on to the installed kernel.
+	switch p := any(&sc).(type) {
+	case *[]int32:
+		if accel.SegDotSparse != nil {
+			return accel.SegDotSparse(segsum, sv, *p, v, seg)
+		}
+	case *[]uint16:
+		if accel.SegDotSparse16 != nil {
+			return accel.SegDotSparse16(segsum, sv, *p, v, seg)
+		}
 	}
 	return segDotSparseGo(segsum, sv, sc, v, seg)
 }
@@ -182,7 +204,7 @@ func segDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg [
 // additions, which made the loop three times slower (on logits of trained
 // networks, d = 7, N = 10⁴, ε/median 1e-3, it was 80 % of an iteration).
 // The loop is segDotSparseTail's, from the first entry.
-func segDotSparseGo(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+func segDotSparseGo[C colIndex](segsum []float64, sv []float32, sc []C, v []float64, seg []int) float64 {
 	for c := range segsum {
 		segsum[c] = 0
 	}
@@ -192,6 +214,12 @@ func segDotSparseGo(segsum []float64, sv []float32, sc []int32, v []float64, seg
 	return segDotSparseTail(segsum, sv, sc, v, seg, 0, 0, seg[1], 0, 0)
 }
 
+// colIndex is the type of a sparse kernel's column indices: uint16 when the
+// problem has at most MaxNarrowCols target points, else int32 (sparseCols).
+// The Go kernels of the sparse form are generic over it: the same
+// operations in the same order for either, two instantiations.
+type colIndex interface{ ~int32 | ~uint16 }
+
 // sumLane is a lane of sparseRowSumsGo: row r, whose entries end at end,
 // at entry k, in class c, whose columns end at e, with the running sum acc
 // of the class and total of the row.
@@ -200,8 +228,9 @@ type sumLane struct {
 	acc, total      float64
 }
 
-// class moves l into the class of its entry k (from its present class on).
-func (l *sumLane) class(sc []int32, seg []int) {
+// laneClass moves l into the class of its entry k (from its present class
+// on).
+func laneClass[C colIndex](l *sumLane, sc []C, seg []int) {
 	for int(sc[l.k]) >= seg[l.c+1] {
 		l.c++
 	}
@@ -211,17 +240,17 @@ func (l *sumLane) class(sc []int32, seg []int) {
 // sparseRun2 adds the terms float64(xa_i)·v[ja_i] to acca and totala and
 // float64(xb_i)·v[jb_i] to accb and totalb, i in order (xa, ja, xb and jb
 // of one length), up to the first i with ja_i ≥ enda or jb_i ≥ endb (the
-// end of either row's class): it returns that i (or the length) and the
-// four sums. It is a function of its own so that its loop keeps every
+// end of either row's class, an int: 1<<16 does not fit a uint16): it
+// returns that i (or the length) and the four sums. It is a function of its own so that its loop keeps every
 // value in a register (inlined in its caller, the compiler kept the index
 // on the stack).
 //
 //go:noinline
-func sparseRun2(xa []float32, ja []int32, xb []float32, jb []int32, v []float64, enda, endb int32, acca, totala, accb, totalb float64) (int, float64, float64, float64, float64) {
+func sparseRun2[C colIndex](xa []float32, ja []C, xb []float32, jb []C, v []float64, enda, endb int, acca, totala, accb, totalb float64) (int, float64, float64, float64, float64) {
 	ja, xb, jb = ja[:len(xa)], xb[:len(xa)], jb[:len(xa)]
 	for i, x := range xa {
 		ca, cb := ja[i], jb[i]
-		if ca >= enda || cb >= endb {
+		if int(ca) >= enda || int(cb) >= endb {
 			return i, acca, totala, accb, totalb
 		}
 		ya := float64(x) * v[ca]
@@ -237,7 +266,7 @@ func sparseRun2(xa []float32, ja []int32, xb []float32, jb []int32, v []float64,
 // segDotSparseTail is segDotSparseGo's loop from entry k on, with the
 // current class c (whose segment ends at end), its running sum acc and the
 // running total: it stores the class sums from c on and returns the total.
-func segDotSparseTail(segsum []float64, sv []float32, sc []int32, v []float64, seg []int, k, c, end int, acc, total float64) float64 {
+func segDotSparseTail[C colIndex](segsum []float64, sv []float32, sc []C, v []float64, seg []int, k, c, end int, acc, total float64) float64 {
 	sv, sc = sv[k:len(sc)], sc[k:]
 	for k, j := range sc {
 		if int(j) >= end {
@@ -259,14 +288,19 @@ func segDotSparseTail(segsum []float64, sv []float32, sc []int32, v []float64, s
 // ascending). On amd64 the products go two at a time in SSE2 (scatter2:
 // the same products and additions, fewer instructions), after a check of
 // the first and the last column, which bound the others.
-func scatterSparseGo(col []float64, a float64, sv []float32, sc []int32) {
+func scatterSparseGo[C colIndex](col []float64, a float64, sv []float32, sc []C) {
 	sv = sv[:len(sc)]
 	if haveSSE2 && len(sc) >= 2 {
 		if sc[0] < 0 || int(sc[len(sc)-1]) >= len(col) {
 			panic(fmt.Sprintf("ot: sparse row's columns %d…%d outside %d columns", sc[0], sc[len(sc)-1], len(col)))
 		}
 		j := len(sc) &^ 1
-		scatter2(col, a, sv[:j], sc[:j])
+		switch p := any(&sc).(type) {
+		case *[]int32:
+			scatter2(col, a, sv[:j], (*p)[:j])
+		case *[]uint16:
+			scatter2w(col, a, sv[:j], (*p)[:j])
+		}
 		sv, sc = sv[j:], sc[j:]
 	}
 	for k, c := range sc {
@@ -369,18 +403,27 @@ func rowStatsGo(row []float32, hist []uint32) (sum, max float64, at int) {
 
 // compactRow writes the non-zero entries of row and their columns, in
 // order, to sv and sc (which have room for them) and returns their number.
-func compactRow(sv []float32, sc []int32, row []float32) int {
-	if accel.CompactRow != nil {
-		return accel.CompactRow(sv, sc, row)
+func compactRow[C colIndex](sv []float32, sc []C, row []float32) int {
+	switch p := any(&sc).(type) { // a pointer: as in segDotSparse
+	case *[]int32:
+		if accel.CompactRow != nil {
+			return accel.CompactRow(sv, *p, row)
+		}
+	case *[]uint16:
+		if accel.CompactRow16 != nil {
+			return accel.CompactRow16(sv, *p, row)
+		}
 	}
 	return compactRowGo(sv, sc, row)
 }
 
-func compactRowGo(sv []float32, sc []int32, row []float32) int {
+// compactRowGo is compactRow in Go; the columns of row must fit in C (the
+// block picks C by the number of columns: sparseCols).
+func compactRowGo[C colIndex](sv []float32, sc []C, row []float32) int {
 	w := 0
 	for j, x := range row {
 		if x != 0 {
-			sv[w], sc[w] = x, int32(j)
+			sv[w], sc[w] = x, C(j)
 			w++
 		}
 	}

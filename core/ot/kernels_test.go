@@ -28,7 +28,7 @@ func TestExpLogKernel(t *testing.T) {
 
 // segDotSparseRef is segDotSparseGo as it was, summing into segsum[c]
 // directly: the reference for the register accumulator.
-func segDotSparseRef(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+func segDotSparseRef[C colIndex](segsum []float64, sv []float32, sc []C, v []float64, seg []int) float64 {
 	for c := range segsum {
 		segsum[c] = 0
 	}
@@ -119,20 +119,24 @@ func appendSparseRow(rng *rand.Rand, sv []float32, sc []int32, m int, density fl
 // TestSegDotSparseSameBits compares segDotSparseGo with the direct sums on
 // sparse rows over class segments (empty classes, classes skipped, rows
 // with no entry, entries of −0 and of mixed signs and magnitudes), bit for
-// bit: the total and every class sum.
+// bit: the total and every class sum; and segDotSparseGo with the same
+// columns in 16 bits.
 func TestSegDotSparseSameBits(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 6))
 	for trial := range 2000 {
 		seg, v := randomSegments(rng)
 		classes := len(seg) - 1
 		sv, sc := appendSparseRow(rng, nil, nil, seg[classes], rng.Float64())
-		got, want := make([]float64, classes), make([]float64, classes)
+		got, want, got16 := make([]float64, classes), make([]float64, classes), make([]float64, classes)
 		for c := range got {
-			got[c], want[c] = math.NaN(), math.NaN() // both must write every class
+			got[c], want[c], got16[c] = math.NaN(), math.NaN(), math.NaN() // each must write every class
 		}
 		gt, wt := segDotSparseGo(got, sv, sc, v, seg), segDotSparseRef(want, sv, sc, v, seg)
 		if math.Float64bits(gt) != math.Float64bits(wt) {
 			t.Fatalf("trial %d: total %v, want %v", trial, gt, wt)
+		}
+		if gt16 := segDotSparseGo(got16, sv, narrow(sc), v, seg); !sameFloat(gt16, wt) || diffAt(got16, want) >= 0 {
+			t.Fatalf("trial %d: 16-bit columns: total %v, class sums %v; want %v, %v", trial, gt16, got16, wt, want)
 		}
 		for c := range got {
 			if math.Float64bits(got[c]) != math.Float64bits(want[c]) {
@@ -165,7 +169,7 @@ func BenchmarkSegDotSparse(b *testing.B) {
 	for _, k := range []struct {
 		name string
 		f    func([]float64, []float32, []int32, []float64, []int) float64
-	}{{"ref", segDotSparseRef}, {"go", segDotSparseGo}} {
+	}{{"ref", segDotSparseRef[int32]}, {"go", segDotSparseGo[int32]}} {
 		b.Run(k.name, func(b *testing.B) {
 			for b.Loop() {
 				k.f(segsum, sv, sc, v, seg)

@@ -85,16 +85,31 @@ func addIterate(x, y *Reply) (*Reply, error) {
 	if len(x.ColSum) != len(y.ColSum) || len(x.Joint) != len(y.Joint) {
 		return nil, fmt.Errorf("ot: iteration replies of different shapes (%d and %d columns)", len(x.ColSum), len(y.ColSum))
 	}
-	for j, v := range y.ColSum {
-		x.ColSum[j] += v
-	}
-	for j, v := range y.Joint {
-		x.Joint[j] += v
-	}
+	addTo(x.ColSum, y.ColSum)
+	addTo(x.Joint, y.Joint)
 	x.RowErr += y.RowErr
 	x.Mass += y.Mass
 	x.Zero += y.Zero
 	x.MaxLogU = max(x.MaxLogU, y.MaxLogU)
 	x.Span = 0 // a sum, not a reply: its width is set by the caller
 	return x, nil
+}
+
+// addTo adds y into x element by element (len(x) ≥ len(y)): the same sums
+// as a plain loop, four elements a step. The solver adds 15 column-sum
+// vectors an iteration at 16 blocks, and in WebAssembly the plain loop took
+// 5.6 µs for 5000 columns where this one takes 3.2 (natively both 1.6).
+func addTo(x, y []float64) {
+	x = x[:len(y)]
+	j := 0
+	for ; j+4 <= len(y); j += 4 {
+		a, b := x[j:j+4:j+4], y[j:j+4:j+4]
+		a[0] += b[0]
+		a[1] += b[1]
+		a[2] += b[2]
+		a[3] += b[3]
+	}
+	for ; j < len(y); j++ {
+		x[j] += y[j]
+	}
 }

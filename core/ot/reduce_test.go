@@ -69,3 +69,28 @@ func TestCombineIterate(t *testing.T) {
 		t.Error("a missing reply was summed without an error")
 	}
 }
+
+// addTo gives the plain loop's sums, bit for bit, at every length around
+// its step of four (a length of 4k+r takes the tail r one at a time).
+func TestAddTo(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := range 19 {
+		x, y := make([]float64, n+3), make([]float64, n)
+		for i := range x {
+			x[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(80)-40))
+		}
+		for i := range y {
+			y[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(80)-40))
+		}
+		want := append([]float64(nil), x...)
+		for i, v := range y {
+			want[i] += v
+		}
+		addTo(x, y)
+		for i := range x {
+			if math.Float64bits(x[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("length %d: element %d is %v, want %v", n, i, x[i], want[i])
+			}
+		}
+	}
+}

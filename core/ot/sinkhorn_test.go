@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"sort"
 	"sync/atomic"
 	"testing"
@@ -165,31 +166,53 @@ func TestWorkerCountIndependence(t *testing.T) {
 // cost: the kernel turns sparse) with the Go kernels (the class sums of two
 // rows at a time, the column sums in SSE2 on amd64) and with installed
 // Kernels.SparseRowSums and ScatterSparseRows (here the kernels before
-// them: one row at a time, scalar), and asks for the same bits.
+// them: one row at a time, scalar), and asks for the same bits; each with
+// the sparse form's columns in 16 bits (the default at this size) and in
+// 32 (narrowCols lowered, as above MaxNarrowCols target points), which
+// must agree too.
 func TestSparseRowKernelsSameBits(t *testing.T) {
 	p := clustered(5, 600, 600, 12, 7, 7, 4)
 	prm := Params{Eps: 0.1, CostNorm: NormNone, Tol: 1e-6, MaxIter: 3000, ScoreTol: 1e-4}
-	a := solve(t, p, 2, prm)
-	var calls atomic.Int64
-	SetKernels(Kernels{
-		SparseRowSums: func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
-			calls.Add(1)
-			sparseRowSumsRows(segsums, totals, sv, sc, sp, v, seg)
-		},
-		ScatterSparseRows: scatterSparseRowsScalar,
-	})
-	defer SetKernels(Kernels{})
-	b := solve(t, p, 2, prm)
-	if calls.Load() == 0 {
-		t.Fatal("the chunked loop never ran: the kernel should turn sparse")
-	}
-	if a.CE != b.CE || a.WD != b.WD || a.Iterations != b.Iterations || a.MarginalError != b.MarginalError {
-		t.Fatalf("row by row: CE %v WD %v it %d err %v; chunked: CE %v WD %v it %d err %v",
-			a.CE, a.WD, a.Iterations, a.MarginalError, b.CE, b.WD, b.Iterations, b.MarginalError)
-	}
-	for j := range a.Joint {
-		if a.Joint[j] != b.Joint[j] {
-			t.Fatalf("joint[%d]: %v row by row, %v chunked", j, a.Joint[j], b.Joint[j])
+	var first *Solution
+	for _, bits := range []int{16, 32} {
+		if bits == 32 {
+			narrowCols = 0
+		}
+		a := solve(t, p, 2, prm)
+		var calls [2]atomic.Int64 // 32-bit, 16-bit
+		SetKernels(Kernels{
+			SparseRowSums: func(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+				calls[0].Add(1)
+				sparseRowSumsRows(segsums, totals, sv, sc, sp, v, seg)
+			},
+			ScatterSparseRows: scatterSparseRowsScalar[int32],
+			SparseRowSums16: func(segsums, totals []float64, sv []float32, sc []uint16, sp []int, v []float64, seg []int) {
+				calls[1].Add(1)
+				sparseRowSumsRows(segsums, totals, sv, sc, sp, v, seg)
+			},
+			ScatterSparseRows16: scatterSparseRowsScalar[uint16],
+		})
+		b := solve(t, p, 2, prm)
+		SetKernels(Kernels{})
+		narrowCols = MaxNarrowCols
+		if want := map[int]int{16: 1, 32: 0}[bits]; calls[want].Load() == 0 || calls[1-want].Load() != 0 {
+			t.Fatalf("%d-bit columns: the chunked loop ran %d times with 32-bit columns, %d with 16: the kernel should turn sparse, in %d bits",
+				bits, calls[0].Load(), calls[1].Load(), bits)
+		}
+		if a.CE != b.CE || a.WD != b.WD || a.Iterations != b.Iterations || a.MarginalError != b.MarginalError {
+			t.Fatalf("%d-bit columns: row by row: CE %v WD %v it %d err %v; chunked: CE %v WD %v it %d err %v",
+				bits, a.CE, a.WD, a.Iterations, a.MarginalError, b.CE, b.WD, b.Iterations, b.MarginalError)
+		}
+		for j := range a.Joint {
+			if a.Joint[j] != b.Joint[j] {
+				t.Fatalf("%d-bit columns: joint[%d]: %v row by row, %v chunked", bits, j, a.Joint[j], b.Joint[j])
+			}
+		}
+		a.Seconds = nil
+		if first == nil {
+			first = a
+		} else if !reflect.DeepEqual(a, first) {
+			t.Fatalf("32-bit columns: CE %v WD %v it %d; 16-bit: CE %v WD %v it %d", a.CE, a.WD, a.Iterations, first.CE, first.WD, first.Iterations)
 		}
 	}
 }

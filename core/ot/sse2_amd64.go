@@ -42,6 +42,11 @@ func axpy4x2(y []float64, a float64, ka []float32, b float64, kb []float32)
 //go:noescape
 func scatter2(col []float64, a float64, sv []float32, sc []int32)
 
+// scatter2w is scatter2 with 16-bit columns.
+//
+//go:noescape
+func scatter2w(col []float64, a float64, sv []float32, sc []uint16)
+
 // tile4 writes into out, row-major, the 16 dot products of the rows
 // x[r·d:(r+1)·d] with the columns y[c·d:(c+1)·d] (r, c < 4), each summed in
 // the order of sqDistPanelTiles's scalar loop, two lanes of a register a

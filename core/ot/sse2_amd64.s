@@ -257,3 +257,37 @@ scatter2loop:
 
 scatter2done:
 	RET
+
+// func scatter2w(col []float64, a float64, sv []float32, sc []uint16)
+// scatter2 with 16-bit columns (zero-extended): the same products and
+// additions in the same order.
+TEXT ·scatter2w(SB), NOSPLIT, $0-80
+	MOVQ col_base+0(FP), DX
+	MOVSD a+24(FP), X0
+	UNPCKLPD X0, X0 // a in both lanes
+	MOVQ sv_base+32(FP), SI
+	MOVQ sc_base+56(FP), DI
+	MOVQ sc_len+64(FP), CX
+	SHRQ $1, CX
+	JZ scatter2wdone
+
+scatter2wloop:
+	MOVSD (SI), X1 // sv[k], sv[k+1]
+	CVTPS2PD X1, X1
+	MULPD X0, X1
+	MOVWQZX (DI), AX
+	MOVWQZX 2(DI), BX
+	MOVSD (DX)(AX*8), X2
+	ADDSD X1, X2
+	MOVSD X2, (DX)(AX*8)
+	UNPCKHPD X1, X1
+	MOVSD (DX)(BX*8), X3
+	ADDSD X1, X3
+	MOVSD X3, (DX)(BX*8)
+	ADDQ $8, SI
+	ADDQ $4, DI
+	DECQ CX
+	JNZ scatter2wloop
+
+scatter2wdone:
+	RET

@@ -17,4 +17,8 @@ func axpy4x2(y []float64, a float64, ka []float32, b float64, kb []float32) {
 
 func scatter2(col []float64, a float64, sv []float32, sc []int32) { panic("ot: scatter2 without SSE2") }
 
+func scatter2w(col []float64, a float64, sv []float32, sc []uint16) {
+	panic("ot: scatter2w without SSE2")
+}
+
 func tile4(x, y []float64, d int, out *[16]float64) { panic("ot: tile4 without SSE2") }

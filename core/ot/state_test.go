@@ -40,9 +40,12 @@ func (h *handoffBlocks) Do(op *Op) ([]*Reply, error) {
 				return nil, err
 			}
 			rows := int64(s.Hi - s.Lo)
-			have := 4*int64(len(s.Dense)) + 8*int64(len(s.Values)+len(s.Starts)) + 16*rows
-			if s.Dense == nil && len(s.Values) != len(s.Cols) {
+			have := 4*int64(len(s.Dense)+len(s.Values)+len(s.Cols)) + 2*int64(len(s.Cols16)) + 8*int64(len(s.Starts)) + 16*rows
+			if s.Dense == nil && len(s.Values) != len(s.Cols)+len(s.Cols16) {
 				have = -1
+			}
+			if s.Dense == nil && (s.Cols16 != nil) != sparseCols(h.p.M) {
+				h.bytes = append(h.bytes, fmt.Sprintf("rows [%d, %d): %d 32-bit and %d 16-bit columns for %d target points", s.Lo, s.Hi, len(s.Cols), len(s.Cols16), h.p.M))
 			}
 			if est := KernelBytes(s.Hi-s.Lo, h.p.M, reps[i].Mass); est != have {
 				h.bytes = append(h.bytes, fmt.Sprintf("rows [%d, %d): KernelBytes %d, the state holds %d", s.Lo, s.Hi, est, have))
@@ -69,7 +72,7 @@ func (h *handoffBlocks) swap() error {
 		}
 		c := *s
 		c.F, c.U = slices.Clone(s.F), slices.Clone(s.U)
-		c.Dense, c.Values, c.Cols, c.Starts = slices.Clone(s.Dense), slices.Clone(s.Values), slices.Clone(s.Cols), slices.Clone(s.Starts)
+		c.Dense, c.Values, c.Cols, c.Cols16, c.Starts = slices.Clone(s.Dense), slices.Clone(s.Values), slices.Clone(s.Cols), slices.Clone(s.Cols16), slices.Clone(s.Starts)
 		nb, err := NewKernelBlock(h.p, t, &c)
 		if err != nil {
 			return err
@@ -91,8 +94,18 @@ func (h *handoffBlocks) ExactPlan(ctx context.Context, p *Problem) (*emd.Plan, e
 // kernel's state after every OpKernel, or after the 40th iteration since
 // it (NewKernelBlock), gives the solution
 // of the blocks that built the kernel, bit for bit: sparse (raw cost, warm
-// started from the exact plan) and dense (cost/max) kernels.
+// started from the exact plan) and dense (cost/max) kernels; the sparse
+// form's columns in 16 bits, and in 32 (narrowCols lowered).
 func TestKernelHandoffSameBits(t *testing.T) {
+	t.Run("16", func(t *testing.T) { testKernelHandoff(t) })
+	t.Run("32", func(t *testing.T) {
+		narrowCols = 0
+		defer func() { narrowCols = MaxNarrowCols }()
+		testKernelHandoff(t)
+	})
+}
+
+func testKernelHandoff(t *testing.T) {
 	p := clustered(5, 600, 600, 12, 7, 7, 4)
 	for _, c := range []struct {
 		prm    Params
@@ -155,6 +168,9 @@ func TestNewKernelBlockRejects(t *testing.T) {
 	if _, err := NewKernelBlock(p, tg, s); err != nil {
 		t.Fatalf("its own state: %v", err)
 	}
+	if s.Dense != nil || s.Cols16 == nil {
+		t.Fatal("the kernel is not in the sparse form of 16-bit columns")
+	}
 	bad := []func(c *KernelState){
 		func(c *KernelState) { c.Hi = p.N + 1 },
 		func(c *KernelState) { c.Eps = 0 },
@@ -170,8 +186,31 @@ func TestNewKernelBlockRejects(t *testing.T) {
 			if c.Dense != nil {
 				c.Values = []float32{1}
 			} else {
-				c.Cols = slices.Clone(c.Cols)
-				c.Cols[0] = int32(p.M)
+				c.Cols16 = slices.Clone(c.Cols16)
+				c.Cols16[0] = uint16(p.M)
+			}
+		},
+		// 32-bit columns where the problem's are 16-bit.
+		func(c *KernelState) {
+			if c.Dense != nil {
+				c.Values = []float32{1}
+			} else {
+				c.Cols = make([]int32, len(c.Cols16))
+				c.Cols16 = nil
+			}
+		},
+		// Columns out of order.
+		func(c *KernelState) {
+			if c.Dense != nil {
+				c.Values = []float32{1}
+			} else {
+				c.Cols16 = slices.Clone(c.Cols16)
+				for r := 0; r+1 < len(c.Starts); r++ {
+					if k := c.Starts[r]; c.Starts[r+1]-k >= 2 {
+						c.Cols16[k], c.Cols16[k+1] = c.Cols16[k+1], c.Cols16[k]
+						return
+					}
+				}
 			}
 		},
 	}

@@ -351,9 +351,11 @@ func (b *gatedBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 		}
 	case ot.OpKernel, ot.OpAbsorb:
 		// A dense block may switch to the sparse form, built beside it:
-		// at most 8 bytes an entry below ot.SparseDensity.
+		// below ot.SparseDensity of its entries, at ot.SparseEntryBytes
+		// each (6, or 8 above ot.MaxNarrowCols columns).
 		if b.anyDense() {
-			if err := b.acquire(op, int64(2*ot.SparseDensity*float64(dense))); err != nil {
+			sparse := ot.SparseDensity * float64(ot.SparseEntryBytes(b.m)) * float64(b.n) * float64(b.m)
+			if err := b.acquire(op, int64(sparse)); err != nil {
 				return nil, err
 			}
 		}

@@ -176,3 +176,23 @@ func TestOverlapFails(t *testing.T) {
 		t.Errorf("every pixel drawn: %d repetitions solved, report %+v\none at a time: %+v", solved, got, want)
 	}
 }
+
+// TestOverlapAdmitsTrainedKernel: at N = 10⁴ the gate's accounting lets the
+// next repetition's dense cost (and the exact solver's arrays) in beside
+// the sparse kernel at ε of a trained network's logits (BENCHMARKS.md,
+// "Main at the end of the round": 17.8 % of the entries, the one-stage
+// warm start), counted as the gate counts it (ot.KernelBytes of each of
+// the 16 blocks); with 32-bit columns (8 bytes an entry) it did not, by
+// 4 MB, and those repetitions ran one after the other.
+func TestOverlapAdmitsTrainedKernel(t *testing.T) {
+	const n, blocks, density = 10000, 16, 0.178
+	kernel := int64(0)
+	for i := range blocks {
+		kernel += ot.KernelBytes((i+1)*n/blocks-i*n/blocks, n, density)
+	}
+	cost := 4*int64(n)*n + 64*int64(2*n)
+	if budget := schedule.OverlapBytes(n, n); kernel+cost > budget {
+		t.Errorf("a dense cost (%d MB) beside the trained logits' kernel (%d MB) is %d MB, over the budget %d MB",
+			cost/1e6, kernel/1e6, (kernel+cost)/1e6, budget/1e6)
+	}
+}

@@ -146,6 +146,8 @@ const (
 	opI64Load    = 0x29
 	opF64Store   = 0x39
 	opI64Store   = 0x37
+	opI32Load16U = 0x2f
+	opI32Store16 = 0x3b
 )
 
 // SIMD opcodes (after the 0xfd prefix).

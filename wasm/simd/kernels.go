@@ -19,28 +19,36 @@ func kernels() []kernel {
 		{"axpy32", []byte{i32, f64, i32, i32}, nil, axpy32Body},
 		{"segdot32", []byte{i32, i32, i32, i32, i32}, []byte{f64}, segdot32Body},
 		{"kernelrow", []byte{i32, i32, i32, f64, f64, f64, f64}, []byte{i32}, kernelrowBody},
-		{"segdotsparse", []byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64}, segdotsparseBody},
-		{"scattersparse", []byte{i32, f64, i32, i32, i32}, nil, scattersparseBody},
+		{"segdotsparse", []byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64}, func() []byte { return segdotsparseBody(cols32) }},
+		{"scattersparse", []byte{i32, f64, i32, i32, i32}, nil, func() []byte { return scattersparseBody(cols32) }},
 		{"absorbrow", []byte{i32, i32, i32, f64, f64, i32}, []byte{i32}, absorbrowBody},
-		{"segdotsparserows", []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil, segdotsparserowsBody},
-		{"scattersparserows", []byte{i32, i32, i32, i32, i32, i32}, nil, scattersparserowsBody},
+		{"segdotsparserows", []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil, func() []byte { return segdotsparserowsBody(cols32) }},
+		{"scattersparserows", []byte{i32, i32, i32, i32, i32, i32}, nil, func() []byte { return scattersparserowsBody(cols32) }},
 		{"scan", []byte{i32, i32, i32, i32, i32, i32}, nil, scanBody},
 		{"minmax32", []byte{i32, i32, i32}, []byte{i32}, minmax32Body},
 		{"maxslack", []byte{i32, i32, i32, f64}, []byte{f64}, maxslackBody},
 		{"hist16", []byte{i32, i32, i32, i32}, nil, hist16Body},
 		{"siftin", []byte{i32, i32, i32, f64, i32}, nil, siftinBody},
 		{"rowtop", []byte{i32, i32, i32, f64}, []byte{f64}, rowtopBody},
-		{"compactrow", []byte{i32, i32, i32, i32, i32}, []byte{i32}, compactrowBody},
+		{"compactrow", []byte{i32, i32, i32, i32, i32}, []byte{i32}, func() []byte { return compactrowBody(cols32) }},
 		{"rowstats", []byte{i32, i32, i32, i32}, []byte{f64}, rowstatsBody},
 		{"classweights", []byte{i32, i32, i32, i32, i32, i32, f64, f64, f64, i32}, nil, classweightsBody},
 		{"classties", []byte{i32, i32, i32, i32, i32, i32, f64, f64}, []byte{i32}, classtiesBody},
+		// The sparse kernels with 16-bit columns (core/ot's sc16).
+		{"segdotsparse16", []byte{i32, i32, i32, i32, i32, i32, i32}, []byte{f64}, func() []byte { return segdotsparseBody(cols16) }},
+		{"scattersparse16", []byte{i32, f64, i32, i32, i32}, nil, func() []byte { return scattersparseBody(cols16) }},
+		{"segdotsparserows16", []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil, func() []byte { return segdotsparserowsBody(cols16) }},
+		{"scattersparserows16", []byte{i32, i32, i32, i32, i32, i32}, nil, func() []byte { return scattersparserowsBody(cols16) }},
+		{"compactrow16", []byte{i32, i32, i32, i32, i32}, []byte{i32}, func() []byte { return compactrowBody(cols16) }},
 	}
 }
 
 // Function indices of the kernels that other kernels call (positions in
 // kernels()).
 const (
-	fnSegdotsparse  = 5
-	fnScattersparse = 6
-	fnSiftin        = 14
+	fnSegdotsparse    = 5
+	fnScattersparse   = 6
+	fnSiftin          = 14
+	fnSegdotsparse16  = 20
+	fnScattersparse16 = 21
 )

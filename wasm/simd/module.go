@@ -51,6 +51,9 @@ import "math"
 //	rowtop(row, g, n i32, inv f64) f64           core/ot's rowTop: max over j < n of g_j − float64(row_j)·inv, −Inf if none
 //	compactrow(sv, sc, row, n, room i32) i32      core/ot's compactRow: the non-zero row_j and their j to sv, sc; −1 if more than room
 //	rowstats(row, n, hist, out i32) f64           core/ot's rowStats: the row's sum in order; out = {max (from −1), its column}; hist[bits >> 16]++ if hist ≠ 0
+//	classweights, classties                      core/maps's kernels (kernels_maps.go)
+//	segdotsparse16, scattersparse16, segdotsparserows16, scattersparserows16, compactrow16
+//	                                             the sparse kernels above with 16-bit columns (sc uint16, 2 bytes an index: core/ot's sc16)
 //
 // where every pointer is a byte offset in the Go memory (float64 and int64
 // arrays 8 bytes an element, float32 arrays 4).
@@ -624,12 +627,37 @@ func (f *fn) maxOfPairs(pRow, p64, end2, acc uint32, value func()) {
 	})
 }
 
+// colWidth is the width of a sparse kernel's column indices in the
+// kernels that read or write them: 32 bits (int32, core/ot's sc) or 16
+// (uint16, sc16: problems of at most ot.MaxNarrowCols target points), and
+// the functions of that width that others call.
+type colWidth struct {
+	shift       int32 // log₂ of an index's bytes
+	load, store byte  // i32.load or i32.load16_u, i32.store or i32.store16
+	segdot      uint32
+	scatter     uint32
+}
+
+var (
+	cols32 = colWidth{shift: 2, load: opI32Load, store: opI32Store, segdot: fnSegdotsparse, scatter: fnScattersparse}
+	cols16 = colWidth{shift: 1, load: opI32Load16U, store: opI32Store16, segdot: fnSegdotsparse16, scatter: fnScattersparse16}
+)
+
+// bytes is an index's size.
+func (w colWidth) bytes() int32 { return 1 << w.shift }
+
+// loadCol pushes the column index at the byte offset in the local p.
+func (f *fn) loadCol(w colWidth, p uint32) {
+	f.get(p)
+	f.scalar(w.load, uint32(w.shift), 0)
+}
+
 // compactrowBody: params sv, sc, row, n, room. core/ot's compactRowGo: for
-// j < n with row_j ≠ 0, in order, sv_w = row_j and sc_w = j (int32), w
-// counting up from 0; returns w, or −1 (having written room entries) if
+// j < n with row_j ≠ 0, in order, sv_w = row_j and sc_w = j (of width w),
+// w counting up from 0; returns w, or −1 (having written room entries) if
 // there are more than room. Four entries a step are tested together
 // (v128.any_true of f32x4.ne 0): a kernel row is mostly zeros.
-func compactrowBody() []byte {
+func compactrowBody(cw colWidth) []byte {
 	f := &fn{nparam: 5}
 	const pSv, pSc, pRow, pN, pRoom = 0, 1, 2, 3, 4
 	j := f.local(i32)
@@ -659,9 +687,9 @@ func compactrowBody() []byte {
 		f.elemAt(pSv, w, 2)
 		f.get(x)
 		f.scalar(opF32Store, 2, 0)
-		f.elemAt(pSc, w, 2)
+		f.elemAt(pSc, w, cw.shift)
 		f.get(j)
-		f.scalar(opI32Store, 2, 0)
+		f.scalar(cw.store, uint32(cw.shift), 0)
 		f.bump(w, 1)
 		f.end()
 		f.bump(pRow, 4)
@@ -690,12 +718,13 @@ func compactrowBody() []byte {
 }
 
 // segdotsparseBody: params segsum, sv, sc, v, seg, nnz, lb. core/ot's
-// segDotSparse: for k < nnz, with j = sc_k (ascending) in class c (seg[c] ≤
-// j < seg[c+1], seg int64), x = float64(sv_k)·v_j is added to the class's sum
-// and to the total, in order; segsum[c] gets each class's sum (0 for a class
-// without entries); returns the total. The class's running sum is a local
-// that starts at 0, as segsum[c] does in Go (0 + x = x, bit for bit).
-func segdotsparseBody() []byte {
+// segDotSparse: for k < nnz, with j = sc_k (ascending, of width w) in class
+// c (seg[c] ≤ j < seg[c+1], seg int64), x = float64(sv_k)·v_j is added to
+// the class's sum and to the total, in order; segsum[c] gets each class's
+// sum (0 for a class without entries); returns the total. The class's
+// running sum is a local that starts at 0, as segsum[c] does in Go (0 + x
+// = x, bit for bit).
+func segdotsparseBody(w colWidth) []byte {
 	f := &fn{nparam: 7}
 	const pSum, pSv, pSc, pV, pSeg, pNnz, pLb = 0, 1, 2, 3, 4, 5, 6
 	c := f.local(i32)
@@ -705,14 +734,14 @@ func segdotsparseBody() []byte {
 	acc := f.local(f64)
 	total := f.local(f64)
 	x := f.local(f64)
-	l := sparseLane{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total}
+	l := sparseLane{sum: pSum, sv: pSv, sc: pSc, scEnd: end, c: c, hi: hi, j: j, acc: acc, tot: total, w: w}
 
-	// hi = seg[1]; end = sc + 4·nnz
+	// hi = seg[1]; end = sc + 4·nnz (2·nnz for 16-bit columns)
 	f.get(pSeg)
 	f.scalar(opI64Load, 3, 8)
 	f.op(opI32WrapI64)
 	f.set(hi)
-	f.elemAt(pSc, pNnz, 2)
+	f.elemAt(pSc, pNnz, w.shift)
 	f.set(end)
 	f.whileBelow(pSc, end, func() { f.sparseStep(l, pSeg, pV, x) })
 	f.sparseFlush(l, pLb)
@@ -723,10 +752,13 @@ func segdotsparseBody() []byte {
 // sparseLane names the locals of one sparse row's class sums (segdotsparse,
 // and each of the two rows segdotsparserows runs side by side): sum, sv,
 // sc the byte offsets of its class sums (float64), its entries' values
-// (float32) and columns (int32), at the current entry; scEnd the end of
-// its columns; c its current class and hi that class's end (seg[c+1]); j
-// the current column; acc the class's running sum and tot the row's.
-type sparseLane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
+// (float32) and columns (of width w), at the current entry; scEnd the end
+// of its columns; c its current class and hi that class's end (seg[c+1]);
+// j the current column; acc the class's running sum and tot the row's.
+type sparseLane struct {
+	sum, sv, sc, scEnd, c, hi, j, acc, tot uint32
+	w                                      colWidth
+}
 
 // sparseStep adds row l's entry at sc, x = float64(sv_k)·v_j (v float64 at
 // the local pV), to its class's sum and its total, first storing the sums
@@ -734,8 +766,7 @@ type sparseLane struct{ sum, sv, sc, scEnd, c, hi, j, acc, tot uint32 }
 // seg[c+1], seg int64 at the local pSeg), and moves to its next entry (x
 // is an f64 scratch local).
 func (f *fn) sparseStep(l sparseLane, pSeg, pV, x uint32) {
-	f.get(l.sc)
-	f.scalar(opI32Load, 2, 0)
+	f.loadCol(l.w, l.sc)
 	f.set(l.j)
 	// while j >= hi: segsum[c] = acc; acc = 0; c++; hi = seg[c+1]
 	f.block()
@@ -768,7 +799,7 @@ func (f *fn) sparseStep(l sparseLane, pSeg, pV, x uint32) {
 	f.get(x)
 	f.op(opF64Add)
 	f.set(l.tot)
-	f.bump(l.sc, 4)
+	f.bump(l.sc, l.w.bytes())
 	f.bump(l.sv, 4)
 }
 
@@ -815,15 +846,15 @@ func (f *fn) rowRange(pSp, lo, hi uint32) {
 
 // segdotsparserowsBody: params segsums, totals, sv, sc, sp, v, seg, nrows,
 // lb. For each row r < nrows, with lo = sp[r] and hi = sp[r+1] (int64):
-// totals[r] = segdotsparse(segsums + 8·lb·r, sv + 4·lo, sc + 4·lo, v, seg,
-// hi − lo, lb). The rows go two at a time, their entries interleaved while
+// totals[r] = segdotsparse(segsums + 8·lb·r, sv + 4·lo, sc + 4·lo (2·lo
+// for 16-bit columns), v, seg, hi − lo, lb), of columns of width w. The rows go two at a time, their entries interleaved while
 // both have some (then the longer one alone): each row's sums are the
 // one-row kernel's, in its own order, but a row's additions form two
 // chains of dependent operations, and two rows' chains overlap (core/ot's
 // sparseRowSumsGo does the same natively). The last row of an odd count
 // goes to segdotsparse. A call within the module costs next to nothing,
 // where each call from Go crosses into JavaScript and back.
-func segdotsparserowsBody() []byte {
+func segdotsparserowsBody(w colWidth) []byte {
 	f := &fn{nparam: 9}
 	const pSums, pTotals, pSv, pSc, pSp, pV, pSeg, pRows, pLb = 0, 1, 2, 3, 4, 5, 6, 7, 8
 	lo := f.local(i32)
@@ -832,7 +863,7 @@ func segdotsparserowsBody() []byte {
 	end := f.local(i32)
 	pairEnd := f.local(i32)
 	newLane := func() sparseLane {
-		return sparseLane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64)}
+		return sparseLane{f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(i32), f.local(f64), f.local(f64), w}
 	}
 	a, b := newLane(), newLane()
 	x := f.local(f64)
@@ -844,9 +875,9 @@ func segdotsparserowsBody() []byte {
 		f.set(l.sum)
 		f.elemAt(pSv, from, 2)
 		f.set(l.sv)
-		f.elemAt(pSc, from, 2)
+		f.elemAt(pSc, from, w.shift)
 		f.set(l.sc)
-		f.elemAt(pSc, to, 2)
+		f.elemAt(pSc, to, w.shift)
 		f.set(l.scEnd)
 		f.i32c(0)
 		f.set(l.c)
@@ -884,14 +915,14 @@ func segdotsparserowsBody() []byte {
 			f.get(pTotals)
 			f.get(pSums)
 			f.elemAt(pSv, lo, 2)
-			f.elemAt(pSc, lo, 2)
+			f.elemAt(pSc, lo, w.shift)
 			f.get(pV)
 			f.get(pSeg)
 			f.get(hi)
 			f.get(lo)
 			f.op(opI32Sub)
 			f.get(pLb)
-			f.call(fnSegdotsparse)
+			f.call(w.segdot)
 			f.scalar(opF64Store, 3, 0)
 			f.br(2) // out of the loop
 		}
@@ -904,7 +935,8 @@ func segdotsparserowsBody() []byte {
 		f.set(hi)
 		start(a, func() { f.get(pSums) }, lo, mid)
 		start(b, func() { f.elemAt(pSums, pLb, 3) }, mid, hi)
-		// pairEnd = a.sc + 4·min(mid − lo, hi − mid)
+		// pairEnd = a.sc + 4·min(mid − lo, hi − mid) (2· for 16-bit
+		// columns)
 		f.get(mid)
 		f.get(lo)
 		f.op(opI32Sub)
@@ -919,7 +951,7 @@ func segdotsparserowsBody() []byte {
 		f.op(opI32Sub)
 		f.op(0x48) // i32.lt_s
 		f.op(opSelect)
-		f.i32c(2)
+		f.i32c(w.shift)
 		f.op(opI32Shl)
 		f.get(a.sc)
 		f.op(opI32Add)
@@ -941,8 +973,9 @@ func segdotsparserowsBody() []byte {
 
 // scattersparserowsBody: params col, a, sv, sc, sp, nrows. For each row
 // r < nrows with a[r] ≠ 0 (lo, hi as in segdotsparserows):
-// scattersparse(col, a[r], sv + 4·lo, sc + 4·lo, hi − lo).
-func scattersparserowsBody() []byte {
+// scattersparse(col, a[r], sv + 4·lo, sc + 4·lo (2·lo for 16-bit
+// columns), hi − lo), of columns of width w.
+func scattersparserowsBody(w colWidth) []byte {
 	f := &fn{nparam: 6}
 	const pCol, pA, pSv, pSc, pSp, pRows = 0, 1, 2, 3, 4, 5
 	lo := f.local(i32)
@@ -962,11 +995,11 @@ func scattersparserowsBody() []byte {
 			f.get(pCol)
 			f.get(ar)
 			f.elemAt(pSv, lo, 2)
-			f.elemAt(pSc, lo, 2)
+			f.elemAt(pSc, lo, w.shift)
 			f.get(hi)
 			f.get(lo)
 			f.op(opI32Sub)
-			f.call(fnScattersparse)
+			f.call(w.scatter)
 		}
 		f.end()
 		f.bump(pA, 8)
@@ -1050,26 +1083,25 @@ func hist16Body() []byte {
 }
 
 // scattersparseBody: params col, a, sv, sc, nnz; col[sc_k] += a·float64(sv_k)
-// for k < nnz, in order.
-func scattersparseBody() []byte {
+// for k < nnz, in order (columns of width w).
+func scattersparseBody(w colWidth) []byte {
 	f := &fn{nparam: 5}
 	const pCol, pA, pSv, pSc, pNnz = 0, 1, 2, 3, 4
 	end := f.local(i32)
 	at := f.local(i32)
 
-	f.elemAt(pSc, pNnz, 2)
+	f.elemAt(pSc, pNnz, w.shift)
 	f.set(end)
 	f.whileBelow(pSc, end, func() {
 		// at = col + 8·sc_k; col[at] = col[at] + a·float64(sv_k)
 		f.get(pCol)
-		f.get(pSc)
-		f.scalar(opI32Load, 2, 0)
+		f.loadCol(w, pSc)
 		f.i32c(3)
 		f.op(opI32Shl)
 		f.op(opI32Add)
 		f.set(at)
 		f.accumulate(at, pA, pSv)
-		f.bump(pSc, 4)
+		f.bump(pSc, w.bytes())
 		f.bump(pSv, 4)
 	})
 	return f.body()

@@ -75,6 +75,23 @@ func classweights(q, ys, c, f unsafe.Pointer, n, nq int32, inv, top, ie float64,
 //go:wasmimport otcesimd classties
 func classties(q, ys, c, f unsafe.Pointer, n, nq int32, inv, lim float64) int32
 
+// The sparse kernels with 16-bit columns (sc uint16).
+
+//go:wasmimport otcesimd segdotsparse16
+func segdotsparse16(segsum, sv, sc, v, seg unsafe.Pointer, nnz, lb int32) float64
+
+//go:wasmimport otcesimd scattersparse16
+func scattersparse16(col unsafe.Pointer, a float64, sv, sc unsafe.Pointer, nnz int32)
+
+//go:wasmimport otcesimd segdotsparserows16
+func segdotsparserows16(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows, lb int32)
+
+//go:wasmimport otcesimd scattersparserows16
+func scattersparserows16(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
+
+//go:wasmimport otcesimd compactrow16
+func compactrow16(sv, sc, row unsafe.Pointer, n, room int32) int32
+
 // Load asks the host to instantiate Module on the Go memory, through its
 // globalThis.otceSIMDLoad(bytes) → bool (which answers false when
 // WebAssembly.validate rejects the bytes: a browser without SIMD128). It
@@ -208,6 +225,12 @@ func Kernels() ot.Kernels {
 		SparseRowSums:     SparseRowSums,
 		ScatterSparseRows: ScatterSparseRows,
 		Hist16:            Hist16,
+
+		CompactRow16:        CompactRow16,
+		SegDotSparse16:      SegDotSparse16,
+		ScatterSparse16:     ScatterSparse16,
+		SparseRowSums16:     SparseRowSums16,
+		ScatterSparseRows16: ScatterSparseRows16,
 	}
 }
 
@@ -225,11 +248,15 @@ func Hist16(h []uint32, x []float32, bucket int) {
 	runtime.KeepAlive(h)
 }
 
+// cols are the types of a sparse kernel's column indices (core/ot's sc and
+// sc16).
+type cols interface{ int32 | uint16 }
+
 // checkRows panics unless the rows r < nrows of a sparse block (values
 // sv[sp[r]:sp[r+1]] at the ascending columns sc[sp[r]:sp[r+1]]) lie in sv
 // and sc, with columns in [0, m). The kernels trust the columns between a
 // row's ends, which bound them.
-func checkRows(sv []float32, sc []int32, sp []int, nrows, m int) {
+func checkRows[C cols](sv []float32, sc []C, sp []int, nrows, m int) {
 	if len(sp) < nrows+1 || len(sv) < len(sc) {
 		panic("simd: sparse rows out of range")
 	}
@@ -247,6 +274,19 @@ func checkRows(sv []float32, sc []int32, sp []int, nrows, m int) {
 // SparseRowSums is core/ot's Kernels.SparseRowSums: SegDotSparse on each
 // row r < len(totals), in one call.
 func SparseRowSums(segsums, totals []float64, sv []float32, sc []int32, sp []int, v []float64, seg []int) {
+	sparseRowSums(segsums, totals, sv, sc, sp, v, seg, segdotsparserows)
+}
+
+// SparseRowSums16 is core/ot's Kernels.SparseRowSums16: SparseRowSums with
+// 16-bit columns.
+func SparseRowSums16(segsums, totals []float64, sv []float32, sc []uint16, sp []int, v []float64, seg []int) {
+	sparseRowSums(segsums, totals, sv, sc, sp, v, seg, segdotsparserows16)
+}
+
+// sparseRowSums is SparseRowSums with the module's function k of the
+// columns' width.
+func sparseRowSums[C cols](segsums, totals []float64, sv []float32, sc []C, sp []int, v []float64, seg []int,
+	k func(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows, lb int32)) {
 	nrows, lb := len(totals), len(seg)-1
 	if nrows == 0 {
 		return
@@ -261,7 +301,7 @@ func SparseRowSums(segsums, totals []float64, sv []float32, sc []int32, sp []int
 		clear(totals)
 		return
 	}
-	segdotsparserows(unsafe.Pointer(&segsums[0]), unsafe.Pointer(&totals[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
+	k(unsafe.Pointer(&segsums[0]), unsafe.Pointer(&totals[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
 		unsafe.Pointer(&sp[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(nrows), int32(lb))
 	runtime.KeepAlive(segsums)
 	runtime.KeepAlive(totals)
@@ -275,11 +315,23 @@ func SparseRowSums(segsums, totals []float64, sv []float32, sc []int32, sp []int
 // ScatterSparseRows is core/ot's Kernels.ScatterSparseRows: ScatterSparse
 // of each row r < len(a) with a[r] ≠ 0, in order, in one call.
 func ScatterSparseRows(col, a []float64, sv []float32, sc []int32, sp []int) {
+	scatterSparseRows(col, a, sv, sc, sp, scattersparserows)
+}
+
+// ScatterSparseRows16 is core/ot's Kernels.ScatterSparseRows16:
+// ScatterSparseRows with 16-bit columns.
+func ScatterSparseRows16(col, a []float64, sv []float32, sc []uint16, sp []int) {
+	scatterSparseRows(col, a, sv, sc, sp, scattersparserows16)
+}
+
+// scatterSparseRows is ScatterSparseRows with the module's function k of
+// the columns' width.
+func scatterSparseRows[C cols](col, a []float64, sv []float32, sc []C, sp []int, k func(col, a, sv, sc, sp unsafe.Pointer, nrows int32)) {
 	if len(a) == 0 || len(sc) == 0 {
 		return
 	}
 	checkRows(sv, sc, sp, len(a), len(col))
-	scattersparserows(unsafe.Pointer(&col[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
+	k(unsafe.Pointer(&col[0]), unsafe.Pointer(&a[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]),
 		unsafe.Pointer(&sp[0]), int32(len(a)))
 	runtime.KeepAlive(col)
 	runtime.KeepAlive(a)
@@ -310,6 +362,19 @@ func AbsorbRow(row []float32, v []float64, ui, lo float64, square bool) int {
 // (values sv at ascending columns sc, classes by seg) times v, and their
 // total in column order.
 func SegDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg []int) float64 {
+	return segDotSparse(segsum, sv, sc, v, seg, segdotsparse)
+}
+
+// SegDotSparse16 is SegDotSparse with 16-bit columns (core/ot's
+// Kernels.SegDotSparse16).
+func SegDotSparse16(segsum []float64, sv []float32, sc []uint16, v []float64, seg []int) float64 {
+	return segDotSparse(segsum, sv, sc, v, seg, segdotsparse16)
+}
+
+// segDotSparse is SegDotSparse with the module's function k of the
+// columns' width.
+func segDotSparse[C cols](segsum []float64, sv []float32, sc []C, v []float64, seg []int,
+	k func(segsum, sv, sc, v, seg unsafe.Pointer, nnz, lb int32) float64) float64 {
 	lb := len(segsum)
 	if lb == 0 || len(seg) < lb+1 || len(sv) < len(sc) || seg[lb] > len(v) {
 		panic("simd: segDotSparse arguments out of range")
@@ -323,7 +388,7 @@ func SegDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg [
 	if sc[0] < 0 || int(sc[len(sc)-1]) >= seg[lb] {
 		panic("simd: segDotSparse column out of range")
 	}
-	r := segdotsparse(unsafe.Pointer(&segsum[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(len(sc)), int32(lb))
+	r := k(unsafe.Pointer(&segsum[0]), unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), unsafe.Pointer(&v[0]), unsafe.Pointer(&seg[0]), int32(len(sc)), int32(lb))
 	runtime.KeepAlive(segsum)
 	runtime.KeepAlive(sv)
 	runtime.KeepAlive(sc)
@@ -334,13 +399,25 @@ func SegDotSparse(segsum []float64, sv []float32, sc []int32, v []float64, seg [
 
 // ScatterSparse is core/ot's scatterSparse: col[sc_k] += a·sv_k in order.
 func ScatterSparse(col []float64, a float64, sv []float32, sc []int32) {
+	scatterSparse(col, a, sv, sc, scattersparse)
+}
+
+// ScatterSparse16 is ScatterSparse with 16-bit columns (core/ot's
+// Kernels.ScatterSparse16).
+func ScatterSparse16(col []float64, a float64, sv []float32, sc []uint16) {
+	scatterSparse(col, a, sv, sc, scattersparse16)
+}
+
+// scatterSparse is ScatterSparse with the module's function k of the
+// columns' width.
+func scatterSparse[C cols](col []float64, a float64, sv []float32, sc []C, k func(col unsafe.Pointer, a float64, sv, sc unsafe.Pointer, nnz int32)) {
 	if len(sc) == 0 {
 		return
 	}
 	if len(sv) < len(sc) || sc[0] < 0 || int(sc[len(sc)-1]) >= len(col) {
 		panic("simd: scatterSparse arguments out of range")
 	}
-	scattersparse(unsafe.Pointer(&col[0]), a, unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), int32(len(sc)))
+	k(unsafe.Pointer(&col[0]), a, unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0]), int32(len(sc)))
 	runtime.KeepAlive(col)
 	runtime.KeepAlive(sv)
 	runtime.KeepAlive(sc)
@@ -542,6 +619,21 @@ func RowStats(row []float32, hist []uint32) (sum, max float64, at int) {
 // the Go form does, if sv or sc has no room for them (having written only
 // within their lengths).
 func CompactRow(sv []float32, sc []int32, row []float32) int {
+	return compactRow(sv, sc, row, compactrow)
+}
+
+// CompactRow16 is CompactRow with 16-bit columns (core/ot's
+// Kernels.CompactRow16; the row has at most 1<<16 entries).
+func CompactRow16(sv []float32, sc []uint16, row []float32) int {
+	if len(row) > 1<<16 {
+		panic("simd: CompactRow16 of a row of more than 65536 columns")
+	}
+	return compactRow(sv, sc, row, compactrow16)
+}
+
+// compactRow is CompactRow with the module's function k of the columns'
+// width.
+func compactRow[C cols](sv []float32, sc []C, row []float32, k func(sv, sc, row unsafe.Pointer, n, room int32) int32) int {
 	if len(row) == 0 {
 		return 0
 	}
@@ -553,7 +645,7 @@ func CompactRow(sv []float32, sc []int32, row []float32) int {
 	if room > 0 {
 		psv, psc = unsafe.Pointer(&sv[0]), unsafe.Pointer(&sc[0])
 	}
-	w := compactrow(psv, psc, unsafe.Pointer(&row[0]), int32(len(row)), int32(room))
+	w := k(psv, psc, unsafe.Pointer(&row[0]), int32(len(row)), int32(room))
 	runtime.KeepAlive(sv)
 	runtime.KeepAlive(sc)
 	runtime.KeepAlive(row)

@@ -23,9 +23,12 @@ import (
 // "host" (cost rows given back for the kernel), "take" (the other
 // workers' kernels moved to the sampler for the iterations) with
 // "take:MB", "take:pool-ms" and "take:here-ms" (their size, and an
-// iteration's time over the pool and its work, schedule.IterateHere);
+// iteration's time over the pool and its work, schedule.IterateHere),
+// "iterate:pool" (the iterations over the pool, before any take);
 // "yield" and "yield:n" (the sampler's returns to the event loop between
-// its own blocks while the others give theirs, and their seconds), "read",
+// its own blocks while the others give theirs, and their seconds),
+// "pipeline:taken" and "pipeline:given" (the cost's blocks the sampler
+// computed for the other workers, and they for it), "read",
 // "read:MB" and "read:calls" (the sampler's reads of the files).
 // It costs nothing when nobody reads it.
 var bench struct {

@@ -72,3 +72,10 @@ func readAheadMax() int64 {
 	}
 	return 0
 }
+
+// swapCost is globalThis.otceSwapCost when a test sets it to true
+// (proto.Score.SwapCost: the gathered cost's blocks swapped between the
+// sampler and another worker), else false.
+func swapCost() bool {
+	return js.Global().Get("otceSwapCost").Truthy()
+}

@@ -341,9 +341,13 @@ func (w *worker) warm(*proto.Warm, *proto.Done, js.Value) error {
 }
 
 // give moves the cost rows of a hosted block out to the sampler; with
-// req.Cost it first computes them into the scratch rows, which the next
-// block reuses (the block keeps none: the sampler hosts it until Host).
+// req.Cost it first computes them, for any block of the partition, into
+// the scratch rows, which the next block reuses (the block keeps none: the
+// sampler hosts it until Host).
 func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) error {
+	if req.Cost && !req.Kernel {
+		return w.giveCost(req.Block, resp)
+	}
 	b, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
@@ -351,21 +355,41 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	if req.Kernel {
 		return w.giveKernel(b, resp)
 	}
-	if req.Cost {
-		n := (b.Hi - b.Lo) * w.problem.M
-		if cap(w.scratch) < n {
-			w.scratch = nil
-			w.scratch = make([]float32, n)
-		}
-		if b, err = ot.NewCostBlock(w.problem, w.target, b.Lo, b.Hi, w.scratch[:n]); err != nil {
-			return err
-		}
-		rep, err := b.Do(&ot.Op{Kind: ot.OpCost, Stats: true})
-		if err != nil {
-			return err
-		}
-		resp.Replies = []*ot.Reply{rep}
+	return w.giveRows(b, resp)
+}
+
+// giveCost computes the cost rows of block i of the current problem's
+// partition, hosted here or not (the sampler shares the blocks out as the
+// workers get free: pipeline), into the scratch rows, and gives them with
+// the reply to OpCost with statistics.
+func (w *worker) giveCost(i int, resp *proto.GiveResponse) error {
+	if w.problem == nil {
+		return errors.New("cost rows asked without a problem")
 	}
+	part := ot.Partition(w.problem.N)
+	if i < 0 || i >= len(part) {
+		return fmt.Errorf("block %d outside the partition of %d rows", i, w.problem.N)
+	}
+	lo, hi := part[i][0], part[i][1]
+	n := (hi - lo) * w.problem.M
+	if cap(w.scratch) < n {
+		w.scratch = nil
+		w.scratch = make([]float32, n)
+	}
+	b, err := ot.NewCostBlock(w.problem, w.target, lo, hi, w.scratch[:n])
+	if err != nil {
+		return err
+	}
+	rep, err := b.Do(&ot.Op{Kind: ot.OpCost, Stats: true})
+	if err != nil {
+		return err
+	}
+	resp.Replies = []*ot.Reply{rep}
+	return w.giveRows(b, resp)
+}
+
+// giveRows gives block b's cost rows (OpRows) in resp.Rows.
+func (w *worker) giveRows(b *ot.Block, resp *proto.GiveResponse) error {
 	rep, err := b.Do(&ot.Op{Kind: ot.OpRows})
 	if err != nil {
 		return err
@@ -384,13 +408,16 @@ func (w *worker) giveKernel(b *ot.Block, resp *proto.GiveResponse) error {
 	if err != nil {
 		return err
 	}
-	if s.Dense != nil {
+	switch {
+	case s.Dense != nil:
 		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Dense))}
-	} else {
+	case s.Cols16 != nil:
+		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols16)), jsBytes(sliceBytes(s.Starts))}
+	default:
 		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols)), jsBytes(sliceBytes(s.Starts))}
 	}
 	state := *s
-	state.Dense, state.Values, state.Cols, state.Starts = nil, nil, nil, nil
+	state.Dense, state.Values, state.Cols, state.Cols16, state.Starts = nil, nil, nil, nil, nil
 	resp.Kernel = &state
 	for i := range w.blocks {
 		if w.blocks[i] == b {
@@ -414,9 +441,19 @@ func lentBlock(p *ot.Problem, t *ot.Target, s *ot.KernelState, k []js.Value) (*o
 		st.Dense = make([]float32, (st.Hi-st.Lo)*p.M)
 		err = fill(sliceBytes(st.Dense), k[0])
 	case 3:
+		// The columns in 16 bits or 32, as the problem's size decides
+		// (ot.SparseEntryBytes).
 		nz := k[0].Length() / 4
-		st.Values, st.Cols, st.Starts = make([]float32, nz), make([]int32, nz), make([]int, st.Hi-st.Lo+1)
-		err = errors.Join(fill(sliceBytes(st.Values), k[0]), fill(sliceBytes(st.Cols), k[1]), fill(sliceBytes(st.Starts), k[2]))
+		st.Values, st.Starts = make([]float32, nz), make([]int, st.Hi-st.Lo+1)
+		cols := []byte(nil)
+		if ot.SparseEntryBytes(p.M) == 6 {
+			st.Cols16 = make([]uint16, nz)
+			cols = sliceBytes(st.Cols16)
+		} else {
+			st.Cols = make([]int32, nz)
+			cols = sliceBytes(st.Cols)
+		}
+		err = errors.Join(fill(sliceBytes(st.Values), k[0]), fill(cols, k[1]), fill(sliceBytes(st.Starts), k[2]))
 	default:
 		err = fmt.Errorf("a kernel in %d arrays", len(k))
 	}
@@ -575,7 +612,7 @@ func float32Bytes(x []float32) []byte { return sliceBytes(x) }
 
 // sliceBytes views a slice of fixed-size numbers as its bytes (little
 // endian in WebAssembly).
-func sliceBytes[T float32 | int32 | int](x []T) []byte {
+func sliceBytes[T float32 | int32 | uint16 | int](x []T) []byte {
 	if len(x) == 0 {
 		return nil
 	}

@@ -173,8 +173,11 @@ type poolBlocks struct {
 	// kernelBytes the other workers' kernels' bytes after the last kernel
 	// (OpKernel, OpAbsorb); rounds, poolSec and hereSec time the
 	// iterations over the pool since (IterateHere).
-	hereMax          int64
-	kernelBytes      int64
+	hereMax     int64
+	kernelBytes int64
+	// swapCost: the gathered cost starts with the sampler's blocks in the
+	// second worker's list (proto.Score.SwapCost; tests).
+	swapCost         bool
 	rounds           int
 	poolSec, hereSec float64
 }
@@ -241,10 +244,11 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	pb.bench["here:"+op.Kind.String()] += here
 	switch op.Kind {
 	case ot.OpKernel, ot.OpAbsorb:
-		if err := pb.kernelBuilt(out); err != nil {
+		if err := pb.kernelBuilt(out, op.Kind == ot.OpAbsorb); err != nil {
 			return nil, err
 		}
 	case ot.OpIterate:
+		pb.bench["iterate:pool"]++
 		if pb.rounds++; pb.rounds > schedule.IterateSkip {
 			pb.poolSec += time.Since(t0).Seconds()
 			pb.hereSec += here
@@ -264,9 +268,22 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 
 // kernelBuilt notes the bytes of the other workers' kernels after a kernel
 // (out holds every block's reply to OpKernel or OpAbsorb, whose Mass is
-// its density) and starts timing the iterations over the pool.
-func (pb *poolBlocks) kernelBuilt(out []*ot.Reply) error {
-	pb.kernelBytes, pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0, 0
+// its density) and starts timing the iterations over the pool. After an
+// absorb (absorbed), a timing window not yet complete goes on instead: an
+// absorb only drops kernel entries, never adds any, so the work of an
+// iteration (the sampler's and the other workers', hereSec) shrinks while
+// the messages of a round stay, and iterating here, if it was faster on
+// the denser kernel, is faster still on this one. The ε stages before the
+// last one are often shorter than the window (IterateSkip +
+// IterateRounds), and every iteration of theirs went over the pool when
+// each absorb started the window again. A window complete without a take
+// starts again, as after a kernel: on a sparser kernel the answer may be
+// another.
+func (pb *poolBlocks) kernelBuilt(out []*ot.Reply, absorbed bool) error {
+	if !absorbed || pb.rounds >= schedule.IterateSkip+schedule.IterateRounds {
+		pb.rounds, pb.poolSec, pb.hereSec = 0, 0, 0
+	}
+	pb.kernelBytes = 0
 	w := pb.w
 	if pb.hereMax < 0 || len(pb.assign) < 2 || w.problem == nil {
 		return nil
@@ -462,10 +479,18 @@ func (pb *poolBlocks) gatherCost(op *ot.Op) ([]*ot.Reply, error) {
 	for k, bi := range pb.assign[0] {
 		all[bi] = w.blocks[k]
 	}
+	p := w.problem
+	part := ot.Partition(p.N)
 	err := pipeline(pb, func(bi int) (err error) {
+		if all[bi] == nil {
+			// Another worker's block, not yet asked for when this one
+			// was done with its own: computed here, with the same
+			// arithmetic, into a block of its own.
+			all[bi] = ot.NewBlock(p, w.target, part[bi][0], part[bi][1])
+		}
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) *proto.Give {
+	}, aheadDepth(part[0][1]-part[0][0], p.M), true, func(bi int) *proto.Give {
 		return &proto.Give{Block: bi, Cost: true}
 	}, func(bi int, resp *proto.GiveResponse) (err error) {
 		if len(resp.Rows) != 1 || len(resp.Replies) != 1 {
@@ -491,7 +516,7 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 	case ot.OpKernel:
 		out, err := pb.scatterKernel(op)
 		if err == nil {
-			err = pb.kernelBuilt(out)
+			err = pb.kernelBuilt(out, false)
 		}
 		return out, err
 	case ot.OpRelease:
@@ -512,17 +537,20 @@ func (pb *poolBlocks) doGathered(op *ot.Op) ([]*ot.Reply, error) {
 // gives each other worker its blocks' cost rows back, one block at a time,
 // to build their kernel there from them (Host) and host them from then on;
 // each worker thus needs, beside its kernels, the memory of one block's cost
-// rows at most. The rows leave the sampler's memory as they go.
+// rows at most (the next block's, asked ahead as in gatherCost, waits in
+// its port's queue, outside the WebAssembly memory). The rows leave the
+// sampler's memory as they go.
 func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 	t0 := time.Now()
 	defer func() { pb.bench["host"] += time.Since(t0).Seconds() }()
 	w := pb.w
 	all := w.blocks
 	out := make([]*ot.Reply, pb.nb)
+	part := ot.Partition(w.problem.N)
 	err := pipeline(pb, func(bi int) (err error) {
 		out[bi], err = all[bi].Do(op)
 		return err
-	}, func(bi int) *proto.Host {
+	}, aheadDepth(part[0][1]-part[0][0], w.problem.M), false, func(bi int) *proto.Host {
 		rep, err := all[bi].Do(&ot.Op{Kind: ot.OpRows})
 		if err != nil {
 			// Not after OpCost: the worker's block says so.
@@ -546,48 +574,96 @@ func (pb *poolBlocks) scatterKernel(op *ot.Op) ([]*ot.Reply, error) {
 }
 
 // pipeline runs own(bi) on each of the sampler's own blocks bi while each
-// other worker works through its blocks one request at a time: req(bi) is
-// sent for its next block bi when its answer to the last came, and got(bi,
-// resp) takes that answer. The answers that came while the sampler worked
-// are taken between its blocks (yield), so that the workers work at the
-// same time (yieldJS). Every request sent is awaited, whatever failed;
-// none is sent after a failure.
-func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, req func(bi int) Q, got func(bi int, resp R) error) error {
+// other worker works through its blocks: req(bi) is sent for its next block
+// bi when its answer to one before came, with up to depth requests in
+// flight (with one, a worker waits idle from its answer until the sampler
+// takes it between its own blocks), and got(bi, resp) takes that answer.
+// The answers that came while the sampler worked are taken between its
+// blocks (yield), so that the workers work at the same time (yieldJS).
+// With share, whichever worker is free takes the next block: the sampler,
+// once done with its own blocks, runs own(bi) on the other workers' blocks
+// not yet asked for (the last of the longest list first), and a worker
+// done with its own list is sent the sampler's last block not yet begun;
+// for the cost, whose rows are the same bits wherever they are computed
+// and all end in the sampler (gatherCost). Every request sent is awaited,
+// whatever failed; none is sent after a failure.
+func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int) error, depth int, share bool, req func(bi int) Q, got func(bi int, resp R) error) error {
 	w := pb.w
-	// asked[i] is the block worker i is working on (−1: none), next[i] the
-	// ones after it.
-	// sent[i] is that block's request, whose Answer the answer fills.
-	asked := make([]int, len(pb.assign))
+	// asked[i] are the blocks worker i was sent requests for and has not
+	// answered, oldest first; sent[i] their requests, whose Answer the
+	// answer fills; next[i] its blocks not yet asked for. mine are the
+	// sampler's blocks not yet begun.
+	asked := make([][]int, len(pb.assign))
+	sent := make([][]Q, len(pb.assign))
 	next := make([][]int, len(pb.assign))
-	sent := make([]Q, len(pb.assign))
+	mine := pb.assign[0]
 	var err error
 	ask := func(i int) {
-		asked[i] = -1
-		if err == nil && len(next[i]) > 0 {
-			asked[i], next[i] = next[i][0], next[i][1:]
-			sent[i] = req(asked[i])
-			w.peers[i].send(sent[i])
+		for err == nil && len(asked[i]) < depth {
+			var bi int
+			switch {
+			case len(next[i]) > 0:
+				bi, next[i] = next[i][0], next[i][1:]
+			case share && len(mine) > 0:
+				bi, mine = mine[len(mine)-1], mine[:len(mine)-1]
+				pb.bench["pipeline:given"]++
+			default:
+				return
+			}
+			q := req(bi)
+			asked[i], sent[i] = append(asked[i], bi), append(sent[i], q)
+			w.peers[i].send(q)
 		}
 	}
 	take := func(i int, resp R, perr error) {
+		bi := asked[i][0]
+		asked[i], sent[i] = asked[i][1:], sent[i][1:]
 		if perr == nil && err == nil {
-			perr = got(asked[i], resp)
+			perr = got(bi, resp)
 		}
 		if perr != nil {
 			err = cmp.Or(err, fmt.Errorf("worker %d: %w", i+1, perr))
 		}
 		ask(i)
 	}
+	// stealable returns the worker with the most blocks not yet asked
+	// for, or −1 if there are none (or no sharing).
+	stealable := func() int {
+		best := -1
+		for i := 1; share && err == nil && i < len(pb.assign); i++ {
+			if len(next[i]) > 0 && (best < 0 || len(next[i]) > len(next[best])) {
+				best = i
+			}
+		}
+		return best
+	}
 	for i := 1; i < len(pb.assign); i++ {
 		next[i] = pb.assign[i]
+	}
+	if share && pb.swapCost && len(pb.assign) > 1 {
+		// A test's: the sampler's blocks first in the second worker's
+		// list, none in its own.
+		next[1] = append(append([]int(nil), mine...), next[1]...)
+		mine = nil
+	}
+	for i := 1; i < len(pb.assign); i++ {
 		ask(i)
 	}
-	for k, bi := range pb.assign[0] {
+	for {
+		var bi int
+		if len(mine) > 0 {
+			bi, mine = mine[0], mine[1:]
+		} else if i := stealable(); i > 0 {
+			bi, next[i] = next[i][len(next[i])-1], next[i][:len(next[i])-1]
+			pb.bench["pipeline:taken"]++
+		} else {
+			break
+		}
 		if err == nil {
 			err = own(bi)
 			tightenGC()
 		}
-		if k == len(pb.assign[0])-1 {
+		if len(mine) == 0 && stealable() < 0 {
 			break
 		}
 		t0 := time.Now()
@@ -595,22 +671,41 @@ func pipeline[Q proto.Asks[R], R proto.Response](pb *poolBlocks, own func(bi int
 		pb.bench["yield"] += time.Since(t0).Seconds()
 		pb.bench["yield:n"]++
 		for i := 1; i < len(pb.assign); i++ {
-			if asked[i] >= 0 {
-				resp := sent[i].Answer()
-				if ok, perr := w.peers[i].poll(resp, pb.bench); ok {
-					take(i, resp, perr)
+			for len(asked[i]) > 0 {
+				resp := sent[i][0].Answer()
+				ok, perr := w.peers[i].poll(resp, pb.bench)
+				if !ok {
+					break
 				}
+				take(i, resp, perr)
 			}
 		}
 	}
 	for i := 1; i < len(pb.assign); i++ {
-		for asked[i] >= 0 {
-			resp := sent[i].Answer()
+		for len(asked[i]) > 0 {
+			resp := sent[i][0].Answer()
 			perr := w.peers[i].wait(resp, pb.bench)
 			take(i, resp, perr)
 		}
 	}
 	return err
+}
+
+// aheadMaxBytes is the most bytes of cost rows a block may hold for the
+// sampler to keep two blocks' requests in flight to another worker
+// (aheadDepth): in gatherCost the first one's rows then wait in the
+// sampler's port queue while the next is computed, in scatterKernel the
+// second one's in the worker's, outside the WebAssembly memory. At N = 10⁴ a block holds 25 MB, at
+// N = 2·10⁴ 100 MB, where one is asked for at a time as before.
+const aheadMaxBytes = 32 << 20
+
+// aheadDepth is how many blocks of rows×m cost rows the sampler asks
+// another worker for at once (pipeline).
+func aheadDepth(rows, m int) int {
+	if 4*int64(rows)*int64(m) <= aheadMaxBytes {
+		return 2
+	}
+	return 1
 }
 
 // ownOnly leaves the sampler its own blocks only, after gatherCost.

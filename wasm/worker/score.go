@@ -138,7 +138,7 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 			exact = *req.ExactOnPool
 		}
 		pb := &poolBlocks{w: w, assign: asg, nb: nb, minRows: req.SplitMinRows, bench: bench, exactPool: exact,
-			gather: schedule.Gather(p.N, p.M, schedule.MayExact(req.Settings), exact, req.GatherMin), hereMax: req.IterateHereMax}
+			gather: schedule.Gather(p.N, p.M, schedule.MayExact(req.Settings), exact, req.GatherMin), hereMax: req.IterateHereMax, swapCost: req.SwapCost}
 		return pb, free, nil
 	}
 }

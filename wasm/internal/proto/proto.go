@@ -195,7 +195,11 @@ type Port struct {
 // default); IterateHereMax is schedule.IterateHere's limit (0: its
 // default; positive: without the timing; negative: never); ReadAheadMax
 // is the most bytes a file reads ahead (blobfile.SetAheadMax: 0 its
-// default, negative none). Tests set these.
+// default, negative none); SwapCost starts the gathered cost (gatherCost)
+// with the sampler's blocks at the front of the second worker's list and
+// none in the sampler's own, so that another worker computes the
+// sampler's blocks and the sampler the other workers' last ones: both of
+// the sharing's paths, whatever the timing. Tests set these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
@@ -207,6 +211,7 @@ type Score struct {
 	GatherMin      int64
 	IterateHereMax int64
 	ReadAheadMax   int64
+	SwapCost       bool
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package

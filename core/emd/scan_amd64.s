@@ -1,0 +1,131 @@
+#include "textflag.h"
+
+// func cpuid(leaf, sub uint32) (a, b, c, d uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL leaf+0(FP), AX
+	MOVL sub+4(FP), CX
+	CPUID
+	MOVL AX, a+8(FP)
+	MOVL BX, b+12(FP)
+	MOVL CX, c+16(FP)
+	MOVL DX, d+20(FP)
+	RET
+
+// func xgetbv() (lo, hi uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, lo+0(FP)
+	MOVL DX, hi+4(FP)
+	RET
+
+// func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int)
+// Eight columns a step: VCVTPS2PD (exact) and VADDPD (rounded as ADDSD) give
+// the scalar values float64(row[j]) + prices[j] and VCMPPD (LT) compares
+// them with the root vals[0] (Y0, broadcast). A step with a value below it
+// goes to its first such column, which sift inserts; the scan then goes on
+// from the next column (the root has changed). The tail goes one column a
+// step. The columns before from are skipped. Registers: SI row, DI prices,
+// CX len(row), AX the column, R11 vals, R12 idx, R13 steps.
+TEXT ·scanAVX2(SB), NOSPLIT, $0-112
+	MOVQ vals_base+0(FP), R11
+	MOVQ idx_base+24(FP), R12
+	MOVQ steps+48(FP), R13
+	MOVQ row_base+56(FP), SI
+	MOVQ row_len+64(FP), CX
+	MOVQ prices_base+80(FP), DI
+	VBROADCASTSD (R11), Y0
+	MOVQ from+104(FP), AX
+	MOVQ CX, BX
+	SUBQ $8, BX // last start of a full step
+
+loop8:
+	CMPQ AX, BX
+	JGT tail
+	VCVTPS2PD (SI)(AX*4), Y1
+	VCVTPS2PD 16(SI)(AX*4), Y2
+	VADDPD (DI)(AX*8), Y1, Y1
+	VADDPD 32(DI)(AX*8), Y2, Y2
+	VCMPPD $1, Y0, Y1, Y3
+	VCMPPD $1, Y0, Y2, Y4
+	VORPD Y3, Y4, Y5
+	VPTEST Y5, Y5
+	JNZ found8
+	ADDQ $8, AX
+	JMP loop8
+
+found8:
+	VMOVMSKPD Y3, DX
+	VMOVMSKPD Y4, R8
+	SHLQ $4, R8
+	ORQ R8, DX
+	BSFQ DX, DX
+	ADDQ DX, AX
+	CALL sift<>(SB)
+	INCQ AX
+	JMP loop8
+
+tail:
+	CMPQ AX, CX
+	JGE done
+	VCVTSS2SD (SI)(AX*4), X1, X1
+	VADDSD (DI)(AX*8), X1, X1
+	VUCOMISD X1, X0
+	JBE next // not vals[0] > val (also when val is NaN)
+	CALL sift<>(SB)
+
+next:
+	INCQ AX
+	JMP tail
+
+done:
+	VZEROUPPER
+	RET
+
+// LEVEL is one level of sift: the value put at s is left in X3.
+#define LEVEL \
+	LEAQ 1(DX)(DX*1), R8 \ // l
+	VMOVSD (R11)(R8*8), X2 \ // vals[l]
+	VMOVSD 8(R11)(R8*8), X4 \ // vals[r]
+	VUCOMISD X4, X2 \ // CF: vals[l] < vals[r] (the heap holds no NaN)
+	LEAQ 1(R8), R9 \
+	CMOVQCS R9, R8 \ // c
+	VMAXSD X2, X4, X2 \ // vals[c]
+	MOVL (R12)(R8*4), R10 \ // idx[c]
+	VUCOMISD X1, X2 \ // HI: vals[c] > val
+	VMAXSD X1, X2, X3 \ // vals[c] if it moves up, else val
+	MOVL AX, R9 \
+	CMOVLHI R10, R9 \
+	VMOVSD X3, (R11)(DX*8) \
+	MOVL R9, (R12)(DX*4) \
+	CMOVQHI R8, DX
+
+// sift: the value val at column AX (row SI, prices DI) replaces the heap's
+// root and moves down R13 levels from s = 0 (DX): the larger child c of s
+// (the left one unless the right is larger, SiftIn's rule) moves up to s
+// and s = c if vals[c] > val; otherwise slot s receives val and j = AX
+// again, and s stays (its children are no larger than val at every later
+// level). Finally val and AX go to slot s. The values that move are chosen
+// by VMAXSD, which returns its first source if it is larger, else its
+// second: vals[c] = VMAXSD(vals[r], vals[l]) and the value at s =
+// VMAXSD(vals[c], val), exactly SiftIn's comparisons. Y0 becomes the new
+// root, the first level's value at s. Clobbers X1–X4, DX, R8–R10, R15.
+TEXT sift<>(SB), NOSPLIT|NOFRAME, $0-0
+	VCVTSS2SD (SI)(AX*4), X1, X1
+	VADDSD (DI)(AX*8), X1, X1 // val
+	XORQ DX, DX // s
+	MOVQ R13, R15
+	LEVEL
+	VBROADCASTSD X3, Y0
+	DECQ R15
+	JZ last
+
+more:
+	LEVEL
+	DECQ R15
+	JNZ more
+
+last:
+	VMOVSD X1, (R11)(DX*8)
+	MOVL AX, (R12)(DX*4)
+	RET

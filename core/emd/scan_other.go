@@ -1,0 +1,10 @@
+//go:build !amd64
+
+package emd
+
+// haveAVX2 is false off amd64: the scans stay in Go.
+const haveAVX2 = false
+
+func scanAVX2(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int) {
+	panic("emd: scanAVX2 without AVX2")
+}
