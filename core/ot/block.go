@@ -50,10 +50,10 @@ type Block struct {
 
 	// Sparse form of the kernel, used instead of buf once few entries are
 	// non-zero (small ε): row r holds sv[sp[r]:sp[r+1]] at columns
-	// sc[sp[r]:sp[r+1]], ascending; the columns are sc16 instead (sc nil)
-	// when the problem has at most MaxNarrowCols target points
-	// (sparseCols): 6 bytes an entry instead of 8, and the iterations
-	// stream the kernel from memory.
+	// sc[sp[r]:sp[r+1]], ascending; the columns are sc16 instead (sc nil,
+	// sc16 not nil even when empty) when the problem has at most
+	// MaxNarrowCols target points (sparseCols): 6 bytes an entry instead
+	// of 8.
 	sparse bool
 	sv     []float32
 	sc     []int32

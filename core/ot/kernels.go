@@ -217,8 +217,10 @@ func segDotSparseGo[C colIndex](segsum []float64, sv []float32, sc []C, v []floa
 // colIndex is the type of a sparse kernel's column indices: uint16 when the
 // problem has at most MaxNarrowCols target points, else int32 (sparseCols).
 // The Go kernels of the sparse form are generic over it: the same
-// operations in the same order for either, two instantiations.
-type colIndex interface{ ~int32 | ~uint16 }
+// operations in the same order for either, two instantiations (exactly
+// these two types: the kernels pick the installed or assembly form of
+// each by a type switch).
+type colIndex interface{ int32 | uint16 }
 
 // sumLane is a lane of sparseRowSumsGo: row r, whose entries end at end,
 // at entry k, in class c, whose columns end at e, with the running sum acc
@@ -241,9 +243,9 @@ func laneClass[C colIndex](l *sumLane, sc []C, seg []int) {
 // float64(xb_i)·v[jb_i] to accb and totalb, i in order (xa, ja, xb and jb
 // of one length), up to the first i with ja_i ≥ enda or jb_i ≥ endb (the
 // end of either row's class, an int: 1<<16 does not fit a uint16): it
-// returns that i (or the length) and the four sums. It is a function of its own so that its loop keeps every
-// value in a register (inlined in its caller, the compiler kept the index
-// on the stack).
+// returns that i (or the length) and the four sums. It is a function of
+// its own so that its loop keeps every value in a register (inlined in its
+// caller, the compiler kept the index on the stack).
 //
 //go:noinline
 func sparseRun2[C colIndex](xa []float32, ja []C, xb []float32, jb []C, v []float64, enda, endb int, acca, totala, accb, totalb float64) (int, float64, float64, float64, float64) {

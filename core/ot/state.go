@@ -99,11 +99,12 @@ func NewKernelBlock(p *Problem, t *Target, s *KernelState) (*Block, error) {
 }
 
 // checkCols checks the sparse rows of a kernel state of rows from lo:
-// starts in order, and each row's columns ascending and within [0, m).
+// starts in order and within cols, and each row's columns ascending and
+// within [0, m).
 func checkCols[C colIndex](cols []C, starts []int, lo, m int) error {
 	for r := 0; r+1 < len(starts); r++ {
-		if starts[r+1] < starts[r] {
-			return fmt.Errorf("ot: a sparse kernel state whose row %d ends before it starts", lo+r)
+		if starts[r+1] < starts[r] || starts[r+1] > len(cols) {
+			return fmt.Errorf("ot: a sparse kernel state whose row %d ends before it starts or past its entries", lo+r)
 		}
 		prev := -1
 		for _, c := range cols[starts[r]:starts[r+1]] {

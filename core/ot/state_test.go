@@ -199,6 +199,15 @@ func TestNewKernelBlockRejects(t *testing.T) {
 				c.Cols16 = nil
 			}
 		},
+		// A row's end past the entries (the last row's start before it).
+		func(c *KernelState) {
+			if c.Dense != nil {
+				c.Values = []float32{1}
+			} else {
+				c.Starts = slices.Clone(c.Starts)
+				c.Starts[1] = len(c.Values) + 1
+			}
+		},
 		// Columns out of order.
 		func(c *KernelState) {
 			if c.Dense != nil {
