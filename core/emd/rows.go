@@ -148,6 +148,8 @@ func (b *RowBlock) Range() (lo, hi float64, ok bool) {
 	minMax := MinMax32Go
 	if accel.MinMax32 != nil {
 		minMax = accel.MinMax32
+	} else if haveAVX2 {
+		minMax = minMax32AVX2
 	}
 	lo32, hi32, bad := minMax(b.cost)
 	lo, hi = float64(lo32), float64(hi32)
@@ -306,6 +308,8 @@ func (b *RowBlock) Infeasibility(u, v []float64) float64 {
 	maxSlack := MaxSlackGo
 	if accel.MaxSlack != nil {
 		maxSlack = accel.MaxSlack
+	} else if haveAVX2 {
+		maxSlack = maxSlackAVX2
 	}
 	worst := math.Inf(-1)
 	n := b.n

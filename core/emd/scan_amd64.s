@@ -129,3 +129,117 @@ last:
 	VMOVSD X1, (R11)(DX*8)
 	MOVL AX, (R12)(DX*4)
 	RET
+
+// func minMax32AVX2(x []float32) (lo, hi float32, nan bool)
+// Eight entries a step: VMINPS and VMAXPS return their first source when
+// it is below (above) the second, else the second, so a NaN never enters
+// the running lo and hi, as with MinMax32Go's comparisons; VCMPPS UNORD
+// marks NaN entries. The lanes are then folded the same way, and the tail
+// goes one entry a step. (Equal values may meet in another order: a
+// zero's sign may differ from MinMax32Go's, its value does not.)
+TEXT ·minMax32AVX2(SB), NOSPLIT, $0-33
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVL $0x7f800000, AX
+	MOVL AX, X0
+	VBROADCASTSS X0, Y0 // lo: +Inf
+	MOVL $0xff800000, AX
+	MOVL AX, X1
+	VBROADCASTSS X1, Y1 // hi: −Inf
+	VXORPS Y2, Y2, Y2 // NaN marks
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-8, BX
+
+mm8:
+	CMPQ AX, BX
+	JGE mmfold
+	VMOVUPS (SI)(AX*4), Y3
+	VMINPS Y0, Y3, Y0
+	VMAXPS Y1, Y3, Y1
+	VCMPPS $3, Y3, Y3, Y4
+	VORPS Y4, Y2, Y2
+	ADDQ $8, AX
+	JMP mm8
+
+mmfold:
+	VEXTRACTF128 $1, Y0, X3
+	VMINPS X0, X3, X0
+	VEXTRACTF128 $1, Y1, X3
+	VMAXPS X1, X3, X1
+	VMOVHLPS X0, X0, X3
+	VMINPS X0, X3, X0
+	VMOVHLPS X1, X1, X3
+	VMAXPS X1, X3, X1
+	VMOVSHDUP X0, X3
+	VMINSS X0, X3, X0
+	VMOVSHDUP X1, X3
+	VMAXSS X1, X3, X1
+
+mmtail:
+	CMPQ AX, CX
+	JGE mmdone
+	VMOVSS (SI)(AX*4), X3
+	VMINSS X0, X3, X0
+	VMAXSS X1, X3, X1
+	VCMPSS $3, X3, X3, X4
+	VORPS Y4, Y2, Y2
+	INCQ AX
+	JMP mmtail
+
+mmdone:
+	VMOVMSKPS Y2, AX
+	TESTL AX, AX
+	SETNE DX
+	VMOVSS X0, lo+24(FP)
+	VMOVSS X1, hi+28(FP)
+	MOVB DX, nan+32(FP)
+	VZEROUPPER
+	RET
+
+// func maxSlackAVX2(row []float32, v []float64, ui float64) float64
+// Four columns a step: (ui + v[j]) − float64(row[j]) as MaxSlackGo computes
+// it, kept by VMAXPD (its first source when above the second, so a NaN
+// never enters), then the lanes folded and the tail one column a step.
+TEXT ·maxSlackAVX2(SB), NOSPLIT, $0-64
+	MOVQ row_base+0(FP), SI
+	MOVQ row_len+8(FP), CX
+	MOVQ v_base+24(FP), DI
+	VBROADCASTSD ui+48(FP), Y1
+	MOVQ $0xfff0000000000000, AX
+	MOVQ AX, X0
+	VBROADCASTSD X0, Y0 // −Inf
+	XORQ AX, AX
+	MOVQ CX, BX
+	ANDQ $-4, BX
+
+ms4:
+	CMPQ AX, BX
+	JGE msfold
+	VCVTPS2PD (SI)(AX*4), Y2
+	VADDPD (DI)(AX*8), Y1, Y3
+	VSUBPD Y2, Y3, Y3
+	VMAXPD Y0, Y3, Y0
+	ADDQ $4, AX
+	JMP ms4
+
+msfold:
+	VEXTRACTF128 $1, Y0, X3
+	VMAXPD X0, X3, X0
+	VPERMILPD $1, X0, X3
+	VMAXSD X0, X3, X0
+
+mstail:
+	CMPQ AX, CX
+	JGE msdone
+	VCVTSS2SD (SI)(AX*4), X2, X2
+	VADDSD (DI)(AX*8), X1, X3
+	VSUBSD X2, X3, X3
+	VMAXSD X0, X3, X0
+	INCQ AX
+	JMP mstail
+
+msdone:
+	VMOVSD X0, ret+56(FP)
+	VZEROUPPER
+	RET
