@@ -7,3 +7,5 @@ require (
 	gonum.org/v1/gonum v0.17.0
 	honnef.co/go/js/dom/v2 v2.0.0-20250304181735-b5e52f05e89d
 )
+
+require golang.org/x/sys v0.47.0

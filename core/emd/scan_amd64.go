@@ -1,5 +1,7 @@
 package emd
 
+import "golang.org/x/sys/cpu"
+
 // On amd64 with AVX2, the full scans of a row (refresh, the auction's hot
 // loop) filter eight columns a step and sift an accepted value into the heap
 // without branches on the values (scanAVX2). A scan's values are those of
@@ -18,26 +20,9 @@ package emd
 // one pass each over the whole matrix, run in AVX2 too (minMax32AVX2,
 // maxSlackAVX2: the same values).
 
-// haveAVX2 says whether the CPU and the OS support AVX2 (CPUID leaf 1 ECX
-// bits 27 OSXSAVE and 28 AVX; leaf 7 EBX bit 5 AVX2; XCR0 bits 1 and 2: the
-// OS saves the YMM registers).
-var haveAVX2 = func() bool {
-	_, _, c1, _ := cpuid(1, 0)
-	if c1&(1<<27) == 0 || c1&(1<<28) == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0
-}()
-
-// cpuid executes CPUID with EAX = leaf, ECX = sub.
-func cpuid(leaf, sub uint32) (a, b, c, d uint32)
-
-// xgetbv returns XCR0 (XGETBV with ECX = 0); call it only where OSXSAVE is set.
-func xgetbv() (lo, hi uint32)
+// haveAVX2 says whether the CPU and the OS support AVX2 (the OS saves the
+// YMM registers): golang.org/x/sys/cpu's CPUID and XGETBV tests.
+var haveAVX2 = cpu.X86.HasAVX2
 
 // scanAVX2 is ScanGo on a padded heap (topK.resetPadded): vals and idx have
 // 2^(steps+1) − 1 slots, the complete binary tree whose leaves lie steps

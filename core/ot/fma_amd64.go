@@ -1,5 +1,7 @@
 package ot
 
+import "golang.org/x/sys/cpu"
+
 // The squared distances' dot products in AVX2 with fused multiply-add, where
 // the CPU has them. Each dot product is still one running sum over the
 // channels in order k = 0, 1, …, d−1, starting at zero, as sqd's and the
@@ -11,30 +13,13 @@ package ot
 // that performs the scalar code's operations (the page's WebAssembly
 // included).
 
-// haveFMA says whether the CPU and the OS support AVX2 and FMA (CPUID leaf
-// 1 ECX bits 12 FMA, 27 OSXSAVE, 28 AVX; leaf 7 EBX bit 5 AVX2; XCR0 bits 1
-// and 2: the OS saves the YMM registers).
-var haveFMA = func() bool {
-	_, _, c1, _ := cpuid(1, 0)
-	if c1&(1<<12) == 0 || c1&(1<<27) == 0 || c1&(1<<28) == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0
-}()
+// haveFMA says whether the CPU and the OS support AVX2 and FMA (the OS
+// saves the YMM registers): golang.org/x/sys/cpu's CPUID and XGETBV tests.
+var haveFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // AVX2FMA reports whether the CPU and the OS support AVX2 and FMA (core/ot's
 // cost kernel; core/maps's weights kernel needs AVX2).
 func AVX2FMA() bool { return haveFMA }
-
-// cpuid executes CPUID with EAX = leaf, ECX = sub.
-func cpuid(leaf, sub uint32) (a, b, c, d uint32)
-
-// xgetbv returns XCR0 (XGETBV with ECX = 0); call it only where OSXSAVE is set.
-func xgetbv() (lo, hi uint32)
 
 // dotPanelFMA writes the dot products of the 4 rows x[r·d:(r+1)·d] with
 // the 4·groups columns of a packed panel into out (row r at
