@@ -511,6 +511,19 @@ func sparseRow(rng *rand.Rand, m int, density float64, kind int) ([]float32, []i
 }
 
 // narrow returns the columns sc in 16 bits (core/ot's sc16).
+// sparseRows is nrows rows of sparseRow (kind 0) in one block, each of
+// density lo + span·u for a uniform u: the values, the columns and the rows'
+// starts, as a sparse block of core/ot holds them.
+func sparseRows(rng *rand.Rand, nrows, m int, lo, span float64) (sv []float32, sc []int32, sp []int) {
+	sp = []int{0}
+	for range nrows {
+		rv, rc := sparseRow(rng, m, lo+span*rng.Float64(), 0)
+		sv, sc = append(sv, rv...), append(sc, rc...)
+		sp = append(sp, len(sc))
+	}
+	return sv, sc, sp
+}
+
 func narrow(sc []int32) []uint16 {
 	out := make([]uint16, len(sc))
 	for k, j := range sc {
@@ -837,14 +850,7 @@ func BenchmarkSparseRowSums(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	seg := []int{0, 1556, 4395, 5836, 6547, 9088, 9524, m}
 	v := values(rng, m, 0)
-	var sv []float32
-	var sc []int32
-	sp := []int{0}
-	for range nrows {
-		rv, rc := sparseRow(rng, m, 0.05+0.18*rng.Float64(), 0)
-		sv, sc = append(sv, rv...), append(sc, rc...)
-		sp = append(sp, len(sc))
-	}
+	sv, sc, sp := sparseRows(rng, nrows, m, 0.05, 0.18)
 	sums, totals := make([]float64, nrows*lb), make([]float64, nrows)
 	load(b)
 	b.Run("pairs", func(b *testing.B) {
@@ -890,14 +896,7 @@ func BenchmarkSparseIteration(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	seg := []int{0, 1556, 4395, 5836, 6547, 9088, 9524, m}
 	v := values(rng, m, 0)
-	var sv []float32
-	var sc []int32
-	sp := []int{0}
-	for range nrows {
-		rv, rc := sparseRow(rng, m, 0.1+0.17*rng.Float64(), 0)
-		sv, sc = append(sv, rv...), append(sc, rc...)
-		sp = append(sp, len(sc))
-	}
+	sv, sc, sp := sparseRows(rng, nrows, m, 0.1, 0.17)
 	sc16 := narrow(sc)
 	sums, totals := make([]float64, chunk*lb), make([]float64, chunk)
 	a, col := make([]float64, chunk), make([]float64, m)
