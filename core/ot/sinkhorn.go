@@ -504,6 +504,7 @@ func (s *solver) run() (*Solution, error) {
 				if err := s.rebuild(); err != nil {
 					return nil, err
 				}
+				copy(vPrev, s.v) // the kernel holds the scalings now
 				continue
 			}
 			colErr := 0.0
@@ -553,12 +554,14 @@ func (s *solver) run() (*Solution, error) {
 				break
 			}
 			if final && dropGuard && s.bounded && !s.dropBound(lmin, lmax) {
+				takenIn(vPrev, s.v)
 				if err := s.rebuild(); err != nil {
 					return nil, err
 				}
 				continue
 			}
 			if math.Max(maxLogU, maxLogV) > absorbLog {
+				takenIn(vPrev, s.v)
 				if err := s.absorb(false); err != nil {
 					return nil, err
 				}
@@ -570,6 +573,7 @@ func (s *solver) run() (*Solution, error) {
 		if err := s.absorb(true); err != nil {
 			return nil, err
 		}
+		copy(vPrev, s.v)
 	}
 	sol.Omega = omega
 	sol.Converged = sol.StopRule != StopMaxIter
@@ -577,7 +581,9 @@ func (s *solver) run() (*Solution, error) {
 		sol.CEChange = math.Abs(ceHist[n-1] - ceHist[n-1-ScoreWindow])
 	}
 	// The coupling reported is π = u K vPrev: the one whose joint table the
-	// last iteration returned.
+	// last iteration returned (takenIn: also where the budget ran out right
+	// after an absorb or a rebuild within the final stage took u and v into
+	// the kernel).
 	reps, err := s.do(&Op{Kind: OpFinish, V: vPrev, G: s.g})
 	if err != nil {
 		return nil, err
@@ -1003,6 +1009,21 @@ const DropTol = 1e-12
 // single stage), or a rebuild.
 func (s *solver) dropBound(lmin, lmax float64) bool {
 	return detmath.Log(float64(s.p.M))+(lmax-lmin)-kernelFlush <= detmath.Log(DropTol)
+}
+
+// takenIn rescales vPrev, the column scalings of the last iteration's
+// coupling u K vPrev, for an absorb or rebuild that takes u and the new
+// scalings v into the kernel (K' = u K v up to its flushed entries, then
+// u = v = 1): that coupling is K' (vPrev/v), which finish then reports if
+// the iteration budget runs out before the next iteration (with vPrev
+// itself, the new v would count twice). A v_j that the rebuild leaves out
+// of g_j (zero or infinite) keeps vPrev_j.
+func takenIn(vPrev, v []float64) {
+	for j, vj := range v {
+		if vj > 0 && !math.IsInf(vj, 0) {
+			vPrev[j] /= vj
+		}
+	}
 }
 
 // floorLog2 returns ⌊log₂ x⌋ for a positive finite x, exactly (ceilLog2).
