@@ -92,3 +92,38 @@ func TestMaxIterAfterAbsorb(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxIterAtFinalStage: a budget that runs out with the ε stage before
+// the last one is an error, as one that runs out earlier (no iteration ran
+// at the target ε; the final stage's kernel, the one before squared, is no
+// coupling: before, the solve reported mass 0.001 and CE 0.445 against
+// 0.3225 one iteration later); one iteration more gives a score.
+func TestMaxIterAtFinalStage(t *testing.T) {
+	p := clustered(5, 200, 200, 4, 3, 3, 4)
+	prm := Params{Eps: 0.01, CostNorm: NormMedian, Tol: 1e-9, MaxIter: 3000}
+	start := -1
+	prm.Progress = func(pr Progress) {
+		if pr.Stage == pr.Stages && start < 0 {
+			start = pr.Iteration - 1 // the iterations before the final stage
+		}
+	}
+	if _, err := Solve(context.Background(), NewLocalBlocks(p, 0), p, prm); err != nil {
+		t.Fatal(err)
+	}
+	if start < 1 {
+		t.Fatalf("the final stage started after %d iterations", start)
+	}
+	prm.Progress = nil
+	prm.MaxIter = start
+	if sol, err := Solve(context.Background(), NewLocalBlocks(p, 0), p, prm); err == nil {
+		t.Errorf("budget %d (the stages before the last one): no error, mass %.6g, CE %.9g", start, sol.Mass, sol.CE)
+	}
+	prm.MaxIter = start + 1
+	sol, err := Solve(context.Background(), NewLocalBlocks(p, 0), p, prm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.StopRule != StopMaxIter || math.Abs(sol.Mass-1) > 1e-3 {
+		t.Errorf("budget %d: stop rule %v, mass %.6g", start+1, sol.StopRule, sol.Mass)
+	}
+}

@@ -471,6 +471,12 @@ func (s *solver) run() (*Solution, error) {
 					// would be silently wrong.
 					return nil, fmt.Errorf("ot: iteration budget (%d) ran out at ε = %.3g before reaching ε = %.3g; raise --max-iter", prm.MaxIter, s.eps, prm.Eps)
 				}
+				if stageIt == 0 {
+					// Gone with the stage before: no iteration at the
+					// target ε, whose kernel (the last one's squared) is
+					// no coupling yet.
+					return nil, fmt.Errorf("ot: iteration budget (%d) ran out before an iteration at ε = %.3g; raise --max-iter", prm.MaxIter, s.eps)
+				}
 				sol.StopRule = StopMaxIter
 				break
 			}
