@@ -112,3 +112,62 @@ func TestNarrowColumnsBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestNarrowColumnsEmptyBlock: a sparse block with 16-bit columns whose
+// every entry an absorb flushed (scalings of 1e-300) holds no entry and
+// stays in the 16-bit form; its kernel's state, handed to another block,
+// gives the same iteration (every row zero), as it does with 32-bit
+// columns.
+func TestNarrowColumnsEmptyBlock(t *testing.T) {
+	t.Run("16", func(t *testing.T) { testEmptyBlock(t, true) })
+	t.Run("32", func(t *testing.T) {
+		narrowCols = 0
+		defer func() { narrowCols = MaxNarrowCols }()
+		testEmptyBlock(t, false)
+	})
+}
+
+func testEmptyBlock(t *testing.T, narrow bool) {
+	p := clustered(9, 8, 300, 3, 2, 3, 4)
+	blk, _ := logitKernelBlock(t, p, 8, 0.1)
+	if !blk.sparse || (blk.sc16 != nil) != narrow {
+		t.Fatalf("16-bit %v: sparse %v, %d 16-bit columns", narrow, blk.sparse, len(blk.sc16))
+	}
+	tiny := make([]float64, p.M)
+	for j := range tiny {
+		tiny[j] = 1e-300
+	}
+	if _, err := blk.Do(&Op{Kind: OpAbsorb, V: tiny}); err != nil {
+		t.Fatal(err)
+	}
+	if len(blk.sv) != 0 || blk.sp[len(blk.sp)-1] != 0 || (blk.sc16 != nil) != narrow || (blk.sc != nil) == narrow {
+		t.Fatalf("16-bit %v: %d entries left, 16-bit columns %v, 32-bit %v", narrow, len(blk.sv), blk.sc16 != nil, blk.sc != nil)
+	}
+	s, err := blk.Kernel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *s
+	c.Cols, c.Cols16 = nil, nil // as lentBlock may get them: empty
+	lent, err := NewKernelBlock(p, NewTarget(p), &c)
+	if err != nil {
+		t.Fatalf("16-bit %v: %v", narrow, err)
+	}
+	v := make([]float64, p.M)
+	for j := range v {
+		v[j] = 1
+	}
+	op := &Op{Kind: OpIterate, V: v, Omega: 1}
+	got, err := blk.Do(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := lent.Do(op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Zero != 8 {
+		t.Errorf("16-bit %v: %d zero rows, want 8", narrow, got.Zero)
+	}
+	sameReply(t, "handed off", again, got)
+}
