@@ -78,33 +78,18 @@ func TestNarrowColumnsBoundary(t *testing.T) {
 			v[m-1] = 3
 			for it := range 3 {
 				op := &Op{Kind: OpIterate, V: v, Omega: 1}
-				got, err := blk.Do(op)
-				if err != nil {
-					t.Fatal(err)
-				}
-				again, err := lent.Do(op)
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := doAll(t, op, blk, lent)
+				got, again := r[0], r[1]
 				SetKernels(oneRowKernels)
-				want, err := ref.Do(op)
+				want := doAll(t, op, ref)[0]
 				SetKernels(Kernels{})
-				if err != nil {
-					t.Fatal(err)
-				}
 				sameReply(t, fmt.Sprintf("iteration %d", it), got, want)
 				sameReply(t, fmt.Sprintf("iteration %d, handed off", it), again, want)
 			}
 			g := make([]float64, m)
 			op := &Op{Kind: OpFinish, V: v, G: g}
-			got, err := blk.Do(op)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := ref.Do(op)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := doAll(t, op, blk, ref)
+			got, want := r[0], r[1]
 			sameReply(t, "finish", got, want)
 			if math.Float64bits(got.Sum) != math.Float64bits(want.Sum) {
 				t.Errorf("finish: cost %v, want %v", got.Sum, want.Sum)
@@ -157,17 +142,25 @@ func testEmptyBlock(t *testing.T, narrow bool) {
 	for j := range v {
 		v[j] = 1
 	}
-	op := &Op{Kind: OpIterate, V: v, Omega: 1}
-	got, err := blk.Do(op)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := lent.Do(op)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := doAll(t, &Op{Kind: OpIterate, V: v, Omega: 1}, blk, lent)
+	got, again := r[0], r[1]
 	if got.Zero != 8 {
 		t.Errorf("16-bit %v: %d zero rows, want 8", narrow, got.Zero)
 	}
 	sameReply(t, "handed off", again, got)
+}
+
+// doAll runs op on each block in turn and returns their replies, failing
+// the test on an error.
+func doAll(t *testing.T, op *Op, blocks ...*Block) []*Reply {
+	t.Helper()
+	reps := make([]*Reply, len(blocks))
+	for i, b := range blocks {
+		r, err := b.Do(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps[i] = r
+	}
+	return reps
 }
