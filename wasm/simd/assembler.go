@@ -162,6 +162,8 @@ const (
 	simdF64x2Lt      = 0x49
 	simdV128AndNot   = 0x4f
 	simdLoad64Lane   = 0x57
+	simdLoad32Lane   = 0x56
+	simdF64x2Replace = 0x22
 	simdStore64Lane  = 0x5b
 	simdLoad64Zero   = 0x5d
 	simdF32x4Demote  = 0x5e

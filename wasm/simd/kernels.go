@@ -46,9 +46,5 @@ func kernels() []kernel {
 // Function indices of the kernels that other kernels call (positions in
 // kernels()).
 const (
-	fnSegdotsparse    = 5
-	fnScattersparse   = 6
-	fnSiftin          = 14
-	fnSegdotsparse16  = 20
-	fnScattersparse16 = 21
+	fnSiftin = 14
 )

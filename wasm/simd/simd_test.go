@@ -639,6 +639,72 @@ func TestSparseRows(t *testing.T) {
 	}
 }
 
+// TestSparseRowsRagged checks SparseRowSums and SparseRowSums16 against
+// core/ot's Go kernel on chunks whose rows differ in length as the
+// trained logits' kernel rows do (so that the kernel's two lanes take
+// their next rows at different times), empty rows and rows of one entry
+// among them at random places (first, last, in runs), rows whose entries
+// start past the first classes or end before the last, or lie in one
+// class.
+func TestSparseRowsRagged(t *testing.T) {
+	load(t)
+	ref := ot.GoKernels()
+	rng := rand.New(rand.NewPCG(15, 16))
+	for trial := range 40 {
+		m := []int{7, 300, 10000}[trial%3]
+		lb := []int{1, 2, 7}[trial/3%3]
+		nrows := 1 + rng.IntN(70)
+		seg := randomSegments(rng, m, lb)
+		v := values(rng, m, trial%4)
+		var sv []float32
+		var sc []int32
+		sp := []int{0}
+		for range nrows {
+			var rv []float32
+			var rc []int32
+			switch k := rng.IntN(8); {
+			case k == 0: // empty
+			case k == 1: // one entry
+				rc = []int32{int32(rng.IntN(m))}
+				rv = []float32{float32(values(rng, 1, 0)[0])}
+			case k == 2: // a window of the columns
+				lo := rng.IntN(m)
+				hi := lo + rng.IntN(m-lo+1)
+				wv, wc := sparseRow(rng, hi-lo, rng.Float64(), 0)
+				for i := range wc {
+					wc[i] += int32(lo)
+				}
+				rv, rc = wv, wc
+			default:
+				rv, rc = sparseRow(rng, m, 0.3*rng.Float64(), rng.IntN(4))
+			}
+			sv, sc = append(sv, rv...), append(sc, rc...)
+			sp = append(sp, len(sc))
+		}
+		want, got := make([]float64, nrows*lb), make([]float64, nrows*lb)
+		for c := range got {
+			got[c], want[c] = 7, 7 // every class is written
+		}
+		wt, gt := make([]float64, nrows), make([]float64, nrows)
+		for r := range gt {
+			gt[r], wt[r] = 7, 7
+		}
+		ref.SparseRowSums(want, wt, sv, sc, sp, v, seg)
+		SparseRowSums(got, gt, sv, sc, sp, v, seg)
+		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums sums", trial), got, want)
+		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums totals", trial), gt, wt)
+		for c := range got {
+			got[c] = 7
+		}
+		for r := range gt {
+			gt[r] = 7
+		}
+		SparseRowSums16(got, gt, sv, narrow(sc), sp, v, seg)
+		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums16 sums", trial), got, want)
+		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums16 totals", trial), gt, wt)
+	}
+}
+
 // TestScan checks the auction's full-row scan against core/emd's Go one on
 // rows of awkward lengths with NaN, infinite and tied values, into heaps of
 // 1 to 65 entries that start empty (+Inf) or half full.
