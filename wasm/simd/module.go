@@ -876,6 +876,9 @@ func segdotsparserowsBody(w colWidth) []byte {
 	acc := f.local(v128)
 	tot := f.local(v128)
 	y := f.local(v128)
+	xs := f.local(v128)
+	j2a := f.local(i32)
+	j2b := f.local(i32)
 	x := f.local(f64)
 	// end = totals + 8·nrows: pTotals, pSums and pSp move on a row at a
 	// time as the lanes take rows.
@@ -896,7 +899,7 @@ func segdotsparserowsBody(w colWidth) []byte {
 		f.op(opI32And)
 		f.op(0x45) // i32.eqz
 		f.brIf(1)
-		f.pairRun(a, b, pV, runEnd, acc, tot, y)
+		f.pairRun(a, b, pV, runEnd, j2a, j2b, acc, tot, xs, y)
 		f.pairNext(a, pSums, pTotals, pSv, pSc, pSp, pSeg, pLb, end, acc, tot, x, lo, hi)
 		f.pairNext(b, pSums, pTotals, pSv, pSc, pSp, pSeg, pLb, end, acc, tot, x, lo, hi)
 		f.br(0)
@@ -935,10 +938,14 @@ type pairLane struct {
 
 // pairRun steps lanes a and b together from their entries at a.sc and
 // b.sc, adding float64(sv_k)·v_j of each lane's entry to its lane of acc
-// and of tot (y a v128 scratch local), until either lane's row ends (the
-// shorter's remaining entries: runEnd) or its next column j leaves its
-// class (j ≥ hi).
-func (f *fn) pairRun(a, b pairLane, pV, runEnd, acc, tot, y uint32) {
+// and of tot, until either lane's row ends (the shorter's remaining
+// entries: runEnd) or its next column j leaves its class (j ≥ hi). The
+// steps go two entries of each lane at a time while both lanes' second
+// entries are before runEnd and in their classes (the columns ascend, so
+// the first ones are too): one test of each lane's class for two entries,
+// and one branch back; then one entry at a time up to the run's end. j2a
+// and j2b are i32 scratch locals, xs and y v128 ones.
+func (f *fn) pairRun(a, b pairLane, pV, runEnd, j2a, j2b, acc, tot, xs, y uint32) {
 	w := a.w
 	// runEnd = a.sc + min(a.scEnd − a.sc, b.scEnd − b.sc): both lanes'
 	// columns are of one width, so their byte distances compare.
@@ -959,28 +966,13 @@ func (f *fn) pairRun(a, b pairLane, pV, runEnd, acc, tot, y uint32) {
 	f.get(a.sc)
 	f.op(opI32Add)
 	f.set(runEnd)
-	f.block()
-	f.loop()
-	{
-		f.exitIfGeU(a.sc, runEnd)
-		for _, l := range []pairLane{a, b} {
-			f.loadCol(w, l.sc)
-			f.tee(l.j)
-			f.get(l.hi)
-			f.op(opI32GeS)
-			f.brIf(1)
-		}
-		// y = (float64(sv_a), float64(sv_b)) · (v[j_a], v[j_b])
-		f.get(b.sv)
-		f.get(a.sv)
-		f.simd(simdLoad32Zero)
-		f.memarg(2, 0)
-		f.simd(simdLoad32Lane)
-		f.memarg(2, 0)
-		f.op(1)
+	// add pushes the f64x2 of each lane's float32 entry (lane a's first,
+	// from values), times (v[ja], v[jb]), and adds it into acc and tot.
+	add := func(values func(), ja, jb uint32) {
+		values()
 		f.simd(simdF64x2Promote)
-		f.elemAt(pV, b.j, 3)
-		f.elemAt(pV, a.j, 3)
+		f.elemAt(pV, jb, 3)
+		f.elemAt(pV, ja, 3)
 		f.simd(simdLoad64Zero)
 		f.memarg(3, 0)
 		f.simd(simdLoad64Lane)
@@ -994,6 +986,72 @@ func (f *fn) pairRun(a, b pairLane, pV, runEnd, acc, tot, y uint32) {
 			f.simd(simdF64x2Add)
 			f.set(s)
 		}
+	}
+	f.block() // the run's end
+	f.block() // one entry at a time
+	f.loop()
+	{
+		// Two entries of each lane: the second ones' columns (at sc + w)
+		// before runEnd and in their classes.
+		f.get(a.sc)
+		f.i32c(w.bytes())
+		f.op(opI32Add)
+		f.get(runEnd)
+		f.op(opI32GeU)
+		f.brIf(1)
+		for _, l := range []struct {
+			pairLane
+			j2 uint32
+		}{{a, j2a}, {b, j2b}} {
+			f.get(l.sc)
+			f.scalar(w.load, uint32(w.shift), uint32(w.bytes()))
+			f.tee(l.j2)
+			f.get(l.hi)
+			f.op(opI32GeS)
+			f.brIf(1)
+			f.loadCol(w, l.sc)
+			f.set(l.j)
+		}
+		// xs = (sv_a, sv_b, sv_a+1, sv_b+1): each lane's two float32
+		// entries, interleaved.
+		f.get(a.sv)
+		f.simd(simdLoad64Zero)
+		f.memarg(2, 0)
+		f.get(b.sv)
+		f.simd(simdLoad64Zero)
+		f.memarg(2, 0)
+		f.simd(simdShuffle)
+		f.op(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23)
+		f.set(xs)
+		add(func() { f.get(xs) }, a.j, b.j)
+		add(func() { f.highHalf(xs) }, j2a, j2b)
+		for _, l := range []pairLane{a, b} {
+			f.bump(l.sc, 2*w.bytes())
+			f.bump(l.sv, 8)
+		}
+		f.br(0)
+	}
+	f.end()
+	f.end()
+	f.loop()
+	{
+		f.exitIfGeU(a.sc, runEnd)
+		for _, l := range []pairLane{a, b} {
+			f.loadCol(w, l.sc)
+			f.tee(l.j)
+			f.get(l.hi)
+			f.op(opI32GeS)
+			f.brIf(1)
+		}
+		add(func() {
+			f.get(b.sv)
+			f.get(a.sv)
+			f.simd(simdLoad32Zero)
+			f.memarg(2, 0)
+			f.simd(simdLoad32Lane)
+			f.memarg(2, 0)
+			f.op(1)
+		}, a.j, b.j)
 		for _, l := range []pairLane{a, b} {
 			f.bump(l.sc, w.bytes())
 			f.bump(l.sv, 4)
@@ -1005,7 +1063,7 @@ func (f *fn) pairRun(a, b pairLane, pV, runEnd, acc, tot, y uint32) {
 }
 
 // pairNext moves lane l on after a run: at the end of its row, it stores
-// the row's sums (pairDone) and takes the next row (pairRow); where its
+// the row's sums (sparseFlush and its total) and takes the next row (pairRow); where its
 // next column leaves its class, it stores the class's sum and moves into
 // the class of that column, its running class sum reset to 0.
 func (f *fn) pairNext(l pairLane, pSums, pTotals, pSv, pSc, pSp, pSeg, pLb, end, acc, tot, x, lo, hi uint32) {
@@ -1119,17 +1177,19 @@ func (f *fn) pairRow(l pairLane, pSums, pTotals, pSv, pSc, pSp, pSeg, pLb, end, 
 // scattersparserowsBody: params col, a, sv, sc, sp, nrows. For each row
 // r < nrows with a[r] ≠ 0 (lo, hi as in segdotsparserows):
 // scattersparse(col, a[r], sv + 4·lo, sc + 4·lo (2·lo for 16-bit
-// columns), hi − lo), of columns of width w. A row's entries go two at a
-// time: their products a[r]·float64(sv_k) in the lanes of one f64x2
+// columns), hi − lo), of columns of width w. A row's entries go four at a
+// time, each pair's products a[r]·float64(sv_k) in the lanes of one f64x2
 // multiplication (float32 pair promoted), then each added into its column
 // in order, as core/ot's scatter2 does in SSE2 (the same products and
-// additions as one entry at a time); an odd last entry alone.
+// additions as one entry at a time); then a last pair, and an odd last
+// entry alone.
 func scattersparserowsBody(w colWidth) []byte {
 	f := &fn{nparam: 6}
 	const pCol, pA, pSv, pSc, pSp, pRows = 0, 1, 2, 3, 4, 5
 	lo := f.local(i32)
 	hi := f.local(i32)
 	end := f.local(i32)
+	end4 := f.local(i32)
 	end2 := f.local(i32)
 	scEnd := f.local(i32)
 	at := f.local(i32)
@@ -1138,6 +1198,7 @@ func scattersparserowsBody(w colWidth) []byte {
 	ar := f.local(f64)
 	av := f.local(v128)
 	prod := f.local(v128)
+	x4 := f.local(v128)
 	f.elemAt(pA, pRows, 3)
 	f.set(end)
 	// addInto adds the f64 that value pushes into col[j] for the column j
@@ -1165,32 +1226,58 @@ func scattersparserowsBody(w colWidth) []byte {
 		{
 			f.rowRange(pSp, lo, hi)
 			f.splatLocal(ar, av)
-			// scp, svp at the row's first entry; end2 after its pairs,
-			// scEnd after its last entry (byte offsets in sc).
+			// scp, svp at the row's first entry; end4 and end2 after its
+			// groups of four and of two, scEnd after its last entry (byte
+			// offsets in sc).
 			f.elemAt(pSc, hi, w.shift)
 			f.set(scEnd)
-			f.get(hi)
-			f.get(lo)
-			f.op(opI32Sub)
-			f.i32c(-2)
-			f.op(opI32And)
-			f.get(lo)
-			f.op(opI32Add)
-			f.set(end2)
-			f.elemAt(pSc, end2, w.shift)
-			f.set(end2)
+			for _, e := range []struct {
+				end  uint32
+				mask int32
+			}{{end4, -4}, {end2, -2}} {
+				f.get(hi)
+				f.get(lo)
+				f.op(opI32Sub)
+				f.i32c(e.mask)
+				f.op(opI32And)
+				f.get(lo)
+				f.op(opI32Add)
+				f.set(e.end)
+				f.elemAt(pSc, e.end, w.shift)
+				f.set(e.end)
+			}
 			f.elemAt(pSc, lo, w.shift)
 			f.set(scp)
 			f.elemAt(pSv, lo, 2)
 			f.set(svp)
-			f.whileBelow(scp, end2, func() {
-				// prod = a·(float64(sv_k), float64(sv_k+1))
+			// pair adds the products of the pair of entries (the f64x2
+			// that values pushes, times a) at scp + off into their
+			// columns, in order.
+			pair := func(off uint32, values func()) {
 				f.get(av)
-				f.load32x2(svp, false)
+				values()
 				f.simd(simdF64x2Mul)
 				f.set(prod)
-				addInto(0, func() { f.lane(prod, simdF64x2Extract, 0) })
-				addInto(uint32(w.bytes()), func() { f.lane(prod, simdF64x2Extract, 1) })
+				addInto(off, func() { f.lane(prod, simdF64x2Extract, 0) })
+				addInto(off+uint32(w.bytes()), func() { f.lane(prod, simdF64x2Extract, 1) })
+			}
+			f.whileBelow(scp, end4, func() {
+				f.get(svp)
+				f.vload(0)
+				f.set(x4)
+				pair(0, func() {
+					f.get(x4)
+					f.simd(simdF64x2Promote)
+				})
+				pair(uint32(2*w.bytes()), func() {
+					f.highHalf(x4)
+					f.simd(simdF64x2Promote)
+				})
+				f.bump(scp, 4*w.bytes())
+				f.bump(svp, 16)
+			})
+			f.whileBelow(scp, end2, func() {
+				pair(0, func() { f.load32x2(svp, false) })
 				f.bump(scp, 2*w.bytes())
 				f.bump(svp, 8)
 			})
