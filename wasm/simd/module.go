@@ -853,14 +853,15 @@ func (f *fn) rowRange(pSp, lo, hi uint32) {
 // sparseRowSumsGo has them natively: a lane that ends its row takes the
 // next one, so that rows of unequal lengths still go in pairs, and both
 // lanes step together (one multiplication and two additions for both
-// entries) until either leaves its class or ends its row (pairRun); then
-// the lane that did moves into its next class (pairClass) or row
-// (pairRow). A row's additions are chains of dependent operations, which
-// the two lanes overlap; and the step holds few enough values that the
-// compiled loop keeps them all in registers (the former kernel, two
-// scalar rows interleaved with the class test of each inside their
-// steps, kept some on the stack). When no row is left for a lane, the
-// other ends its row alone (sparseStep).
+// entries, two entries of each lane a step) until either leaves its
+// class or ends its row (pairRun); then the lane that did moves into its
+// next class or row (pairNext, pairRow). A row's additions are chains of
+// dependent operations, which the two lanes overlap; and the step holds
+// few enough values that V8's code keeps nearly all of them in registers
+// (the former kernel, two scalar rows interleaved with the class test of
+// each inside their steps, spilled a dozen values a pair of entries to
+// the stack). When no row is left for a lane, the other ends its row
+// alone (sparseStep).
 func segdotsparserowsBody(w colWidth) []byte {
 	f := &fn{nparam: 9}
 	const pSums, pTotals, pSv, pSc, pSp, pV, pSeg, pRows, pLb = 0, 1, 2, 3, 4, 5, 6, 7, 8
