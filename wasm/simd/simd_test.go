@@ -639,14 +639,17 @@ func TestSparseRows(t *testing.T) {
 	}
 }
 
-// TestScan checks the auction's full-row scan against core/emd's Go one on
-// rows of awkward lengths with NaN, infinite and tied values, into heaps of
-// 1 to 65 entries that start empty (+Inf) or half full.
+// TestScan checks the auction's full-row scan against core/emd's Go one
+// (ScanPaddedGo) on rows of awkward lengths with NaN, infinite and tied
+// values, into padded heaps of 1 to 65 entries (depths 1 to 6) that start
+// empty (+Inf) or half full, from column 0 and from later columns (a row
+// fed in pieces, as refreshLocal does; from past the row's end offers
+// nothing): the same heap slot for slot, the padding untouched.
 func TestScan(t *testing.T) {
 	load(t)
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, n := range []int{1, 2, 3, 4, 5, 17, 100, 2001} {
-		for _, size := range []int{1, 2, 3, 25, 65} {
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 100, 2001} {
+		for _, size := range []int{1, 2, 3, 4, 7, 8, 25, 31, 32, 65} {
 			row := make([]float32, n)
 			prices := make([]float64, n+1)
 			for j := range row {
@@ -661,21 +664,38 @@ func TestScan(t *testing.T) {
 					prices[j] = math.Inf(-1)
 				}
 			}
-			wv, wi := make([]float64, size), make([]int32, size)
+			steps := 1
+			for 2<<steps-1 < size {
+				steps++
+			}
+			wv, wi := make([]float64, 2<<steps-1), make([]int32, 2<<steps-1)
 			for s := range wv {
 				wv[s], wi[s] = math.Inf(1), -1
+				if s >= size {
+					wv[s] = math.Inf(-1)
+				}
 			}
 			if size%2 == 1 { // a heap already holding values
 				for j := 0; j < size/2; j++ {
-					emd.SiftIn(wv, wi, float64(rng.IntN(60)), 100000+j)
+					emd.SiftIn(wv[:size], wi[:size], float64(rng.IntN(60)), 100000+j)
 				}
 			}
-			gv, gi := slices.Clone(wv), slices.Clone(wi)
-			emd.ScanGo(wv, wi, row, prices)
-			Scan(gv, gi, row, prices)
-			sameBits64(t, "scan heap values", gv, wv)
-			if !slices.Equal(gi, wi) {
-				t.Fatalf("scan n=%d size=%d: columns %v, want %v", n, size, gi, wi)
+			for _, from := range []int{0, 1, 3, 8, 9, n - 9, n - 1, n, n + 1} {
+				if from < 0 {
+					continue
+				}
+				wv, wi, gv, gi := slices.Clone(wv), slices.Clone(wi), slices.Clone(wv), slices.Clone(wi)
+				emd.ScanPaddedGo(wv, wi, steps, row, prices, from)
+				Scan(gv, gi, steps, row, prices, from)
+				sameBits64(t, "scan heap values", gv, wv)
+				if !slices.Equal(gi, wi) {
+					t.Fatalf("scan n=%d size=%d from=%d: columns %v, want %v", n, size, from, gi, wi)
+				}
+				for s := size; s < len(gv); s++ {
+					if !math.IsInf(gv[s], -1) || gi[s] != -1 {
+						t.Fatalf("scan n=%d size=%d from=%d: padding slot %d holds %v at %d", n, size, from, s, gv[s], gi[s])
+					}
+				}
 			}
 		}
 	}
