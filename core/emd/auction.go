@@ -775,6 +775,7 @@ func (a *Auction) run(ctx context.Context, rows Rows, costRange, tol float64) (i
 	var err error
 	rounds := 0
 	var slack []float64
+	var round BidRound // one for all rounds: it escapes to rows.Bid
 	for phase, eps := range EpsilonSchedule(costRange) {
 		if phase > 0 {
 			// Lower the prices to make assigned rows exactly tight where a
@@ -795,7 +796,7 @@ func (a *Auction) run(ctx context.Context, rows Rows, costRange, tol float64) (i
 			}
 			pending := a.pending
 			slices.Sort(pending)
-			round := BidRound{Pending: pending, Prices: a.prices, Eps: eps, AllChanged: all}
+			round = BidRound{Pending: pending, Prices: a.prices, Eps: eps, AllChanged: all}
 			if a.first {
 				round.Assigned = a.assigned
 			}

@@ -60,6 +60,9 @@ func ExactOverBlocks(ctx context.Context, bs BlockSet, p *Problem) (*emd.Plan, e
 type blockRows struct {
 	bs BlockSet
 	n  int
+	// bid is the operation of the bidding rounds, reused from round to
+	// round with its PriceVals (the blocks do not keep an Op).
+	bid Op
 }
 
 func (r *blockRows) do(ctx context.Context, op *Op) ([]*Reply, error) {
@@ -85,14 +88,14 @@ func (r *blockRows) Range(ctx context.Context) (float64, float64, error) {
 }
 
 func (r *blockRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound) ([]emd.Bid, error) {
-	op := &Op{Kind: OpBid, Rows: round.Pending, Assigned: round.Assigned, Eps: round.Eps}
+	op := &r.bid
+	*op = Op{Kind: OpBid, Rows: round.Pending, Assigned: round.Assigned, Eps: round.Eps, PriceVals: op.PriceVals[:0]}
 	if round.AllChanged {
-		op.Prices = round.Prices
+		op.Prices, op.PriceVals = round.Prices, nil
 	} else {
 		op.PriceCols = round.Changed
-		op.PriceVals = make([]float64, len(round.Changed))
-		for k, j := range round.Changed {
-			op.PriceVals[k] = round.Prices[j]
+		for _, j := range round.Changed {
+			op.PriceVals = append(op.PriceVals, round.Prices[j])
 		}
 	}
 	reps, err := r.do(ctx, op)
@@ -277,9 +280,16 @@ func (b *Block) exactOp(op *Op) (*Reply, error) {
 			// a block and a round (71 000 rounds at N = 10⁴).
 			return noBids, nil
 		}
-		rep := &Reply{Rows: make([]int32, len(bids)), Cols: make([]int32, len(bids)), Values: make([]float64, len(bids))}
-		for k, bid := range bids {
-			rep.Rows[k], rep.Cols[k], rep.Values[k] = bid.Row, bid.Col, bid.Price
+		// One reply a block, its slices reused from round to round: the
+		// caller reads the bids before the block's next operation (a
+		// reply and three slices a block and a round were a twentieth of
+		// the page's exact plan, with the collections they caused).
+		rep := &b.bidRep
+		*rep = Reply{Rows: rep.Rows[:0], Cols: rep.Cols[:0], Values: rep.Values[:0]}
+		for _, bid := range bids {
+			rep.Rows = append(rep.Rows, bid.Row)
+			rep.Cols = append(rep.Cols, bid.Col)
+			rep.Values = append(rep.Values, bid.Price)
 		}
 		return rep, nil
 	case OpSlack:
