@@ -6,6 +6,7 @@
 package simd
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -698,6 +699,85 @@ func TestScan(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScanSameAuction solves assignment problems with the auction (emd.Solve,
+// 8 row blocks) once with core/emd's Go scans and once with the SIMD
+// module's (the full scans, the private-price scans in pieces, the cost
+// range and the certificate), as core/emd's TestScanAVX2SameAuction does
+// for AVX2: the same plan, bit for bit (columns, duals, cost, rounds). The
+// costs: squared distances of low-dimensional smooth features (trained
+// logits' kind, where many values enter the heaps), clustered points,
+// integer costs with ties, rows equal up to a constant (a block's rows bid
+// for the same columns: the private-price scans) and uniform ones.
+func TestScanSameAuction(t *testing.T) {
+	load(t)
+	const n = 300
+	rng := rand.New(rand.NewPCG(21, 22))
+	sq := func(d int, point func(i, k int, target bool) float64) []float32 {
+		xs, xt := make([]float64, n*d), make([]float64, n*d)
+		for i := range n {
+			for k := range d {
+				xs[i*d+k], xt[i*d+k] = point(i, k, false), point(i, k, true)
+			}
+		}
+		c := make([]float32, n*n)
+		for i := range n {
+			for j := range n {
+				s := 0.0
+				for k := range d {
+					e := xs[i*d+k] - xt[j*d+k]
+					s += e * e
+				}
+				c[i*n+j] = float32(s)
+			}
+		}
+		return c
+	}
+	costs := map[string][]float32{
+		"smooth": sq(7, func(i, k int, target bool) float64 {
+			x := math.Sin(float64(i)*0.05*float64(k+1)) * 3
+			if target {
+				x = 0.8*x + 0.3 + 0.2*rng.NormFloat64()
+			}
+			return x
+		}),
+		"clustered": sq(8, func(i, k int, target bool) float64 {
+			return float64((i%6)*(k+1)%7) + rng.NormFloat64()*0.3
+		}),
+	}
+	ties, same, uniform := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	row := make([]float32, n)
+	for j := range row {
+		row[j] = float32(rng.IntN(10))
+	}
+	for i := range n {
+		for j := range n {
+			ties[i*n+j] = float32((i/10 - j/7) * (i/10 - j/7) % 5)
+			same[i*n+j] = row[j] + float32(i%3)
+			uniform[i*n+j] = float32(rng.Float64())
+		}
+	}
+	costs["ties"], costs["sameRows"], costs["uniform"] = ties, same, uniform
+	defer emd.SetKernels(emd.Kernels{})
+	for name, cost := range costs {
+		emd.SetKernels(emd.Kernels{})
+		plain, err := emd.Solve(context.Background(), cost, n, n, emd.Options{Method: emd.MethodAuction, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
+		simd, err := emd.Solve(context.Background(), cost, n, n, emd.Options{Method: emd.MethodAuction, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.Iterations != simd.Iterations || plain.Cost != simd.Cost || !slices.Equal(plain.Cols, simd.Cols) ||
+			!slices.Equal(plain.U, simd.U) || !slices.Equal(plain.V, simd.V) {
+			t.Errorf("%s: Go scans %d rounds, cost %v; SIMD %d rounds, cost %v (or the columns or duals differ)",
+				name, plain.Iterations, plain.Cost, simd.Iterations, simd.Cost)
+		}
+		t.Logf("%s: %d rounds, cost %.12g", name, simd.Iterations, simd.Cost)
 	}
 }
 
