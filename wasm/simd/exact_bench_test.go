@@ -43,7 +43,7 @@ func BenchmarkDumpedExact(b *testing.B) {
 	}
 	defer ot.SetKernels(ot.Kernels{})
 	defer emd.SetKernels(emd.Kernels{})
-	p := dumpedProblem(b, dir)
+	p := dumpedExactProblem(b, dir)
 	// Grow the wasm memory before the clock runs, as the page's sampler
 	// has it from the repetitions before (memory.grow was up to a second
 	// of a first solve's profile here).
@@ -91,9 +91,9 @@ func planHash(plan *emd.Plan) [32]byte {
 	return out
 }
 
-// readDumped reads one array of a dumped repetition as float64 values and
-// its shape (core/ot's readDumped).
-func readDumped(tb testing.TB, dir, name string) ([]float64, []int) {
+// readDumpedArray reads one array of a dumped repetition as float64 values
+// and its shape (core/ot's readDumped).
+func readDumpedArray(tb testing.TB, dir, name string) ([]float64, []int) {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		tb.Fatal(err)
@@ -114,14 +114,14 @@ func readDumped(tb testing.TB, dir, name string) ([]float64, []int) {
 	return v, a.Shape
 }
 
-// dumpedProblem is the problem of a dumped repetition, its target points
-// ordered by class stably, as the sampler orders them (core/ot's
+// dumpedExactProblem is the problem of a dumped repetition, its target
+// points ordered by class stably, as the sampler orders them (core/ot's
 // dumpedProblem).
-func dumpedProblem(tb testing.TB, dir string) *ot.Problem {
-	xs, sh := readDumped(tb, dir, "xs.npy")
-	xt, _ := readDumped(tb, dir, "xt.npy")
-	ys, _ := readDumped(tb, dir, "ys.npy")
-	yt, _ := readDumped(tb, dir, "yt.npy")
+func dumpedExactProblem(tb testing.TB, dir string) *ot.Problem {
+	xs, sh := readDumpedArray(tb, dir, "xs.npy")
+	xt, _ := readDumpedArray(tb, dir, "xt.npy")
+	ys, _ := readDumpedArray(tb, dir, "ys.npy")
+	yt, _ := readDumpedArray(tb, dir, "yt.npy")
 	if len(sh) != 2 || len(xt) != len(xs) || len(ys) != sh[0] || len(yt) != sh[0] {
 		tb.Fatalf("%s: not an N×N repetition", dir)
 	}
