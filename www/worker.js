@@ -33,7 +33,7 @@ self.onmessage = (e) => {
     absorbrow: (r, v, n, ui, lo, sq) => simd.absorbrow(r, v, n, ui, lo, sq),
     segdotsparserows: (s, t, sv, sc, sp, v, g, n, lb) => simd.segdotsparserows(s, t, sv, sc, sp, v, g, n, lb),
     scattersparserows: (c, a, sv, sc, sp, n) => simd.scattersparserows(c, a, sv, sc, sp, n),
-    scan: (v, i, s, r, p, n) => simd.scan(v, i, s, r, p, n),
+    scan: (v, i, s, r, p, n, f) => simd.scan(v, i, s, r, p, n, f),
     minmax32: (x, n, o) => simd.minmax32(x, n, o),
     maxslack: (r, v, n, ui) => simd.maxslack(r, v, n, ui),
     hist16: (x, n, b, h) => simd.hist16(x, n, b, h),

@@ -429,8 +429,8 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 		// escape, an allocation of 800 bytes a scan (70 MB a repetition
 		// at N = 10⁴, which the worker's frequent collections paid for).
 		t := &c.heap
-		t.reset(c.k)
-		accel.Scan(t.vals[:t.size], t.idx[:t.size], row, prices)
+		steps := t.resetPadded(c.k)
+		accel.Scan(t.vals[:2<<steps-1], t.idx[:2<<steps-1], steps, row, prices, 0)
 		return c.store(t, r, row)
 	}
 	var t topK
@@ -442,9 +442,12 @@ func (c *BidCache) refresh(row []float32, r int, prices []float64) (w1, w2 float
 // platform where faster code computes the same result: the browser's
 // worker installs the WebAssembly SIMD128 one of wasm/simd.
 type Kernels struct {
-	// Scan is ScanGo: a row's values offered to a heap of its best
-	// columns (one call a row scanned in full).
-	Scan func(vals []float64, idx []int32, row []float32, prices []float64)
+	// Scan is scanAVX2 (ScanGo on a padded heap, from column from on):
+	// a row's values offered to a heap of its best columns (one call a
+	// row scanned in full under the shared prices; under a block's
+	// private ones, one call for each run of columns between those with
+	// a private price).
+	Scan func(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int)
 	// MinMax32 is MinMax32Go: the smallest and largest of x and whether
 	// an entry is NaN.
 	MinMax32 func(x []float32) (lo, hi float32, nan bool)
@@ -505,10 +508,46 @@ func ScanGo(vals []float64, idx []int32, row []float32, prices []float64) {
 	}
 }
 
+// ScanPaddedGo is Kernels.Scan in Go, the reference an installed kernel is
+// tested against: ScanGo on the columns j >= from of row (prices has at
+// least len(row) entries) into the padded heap (vals, idx) of 2^(steps+1) −
+// 1 slots that topK.resetPadded sets up, as scanAVX2 takes it. SiftIn runs
+// on all the slots: a −Inf padding slot never moves up, so the heap ends
+// as on its entries alone.
+func ScanPaddedGo(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int) {
+	vals, idx = vals[:2<<steps-1], idx[:2<<steps-1]
+	prices = prices[:len(row)]
+	thr := vals[0]
+	for j := from; j < len(row); j++ {
+		if val := float64(row[j]) + prices[j]; val < thr {
+			thr = SiftIn(vals, idx, val, j)
+		}
+	}
+}
+
 // refreshLocal is refresh under the private prices.
 func (c *BidCache) refreshLocal(row []float32, r int, prices []float64) (w1, w2 float64, j1 int) {
-	var t topK
 	prices = prices[:len(row)]
+	if accel.Scan != nil {
+		// As with AVX2 below: the shared prices' scan between the columns
+		// with a private price, each offered in its turn.
+		k := c.k
+		t := &c.heap
+		steps := t.resetPadded(k)
+		vals, idx := t.vals[:2<<steps-1], t.idx[:2<<steps-1]
+		slices.Sort(c.priced)
+		from := 0
+		for _, j := range c.priced {
+			accel.Scan(vals, idx, steps, row[:j], prices[:j], from)
+			if val := float64(row[j]) + c.local[j]; val < vals[0] {
+				SiftIn(vals[:k+1], idx[:k+1], val, int(j))
+			}
+			from = int(j) + 1
+		}
+		accel.Scan(vals, idx, steps, row, prices, from)
+		return c.store(t, r, row)
+	}
+	var t topK
 	if haveAVX2 {
 		// The shared prices' scan between the columns with a private
 		// price, each of which is offered in its turn: the same values in
@@ -736,6 +775,7 @@ func (a *Auction) run(ctx context.Context, rows Rows, costRange, tol float64) (i
 	var err error
 	rounds := 0
 	var slack []float64
+	var round BidRound // one for all rounds: it escapes to rows.Bid
 	for phase, eps := range EpsilonSchedule(costRange) {
 		if phase > 0 {
 			// Lower the prices to make assigned rows exactly tight where a
@@ -756,7 +796,7 @@ func (a *Auction) run(ctx context.Context, rows Rows, costRange, tol float64) (i
 			}
 			pending := a.pending
 			slices.Sort(pending)
-			round := BidRound{Pending: pending, Prices: a.prices, Eps: eps, AllChanged: all}
+			round = BidRound{Pending: pending, Prices: a.prices, Eps: eps, AllChanged: all}
 			if a.first {
 				round.Assigned = a.assigned
 			}

@@ -85,6 +85,8 @@ type RowCache struct {
 	Costs    []float32
 	Bound    []float64
 	Assigned []float32
+
+	heap topK // refresh's heap when a kernel scans (see BidCache.heap)
 }
 
 // NewRowCache returns an empty RowCache for n rows of the size RowBlock
@@ -104,7 +106,14 @@ func NewRowCache(n int) *RowCache {
 // their costs and the bound, as BidCache.refresh does.
 func (c *RowCache) refresh(row []float32, i int, prices []float64) {
 	var t topK
-	t.scan(c.K, row, prices)
+	if accel.Scan != nil {
+		h := &c.heap
+		steps := h.resetPadded(c.K)
+		accel.Scan(h.vals[:2<<steps-1], h.idx[:2<<steps-1], steps, row, prices[:len(row)], 0)
+		t = *h
+	} else {
+		t.scan(c.K, row, prices)
+	}
 	cols := c.Cols[i*c.K : (i+1)*c.K]
 	costs := c.Costs[i*c.K : (i+1)*c.K]
 	for s := 1; s <= c.K; s++ {
@@ -182,6 +191,17 @@ func (b *RowBlock) Bid(dst []Bid, pending, assigned []int32, eps float64) ([]Bid
 		return dst, nil
 	}
 	return BidRows(dst, b.cost, b.n, b.lo, pending[lo:hi], assigned, b.prices, eps, b.cache)
+}
+
+// BidAt is Bid for rows (ascending, all in the block; Bid's part of
+// pending) against prices (length n) instead of the block's copy: for a
+// caller whose blocks share its memory, which need not keep copies. With
+// the prices of the block's copy it bids as Bid does, bit for bit.
+func (b *RowBlock) BidAt(dst []Bid, rows, assigned []int32, prices []float64, eps float64) ([]Bid, error) {
+	if len(rows) == 0 {
+		return dst, nil
+	}
+	return BidRows(dst, b.cost, b.n, b.lo, rows, assigned, prices, eps, b.cache)
 }
 
 // Slack lowers the cache bounds of the block's rows by lower, then sets

@@ -63,6 +63,8 @@ type Block struct {
 	ex *emd.RowBlock // the exact solver's state of the rows (OpExactStart)
 	// bids is the buffer of the block's bids in a round of the auction.
 	bids []emd.Bid
+	// bidRep is OpBid's reply, reused from round to round (exact.go).
+	bidRep Reply
 	// colSum, joint and sums are OpIterate's buffers, reused from one
 	// iteration to the next: the reply's ColSum and Joint are colSum and
 	// joint. A new pair an iteration was most of a worker's garbage at

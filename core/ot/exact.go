@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/otceseg/otceseg/core/emd"
 )
@@ -53,13 +56,105 @@ func ExactOverBlocks(ctx context.Context, bs BlockSet, p *Problem) (*emd.Plan, e
 		}
 		return emd.Solve(ctx, dense, p.N, p.M, emd.Options{Workers: 1})
 	}
-	return emd.SolveRows(ctx, &blockRows{bs: bs, n: p.N}, p.N)
+	br := &blockRows{bs: bs, n: p.N}
+	if l, ok := bs.(*LocalBlocks); ok {
+		return emd.SolveRows(ctx, &localRows{blockRows: br, l: l}, p.N)
+	}
+	return emd.SolveRows(ctx, br, p.N)
+}
+
+// localRows is blockRows over the blocks of a LocalBlocks, which share the
+// caller's memory: its bidding rounds call the emd.RowBlock of each block
+// holding pending rows directly, against the caller's prices (BidAt), and
+// leave the other blocks alone, instead of an OpBid to every block, each
+// updating its copy of the prices and searching the pending rows for its
+// own. The bids are the same, bit for bit: a block's copy of the prices
+// is the caller's. On a trained network's logits (N = 10⁴, 16 blocks,
+// 109 415 rounds, a few pending rows in most) the operations to the idle
+// blocks were a tenth of the page's exact plan. As LocalBlocks.Do, rounds
+// with two busy blocks or more share them out on the goroutines.
+type localRows struct {
+	*blockRows
+	l    *LocalBlocks
+	busy [][3]int // block, first and end index in the round's pending rows
+	bufs [][]emd.Bid
+	errs []error
+}
+
+func (r *localRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound) ([]emd.Bid, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err
+	}
+	blocks, pending := r.l.Blocks, round.Pending
+	if len(r.bufs) != len(blocks) {
+		r.bufs, r.errs = make([][]emd.Bid, len(blocks)), make([]error, len(blocks))
+	}
+	// The blocks' rows of pending (ascending), in one pass.
+	r.busy = r.busy[:0]
+	k := 0
+	for i, b := range blocks {
+		if k < len(pending) && int(pending[k]) < b.Lo {
+			break // a row before the block: not in the partition
+		}
+		lo := k
+		for k < len(pending) && int(pending[k]) < b.Hi {
+			k++
+		}
+		if k > lo {
+			if b.ex == nil || b.eps != 0 || b.sparse || b.buf == nil {
+				return dst, fmt.Errorf("ot: %v asked before the exact solve started", OpBid)
+			}
+			if round.Assigned != nil && len(round.Assigned) != r.n {
+				return dst, errors.New("ot: bid with a short assignment")
+			}
+			r.busy = append(r.busy, [3]int{i, lo, k})
+		}
+	}
+	if k != len(pending) || len(round.Prices) != r.n {
+		return dst, errors.New("ot: bid for rows outside the blocks or with a short price vector")
+	}
+	bid := func(s [3]int) {
+		b := blocks[s[0]]
+		r.bufs[s[0]], r.errs[s[0]] = b.ex.BidAt(r.bufs[s[0]][:0], pending[s[1]:s[2]], round.Assigned, round.Prices, round.Eps)
+	}
+	w := r.l.Workers
+	if w <= 0 {
+		w = runtime.GOMAXPROCS(0)
+	}
+	if w = min(w, len(r.busy)); w <= 1 {
+		for _, s := range r.busy {
+			bid(s)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		wg.Add(w)
+		for range w {
+			go func() {
+				defer wg.Done()
+				for t := int(next.Add(1)) - 1; t < len(r.busy); t = int(next.Add(1)) - 1 {
+					bid(r.busy[t])
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for _, s := range r.busy {
+		if err := r.errs[s[0]]; err != nil {
+			return dst, err
+		}
+		dst = append(dst, r.bufs[s[0]]...)
+	}
+	return dst, nil
 }
 
 // blockRows implements emd.Rows over the blocks of a BlockSet.
 type blockRows struct {
 	bs BlockSet
 	n  int
+	// bid is the operation of the bidding rounds, reused from round to
+	// round with its PriceVals (the blocks do not keep an Op).
+	bid Op
 }
 
 func (r *blockRows) do(ctx context.Context, op *Op) ([]*Reply, error) {
@@ -85,14 +180,14 @@ func (r *blockRows) Range(ctx context.Context) (float64, float64, error) {
 }
 
 func (r *blockRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound) ([]emd.Bid, error) {
-	op := &Op{Kind: OpBid, Rows: round.Pending, Assigned: round.Assigned, Eps: round.Eps}
+	op := &r.bid
+	*op = Op{Kind: OpBid, Rows: round.Pending, Assigned: round.Assigned, Eps: round.Eps, PriceVals: op.PriceVals[:0]}
 	if round.AllChanged {
-		op.Prices = round.Prices
+		op.Prices, op.PriceVals = round.Prices, nil
 	} else {
 		op.PriceCols = round.Changed
-		op.PriceVals = make([]float64, len(round.Changed))
-		for k, j := range round.Changed {
-			op.PriceVals[k] = round.Prices[j]
+		for _, j := range round.Changed {
+			op.PriceVals = append(op.PriceVals, round.Prices[j])
 		}
 	}
 	reps, err := r.do(ctx, op)
@@ -277,9 +372,16 @@ func (b *Block) exactOp(op *Op) (*Reply, error) {
 			// a block and a round (71 000 rounds at N = 10⁴).
 			return noBids, nil
 		}
-		rep := &Reply{Rows: make([]int32, len(bids)), Cols: make([]int32, len(bids)), Values: make([]float64, len(bids))}
-		for k, bid := range bids {
-			rep.Rows[k], rep.Cols[k], rep.Values[k] = bid.Row, bid.Col, bid.Price
+		// One reply a block, its slices reused from round to round: the
+		// caller reads the bids before the block's next operation (a
+		// reply and three slices a block and a round were a twentieth of
+		// the page's exact plan, with the collections they caused).
+		rep := &b.bidRep
+		*rep = Reply{Rows: rep.Rows[:0], Cols: rep.Cols[:0], Values: rep.Values[:0]}
+		for _, bid := range bids {
+			rep.Rows = append(rep.Rows, bid.Row)
+			rep.Cols = append(rep.Cols, bid.Col)
+			rep.Values = append(rep.Values, bid.Price)
 		}
 		return rep, nil
 	case OpSlack:

@@ -115,39 +115,43 @@ func (f *fn) f64c(v float64) {
 
 // Scalar opcodes.
 const (
-	opI32Add     = 0x6a
-	opI32Sub     = 0x6b
-	opI32Mul     = 0x6c
-	opI32And     = 0x71
-	opI32Shl     = 0x74
-	opI32GeU     = 0x4f
-	opI32GeS     = 0x4e
-	opI32Load    = 0x28
-	opI32WrapI64 = 0xa7
-	opF64Add     = 0xa0
-	opF64Ne      = 0x62
-	opF64Lt      = 0x63
-	opF64Gt      = 0x64
-	opF64Le      = 0x65
-	opF64Sub     = 0xa1
-	opF32Lt      = 0x5d
-	opF32Gt      = 0x5e
-	opF32Ne      = 0x5c
-	opF32Store   = 0x38
-	opI32Or      = 0x72
-	opSelect     = 0x1b
-	opI32ShrU    = 0x76
-	opI32Eq      = 0x46
-	opI32Store   = 0x36
-	opF64Mul     = 0xa2
-	opF64Promote = 0xbb
-	opF32Load    = 0x2a
-	opF64Load    = 0x2b
-	opI64Load    = 0x29
-	opF64Store   = 0x39
-	opI64Store   = 0x37
-	opI32Load16U = 0x2f
-	opI32Store16 = 0x3b
+	opI32Add = 0x6a
+	opI32Sub = 0x6b
+	opI32Mul = 0x6c
+	opI32And = 0x71
+	opI32Shl = 0x74
+	opI32GeU = 0x4f
+	opI32GeS = 0x4e
+	opI32GtS = 0x4a
+	opI32Ctz = 0x68
+
+	opI64ReinterpretF64 = 0xbd
+	opI32Load           = 0x28
+	opI32WrapI64        = 0xa7
+	opF64Add            = 0xa0
+	opF64Ne             = 0x62
+	opF64Lt             = 0x63
+	opF64Gt             = 0x64
+	opF64Le             = 0x65
+	opF64Sub            = 0xa1
+	opF32Lt             = 0x5d
+	opF32Gt             = 0x5e
+	opF32Ne             = 0x5c
+	opF32Store          = 0x38
+	opI32Or             = 0x72
+	opSelect            = 0x1b
+	opI32ShrU           = 0x76
+	opI32Eq             = 0x46
+	opI32Store          = 0x36
+	opF64Mul            = 0xa2
+	opF64Promote        = 0xbb
+	opF32Load           = 0x2a
+	opF64Load           = 0x2b
+	opI64Load           = 0x29
+	opF64Store          = 0x39
+	opI64Store          = 0x37
+	opI32Load16U        = 0x2f
+	opI32Store16        = 0x3b
 )
 
 // SIMD opcodes (after the 0xfd prefix).
@@ -199,6 +203,7 @@ const (
 	simdV128And      = 0x4e
 	simdI32x4Sub     = 0xb1
 	simdI64x2AllTrue = 0xc3
+	simdI64x2Bitmask = 0xc4
 	simdF64x2Gt      = 0x4a
 	simdF64x2Le      = 0x4b
 	simdI64x2ShrS    = 0xcc

@@ -24,7 +24,7 @@ func kernels() []kernel {
 		{"absorbrow", []byte{i32, i32, i32, f64, f64, i32}, []byte{i32}, absorbrowBody},
 		{"segdotsparserows", []byte{i32, i32, i32, i32, i32, i32, i32, i32, i32}, nil, func() []byte { return segdotsparserowsBody(cols32) }},
 		{"scattersparserows", []byte{i32, i32, i32, i32, i32, i32}, nil, func() []byte { return scattersparserowsBody(cols32) }},
-		{"scan", []byte{i32, i32, i32, i32, i32, i32}, nil, scanBody},
+		{"scan", []byte{i32, i32, i32, i32, i32, i32, i32}, nil, scanBody},
 		{"minmax32", []byte{i32, i32, i32}, []byte{i32}, minmax32Body},
 		{"maxslack", []byte{i32, i32, i32, f64}, []byte{f64}, maxslackBody},
 		{"hist16", []byte{i32, i32, i32, i32}, nil, hist16Body},

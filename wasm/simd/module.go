@@ -44,11 +44,11 @@ import "math"
 //	absorbrow(row, v, n i32, ui, lo f64, square i32) i32  core/ot's absorbRow: the scalings into a dense kernel row
 //	segdotsparserows(segsums, totals, sv, sc, sp, v, seg, nrows, lb i32)  segdotsparse on each row r < nrows: values sv[sp[r]:sp[r+1]] (sp int64), sums at segsums + 8·lb·r
 //	scattersparserows(col, a, sv, sc, sp, nrows i32)    scattersparse(col, a[r], row r) for each row r < nrows with a[r] ≠ 0
-//	scan(vals, idx, size, row, prices, n i32)    core/emd's ScanGo: float64(row_j) + prices_j, j < n in order, into the max-heap of size entries
+//	scan(vals, idx, steps, row, prices, n, from i32)  core/emd's ScanGo: float64(row_j) + prices_j, from <= j < n in order, into the max-heap padded to depth steps (as core/emd's AVX2 scan)
 //	minmax32(x, n, out i32) i32                  core/emd's MinMax32: out = {min, max} (float32) of x[:n]; returns 1 if one is NaN
 //	maxslack(row, v, n i32, ui f64) f64          core/emd's MaxSlack: max over j < n of (ui + v_j) − float64(row_j), −Inf if none
 //	hist16(x, n, bucket, h i32)                  core/ot's costHistogram: h[bits & 0xffff]++ for each x_j whose float32 bits have bucket as their top 16
-//	siftin(vals, idx, size i32, val f64, j i32)   core/emd's SiftIn: val at column j replaces the heap's root and sifts down
+//	siftin(vals, idx, steps i32, val f64, j i32)  core/emd's SiftIn on the padded heap: val at column j replaces the root and sifts down
 //	rowtop(row, g, n i32, inv f64) f64           core/ot's rowTop: max over j < n of g_j − float64(row_j)·inv, −Inf if none
 //	compactrow(sv, sc, row, n, room i32) i32      core/ot's compactRow: the non-zero row_j and their j to sv, sc; −1 if more than room
 //	rowstats(row, n, hist, out i32) f64           core/ot's rowStats: the row's sum in order; out = {max (from −1), its column}; hist[bits >> 16]++ if hist ≠ 0

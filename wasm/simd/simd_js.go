@@ -58,7 +58,7 @@ func segdotsparserows(segsums, totals, sv, sc, sp, v, seg unsafe.Pointer, nrows,
 func scattersparserows(col, a, sv, sc, sp unsafe.Pointer, nrows int32)
 
 //go:wasmimport otcesimd scan
-func scan(vals, idx unsafe.Pointer, size int32, row, prices unsafe.Pointer, n int32)
+func scan(vals, idx unsafe.Pointer, steps int32, row, prices unsafe.Pointer, n, from int32)
 
 //go:wasmimport otcesimd minmax32
 func minmax32(x unsafe.Pointer, n int32, out unsafe.Pointer) int32
@@ -191,16 +191,17 @@ func MaxSlack(row []float32, v []float64, ui float64) float64 {
 	return w
 }
 
-// Scan is core/emd's Kernels.Scan: the values float64(row[j]) + prices[j]
-// offered in order to the max-heap (vals, idx).
-func Scan(vals []float64, idx []int32, row []float32, prices []float64) {
-	if len(row) == 0 {
+// Scan is core/emd's Kernels.Scan: the values float64(row[j]) + prices[j],
+// from <= j < len(row), offered in order to the max-heap (vals, idx)
+// padded to depth steps.
+func Scan(vals []float64, idx []int32, steps int, row []float32, prices []float64, from int) {
+	if from >= len(row) {
 		return
 	}
-	if len(vals) == 0 || len(idx) < len(vals) || len(prices) < len(row) || len(row) >= maxLen || len(vals) >= maxLen {
+	if from < 0 || steps < 1 || steps > 20 || len(vals) != 2<<steps-1 || len(idx) != len(vals) || len(prices) < len(row) || len(row) >= maxLen {
 		panic("simd: Scan arguments out of range")
 	}
-	scan(unsafe.Pointer(&vals[0]), unsafe.Pointer(&idx[0]), int32(len(vals)), unsafe.Pointer(&row[0]), unsafe.Pointer(&prices[0]), int32(len(row)))
+	scan(unsafe.Pointer(&vals[0]), unsafe.Pointer(&idx[0]), int32(steps), unsafe.Pointer(&row[0]), unsafe.Pointer(&prices[0]), int32(len(row)), int32(from))
 	runtime.KeepAlive(vals)
 	runtime.KeepAlive(idx)
 	runtime.KeepAlive(row)

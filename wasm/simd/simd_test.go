@@ -6,6 +6,7 @@
 package simd
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -705,14 +706,17 @@ func TestSparseRowsRagged(t *testing.T) {
 	}
 }
 
-// TestScan checks the auction's full-row scan against core/emd's Go one on
-// rows of awkward lengths with NaN, infinite and tied values, into heaps of
-// 1 to 65 entries that start empty (+Inf) or half full.
+// TestScan checks the auction's full-row scan against core/emd's Go one
+// (ScanPaddedGo) on rows of awkward lengths with NaN, infinite and tied
+// values, into padded heaps of 1 to 65 entries (depths 1 to 6) that start
+// empty (+Inf) or half full, from column 0 and from later columns (a row
+// fed in pieces, as refreshLocal does; from past the row's end offers
+// nothing): the same heap slot for slot, the padding untouched.
 func TestScan(t *testing.T) {
 	load(t)
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, n := range []int{1, 2, 3, 4, 5, 17, 100, 2001} {
-		for _, size := range []int{1, 2, 3, 25, 65} {
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 100, 2001} {
+		for _, size := range []int{1, 2, 3, 4, 7, 8, 25, 31, 32, 65} {
 			row := make([]float32, n)
 			prices := make([]float64, n+1)
 			for j := range row {
@@ -727,23 +731,119 @@ func TestScan(t *testing.T) {
 					prices[j] = math.Inf(-1)
 				}
 			}
-			wv, wi := make([]float64, size), make([]int32, size)
+			steps := 1
+			for 2<<steps-1 < size {
+				steps++
+			}
+			wv, wi := make([]float64, 2<<steps-1), make([]int32, 2<<steps-1)
 			for s := range wv {
 				wv[s], wi[s] = math.Inf(1), -1
+				if s >= size {
+					wv[s] = math.Inf(-1)
+				}
 			}
 			if size%2 == 1 { // a heap already holding values
 				for j := 0; j < size/2; j++ {
-					emd.SiftIn(wv, wi, float64(rng.IntN(60)), 100000+j)
+					emd.SiftIn(wv[:size], wi[:size], float64(rng.IntN(60)), 100000+j)
 				}
 			}
-			gv, gi := slices.Clone(wv), slices.Clone(wi)
-			emd.ScanGo(wv, wi, row, prices)
-			Scan(gv, gi, row, prices)
-			sameBits64(t, "scan heap values", gv, wv)
-			if !slices.Equal(gi, wi) {
-				t.Fatalf("scan n=%d size=%d: columns %v, want %v", n, size, gi, wi)
+			for _, from := range []int{0, 1, 3, 8, 9, n - 9, n - 1, n, n + 1} {
+				if from < 0 {
+					continue
+				}
+				wv, wi, gv, gi := slices.Clone(wv), slices.Clone(wi), slices.Clone(wv), slices.Clone(wi)
+				emd.ScanPaddedGo(wv, wi, steps, row, prices, from)
+				Scan(gv, gi, steps, row, prices, from)
+				sameBits64(t, "scan heap values", gv, wv)
+				if !slices.Equal(gi, wi) {
+					t.Fatalf("scan n=%d size=%d from=%d: columns %v, want %v", n, size, from, gi, wi)
+				}
+				for s := size; s < len(gv); s++ {
+					if !math.IsInf(gv[s], -1) || gi[s] != -1 {
+						t.Fatalf("scan n=%d size=%d from=%d: padding slot %d holds %v at %d", n, size, from, s, gv[s], gi[s])
+					}
+				}
 			}
 		}
+	}
+}
+
+// TestScanSameAuction solves assignment problems with the auction (emd.Solve,
+// 8 row blocks) once with core/emd's Go scans and once with the SIMD
+// module's (the full scans, the private-price scans in pieces, the cost
+// range and the certificate), as core/emd's TestScanAVX2SameAuction does
+// for AVX2: the same plan, bit for bit (columns, duals, cost, rounds). The
+// costs: squared distances of low-dimensional smooth features (trained
+// logits' kind, where many values enter the heaps), clustered points,
+// integer costs with ties, rows equal up to a constant (a block's rows bid
+// for the same columns: the private-price scans) and uniform ones.
+func TestScanSameAuction(t *testing.T) {
+	load(t)
+	const n = 300
+	rng := rand.New(rand.NewPCG(21, 22))
+	sq := func(d int, point func(i, k int, target bool) float64) []float32 {
+		xs, xt := make([]float64, n*d), make([]float64, n*d)
+		for i := range n {
+			for k := range d {
+				xs[i*d+k], xt[i*d+k] = point(i, k, false), point(i, k, true)
+			}
+		}
+		c := make([]float32, n*n)
+		for i := range n {
+			for j := range n {
+				s := 0.0
+				for k := range d {
+					e := xs[i*d+k] - xt[j*d+k]
+					s += e * e
+				}
+				c[i*n+j] = float32(s)
+			}
+		}
+		return c
+	}
+	costs := map[string][]float32{
+		"smooth": sq(7, func(i, k int, target bool) float64 {
+			x := math.Sin(float64(i)*0.05*float64(k+1)) * 3
+			if target {
+				x = 0.8*x + 0.3 + 0.2*rng.NormFloat64()
+			}
+			return x
+		}),
+		"clustered": sq(8, func(i, k int, target bool) float64 {
+			return float64((i%6)*(k+1)%7) + rng.NormFloat64()*0.3
+		}),
+	}
+	ties, same, uniform := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+	row := make([]float32, n)
+	for j := range row {
+		row[j] = float32(rng.IntN(10))
+	}
+	for i := range n {
+		for j := range n {
+			ties[i*n+j] = float32((i/10 - j/7) * (i/10 - j/7) % 5)
+			same[i*n+j] = row[j] + float32(i%3)
+			uniform[i*n+j] = float32(rng.Float64())
+		}
+	}
+	costs["ties"], costs["sameRows"], costs["uniform"] = ties, same, uniform
+	defer emd.SetKernels(emd.Kernels{})
+	for name, cost := range costs {
+		emd.SetKernels(emd.Kernels{})
+		plain, err := emd.Solve(context.Background(), cost, n, n, emd.Options{Method: emd.MethodAuction, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
+		simd, err := emd.Solve(context.Background(), cost, n, n, emd.Options{Method: emd.MethodAuction, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plain.Iterations != simd.Iterations || plain.Cost != simd.Cost || !slices.Equal(plain.Cols, simd.Cols) ||
+			!slices.Equal(plain.U, simd.U) || !slices.Equal(plain.V, simd.V) {
+			t.Errorf("%s: Go scans %d rounds, cost %v; SIMD %d rounds, cost %v (or the columns or duals differ)",
+				name, plain.Iterations, plain.Cost, simd.Iterations, simd.Cost)
+		}
+		t.Logf("%s: %d rounds, cost %.12g", name, simd.Iterations, simd.Cost)
 	}
 }
 
