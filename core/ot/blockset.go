@@ -60,12 +60,17 @@ func (l *LocalBlocks) Do(op *Op) ([]*Reply, error) {
 	}
 	var busy []int // OpBid: the blocks holding pending rows
 	if op.Kind == OpBid {
-		// Most bidding rounds of the auction have a few pending rows (at
-		// N = 10⁴ on a trained network's logits, 663 424 bids in 109 415
-		// rounds), yet a bid whose row cache is undecided scans the whole
-		// row (45 % of those bids): rounds whose rows lie in two blocks or
-		// more share those blocks out; the other blocks only take the
-		// prices. Each block bids alone, so the bids are the same.
+		// ExactOverBlocks sends none here: its rounds over a LocalBlocks
+		// call the busy blocks directly (localRows). An OpBid sent to a
+		// LocalBlocks otherwise (a caller of Do, or a BlockSet wrapping
+		// one) runs as in a worker: most bidding rounds of the auction
+		// have a few pending rows (at N = 10⁴ on a trained network's
+		// logits, 663 424 bids in 109 415 rounds), yet a bid whose row
+		// cache is undecided scans the whole row (45 % of those bids):
+		// rounds whose rows lie in two blocks or more share those blocks
+		// out; the other blocks only take the prices. Each block bids
+		// alone, so the bids are the same. The busy blocks' replies are
+		// their own reused buffers (Reply).
 		busy = pendingBlocks(l.Blocks, op.Rows)
 		if len(busy) < 2 {
 			w = 1

@@ -23,8 +23,11 @@ var errNoCost = errors.New("ot: the exact solver needs the cost, which the block
 //
 // When N == M (OTCE samples as many pixels in both domains) it runs the
 // auction of emd.SolveRows: each block bids for its pending rows with its
-// own bid cache (OpBid) and runs the price-lowering passes over its rows
-// (OpSlack); the reduce of the bids, the price updates and the augmenting
+// own bid cache (OpBid; over a LocalBlocks, whose blocks share the
+// caller's memory, the busy blocks' emd.RowBlock is called directly
+// against the caller's prices instead: localRows) and runs the
+// price-lowering passes over its rows (OpSlack); the reduce of the bids,
+// the price updates and the augmenting
 // paths run in the caller, which reads the blocks' caches (OpCached) and,
 // rarely, single rows (OpRows); the certificate is checked in the blocks
 // (OpInfeasibility). The caller holds O(N) memory (about 2 MB at N = 10⁴)

@@ -78,10 +78,11 @@ func samePlan(a, b *emd.Plan) bool {
 }
 
 // TestExactOverBlocks: the exact plan over the blocks is the same, bit for
-// bit, with 1 goroutine, with several (which share out the blocks of
+// bit, with 1 goroutine, with several (which share out the busy blocks of
 // the small bidding rounds too, localRows), and with blocks spread over
 // "workers" that share nothing (an OpBid to every block each round, where
-// LocalBlocks' rounds call the busy blocks directly: localRows); it is optimal (its certificate holds on the
+// LocalBlocks' rounds call the busy blocks directly: localRows; see also
+// TestLocalRowsSameAsOpBid); it is optimal (its certificate holds on the
 // dense cost) and its cost equals emd.Solve's within 1e-9 (relative), on
 // the POT fixtures (square, and 300×240 gathered for the network simplex)
 // and on clustered data split into the full 16 blocks.

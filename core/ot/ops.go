@@ -129,7 +129,10 @@ type Op struct {
 // Reply is one block's answer. Fields not produced by the operation are nil
 // or zero. OpIterate's ColSum and Joint are the block's own buffers, which
 // its next OpIterate overwrites: consume them (ReduceIterate,
-// CombineIterate, or a copy) before.
+// CombineIterate, or a copy) before. So is OpBid's whole reply with its
+// Rows, Cols and Values (one Reply a block, reused by its next OpBid with
+// bids; a round without bids replies with one shared empty Reply, which
+// nobody may modify): read the bids before the block's next operation.
 type Reply struct {
 	ColSum  []float64 // OpIterate: Σ_i u_i K_ij; OpColMin: column minima; OpPotentials: La×M class column sums
 	Joint   []float64 // La×Lb partial joint label table (OpIterate, OpFinish)
