@@ -28,7 +28,6 @@ func kernels() []kernel {
 		{"minmax32", []byte{i32, i32, i32}, []byte{i32}, minmax32Body},
 		{"maxslack", []byte{i32, i32, i32, f64}, []byte{f64}, maxslackBody},
 		{"hist16", []byte{i32, i32, i32, i32}, nil, hist16Body},
-		{"siftin", []byte{i32, i32, i32, f64, i32}, nil, siftinBody},
 		{"rowtop", []byte{i32, i32, i32, f64}, []byte{f64}, rowtopBody},
 		{"compactrow", []byte{i32, i32, i32, i32, i32}, []byte{i32}, func() []byte { return compactrowBody(cols32) }},
 		{"rowstats", []byte{i32, i32, i32, i32}, []byte{f64}, rowstatsBody},
@@ -46,5 +45,5 @@ func kernels() []kernel {
 // Function indices of the kernels that other kernels call (positions in
 // kernels()).
 const (
-	fnSiftin = 14
+	fnDot32 = 1 // segdot32's classes
 )

@@ -256,16 +256,6 @@ func (f *fn) siftPadded(pVals, pIdx, pSteps, val, j uint32, sl siftLocals) {
 	f.scalar(opI32Store, 2, 0)
 }
 
-// siftinBody: params vals, idx, steps, val, j. siftPadded: core/emd's
-// SiftIn of val (below the root) at column j into the padded heap (vals
-// float64, idx int32, 2^(steps+1) − 1 slots).
-func siftinBody() []byte {
-	f := &fn{nparam: 5}
-	const pVals, pIdx, pSteps, pVal, pJ = 0, 1, 2, 3, 4
-	f.siftPadded(pVals, pIdx, pSteps, pVal, pJ, f.newSiftLocals())
-	return f.body()
-}
-
 // minmax32Body: params x, n, out. The smallest and the largest of x[:n]
 // (float32) by the comparisons of core/emd's Go loop (x < lo, x > hi: a NaN
 // never wins), four lanes at a time (pmin and pmax are exactly those

@@ -48,7 +48,6 @@ import "math"
 //	minmax32(x, n, out i32) i32                  core/emd's MinMax32: out = {min, max} (float32) of x[:n]; returns 1 if one is NaN
 //	maxslack(row, v, n i32, ui f64) f64          core/emd's MaxSlack: max over j < n of (ui + v_j) − float64(row_j), −Inf if none
 //	hist16(x, n, bucket, h i32)                  core/ot's costHistogram: h[bits & 0xffff]++ for each x_j whose float32 bits have bucket as their top 16
-//	siftin(vals, idx, steps i32, val f64, j i32)  core/emd's SiftIn on the padded heap: val at column j replaces the root and sifts down
 //	rowtop(row, g, n i32, inv f64) f64           core/ot's rowTop: max over j < n of g_j − float64(row_j)·inv, −Inf if none
 //	compactrow(sv, sc, row, n, room i32) i32      core/ot's compactRow: the non-zero row_j and their j to sv, sc; −1 if more than room
 //	rowstats(row, n, hist, out i32) f64           core/ot's rowStats: the row's sum in order; out = {max (from −1), its column}; hist[bits >> 16]++ if hist ≠ 0
@@ -434,7 +433,7 @@ func segdot32Body() []byte {
 		f.op(opI32WrapI64)
 		f.get(lo)
 		f.op(opI32Sub)
-		f.call(1)
+		f.call(fnDot32)
 		f.set(x)
 		f.get(pSum)
 		f.get(x)
