@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -196,5 +197,87 @@ func TestScanTiesSignedZeros(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// hiddenLocal hides a LocalBlocks' type from ot.ExactOverBlocks, whose
+// bidding rounds then go to every block as an OpBid instead of through
+// the busy blocks' RowBlock.BidAt.
+type hiddenLocal struct{ l *ot.LocalBlocks }
+
+func (h hiddenLocal) Do(op *ot.Op) ([]*ot.Reply, error) { return h.l.Do(op) }
+
+// TestExactOverBlocksSameWithScan runs the page's exact plan as its
+// sampler does on the gathered cost: ot.ExactOverBlocks over a LocalBlocks
+// (bidding rounds through RowBlock.BidAt, the finish's row scans, the
+// private-price scans in pieces) with the SIMD module's scan, cost range
+// and slack installed, against the same solve with core/emd's Go loops,
+// and against OpBid's rounds with the module's kernels: the same plan bit
+// for bit (columns, duals, cost, rounds). The problems: smooth
+// low-dimensional features (trained logits' kind) and integer features
+// with repeated source points (ties, equal rows: private prices), N = 700
+// in 11 blocks.
+func TestExactOverBlocksSameWithScan(t *testing.T) {
+	load(t)
+	const n, d = 700, 5
+	rng := rand.New(rand.NewPCG(37, 38))
+	smooth := &ot.Problem{N: n, M: n, D: d, La: 2, Lb: 2,
+		Xs: make([]float32, n*d), Xt: make([]float32, n*d), Ys: make([]int32, n), Yt: make([]int32, n)}
+	tied := &ot.Problem{N: n, M: n, D: d, La: 2, Lb: 2,
+		Xs: make([]float32, n*d), Xt: make([]float32, n*d), Ys: make([]int32, n), Yt: make([]int32, n)}
+	for i := range n {
+		smooth.Ys[i], tied.Ys[i] = int32(i%2), int32(i%2)
+		smooth.Yt[i], tied.Yt[i] = int32(2*i/n), int32(2*i/n)
+		for k := range d {
+			smooth.Xs[i*d+k] = float32(3 * math.Sin(float64(i)*0.03*float64(k+1)))
+			smooth.Xt[i*d+k] = float32(2.4*math.Sin(float64(i)*0.031*float64(k+1)) + 0.3 + 0.2*rng.NormFloat64())
+			tied.Xs[i*d+k] = float32(rng.IntN(3))
+			tied.Xt[i*d+k] = float32(rng.IntN(3))
+		}
+		if i%4 != 0 {
+			copy(tied.Xs[i*d:(i+1)*d], tied.Xs[(i-i%4)*d:(i-i%4+1)*d])
+		}
+	}
+	solve := func(p *ot.Problem, hide bool) *emd.Plan {
+		t.Helper()
+		l := ot.NewLocalBlocks(p, 1)
+		var bs ot.BlockSet = l
+		if hide {
+			bs = hiddenLocal{l}
+		}
+		if _, err := bs.Do(&ot.Op{Kind: ot.OpCost}); err != nil {
+			t.Fatal(err)
+		}
+		plan, err := ot.ExactOverBlocks(context.Background(), bs, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan
+	}
+	same := func(a, b *emd.Plan) bool {
+		bits := func(x []float64) []uint64 {
+			out := make([]uint64, len(x))
+			for i, v := range x {
+				out[i] = math.Float64bits(v)
+			}
+			return out
+		}
+		return slices.Equal(a.Rows, b.Rows) && slices.Equal(a.Cols, b.Cols) && slices.Equal(bits(a.U), bits(b.U)) &&
+			slices.Equal(bits(a.V), bits(b.V)) && math.Float64bits(a.Cost) == math.Float64bits(b.Cost) && a.Iterations == b.Iterations
+	}
+	defer emd.SetKernels(emd.Kernels{})
+	for name, p := range map[string]*ot.Problem{"smooth": smooth, "tied": tied} {
+		emd.SetKernels(emd.Kernels{})
+		plain := solve(p, false)
+		emd.SetKernels(emd.Kernels{Scan: Scan, MinMax32: MinMax32, MaxSlack: MaxSlack})
+		if got := solve(p, false); !same(got, plain) {
+			t.Errorf("%s: LocalBlocks with the SIMD scan: %d rounds, cost %v; Go: %d rounds, cost %v (or the columns or duals differ)",
+				name, got.Iterations, got.Cost, plain.Iterations, plain.Cost)
+		}
+		if got := solve(p, true); !same(got, plain) {
+			t.Errorf("%s: OpBid's rounds with the SIMD scan: %d rounds, cost %v; Go: %d rounds, cost %v (or the columns or duals differ)",
+				name, got.Iterations, got.Cost, plain.Iterations, plain.Cost)
+		}
+		t.Logf("%s: %d rounds, cost %.12g", name, plain.Iterations, plain.Cost)
 	}
 }
