@@ -93,14 +93,15 @@ func TestSparseRowsShortRows(t *testing.T) {
 // iterateSparseRows hands them (the row pointers a slice of the block's,
 // the values and columns the block's whole arrays), against core/ot's Go
 // kernels on the same chunks and against the whole block in one call;
-// with 1, 4, 7 and 300 classes (of one column each, so that a lane changes
-// class at nearly every entry).
+// with 1, 4, 7 and 300 classes (300 over 300 columns at random
+// boundaries: many empty, the others of a few columns, so that a lane
+// changes class at nearly every entry).
 func TestSparseRowsChunks(t *testing.T) {
 	load(t)
 	ref := ot.GoKernels()
 	rng := rand.New(rand.NewPCG(33, 34))
 	for trial, m := range []int{5, 300, 1 << 16, 300} {
-		lb := []int{4, 1, 7, 300}[trial] // 300: classes of one column, most rows' entries in several
+		lb := []int{4, 1, 7, 300}[trial]
 		seg := randomSegments(rng, m, lb)
 		v := values(rng, m, 3)
 		var sv []float32
