@@ -116,17 +116,13 @@ func (r *localRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound)
 	if k != len(pending) || len(round.Prices) != r.n {
 		return dst, errors.New("ot: bid for rows outside the blocks or with a short price vector")
 	}
-	bid := func(s [3]int) {
-		b := blocks[s[0]]
-		r.bufs[s[0]], r.errs[s[0]] = b.ex.BidAt(r.bufs[s[0]][:0], pending[s[1]:s[2]], round.Assigned, round.Prices, round.Eps)
-	}
 	w := r.l.Workers
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
 	if w = min(w, len(r.busy)); w <= 1 {
 		for _, s := range r.busy {
-			bid(s)
+			r.bid(s, round)
 		}
 	} else {
 		var next atomic.Int64
@@ -136,7 +132,7 @@ func (r *localRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound)
 			go func() {
 				defer wg.Done()
 				for t := int(next.Add(1)) - 1; t < len(r.busy); t = int(next.Add(1)) - 1 {
-					bid(r.busy[t])
+					r.bid(r.busy[t], round)
 				}
 			}()
 		}
@@ -149,6 +145,14 @@ func (r *localRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound)
 		dst = append(dst, r.bufs[s[0]]...)
 	}
 	return dst, nil
+}
+
+// bid runs the bids of busy block s (block, first and end index in
+// round.Pending) into its buffer. A method, not a closure in Bid: that
+// closure escaped to the goroutines, an allocation a round even on one.
+func (r *localRows) bid(s [3]int, round *emd.BidRound) {
+	b := r.l.Blocks[s[0]]
+	r.bufs[s[0]], r.errs[s[0]] = b.ex.BidAt(r.bufs[s[0]][:0], round.Pending[s[1]:s[2]], round.Assigned, round.Prices, round.Eps)
 }
 
 // blockRows implements emd.Rows over the blocks of a BlockSet.

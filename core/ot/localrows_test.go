@@ -7,6 +7,8 @@ import (
 	"math"
 	"sync/atomic"
 	"testing"
+
+	"github.com/otceseg/otceseg/core/emd"
 )
 
 // opBidBlocks hides a LocalBlocks' type from ExactOverBlocks: its bidding
@@ -142,5 +144,33 @@ func TestExactOverBlocksCancel(t *testing.T) {
 				t.Errorf("%d goroutines, cancelled at check %d: %d more checks after the cancellation", w, calls, -left-1)
 			}
 		}
+	}
+}
+
+// TestLocalRowsNoAllocs: a bidding round of localRows on one goroutine (the
+// page's sampler runs LocalBlocks with Workers = 1, 10⁵ rounds a
+// repetition) allocates nothing once its buffers have grown, like the
+// blocks' OpBid path it replaced.
+func TestLocalRowsNoAllocs(t *testing.T) {
+	p := clustered(5, 300, 300, 6, 4, 4, 2)
+	l := NewLocalBlocks(p, 1)
+	if _, err := l.Do(&Op{Kind: OpCost}); err != nil {
+		t.Fatal(err)
+	}
+	r := &localRows{blockRows: &blockRows{bs: l, n: p.N}, l: l}
+	if _, _, err := r.Range(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	round := &emd.BidRound{Pending: []int32{3, 100, 101, 250}, Prices: make([]float64, p.N), Eps: 0.1, AllChanged: true}
+	var dst []emd.Bid
+	bid := func() {
+		var err error
+		if dst, err = r.Bid(context.Background(), dst[:0], round); err != nil || len(dst) != len(round.Pending) {
+			t.Fatalf("%d bids, error %v", len(dst), err)
+		}
+	}
+	bid()
+	if n := testing.AllocsPerRun(50, bid); n != 0 {
+		t.Errorf("%v allocations a round", n)
 	}
 }
