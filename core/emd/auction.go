@@ -46,7 +46,7 @@ type BidCache struct {
 	fastScore int       // success of full scans under the shared prices
 	rowCol    []int32   // row−lo → column it holds in the private view, -1
 	rowPrice  []float64 // row−lo → its bid for that column
-	heap      topK      // refresh's heap when a kernel scans
+	heap      topK      // refresh's and refreshLocal's heap when a kernel scans
 }
 
 // maxBidCache is the largest number of columns per row of a BidCache.

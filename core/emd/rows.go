@@ -128,8 +128,10 @@ func (c *RowCache) refresh(row []float32, i int, prices []float64) {
 }
 
 // RowBlock is the block side of Rows: rows [lo, hi) of an n×n cost matrix
-// with their BidCache and the block's own copy of the prices. Its methods
-// must not run concurrently; the RowBlocks of a partition may.
+// with their BidCache and the block's own copy of the prices (which Bid
+// reads; BidAt reads the caller's instead, and leaves the copy as it was).
+// Its methods must not run concurrently; the RowBlocks of a partition may,
+// BidAt on the same prices too, which nobody changes meanwhile.
 type RowBlock struct {
 	lo, hi, n int
 	cost      []float32 // (hi−lo)×n
