@@ -8,13 +8,10 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"testing"
 	"time"
 
-	"github.com/otceseg/otceseg/core/arrays"
 	"github.com/otceseg/otceseg/core/emd"
 	"github.com/otceseg/otceseg/core/ot"
 )
@@ -43,7 +40,7 @@ func BenchmarkDumpedExact(b *testing.B) {
 	}
 	defer ot.SetKernels(ot.Kernels{})
 	defer emd.SetKernels(emd.Kernels{})
-	p := dumpedExactProblem(b, dir)
+	p := dumpedProblem(b, dir)
 	// Grow the wasm memory before the clock runs, as the page's sampler
 	// has it from the repetitions before (memory.grow was up to a second
 	// of a first solve's profile here).
@@ -89,56 +86,4 @@ func planHash(plan *emd.Plan) [32]byte {
 	var out [32]byte
 	copy(out[:], h.Sum(nil))
 	return out
-}
-
-// readDumpedArray reads one array of a dumped repetition as float64 values
-// and its shape (core/ot's readDumped).
-func readDumpedArray(tb testing.TB, dir, name string) ([]float64, []int) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := arrays.OpenNPY(f, st.Size(), name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	v := make([]float64, a.Len())
-	if err := a.ReadRange(0, v); err != nil {
-		tb.Fatal(err)
-	}
-	return v, a.Shape
-}
-
-// dumpedExactProblem is the problem of a dumped repetition, its target
-// points ordered by class stably, as the sampler orders them (core/ot's
-// dumpedProblem).
-func dumpedExactProblem(tb testing.TB, dir string) *ot.Problem {
-	xs, sh := readDumpedArray(tb, dir, "xs.npy")
-	xt, _ := readDumpedArray(tb, dir, "xt.npy")
-	ys, _ := readDumpedArray(tb, dir, "ys.npy")
-	yt, _ := readDumpedArray(tb, dir, "yt.npy")
-	if len(sh) != 2 || len(xt) != len(xs) || len(ys) != sh[0] || len(yt) != sh[0] {
-		tb.Fatalf("%s: not an N×N repetition", dir)
-	}
-	n, d := sh[0], sh[1]
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return yt[idx[a]] < yt[idx[b]] })
-	p := &ot.Problem{N: n, M: n, D: d, Xs: make([]float32, n*d), Ys: make([]int32, n), Xt: make([]float32, n*d), Yt: make([]int32, n)}
-	for i := range n {
-		for k := range d {
-			p.Xs[i*d+k] = float32(xs[i*d+k])
-			p.Xt[i*d+k] = float32(xt[idx[i]*d+k])
-		}
-		p.Ys[i], p.Yt[i] = int32(ys[i]), int32(yt[idx[i]])
-		p.La, p.Lb = max(p.La, int(p.Ys[i])+1), max(p.Lb, int(p.Yt[i])+1)
-	}
-	return p
 }
