@@ -364,13 +364,15 @@ func TestPageOverlap(t *testing.T) {
 		t.Error("the paper's defaults over a pool of 2 with the cost gathered: no overlap")
 	}
 	off := map[string]func(s *settings.Settings, workers *int, local, gather, no *bool){
-		"one worker":         func(_ *settings.Settings, w *int, _, _, _ *bool) { *w = 1 },
-		"solved alone":       func(_ *settings.Settings, _ *int, l, _, _ *bool) { *l = true },
-		"cost not gathered":  func(_ *settings.Settings, _ *int, _, g, _ *bool) { *g = false },
-		"turned off":         func(_ *settings.Settings, _ *int, _, _, n *bool) { *n = true },
-		"one repetition":     func(s *settings.Settings, _ *int, _, _, _ *bool) { s.K = 1 },
-		"the exact solver":   func(s *settings.Settings, _ *int, _, _, _ *bool) { s.Solver = settings.SolverEMD },
-		"no warm start":      func(s *settings.Settings, _ *int, _, _, _ *bool) { s.CostNorm, s.Eps = settings.NormMax, ot.WarmStartBelow },
+		"one worker":        func(_ *settings.Settings, w *int, _, _, _ *bool) { *w = 1 },
+		"solved alone":      func(_ *settings.Settings, _ *int, l, _, _ *bool) { *l = true },
+		"cost not gathered": func(_ *settings.Settings, _ *int, _, g, _ *bool) { *g = false },
+		"turned off":        func(_ *settings.Settings, _ *int, _, _, n *bool) { *n = true },
+		"one repetition":    func(s *settings.Settings, _ *int, _, _, _ *bool) { s.K = 1 },
+		"the exact solver":  func(s *settings.Settings, _ *int, _, _, _ *bool) { s.Solver = settings.SolverEMD },
+		"no warm start": func(s *settings.Settings, _ *int, _, _, _ *bool) {
+			s.CostNorm, s.Eps = settings.NormMax, ot.WarmStartBelow
+		},
 		"no warm start, med": func(s *settings.Settings, _ *int, _, _, _ *bool) { s.CostNorm, s.Eps = settings.NormMedian, 0.05 },
 	}
 	for name, f := range off {
