@@ -79,3 +79,19 @@ func readAheadMax() int64 {
 func swapCost() bool {
 	return js.Global().Get("otceSwapCost").Truthy()
 }
+
+// noOverlap is globalThis.otceNoOverlap when a test sets it to a truthy
+// value (proto.Score.NoOverlap: the repetitions one after the other where
+// schedule.PageOverlap would overlap them), else false.
+func noOverlap() bool {
+	return js.Global().Get("otceNoOverlap").Truthy()
+}
+
+// handOverMax is globalThis.otceHandOverMax when a test sets it
+// (schedule.HandOver's limit), else 0: the default.
+func handOverMax() int64 {
+	if v := js.Global().Get("otceHandOverMax"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
+	}
+	return 0
+}

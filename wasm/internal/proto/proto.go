@@ -162,11 +162,17 @@ type Give struct {
 // block Block again from the cost rows it gave the sampler (Give with
 // Cost), which come back in Rows (a Uint8Array of their float32 bytes,
 // transferred), once it has run Op on them (the kernel, OpKernel), whose
-// reply is the response's Replies.
+// reply is the response's Replies. With Kernel, the sampler hands over a
+// block whose kernel it built (an overlapped pool, schedule.PageOverlap):
+// Rows hold the kernel's entries as GiveResponse's do (the dense kernel,
+// or the sparse form's values, columns and row starts) and Kernel the rest
+// of its state; the worker hosts the block of that state from then on
+// (ot.NewKernelBlock), and runs no Op.
 type Host struct {
-	Block int
-	Op    *ot.Op
-	Rows  []js.Value
+	Block  int
+	Op     *ot.Op
+	Rows   []js.Value
+	Kernel *ot.KernelState
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -199,7 +205,10 @@ type Port struct {
 // with the sampler's blocks at the front of the second worker's list and
 // none in the sampler's own, so that another worker computes the
 // sampler's blocks and the sampler the other workers' last ones: both of
-// the sharing's paths, whatever the timing. Tests set these.
+// the sharing's paths, whatever the timing. NoOverlap runs the
+// repetitions one after the other where schedule.PageOverlap would
+// overlap them, and HandOverMax is schedule.HandOver's limit (0: its
+// default). Tests set these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
@@ -212,6 +221,8 @@ type Score struct {
 	IterateHereMax int64
 	ReadAheadMax   int64
 	SwapCost       bool
+	NoOverlap      bool
+	HandOverMax    int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package
