@@ -352,6 +352,17 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	if err != nil {
 		return err
 	}
+	if req.Kernel && req.Drop {
+		if len(w.blocks) == 0 || w.blocks[0] != b {
+			return fmt.Errorf("block %d given away is not the first hosted here", req.Block)
+		}
+		if err := w.giveKernel(b, resp); err != nil {
+			return err
+		}
+		w.blocks = w.blocks[1:]
+		w.first++
+		return nil
+	}
 	if req.Kernel {
 		return w.giveKernel(b, resp)
 	}

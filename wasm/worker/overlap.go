@@ -70,6 +70,10 @@ type overlap struct {
 	// iterating counts the repetitions whose blocks are on the other
 	// workers: while one is, the sampler's long work yields.
 	iterating int
+	// idle: a repetition's kernel is built and waits for the other
+	// workers (there): the iterating repetition takes the sampler's share
+	// of its blocks back (overlapBlocks.takeShare).
+	idle      bool
 	lastYield time.Time
 }
 
@@ -123,14 +127,15 @@ func (o *overlap) yield() {
 // newBlocks returns the block set of the next repetition, of problem p,
 // and the function that frees it (otce.Options.Blocks): called in
 // repetition order.
-func (o *overlap) newBlocks(p *ot.Problem) (ot.BlockSet, func(), error) {
+// last says that no repetition will be solved after this one.
+func (o *overlap) newBlocks(p *ot.Problem, last bool) (ot.BlockSet, func(), error) {
 	o.mu.Lock()
 	ticket := o.tickets
 	o.tickets++
 	o.mu.Unlock()
 	part := ot.Partition(p.N)
 	t := ot.NewTarget(p)
-	ob := &overlapBlocks{o: o, ticket: ticket, p: p, t: t, nb: len(part), here: make([]*ot.Block, len(part))}
+	ob := &overlapBlocks{o: o, ticket: ticket, last: last, p: p, t: t, nb: len(part), here: make([]*ot.Block, len(part))}
 	for i, r := range part {
 		ob.here[i] = ot.NewBlock(p, t, r[0], r[1])
 	}
@@ -144,6 +149,7 @@ func (o *overlap) newBlocks(p *ot.Problem) (ot.BlockSet, func(), error) {
 type overlapBlocks struct {
 	o      *overlap
 	ticket int
+	last   bool // no repetition is solved after this one
 	p      *ot.Problem
 	t      *ot.Target
 	nb     int
@@ -215,23 +221,32 @@ func (y *yieldingBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 // handOver gives the blocks, their kernel built (out: their replies to
 // OpKernel, whose Mass is the density), to the other workers once the
 // repetition before released them: all of them when the kernel fits
-// (schedule.HandOver), and the sampler's turn passes to the next
-// repetition; else the other workers' share (schedule.Assign), the
-// sampler keeping its own and its turn until the release.
+// (schedule.HandOver) and a repetition may come after this one, and the
+// sampler's turn passes to the next repetition; else the other workers'
+// share (schedule.Assign), the sampler keeping its own and its turn until
+// the release. While it waits for them, the repetition they iterate takes
+// the sampler's share of its blocks back (idle, takeShare).
 func (ob *overlapBlocks) handOver(out []*ot.Reply) error {
 	o, w, p := ob.o, ob.o.w, ob.p
+	// The dense cost rows the kernel replaced are garbage: collected
+	// before anything else is allocated (the sampler's share of the
+	// repetition iterating, takeShare), which would otherwise grow the
+	// heap past them.
+	debug.FreeOSMemory()
 	part := ot.Partition(p.N)
 	var bytes int64
 	for i, r := range out {
 		bytes += ot.KernelBytes(part[i][1]-part[i][0], p.M, r.Mass)
 	}
-	all := schedule.HandOver(bytes, o.workers-1, o.handMax)
+	all := !ob.last && schedule.HandOver(bytes, o.workers-1, o.handMax)
 	asg := schedule.Assign(ob.nb, o.workers)
 	if all {
 		asg = schedule.OthersAssign(ob.nb, o.workers)
 	}
 	t0 := time.Now()
+	o.idle = true
 	o.take(&o.there, ob.ticket)
+	o.idle = false
 	ob.thereHeld = true
 	o.iterating++
 	t1 := time.Now()
@@ -273,7 +288,7 @@ func (ob *overlapBlocks) handOver(out []*ot.Reply) error {
 	o.bench["overlap:hand"] += time.Since(t1).Seconds()
 	if all {
 		o.bench["overlap:handed"]++
-		ob.here = nil
+		ob.here = make([]*ot.Block, ob.nb)
 		// The kernels handed over are garbage: collected before the next
 		// repetition's cost takes their room.
 		debug.FreeOSMemory()
@@ -282,6 +297,37 @@ func (ob *overlapBlocks) handOver(out []*ot.Reply) error {
 	} else {
 		o.bench["overlap:shared"]++
 	}
+	return nil
+}
+
+// takeShare takes the sampler's share of the blocks (schedule.Assign's,
+// the first ones) back from the worker that hosts them since the hand-over
+// (Give with Kernel and Drop: the kernel's state moves bit for bit, as in
+// poolBlocks.takeKernels), when the sampler has nothing else to do (the
+// next repetition's kernel waits for the other workers): the iterations
+// go on over the pool, as without the overlap. The blocks, and the
+// reduction of their replies, stay the same: the same bits.
+func (ob *overlapBlocks) takeShare() error {
+	o, w := ob.o, ob.o.w
+	share := len(schedule.Assign(ob.nb, o.workers)[0])
+	if len(ob.assign) < 2 || share == 0 || len(ob.assign[1]) <= share || ob.assign[1][0] != 0 {
+		return nil
+	}
+	t0 := time.Now()
+	for bi := range share {
+		resp, err := call(w.peers[1], &proto.Give{Block: bi, Kernel: true, Drop: true}, o.bench)
+		if err == nil {
+			ob.here[bi], err = lentBlock(ob.p, ob.t, resp.Kernel, resp.Rows)
+		}
+		if err != nil {
+			return fmt.Errorf("worker 2, block %d's kernel: %w", bi, err)
+		}
+		ob.assign[0] = append(ob.assign[0], bi)
+		ob.assign[1] = ob.assign[1][1:]
+	}
+	tightenGC()
+	o.bench["overlap:took"]++
+	o.bench["overlap:take"] += time.Since(t0).Seconds()
 	return nil
 }
 
@@ -298,6 +344,11 @@ func (ob *overlapBlocks) passHere() {
 func (ob *overlapBlocks) doPool(op *ot.Op) ([]*ot.Reply, error) {
 	w := ob.o.w
 	bench := ob.o.bench
+	if ob.o.idle && op.Kind == ot.OpIterate && len(ob.assign[0]) == 0 {
+		if err := ob.takeShare(); err != nil {
+			return nil, err
+		}
+	}
 	var sent []int
 	for i := 1; i < len(ob.assign); i++ {
 		if len(ob.assign[i]) > 0 {

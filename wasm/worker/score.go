@@ -86,7 +86,7 @@ func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]
 		},
 		Blocks: func(smp *otce.Sample) (ot.BlockSet, func(), error) {
 			if ov != nil {
-				return ov.newBlocks(smp.Problem)
+				return ov.newBlocks(smp.Problem, smp.AllPixels || smp.Rep == req.Settings.K-1)
 			}
 			return blocks(smp)
 		},

@@ -151,11 +151,15 @@ type Warm struct{}
 // response's Kernel, and the entries in its Rows as Uint8Arrays of their
 // bytes (little endian), transferred: the dense kernel, or the sparse
 // form's values, columns and row starts. The worker keeps an empty block
-// in its place, which the sampler may give a kernel again (Host).
+// in its place, which the sampler may give a kernel again (Host); with
+// Drop it keeps none, and hosts the blocks after it only (Block must be the
+// first it hosts: an overlapped pool's sampler takes its share of a
+// repetition's blocks back while it has nothing else to do).
 type Give struct {
 	Block  int
 	Cost   bool
 	Kernel bool
+	Drop   bool
 }
 
 // Host asks a worker other than the sampler, from the sampler, to host
