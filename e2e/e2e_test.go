@@ -588,9 +588,9 @@ func (h *harness) cancelThenRun(fx fixture) {
 	// Again with the problem solved over the pool: the sampler drives the
 	// other worker through its port when the cancel comes.
 	h.cancelThenRunOn(fx, true, false)
-	// And with the repetitions overlapped (the cost gathered: otceGatherMin
-	// = 1): the other worker iterates one repetition while the sampler
-	// computes the next one's cost and exact plan.
+	// And with the repetitions overlapped (otceOverlap, the cost gathered:
+	// otceGatherMin = 1): the other worker iterates one repetition while
+	// the sampler computes the next one's cost and exact plan.
 	h.cancelThenRunOn(fx, true, true)
 }
 
@@ -600,7 +600,7 @@ func (h *harness) cancelThenRunOn(fx fixture, pool, overlap bool) {
 		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
 	}
 	if overlap {
-		eval[bool](h, `(globalThis.otceGatherMin = 1, true)`)
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceGatherMin = 1, true)`)
 	}
 	// A run long enough to cancel: many repetitions at a tight tolerance.
 	h.setSetting("set-n", "700")

@@ -104,10 +104,10 @@ func (h *harness) longRun(fx fixture, workers int, pool, overlap bool) {
 		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
 	}
 	if overlap {
-		// The repetitions overlapped (schedule.PageOverlap, with the cost
-		// gathered in the sampler): the other worker iterates one while
-		// the sampler computes the next.
-		eval[bool](h, `(globalThis.otceGatherMin = 1, true)`)
+		// The repetitions overlapped (otceOverlap and schedule.PageOverlap,
+		// with the cost gathered in the sampler): the other worker
+		// iterates one while the sampler computes the next.
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceGatherMin = 1, true)`)
 	}
 	h.setSetting("set-n", "700")
 	h.setSetting("set-k", "200")

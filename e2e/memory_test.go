@@ -30,10 +30,7 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 	h.setSetting("set-k", fmt.Sprint(k))
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	// The repetitions one after the other (sameAsCLIOverlapped has the
-	// overlapped ones).
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, delete globalThis.otceSwapCost, delete globalThis.otceNoOverlap, true)`)
-	eval[bool](h, `(globalThis.otceNoOverlap = true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, delete globalThis.otceSwapCost, true)`)
 	type path struct {
 		solver  string
 		workers int
@@ -91,10 +88,11 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 	}
 }
 
-// sameAsCLIOverlapped: on the pool, when the repetitions overlap
-// (schedule.PageOverlap: Sinkhorn, which may start warm from the exact
-// plan, with the cost gathered in the sampler; forced here at N = 600
-// with otceLocalSolveMax = 0 and otceGatherMin = 1), the sampler computes
+// sameAsCLIOverlapped: on the pool, when the repetitions overlap (asked
+// with otceOverlap, and allowed by schedule.PageOverlap: Sinkhorn, which
+// may start warm from the exact plan, with the cost gathered in the
+// sampler; forced here at N = 600 with otceLocalSolveMax = 0 and
+// otceGatherMin = 1), the sampler computes
 // each repetition's cost, exact plan and kernel alone, then hands every
 // block's kernel over to the other workers (overlap.go: "overlap:handed"),
 // which iterate it while the sampler computes the next repetition (and
@@ -113,7 +111,7 @@ func (h *harness) sameAsCLIOverlapped(fx fixture) {
 	h.setSetting("set-solver", "sinkhorn")
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceHandOverMax, true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceHandOverMax, delete globalThis.otceOverlap, true)`)
 	want := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", "sinkhorn")
 	for _, pt := range []struct {
 		workers int
@@ -124,7 +122,7 @@ func (h *harness) sameAsCLIOverlapped(fx fixture) {
 		if pt.shared {
 			handMax = "1"
 		}
-		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = 1, globalThis.otceHandOverMax = `+handMax+`, true)`)
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = 1, globalThis.otceHandOverMax = `+handMax+`, true)`)
 		h.setSetting("set-workers", fmt.Sprint(pt.workers))
 		h.click("run")
 		h.waitState(3*time.Minute, "done")

@@ -341,21 +341,31 @@ func CheckMapMemory(n, m, d, k, pixels, workers int) error {
 // dense cost and the exact plan; the others hold one repetition's kernel
 // at a time (HandOver).
 //
-// It holds for a problem solved over the pool (local false: one worker
-// alone has nothing to overlap with) of two workers or more, two
-// repetitions or more, when the solver is Sinkhorn and may start warm from
-// the exact plan (MayExact): the exact plan, on one thread, is what the
-// other workers' iterations hide (at N = 10⁴ on a trained network's
-// logits, 7.8 s of a repetition's 14.5 in the page, the other worker idle
-// meanwhile); without it the sampler's part (cost, kernel) is short, and
-// the iterations, on the other workers alone, would take longer than over
-// the whole pool. It also needs the sampler to hold every cost row
-// (gather, see Gather: the exact plan in the sampler, the cost large
-// enough for the other workers' memory to matter); below GatherMin the
-// other workers keep their rows and share the auction (ot.SplitBlocks),
-// as before. off (a test's) turns it off.
-func PageOverlap(s settings.Settings, workers int, local, gather, off bool) bool {
-	return !off && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
+// It is allowed over the pool (local false: one worker alone has nothing
+// to overlap with) of two workers or more, for two repetitions or more,
+// when the solver is Sinkhorn and may start warm from the exact plan
+// (MayExact): the exact plan, on one thread, is what the other workers'
+// iterations would hide (at N = 10⁴ on a trained network's logits, 7.8 s
+// of a repetition's 14.5 in the page, the other worker idle meanwhile);
+// without it the sampler's part (cost, kernel) is short, and the
+// iterations, on the other workers alone, would take longer than over the
+// whole pool. It also needs the sampler to hold every cost row (gather,
+// see Gather: the exact plan in the sampler, the cost large enough for
+// the other workers' memory to matter).
+//
+// And it is off unless asked (a test's or a benchmark's request): on this
+// project's shared 2-core machine it did not pay. At N = 10⁴, K = 10 on a
+// trained network's logits (BENCHMARKS.md, "Repetitions overlapped in the
+// page") the page took 196.5 s overlapped against 193.5 s one repetition
+// at a time, then 300.5 and 208.2 against 218.3 and 234.6 s in one
+// interleaved invocation (load 4–7): beside the other worker's iterations
+// the sampler's exact plan ran 1.6–2.4× slower than alone, and the
+// iterations on one worker took longer than the exact plan they hid, so
+// the repetitions gained nothing from running side by side. A quiet
+// machine, or a faster exact plan or iteration, may change that: measure
+// with the request's switch before turning it on.
+func PageOverlap(s settings.Settings, workers int, local, gather, asked bool) bool {
+	return asked && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
 }
 
 // HandOverMax is the most kernel bytes (ot.KernelBytes) that each other

@@ -351,23 +351,23 @@ func TestOverlapBytes(t *testing.T) {
 }
 
 // TestPageOverlap checks when the page overlaps a candidate's repetitions:
-// over the pool, of Sinkhorn that may start warm from the exact plan, with
-// the cost gathered in the sampler, two repetitions and two workers or
-// more; a test may turn it off.
+// when asked, over the pool, of Sinkhorn that may start warm from the
+// exact plan, with the cost gathered in the sampler, two repetitions and
+// two workers or more; never unless asked.
 func TestPageOverlap(t *testing.T) {
 	s := settings.Default()
 	s.K = 10
 	if !MayExact(s) || s.Solver == settings.SolverEMD {
 		t.Fatalf("the defaults are the paper's (raw cost, Sinkhorn at ε = 0.1): %+v", s)
 	}
-	if !PageOverlap(s, 2, false, true, false) {
-		t.Error("the paper's defaults over a pool of 2 with the cost gathered: no overlap")
+	if !PageOverlap(s, 2, false, true, true) {
+		t.Error("the paper's defaults over a pool of 2 with the cost gathered, asked: no overlap")
 	}
-	off := map[string]func(s *settings.Settings, workers *int, local, gather, no *bool){
+	off := map[string]func(s *settings.Settings, workers *int, local, gather, asked *bool){
 		"one worker":        func(_ *settings.Settings, w *int, _, _, _ *bool) { *w = 1 },
 		"solved alone":      func(_ *settings.Settings, _ *int, l, _, _ *bool) { *l = true },
 		"cost not gathered": func(_ *settings.Settings, _ *int, _, g, _ *bool) { *g = false },
-		"turned off":        func(_ *settings.Settings, _ *int, _, _, n *bool) { *n = true },
+		"not asked":         func(_ *settings.Settings, _ *int, _, _, a *bool) { *a = false },
 		"one repetition":    func(s *settings.Settings, _ *int, _, _, _ *bool) { s.K = 1 },
 		"the exact solver":  func(s *settings.Settings, _ *int, _, _, _ *bool) { s.Solver = settings.SolverEMD },
 		"no warm start": func(s *settings.Settings, _ *int, _, _, _ *bool) {
@@ -376,15 +376,15 @@ func TestPageOverlap(t *testing.T) {
 		"no warm start, med": func(s *settings.Settings, _ *int, _, _, _ *bool) { s.CostNorm, s.Eps = settings.NormMedian, 0.05 },
 	}
 	for name, f := range off {
-		s2, w, local, gather, no := s, 2, false, true, false
-		f(&s2, &w, &local, &gather, &no)
-		if PageOverlap(s2, w, local, gather, no) {
+		s2, w, local, gather, asked := s, 2, false, true, true
+		f(&s2, &w, &local, &gather, &asked)
+		if PageOverlap(s2, w, local, gather, asked) {
 			t.Errorf("%s: overlapped", name)
 		}
 	}
 	s.CostNorm, s.Eps = settings.NormMax, 1e-3
-	if !PageOverlap(s, 3, false, true, false) {
-		t.Error("cost-norm max at ε 1e-3 (a warm start) on 3 workers: no overlap")
+	if !PageOverlap(s, 3, false, true, true) {
+		t.Error("cost-norm max at ε 1e-3 (a warm start) on 3 workers, asked: no overlap")
 	}
 }
 

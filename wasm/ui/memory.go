@@ -80,11 +80,11 @@ func swapCost() bool {
 	return js.Global().Get("otceSwapCost").Truthy()
 }
 
-// noOverlap is globalThis.otceNoOverlap when a test sets it to a truthy
-// value (proto.Score.NoOverlap: the repetitions one after the other where
-// schedule.PageOverlap would overlap them), else false.
-func noOverlap() bool {
-	return js.Global().Get("otceNoOverlap").Truthy()
+// overlapAsked is globalThis.otceOverlap when a test or a benchmark sets
+// it to a truthy value (proto.Score.Overlap: the repetitions overlapped
+// where schedule.PageOverlap allows it), else false: one after the other.
+func overlapAsked() bool {
+	return js.Global().Get("otceOverlap").Truthy()
 }
 
 // handOverMax is globalThis.otceHandOverMax when a test sets it

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"syscall/js"
 	"time"
@@ -75,6 +76,7 @@ type overlap struct {
 	// of its blocks back (overlapBlocks.takeShare).
 	idle      bool
 	lastYield time.Time
+	mappedMB  float64 // the memory mapped at the last notePeak
 }
 
 // turn is taken by the repetitions in the order of their tickets.
@@ -174,6 +176,7 @@ func (ob *overlapBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 		o.bench["overlap:wait-here"] += time.Since(t0).Seconds()
 	}
 	out := make([]*ot.Reply, ob.nb)
+	o.notePeak("before-" + op.Kind.String())
 	for i, b := range ob.here {
 		o.yield()
 		r, err := b.Do(op)
@@ -183,6 +186,7 @@ func (ob *overlapBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 		out[i] = r
 		tightenGC()
 	}
+	o.notePeak(op.Kind.String())
 	if op.Kind == ot.OpKernel {
 		if err := ob.handOver(out); err != nil {
 			return nil, err
@@ -200,6 +204,7 @@ func (ob *overlapBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Pla
 	}
 	t0 := time.Now()
 	plan, err := ot.ExactOverBlocks(ctx, &yieldingBlocks{LocalBlocks: &ot.LocalBlocks{Blocks: ob.here, Workers: 1}, o: ob.o}, p)
+	ob.o.notePeak("exact")
 	tightenGC()
 	ob.o.bench["busy:exact"] += time.Since(t0).Seconds()
 	return plan, err
@@ -286,6 +291,7 @@ func (ob *overlapBlocks) handOver(out []*ot.Reply) error {
 		}
 	}
 	o.bench["overlap:hand"] += time.Since(t1).Seconds()
+	o.notePeak("hand")
 	if all {
 		o.bench["overlap:handed"]++
 		ob.here = make([]*ot.Block, ob.nb)
@@ -326,6 +332,7 @@ func (ob *overlapBlocks) takeShare() error {
 		ob.assign[1] = ob.assign[1][1:]
 	}
 	tightenGC()
+	o.notePeak("take")
 	o.bench["overlap:took"]++
 	o.bench["overlap:take"] += time.Since(t0).Seconds()
 	return nil
@@ -465,4 +472,25 @@ func kernelArrays(s *ot.KernelState) (*ot.KernelState, []js.Value) {
 	state := *s
 	state.Dense, state.Values, state.Cols, state.Cols16, state.Starts = nil, nil, nil, nil, nil
 	return &state, rows
+}
+
+// heapSample reads the memory the Go runtime has mapped: in WebAssembly,
+// the linear memory it has grown to (which never shrinks).
+var heapSample = []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+
+// notePeak adds to bench, under "overlap:grew-MB:"+at, how much the
+// memory the sampler has mapped grew since the last such note (for the
+// benchmark: which phase of the overlapped repetitions grows it; other
+// goroutines' work in between counts too).
+func (o *overlap) notePeak(at string) {
+	metrics.Read(heapSample)
+	if heapSample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	mb := float64(heapSample[0].Value.Uint64()) / 1e6
+	if o.mappedMB > 0 && mb > o.mappedMB {
+		o.bench["overlap:grew-MB:"+at] += mb - o.mappedMB
+	}
+	o.mappedMB = max(o.mappedMB, mb)
+	o.bench["overlap:MB"] = o.mappedMB
 }

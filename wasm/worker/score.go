@@ -90,8 +90,8 @@ func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]
 			}
 			return blocks(smp)
 		},
-		// The repetitions overlap on the pool (overlap.go) when
-		// schedule.PageOverlap says so for the problem's size.
+		// The repetitions overlap on the pool (overlap.go) when asked
+		// and schedule.PageOverlap allows it for the problem's size.
 		BlocksOverlap: func(j *otce.Job) bool {
 			s := req.Settings
 			n, m := schedule.Size(s.N, j.Source.Valid, j.Target.Valid)
@@ -100,7 +100,7 @@ func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]
 				exact = *req.ExactOnPool
 			}
 			gather := schedule.Gather(n, m, schedule.MayExact(s), exact, req.GatherMin)
-			if !schedule.PageOverlap(s, req.Workers, schedule.Local(n, m, req.LocalMax), gather, req.NoOverlap) {
+			if !schedule.PageOverlap(s, req.Workers, schedule.Local(n, m, req.LocalMax), gather, req.Overlap) {
 				return false
 			}
 			w.release()

@@ -209,10 +209,10 @@ type Port struct {
 // with the sampler's blocks at the front of the second worker's list and
 // none in the sampler's own, so that another worker computes the
 // sampler's blocks and the sampler the other workers' last ones: both of
-// the sharing's paths, whatever the timing. NoOverlap runs the
-// repetitions one after the other where schedule.PageOverlap would
-// overlap them, and HandOverMax is schedule.HandOver's limit (0: its
-// default). Tests set these.
+// the sharing's paths, whatever the timing. Overlap asks for the
+// repetitions overlapped where schedule.PageOverlap allows it (off by
+// default), and HandOverMax is schedule.HandOver's limit (0: its
+// default). Tests and benchmarks set these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
@@ -225,7 +225,7 @@ type Score struct {
 	IterateHereMax int64
 	ReadAheadMax   int64
 	SwapCost       bool
-	NoOverlap      bool
+	Overlap        bool
 	HandOverMax    int64
 }
 

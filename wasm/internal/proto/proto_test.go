@@ -39,6 +39,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Give{Block: 4},
 		&Give{Block: 5, Cost: true},
 		&Give{Block: 6, Kernel: true},
+		&Give{Block: 7, Kernel: true, Drop: true},
 		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7, IterateHereMax: -1, ReadAheadMax: -1, SwapCost: true},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
