@@ -48,13 +48,19 @@ import (
 // A kernel too large for the other workers (schedule.HandOver) is shared
 // out as without the overlap (schedule.Assign: the sampler keeps its
 // share and iterates it), and the repetition keeps the sampler's turn
-// until its release: the next one then waits, as one at a time.
+// until its release: the next one then waits, as one at a time; so does
+// the last repetition, after which nothing comes. A repetition that waits
+// for the other workers with its kernel built leaves the sampler idle: the
+// repetition they iterate takes the sampler's share of its blocks back
+// (takeShare).
+//
+// It is off unless the request asks (schedule.PageOverlap says why).
 
 // yieldEvery is how much work the sampler does between two returns to
 // the event loop while another repetition iterates on the other workers:
 // an iteration there takes 30–50 ms at N = 10⁴ on a trained network's
 // logits, so its answer waits 2 ms at most (plus the operation under
-// way), while a yield costs about 0.05 ms.
+// way), while a yield costs about 0.1 ms (TestOverlapYield, under Node).
 const yieldEvery = 2 * time.Millisecond
 
 // overlap is what the overlapped repetitions of a Score request share in
