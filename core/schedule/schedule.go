@@ -354,16 +354,15 @@ func CheckMapMemory(n, m, d, k, pixels, workers int) error {
 // the other workers' memory to matter).
 //
 // And it is off unless asked (a test's or a benchmark's request): on this
-// project's shared 2-core machine it did not pay. At N = 10⁴, K = 10 on a
-// trained network's logits (BENCHMARKS.md, "Repetitions overlapped in the
-// page") the page took 196.5 s overlapped against 193.5 s one repetition
-// at a time, then 300.5 and 208.2 against 218.3 and 234.6 s in one
-// interleaved invocation (load 4–7): beside the other worker's iterations
-// the sampler's exact plan ran 1.6–2.4× slower than alone, and the
-// iterations on one worker took longer than the exact plan they hid, so
-// the repetitions gained nothing from running side by side. A quiet
-// machine, or a faster exact plan or iteration, may change that: measure
-// with the request's switch before turning it on.
+// project's shared 2-core machine it lost as often as it won. At
+// N = 10⁴, K = 10 on a trained network's logits (BENCHMARKS.md,
+// "Repetitions overlapped in the page"), in four interleaved pairs at
+// load 4–7, the page took 0.62×, 0.89×, 1.02× and 1.38× its time one
+// repetition at a time: when the sampler's exact plan ran at its own pace
+// beside the other worker's iterations, they hid it (136.9 s against
+// 220.7); when it ran 1.6–2.4× slower, as in three pairs, nothing was
+// hidden. A quiet machine, or a faster exact plan or iteration, may
+// settle it: measure with the request's switch before turning it on.
 func PageOverlap(s settings.Settings, workers int, local, gather, asked bool) bool {
 	return asked && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
 }

@@ -39,7 +39,7 @@ import (
 // (overlap.yield), so that the iterating repetition's answers are taken
 // and its next round sent meanwhile. The exact plan's auction asks its
 // blocks for every bidding round (ot.ExactOverBlocks over a BlockSet): the
-// yield is in the block set (yieldingBlocks), no hook in the solver.
+// yield is in the blocks (ot.LocalBlocks.Yield), not in the solver.
 //
 // Two turns, taken in repetition order, keep the roles: here, the
 // sampler's memory for a repetition's dense cost (taken at its first
@@ -203,30 +203,17 @@ func (ob *overlapBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 
 // ExactPlan implements ot.Exact: the auction over the blocks here, in the
 // sampler alone (as with the cost gathered, poolBlocks.ExactPlan),
-// returning to the event loop between its rounds (yieldingBlocks).
+// returning to the event loop between its rounds (ot.LocalBlocks.Yield).
 func (ob *overlapBlocks) ExactPlan(ctx context.Context, p *ot.Problem) (*emd.Plan, error) {
 	if ob.assign != nil || p != ob.p {
 		return nil, errors.New("the exact plan asked of blocks handed over, or of another problem")
 	}
 	t0 := time.Now()
-	plan, err := ot.ExactOverBlocks(ctx, &yieldingBlocks{LocalBlocks: &ot.LocalBlocks{Blocks: ob.here, Workers: 1}, o: ob.o}, p)
+	plan, err := ot.ExactOverBlocks(ctx, &ot.LocalBlocks{Blocks: ob.here, Workers: 1, Yield: ob.o.yield}, p)
 	ob.o.notePeak("exact")
 	tightenGC()
 	ob.o.bench["busy:exact"] += time.Since(t0).Seconds()
 	return plan, err
-}
-
-// yieldingBlocks are the blocks of an exact plan that return to the event
-// loop before an operation when one is due (overlap.yield).
-type yieldingBlocks struct {
-	*ot.LocalBlocks
-	o *overlap
-}
-
-// Do implements ot.BlockSet.
-func (y *yieldingBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
-	y.o.yield()
-	return y.LocalBlocks.Do(op)
 }
 
 // handOver gives the blocks, their kernel built (out: their replies to
