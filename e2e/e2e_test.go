@@ -214,6 +214,7 @@ func TestBrowser(t *testing.T) {
 	h.subtest(t, "SameScoreAsCLI", func() { h.sameAsCLI(good) })
 	h.subtest(t, "SameScoreAsCLIEmd", func() { h.sameAsCLIEmd(good) })
 	h.subtest(t, "SameBitsAsCLIGathered", func() { h.sameAsCLIGathered(good) })
+	h.subtest(t, "SameBitsAsCLIOverlapped", func() { h.sameAsCLIOverlapped(good) })
 	h.subtest(t, "MapsSameAsCLI", func() { h.mapsSameAsCLI(good) })
 	h.subtest(t, "MapsCancel", func() { h.mapsCancel(good) })
 	h.subtest(t, "MapsPatchSameAsCLI", func() { h.mapsPatchSameAsCLI(good) })
@@ -583,16 +584,23 @@ func copyFile(src, dst string) error {
 }
 
 func (h *harness) cancelThenRun(fx fixture) {
-	h.cancelThenRunOn(fx, false)
+	h.cancelThenRunOn(fx, false, false)
 	// Again with the problem solved over the pool: the sampler drives the
 	// other worker through its port when the cancel comes.
-	h.cancelThenRunOn(fx, true)
+	h.cancelThenRunOn(fx, true, false)
+	// And with the repetitions overlapped (otceOverlap, the cost gathered:
+	// otceGatherMin = 1): the other worker iterates one repetition while
+	// the sampler computes the next one's cost and exact plan.
+	h.cancelThenRunOn(fx, true, true)
 }
 
-func (h *harness) cancelThenRunOn(fx fixture, pool bool) {
+func (h *harness) cancelThenRunOn(fx fixture, pool, overlap bool) {
 	h.load()
 	if pool {
 		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+	}
+	if overlap {
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceGatherMin = 1, true)`)
 	}
 	// A run long enough to cancel: many repetitions at a tight tolerance.
 	h.setSetting("set-n", "700")

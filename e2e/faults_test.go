@@ -96,12 +96,18 @@ func (h *harness) waitProgress(texts ...string) string {
 	}
 }
 
-func (h *harness) longRun(fx fixture, workers int, pool bool) {
+func (h *harness) longRun(fx fixture, workers int, pool, overlap bool) {
 	h.load()
 	if pool {
 		// Solve over the pool even this small problem: the sampler drives
 		// the other workers through its ports (proto.KindPool).
 		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, true)`)
+	}
+	if overlap {
+		// The repetitions overlapped (otceOverlap and schedule.PageOverlap,
+		// with the cost gathered in the sampler): the other worker
+		// iterates one while the sampler computes the next.
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceGatherMin = 1, true)`)
 	}
 	h.setSetting("set-n", "700")
 	h.setSetting("set-k", "200")
@@ -132,13 +138,16 @@ func (h *harness) shortRunWorks(name string) {
 // the page, which must still end the run with a clear message, and the next
 // run must work. It kills first a worker that is not solving (the sampler
 // solves this small problem alone), then the sampler itself, then, with the
-// problem solved over the pool, the worker the sampler drives.
+// problem solved over the pool, the worker the sampler drives; then, with
+// the repetitions overlapped, the worker that iterates them and the
+// sampler.
 func (h *harness) workerKilled(fx fixture) {
 	for _, victim := range []struct {
-		what, suffix string
-		pool         bool
-	}{{"an idle worker", "-1", false}, {"the sampler", "-0", false}, {"the worker the sampler drives", "-1", true}} {
-		h.longRun(fx, 2, victim.pool)
+		what, suffix  string
+		pool, overlap bool
+	}{{"an idle worker", "-1", false, false}, {"the sampler", "-0", false, false}, {"the worker the sampler drives", "-1", true, false},
+		{"the worker iterating the overlapped repetitions", "-1", true, true}, {"the sampler of the overlapped repetitions", "-0", true, true}} {
+		h.longRun(fx, 2, victim.pool, victim.overlap)
 		// The victim is the worker of the newest pool (names run
 		// otce-worker-<page>-<pool>-<index>) with that index: the workers
 		// of the pool the last kill replaced may still be listed, or

@@ -87,3 +87,63 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 			where, got["otce_mean"], want[pt.solver]["otce_mean"], got["iterations"], sec["give"], sec["host"], sec["take"], sec["take:MB"], sec["take:pool-ms"], sec["take:here-ms"])
 	}
 }
+
+// sameAsCLIOverlapped: on the pool, when the repetitions overlap (asked
+// with otceOverlap, and allowed by schedule.PageOverlap: Sinkhorn, which
+// may start warm from the exact plan, with the cost gathered in the
+// sampler; forced here at N = 600 with otceLocalSolveMax = 0 and
+// otceGatherMin = 1), the sampler computes
+// each repetition's cost, exact plan and kernel alone, then hands every
+// block's kernel over to the other workers (overlap.go: "overlap:handed"),
+// which iterate it while the sampler computes the next repetition (and
+// takes its share of the blocks back once that one waits: "overlap:took",
+// as the timing falls); the last repetition keeps the sampler's share; with a
+// hand-over limit of 1 byte (otceHandOverMax) it keeps its share of the
+// blocks and iterates them ("overlap:shared"), the next repetition
+// waiting for the release, as one at a time. The scores are the CLI's to
+// the bit (CE, W_D, the iterations, the stop rules, the OTCE) with 2 and 3
+// workers and K = 3 (two hand-overs while a repetition iterates).
+func (h *harness) sameAsCLIOverlapped(fx fixture) {
+	const n, k = 600, 3 // 10 row blocks
+	h.load()
+	h.setSetting("set-n", fmt.Sprint(n))
+	h.setSetting("set-k", fmt.Sprint(k))
+	h.setSetting("set-solver", "sinkhorn")
+	h.setCandidate(1, "fixture", fx)
+	h.setFiles("target-labels-files", fx.tl)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceHandOverMax, delete globalThis.otceOverlap, true)`)
+	want := h.cliJSON(fx, "-n", fmt.Sprint(n), "-k", fmt.Sprint(k), "--solver", "sinkhorn")
+	for _, pt := range []struct {
+		workers int
+		shared  bool // the hand-over limit at 1 byte: the sampler keeps its share
+	}{{2, false}, {3, false}, {2, true}} {
+		where := fmt.Sprintf("overlapped on the pool of %d workers (the sampler keeping its share %v)", pt.workers, pt.shared)
+		handMax := "0"
+		if pt.shared {
+			handMax = "1"
+		}
+		eval[bool](h, `(globalThis.otceOverlap = true, globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = 1, globalThis.otceHandOverMax = `+handMax+`, true)`)
+		h.setSetting("set-workers", fmt.Sprint(pt.workers))
+		h.click("run")
+		h.waitState(3*time.Minute, "done")
+		got := h.onlyCandidate(where, "sinkhorn")
+		for _, key := range []string{"otce_mean", "ce", "wd", "iterations", "stop_rule"} {
+			if !reflect.DeepEqual(got[key], want[key]) {
+				h.t.Errorf("%s: %s is %v in the page, %v in the CLI", where, key, got[key], want[key])
+			}
+		}
+		phases := eval[string](h, `JSON.stringify(globalThis.otceTimings.phases)`)
+		var sec map[string]float64
+		if err := json.Unmarshal([]byte(phases), &sec); err != nil {
+			h.t.Fatal(err)
+		}
+		handed, shared := sec["overlap:handed"], sec["overlap:shared"]
+		// The last repetition keeps the sampler's share: nothing comes
+		// after it.
+		if pt.shared && (handed != 0 || shared != k) || !pt.shared && (handed != k-1 || shared != 1) || sec["give"] != 0 || sec["host"] != 0 {
+			h.t.Errorf("%s: %v repetitions handed over, %v shared; the cost rows given and given back in %v s, %v s: %s", where, handed, shared, sec["give"], sec["host"], phases)
+		}
+		h.t.Logf("%s: OTCE %v (CLI %v), iterations %v; the hand-overs %.3f s, waits for the sampler %.3f s and for the other workers %.3f s, %v yields (%.3f s), %v iterations there, the sampler's share taken back %v times (%.3f s)",
+			where, got["otce_mean"], want["otce_mean"], got["iterations"], sec["overlap:hand"], sec["overlap:wait-here"], sec["overlap:wait-there"], sec["overlap:yield:n"], sec["overlap:yield"], sec["iterate:others"], sec["overlap:took"], sec["overlap:take"])
+	}
+}

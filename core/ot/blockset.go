@@ -26,7 +26,13 @@ type Exact interface {
 type LocalBlocks struct {
 	Blocks  []*Block
 	Workers int // goroutines used; 0 means GOMAXPROCS
-	dense   []float32
+	// Yield, when set, is called before each operation (and so before
+	// each round of the exact plan's auction, ExactOverBlocks): the
+	// browser's sampler returns to the JavaScript event loop there while
+	// another repetition iterates on other workers (its single thread
+	// runs no other goroutine until this one waits). It changes no bit.
+	Yield func()
+	dense []float32
 }
 
 // ExactPlan solves the exact OT problem on the cost held by the blocks, with
@@ -48,6 +54,9 @@ func NewLocalBlocks(p *Problem, workers int) *LocalBlocks {
 
 // Do implements BlockSet.
 func (l *LocalBlocks) Do(op *Op) ([]*Reply, error) {
+	if l.Yield != nil {
+		l.Yield()
+	}
 	w := l.Workers
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)

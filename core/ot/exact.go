@@ -85,6 +85,11 @@ type localRows struct {
 }
 
 func (r *localRows) Bid(ctx context.Context, dst []emd.Bid, round *emd.BidRound) ([]emd.Bid, error) {
+	// A round is an operation of the blocks' as an OpBid was: the
+	// browser's sampler returns to the event loop here (LocalBlocks.Yield).
+	if r.l.Yield != nil {
+		r.l.Yield()
+	}
 	if err := ctx.Err(); err != nil {
 		return dst, err
 	}

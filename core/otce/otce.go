@@ -581,6 +581,16 @@ type Options struct {
 	// one core) and for K = 1. The report is the same bit for bit either
 	// way.
 	Overlap int64
+	// BlocksOverlap, with Blocks, when set and true of the prepared job,
+	// runs two repetitions in flight as Overlap does (overlap.go), each
+	// over the block set Blocks makes for it: Blocks is then called in
+	// repetition order, before the repetition before it is done, and its
+	// block sets share the memory between them themselves (no gate); each
+	// one's free function is called after its solve. The browser's
+	// sampler: repetition k+1's cost and exact plan while the other
+	// workers iterate k (schedule.PageOverlap). Not with OnSolution or
+	// Potentials, nor for K = 1. The report is the same bit for bit.
+	BlocksOverlap func(*Job) bool
 }
 
 // ScoreWith is Score with options: the one loop over a candidate's

@@ -2,6 +2,7 @@ package otce
 
 import (
 	"context"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -13,14 +14,20 @@ import (
 )
 
 // overlapOn reports whether ScoreWith runs the job's repetitions overlapped
-// (Job.overlapped) rather than one at a time, and with what budget: only in
-// this process (no Options.Blocks), when nothing needs a repetition's blocks
+// (Job.overlapped) rather than one at a time, and with what budget: with
+// Options.Blocks when Options.BlocksOverlap says so (no budget: the block
+// sets share the memory themselves); otherwise only in this process, when nothing needs a repetition's blocks
 // after its solve (Options.OnSolution, Options.Potentials: the maps), with
 // two repetitions or more and two goroutines or more (Options.Workers = 1
 // asks for one core), and when the budget (Options.Overlap; 0:
 // schedule.OverlapBytes of the problem's size) is positive.
 func (j *Job) overlapOn(opt Options) (int64, bool) {
 	s := j.Settings
+	if opt.Blocks != nil {
+		// The block sets keep their memory in bounds themselves.
+		on := opt.BlocksOverlap != nil && opt.OnSolution == nil && !opt.Potentials && s.K >= 2 && opt.BlocksOverlap(j)
+		return math.MaxInt64, on
+	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -54,6 +61,10 @@ const PhaseWait = "overlap-wait"
 // in the budget; the oldest never waits. At N = 10⁴ that lets k+1 compute
 // its cost and exact plan while k iterates on a sparse kernel, and makes it
 // wait while k's kernel is dense (two dense matrices would not fit).
+// With Options.Blocks (Options.BlocksOverlap: the browser's sampler) each
+// repetition is solved over the block set Blocks makes for it, in
+// repetition order here in the launcher, and the gate never waits: the
+// block sets keep the memory within bounds themselves.
 //
 // A repetition's pixels are a function of the seed and its index only
 // (Job.Sample) and its solve of the problem alone (ot.Partition fixes the
@@ -74,15 +85,23 @@ func (j *Job) overlapped(ctx context.Context, opt Options, sm *Summary, g *overl
 	phase := func(rep int, ph string) {
 		rl.send(Progress{Candidate: c.Name, Rep: rep, K: k, Phase: ph})
 	}
-	solve := func(rep int, smp *Sample) (*ot.Solution, error) {
-		phase(rep, PhaseSolving)
-		lb := ot.NewLocalBlocks(smp.Problem, opt.Workers)
-		bs := &gatedBlocks{LocalBlocks: lb, gate: g, rep: rep, n: smp.Problem.N, m: smp.Problem.M}
+	params := func(rep int) ot.Params {
 		prm := SolveParams(s, func(pr ot.Progress) {
 			rl.send(Progress{Candidate: c.Name, Rep: rep, K: k, Phase: PhaseIterations, Progress: pr})
 		})
 		prm.ExactStart = func() { phase(rep, PhaseExact) }
-		sol, err := ot.Solve(ctx, bs, smp.Problem, prm)
+		return prm
+	}
+	// solveOn solves rep over the block set of Options.Blocks and frees it.
+	solveOn := func(rep int, smp *Sample, bs ot.BlockSet, free func()) (*ot.Solution, error) {
+		defer free()
+		return ot.Solve(ctx, bs, smp.Problem, params(rep))
+	}
+	solve := func(rep int, smp *Sample) (*ot.Solution, error) {
+		phase(rep, PhaseSolving)
+		lb := ot.NewLocalBlocks(smp.Problem, opt.Workers)
+		bs := &gatedBlocks{LocalBlocks: lb, gate: g, rep: rep, n: smp.Problem.N, m: smp.Problem.M}
+		sol, err := ot.Solve(ctx, bs, smp.Problem, params(rep))
 		if err == nil {
 			// The solver timed its operations with the waits for memory in
 			// them: those are a phase of their own.
@@ -134,10 +153,30 @@ func (j *Job) overlapped(ctx context.Context, opt Options, sm *Summary, g *overl
 				out[rep] <- solved{smp: smp, err: serr}
 				continue
 			}
+			var bs ot.BlockSet
+			var free func()
+			if opt.Blocks != nil {
+				// In repetition order, here in the launcher.
+				phase(rep, PhaseSolving)
+				bs, free, serr = opt.Blocks(smp)
+				if serr != nil {
+					err = serr
+					g.leave(rep)
+					<-slots
+					out[rep] <- solved{smp: smp, err: serr}
+					continue
+				}
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sol, err := solve(rep, smp)
+				var sol *ot.Solution
+				var err error
+				if bs != nil {
+					sol, err = solveOn(rep, smp, bs, free)
+				} else {
+					sol, err = solve(rep, smp)
+				}
 				runtime.GC()
 				g.leave(rep)
 				<-slots

@@ -3,6 +3,7 @@ package otce
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"sync"
@@ -116,8 +117,17 @@ func TestOverlapOn(t *testing.T) {
 		{Options{Workers: 2, Potentials: true}, false},
 		{Options{Workers: 2, OnSolution: func(*Sample, *ot.Solution) error { return nil }}, false},
 		{Options{Workers: 2, Blocks: func(*Sample) (ot.BlockSet, func(), error) { return nil, nil, nil }}, false},
+		{Options{Workers: 1, Blocks: func(*Sample) (ot.BlockSet, func(), error) { return nil, nil, nil }, BlocksOverlap: func(*Job) bool { return true }}, true},
+		{Options{Workers: 2, Blocks: func(*Sample) (ot.BlockSet, func(), error) { return nil, nil, nil }, BlocksOverlap: func(*Job) bool { return false }}, false},
+		{Options{Blocks: func(*Sample) (ot.BlockSet, func(), error) { return nil, nil, nil }, BlocksOverlap: func(*Job) bool { return true }, Potentials: true}, false},
 	} {
 		budget, on := j.overlapOn(tc.opt)
+		if tc.opt.Blocks != nil {
+			if on != tc.want {
+				t.Errorf("options %+v: overlap %v, want %v", tc.opt, on, tc.want)
+			}
+			continue
+		}
 		if on != tc.want || on && tc.opt.Overlap == 0 && budget != schedule.OverlapBytes(300, 300) || on && tc.opt.Overlap > 0 && budget != tc.opt.Overlap {
 			t.Errorf("options %+v: overlap %v (budget %d), want %v", tc.opt, on, budget, tc.want)
 		}
@@ -195,4 +205,84 @@ func TestOverlapAdmitsTrainedKernel(t *testing.T) {
 		t.Errorf("a dense cost (%d MB) beside the trained logits' kernel (%d MB) is %d MB, over the budget %d MB",
 			cost/1e6, kernel/1e6, (kernel+cost)/1e6, budget/1e6)
 	}
+}
+
+// TestOverlapBlocks checks the overlapped loop over the block sets of
+// Options.Blocks (Options.BlocksOverlap: the browser's sampler) against
+// the loop one at a time over the same factory: the same report bit for
+// bit and the same phases in repetition order; the factory is called in
+// repetition order, and repetition k+1's before k's block set is freed
+// (each repetition's solve waits at its first iteration until the next
+// one's blocks are made: the overlap, whatever the timing); every block
+// set is freed once.
+func TestOverlapBlocks(t *testing.T) {
+	ctx := context.Background()
+	c := DemoCandidates()[1]
+	s := DefaultSettings()
+	s.N, s.K = 400, 4
+	var mu sync.Mutex
+	var made, freed []int
+	var ready []chan struct{}
+	factory := func(wait bool) func(*Sample) (ot.BlockSet, func(), error) {
+		return func(smp *Sample) (ot.BlockSet, func(), error) {
+			mu.Lock()
+			defer mu.Unlock()
+			made = append(made, smp.Rep)
+			for len(ready) <= smp.Rep+1 {
+				ready = append(ready, make(chan struct{}))
+			}
+			close(ready[smp.Rep])
+			lb := ot.NewLocalBlocks(smp.Problem, 1)
+			var bs ot.BlockSet = lb
+			if wait && smp.Rep+1 < s.K {
+				bs = &waitingBlocks{LocalBlocks: lb, next: ready[smp.Rep+1]}
+			}
+			return bs, func() {
+				mu.Lock()
+				freed = append(freed, smp.Rep)
+				mu.Unlock()
+				lb.Do(&ot.Op{Kind: ot.OpRelease})
+			}, nil
+		}
+	}
+	phasesOf := func(phases *[]string) func(Progress) {
+		return func(pr Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if pr.Phase != PhaseIterations {
+				*phases = append(*phases, fmt.Sprint(pr.Rep, pr.Phase))
+			}
+		}
+	}
+	var seqPhases, phases []string
+	want := ScoreWith(ctx, c, s, Options{Blocks: factory(false), Progress: phasesOf(&seqPhases)})
+	if want.Error != "" || !slices.Equal(made, []int{0, 1, 2, 3}) || !slices.Equal(freed, made) {
+		t.Fatalf("one at a time: %q, blocks made for %v, freed for %v", want.Error, made, freed)
+	}
+	made, freed, ready = nil, nil, nil
+	got := ScoreWith(ctx, c, s, Options{Blocks: factory(true), BlocksOverlap: func(*Job) bool { return true }, Progress: phasesOf(&phases)})
+	if !reflect.DeepEqual(timeless(got), timeless(want)) {
+		t.Errorf("overlapped: %+v\none at a time: %+v", got, want)
+	}
+	slices.Sort(freed)
+	if !slices.Equal(made, []int{0, 1, 2, 3}) || !slices.Equal(freed, made) {
+		t.Errorf("overlapped: blocks made for %v, freed for %v", made, freed)
+	}
+	if !slices.Equal(phases, seqPhases) {
+		t.Errorf("overlapped: phases %v; one at a time %v", phases, seqPhases)
+	}
+}
+
+// waitingBlocks are LocalBlocks whose first OpIterate waits until next is
+// closed (the next repetition's blocks made).
+type waitingBlocks struct {
+	*ot.LocalBlocks
+	next chan struct{}
+}
+
+func (w *waitingBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
+	if op.Kind == ot.OpIterate {
+		<-w.next
+	}
+	return w.LocalBlocks.Do(op)
 }

@@ -328,3 +328,82 @@ func CheckMapMemory(n, m, d, k, pixels, workers int) error {
 	return fmt.Errorf("The maps keep the %d repetitions' source samples and an image's map (about %s) beside the solve (%s), more than a browser worker can safely hold (%s): lower -k or -n for the maps.",
 		k, gb(keep), gb(solve), gb(WorkerBudget))
 }
+
+// PageOverlap reports whether the sampler of a pool overlaps a
+// candidate's repetitions (the page's counterpart of the CLI's overlapped
+// loop, package otce): while the other workers iterate repetition k's
+// Sinkhorn over all of its blocks, the sampler draws repetition k+1 and
+// computes its cost, exact plan and kernel, then hands that kernel over
+// once k's is released. The roles are fixed so that the memory bound
+// holds: a WebAssembly memory never shrinks, so a worker that once held a
+// dense cost keeps its size, and two workers that each did would hold two
+// (issue 21's bound is one and a half). Only the sampler ever holds the
+// dense cost and the exact plan; the others hold one repetition's kernel
+// at a time (HandOver).
+//
+// It is allowed over the pool (local false: one worker alone has nothing
+// to overlap with) of two workers or more, for two repetitions or more,
+// when the solver is Sinkhorn and may start warm from the exact plan
+// (MayExact): the exact plan, on one thread, is what the other workers'
+// iterations would hide (at N = 10⁴ on a trained network's logits, 7.8 s
+// of a repetition's 14.5 in the page, the other worker idle meanwhile);
+// without it the sampler's part (cost, kernel) is short, and the
+// iterations, on the other workers alone, would take longer than over the
+// whole pool. It also needs the sampler to hold every cost row (gather,
+// see Gather: the exact plan in the sampler, the cost large enough for
+// the other workers' memory to matter).
+//
+// And it is off unless asked (a test's or a benchmark's request): on this
+// project's shared 2-core machine it lost as often as it won. At
+// N = 10⁴, K = 10 on a trained network's logits (BENCHMARKS.md,
+// "Repetitions overlapped in the page"), in four interleaved pairs at
+// load 4–7, the page took 0.62×, 0.89×, 1.02× and 1.38× its time one
+// repetition at a time: when the sampler's exact plan ran at its own pace
+// beside the other worker's iterations, they hid it (136.9 s against
+// 220.7); when it ran 1.6–2.4× slower, as in three pairs, nothing was
+// hidden. A quiet machine, or a faster exact plan or iteration, may
+// settle it: measure with the request's switch before turning it on.
+func PageOverlap(s settings.Settings, workers int, local, gather, asked bool) bool {
+	return asked && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
+}
+
+// HandOverMax is the most kernel bytes (ot.KernelBytes) that each other
+// worker of an overlapped pool (PageOverlap) is given of a repetition:
+// issue 21's bound at N = 10⁴ (1.5·(4·N² + features) + 16 MB a worker,
+// about 633 MB on 2 workers) less the sampler's peak (the dense cost and
+// the exact solver's arrays, 468 MB) leaves about 165 MB for the other
+// worker: its runtime and collector's slack, and the kernel (90–110 MB of
+// a trained network's logits at ε/median(C) = 1e-3). A denser kernel (a
+// larger ε, no warm start) is shared out as without the overlap
+// (HandOver false).
+const HandOverMax = 128 << 20
+
+// HandOver reports whether the sampler of an overlapped pool gives all of
+// a repetition's blocks, whose kernels hold bytes in all, to the others
+// other workers (each hosting a contiguous run: OthersAssign), to iterate
+// there while it computes the next repetition: when each one's share is
+// within limit (HandOverMax when 0). Otherwise the sampler keeps its
+// share (Assign) and iterates it, and the next repetition waits for this
+// one's release, as without the overlap.
+func HandOver(bytes int64, others int, limit int64) bool {
+	if limit == 0 {
+		limit = HandOverMax
+	}
+	return others > 0 && bytes <= limit*int64(others)
+}
+
+// OthersAssign is Assign for an overlapped pool's hand-over (HandOver):
+// the blocks go to workers 1, …, workers−1 in contiguous runs in order,
+// none to the sampler (worker 0).
+func OthersAssign(blocks, workers int) [][]int {
+	if workers < 2 {
+		return Assign(blocks, workers)
+	}
+	out := make([][]int, workers)
+	for w := 1; w < workers; w++ {
+		for b := (w - 1) * blocks / (workers - 1); b < w*blocks/(workers-1); b++ {
+			out[w] = append(out[w], b)
+		}
+	}
+	return out
+}

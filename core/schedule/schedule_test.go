@@ -349,3 +349,89 @@ func TestOverlapBytes(t *testing.T) {
 		t.Errorf("OverlapBytes = %d MB holds two dense matrices", budget>>20)
 	}
 }
+
+// TestPageOverlap checks when the page overlaps a candidate's repetitions:
+// when asked, over the pool, of Sinkhorn that may start warm from the
+// exact plan, with the cost gathered in the sampler, two repetitions and
+// two workers or more; never unless asked.
+func TestPageOverlap(t *testing.T) {
+	s := settings.Default()
+	s.K = 10
+	if !MayExact(s) || s.Solver == settings.SolverEMD {
+		t.Fatalf("the defaults are the paper's (raw cost, Sinkhorn at ε = 0.1): %+v", s)
+	}
+	if !PageOverlap(s, 2, false, true, true) {
+		t.Error("the paper's defaults over a pool of 2 with the cost gathered, asked: no overlap")
+	}
+	off := map[string]func(s *settings.Settings, workers *int, local, gather, asked *bool){
+		"one worker":        func(_ *settings.Settings, w *int, _, _, _ *bool) { *w = 1 },
+		"solved alone":      func(_ *settings.Settings, _ *int, l, _, _ *bool) { *l = true },
+		"cost not gathered": func(_ *settings.Settings, _ *int, _, g, _ *bool) { *g = false },
+		"not asked":         func(_ *settings.Settings, _ *int, _, _, a *bool) { *a = false },
+		"one repetition":    func(s *settings.Settings, _ *int, _, _, _ *bool) { s.K = 1 },
+		"the exact solver":  func(s *settings.Settings, _ *int, _, _, _ *bool) { s.Solver = settings.SolverEMD },
+		"no warm start": func(s *settings.Settings, _ *int, _, _, _ *bool) {
+			s.CostNorm, s.Eps = settings.NormMax, ot.WarmStartBelow
+		},
+		"no warm start, med": func(s *settings.Settings, _ *int, _, _, _ *bool) { s.CostNorm, s.Eps = settings.NormMedian, 0.05 },
+	}
+	for name, f := range off {
+		s2, w, local, gather, asked := s, 2, false, true, true
+		f(&s2, &w, &local, &gather, &asked)
+		if PageOverlap(s2, w, local, gather, asked) {
+			t.Errorf("%s: overlapped", name)
+		}
+	}
+	s.CostNorm, s.Eps = settings.NormMax, 1e-3
+	if !PageOverlap(s, 3, false, true, true) {
+		t.Error("cost-norm max at ε 1e-3 (a warm start) on 3 workers, asked: no overlap")
+	}
+}
+
+// TestHandOver checks the hand-over's limit: each other worker's share of
+// the kernel within HandOverMax, or a test's limit; the dense kernel at
+// N = 10⁴ (400 MB) is not handed to one worker, the trained logits'
+// sparse one (about 110 MB) is.
+func TestHandOver(t *testing.T) {
+	const n = 10000
+	if !HandOver(ot.KernelBytes(n, n, 0.14), 1, 0) {
+		t.Errorf("the sparse kernel of density 0.14 (%d MB) not handed over", ot.KernelBytes(n, n, 0.14)>>20)
+	}
+	if HandOver(ot.KernelBytes(n, n, 1), 1, 0) || HandOver(ot.KernelBytes(n, n, 1), 2, 0) {
+		t.Error("the dense kernel handed over to one or two workers")
+	}
+	if !HandOver(ot.KernelBytes(n, n, 1), 4, 0) {
+		t.Error("the dense kernel, a quarter each, not handed over to four workers")
+	}
+	if HandOver(100, 1, 99) || !HandOver(100, 1, 100) || HandOver(1, 0, 0) {
+		t.Error("a test's limit, or no other worker")
+	}
+}
+
+// TestOthersAssign checks that the hand-over gives every block once to
+// the workers other than the sampler, in contiguous runs in order.
+func TestOthersAssign(t *testing.T) {
+	for blocks := 1; blocks <= 40; blocks++ {
+		for workers := 2; workers <= 8; workers++ {
+			a := OthersAssign(blocks, workers)
+			if len(a) != workers || len(a[0]) != 0 {
+				t.Fatalf("OthersAssign(%d, %d) = %v", blocks, workers, a)
+			}
+			next := 0
+			for _, idx := range a {
+				for _, b := range idx {
+					if b != next {
+						t.Fatalf("OthersAssign(%d, %d) = %v: not contiguous in order", blocks, workers, a)
+					}
+					next++
+				}
+			}
+			if next != blocks {
+				t.Fatalf("OthersAssign(%d, %d) = %v: %d blocks hosted", blocks, workers, a, next)
+			}
+		}
+	}
+	if got, want := OthersAssign(16, 2), [][]int{nil, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("OthersAssign(16, 2) = %v, want %v", got, want)
+	}
+}

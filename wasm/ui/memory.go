@@ -79,3 +79,19 @@ func readAheadMax() int64 {
 func swapCost() bool {
 	return js.Global().Get("otceSwapCost").Truthy()
 }
+
+// overlapAsked is globalThis.otceOverlap when a test or a benchmark sets
+// it to a truthy value (proto.Score.Overlap: the repetitions overlapped
+// where schedule.PageOverlap allows it), else false: one after the other.
+func overlapAsked() bool {
+	return js.Global().Get("otceOverlap").Truthy()
+}
+
+// handOverMax is globalThis.otceHandOverMax when a test sets it
+// (schedule.HandOver's limit), else 0: the default.
+func handOverMax() int64 {
+	if v := js.Global().Get("otceHandOverMax"); v.Type() == js.TypeNumber {
+		return int64(v.Float())
+	}
+	return 0
+}

@@ -352,6 +352,17 @@ func (w *worker) give(req *proto.Give, resp *proto.GiveResponse, _ js.Value) err
 	if err != nil {
 		return err
 	}
+	if req.Kernel && req.Drop {
+		if len(w.blocks) == 0 || w.blocks[0] != b {
+			return fmt.Errorf("block %d given away is not the first hosted here", req.Block)
+		}
+		if err := w.giveKernel(b, resp); err != nil {
+			return err
+		}
+		w.blocks = w.blocks[1:]
+		w.first++
+		return nil
+	}
 	if req.Kernel {
 		return w.giveKernel(b, resp)
 	}
@@ -408,17 +419,7 @@ func (w *worker) giveKernel(b *ot.Block, resp *proto.GiveResponse) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case s.Dense != nil:
-		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Dense))}
-	case s.Cols16 != nil:
-		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols16)), jsBytes(sliceBytes(s.Starts))}
-	default:
-		resp.Rows = []js.Value{jsBytes(sliceBytes(s.Values)), jsBytes(sliceBytes(s.Cols)), jsBytes(sliceBytes(s.Starts))}
-	}
-	state := *s
-	state.Dense, state.Values, state.Cols, state.Cols16, state.Starts = nil, nil, nil, nil, nil
-	resp.Kernel = &state
+	resp.Kernel, resp.Rows = kernelArrays(s)
 	for i := range w.blocks {
 		if w.blocks[i] == b {
 			w.blocks[i] = ot.NewBlock(w.problem, w.target, b.Lo, b.Hi)
@@ -472,11 +473,28 @@ func jsBytes(b []byte) js.Value {
 
 // host replaces hosted block req.Block by the block of the cost rows it
 // gave the sampler (Give with Cost), which came back in req.Rows, and runs
-// req.Op (the kernel) on it.
+// req.Op (the kernel) on it; or, with req.Kernel, by the block of the
+// kernel the sampler built and hands over (an overlapped pool: overlap.go).
 func (w *worker) host(req *proto.Host, resp *proto.HostResponse, _ js.Value) error {
 	old, err := w.hostedBlock(req.Block)
 	if err != nil {
 		return err
+	}
+	if req.Kernel != nil {
+		if req.Kernel.Lo != old.Lo || req.Kernel.Hi != old.Hi {
+			return fmt.Errorf("the kernel of rows [%d, %d) handed over as block %d", req.Kernel.Lo, req.Kernel.Hi, req.Block)
+		}
+		b, err := lentBlock(w.problem, w.target, req.Kernel, req.Rows)
+		if err != nil {
+			return err
+		}
+		for i := range w.blocks {
+			if w.blocks[i] == old {
+				w.blocks[i] = b
+			}
+		}
+		tightenGC()
+		return nil
 	}
 	if req.Op == nil || len(req.Rows) != 1 {
 		return fmt.Errorf("block %d given back without an operation or its cost rows", req.Block)

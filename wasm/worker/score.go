@@ -77,12 +77,36 @@ func (w *worker) loopOptions(req *proto.Score, reply js.Value, bench map[string]
 		op := pr.Progress
 		postTo(reply, &proto.Progress{Progress: &op, Phase: pr.Phase, Rep: pr.Rep})
 	}
+	var ov *overlap
+	blocks := w.blockFactory(req, bench)
 	opt := otce.Options{
 		Check: func(j *otce.Job) error {
 			n, m := schedule.Size(req.Settings.N, j.Source.Valid, j.Target.Valid)
 			return schedule.CheckMemory(n, m, j.Source.Dim, req.Workers)
 		},
-		Blocks:   w.blockFactory(req, bench),
+		Blocks: func(smp *otce.Sample) (ot.BlockSet, func(), error) {
+			if ov != nil {
+				return ov.newBlocks(smp.Problem, smp.AllPixels || smp.Rep == req.Settings.K-1)
+			}
+			return blocks(smp)
+		},
+		// The repetitions overlap on the pool (overlap.go) when asked
+		// and schedule.PageOverlap allows it for the problem's size.
+		BlocksOverlap: func(j *otce.Job) bool {
+			s := req.Settings
+			n, m := schedule.Size(s.N, j.Source.Valid, j.Target.Valid)
+			exact := schedule.ExactOnPool(n, m, j.Source.Dim, req.Workers)
+			if req.ExactOnPool != nil {
+				exact = *req.ExactOnPool
+			}
+			gather := schedule.Gather(n, m, schedule.MayExact(s), exact, req.GatherMin)
+			if !schedule.PageOverlap(s, req.Workers, schedule.Local(n, m, req.LocalMax), gather, req.Overlap) {
+				return false
+			}
+			w.release()
+			ov = &overlap{w: w, workers: req.Workers, handMax: req.HandOverMax, bench: bench}
+			return true
+		},
 		Progress: progress,
 	}
 	return opt, func() { progress(otce.Progress{}) } // the last phase's seconds

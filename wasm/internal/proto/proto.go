@@ -151,22 +151,32 @@ type Warm struct{}
 // response's Kernel, and the entries in its Rows as Uint8Arrays of their
 // bytes (little endian), transferred: the dense kernel, or the sparse
 // form's values, columns and row starts. The worker keeps an empty block
-// in its place, which the sampler may give a kernel again (Host).
+// in its place, which the sampler may give a kernel again (Host); with
+// Drop it keeps none, and hosts the blocks after it only (Block must be the
+// first it hosts: an overlapped pool's sampler takes its share of a
+// repetition's blocks back while it has nothing else to do).
 type Give struct {
 	Block  int
 	Cost   bool
 	Kernel bool
+	Drop   bool
 }
 
 // Host asks a worker other than the sampler, from the sampler, to host
 // block Block again from the cost rows it gave the sampler (Give with
 // Cost), which come back in Rows (a Uint8Array of their float32 bytes,
 // transferred), once it has run Op on them (the kernel, OpKernel), whose
-// reply is the response's Replies.
+// reply is the response's Replies. With Kernel, the sampler hands over a
+// block whose kernel it built (an overlapped pool, schedule.PageOverlap):
+// Rows hold the kernel's entries as GiveResponse's do (the dense kernel,
+// or the sparse form's values, columns and row starts) and Kernel the rest
+// of its state; the worker hosts the block of that state from then on
+// (ot.NewKernelBlock), and runs no Op.
 type Host struct {
-	Block int
-	Op    *ot.Op
-	Rows  []js.Value
+	Block  int
+	Op     *ot.Op
+	Rows   []js.Value
+	Kernel *ot.KernelState
 }
 
 // Port gives a worker one end of a MessageChannel (transferred): a worker
@@ -199,7 +209,10 @@ type Port struct {
 // with the sampler's blocks at the front of the second worker's list and
 // none in the sampler's own, so that another worker computes the
 // sampler's blocks and the sampler the other workers' last ones: both of
-// the sharing's paths, whatever the timing. Tests set these.
+// the sharing's paths, whatever the timing. Overlap asks for the
+// repetitions overlapped where schedule.PageOverlap allows it (off by
+// default), and HandOverMax is schedule.HandOver's limit (0: its
+// default). Tests and benchmarks set these.
 type Score struct {
 	Settings       settings.Settings
 	Files          *Files
@@ -212,6 +225,8 @@ type Score struct {
 	IterateHereMax int64
 	ReadAheadMax   int64
 	SwapCost       bool
+	Overlap        bool
+	HandOverMax    int64
 }
 
 // Maps asks the sampler for a candidate's transferability maps (package

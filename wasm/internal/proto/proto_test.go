@@ -39,6 +39,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		&Give{Block: 4},
 		&Give{Block: 5, Cost: true},
 		&Give{Block: 6, Kernel: true},
+		&Give{Block: 7, Kernel: true, Drop: true},
 		&Score{Settings: s, Files: &Files{Name: "m"}, Team: []int{1, 3}, Workers: 4, LocalMax: 1 << 22, ExactOnPool: new(bool), SplitMinRows: 9, GatherMin: 7, IterateHereMax: -1, ReadAheadMax: -1, SwapCost: true},
 		&Maps{Score: Score{Settings: s, Workers: 2, LocalMax: 5}, Image: -1},
 		&Map{Image: 4},
@@ -91,6 +92,11 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 	if _, back, err := DecodeRequest(v); err != nil || back.(*Host).Block != 3 || back.(*Host).Op.Eps != 0.5 || back.(*Host).Op.G[1] != 2 || len(back.(*Host).Rows) != 1 {
 		t.Errorf("host: %+v, %v", back, err)
+	}
+	ks := &ot.KernelState{Lo: 2, Hi: 4, Eps: 0.25, F: []float64{1, 2}, U: []float64{3, 4}}
+	v, _ = EncodeRequest(3, &Host{Block: 1, Kernel: ks, Rows: []js.Value{u8, u8, u8}})
+	if _, back, err := DecodeRequest(v); err != nil || !reflect.DeepEqual(back.(*Host).Kernel, ks) || back.(*Host).Op != nil || len(back.(*Host).Rows) != 3 {
+		t.Errorf("a kernel handed over: %+v, %v", back, err)
 	}
 	seen[KindHost] = true
 	if len(seen) != len(requests) {
