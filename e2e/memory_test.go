@@ -22,7 +22,10 @@ import (
 // them there, a round of messages per iteration; and without the
 // gathering (otceGatherMin = 2⁶²) it takes them all the same. The scores are the
 // CLI's to the bit: CE, W_D, the iterations (or the auction's rounds) and
-// the OTCE of every repetition, with 2 and 3 workers, on every path.
+// the OTCE of every repetition, with 2 and 3 workers, on every path. The
+// repetitions one at a time (otceOverlap = false): sameAsCLIOverlapped
+// runs the overlapped pool, which the page takes by default whenever the
+// cost is gathered.
 func (h *harness) sameAsCLIGathered(fx fixture) {
 	const n, k = 600, 2 // 10 row blocks
 	h.load()
@@ -30,7 +33,7 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 	h.setSetting("set-k", fmt.Sprint(k))
 	h.setCandidate(1, "fixture", fx)
 	h.setFiles("target-labels-files", fx.tl)
-	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, delete globalThis.otceSwapCost, true)`)
+	defer eval[bool](h, `(delete globalThis.otceLocalSolveMax, delete globalThis.otceGatherMin, delete globalThis.otceIterateHereMax, delete globalThis.otceSwapCost, delete globalThis.otceOverlap, true)`)
 	type path struct {
 		solver  string
 		workers int
@@ -56,7 +59,7 @@ func (h *harness) sameAsCLIGathered(fx fixture) {
 		if !pt.take {
 			hereMax = "-1"
 		}
-		eval[bool](h, `(globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = `+gatherMin+`, globalThis.otceIterateHereMax = `+hereMax+`, globalThis.otceSwapCost = `+fmt.Sprint(pt.swap)+`, true)`)
+		eval[bool](h, `(globalThis.otceOverlap = false, globalThis.otceLocalSolveMax = 0, globalThis.otceGatherMin = `+gatherMin+`, globalThis.otceIterateHereMax = `+hereMax+`, globalThis.otceSwapCost = `+fmt.Sprint(pt.swap)+`, true)`)
 		h.setSetting("set-solver", pt.solver)
 		h.setSetting("set-workers", fmt.Sprint(pt.workers))
 		h.click("run")

@@ -353,18 +353,17 @@ func CheckMapMemory(n, m, d, k, pixels, workers int) error {
 // see Gather: the exact plan in the sampler, the cost large enough for
 // the other workers' memory to matter).
 //
-// And it is off unless asked (a test's or a benchmark's request): on this
-// project's shared 2-core machine it lost as often as it won. At
-// N = 10⁴, K = 10 on a trained network's logits (BENCHMARKS.md,
-// "Repetitions overlapped in the page"), in four interleaved pairs at
-// load 4–7, the page took 0.62×, 0.89×, 1.02× and 1.38× its time one
-// repetition at a time: when the sampler's exact plan ran at its own pace
-// beside the other worker's iterations, they hid it (136.9 s against
-// 220.7); when it ran 1.6–2.4× slower, as in three pairs, nothing was
-// hidden. A quiet machine, or a faster exact plan or iteration, may
-// settle it: measure with the request's switch before turning it on.
-func PageOverlap(s settings.Settings, workers int, local, gather, asked bool) bool {
-	return asked && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
+// And the request may turn it off (wanted false: a test's switch). On the
+// quiet 2-core machine, at N = 10⁴, K = 10 on a trained network's logits
+// (BENCHMARKS.md, "Main at the end of the fifth round"), the page took
+// 73.7, 74.5 and 83.9 s overlapped against 86.4, 90.1 and 89.5 s one
+// repetition at a time, in three interleaved invocations. On the shared
+// machine under load 4–7 ("Repetitions overlapped in the page") it went
+// from 0.62× to 1.38×: when the sampler's exact plan runs 1.6–2.4× slower
+// beside the other worker's iterations (cores taken by other programs),
+// nothing is hidden.
+func PageOverlap(s settings.Settings, workers int, local, gather, wanted bool) bool {
+	return wanted && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
 }
 
 // HandOverMax is the most kernel bytes (ot.KernelBytes) that each other

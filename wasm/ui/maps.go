@@ -263,7 +263,7 @@ func (v *mapsView) compute() {
 		}
 	})
 	resp, err := call(ctx, sampler, &proto.Maps{Score: proto.Score{Settings: v.s, Files: f, Workers: len(p.workers),
-		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax(), ReadAheadMax: readAheadMax(), SwapCost: swapCost(), Overlap: overlapAsked(), HandOverMax: handOverMax()}, Image: -1})
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax(), ReadAheadMax: readAheadMax(), SwapCost: swapCost(), Overlap: overlapWanted(), HandOverMax: handOverMax()}, Image: -1})
 	finished.Store(true)
 	sampler.setProgress(nil)
 	v.mu.Lock()

@@ -80,11 +80,13 @@ func swapCost() bool {
 	return js.Global().Get("otceSwapCost").Truthy()
 }
 
-// overlapAsked is globalThis.otceOverlap when a test or a benchmark sets
-// it to a truthy value (proto.Score.Overlap: the repetitions overlapped
-// where schedule.PageOverlap allows it), else false: one after the other.
-func overlapAsked() bool {
-	return js.Global().Get("otceOverlap").Truthy()
+// overlapWanted is false when a test or a benchmark sets
+// globalThis.otceOverlap to a falsy value (proto.Score.Overlap: the
+// repetitions one after the other), else true: overlapped where
+// schedule.PageOverlap allows it.
+func overlapWanted() bool {
+	v := js.Global().Get("otceOverlap")
+	return v.IsUndefined() || v.Truthy()
 }
 
 // handOverMax is globalThis.otceHandOverMax when a test sets it

@@ -291,7 +291,7 @@ func (a *app) score(ctx context.Context, f *proto.Files, s report.Settings, work
 		})
 	})
 	resp, err := call(ctx, sampler, &proto.Score{Settings: s, Files: f, Team: team, Workers: len(p.workers),
-		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax(), ReadAheadMax: readAheadMax(), SwapCost: swapCost(), Overlap: overlapAsked(), HandOverMax: handOverMax()})
+		LocalMax: localLimit(), ExactOnPool: exactOnPool(), SplitMinRows: splitMinRows(), GatherMin: gatherMin(), IterateHereMax: iterateHereMax(), ReadAheadMax: readAheadMax(), SwapCost: swapCost(), Overlap: overlapWanted(), HandOverMax: handOverMax()})
 	sampler.setProgress(nil)
 	for k, v := range resp.Bench {
 		benchSeconds(k, v)

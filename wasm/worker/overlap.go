@@ -54,7 +54,7 @@ import (
 // repetition they iterate takes the sampler's share of its blocks back
 // (takeShare).
 //
-// It is off unless the request asks (schedule.PageOverlap says why).
+// The request turns it off (a test's switch; schedule.PageOverlap).
 
 // yieldEvery is how much work the sampler does between two returns to
 // the event loop while another repetition iterates on the other workers:

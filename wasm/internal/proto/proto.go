@@ -210,8 +210,8 @@ type Port struct {
 // none in the sampler's own, so that another worker computes the
 // sampler's blocks and the sampler the other workers' last ones: both of
 // the sharing's paths, whatever the timing. Overlap asks for the
-// repetitions overlapped where schedule.PageOverlap allows it (off by
-// default), and HandOverMax is schedule.HandOver's limit (0: its
+// repetitions overlapped where schedule.PageOverlap allows it (the page
+// asks unless a test turns it off), and HandOverMax is schedule.HandOver's limit (0: its
 // default). Tests and benchmarks set these.
 type Score struct {
 	Settings       settings.Settings
