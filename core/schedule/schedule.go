@@ -357,11 +357,11 @@ func CheckMapMemory(n, m, d, k, pixels, workers int) error {
 // quiet 2-core machine, at N = 10⁴, K = 10 on a trained network's logits
 // (BENCHMARKS.md, "Main at the end of the fifth round"), the page took
 // 73.7, 74.5 and 83.9 s overlapped against 86.4, 90.1 and 89.5 s one
-// repetition at a time, in three interleaved invocations. On the shared
-// machine under load 4–7 ("Repetitions overlapped in the page") it went
-// from 0.62× to 1.38×: when the sampler's exact plan runs 1.6–2.4× slower
-// beside the other worker's iterations (cores taken by other programs),
-// nothing is hidden.
+// repetition at a time (two invocations, the builds interleaved). On the
+// shared machine under load 4–7 ("Repetitions overlapped in the page") it
+// went from 0.62× to 1.38×: when the sampler's exact plan runs 1.6–2.4×
+// slower beside the other worker's iterations (cores taken by other
+// programs), nothing is hidden.
 func PageOverlap(s settings.Settings, workers int, local, gather, wanted bool) bool {
 	return wanted && !local && workers >= 2 && s.K >= 2 && s.Solver != settings.SolverEMD && MayExact(s) && gather
 }
