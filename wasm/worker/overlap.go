@@ -363,31 +363,9 @@ func (ob *overlapBlocks) doPool(op *ot.Op) ([]*ot.Reply, error) {
 		local, err = runBlocks(ob.here[own[0]:own[len(own)-1]+1], own[0], ob.nb, op)
 		bench["here:"+op.Kind.String()] += time.Since(t0).Seconds()
 	}
-	resps := make([]*proto.OpResponse, len(ob.assign))
-	for _, i := range sent {
-		resps[i] = new(proto.OpResponse)
-		if perr := w.peers[i].wait(resps[i], bench); perr != nil && err == nil {
-			err = fmt.Errorf("worker %d: %w", i+1, perr)
-		}
-	}
+	out, _, err := w.answers(ob.assign, ob.nb, sent, local, err, bench)
 	if err != nil {
 		return nil, err
-	}
-	out := make([]*ot.Reply, ob.nb)
-	for i, idx := range ob.assign {
-		replies := local
-		if i > 0 {
-			if len(idx) == 0 {
-				continue
-			}
-			replies = resps[i].Replies
-		}
-		if len(replies) != len(idx) {
-			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", i+1, len(replies), len(idx))
-		}
-		for k, bi := range idx {
-			out[bi] = replies[k]
-		}
 	}
 	if op.Kind == ot.OpIterate {
 		bench["iterate:others"]++

@@ -205,38 +205,13 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 	t1 := time.Now()
 	local, err := pb.w.runOp(op)
 	here := time.Since(t1).Seconds()
-	busy := here
-	// Every answer is awaited, whatever happened here, so that the next
-	// request's answer is not taken for this one's.
-	resps := make([]*proto.OpResponse, len(pb.assign))
-	for _, i := range sent {
-		resps[i] = new(proto.OpResponse)
-		if perr := pb.w.peers[i].wait(resps[i], pb.bench); perr != nil && err == nil {
-			err = fmt.Errorf("worker %d: %w", i+1, perr)
-		}
-	}
+	out, resps, err := pb.w.answers(pb.assign, pb.nb, sent, local, err, pb.bench)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*ot.Reply, pb.nb)
-	for i, idx := range pb.assign {
-		replies := local
-		if i > 0 {
-			if len(idx) == 0 {
-				continue
-			}
-			replies = resps[i].Replies
-			busy = max(busy, resps[i].Busy)
-		}
-		if len(replies) != len(idx) {
-			return nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", i+1, len(replies), len(idx))
-		}
-		for k, bi := range idx {
-			if bi < 0 || bi >= pb.nb {
-				return nil, fmt.Errorf("block %d outside the partition of %d blocks", bi, pb.nb)
-			}
-			out[bi] = replies[k]
-		}
+	busy := here
+	for _, i := range sent {
+		busy = max(busy, resps[i].Busy)
 	}
 	// For the benchmark: the busiest worker's share of the operation's
 	// time (the rest is messages and waiting), and the sampler's own.
@@ -264,6 +239,47 @@ func (pb *poolBlocks) Do(op *ot.Op) ([]*ot.Reply, error) {
 		}
 	}
 	return out, nil
+}
+
+// answers waits for the answer of each other worker in sent to the
+// operation just sent to them, every one whatever happened here (err, the
+// sampler's own operation's error, comes first) so that the next
+// request's answer is not taken for this one's, and puts every block's
+// reply in its place among nb: the sampler's own (local, in the order of
+// assign[0]) and each other worker's (its answer's, in the order of
+// assign[i]). The answers come back too, by worker, for their Busy
+// seconds.
+func (w *worker) answers(assign [][]int, nb int, sent []int, local []*ot.Reply, err error, bench map[string]float64) ([]*ot.Reply, []*proto.OpResponse, error) {
+	resps := make([]*proto.OpResponse, len(assign))
+	for _, i := range sent {
+		resps[i] = new(proto.OpResponse)
+		if perr := w.peers[i].wait(resps[i], bench); perr != nil && err == nil {
+			err = fmt.Errorf("worker %d: %w", i+1, perr)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*ot.Reply, nb)
+	for i, idx := range assign {
+		replies := local
+		if i > 0 {
+			if len(idx) == 0 {
+				continue
+			}
+			replies = resps[i].Replies
+		}
+		if len(replies) != len(idx) {
+			return nil, nil, fmt.Errorf("worker %d answered %d blocks, hosts %d", i+1, len(replies), len(idx))
+		}
+		for k, bi := range idx {
+			if bi < 0 || bi >= nb {
+				return nil, nil, fmt.Errorf("block %d outside the partition of %d blocks", bi, nb)
+			}
+			out[bi] = replies[k]
+		}
+	}
+	return out, resps, nil
 }
 
 // kernelBuilt notes the bytes of the other workers' kernels after a kernel
