@@ -605,22 +605,8 @@ func TestSparseRows(t *testing.T) {
 					sv, sc = append(sv, rv...), append(sc, rc...)
 					sp = append(sp, len(sc))
 				}
-				want, got := make([]float64, nrows*lb), make([]float64, nrows*lb)
-				for c := range got {
-					got[c], want[c] = 7, 7 // every class is written
-				}
-				wt, gt := make([]float64, nrows), make([]float64, nrows)
-				ref.SparseRowSums(want, wt, sv, sc, sp, v, seg)
-				SparseRowSums(got, gt, sv, sc, sp, v, seg)
-				sameBits64(t, "SparseRowSums sums", got, want)
-				sameBits64(t, "SparseRowSums totals", gt, wt)
+				sameSparseRowSums(t, "", sv, sc, sp, v, seg, lb)
 				sc16 := narrow(sc)
-				for c := range got {
-					got[c] = 7
-				}
-				SparseRowSums16(got, gt, sv, sc16, sp, v, seg)
-				sameBits64(t, "SparseRowSums16 sums", got, want)
-				sameBits64(t, "SparseRowSums16 totals", gt, wt)
 				a := values(rng, nrows, 1)
 				for r := range a {
 					if r%3 == 1 {
@@ -649,7 +635,6 @@ func TestSparseRows(t *testing.T) {
 // class.
 func TestSparseRowsRagged(t *testing.T) {
 	load(t)
-	ref := ot.GoKernels()
 	rng := rand.New(rand.NewPCG(15, 16))
 	for trial := range 40 {
 		m := []int{7, 300, 10000}[trial%3]
@@ -682,28 +667,33 @@ func TestSparseRowsRagged(t *testing.T) {
 			sv, sc = append(sv, rv...), append(sc, rc...)
 			sp = append(sp, len(sc))
 		}
-		want, got := make([]float64, nrows*lb), make([]float64, nrows*lb)
-		for c := range got {
-			got[c], want[c] = 7, 7 // every class is written
-		}
-		wt, gt := make([]float64, nrows), make([]float64, nrows)
-		for r := range gt {
-			gt[r], wt[r] = 7, 7
-		}
-		ref.SparseRowSums(want, wt, sv, sc, sp, v, seg)
-		SparseRowSums(got, gt, sv, sc, sp, v, seg)
-		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums sums", trial), got, want)
-		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums totals", trial), gt, wt)
-		for c := range got {
-			got[c] = 7
-		}
-		for r := range gt {
-			gt[r] = 7
-		}
-		SparseRowSums16(got, gt, sv, narrow(sc), sp, v, seg)
-		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums16 sums", trial), got, want)
-		sameBits64(t, fmt.Sprintf("trial %d: SparseRowSums16 totals", trial), gt, wt)
+		sameSparseRowSums(t, fmt.Sprintf("trial %d: ", trial), sv, sc, sp, v, seg, lb)
 	}
+}
+
+// sameSparseRowSums checks SparseRowSums and SparseRowSums16 against
+// core/ot's Go kernel on the rows sp of a sparse block (values sv,
+// columns sc) with lb classes seg, bit for bit: every class sum and row
+// total, each output starting at 7 so that one left unwritten shows.
+func sameSparseRowSums(t *testing.T, where string, sv []float32, sc []int32, sp []int, v []float64, seg []int, lb int) {
+	t.Helper()
+	nrows := len(sp) - 1
+	fill := func(x []float64) []float64 {
+		for i := range x {
+			x[i] = 7
+		}
+		return x
+	}
+	want, wt := fill(make([]float64, nrows*lb)), fill(make([]float64, nrows))
+	ot.GoKernels().SparseRowSums(want, wt, sv, sc, sp, v, seg)
+	got, gt := fill(make([]float64, nrows*lb)), fill(make([]float64, nrows))
+	SparseRowSums(got, gt, sv, sc, sp, v, seg)
+	sameBits64(t, where+"SparseRowSums sums", got, want)
+	sameBits64(t, where+"SparseRowSums totals", gt, wt)
+	got, gt = fill(got), fill(gt)
+	SparseRowSums16(got, gt, sv, narrow(sc), sp, v, seg)
+	sameBits64(t, where+"SparseRowSums16 sums", got, want)
+	sameBits64(t, where+"SparseRowSums16 totals", gt, wt)
 }
 
 // TestScan checks the auction's full-row scan against core/emd's Go one
