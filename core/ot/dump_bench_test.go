@@ -3,62 +3,15 @@ package ot
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"sort"
 	"testing"
 
-	"github.com/otceseg/otceseg/core/arrays"
+	"github.com/otceseg/otceseg/core/ot/dumptest"
 )
 
-// readDumped reads one array of a repetition written by otce score
-// --dump-sample as float64 values and its shape.
-func readDumped(tb testing.TB, dir, name string) ([]float64, []int) {
-	f, err := os.Open(filepath.Join(dir, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := arrays.OpenNPY(f, st.Size(), name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	v := make([]float64, a.Len())
-	if err := a.ReadRange(0, v); err != nil {
-		tb.Fatal(err)
-	}
-	return v, a.Shape
-}
-
-// dumpedProblem is the problem of a dumped repetition (xs, ys, xt, yt.npy),
-// its target points ordered by class (stably, as the sampler orders them).
+// dumpedProblem is the problem of a dumped repetition (dumptest.Read).
 func dumpedProblem(tb testing.TB, dir string) *Problem {
-	xs, sh := readDumped(tb, dir, "xs.npy")
-	xt, _ := readDumped(tb, dir, "xt.npy")
-	ys, _ := readDumped(tb, dir, "ys.npy")
-	yt, _ := readDumped(tb, dir, "yt.npy")
-	if len(sh) != 2 || len(xt) != len(xs) || len(ys) != sh[0] || len(yt) != sh[0] {
-		tb.Fatalf("%s: not an N×N repetition", dir)
-	}
-	n, d := sh[0], sh[1]
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return yt[idx[a]] < yt[idx[b]] })
-	p := &Problem{N: n, M: n, D: d, Xs: make([]float32, n*d), Ys: make([]int32, n), Xt: make([]float32, n*d), Yt: make([]int32, n)}
-	for i := range n {
-		for k := range d {
-			p.Xs[i*d+k] = float32(xs[i*d+k])
-			p.Xt[i*d+k] = float32(xt[idx[i]*d+k])
-		}
-		p.Ys[i], p.Yt[i] = int32(ys[i]), int32(yt[idx[i]])
-		p.La, p.Lb = max(p.La, int(p.Ys[i])+1), max(p.Lb, int(p.Yt[i])+1)
-	}
-	return p
+	r := dumptest.Read(tb, dir)
+	return &Problem{N: r.N, M: r.N, D: r.D, Xs: r.Xs, Ys: r.Ys, Xt: r.Xt, Yt: r.Yt, La: r.La, Lb: r.Lb}
 }
 
 // dumpedFromEnv is the problem of the repetition in the folder OTCE_DUMP
