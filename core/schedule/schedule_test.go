@@ -21,18 +21,7 @@ func TestAssign(t *testing.T) {
 			if len(a) != workers {
 				t.Fatalf("Assign(%d, %d): %d workers", blocks, workers, len(a))
 			}
-			next := 0
-			for _, idx := range a {
-				for _, b := range idx {
-					if b != next {
-						t.Fatalf("Assign(%d, %d) = %v: not contiguous in order", blocks, workers, a)
-					}
-					next++
-				}
-			}
-			if next != blocks {
-				t.Fatalf("Assign(%d, %d) = %v: %d blocks hosted", blocks, workers, a, next)
-			}
+			inOrder(t, fmt.Sprintf("Assign(%d, %d)", blocks, workers), a, blocks)
 			if workers > 1 && blocks > workers && len(a[0]) != blocks/workers+1 {
 				t.Errorf("Assign(%d, %d): the sampler hosts %d", blocks, workers, len(a[0]))
 			}
@@ -417,21 +406,28 @@ func TestOthersAssign(t *testing.T) {
 			if len(a) != workers || len(a[0]) != 0 {
 				t.Fatalf("OthersAssign(%d, %d) = %v", blocks, workers, a)
 			}
-			next := 0
-			for _, idx := range a {
-				for _, b := range idx {
-					if b != next {
-						t.Fatalf("OthersAssign(%d, %d) = %v: not contiguous in order", blocks, workers, a)
-					}
-					next++
-				}
-			}
-			if next != blocks {
-				t.Fatalf("OthersAssign(%d, %d) = %v: %d blocks hosted", blocks, workers, a, next)
-			}
+			inOrder(t, fmt.Sprintf("OthersAssign(%d, %d)", blocks, workers), a, blocks)
 		}
 	}
 	if got, want := OthersAssign(16, 2), [][]int{nil, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("OthersAssign(16, 2) = %v, want %v", got, want)
+	}
+}
+
+// inOrder fails t unless the workers' lists a (what call returned) host
+// blocks 0 … blocks−1 each once, contiguously and in worker order.
+func inOrder(t *testing.T, call string, a [][]int, blocks int) {
+	t.Helper()
+	next := 0
+	for _, idx := range a {
+		for _, b := range idx {
+			if b != next {
+				t.Fatalf("%s = %v: not contiguous in order", call, a)
+			}
+			next++
+		}
+	}
+	if next != blocks {
+		t.Fatalf("%s = %v: %d blocks hosted", call, a, next)
 	}
 }
