@@ -250,22 +250,9 @@ func (ob *overlapBlocks) handOver(out []*ot.Reply) error {
 	t1 := time.Now()
 	o.bench["overlap:wait-there"] += t1.Sub(t0).Seconds()
 	ob.assign = asg
-	var sent []int
-	for i := 1; i < len(asg); i++ {
-		if len(asg[i]) == 0 {
-			continue
-		}
-		if i >= len(w.peers) || w.peers[i] == nil {
-			return fmt.Errorf("no port to worker %d", i+1)
-		}
-		w.peers[i].send(&proto.Blocks{Problem: p, Blocks: asg[i]})
-		sent = append(sent, i)
-	}
-	var err error
-	for _, i := range sent {
-		if perr := w.peers[i].wait(new(proto.Done), o.bench); perr != nil && err == nil {
-			err = fmt.Errorf("worker %d: %w", i+1, perr)
-		}
+	sent, err := w.sendBlocks(p, asg)
+	if err == nil {
+		err = w.waitDone(sent, nil, o.bench)
 	}
 	if err != nil {
 		return err
@@ -349,13 +336,7 @@ func (ob *overlapBlocks) doPool(op *ot.Op) ([]*ot.Reply, error) {
 			return nil, err
 		}
 	}
-	var sent []int
-	for i := 1; i < len(ob.assign); i++ {
-		if len(ob.assign[i]) > 0 {
-			w.peers[i].send(&proto.Op{Op: op})
-			sent = append(sent, i)
-		}
-	}
+	sent := w.sendOp(ob.assign, op)
 	var local []*ot.Reply
 	var err error
 	if own := ob.assign[0]; len(own) > 0 {

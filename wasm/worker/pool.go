@@ -444,15 +444,54 @@ func (pb *poolBlocks) remoteTail() (int, bool) {
 // their indices.
 func (pb *poolBlocks) sendAll(op *ot.Op) []int {
 	t0 := time.Now()
+	sent := pb.w.sendOp(pb.assign, op)
+	pb.bench["msg:post"] += time.Since(t0).Seconds()
+	return sent
+}
+
+// sendOp sends op to each other worker i that assign gives blocks and
+// returns their indices.
+func (w *worker) sendOp(assign [][]int, op *ot.Op) []int {
 	var sent []int
-	for i := 1; i < len(pb.assign); i++ {
-		if len(pb.assign[i]) > 0 {
-			pb.w.peers[i].send(&proto.Op{Op: op})
+	for i := 1; i < len(assign); i++ {
+		if len(assign[i]) > 0 {
+			w.peers[i].send(&proto.Op{Op: op})
 			sent = append(sent, i)
 		}
 	}
-	pb.bench["msg:post"] += time.Since(t0).Seconds()
 	return sent
+}
+
+// sendBlocks sends each other worker i that assign gives blocks the
+// problem p and those blocks to build (proto.Blocks), and returns their
+// indices; a worker without a port is an error, before anything is sent.
+func (w *worker) sendBlocks(p *ot.Problem, assign [][]int) ([]int, error) {
+	var sent []int
+	for i := 1; i < len(assign); i++ {
+		if len(assign[i]) == 0 {
+			continue
+		}
+		if i >= len(w.peers) || w.peers[i] == nil {
+			return nil, fmt.Errorf("no port to worker %d", i+1)
+		}
+		sent = append(sent, i)
+	}
+	for _, i := range sent {
+		w.peers[i].send(&proto.Blocks{Problem: p, Blocks: assign[i]})
+	}
+	return sent, nil
+}
+
+// waitDone waits for the Done of each worker in sent, every one whatever
+// happened before (err, which comes first), so that no later request's
+// answer is taken for it.
+func (w *worker) waitDone(sent []int, err error, bench map[string]float64) error {
+	for _, i := range sent {
+		if perr := w.peers[i].wait(new(proto.Done), bench); perr != nil && err == nil {
+			err = fmt.Errorf("worker %d: %w", i+1, perr)
+		}
+	}
+	return err
 }
 
 // remote implements ot.SplitBlocks.Remote: op goes to every other worker

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall/js"
 	"time"
 
@@ -130,23 +129,11 @@ func (w *worker) blockFactory(req *proto.Score, bench map[string]float64) func(*
 		}
 		nb := len(ot.Partition(p.N))
 		asg := schedule.Assign(nb, req.Workers)
-		var sent []int
-		for i := 1; i < len(asg); i++ {
-			if len(asg[i]) == 0 {
-				continue
-			}
-			if i >= len(w.peers) || w.peers[i] == nil {
-				return nil, nil, fmt.Errorf("no port to worker %d", i+1)
-			}
-			w.peers[i].send(&proto.Blocks{Problem: p, Blocks: asg[i]})
-			sent = append(sent, i)
+		sent, err := w.sendBlocks(p, asg)
+		if err != nil {
+			return nil, nil, err
 		}
-		err := w.buildBlocks(&proto.Blocks{OwnSample: true, Blocks: asg[0]}, nil, js.Undefined())
-		for _, i := range sent {
-			if perr := w.peers[i].wait(new(proto.Done), bench); perr != nil && err == nil {
-				err = fmt.Errorf("worker %d: %w", i+1, perr)
-			}
-		}
+		err = w.waitDone(sent, w.buildBlocks(&proto.Blocks{OwnSample: true, Blocks: asg[0]}, nil, js.Undefined()), bench)
 		free := func() {
 			for _, i := range sent {
 				call(w.peers[i], &proto.Release{}, bench)
