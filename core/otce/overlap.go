@@ -16,11 +16,12 @@ import (
 // overlapOn reports whether ScoreWith runs the job's repetitions overlapped
 // (Job.overlapped) rather than one at a time, and with what budget: with
 // Options.Blocks when Options.BlocksOverlap says so (no budget: the block
-// sets share the memory themselves); otherwise only in this process, when nothing needs a repetition's blocks
-// after its solve (Options.OnSolution, Options.Potentials: the maps), with
-// two repetitions or more and two goroutines or more (Options.Workers = 1
-// asks for one core), and when the budget (Options.Overlap; 0:
-// schedule.OverlapBytes of the problem's size) is positive.
+// sets share the memory themselves); otherwise only in this process, when
+// nothing needs a repetition's blocks after its solve (Options.OnSolution,
+// Options.Potentials: the maps), with two repetitions or more and two
+// goroutines or more (Options.Workers = 1 asks for one core), and when the
+// budget (Options.Overlap; 0: schedule.OverlapBytes of the problem's size)
+// is positive.
 func (j *Job) overlapOn(opt Options) (int64, bool) {
 	s := j.Settings
 	if opt.Blocks != nil {
